@@ -1,0 +1,62 @@
+"""Roles and what each may do. One table, read by pages, API and services alike.
+
+HQ roles are held through RoleAssignment (a user may hold several). Partner roles belong to the
+user's membership of exactly one partner (partners.PartnerMember).
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class HQRole(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    CHANNEL_MANAGER = "channel_manager", _("Channel manager")
+    REGIONAL_MANAGER = "regional_manager", _("Regional manager")
+    FINANCE = "finance", _("Finance")
+    OPERATIONS = "operations", _("Operations")
+    SALES = "sales", _("Sales")
+
+
+class PartnerRole(models.TextChoices):
+    ADMIN = "partner_admin", _("Partner administrator")
+    STAFF = "partner_staff", _("Partner staff")
+
+
+ALL_ROLE_LABELS = dict(HQRole.choices) | dict(PartnerRole.choices)
+
+ADMIN = HQRole.ADMIN
+CHANNEL = HQRole.CHANNEL_MANAGER
+REGIONAL = HQRole.REGIONAL_MANAGER
+FINANCE = HQRole.FINANCE
+OPERATIONS = HQRole.OPERATIONS
+SALES = HQRole.SALES
+PARTNER_ADMIN = PartnerRole.ADMIN
+PARTNER_STAFF = PartnerRole.STAFF
+
+HQ_ALL = frozenset(HQRole.values)
+
+# permission -> roles that hold it. Partner-owned data is further narrowed by the scoping rule
+# (partners.scoping): holding "partners.view" lets a regional manager see its regions only.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "partners.view": HQ_ALL | {PARTNER_ADMIN, PARTNER_STAFF},
+    "partners.change": frozenset({ADMIN, CHANNEL, REGIONAL}),
+    "partners.create": frozenset({ADMIN, CHANNEL}),
+    "partners.change_status": frozenset({ADMIN, CHANNEL}),
+    "partners.change_tier": frozenset({ADMIN, CHANNEL}),
+    "partners.import": frozenset({ADMIN, CHANNEL}),
+    "partners.export": frozenset({ADMIN, CHANNEL, REGIONAL, FINANCE, SALES}),
+    "partners.change_credit": frozenset({FINANCE}),
+    "partners.manage_own_users": frozenset({PARTNER_ADMIN}),
+    "partners.manage_own_profile": frozenset({PARTNER_ADMIN}),
+    "tiers.manage": frozenset({ADMIN, CHANNEL}),
+    "applications.review": frozenset({ADMIN, CHANNEL, REGIONAL}),
+    "approvals.view": HQ_ALL,
+    "approvals.configure": frozenset({ADMIN}),
+    "audit.view": HQ_ALL | {PARTNER_ADMIN},
+    "settings.manage": frozenset({ADMIN}),
+    "users.manage": frozenset({ADMIN}),
+}
+
+
+def roles_with(permission: str) -> frozenset[str]:
+    return PERMISSIONS.get(permission, frozenset())

@@ -1,0 +1,196 @@
+"""Account services: log-in with lock-out, users, roles and API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qudao.core.errors import FieldErrors, NotFound
+from qudao.core.validators import normalise_mobile
+
+from .models import ApiToken, LoginFailure, RoleAssignment, User, hash_token
+from .roles import HQRole
+
+
+class LoginLocked(Exception):
+    pass
+
+
+def find_user_by_identifier(identifier: str) -> User | None:
+    """Username, e-mail or mobile number: whichever the person typed."""
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    query = Q(username__iexact=identifier)
+    if "@" in identifier:
+        query |= Q(email__iexact=identifier)
+    mobile = normalise_mobile(identifier)
+    if mobile:
+        query |= Q(mobile=mobile)
+    matches = list(User.objects.filter(query)[:2])
+    return matches[0] if len(matches) == 1 else None
+
+
+def is_locked_out(identifier: str, ip_address: str = "") -> bool:
+    window_start = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    limit = settings.LOGIN_FAILURE_LIMIT
+    recent = LoginFailure.objects.filter(at__gte=window_start)
+    if recent.filter(identifier=identifier.lower()).count() >= limit:
+        return True
+    # An address trying many identifiers is throttled too (a wider limit: offices share NAT).
+    return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= limit * 4
+
+
+def record_login_failure(identifier: str, ip_address: str = "") -> None:
+    LoginFailure.objects.create(identifier=identifier.lower()[:150], ip_address=ip_address[:64])
+
+
+def clear_login_failures(identifier: str) -> None:
+    LoginFailure.objects.filter(identifier=identifier.lower()).delete()
+
+
+def authenticate_identifier(identifier: str, password: str, ip_address: str = "") -> User | None:
+    """Check a password for a username, e-mail or mobile.
+
+    :raises LoginLocked: too many recent failures for this identifier or address.
+    """
+    if is_locked_out(identifier, ip_address):
+        raise LoginLocked()
+    user = find_user_by_identifier(identifier)
+    if user is None:
+        User().set_password(password)  # same work as a real check: no timing oracle for usernames
+    elif user.check_password(password) and user.is_active:
+        clear_login_failures(identifier)
+        return user
+    record_login_failure(identifier, ip_address)
+    return None
+
+
+def validate_user_fields(*, username: str, email: str, mobile: str, password: str | None, instance=None) -> dict:
+    errors = FieldErrors()
+    cleaned = {"username": (username or "").strip(), "email": (email or "").strip().lower(), "mobile": ""}
+    if not cleaned["username"]:
+        errors.add("username", _("This field is required."))
+    elif User.objects.filter(username__iexact=cleaned["username"]).exclude(pk=getattr(instance, "pk", None)).exists():
+        errors.add("username", _("This username is taken."))
+    if cleaned["email"]:
+        try:
+            validate_email(cleaned["email"])
+        except ValidationError:
+            errors.add("email", _("Enter a valid e-mail address."))
+        else:
+            if User.objects.filter(email__iexact=cleaned["email"]).exclude(pk=getattr(instance, "pk", None)).exists():
+                errors.add("email", _("Another user has this e-mail address."))
+    if mobile:
+        cleaned["mobile"] = normalise_mobile(mobile) or ""
+        if not cleaned["mobile"]:
+            errors.add("mobile", _("Enter a valid mainland China mobile number (11 digits, starting with 1)."))
+        elif User.objects.filter(mobile=cleaned["mobile"]).exclude(pk=getattr(instance, "pk", None)).exists():
+            errors.add("mobile", _("Another user has this mobile number."))
+    if password is not None:
+        try:
+            password_validation.validate_password(password, instance or User(username=cleaned["username"]))
+        except ValidationError as error:
+            for message in error.messages:
+                errors.add("password", message)
+    if errors.errors:
+        raise errors
+    return cleaned
+
+
+@transaction.atomic
+def create_user(
+    *,
+    username: str,
+    password: str | None,
+    email: str = "",
+    mobile: str = "",
+    display_name: str = "",
+    roles: list[str] = (),
+    regions=(),
+    language: str = "",
+    is_superuser: bool = False,
+) -> User:
+    cleaned = validate_user_fields(username=username, email=email, mobile=mobile, password=password)
+    unknown = set(roles) - set(HQRole.values)
+    if unknown:
+        raise FieldErrors.single("roles", _("Unknown role: %(roles)s") % {"roles": ", ".join(sorted(unknown))})
+    user = User(
+        username=cleaned["username"],
+        email=cleaned["email"],
+        mobile=cleaned["mobile"],
+        display_name=display_name,
+        language=language,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    for role in roles:
+        RoleAssignment.objects.create(user=user, role=role)
+    if regions:
+        user.regions.set(regions)
+    return user
+
+
+def set_roles(user: User, roles: list[str]) -> None:
+    with transaction.atomic():
+        RoleAssignment.objects.filter(user=user).exclude(role__in=roles).delete()
+        for role in roles:
+            RoleAssignment.objects.get_or_create(user=user, role=role)
+    user.forget_cached_roles()
+
+
+def issue_token(*, user: User, name: str, expires_in_days: int | None = 90) -> tuple[ApiToken, str]:
+    name = (name or "").strip()
+    if not name:
+        raise FieldErrors.single("name", _("Give the token a name."), code="required")
+    if expires_in_days is not None and not (1 <= expires_in_days <= 3650):
+        raise FieldErrors.single("expires_in_days", _("Choose between 1 and 3650 days."))
+    expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    return ApiToken.issue(user=user, name=name, expires_at=expires_at)
+
+
+def revoke_token(*, user: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def user_for_token(raw: str) -> User | None:
+    if not raw or not raw.startswith(ApiToken.PREFIX):
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+    if token is None or not token.is_usable or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # not audited: bookkeeping
+    return token.user
+
+
+def password_setup_link(user: User) -> str:
+    """A one-time link where the user chooses its password (invitations, approved applicants)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_URL.rstrip("/") + reverse("accounts:set_password", args=[uid, token])

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("set-password/<uidb64>/<token>/", views.set_password_view, name="set_password"),
+    path("account/", views.account_view, name="account"),
+    path("account/tokens/", views.tokens_view, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token_revoke"),
+    path("account/language/", views.language_view, name="language"),
+]

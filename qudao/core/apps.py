@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "qudao.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self):
+        from . import audit, tasks  # noqa: F401  (connects audit signals, registers periodic jobs)

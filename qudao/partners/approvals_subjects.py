@@ -1,0 +1,3 @@
+from .services import register_subjects
+
+register_subjects()

@@ -1,0 +1,205 @@
+"""Qudao settings.
+
+Every setting that differs between a laptop and production comes from an environment variable
+with a safe local default (see docs/configuration.md). Nothing here needs editing to deploy.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("QUDAO_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("QUDAO_DEBUG", False)
+# The development key only ever serves 127.0.0.1; production sets QUDAO_SECRET_KEY.
+SECRET_KEY = os.environ.get("QUDAO_SECRET_KEY", "qudao-local-development-key-not-for-production-use-0123456789")
+ALLOWED_HOSTS = env_list("QUDAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("QUDAO_CSRF_TRUSTED_ORIGINS", "")
+SITE_URL = os.environ.get("QUDAO_SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "huey.contrib.djhuey",
+    "ninja",
+    "qudao.core",
+    "qudao.accounts",
+    "qudao.partners",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "qudao.core.middleware.RequestContextMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qudao.accounts.middleware.UserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "qudao.urls"
+WSGI_APPLICATION = "qudao.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "qudao" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "qudao.accounts.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------
+# Embedded SQLite (WAL, IMMEDIATE transactions) by default; PostgreSQL via QUDAO_DATABASE_URL.
+DATABASE_URL = os.environ.get("QUDAO_DATABASE_URL") or os.environ.get("DATABASE_URL") or (
+    f"sqlite:///{VAR_DIR / 'qudao.sqlite3'}"
+)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("QUDAO_DB_CONN_MAX_AGE", 0)))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of failing
+        # half-way with "database is locked" (select_for_update is a no-op on SQLite).
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("QUDAO_TEST_SQLITE", "")} if os.environ.get(
+        "QUDAO_TEST_SQLITE"
+    ) else {}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["qudao.accounts.backends.LoginIdentifierBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if env_bool("QUDAO_FAST_PASSWORD_HASHER"):
+    # Tests only: Argon2 is deliberately slow; the suite creates hundreds of users.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Lock-out: after this many failed log-ins for one identifier (or one IP) within the window,
+# further attempts are refused until the window has passed.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("QUDAO_LOGIN_FAILURE_LIMIT", 5))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("QUDAO_LOGIN_FAILURE_WINDOW", 900))
+
+# --- Languages and time ---------------------------------------------------------------------
+LANGUAGE_CODE = os.environ.get("QUDAO_LANGUAGE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "qudao" / "locale"]
+TIME_ZONE = os.environ.get("QUDAO_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and uploaded files --------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("QUDAO_MEDIA_ROOT", VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # serve straight from app static dirs when collectstatic was not run
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+LICENCE_UPLOAD_MAX_BYTES = int(os.environ.get("QUDAO_LICENCE_MAX_BYTES", 5 * 1024 * 1024))
+IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("QUDAO_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+IMPORT_MAX_ROWS = int(os.environ.get("QUDAO_IMPORT_MAX_ROWS", 20000))
+
+# --- Jobs (Huey) ----------------------------------------------------------------------------
+# SqliteHuey on a laptop; RedisHuey when QUDAO_REDIS_URL is set. QUDAO_JOBS_IMMEDIATE runs jobs
+# in-process (tests, and single-process demos).
+REDIS_URL = os.environ.get("QUDAO_REDIS_URL", "")
+HUEY = {
+    "name": "qudao",
+    "immediate": env_bool("QUDAO_JOBS_IMMEDIATE", False),
+    "utc": True,
+    "consumer": {"workers": int(os.environ.get("QUDAO_WORKERS", 2)), "worker_type": "thread"},
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "connection": {"url": REDIS_URL}})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "jobs.sqlite3")})
+
+# --- E-mail ---------------------------------------------------------------------------------
+EMAIL_BACKEND = os.environ.get("QUDAO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("QUDAO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("QUDAO_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("QUDAO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("QUDAO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("QUDAO_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("QUDAO_FROM_EMAIL", "Qudao <no-reply@qudao.local>")
+
+# --- Security -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 60 * 60 * 12
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if env_bool("QUDAO_HTTPS", False):
+    SECURE_SSL_REDIRECT = env_bool("QUDAO_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("QUDAO_HSTS_SECONDS", 31536000))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("QUDAO_HSTS_PRELOAD", True)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("QUDAO_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
+DEMO_PASSWORD = os.environ.get("QUDAO_DEMO_PASSWORD", "qudao-demo-2026")
+
+# Used in messages shown to users, kept here so a brand can rename the product.
+PRODUCT_NAME = _("Qudao")
