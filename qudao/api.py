@@ -151,10 +151,12 @@ def _register_routers() -> None:
     from qudao.accounts.api import router as accounts_router
     from qudao.core.api import router as core_router
     from qudao.partners.api import router as partners_router
+    from qudao.partners.api_imports import router as partner_imports_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", core_router)
     api.add_router("/", partners_router)
+    api.add_router("/", partner_imports_router)
 
 
 _register_routers()

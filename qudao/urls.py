@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("qudao.accounts.urls")),
     path("", include("qudao.core.urls")),
     path("", include("qudao.partners.urls")),
+    path("", include("qudao.partners.urls_portal")),
+    path("", include("qudao.partners.urls_imports")),
     # Uploaded files are served only to authorised users through views; this is the fallback for
     # public assets stored in MEDIA_ROOT in development.
     re_path(r"^media/public/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT / "public"}),
