@@ -16,10 +16,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-os.environ.setdefault("QUDAO_FAST_PASSWORD_HASHER", "1")
-os.environ.setdefault("QUDAO_JOBS_IMMEDIATE", "1")
-os.environ.setdefault("QUDAO_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Settings for tests are qudao/settings_test.py (pyproject: DJANGO_SETTINGS_MODULE).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright tests touch the ORM
 
 import pytest  # noqa: E402
 
