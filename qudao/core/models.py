@@ -305,3 +305,61 @@ class ApprovalDecision(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+# --- Background jobs -------------------------------------------------------------------------
+
+
+def job_input_path(instance, filename):
+    name = filename.rsplit("/", 1)[-1][-100:] or "input"
+    return f"jobs/{timezone.now():%Y/%m}/{name}"
+
+
+class Job(models.Model):
+    """A piece of work run in the background (an import, later statements and rebate runs):
+    who started it, its progress, and its outcome. Written by qudao.core.jobs; read through the
+    API and the job page. Not audited: it records work, it is not a business record."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=60, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    # The partner the job is about, if any (for scoping); null for HQ-wide jobs.
+    partner_id = models.BigIntegerField(null=True, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    input_file = models.FileField(_("file"), upload_to=job_input_path, max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="core_job_creator_idx")]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished and self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(self.progress_done * 100 / self.progress_total))
