@@ -72,8 +72,8 @@ def _json_value(value):
 def serialize_for_audit(instance: models.Model) -> dict:
     data = {}
     for field in instance._meta.concrete_fields:
-        if field.name in getattr(instance, "audit_exclude", ()):
-            continue
+        if field.name in getattr(instance, "audit_exclude", ()) or getattr(field, "auto_now", False):
+            continue  # secrets, and last-modified stamps (the change row has its own time)
         data[field.name] = _json_value(getattr(instance, field.attname))
     return data
 

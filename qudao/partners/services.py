@@ -24,7 +24,7 @@ from qudao.core import approvals
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.events import publish
 from qudao.core.models import BrandSettings, Region
-from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount
+from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount, quantize
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
 from qudao.core.validators import is_valid_uscc, normalise_mobile, normalise_uscc
@@ -583,7 +583,7 @@ def request_credit_change(
         raise Forbidden(_("Only finance may change credit terms."))
     errors = FieldErrors()
     try:
-        new_limit = parse_amount(credit_limit)
+        new_limit = quantize(parse_amount(credit_limit))  # a limit is an amount people read: to the cent
         if new_limit < 0:
             errors.add("credit_limit", _("The credit limit cannot be negative."))
         elif new_limit > Decimal("999999999999"):
@@ -622,7 +622,7 @@ def request_credit_change(
                 change.save()
         except IntegrityError:
             raise Conflict(_("A credit change for this partner is already waiting for approval.")) from None
-        increase = new_limit - partner.credit_limit
+        increase = quantize(new_limit - partner.credit_limit)
         threshold = BrandSettings.current().credit_change_approval_threshold
         approval = None
         if increase > threshold:
