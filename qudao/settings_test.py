@@ -8,3 +8,10 @@ HUEY = {**HUEY, "immediate": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# Each test run gets its own PostgreSQL test database, so parallel runs on one server never
+# drop each other's database (pytest-django destroys it at the end of the run).
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    import os as _os
+
+    DATABASES["default"]["TEST"] = {"NAME": f"test_qudao_{_os.getpid()}"}  # noqa: F405
