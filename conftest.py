@@ -42,6 +42,20 @@ class World:
         raise AttributeError(name)
 
 
+def ensure_reference_data():
+    """Transactional tests flush every table, data-migration rows included; put them back."""
+    from qudao.core.models import ApprovalFlow, ApprovalStep, Region
+    from qudao.partners import reference_data
+    from qudao.partners.models import Tier
+
+    if not Region.objects.exists():
+        reference_data.load_regions(Region)
+    if not Tier.objects.exists():
+        reference_data.load_tiers(Tier)
+    if not ApprovalFlow.objects.exists():
+        reference_data.load_flows(ApprovalFlow, ApprovalStep)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -56,6 +70,7 @@ def world(db) -> World:
     from qudao.partners import services
     from qudao.partners.models import PartnerMember
 
+    ensure_reference_data()
     BrandSettings.current()
     w = World()
     for key, code in {"jiangsu": "320000", "nanjing": "320100", "suzhou": "320500", "zhejiang": "330000",
