@@ -155,8 +155,10 @@ def _register_routers() -> None:
 
     api.add_router("/", accounts_router)
     api.add_router("/", core_router)
-    api.add_router("/", partners_router)
+    # Imports first: its fixed paths (/partners/imports, /partners/export.xlsx) must win over
+    # /partners/{partner_id}.
     api.add_router("/", partner_imports_router)
+    api.add_router("/", partners_router)
 
 
 _register_routers()

@@ -44,7 +44,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "partners.change_status": frozenset({ADMIN, CHANNEL}),
     "partners.change_tier": frozenset({ADMIN, CHANNEL}),
     "partners.import": frozenset({ADMIN, CHANNEL}),
-    "partners.export": frozenset({ADMIN, CHANNEL, REGIONAL, FINANCE, SALES}),
+    # A distributor's administrator exports its own network (scoped like everything else).
+    "partners.export": frozenset({ADMIN, CHANNEL, REGIONAL, FINANCE, SALES, PARTNER_ADMIN}),
     "partners.change_credit": frozenset({FINANCE}),
     "partners.manage_own_users": frozenset({PARTNER_ADMIN}),
     "partners.manage_own_profile": frozenset({PARTNER_ADMIN}),

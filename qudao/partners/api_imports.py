@@ -1,3 +1,147 @@
-from ninja import Router
+"""API: partner import (preview, commit), background jobs, and the .xlsx export.
+
+POST /partners/imports                 upload a file (multipart "file") -> 201 the preview
+GET  /partners/imports/{id}            the preview, and its commit job (creator or admin; else 404)
+POST /partners/imports/{id}/commit     write the previewed file -> 202 the job
+GET  /jobs/{id}                        a job's progress and outcome (creator or admin; else 404)
+GET  /partners/export.xlsx?...         the partner list as .xlsx (same filters as GET /partners)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import FileResponse
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from qudao.core import jobs
+from qudao.core.models import Job
+
+from . import exporting, importing
 
 router = Router(tags=["partner imports"])
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    status: str
+    status_label: str
+    finished: bool
+    progress_done: int
+    progress_total: int
+    percent: int
+    message: str
+    result: dict | None = None
+    error: dict | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    url: str
+
+
+class ImportRowOut(Schema):
+    row: int
+    action: str
+    code: str
+    partner_id: int | None = None
+    legal_name: str
+    changes: list[str]
+    values: dict[str, str]
+    errors: dict[str, list[str]]
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class ImportPreviewOut(Schema):
+    id: int
+    file_name: str
+    created_at: datetime
+    columns: list[str]
+    ignored_columns: list[str]
+    total_rows: int
+    counts: dict[str, int]
+    error_count: int
+    can_commit: bool
+    rows: list[ImportRowOut]
+    errors: list[ImportErrorOut]
+    commit_job: JobOut | None = None
+    url: str
+
+
+class ExportFilters(Schema):
+    q: str | None = None
+    partner_type: str | None = None
+    type: str | None = None
+    tier: str | None = None
+    status: str | None = None
+    region: str | None = None
+    owner: str | None = None
+    tag: str | None = None
+    parent: str | None = None
+    sort: str | None = None
+
+
+def job_out(job: Job) -> dict:
+    return jobs.job_payload(job) | {"url": f"/partners/jobs/{job.pk}/"}
+
+
+def preview_out(job: Job) -> dict:
+    payload = job.result or {}
+    commit_job = importing.commit_job_of(job)
+    return {
+        "id": job.pk,
+        "file_name": payload.get("file_name", ""),
+        "created_at": job.created_at,
+        "columns": payload.get("columns", []),
+        "ignored_columns": payload.get("ignored_columns", []),
+        "total_rows": payload.get("total_rows", 0),
+        "counts": payload.get("counts", {}),
+        "error_count": payload.get("error_count", 0),
+        "can_commit": bool(payload.get("can_commit")) and commit_job is None,
+        "rows": payload.get("rows", []),
+        "errors": importing.flat_errors(payload.get("rows", [])),
+        "commit_job": job_out(commit_job) if commit_job else None,
+        "url": f"/partners/import/{job.pk}/",
+    }
+
+
+@router.post("/partners/imports", response={201: ImportPreviewOut}, url_name="partner_import_create")
+def partner_import_create(request, file: UploadedFile = File(...)):  # noqa: B008
+    """Upload an .xlsx or .csv file of partners: every row is checked, nothing is written yet.
+    The answer lists each row's action (create, update, unchanged) and its errors by column."""
+    job = importing.preview_import(user=request.auth, upload=file)
+    return Status(201, preview_out(job))
+
+
+@router.get("/partners/imports/{int:preview_id}", response=ImportPreviewOut, url_name="partner_import_detail")
+def partner_import_detail(request, preview_id: int):
+    return preview_out(importing.get_preview(request.auth, preview_id))
+
+
+@router.post("/partners/imports/{int:preview_id}/commit", response={202: JobOut}, url_name="partner_import_commit")
+def partner_import_commit(request, preview_id: int):
+    """Write a previewed file without errors, all or nothing, as a background job."""
+    job = importing.commit_import(user=request.auth, preview_id=preview_id)
+    return Status(202, job_out(job))
+
+
+@router.get("/jobs/{int:job_id}", response=JobOut, url_name="job_detail")
+def job_detail(request, job_id: int):
+    return job_out(jobs.visible_job(request.auth, job_id))
+
+
+@router.get("/partners/export.xlsx", url_name="partner_export", response={200: None})
+def partner_export(request, filters: Query[ExportFilters]):
+    """The partner list (what you may see, with the filters of GET /partners) as an .xlsx file."""
+    stream = exporting.export_partners(request.auth, exporting.export_filters(filters.dict()))
+    return FileResponse(
+        stream, as_attachment=True, filename=exporting.export_file_name(), content_type=XLSX_CONTENT_TYPE
+    )

@@ -1,0 +1,217 @@
+"""Background jobs: a small, generic tracker for work that runs outside the request (imports now;
+statements, rebate runs and webhooks later).
+
+A job is a `core.Job` row. The code that asks for the work calls `create_job()` and hands the job
+to a Huey task with `run_task()`; the task calls `execute(job_id, work)`, which marks the job
+running, runs `work(job)`, and records the outcome: succeeded with the dict `work` returns, or
+failed with the error it raised. `work` reports progress with `advance()`, a single cheap UPDATE.
+
+Messages are stored as their English source text (marked with gettext_noop) and translated when
+shown, so every user reads a job's state in its own language.
+
+Progress and long transactions: work that writes everything in one transaction (an all-or-nothing
+import) would hide its progress until it commits. On PostgreSQL `advance()` therefore writes the
+progress through a second connection in autocommit mode, so the job page sees it at once. SQLite
+has one writer at a time, so there the progress of such a transaction shows when it commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from django.db import DatabaseError, connection, connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as N_
+
+from .errors import DomainError, FieldErrors, NotFound
+from .models import Job
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_QUEUED = N_("Waiting for a worker")
+MESSAGE_RUNNING = N_("Running")
+MESSAGE_DONE = N_("Done")
+MESSAGE_FAILED = N_("Failed")
+MESSAGE_CRASHED = N_("The job stopped because of an unexpected error. Nothing was changed.")
+
+
+class JobFailed(Exception):
+    """Raised by a job's work to end it as failed with a message and a JSON-able error body."""
+
+    def __init__(self, message: str, error: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.error = error or {}
+
+
+def create_job(*, kind: str, user=None, partner_id=None, input_file=None, total: int = 0, message: str = "") -> Job:
+    """A new queued job. `input_file` (an uploaded file) is stored under MEDIA_ROOT/jobs/."""
+    job = Job(
+        kind=kind,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        partner_id=partner_id,
+        progress_total=total,
+        message=message or MESSAGE_QUEUED,
+    )
+    if input_file is not None:
+        job.input_file.save(getattr(input_file, "name", None) or "input", input_file, save=False)
+    job.save()
+    return job
+
+
+def start(job_id: int, *, total: int | None = None, message: str = MESSAGE_RUNNING) -> bool:
+    """Mark a queued job running. False when it is no longer queued (a retried or duplicate
+    delivery of the task): the caller must then not run it again."""
+    values = {"status": Job.Status.RUNNING, "started_at": timezone.now(), "message": message, "progress_done": 0}
+    if total is not None:
+        values["progress_total"] = total
+    return Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(**values) == 1
+
+
+_side = threading.local()
+
+
+def _progress_connection():
+    side = getattr(_side, "connection", None)
+    if side is None:
+        side = connections.create_connection(connection.alias)
+        side.set_autocommit(True)
+        _side.connection = side
+    return side
+
+
+def close_progress_connection() -> None:
+    side = getattr(_side, "connection", None)
+    if side is not None:
+        _side.connection = None
+        try:
+            side.close()
+        except DatabaseError:  # pragma: no cover - closing a broken connection
+            pass
+
+
+def advance(job_id: int, done: int, *, total: int | None = None, message: str | None = None) -> None:
+    """Record progress: `done` of the job's total (one UPDATE of one row)."""
+    values = {"progress_done": done}
+    if total is not None:
+        values["progress_total"] = total
+    if message is not None:
+        values["message"] = message[:300]
+    if connection.in_atomic_block and connection.vendor == "postgresql":
+        columns = ", ".join(f"{connection.ops.quote_name(column)} = %s" for column in values)
+        sql = f"UPDATE {connection.ops.quote_name(Job._meta.db_table)} SET {columns} WHERE id = %s"
+        try:
+            with _progress_connection().cursor() as cursor:
+                cursor.execute(sql, [*values.values(), job_id])
+            return
+        except DatabaseError:
+            logger.warning("job %s: progress through a second connection failed", job_id, exc_info=True)
+            close_progress_connection()
+    Job.objects.filter(pk=job_id).update(**values)
+
+
+def succeed(job_id: int, result: dict | None = None, message: str = MESSAGE_DONE) -> None:
+    job = Job.objects.get(pk=job_id)
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.SUCCEEDED,
+        result=result,
+        error=None,
+        message=message[:300],
+        progress_done=max(job.progress_done, job.progress_total),
+        finished_at=timezone.now(),
+    )
+
+
+def fail(job_id: int, error: dict | None = None, message: str = MESSAGE_FAILED) -> None:
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.FAILED, error=error or {}, message=message[:300], finished_at=timezone.now()
+    )
+
+
+def error_body(exc: DomainError) -> dict:
+    body = {"detail": str(exc.detail), "code": exc.code}
+    if isinstance(exc, FieldErrors):
+        body["errors"] = {field: [str(message) for message in messages] for field, messages in exc.errors.items()}
+    return body
+
+
+def execute(job_id: int, work: Callable[[Job], dict | None]) -> Job | None:
+    """Run `work(job)` as job `job_id` (called by the Huey task). Returns the finished job, or
+    None when the job was not queued (already run by another delivery of the task)."""
+    if not start(job_id):
+        logger.info("job %s is not queued any more; not running it again", job_id)
+        return None
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    try:
+        result = work(job)
+    except JobFailed as failure:
+        fail(job_id, failure.error, failure.message)
+    except DomainError as exc:
+        fail(job_id, error_body(exc), MESSAGE_FAILED)
+    except Exception:
+        logger.exception("job %s (%s) crashed", job_id, job.kind)
+        fail(job_id, {"detail": MESSAGE_CRASHED, "code": "crashed"}, MESSAGE_CRASHED)
+    else:
+        succeed(job_id, result)
+    finally:
+        close_progress_connection()
+    return Job.objects.get(pk=job_id)
+
+
+def run_task(task, job: Job) -> None:
+    """Hand `job` to a Huey task. Immediate mode (tests, single-process demos) runs it now, in
+    this process; otherwise it is queued once the current transaction commits, so the worker
+    always finds the job row."""
+    from huey.contrib.djhuey import HUEY
+
+    if HUEY.immediate:
+        task(job.pk)
+    else:
+        transaction.on_commit(lambda: task(job.pk))
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def visible_job(user, job_id) -> Job:
+    """The job if `user` started it or is an administrator.
+
+    :raises NotFound: no such job, or not the user's (the same answer on purpose).
+    """
+    try:
+        job_id = int(job_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if not getattr(user, "is_authenticated", False):
+        raise NotFound()
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or not (job.created_by_id == user.pk or user.has_role("admin")):
+        raise NotFound()
+    return job
+
+
+def display_message(job: Job) -> str:
+    return gettext(job.message) if job.message else ""
+
+
+def job_payload(job: Job) -> dict:
+    """The job as the API and the job page show it."""
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "finished": job.is_finished,
+        "progress_done": job.progress_done,
+        "progress_total": job.progress_total,
+        "percent": job.percent,
+        "message": display_message(job),
+        "result": job.result,
+        "error": job.error,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
