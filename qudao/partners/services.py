@@ -478,7 +478,7 @@ def clean_contact(data: dict) -> dict:
             validate_email(cleaned["email"])
         except ValidationError:
             errors.add("email", _("Enter a valid e-mail address."))
-    if not cleaned["mobile"] and not cleaned["email"] and "name" not in errors.errors:
+    if not data.get("mobile") and not cleaned["email"] and "name" not in errors.errors:
         errors.add("mobile", _("Give a mobile number or an e-mail address."))
     if errors.errors:
         raise errors
