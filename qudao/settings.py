@@ -134,6 +134,7 @@ USE_TZ = True
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "qudao" / "static"]  # project-wide assets (qudao/static/qudao/)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("QUDAO_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {

@@ -194,3 +194,66 @@ def password_setup_link(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return settings.SITE_URL.rstrip("/") + reverse("accounts:set_password", args=[uid, token])
+
+
+def validate_language(language: str) -> str:
+    language = (language or "").strip()
+    if language and language not in dict(settings.LANGUAGES):
+        raise FieldErrors.single(
+            "language", _("Choose one of: %(choices)s.") % {"choices": ", ".join(dict(settings.LANGUAGES))}
+        )
+    return language
+
+
+def set_language(*, user: User, language: str) -> User:
+    """The user's own language ("" follows the browser)."""
+    user.language = validate_language(language)
+    user.save(update_fields=["language"])
+    return user
+
+
+@transaction.atomic
+def update_profile(*, user: User, data: dict) -> User:
+    """A user changes its own name, e-mail, mobile and language. :raises FieldErrors:"""
+    errors = FieldErrors()
+    display_name = (data.get("display_name") or "").strip()
+    if len(display_name) > 100:
+        errors.add("display_name", _("At most %(max)d characters.") % {"max": 100})
+    try:
+        cleaned = validate_user_fields(
+            username=user.username,
+            email=data.get("email", user.email),
+            mobile=data.get("mobile", user.mobile),
+            password=None,
+            instance=user,
+        )
+    except FieldErrors as error:
+        errors.errors.update(error.errors)
+        cleaned = {}
+    try:
+        language = validate_language(data.get("language", user.language))
+    except FieldErrors as error:
+        errors.errors.update(error.errors)
+    if errors.errors:
+        raise errors
+    user.display_name = display_name
+    user.email = cleaned["email"]
+    user.mobile = cleaned["mobile"]
+    user.language = language
+    user.save()
+    return user
+
+
+def set_regions(user: User, regions) -> None:
+    """The regions whose partners a regional manager or sales user sees."""
+    user.regions.set(list(regions))
+    user.forget_cached_roles()
+
+
+def set_user_active(*, user: User, active: bool, actor: User) -> User:
+    """Deactivate (or reactivate) an HQ user: it can no longer log in or use its tokens."""
+    if not active and user.pk == actor.pk:
+        raise FieldErrors.single("user", _("You cannot deactivate yourself."))
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    return user

@@ -12,4 +12,8 @@ urlpatterns = [
     path("account/tokens/", views.tokens_view, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token_revoke"),
     path("account/language/", views.language_view, name="language"),
+    path("settings/users/", views.users_view, name="users"),
+    path("settings/users/new/", views.user_create_view, name="user_create"),
+    path("settings/users/<int:user_id>/", views.user_edit_view, name="user_edit"),
+    path("settings/users/<int:user_id>/active/", views.user_active_view, name="user_active"),
 ]

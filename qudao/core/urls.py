@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "core"
 
-urlpatterns = []
+urlpatterns = [
+    path("approvals/", views.approvals_view, name="approvals"),
+    path("approvals/<int:request_id>/", views.approval_detail_view, name="approval_detail"),
+    path("notifications/", views.notifications_view, name="notifications"),
+    path("notifications/<int:notification_id>/read/", views.notification_read_view, name="notification_read"),
+    path("notifications/read-all/", views.notifications_read_all_view, name="notifications_read_all"),
+    path("settings/", views.settings_view, name="settings"),
+    path("settings/flows/", views.flows_view, name="flows"),
+    path("settings/flows/new/", views.flow_create_view, name="flow_create"),
+    path("settings/flows/<int:flow_id>/", views.flow_edit_view, name="flow_edit"),
+    path("settings/flows/<int:flow_id>/deactivate/", views.flow_deactivate_view, name="flow_deactivate"),
+]

@@ -1,0 +1,111 @@
+"""Forms of the core pages (approvals, settings, flows). They parse input only: the services in
+approvals.py and flows.py validate and save."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import approvals, flows
+from .models import ApprovalDecision
+from .money import SUPPORTED_CURRENCIES
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (ApprovalDecision.Decision.APPROVE, _("Approve")),
+            (ApprovalDecision.Decision.RETURN, _("Return for changes")),
+            (ApprovalDecision.Decision.REJECT, _("Reject")),
+        ],
+        widget=forms.RadioSelect,
+        initial=ApprovalDecision.Decision.APPROVE,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you reject or return."),
+    )
+    expected_step_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    wide_fields = ("decision", "comment")
+
+
+class BrandSettingsForm(forms.Form):
+    brand_name = forms.CharField(label=_("brand name"), max_length=100)
+    default_currency = forms.ChoiceField(
+        label=_("default currency"), choices=[(code, code) for code in SUPPORTED_CURRENCIES]
+    )
+    parent_must_cover_child_region = forms.BooleanField(
+        label=_("a parent distributor must cover the sub-dealer's region"),
+        required=False,
+        help_text=_("Refuse a parent whose territory does not contain the sub-dealer's region."),
+    )
+    credit_change_approval_threshold = forms.CharField(
+        label=_("credit limit change needing approval"),
+        max_length=24,
+        help_text=_("A credit limit increase above this amount goes through the approval engine."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    approval_reminder_hours = forms.IntegerField(label=_("remind approvers after (hours)"))
+
+
+def subject_kind_choices():
+    return sorted(((kind, str(handler.label)) for kind, handler in approvals.registered_kinds().items()), key=str)
+
+
+class FlowForm(forms.Form):
+    subject_kind = forms.ChoiceField(label=_("Subject"), choices=subject_kind_choices)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    conditions = forms.CharField(
+        label=_("Conditions (JSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "class": "mono"}),
+        help_text=_(
+            'Which subjects this flow applies to, e.g. {"partner_type": "distributor"} or '
+            '{"increase": {"gte": 500000}}; empty for all.'
+        ),
+    )
+    priority = forms.IntegerField(
+        label=_("Priority"), initial=0, help_text=_("The matching flow with the highest priority is used.")
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    wide_fields = ("conditions",)
+
+    def __init__(self, *args, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["subject_kind"]
+
+    def clean_conditions(self):
+        text = (self.cleaned_data.get("conditions") or "").strip()
+        if not text:
+            return {}
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": error}) from None
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("Conditions must be an object of field: value."))
+        return value
+
+
+def role_choices():
+    return [("", "—")] + list(flows.approver_roles().items())
+
+
+class FlowStepForm(forms.Form):
+    name = forms.CharField(label=_("Step"), max_length=100, required=False)
+    approver_role = forms.ChoiceField(label=_("Approver role"), choices=role_choices, required=False)
+    match_region = forms.BooleanField(label=_("Only approvers of the subject's region"), required=False)
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {}) or {}
+        return not data.get("name") and not data.get("approver_role")
+
+
+FlowStepFormSet = forms.formset_factory(FlowStepForm, extra=2, max_num=flows.MAX_STEPS, absolute_max=flows.MAX_STEPS)

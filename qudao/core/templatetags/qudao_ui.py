@@ -1,0 +1,54 @@
+"""Template filters for the pages: permission checks, role labels, amounts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from qudao.accounts.roles import ALL_ROLE_LABELS
+from qudao.core.money import quantize
+
+register = template.Library()
+
+
+@register.filter
+def can(user, permission: str) -> bool:
+    """{% if user|can:"partners.import" %}: the roles table decides (accounts.roles)."""
+    return bool(getattr(user, "is_authenticated", False) and user.can(permission))
+
+
+@register.filter
+def role_label(code: str) -> str:
+    return str(ALL_ROLE_LABELS.get(code, code))
+
+
+@register.filter
+def get(mapping, key):
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def money(amount) -> str:
+    """1234567.5 -> "1,234,567.50" (ROUND_HALF_UP to 0.01, the one rounding rule)."""
+    if amount in (None, ""):
+        return ""
+    return f"{quantize(Decimal(str(amount))):,.2f}"
+
+
+@register.filter
+def startswith(text, prefix: str) -> bool:
+    return str(text or "").startswith(prefix)
+
+
+@register.simple_tag
+def approvals_waiting(user) -> int:
+    """How many approval requests wait for this user's decision (the nav badge)."""
+    from qudao.core.approvals import inbox_for
+
+    if not getattr(user, "is_authenticated", False) or not user.is_hq:
+        return 0
+    return inbox_for(user).count()
