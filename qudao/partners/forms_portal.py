@@ -32,7 +32,7 @@ def add_service_errors(form: forms.Form, error: FieldErrors, aliases: dict[str, 
         if target not in form.fields:
             target = None
         for message in messages:
-            if target is not None and target in form.errors and str(message) in form.errors[target]:
+            if str(message) in [str(existing) for existing in form.errors.get(target or "__all__", [])]:
                 continue
             form.add_error(target, str(message))
 
