@@ -99,8 +99,10 @@ class PartnerFilterForm(forms.Form):
 
 
 class PartnerForm(forms.Form):
-    partner_type = forms.ChoiceField(label=_("Type"), choices=PartnerType.choices)
-    legal_name = forms.CharField(label=_("Legal name"), max_length=200)
+    # Required fields are checked by the service (not the form), so that one round shows every
+    # wrong field: the form's own "required" would stop before the service sees the rest.
+    partner_type = forms.ChoiceField(label=_("Type"), choices=PartnerType.choices, required=False)
+    legal_name = forms.CharField(label=_("Legal name"), max_length=200, required=False)
     short_name = forms.CharField(label=_("Short name"), max_length=60, required=False)
     credit_code = forms.CharField(
         label=_("Unified social credit code"),
@@ -108,8 +110,8 @@ class PartnerForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )
-    region = forms.ChoiceField(label=_("Region"))
-    tier = forms.ChoiceField(label=_("Tier"))
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    tier = forms.ChoiceField(label=_("Tier"), required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     parent_code = forms.CharField(
         label=_("Parent distributor (partner code)"), max_length=20, required=False, help_text=_("Empty for none.")
@@ -139,6 +141,7 @@ class PartnerForm(forms.Form):
     contact_email = forms.CharField(label=_("Contact e-mail"), max_length=254, required=False, widget=forms.EmailInput)
 
     wide_fields = ("legal_name", "address", "territories")
+    shown_required = ("partner_type", "legal_name", "region", "tier")
     CONTACT_FIELDS = ("contact_name", "contact_role", "contact_mobile", "contact_email")
     # The service's contact error keys -> this form's fields.
     CONTACT_ERROR_MAP = {
