@@ -404,3 +404,18 @@ def test_it_removes_a_contact(world, page_client):
     response = page_client(world.dist_admin).post(f"/portal/profile/contacts/{contact.pk}/delete/")
     assert response.status_code == 302
     assert PartnerContact.objects.count() == 0
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "zh-hant"])
+def test_it_renders_every_portal_page_in_chinese(world, page_client, settings, language):
+    # given a Chinese-speaking distributor admin
+    settings.LANGUAGE_CODE = language
+    client = page_client(world.dist_admin)
+    urls = PORTAL_PAGES + ["/portal/profile/edit/", f"/portal/sub-dealers/{world.sub_js.pk}/", "/apply/"]
+
+    # when it opens every page
+    statuses = [client.get(url).status_code for url in urls]
+
+    # then each renders
+    assert statuses == [200] * len(urls)
+    assert client.get("/portal/").headers["Content-Language"] == language
