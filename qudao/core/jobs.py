@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
@@ -79,18 +80,61 @@ def _progress_connection():
     if side is None:
         side = connections.create_connection(connection.alias)
         side.set_autocommit(True)
+        with side.cursor() as cursor:
+            # Never wait behind this thread's own transaction: give up and fall back instead.
+            cursor.execute("SET lock_timeout = '2s'")
         _side.connection = side
     return side
 
 
-def close_progress_connection() -> None:
+def _close_side_connection() -> None:
     side = getattr(_side, "connection", None)
+    _side.connection = None
     if side is not None:
-        _side.connection = None
         try:
             side.close()
         except DatabaseError:  # pragma: no cover - closing a broken connection
             pass
+
+
+@contextmanager
+def progress_scope():
+    """While a job runs (see `execute`), `advance` may use a second connection; it is closed when
+    the job ends, so no connection outlives its job."""
+    _side.active = True
+    _side.same_connection = set()
+    try:
+        yield
+    finally:
+        _side.active = False
+        _side.same_connection = set()
+        _close_side_connection()
+
+
+def _update_through_side_connection(job_id: int, values: dict) -> bool:
+    """UPDATE the job row through the second connection; False when that is not possible (the
+    row is not committed yet, e.g. created in the same transaction), and then never again for
+    this job: once this thread's transaction has touched the row, the side connection would wait
+    for it."""
+    same_connection = getattr(_side, "same_connection", None)
+    if same_connection is None:
+        same_connection = _side.same_connection = set()
+    if job_id in same_connection:
+        return False
+    columns = ", ".join(f"{connection.ops.quote_name(column)} = %s" for column in values)
+    sql = f"UPDATE {connection.ops.quote_name(Job._meta.db_table)} SET {columns} WHERE id = %s"
+    updated = 0
+    try:
+        with _progress_connection().cursor() as cursor:
+            cursor.execute(sql, [*values.values(), job_id])
+            updated = cursor.rowcount
+    except DatabaseError:
+        logger.warning("job %s: progress through a second connection failed", job_id, exc_info=True)
+    if updated != 1:
+        same_connection.add(job_id)
+        _close_side_connection()
+        return False
+    return True
 
 
 def advance(job_id: int, done: int, *, total: int | None = None, message: str | None = None) -> None:
@@ -100,16 +144,9 @@ def advance(job_id: int, done: int, *, total: int | None = None, message: str | 
         values["progress_total"] = total
     if message is not None:
         values["message"] = message[:300]
-    if connection.in_atomic_block and connection.vendor == "postgresql":
-        columns = ", ".join(f"{connection.ops.quote_name(column)} = %s" for column in values)
-        sql = f"UPDATE {connection.ops.quote_name(Job._meta.db_table)} SET {columns} WHERE id = %s"
-        try:
-            with _progress_connection().cursor() as cursor:
-                cursor.execute(sql, [*values.values(), job_id])
+    if getattr(_side, "active", False) and connection.in_atomic_block and connection.vendor == "postgresql":
+        if _update_through_side_connection(job_id, values):
             return
-        except DatabaseError:
-            logger.warning("job %s: progress through a second connection failed", job_id, exc_info=True)
-            close_progress_connection()
     Job.objects.filter(pk=job_id).update(**values)
 
 
@@ -146,7 +183,8 @@ def execute(job_id: int, work: Callable[[Job], dict | None]) -> Job | None:
         return None
     job = Job.objects.select_related("created_by").get(pk=job_id)
     try:
-        result = work(job)
+        with progress_scope():
+            result = work(job)
     except JobFailed as failure:
         fail(job_id, failure.error, failure.message)
     except DomainError as exc:
@@ -156,8 +194,6 @@ def execute(job_id: int, work: Callable[[Job], dict | None]) -> Job | None:
         fail(job_id, {"detail": MESSAGE_CRASHED, "code": "crashed"}, MESSAGE_CRASHED)
     else:
         succeed(job_id, result)
-    finally:
-        close_progress_connection()
     return Job.objects.get(pk=job_id)
 
 

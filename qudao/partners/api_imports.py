@@ -114,7 +114,7 @@ def preview_out(job: Job) -> dict:
 
 
 @router.post("/partners/imports", response={201: ImportPreviewOut}, url_name="partner_import_create")
-def partner_import_create(request, file: UploadedFile = File(...)):  # noqa: B008
+def partner_import_create(request, file: UploadedFile | None = File(None)):  # noqa: B008
     """Upload an .xlsx or .csv file of partners: every row is checked, nothing is written yet.
     The answer lists each row's action (create, update, unchanged) and its errors by column."""
     job = importing.preview_import(user=request.auth, upload=file)

@@ -76,6 +76,7 @@ from datetime import date, datetime, time
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -319,15 +320,15 @@ def read_upload(upload) -> tuple[str, bytes]:
     name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     size = getattr(upload, "size", None)
     limit = settings.IMPORT_UPLOAD_MAX_BYTES
-    if size is not None and size > limit:
-        raise _file_error(
-            _("The file is too large (%(size)s MB). The limit is %(limit)s MB.")
-            % {"size": f"{size / 1048576:.1f}", "limit": f"{limit / 1048576:.1f}"}
-        )
     _extension(name)
-    content = upload.read(limit + 1)
-    if len(content) > limit:
-        raise _file_error(_("The file is too large. The limit is %(limit)s MB.") % {"limit": f"{limit / 1048576:.1f}"})
+    content = upload.read(limit + 1) if size is None or size <= limit else b""
+    if size is None or size <= limit:
+        size = len(content)
+    if size > limit:
+        raise _file_error(
+            _("The file is too large (%(size)s). The limit is %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+        )
     if not content:
         raise _file_error(_("The file is empty."))
     return name, content

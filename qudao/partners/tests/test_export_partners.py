@@ -1,0 +1,110 @@
+"""Export: the partner list as .xlsx holds exactly the rows the user may see, with the list's filters."""
+
+import io
+import re
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from qudao.core.models import ObjectChange
+from qudao.partners.models import Partner
+
+
+def codes_in(response) -> list[str]:
+    content = b"".join(response.streaming_content)
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    return [row[0] for row in rows[1:]]
+
+
+@pytest.mark.parametrize(
+    ("persona_case", "visible"),
+    [
+        ("dist_admin", ["dist_js", "sub_js"]),
+        ("regional_js", ["dist_js", "sub_js"]),
+        ("admin", ["dealer_zj", "dist_js", "sub_js"]),
+        ("sales", ["dealer_zj"]),
+    ],
+)
+def test_it_exports_exactly_the_partners_the_user_may_see(world, api_client, persona_case, visible):
+    # given
+    client = api_client(world.users[persona_case])
+
+    # when
+    response = client.get("/api/v1/partners/export.xlsx")
+
+    # then
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert re.search(r'filename="partners-\d{8}-\d{4}\.xlsx"', response["Content-Disposition"])
+    assert codes_in(response) == sorted(world.partners[key].code for key in visible)
+
+
+def test_it_applies_the_partner_list_filters(world, api_client):
+    # given
+    client = api_client(world.admin)
+
+    # when / then
+    dealers = client.get("/api/v1/partners/export.xlsx", {"partner_type": "dealer"})
+    assert codes_in(dealers) == sorted([world.sub_js.code, world.dealer_zj.code])
+    zhejiang = client.get("/api/v1/partners/export.xlsx", {"region": "330000"})
+    assert codes_in(zhejiang) == [world.dealer_zj.code]
+    searched = client.get("/api/v1/partners/export.xlsx", {"q": "金陵", "sort": "-code"})
+    assert codes_in(searched) == [world.dist_js.code]
+
+
+def test_it_narrows_filters_to_the_visible_partners(world, api_client):
+    # given: a regional manager of Jiangsu asking for Zhejiang's partners
+    client = api_client(world.regional_js)
+
+    # when
+    response = client.get("/api/v1/partners/export.xlsx", {"region": "330000"})
+
+    # then: nothing of Zhejiang leaks
+    assert codes_in(response) == []
+
+
+@pytest.mark.parametrize("persona_case", ["operations", "dist_staff"])
+def test_it_refuses_users_without_the_export_permission(world, api_client, persona_case):
+    # given/when
+    response = api_client(world.users[persona_case]).get("/api/v1/partners/export.xlsx")
+
+    # then
+    assert response.status_code == 403
+
+
+def test_it_exports_from_the_page_link_with_the_session(world, page_client):
+    # given
+    client = page_client(world.dist_admin)
+
+    # when
+    response = client.get("/partners/export.xlsx", {"partner_type": "dealer"})
+
+    # then
+    assert response.status_code == 200
+    assert codes_in(response) == [world.sub_js.code]
+    assert page_client(world.operations).get("/partners/export.xlsx").status_code == 403
+    assert page_client().get("/partners/export.xlsx").status_code == 302
+
+
+def test_it_writes_the_import_columns_so_an_export_imports_again_unchanged(world, api_client):
+    # given: the admin's export of every partner
+    client = api_client(world.admin)
+    exported = b"".join(client.get("/api/v1/partners/export.xlsx").streaming_content)
+    header = next(
+        openpyxl.load_workbook(io.BytesIO(exported), read_only=True).worksheets[0].iter_rows(values_only=True)
+    )
+    assert header[:4] == ("伙伴编码", "类型", "公司名称", "简称")
+    changes_before = ObjectChange.objects.count()
+
+    # when: the exported file is imported as it is
+    preview = client.post("/api/v1/partners/imports", {"file": SimpleUploadedFile("export.xlsx", exported)}).json()
+    client.post(f"/api/v1/partners/imports/{preview['id']}/commit")
+
+    # then: every row is unchanged, and nothing was written
+    assert [(row["code"], row["action"], row["errors"]) for row in preview["rows"]] == [
+        (code, "unchanged", {}) for code in sorted(Partner.objects.values_list("code", flat=True))
+    ]
+    assert preview["ignored_columns"] == []
+    assert ObjectChange.objects.count() == changes_before
