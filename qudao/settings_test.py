@@ -15,3 +15,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     import os as _os
 
     DATABASES["default"]["TEST"] = {"NAME": f"test_qudao_{_os.getpid()}"}  # noqa: F405
+
+# Tests compare exact messages in English (the source language); the zh-hans default and the
+# translations are tested explicitly in qudao/core/tests/test_i18n.py.
+LANGUAGE_CODE = "en"
