@@ -282,7 +282,12 @@ def _flow_form_page(request, flow: ApprovalFlow | None):
     else:
         initial, step_initial = {"priority": 0, "is_active": True}, []
     form = FlowForm(request.POST or None, initial=initial, editing=editing)
-    formset = FlowStepFormSet(request.POST or None, initial=step_initial, prefix="steps")
+    # A posted formset carries its rows itself: with `initial` too, Django would drop a row left
+    # as it was ("unchanged extra form").
+    if request.method == "POST":
+        formset = FlowStepFormSet(request.POST, prefix="steps")
+    else:
+        formset = FlowStepFormSet(initial=step_initial, prefix="steps")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         steps, forms_used = _steps_from_formset(formset)
         data = {
