@@ -30,7 +30,8 @@ class AccountForm(forms.Form):
     mobile = forms.CharField(
         label=_("Mobile"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
     )
-    language = forms.ChoiceField(label=_("Language"), choices=language_choices, required=False)
+    # A select, but validated by the service (so its message sits beside the others).
+    language = forms.CharField(label=_("Language"), required=False, widget=forms.Select(choices=language_choices))
 
 
 class TokenForm(forms.Form):
