@@ -792,6 +792,24 @@ def _readable_request(user, request_id: int) -> ApprovalRequest:
     return request_row
 
 
+def _require_decidable(user, request_id: int, expected_step_id: int | None) -> None:
+    """404 unless the user may read the request, or was an approver of the step it saw: an
+    approver who loses a race (the request moved on and left its inbox) is told 409, not 404.
+
+    :raises NotFound: neither.
+    """
+    if _readable_requests(user).filter(pk=request_id).exists():
+        return
+    row = ApprovalRequest.objects.select_related("region").filter(pk=request_id).first()
+    if row is not None and expected_step_id is not None:
+        partner_visible = row.partner_id is None or visible_partners(user).filter(pk=row.partner_id).exists()
+        step = ApprovalStep.objects.filter(pk=expected_step_id, flow_id=row.flow_id).first()
+        seen = ApprovalRequest(status=ApprovalRequest.Status.PENDING, current_step=step, region=row.region)
+        if partner_visible and step is not None and approvals.can_decide(user, seen):
+            return
+    raise NotFound()
+
+
 @router.get("/approvals", response=page_of(ApprovalListOut), tags=["approvals"])
 def approval_list(request, filters: Query[ApprovalFilters], page: Query[PageParams]):
     """box=inbox: the requests waiting for the caller's decision; box=all: every one it may read."""
@@ -818,7 +836,7 @@ def approval_decide(request, request_id: int, payload: DecisionIn):
     return). 403 when the caller is not an approver of the step; 409 when the request was decided
     (or moved on past `expected_step_id`) in the meantime."""
     user = request.auth
-    _readable_request(user, request_id)
+    _require_decidable(user, request_id, payload.expected_step_id)
     approvals.decide(
         request_id=request_id,
         actor=user,
