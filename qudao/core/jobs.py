@@ -175,7 +175,7 @@ def error_body(exc: DomainError) -> dict:
     return body
 
 
-def execute(job_id: int, work: Callable[[Job], dict | None]) -> Job | None:
+def execute(job_id: int, work: Callable[[Job], dict | None], *, success_message: str = MESSAGE_DONE) -> Job | None:
     """Run `work(job)` as job `job_id` (called by the Huey task). Returns the finished job, or
     None when the job was not queued (already run by another delivery of the task)."""
     if not start(job_id):
@@ -193,7 +193,7 @@ def execute(job_id: int, work: Callable[[Job], dict | None]) -> Job | None:
         logger.exception("job %s (%s) crashed", job_id, job.kind)
         fail(job_id, {"detail": MESSAGE_CRASHED, "code": "crashed"}, MESSAGE_CRASHED)
     else:
-        succeed(job_id, result)
+        succeed(job_id, result, success_message)
     return Job.objects.get(pk=job_id)
 
 

@@ -62,6 +62,8 @@ class ImportErrorOut(Schema):
 
 class ImportPreviewOut(Schema):
     id: int
+    status: str
+    job: JobOut
     file_name: str
     created_at: datetime
     columns: list[str]
@@ -94,18 +96,20 @@ def job_out(job: Job) -> dict:
 
 
 def preview_out(job: Job) -> dict:
-    payload = job.result or {}
+    payload = (job.result or {}) if job.status == Job.Status.SUCCEEDED else {}
     commit_job = importing.commit_job_of(job)
     return {
         "id": job.pk,
-        "file_name": payload.get("file_name", ""),
+        "status": job.status,
+        "job": job_out(job),
+        "file_name": payload.get("file_name") or job.input_file.name.rsplit("/", 1)[-1],
         "created_at": job.created_at,
         "columns": payload.get("columns", []),
         "ignored_columns": payload.get("ignored_columns", []),
         "total_rows": payload.get("total_rows", 0),
         "counts": payload.get("counts", {}),
         "error_count": payload.get("error_count", 0),
-        "can_commit": bool(payload.get("can_commit")) and commit_job is None,
+        "can_commit": importing.can_commit(job),
         "rows": payload.get("rows", []),
         "errors": importing.flat_errors(payload.get("rows", [])),
         "commit_job": job_out(commit_job) if commit_job else None,

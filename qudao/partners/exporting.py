@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from qudao.core.errors import Forbidden
+from qudao.core.validators import uscc_check_character
 
 from . import selectors
 from .importing import COLUMNS, EXPORT_ONLY_COLUMNS, STATUS_EXPORT_LABELS_ZH, TYPE_EXPORT_LABELS_ZH
@@ -142,7 +143,7 @@ def import_template() -> bytes:
         "type": "经销商",
         "legal_name": "南京金陵商贸有限公司",
         "short_name": "金陵商贸",
-        "credit_code": "91320100MA1XXXXXXX",
+        "credit_code": "91320100MA1XKQ5T2" + uscc_check_character("91320100MA1XKQ5T2"),
         "region": "320100",
         "address": "南京市玄武区中山路1号",
         "tier": "gold",

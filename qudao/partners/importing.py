@@ -48,9 +48,11 @@ columns (and the read-only columns of the export, such as 地区名称) are igno
 
 Preview, then commit
 --------------------
-`preview_import` reads and checks the whole file synchronously (up to IMPORT_MAX_ROWS rows and
-IMPORT_UPLOAD_MAX_BYTES bytes) and stores the preview as a job (kind "partners.import_preview"):
-for every row its action (create, update or unchanged) and its errors by column. Every value is
+`preview_import` reads the file (at most IMPORT_MAX_ROWS rows and IMPORT_UPLOAD_MAX_BYTES bytes),
+checks every row and stores the preview as a job (kind "partners.import_preview"): for every row
+its action (create, update or unchanged) and its errors by column. Files of up to
+IMPORT_SYNC_PREVIEW_ROWS rows (default 1000) are checked during the upload request; bigger files
+are checked by a background job and the preview shows its progress until it is ready. Every value is
 checked by partners.services (clean_partner_data, clean_contact, check_parent); this module only
 maps columns to fields and finds rows and partners by their keys. Files that cannot be read at
 all (wrong type, corrupt workbook, empty, too big, too many rows, missing columns) are refused
@@ -100,6 +102,7 @@ ACTION_UPDATE = "update"
 ACTION_UNCHANGED = "unchanged"
 
 MAX_COLUMNS = 60
+SYNC_PREVIEW_ROWS = 1000  # default of settings.IMPORT_SYNC_PREVIEW_ROWS
 PROGRESS_EVERY = 100
 
 MESSAGE_CHECKING = N_("Checking the file")
@@ -860,20 +863,50 @@ def require_import_permission(user) -> None:
 def preview_import(*, user, upload) -> Job:
     """Read and check an uploaded file; store the preview (and the file) as a job.
 
+    The file itself (type, size, header, number of rows) is checked at once. Its rows are checked
+    at once too when there are at most IMPORT_SYNC_PREVIEW_ROWS of them; a bigger file is checked
+    by a background job, whose progress the preview shows until it is ready.
+
     :raises Forbidden: the user may not import partners.
     :raises FieldErrors: on "file" when the file cannot be imported at all.
     """
+    from .tasks import preview_partner_import
+
     require_import_permission(user)
     name, content = read_upload(upload)
     parsed = parse_file(name, content)
-    payload = preview_payload(analyse(parsed))
     job = jobs.create_job(
         kind=PREVIEW_KIND, user=user, input_file=ContentFile(content, name=name), total=len(parsed.rows)
     )
-    jobs.start(job.pk, total=len(parsed.rows))
-    jobs.succeed(job.pk, payload, MESSAGE_PREVIEWED)
+    if len(parsed.rows) <= getattr(settings, "IMPORT_SYNC_PREVIEW_ROWS", SYNC_PREVIEW_ROWS):
+        jobs.execute(job.pk, lambda job: _preview_work(job, parsed), success_message=MESSAGE_PREVIEWED)
+    else:
+        jobs.run_task(preview_partner_import, job)
     job.refresh_from_db()
     return job
+
+
+def _stored_file(job: Job) -> ParsedFile:
+    with job.input_file.open("rb") as stored:
+        content = stored.read()
+    return parse_file(job.input_file.name.rsplit("/", 1)[-1], content)
+
+
+def _job_language(job: Job) -> str:
+    user = job.created_by
+    return (getattr(user, "language", "") or settings.LANGUAGE_CODE) if user else settings.LANGUAGE_CODE
+
+
+def _preview_work(job: Job, parsed: ParsedFile | None = None) -> dict:
+    if parsed is None:  # in a worker: read the stored file, in the language of the user
+        with translation.override(_job_language(job)):
+            return _preview_work(job, _stored_file(job))
+    return preview_payload(analyse(parsed, progress=lambda done: jobs.advance(job.pk, done)))
+
+
+def run_preview(job_id: int) -> Job | None:
+    """The body of the preview task (files above IMPORT_SYNC_PREVIEW_ROWS rows)."""
+    return jobs.execute(job_id, _preview_work, success_message=MESSAGE_PREVIEWED)
 
 
 def get_preview(user, preview_id) -> Job:
@@ -887,6 +920,14 @@ def get_preview(user, preview_id) -> Job:
 def commit_job_of(preview: Job) -> Job | None:
     job_id = (preview.result or {}).get("commit_job_id")
     return Job.objects.filter(pk=job_id).first() if job_id else None
+
+
+def can_commit(preview: Job) -> bool:
+    """The preview is ready, has no errors, and is not imported (or its import failed)."""
+    if preview.status != Job.Status.SUCCEEDED or not (preview.result or {}).get("can_commit"):
+        return False
+    previous = commit_job_of(preview)
+    return previous is None or previous.status == Job.Status.FAILED
 
 
 def commit_import(*, user, preview_id) -> Job:
@@ -903,6 +944,8 @@ def commit_import(*, user, preview_id) -> Job:
     with transaction.atomic():
         preview = Job.objects.select_for_update().get(pk=get_preview(user, preview_id).pk)
         payload = preview.result or {}
+        if preview.status != Job.Status.SUCCEEDED:
+            raise Conflict(_("The file is still being checked. Commit it when its preview is ready."))
         previous = commit_job_of(preview)
         if previous is not None and previous.status != Job.Status.FAILED:
             raise Conflict(_("This file is already being imported or was imported (job %(id)s).") % {"id": previous.pk})
@@ -988,14 +1031,10 @@ def _apply_row(plan: RowPlan, user, reason: str) -> None:
 
 def _commit_work(job: Job) -> dict:
     user = job.created_by
-    language = (getattr(user, "language", "") or settings.LANGUAGE_CODE) if user else settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(_job_language(job)):
         require_import_permission(user)
         preview_id = (job.result or {}).get("preview_id")
-        with job.input_file.open("rb") as stored:
-            content = stored.read()
-        name = job.input_file.name.rsplit("/", 1)[-1]
-        parsed = parse_file(name, content)
+        parsed = _stored_file(job)
         total = len(parsed.rows)
         jobs.advance(job.pk, 0, total=2 * total, message=MESSAGE_CHECKING)
         analysis = analyse(parsed, progress=lambda done: jobs.advance(job.pk, done))

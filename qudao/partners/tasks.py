@@ -9,3 +9,11 @@ def commit_partner_import(job_id: int):
     from .importing import run_commit
 
     run_commit(job_id)
+
+
+@db_task()
+def preview_partner_import(job_id: int):
+    """Check a big import file row by row (see partners.importing.preview_import)."""
+    from .importing import run_preview
+
+    run_preview(job_id)

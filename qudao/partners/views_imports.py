@@ -63,7 +63,7 @@ def import_preview(request, preview_id: int):
         preview = importing.get_preview(request.user, preview_id)
     except NotFound:
         raise Http404() from None
-    payload = preview.result or {}
+    payload = (preview.result or {}) if preview.status == preview.Status.SUCCEEDED else {}
     rows = payload.get("rows", [])
     only_errors = request.GET.get("errors") == "1"
     if only_errors:
@@ -101,9 +101,12 @@ def import_preview(request, preview_id: int):
             "page": page,
             "only_errors": only_errors,
             "commit_job": commit_job,
-            "can_commit": bool(payload.get("can_commit"))
-            and request.user.can("partners.import")
-            and (commit_job is None or commit_job.status == commit_job.Status.FAILED),
+            "can_commit": importing.can_commit(preview) and request.user.can("partners.import"),
+            "file_name": payload.get("file_name") or preview.input_file.name.rsplit("/", 1)[-1],
+            "job": preview,
+            "message": jobs.display_message(preview),
+            "reload_when_done": True,
+            "error_detail": (preview.error or {}).get("detail", ""),
         },
     )
 
@@ -152,8 +155,13 @@ def job_page(request, job_id: int):
 @login_required
 @require_GET
 def job_status(request, job_id: int):
-    """The progress fragment the job page polls with htmx (every second until finished)."""
-    return render(request, "partners/imports/_job_status.html", _job_context(request, job_id))
+    """The progress fragment the job page polls with htmx (every second until finished). With
+    ?reload=1 (the preview page), a finished job reloads the whole page instead."""
+    context = _job_context(request, job_id)
+    response = render(request, "partners/imports/_job_status.html", context)
+    if request.GET.get("reload") == "1" and context["job"].is_finished:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

@@ -293,3 +293,79 @@ def test_it_creates_a_status_only_for_new_partners(world, api_client, uscc):
     assert Partner.objects.get(code="NEW1").status == "suspended"
     world.dealer_zj.refresh_from_db()
     assert world.dealer_zj.status == "active"
+
+
+def test_it_moves_and_detaches_sub_dealers(world, api_client, uscc):
+    # given: a new distributor in the file, the existing sub-dealer moved under it, and an existing
+    # sub-dealer of the new distributor's region detached (empty parent code)
+    client = api_client(world.admin)
+    sub = world.sub_js
+    rows = [
+        ["code", "type", "legal_name", "region", "parent_code"],
+        [sub.code, "dealer", sub.legal_name, "320500", "SZ900"],
+        ["SZ900", "distributor", "苏州新分销有限公司", "320500", ""],
+    ]
+
+    # when
+    preview = upload(client, xlsx(rows)).json()
+    response = client.post(f"/api/v1/partners/imports/{preview['id']}/commit")
+
+    # then: parents first; the sub-dealer's path follows its new parent
+    assert [(row["row"], row["action"], row["changes"]) for row in preview["rows"]] == [
+        (2, "update", ["parent_code"]),
+        (3, "create", []),
+    ]
+    assert Job.objects.get(pk=response.json()["id"]).status == Job.Status.SUCCEEDED
+    new_parent = Partner.objects.get(code="SZ900")
+    sub.refresh_from_db()
+    assert (sub.parent_id, sub.path, sub.depth) == (new_parent.pk, f"/{new_parent.pk}/{sub.pk}/", 1)
+
+    # when: the sub-dealer is detached
+    detach = upload(client, xlsx([rows[0], [sub.code, "dealer", sub.legal_name, "320500", ""]])).json()
+    client.post(f"/api/v1/partners/imports/{detach['id']}/commit")
+
+    # then
+    sub.refresh_from_db()
+    assert (detach["rows"][0]["changes"], sub.parent_id, sub.path) == (["parent_code"], None, f"/{sub.pk}/")
+
+
+def test_it_refuses_to_make_a_partner_its_own_descendant(world, api_client):
+    # given: the distributor placed under its own sub-dealer turned distributor... through the file
+    client = api_client(world.admin)
+    rows = [
+        ["code", "type", "legal_name", "region", "parent_code"],
+        [world.sub_js.code, "distributor", world.sub_js.legal_name, "320500", world.dist_js.code],
+        [world.dist_js.code, "distributor", world.dist_js.legal_name, "320100", world.sub_js.code],
+    ]
+
+    # when
+    preview = upload(client, xlsx(rows)).json()
+
+    # then: a cycle, found in the file, and nothing can be committed
+    assert [sorted(row["errors"]) for row in preview["rows"]] == [["parent_code"], ["parent_code"]]
+    assert preview["can_commit"] is False
+
+
+def test_it_refuses_a_cycle_through_partners_that_are_not_in_the_file(world, api_client):
+    # given: the sub-dealer is a distributor too; the file puts a new distributor under it and the
+    # top distributor under the new one (the loop closes through the database)
+    from qudao.partners import services
+
+    services.update_partner(partner=world.sub_js, data={"partner_type": "distributor"})
+    world.admin.language = "en"
+    world.admin.save()
+    client = api_client(world.admin)
+    rows = [
+        ["code", "type", "legal_name", "region", "parent_code"],
+        ["LOOP1", "distributor", "苏州环路有限公司", "320500", world.sub_js.code],
+        [world.dist_js.code, "distributor", world.dist_js.legal_name, "320100", "LOOP1"],
+    ]
+
+    # when
+    preview = upload(client, xlsx(rows)).json()
+
+    # then: the services' cycle rule, on the row that would close the loop
+    assert [row["errors"] for row in preview["rows"]] == [
+        {},
+        {"parent_code": ["This would make a cycle: the parent is this partner or one of its sub-dealers."]},
+    ]
