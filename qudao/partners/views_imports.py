@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -49,8 +50,8 @@ def import_upload(request):
         {
             "errors": errors,
             "columns": importing.COLUMNS,
-            "max_rows": importing.settings.IMPORT_MAX_ROWS,
-            "max_megabytes": f"{importing.settings.IMPORT_UPLOAD_MAX_BYTES / 1048576:.0f}",
+            "max_rows": settings.IMPORT_MAX_ROWS,
+            "max_megabytes": f"{settings.IMPORT_UPLOAD_MAX_BYTES / 1048576:.0f}",
         },
         status=status,
     )
