@@ -40,6 +40,7 @@ class TokenForm(forms.Form):
     name = forms.CharField(
         label=_("Token name"), max_length=100, required=False, help_text=_("E.g. the system that uses it.")
     )
+    shown_required = ("name",)
     expires_in_days = forms.ChoiceField(label=_("Expires after"), choices=EXPIRY_CHOICES, initial="90", required=False)
 
 
@@ -69,6 +70,7 @@ class HQUserForm(forms.Form):
         help_text=_("For regional managers and sales: the provinces whose partners they see."),
     )
     wide_fields = ("roles", "regions")
+    shown_required = ("username", "roles")
 
     def __init__(self, *args, editing=False, **kwargs):
         super().__init__(*args, **kwargs)

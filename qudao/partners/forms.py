@@ -217,6 +217,7 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"))
     reason = ReasonField()
     wide_fields = ("reason",)
+    shown_required = ("reason",)
 
     def __init__(self, *args, partner, **kwargs):
         super().__init__(*args, **kwargs)
@@ -228,6 +229,7 @@ class TierForm(forms.Form):
     tier = forms.ChoiceField(label=_("New tier"))
     reason = ReasonField()
     wide_fields = ("reason",)
+    shown_required = ("reason",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -244,6 +246,7 @@ class CreditForm(forms.Form):
     )
     reason = ReasonField()
     wide_fields = ("reason",)
+    shown_required = ("reason",)
 
 
 class ParentForm(forms.Form):
@@ -263,6 +266,7 @@ class ContactForm(forms.Form):
     )
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False, widget=forms.EmailInput)
     is_primary = forms.BooleanField(label=_("Primary contact"), required=False)
+    shown_required = ("name",)
 
 
 class TierSettingsForm(forms.Form):
@@ -271,6 +275,7 @@ class TierSettingsForm(forms.Form):
     rank = forms.CharField(label=_("Rank"), max_length=4, required=False, help_text=_("1 is the highest tier."))
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    shown_required = ("code", "name", "rank")
 
     def tier_data(self) -> dict:
         data = dict(self.cleaned_data)
