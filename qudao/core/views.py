@@ -9,6 +9,7 @@ reuse `approval_context` and `handle_decision` from here.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +27,25 @@ from .models import ApprovalFlow, ApprovalRequest, ApprovalStep, BrandSettings, 
 from .pages import apply_field_errors, hq_page, paginate, safe_next
 
 # --- approvals ---------------------------------------------------------------------------------
+
+# Contexts above core narrow which requests about their records a user may read (partners: the
+# scoping rule, so a request about a partner outside the user's scope answers 404). Each registers
+# a function (user, queryset) -> queryset here; core never imports them.
+_request_scopes: list[Callable] = []
+
+
+def register_request_scope(scope: Callable) -> None:
+    if scope not in _request_scopes:
+        _request_scopes.append(scope)
+
+
+def readable_requests(user):
+    """The approval requests `user` may read on the pages: the engine's rule, narrowed by every
+    registered scope."""
+    requests = approvals.visible_requests(user)
+    for scope in _request_scopes:
+        requests = scope(user, requests)
+    return requests
 
 
 def approval_context(user, approval: ApprovalRequest, form: DecisionForm | None = None) -> dict:
@@ -99,9 +119,11 @@ def approvals_view(request):
     tab = request.GET.get("tab") if request.GET.get("tab") in ("inbox", "all") else "inbox"
     status = request.GET.get("status") or ""
     if tab == "inbox":
-        requests = _requests_base(approvals.inbox_for(request.user))
+        requests = _requests_base(
+            readable_requests(request.user).filter(pk__in=approvals.inbox_for(request.user).values("pk"))
+        )
     else:
-        requests = _requests_base(approvals.visible_requests(request.user))
+        requests = _requests_base(readable_requests(request.user))
         if status in ApprovalRequest.Status.values:
             requests = requests.filter(status=status)
     page = paginate(request, requests)
@@ -114,16 +136,18 @@ def approvals_view(request):
         "statuses": ApprovalRequest.Status.choices,
         "page": page,
         "requests": page.object_list,
-        "inbox_count": approvals.inbox_for(request.user).count() if tab == "all" else page.paginator.count,
+        "inbox_count": (
+            readable_requests(request.user).filter(pk__in=approvals.inbox_for(request.user).values("pk")).count()
+            if tab == "all"
+            else page.paginator.count
+        ),
     }
     return render(request, "core/approvals.html", context)
 
 
 @hq_page("approvals.view", partner_users="404")
 def approval_detail_view(request, request_id):
-    approval = (
-        _requests_base(approvals.visible_requests(request.user)).select_related("flow").filter(pk=request_id).first()
-    )
+    approval = _requests_base(readable_requests(request.user)).select_related("flow").filter(pk=request_id).first()
     if approval is None:
         raise Http404()
     form = None

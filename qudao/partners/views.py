@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from qudao.core.errors import DomainError, FieldErrors, NotFound
 from qudao.core.pages import PORTAL_URL, apply_field_errors, hq_page, paginate
 from qudao.core.panels import panels_for
-from qudao.core.views import approval_context, handle_decision
+from qudao.core.views import approval_context, handle_decision, register_request_scope
 
 from . import selectors, services
 from .forms import (
@@ -40,7 +40,18 @@ from .forms import (
     TierSettingsForm,
 )
 from .models import CreditTermsChange, Partner, PartnerApplication, PartnerContact, Tier
-from .scoping import get_visible_partner
+from .scoping import get_visible_partner, partner_q, visible_partners
+
+
+def scope_approval_requests(user, requests):
+    """Approval requests about a partner (credit changes, applications under a distributor) are
+    readable only by users who may see that partner; the API applies the same rule."""
+    if partner_q(user) is None:
+        return requests
+    return requests.filter(Q(partner_id__isnull=True) | Q(partner_id__in=visible_partners(user).values("pk")))
+
+
+register_request_scope(scope_approval_requests)
 
 # --- access ------------------------------------------------------------------------------------
 

@@ -215,3 +215,27 @@ def test_it_refuses_a_decision_by_someone_who_only_submitted(world, page_client)
     assert f'href="/partners/{world.dist_js.pk}/" data-testid="subject-link"' in page.content.decode()
     assert "You are not an approver of this step." in response.content.decode()
     assert ApprovalRequest.objects.get(pk=approval.pk).status == "pending"
+
+
+def test_it_hides_requests_about_partners_outside_the_users_scope(world, page_client):
+    # given a credit-change flow whose step any regional manager may decide (no region match)
+    from decimal import Decimal
+
+    from qudao.core.models import ApprovalFlow, ApprovalStep
+
+    flow = ApprovalFlow.objects.create(subject_kind="credit_change", name="区域经理审批", priority=100)
+    ApprovalStep.objects.create(flow=flow, sequence=1, name="区域经理", approver_role="regional_manager")
+    # and a large credit increase for the Jiangsu distributor
+    change = services.request_credit_change(
+        partner=world.dist_js, credit_limit=Decimal("500000"), payment_terms_days=30, reason="扩大", actor=world.finance
+    )
+    approval = change.approval
+
+    # then the Jiangsu manager has it in its inbox, the Zhejiang manager neither sees nor decides it
+    assert row_numbers(page_client(world.regional_js).get("/approvals/")) == [approval.number]
+    zhejiang = page_client(world.regional_zj)
+    assert row_numbers(zhejiang.get("/approvals/")) == []
+    assert row_numbers(zhejiang.get("/approvals/?tab=all")) == []
+    assert zhejiang.get(f"/approvals/{approval.pk}/").status_code == 404
+    assert decide(zhejiang, approval, "approve").status_code == 404
+    assert ApprovalRequest.objects.get(pk=approval.pk).status == "pending"
