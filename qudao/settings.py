@@ -193,7 +193,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("QUDAO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Configured here so the job worker (run_huey) does not add a second handler of its own.
+        "huey": {"handlers": ["console"], "level": os.environ.get("QUDAO_LOG_LEVEL", "INFO"), "propagate": False},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

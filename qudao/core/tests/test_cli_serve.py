@@ -1,0 +1,84 @@
+"""`qudao serve` end to end, in a child process on a fresh SQLite database: it migrates, seeds,
+starts the job worker, serves the app, and on SIGTERM stops both."""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def read_until(process, pattern: str, lines: list[str], timeout: float = 120) -> re.Match:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                raise AssertionError("serve exited early:\n" + "".join(lines))
+            continue
+        lines.append(line)
+        match = re.search(pattern, line)
+        if match:
+            return match
+    raise AssertionError(f"no {pattern!r} in time:\n" + "".join(lines))
+
+
+def test_serve_migrates_seeds_runs_a_worker_and_stops_cleanly(tmp_path):
+    # given: a fresh database and a free port
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("QUDAO_", "DJANGO_"))}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "qudao.settings",
+        "QUDAO_VAR_DIR": str(tmp_path),
+        "QUDAO_DATABASE_URL": f"sqlite:///{tmp_path / 'qudao.sqlite3'}",
+        "QUDAO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PYTHONUNBUFFERED": "1",
+    }
+    # when: serving
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qudao.cli", "serve", "--port", str(port), "--demo-partners", "20"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        worker_pid = int(read_until(process, r"Job worker started \(pid (\d+)\)", lines).group(1))
+        read_until(process, r"Qudao is running at http://127\.0\.0\.1:\d+/", lines)
+        read_until(process, r"^dealer_admin\s", lines)
+        # then: the API answers, and the demo admin can get a token
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=30) as response:
+            assert (response.status, json.load(response)["info"]["title"]) == (200, "Qudao API")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/auth/tokens",
+            data=json.dumps({"name": "serve test", "username": "admin", "password": "qudao-demo-2026"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 201
+        assert os.path.exists(f"/proc/{worker_pid}")
+    finally:
+        # when: stopped
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    lines.append(output)
+    # then: both the server and its worker are gone
+    assert process.returncode == 0, "".join(lines)
+    assert "Qudao stopped." in output
+    assert not os.path.exists(f"/proc/{worker_pid}") or "zombie" in Path(f"/proc/{worker_pid}/status").read_text()
+    assert "Seeded 20 partners" in "".join(lines)
