@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from qudao.core.errors import DomainError, FieldErrors, NotFound
 from qudao.core.pages import PORTAL_URL, apply_field_errors, hq_page, paginate
 from qudao.core.panels import panels_for
-from qudao.core.views import approval_context, handle_decision, register_request_scope
+from qudao.core.views import approval_context, handle_decision, readable_requests, register_request_scope
 
 from . import selectors, services
 from .forms import (
@@ -195,12 +195,20 @@ def partner_create_view(request):
 def partner_detail_view(request, partner):
     """The partner 360 page: every panel registered for "partner" that the user may see."""
     actions = partner_actions(request.user)
+    # Links to approval requests only where the user may open them (the engine decides who reads).
+    readable_approvals = set(
+        readable_requests(request.user)
+        .filter(pk__in=selectors.partner_approvals(request.user, partner).values("pk"))
+        .values_list("pk", flat=True)
+    )
     panels = []
     for panel in panels_for("partner"):
         if not panel.visible(request, partner):
             continue
         context = dict(panel.context(request, partner) or {})
-        context.update({"partner": partner, "panel": panel, "actions": actions})
+        context.update(
+            {"partner": partner, "panel": panel, "actions": actions, "readable_approvals": readable_approvals}
+        )
         panels.append(
             {"key": panel.key, "title": panel.title, "html": render_to_string(panel.template, context, request)}
         )

@@ -9,6 +9,7 @@ import pytest
 
 from qudao.core.models import ApprovalRequest, BrandSettings, ObjectChange
 from qudao.core.panels import Panel, _panels, register_panel
+from qudao.partners import services
 from qudao.partners.models import (
     CreditTermsChange,
     Partner,
@@ -523,3 +524,17 @@ def test_it_shows_the_partners_and_the_contacts_errors_together(world, page_clie
 @pytest.mark.parametrize("persona", ["regional_js", "finance", "sales"])
 def test_it_refuses_the_create_form_without_the_role(world, page_client, persona):
     assert page_client(world.users[persona]).get("/partners/new/").status_code == 403
+
+
+def test_it_links_approval_requests_only_for_users_who_may_open_them(world, page_client):
+    # given a large credit increase for the distributor (decided by the channel manager, then admin)
+    change = services.request_credit_change(
+        partner=world.dist_js, credit_limit=Decimal("500000"), payment_terms_days=30, reason="扩大", actor=world.finance
+    )
+    link = f'<a href="/approvals/{change.approval_id}/">{change.approval.number}</a>'
+
+    # then the approvals panel links it for the submitter and the approver, not for the regional manager
+    for persona, linked in (("finance", True), ("channel", True), ("regional_js", False)):
+        content = page_client(world.users[persona]).get(url(world.dist_js)).content.decode()
+        assert content.count('data-testid="partner-approval"') == 1
+        assert (link in content) is linked
