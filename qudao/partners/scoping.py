@@ -12,6 +12,7 @@ A user holding several HQ roles sees the union. Anyone else sees nothing.
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from qudao.accounts.roles import HQRole
@@ -39,8 +40,19 @@ def partner_q(user, prefix: str = "") -> Q | None:
         allowed |= Q(**{f"{prefix}channel_manager": user}) | Q(**{f"{prefix}regional_owner": user})
     partner = user.partner
     if partner is not None:
-        allowed |= Q(**{f"{prefix}path__startswith": partner.path})
+        allowed |= path_prefix_q(f"{prefix}path", partner.path)
     return allowed
+
+
+def path_prefix_q(field: str, path: str) -> Q:
+    """`field` starts with the materialised `path` (which ends with "/"), in a form the index
+    serves. SQLite's LIKE ignores case, so it cannot use the index and a partner user's list
+    scanned every partner; there the same set is the range [path, path with its final "/"
+    replaced by "0") ("/" and "0" are adjacent; SQLite compares bytes). PostgreSQL's LIKE uses
+    the pattern index Django creates (a range could misorder under a non-C collation)."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
+    return Q(**{f"{field}__startswith": path})
 
 
 def scope(queryset: QuerySet, user, partner_field: str = "partner") -> QuerySet:
