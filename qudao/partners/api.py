@@ -15,7 +15,7 @@ import os
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -135,7 +135,7 @@ def _detailed(partner_id: int) -> Partner:
     """One partner with everything the detail shows (a fixed number of queries)."""
     return (
         Partner.objects.select_related("tier", "region", "parent", "channel_manager", "regional_owner")
-        .prefetch_related("tags", "contacts", Prefetch("territories"))
+        .prefetch_related("tags", "contacts", "territories")
         .get(pk=partner_id)
     )
 

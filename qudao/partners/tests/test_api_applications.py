@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from qudao.accounts.models import User
 from qudao.core.models import ApprovalDecision, ApprovalRequest, Notification
@@ -496,3 +498,17 @@ def test_a_second_decision_on_a_finished_application_changes_nothing(world, api_
     assert ApprovalDecision.objects.filter(request=approval).count() == 1
     assert Partner.objects.filter(legal_name="苏州吴中20号电器贸易有限公司").count() == 1
     assert User.objects.filter(partner_member__partner__legal_name="苏州吴中20号电器贸易有限公司").count() == 1
+
+
+def test_the_application_list_takes_the_same_number_of_queries_for_more_applications(world, api_client, uscc):
+    client = api_client(world.channel)
+    apply(api_client(), form(uscc, 21, parent=str(world.dist_js.pk), partner_type="dealer"))
+    client.get("/api/v1/applications")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/applications")
+    for seed in range(22, 26):
+        apply(api_client(), form(uscc, seed, parent=str(world.dist_js.pk), partner_type="dealer"))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/api/v1/applications")
+    assert response.json()["count"] == 5
+    assert len(many.captured_queries) == len(few.captured_queries)

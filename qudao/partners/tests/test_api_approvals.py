@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from qudao.accounts.services import issue_token
 from qudao.core.models import ApprovalDecision, ApprovalRequest
@@ -245,6 +246,20 @@ def test_a_bad_decision_is_refused_and_changes_nothing(world, api_client, zj_dea
     assert errors_of(response) == errors
     zj_dealer.refresh_from_db()
     assert (zj_dealer.status, ApprovalDecision.objects.count()) == ("pending", 0)
+
+
+def test_the_inbox_takes_the_same_number_of_queries_for_more_requests(world, api_client, uscc):
+    client = api_client(world.admin)
+    submit(uscc, 10)
+    client.get("/api/v1/approvals")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/approvals", {"box": "all"})
+    for seed in range(11, 16):
+        submit(uscc, seed, partner_type="dealer")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/api/v1/approvals", {"box": "all"})
+    assert response.json()["count"] == 6
+    assert len(many.captured_queries) == len(few.captured_queries)
 
 
 def test_a_missing_request_answers_404(world, api_client):

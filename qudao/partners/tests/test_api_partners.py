@@ -768,3 +768,21 @@ def test_region_names_follow_the_users_language(world, api_client):
     world.admin.save()
     response = api_client(world.admin).get(f"/api/v1/partners/{world.sub_js.pk}")
     assert response.json()["region"] == {"code": "320500", "name": Region.objects.get(code="320500").name_hant}
+
+
+def test_a_partner_user_sending_another_partners_id_is_refused_field_by_field(world, api_client):
+    # given dist_admin may add contacts to its own partner
+    client = api_client(world.dist_admin)
+    # when it names dealer_zj in the body
+    response = post_json(
+        client,
+        f"/api/v1/partners/{world.dist_js.pk}/contacts",
+        {"name": "张三", "mobile": "13812345678", "partner": world.dealer_zj.pk},
+    )
+    # then nothing is written anywhere
+    assert response.status_code == 422
+    assert errors_of(response) == {"partner": ["This field is not accepted here."]}
+    assert PartnerContact.objects.count() == 0
+    # and filtering by another partner's id finds nothing rather than its sub-dealers
+    assert client.get("/api/v1/partners", {"parent": world.dealer_zj.pk}).json() == {"count": 0, "items": []}
+    assert api_client(world.zj_admin).get("/api/v1/partners", {"parent": world.dist_js.pk}).json()["count"] == 0
