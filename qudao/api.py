@@ -92,6 +92,7 @@ _PYDANTIC_MESSAGES = {
     "missing": lambda: _("This field is required."),
     "int_parsing": lambda: _("Enter a whole number."),
     "int_type": lambda: _("Enter a whole number."),
+    "int_from_float": lambda: _("Enter a whole number."),
     "decimal_parsing": lambda: _("Enter a number."),
     "decimal_type": lambda: _("Enter a number."),
     "string_type": lambda: _("Enter text."),
@@ -107,6 +108,8 @@ _PYDANTIC_MESSAGES = {
     "less_than_equal": lambda: _("The value is too large."),
     "datetime_parsing": lambda: _("Enter a date and time (ISO 8601)."),
     "date_parsing": lambda: _("Enter a date (YYYY-MM-DD)."),
+    "amount_type": lambda: _('Send the amount as a string, e.g. "500000.00".'),
+    "extra_forbidden": lambda: _("This field is not accepted here."),
 }
 
 
