@@ -23,8 +23,17 @@ import pytest  # noqa: E402
 
 PASSWORD = "Qudao-Test-2026!"
 PERSONAS = (
-    "admin", "channel", "regional_js", "regional_zj", "finance", "operations", "sales",
-    "dist_admin", "dist_staff", "sub_admin", "zj_admin",
+    "admin",
+    "channel",
+    "regional_js",
+    "regional_zj",
+    "finance",
+    "operations",
+    "sales",
+    "dist_admin",
+    "dist_staff",
+    "sub_admin",
+    "zj_admin",
 )
 
 
@@ -73,13 +82,24 @@ def world(db) -> World:
     ensure_reference_data()
     BrandSettings.current()
     w = World()
-    for key, code in {"jiangsu": "320000", "nanjing": "320100", "suzhou": "320500", "zhejiang": "330000",
-                      "hangzhou": "330100"}.items():
+    for key, code in {
+        "jiangsu": "320000",
+        "nanjing": "320100",
+        "suzhou": "320500",
+        "zhejiang": "330000",
+        "hangzhou": "330100",
+    }.items():
         w.regions[key] = Region.objects.get(code=code)
 
     def hq(username, roles, regions=()):
-        user = create_user(username=username, password=PASSWORD, roles=roles, regions=list(regions),
-                           email=f"{username}@hq.example.cn", display_name=username)
+        user = create_user(
+            username=username,
+            password=PASSWORD,
+            roles=roles,
+            regions=list(regions),
+            email=f"{username}@hq.example.cn",
+            display_name=username,
+        )
         w.users[username] = user
         return user
 
@@ -91,23 +111,42 @@ def world(db) -> World:
     hq("operations", ["operations"])
     hq("sales", ["sales"])
 
-    w.partners["dist_js"] = services.create_partner(data={
-        "partner_type": "distributor", "legal_name": "南京金陵商贸有限公司", "short_name": "金陵商贸",
-        "credit_code": valid_uscc(1), "region": "320100", "tier": "gold",
-        "territories": ["320000"],
-    })
-    w.partners["sub_js"] = services.create_partner(data={
-        "partner_type": "dealer", "legal_name": "苏州姑苏电器经营部", "short_name": "姑苏电器",
-        "region": "320500", "tier": "silver", "parent": w.partners["dist_js"].pk,
-    })
-    w.partners["dealer_zj"] = services.create_partner(data={
-        "partner_type": "dealer", "legal_name": "杭州西湖家电有限公司", "short_name": "西湖家电",
-        "region": "330100", "tier": "registered", "regional_owner": "sales",
-    })
+    w.partners["dist_js"] = services.create_partner(
+        data={
+            "partner_type": "distributor",
+            "legal_name": "南京金陵商贸有限公司",
+            "short_name": "金陵商贸",
+            "credit_code": valid_uscc(1),
+            "region": "320100",
+            "tier": "gold",
+            "territories": ["320000"],
+        }
+    )
+    w.partners["sub_js"] = services.create_partner(
+        data={
+            "partner_type": "dealer",
+            "legal_name": "苏州姑苏电器经营部",
+            "short_name": "姑苏电器",
+            "region": "320500",
+            "tier": "silver",
+            "parent": w.partners["dist_js"].pk,
+        }
+    )
+    w.partners["dealer_zj"] = services.create_partner(
+        data={
+            "partner_type": "dealer",
+            "legal_name": "杭州西湖家电有限公司",
+            "short_name": "西湖家电",
+            "region": "330100",
+            "tier": "registered",
+            "regional_owner": "sales",
+        }
+    )
 
     def member(username, partner_key, role):
-        user = create_user(username=username, password=PASSWORD, email=f"{username}@partner.example.cn",
-                           display_name=username)
+        user = create_user(
+            username=username, password=PASSWORD, email=f"{username}@partner.example.cn", display_name=username
+        )
         PartnerMember.objects.create(user=user, partner=w.partners[partner_key], role=role)
         w.users[username] = user
         return user

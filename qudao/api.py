@@ -117,7 +117,11 @@ _PYDANTIC_MESSAGES = {
 def handle_schema_errors(request, exc: NinjaValidationError):
     errors = []
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", []) if part not in ("body", "query", "path", "form", "payload", "file")]
+        location = [
+            str(part)
+            for part in error.get("loc", [])
+            if part not in ("body", "query", "path", "form", "payload", "file")
+        ]
         message_factory = _PYDANTIC_MESSAGES.get(error.get("type", ""))
         errors.append(
             {

@@ -85,10 +85,12 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # Embedded SQLite (WAL, IMMEDIATE transactions) by default; PostgreSQL via QUDAO_DATABASE_URL.
-DATABASE_URL = os.environ.get("QUDAO_DATABASE_URL") or os.environ.get("DATABASE_URL") or (
-    f"sqlite:///{VAR_DIR / 'qudao.sqlite3'}"
+DATABASE_URL = (
+    os.environ.get("QUDAO_DATABASE_URL") or os.environ.get("DATABASE_URL") or (f"sqlite:///{VAR_DIR / 'qudao.sqlite3'}")
 )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("QUDAO_DB_CONN_MAX_AGE", 0)))}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("QUDAO_DB_CONN_MAX_AGE", 0)))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of failing
@@ -97,9 +99,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("QUDAO_TEST_SQLITE", "")} if os.environ.get(
-        "QUDAO_TEST_SQLITE"
-    ) else {}
+    DATABASES["default"]["TEST"] = (
+        {"NAME": os.environ.get("QUDAO_TEST_SQLITE", "")} if os.environ.get("QUDAO_TEST_SQLITE") else {}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

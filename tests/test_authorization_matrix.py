@@ -83,9 +83,14 @@ class Case:
 
 def application_form(targets):
     return {
-        "partner_type": "dealer", "legal_name": "常州矩阵测试电器经营部", "credit_code": targets["uscc"](901),
-        "region": "320400", "contact_name": "赵六", "contact_mobile": "13700000901",
-        "contact_email": "matrix@example.cn", "licence": SimpleUploadedFile("licence.pdf", PDF),
+        "partner_type": "dealer",
+        "legal_name": "常州矩阵测试电器经营部",
+        "credit_code": targets["uscc"](901),
+        "region": "320400",
+        "contact_name": "赵六",
+        "contact_mobile": "13700000901",
+        "contact_email": "matrix@example.cn",
+        "licence": SimpleUploadedFile("licence.pdf", PDF),
     }
 
 
@@ -119,10 +124,18 @@ API_CASES = [
     Case("GET", "/api/v1/regions/{region_code}", expect(200)),
     # approval flows and settings
     Case("GET", "/api/v1/approval-flows", ADMIN_ONLY),
-    Case("POST", "/api/v1/approval-flows", only({"admin": 201}, 403, 401), body=lambda t: {
-        "subject_kind": "credit_change", "name": "矩阵", "conditions": {}, "priority": 1,
-        "steps": [{"name": "财务复核", "approver_role": "finance", "match_region": False}],
-    }),
+    Case(
+        "POST",
+        "/api/v1/approval-flows",
+        only({"admin": 201}, 403, 401),
+        body=lambda t: {
+            "subject_kind": "credit_change",
+            "name": "矩阵",
+            "conditions": {},
+            "priority": 1,
+            "steps": [{"name": "财务复核", "approver_role": "finance", "match_region": False}],
+        },
+    ),
     Case("GET", "/api/v1/approval-flows/{flow_id}", ADMIN_ONLY),
     Case("PATCH", "/api/v1/approval-flows/{flow_id}", ADMIN_ONLY, body=lambda t: {"priority": 7}),
     Case("DELETE", "/api/v1/approval-flows/{flow_id}", only({"admin": 204}, 403, 401)),
@@ -133,73 +146,152 @@ API_CASES = [
     Case("POST", "/api/v1/notifications/{dist_admin_notification}/read", only({"dist_admin": 200}, 404, 401)),
     Case("POST", "/api/v1/notifications/read-all", ALL_AUTH_200),
     # imports, jobs, export
-    Case("POST", "/api/v1/partners/imports", only({p: 201 for p in IMPORTERS}, 403, 401), body=import_file,
-         multipart=True),
+    Case(
+        "POST",
+        "/api/v1/partners/imports",
+        only({p: 201 for p in IMPORTERS}, 403, 401),
+        body=import_file,
+        multipart=True,
+    ),
     # a preview is its creator's (admins see all); anyone else is told it does not exist
     Case("GET", "/api/v1/partners/imports/{preview_id}", only({"admin": 200, "channel": 200}, 404, 401)),
     Case("POST", "/api/v1/partners/imports/{preview_id}/commit", only({"admin": 202, "channel": 202}, 403, 401)),
     Case("GET", "/api/v1/jobs/{preview_id}", only({"admin": 200, "channel": 200}, 404, 401)),
-    Case("GET", "/api/v1/partners/export.xlsx", expect(200, anonymous=401, operations=403, dist_staff=403,
-                                                       sub_admin=200, zj_admin=200)),
+    Case(
+        "GET",
+        "/api/v1/partners/export.xlsx",
+        expect(200, anonymous=401, operations=403, dist_staff=403, sub_admin=200, zj_admin=200),
+    ),
     # tiers
     Case("GET", "/api/v1/tiers", ALL_AUTH_200),
-    Case("POST", "/api/v1/tiers", only({p: 201 for p in IMPORTERS}, 403, 401),
-         body=lambda t: {"code": "matrix", "name": "矩阵", "rank": 9}),
-    Case("PATCH", "/api/v1/tiers/{tier_id}", only({p: 200 for p in IMPORTERS}, 403, 401),
-         body=lambda t: {"description": "矩阵"}),
+    Case(
+        "POST",
+        "/api/v1/tiers",
+        only({p: 201 for p in IMPORTERS}, 403, 401),
+        body=lambda t: {"code": "matrix", "name": "矩阵", "rank": 9},
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/tiers/{tier_id}",
+        only({p: 200 for p in IMPORTERS}, 403, 401),
+        body=lambda t: {"description": "矩阵"},
+    ),
     # partners
     Case("GET", "/api/v1/partners", ALL_AUTH_200),
-    Case("POST", "/api/v1/partners", only({p: 201 for p in IMPORTERS}, 403, 401), body=lambda t: {
-        "partner_type": "dealer", "legal_name": "无锡矩阵电器经营部", "region": "320200",
-    }),
+    Case(
+        "POST",
+        "/api/v1/partners",
+        only({p: 201 for p in IMPORTERS}, 403, 401),
+        body=lambda t: {
+            "partner_type": "dealer",
+            "legal_name": "无锡矩阵电器经营部",
+            "region": "320200",
+        },
+    ),
     Case("GET", "/api/v1/partners/{dist_js}", on_dist(SEE_DIST, 200)),
     Case("PATCH", "/api/v1/partners/{dist_js}", on_dist(CHANGERS, 200), body=lambda t: {"address": "南京市玄武区"}),
-    Case("POST", "/api/v1/partners/{dist_js}/status", on_dist(IMPORTERS, 200),
-         body=lambda t: {"status": "suspended", "reason": "矩阵"}),
-    Case("POST", "/api/v1/partners/{dist_js}/tier", on_dist(IMPORTERS, 200),
-         body=lambda t: {"tier": "strategic", "reason": "矩阵"}),
+    Case(
+        "POST",
+        "/api/v1/partners/{dist_js}/status",
+        on_dist(IMPORTERS, 200),
+        body=lambda t: {"status": "suspended", "reason": "矩阵"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/partners/{dist_js}/tier",
+        on_dist(IMPORTERS, 200),
+        body=lambda t: {"tier": "strategic", "reason": "矩阵"},
+    ),
     Case("GET", "/api/v1/partners/{dist_js}/status-history", on_dist(SEE_DIST, 200)),
     Case("GET", "/api/v1/partners/{dist_js}/tier-history", on_dist(SEE_DIST, 200)),
     Case("GET", "/api/v1/partners/{dist_js}/children", on_dist(SEE_DIST, 200)),
     Case("GET", "/api/v1/partners/{dist_js}/changes", on_dist(SEE_DIST - {"dist_staff"}, 200)),
     Case("GET", "/api/v1/partners/{dist_js}/contacts", on_dist(SEE_DIST, 200)),
-    Case("POST", "/api/v1/partners/{dist_js}/contacts", on_dist(CHANGERS | {"dist_admin"}, 201),
-         body=lambda t: {"name": "钱七", "mobile": "13600000001"}),
-    Case("PATCH", "/api/v1/partners/{dist_js}/contacts/{contact_id}", on_dist(CHANGERS | {"dist_admin"}, 200),
-         body=lambda t: {"role": "财务"}),
+    Case(
+        "POST",
+        "/api/v1/partners/{dist_js}/contacts",
+        on_dist(CHANGERS | {"dist_admin"}, 201),
+        body=lambda t: {"name": "钱七", "mobile": "13600000001"},
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/partners/{dist_js}/contacts/{contact_id}",
+        on_dist(CHANGERS | {"dist_admin"}, 200),
+        body=lambda t: {"role": "财务"},
+    ),
     Case("DELETE", "/api/v1/partners/{dist_js}/contacts/{contact_id}", on_dist(CHANGERS | {"dist_admin"}, 204)),
     Case("GET", "/api/v1/partners/{dist_js}/credit-changes", on_dist(SEE_DIST, 200)),
-    Case("POST", "/api/v1/partners/{dist_js}/credit-changes", on_dist({"finance"}, 201),
-         body=lambda t: {"credit_limit": "1000.00", "payment_terms_days": 30, "reason": "矩阵"}),
-    Case("GET", "/api/v1/partners/{dist_js}/members", on_dist({"admin", "channel", "regional_js", "finance",
-                                                               "operations", "dist_admin"}, 200)),
-    Case("POST", "/api/v1/partners/{dist_js}/members", on_dist({"admin", "channel", "dist_admin"}, 201),
-         body=lambda t: {"display_name": "孙八", "mobile": "13600000002", "role": "partner_staff"}),
-    Case("POST", "/api/v1/partners/{dist_js}/members/{dist_staff_user}/disable",
-         on_dist({"admin", "channel", "dist_admin"}, 200)),
-    Case("POST", "/api/v1/partners/{dist_js}/members/{dist_staff_user}/enable",
-         on_dist({"admin", "channel", "dist_admin"}, 200)),
+    Case(
+        "POST",
+        "/api/v1/partners/{dist_js}/credit-changes",
+        on_dist({"finance"}, 201),
+        body=lambda t: {"credit_limit": "1000.00", "payment_terms_days": 30, "reason": "矩阵"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/partners/{dist_js}/members",
+        on_dist({"admin", "channel", "regional_js", "finance", "operations", "dist_admin"}, 200),
+    ),
+    Case(
+        "POST",
+        "/api/v1/partners/{dist_js}/members",
+        on_dist({"admin", "channel", "dist_admin"}, 201),
+        body=lambda t: {"display_name": "孙八", "mobile": "13600000002", "role": "partner_staff"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/partners/{dist_js}/members/{dist_staff_user}/disable",
+        on_dist({"admin", "channel", "dist_admin"}, 200),
+    ),
+    Case(
+        "POST",
+        "/api/v1/partners/{dist_js}/members/{dist_staff_user}/enable",
+        on_dist({"admin", "channel", "dist_admin"}, 200),
+    ),
     # applications
     Case("POST", "/api/v1/applications", expect(201), body=application_form, multipart=True),
     Case("GET", "/api/v1/applications/status/{application_token}", expect(200)),
-    Case("POST", "/api/v1/applications/status/{returned_token}/resubmit", expect(200), body=lambda t: {
-        "partner_type": "dealer", "legal_name": "苏州退回补正经营部", "credit_code": t["returned"].credit_code,
-        "region": "320500", "contact_name": "周九", "contact_mobile": "13700000903",
-        "contact_email": "returned@example.cn", "address": "苏州市吴中区",
-    }, multipart=True),
+    Case(
+        "POST",
+        "/api/v1/applications/status/{returned_token}/resubmit",
+        expect(200),
+        body=lambda t: {
+            "partner_type": "dealer",
+            "legal_name": "苏州退回补正经营部",
+            "credit_code": t["returned"].credit_code,
+            "region": "320500",
+            "contact_name": "周九",
+            "contact_mobile": "13700000903",
+            "contact_email": "returned@example.cn",
+            "address": "苏州市吴中区",
+        },
+        multipart=True,
+    ),
     # roles that review no applications get an empty list, and 404 for any one application
     Case("GET", "/api/v1/applications", ALL_AUTH_200),
-    Case("GET", "/api/v1/applications/{application_id}",
-         only({"admin": 200, "channel": 200, "regional_js": 200, "dist_admin": 200, "dist_staff": 200}, 404, 401)),
-    Case("GET", "/api/v1/applications/{application_id}/licence",
-         only({"admin": 200, "channel": 200, "regional_js": 200, "dist_admin": 200, "dist_staff": 200}, 404, 401)),
+    Case(
+        "GET",
+        "/api/v1/applications/{application_id}",
+        only({"admin": 200, "channel": 200, "regional_js": 200, "dist_admin": 200, "dist_staff": 200}, 404, 401),
+    ),
+    Case(
+        "GET",
+        "/api/v1/applications/{application_id}/licence",
+        only({"admin": 200, "channel": 200, "regional_js": 200, "dist_admin": 200, "dist_staff": 200}, 404, 401),
+    ),
     # approvals
     Case("GET", "/api/v1/approvals", HQ_200_PARTNERS_403),
-    Case("GET", "/api/v1/approvals/{approval_id}",
-         only({"admin": 200, "channel": 200}, 404, 401) | {p: 403 for p in PARTNER_USERS}),
-    Case("POST", "/api/v1/approvals/{approval_id}/decision",
-         only({"admin": 200, "channel": 200}, 404, 401) | {p: 403 for p in PARTNER_USERS},
-         body=lambda t: {"decision": "approve", "comment": "矩阵"}),
+    Case(
+        "GET",
+        "/api/v1/approvals/{approval_id}",
+        only({"admin": 200, "channel": 200}, 404, 401) | {p: 403 for p in PARTNER_USERS},
+    ),
+    Case(
+        "POST",
+        "/api/v1/approvals/{approval_id}/decision",
+        only({"admin": 200, "channel": 200}, 404, 401) | {p: 403 for p in PARTNER_USERS},
+        body=lambda t: {"decision": "approve", "comment": "矩阵"},
+    ),
     # audit
     Case("GET", "/api/v1/changes", expect(200, anonymous=401, dist_staff=403, sub_admin=200, zj_admin=200)),
 ]
@@ -236,12 +328,20 @@ PAGE_CASES = [
     Case("GET", "approvals/", HQ_PAGE, page=True),
     Case("GET", "approvals/{approval_id}/", only({"admin": 200, "channel": 200}, 404, LOGIN), page=True),
     Case("GET", "notifications/", expect(200, anonymous=LOGIN), page=True),
-    Case("POST", "notifications/{dist_admin_notification}/read/", only({"dist_admin": "notifications/"}, 404, LOGIN),
-         page=True),
+    Case(
+        "POST",
+        "notifications/{dist_admin_notification}/read/",
+        only({"dist_admin": "notifications/"}, 404, LOGIN),
+        page=True,
+    ),
     Case("POST", "notifications/read-all/", expect("notifications/", anonymous=LOGIN), page=True),
     # the settings landing page sends each HQ user to the first section it may open
-    Case("GET", "settings/", expect("settings/flows/", anonymous=LOGIN, partners=PORTAL, admin=200,
-                                    channel="settings/tiers/"), page=True),
+    Case(
+        "GET",
+        "settings/",
+        expect("settings/flows/", anonymous=LOGIN, partners=PORTAL, admin=200, channel="settings/tiers/"),
+        page=True,
+    ),
     Case("GET", "settings/flows/", HQ_PAGE, page=True),  # every HQ user may read the flows
     Case("GET", "settings/flows/new/", ADMIN_PAGE, page=True),
     Case("GET", "settings/flows/{flow_id}/", ADMIN_PAGE, page=True),
@@ -256,19 +356,35 @@ PAGE_CASES = [
     Case("GET", "partners/{dist_js}/parent/", dist_page(CHANGERS, 200), page=True),
     Case("GET", "partners/{dist_js}/contacts/new/", dist_page(CHANGERS, 200), page=True),
     Case("GET", "partners/{dist_js}/contacts/{contact_id}/", dist_page(CHANGERS, 200), page=True),
-    Case("POST", "partners/{dist_js}/contacts/{contact_id}/delete/",
-         dist_page(CHANGERS, "partners/{dist_js}/#panel-contacts"), page=True),
+    Case(
+        "POST",
+        "partners/{dist_js}/contacts/{contact_id}/delete/",
+        dist_page(CHANGERS, "partners/{dist_js}/#panel-contacts"),
+        page=True,
+    ),
     Case("GET", "settings/tiers/", TIER_PAGE, page=True),
     Case("GET", "settings/tiers/new/", TIER_PAGE, page=True),
     Case("GET", "settings/tiers/{tier_id}/", TIER_PAGE, page=True),
-    Case("GET", "applications/", expect(200, anonymous=LOGIN, partners=PORTAL, operations=403, finance=403,
-                                        sales=403), page=True),
-    Case("GET", "applications/{application_id}/",
-         only({"admin": 200, "channel": 200, "regional_js": 200}, 404, LOGIN)
-         | {"operations": 403, "finance": 403, "sales": 403}, page=True),
-    Case("GET", "applications/{application_id}/licence/",
-         only({"admin": 200, "channel": 200, "regional_js": 200}, 404, LOGIN)
-         | {"operations": 403, "finance": 403, "sales": 403}, page=True),
+    Case(
+        "GET",
+        "applications/",
+        expect(200, anonymous=LOGIN, partners=PORTAL, operations=403, finance=403, sales=403),
+        page=True,
+    ),
+    Case(
+        "GET",
+        "applications/{application_id}/",
+        only({"admin": 200, "channel": 200, "regional_js": 200}, 404, LOGIN)
+        | {"operations": 403, "finance": 403, "sales": 403},
+        page=True,
+    ),
+    Case(
+        "GET",
+        "applications/{application_id}/licence/",
+        only({"admin": 200, "channel": 200, "regional_js": 200}, 404, LOGIN)
+        | {"operations": 403, "finance": 403, "sales": 403},
+        page=True,
+    ),
     Case("GET", "apply/", PUBLIC, page=True),
     Case("GET", "apply/cities/", PUBLIC, page=True, params={"province": "320000"}),
     Case("GET", "apply/distributors/", PUBLIC, page=True, params={"province": "320000", "city": "320500"}),
@@ -276,16 +392,27 @@ PAGE_CASES = [
     Case("GET", "portal/", PORTAL_PAGE, page=True),
     Case("GET", "portal/profile/edit/", PORTAL_PAGE | {"dist_staff": 403}, page=True),
     Case("GET", "portal/profile/contacts/add/", PORTAL_PAGE | {"dist_staff": 403}, page=True),
-    Case("GET", "portal/profile/contacts/{contact_id}/edit/",
-         PORTAL_PAGE | {"dist_staff": 403, "sub_admin": 404, "zj_admin": 404}, page=True),
-    Case("POST", "portal/profile/contacts/{contact_id}/delete/",
-         PORTAL_PAGE | {"dist_admin": "portal/profile/edit/", "dist_staff": 403, "sub_admin": 404, "zj_admin": 404},
-         page=True),
+    Case(
+        "GET",
+        "portal/profile/contacts/{contact_id}/edit/",
+        PORTAL_PAGE | {"dist_staff": 403, "sub_admin": 404, "zj_admin": 404},
+        page=True,
+    ),
+    Case(
+        "POST",
+        "portal/profile/contacts/{contact_id}/delete/",
+        PORTAL_PAGE | {"dist_admin": "portal/profile/edit/", "dist_staff": 403, "sub_admin": 404, "zj_admin": 404},
+        page=True,
+    ),
     Case("GET", "portal/users/", PORTAL_PAGE, page=True),
     Case("POST", "portal/users/invite/", PORTAL_ADMIN_POST, page=True),
-    Case("POST", "portal/users/{dist_staff_user}/active/",
-         PORTAL_PAGE | {"dist_admin": "portal/users/", "dist_staff": 403, "sub_admin": 404, "zj_admin": 404},
-         page=True, params={"active": "0"}),
+    Case(
+        "POST",
+        "portal/users/{dist_staff_user}/active/",
+        PORTAL_PAGE | {"dist_admin": "portal/users/", "dist_staff": 403, "sub_admin": 404, "zj_admin": 404},
+        page=True,
+        params={"active": "0"},
+    ),
     Case("GET", "portal/sub-dealers/", PORTAL_PAGE, page=True),
     # sub_admin opening its own partner here is sent to its portal home
     Case("GET", "portal/sub-dealers/{sub_js}/", PORTAL_PAGE | {"sub_admin": PORTAL, "zj_admin": 404}, page=True),
@@ -313,16 +440,26 @@ def targets(world, uscc, api_client):
     notification = Notification.objects.create(user=world.dist_admin, kind="test", title="t")
     application = services.submit_application(
         data={
-            "partner_type": "dealer", "legal_name": "苏州矩阵申请经营部", "credit_code": uscc(903), "region": "320500",
-            "contact_name": "吴十", "contact_mobile": "13700000904", "contact_email": "apply@example.cn",
+            "partner_type": "dealer",
+            "legal_name": "苏州矩阵申请经营部",
+            "credit_code": uscc(903),
+            "region": "320500",
+            "contact_name": "吴十",
+            "contact_mobile": "13700000904",
+            "contact_email": "apply@example.cn",
             "parent": world.dist_js.pk,
         },
         licence=SimpleUploadedFile("licence.pdf", PDF),
     )
     returned = services.submit_application(
         data={
-            "partner_type": "dealer", "legal_name": "苏州退回补正经营部", "credit_code": uscc(904), "region": "320500",
-            "contact_name": "周九", "contact_mobile": "13700000903", "contact_email": "returned@example.cn",
+            "partner_type": "dealer",
+            "legal_name": "苏州退回补正经营部",
+            "credit_code": uscc(904),
+            "region": "320500",
+            "contact_name": "周九",
+            "contact_mobile": "13700000903",
+            "contact_email": "returned@example.cn",
         },
         licence=SimpleUploadedFile("licence.pdf", PDF),
     )
@@ -401,8 +538,7 @@ def _request(client, case: Case, targets):
         return getattr(client, method)(url, body or case.params)
     import json
 
-    return getattr(client, method)(url, json.dumps(body) if body is not None else None,
-                                   content_type="application/json")
+    return getattr(client, method)(url, json.dumps(body) if body is not None else None, content_type="application/json")
 
 
 def _run(case: Case, world, targets):

@@ -39,7 +39,10 @@ class User(AuditedModel, AbstractUser):
     display_name = models.CharField(_("name"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     regions = models.ManyToManyField(
-        "core.Region", blank=True, related_name="managers", verbose_name=_("regions"),
+        "core.Region",
+        blank=True,
+        related_name="managers",
+        verbose_name=_("regions"),
         help_text=_("For regional managers and sales: the regions whose partners they see."),
     )
 
@@ -50,12 +53,8 @@ class User(AuditedModel, AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.UniqueConstraint(
-                fields=["email"], condition=~Q(email=""), name="accounts_user_unique_email"
-            ),
-            models.UniqueConstraint(
-                fields=["mobile"], condition=~Q(mobile=""), name="accounts_user_unique_mobile"
-            ),
+            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="accounts_user_unique_email"),
+            models.UniqueConstraint(fields=["mobile"], condition=~Q(mobile=""), name="accounts_user_unique_mobile"),
         ]
 
     def __str__(self):
@@ -176,3 +175,6 @@ class LoginFailure(models.Model):
     identifier = models.CharField(max_length=150, db_index=True)
     ip_address = models.CharField(max_length=64, db_index=True, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"{self.identifier} {self.at:%Y-%m-%d %H:%M}"

@@ -64,5 +64,7 @@ class Conflict(DomainError):
 def collect_field_errors(django_error) -> dict[str, list[str]]:
     """Turn a django.core.exceptions.ValidationError into {field: [messages]}."""
     if hasattr(django_error, "error_dict"):
-        return {field: [str(m) for e in errors for m in e.messages] for field, errors in django_error.error_dict.items()}
+        return {
+            field: [str(m) for e in errors for m in e.messages] for field, errors in django_error.error_dict.items()
+        }
     return {"__all__": [str(m) for m in django_error.messages]}

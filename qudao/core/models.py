@@ -108,6 +108,9 @@ class NumberSequence(models.Model):
             models.UniqueConstraint(fields=["prefix", "period"], name="core_numbersequence_unique_prefix_period")
         ]
 
+    def __str__(self):
+        return f"{self.prefix}{self.period}: {self.last_value}"
+
 
 class ObjectChange(models.Model):
     """One create, update or delete of a business record: who, when, before and after."""
@@ -305,6 +308,9 @@ class ApprovalDecision(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} ({self.request_id})"
 
 
 # --- Background jobs -------------------------------------------------------------------------

@@ -11,10 +11,10 @@ register_panel("partner", Panel("profile", _("Profile"), "partners/panels/profil
 register_panel(
     "partner", Panel("hierarchy", _("Hierarchy"), "partners/panels/hierarchy.html", selectors.hierarchy_panel, 20)
 )
-register_panel("partner", Panel("contacts", _("Contacts"), "partners/panels/contacts.html", selectors.contacts_panel, 30))
 register_panel(
-    "partner", Panel("credit", _("Credit terms"), "partners/panels/credit.html", selectors.credit_panel, 40)
+    "partner", Panel("contacts", _("Contacts"), "partners/panels/contacts.html", selectors.contacts_panel, 30)
 )
+register_panel("partner", Panel("credit", _("Credit terms"), "partners/panels/credit.html", selectors.credit_panel, 40))
 register_panel(
     "partner", Panel("approvals", _("Approvals"), "partners/panels/approvals.html", selectors.approvals_panel, 50)
 )

@@ -92,5 +92,8 @@ def can_manage_partner(user, partner: Partner) -> bool:
 def is_own_partner_admin(user, partner: Partner) -> bool:
     membership = user.partner_membership if user.is_authenticated else None
     return bool(
-        membership and membership.is_active and membership.partner_id == partner.pk and membership.role == "partner_admin"
+        membership
+        and membership.is_active
+        and membership.partner_id == partner.pk
+        and membership.role == "partner_admin"
     )

@@ -79,7 +79,9 @@ def test_steps_route_to_the_role_and_region_of_the_subject(world, uscc):
     assert ApprovalDecision.objects.filter(request=request).count() == 0
 
 
-def test_onboarding_from_application_to_partner_through_two_steps(world, uscc, mailoutbox, django_capture_on_commit_callbacks):
+def test_onboarding_from_application_to_partner_through_two_steps(
+    world, uscc, mailoutbox, django_capture_on_commit_callbacks
+):
     # given
     with django_capture_on_commit_callbacks(execute=True):
         application = apply(uscc, 14)
@@ -126,9 +128,14 @@ def test_return_for_changes_then_resubmit_starts_a_new_round(world, uscc):
     services.resubmit_application(
         application=application,
         data={
-            "partner_type": "dealer", "legal_name": application.legal_name, "credit_code": application.credit_code,
-            "region": "320500", "contact_name": "王五", "contact_mobile": "13900000015",
-            "contact_email": "applicant15@example.cn", "address": "苏州市姑苏区人民路1号",
+            "partner_type": "dealer",
+            "legal_name": application.legal_name,
+            "credit_code": application.credit_code,
+            "region": "320500",
+            "contact_name": "王五",
+            "contact_mobile": "13900000015",
+            "contact_email": "applicant15@example.cn",
+            "address": "苏州市姑苏区人民路1号",
         },
         licence=SimpleUploadedFile("licence.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20),
     )
@@ -162,7 +169,9 @@ def test_a_decided_step_cannot_be_decided_again(world, uscc):
     approvals.decide(request_id=second.approval_id, actor=world.regional_js, decision="approve")
     with pytest.raises(Conflict):
         approvals.decide(
-            request_id=second.approval_id, actor=world.admin, decision="approve",
+            request_id=second.approval_id,
+            actor=world.admin,
+            decision="approve",
             expected_step_id=second.approval.current_step_id,
         )
     assert ApprovalDecision.objects.filter(request_id=second.approval_id).count() == 1
@@ -191,7 +200,9 @@ def test_pending_steps_older_than_the_reminder_time_remind_their_approvers_once(
 
 def test_a_flow_of_higher_priority_with_matching_conditions_wins(world, uscc):
     flow = ApprovalFlow.objects.create(
-        subject_kind="partner_application", name="华东代理商", conditions={"partner_type": "agent", "province": "320000"},
+        subject_kind="partner_application",
+        name="华东代理商",
+        conditions={"partner_type": "agent", "province": "320000"},
         priority=50,
     )
     ApprovalStep.objects.create(flow=flow, sequence=1, name="运营复核", approver_role="operations")

@@ -51,12 +51,20 @@ def test_a_sub_dealers_own_sub_dealers_are_visible_to_the_top_distributor(world)
     from qudao.partners import services
 
     level2 = services.create_partner(
-        data={"partner_type": "distributor", "legal_name": "无锡二级分销", "region": "320200", "parent": world.dist_js.pk}
+        data={
+            "partner_type": "distributor",
+            "legal_name": "无锡二级分销",
+            "region": "320200",
+            "parent": world.dist_js.pk,
+        }
     )
     level3 = services.create_partner(
         data={"partner_type": "dealer", "legal_name": "江阴三级经营部", "region": "320200", "parent": level2.pk}
     )
     assert set(visible_partners(world.dist_staff).values_list("pk", flat=True)) == {
-        world.dist_js.pk, world.sub_js.pk, level2.pk, level3.pk,
+        world.dist_js.pk,
+        world.sub_js.pk,
+        level2.pk,
+        level3.pk,
     }
     assert not visible_partners(world.sub_admin).filter(pk=level3.pk).exists()
