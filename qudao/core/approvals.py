@@ -193,10 +193,10 @@ def _notify_step(request: ApprovalRequest, reminder: bool = False) -> None:
         eligible_approvers(request),
         kind="approval.reminder" if reminder else "approval.requested",
         title=title,
-        body=_("%(kind)s %(number)s is waiting for your decision at step \u201c%(step)s\u201d."),
+        body=_("%(kind)s %(number)s is waiting for your decision at step “%(step)s”."),
         params={
             "title": request.title,
-            "kind": str(handler.label),
+            "kind": handler.label,  # lazy: rendered in each recipient's language
             "number": request.number,
             "step": request.current_step.name,
         },

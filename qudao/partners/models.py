@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qudao.accounts.roles import PartnerRole
 from qudao.core.audit import AuditedModel
@@ -24,10 +25,10 @@ class PartnerType(models.TextChoices):
 
 
 class PartnerStatus(models.TextChoices):
-    APPLICANT = "applicant", _("Applicant")
-    ACTIVE = "active", _("Active")
-    SUSPENDED = "suspended", _("Suspended")
-    TERMINATED = "terminated", _("Terminated")
+    APPLICANT = "applicant", pgettext_lazy("partner status", "Applicant")
+    ACTIVE = "active", pgettext_lazy("partner status", "Active")
+    SUSPENDED = "suspended", pgettext_lazy("partner status", "Suspended")
+    TERMINATED = "terminated", pgettext_lazy("partner status", "Terminated")
 
 
 # Which status changes are allowed (a terminated partner stays terminated).
@@ -288,6 +289,8 @@ class PartnerApplication(AuditedModel):
     approval = models.ForeignKey("core.ApprovalRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications")
     admin_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The language the application was submitted in: the applicant's e-mails are written in it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
 
     audit_exclude = ("access_token",)
 

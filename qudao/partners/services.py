@@ -828,12 +828,20 @@ def _application_context(application: PartnerApplication) -> dict:
     }
 
 
+def _supported_language(language: str | None) -> str:
+    """One of settings.LANGUAGES for a language code ("zh-Hant" -> "zh-hant"); "" when none fits."""
+    try:
+        return translation.get_supported_language_variant(language.lower()) if language else ""
+    except LookupError:
+        return ""
+
+
 def application_status_url(application: PartnerApplication) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/apply/status/{application.access_token}/"
 
 
 def _email_applicant(application: PartnerApplication, subject, body, params: dict) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(application.language or settings.LANGUAGE_CODE):
         send_mail(
             str(subject) % params,
             str(body) % params,
@@ -844,8 +852,9 @@ def _email_applicant(application: PartnerApplication, subject, body, params: dic
 
 
 @transaction.atomic
-def submit_application(*, data: dict, licence) -> PartnerApplication:
-    """A company applies to become a partner. :raises FieldErrors: nothing is saved."""
+def submit_application(*, data: dict, licence, language: str = "") -> PartnerApplication:
+    """A company applies to become a partner; its e-mails are written in `language` (by default the
+    active language, the one it applied in). :raises FieldErrors: nothing is saved."""
     errors = FieldErrors()
     try:
         cleaned = clean_application(data)
@@ -858,7 +867,12 @@ def submit_application(*, data: dict, licence) -> PartnerApplication:
         errors.errors.update(error.errors)
     if errors.errors:
         raise errors
-    application = PartnerApplication(number=next_number("AP"), access_token=secrets.token_urlsafe(32), **cleaned)
+    application = PartnerApplication(
+        number=next_number("AP"),
+        access_token=secrets.token_urlsafe(32),
+        language=_supported_language(language or translation.get_language()),
+        **cleaned,
+    )
     application.licence.save(licence.name, licence, save=False)
     application.save()
     approval = approvals.start_approval(
@@ -1080,15 +1094,20 @@ def invite_member(*, partner: Partner, actor, data: dict) -> tuple[PartnerMember
     link = account_services.password_setup_link(user)
     if user.email:
         params = {"partner": str(partner), "username": user.username, "link": link}
-        transaction.on_commit(
-            lambda: send_mail(
-                str(_("You are invited to %(partner)s on Qudao")) % params,
-                str(_("Your user name is %(username)s. Choose your password here: %(link)s")) % params,
-                settings.DEFAULT_FROM_EMAIL,
-                [user.email],
-                fail_silently=True,
-            )
-        )
+        # In the invited user's language, or else the one the inviter works in.
+        language = user.language or translation.get_language() or settings.LANGUAGE_CODE
+
+        def send_invitation():
+            with translation.override(language):
+                send_mail(
+                    str(_("You are invited to %(partner)s on Qudao")) % params,
+                    str(_("Your user name is %(username)s. Choose your password here: %(link)s")) % params,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [user.email],
+                    fail_silently=True,
+                )
+
+        transaction.on_commit(send_invitation)
     return member, link
 
 
