@@ -113,7 +113,7 @@ def conditions_match(conditions: dict, context: dict) -> bool:
 def validate_conditions(conditions) -> None:
     if not isinstance(conditions, dict):
         raise FieldErrors.single("conditions", _("Conditions must be an object of field: value."))
-    for field, expected in conditions.items():
+    for expected in conditions.values():
         if isinstance(expected, dict):
             unknown = set(expected) - _OPERATORS
             if unknown:
@@ -355,9 +355,11 @@ def send_reminders(now=None) -> int:
     now = now or timezone.now()
     hours = BrandSettings.current().approval_reminder_hours
     cutoff = now - timedelta(hours=hours)
-    overdue = ApprovalRequest.objects.filter(
-        status=ApprovalRequest.Status.PENDING, step_started_at__lte=cutoff
-    ).filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=cutoff)).select_related("current_step", "region")
+    overdue = (
+        ApprovalRequest.objects.filter(status=ApprovalRequest.Status.PENDING, step_started_at__lte=cutoff)
+        .filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=cutoff))
+        .select_related("current_step", "region")
+    )
     count = 0
     for request in overdue:
         updated = ApprovalRequest.objects.filter(pk=request.pk, last_reminded_at=request.last_reminded_at).update(

@@ -93,9 +93,9 @@ class AuditedModel(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._audit_before = serialize_for_audit(instance) if len(field_names) == len(
-            cls._meta.concrete_fields
-        ) else None
+        instance._audit_before = (
+            serialize_for_audit(instance) if len(field_names) == len(cls._meta.concrete_fields) else None
+        )
         return instance
 
     def audit_partner_id(self) -> int | None:

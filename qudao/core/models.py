@@ -77,9 +77,7 @@ class BrandSettings(models.Model):
         default=Decimal("100000"),
         help_text=_("A credit limit increase above this amount goes through the approval engine."),
     )
-    approval_reminder_hours = models.PositiveIntegerField(
-        _("remind approvers after (hours)"), default=24
-    )
+    approval_reminder_hours = models.PositiveIntegerField(_("remind approvers after (hours)"), default=24)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -33,9 +33,7 @@ def notify(
         with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
             rendered_title = _render(title, params)
             rendered_body = _render(body, params)
-        created.append(
-            Notification(user=user, kind=kind, title=rendered_title[:200], body=rendered_body, url=url)
-        )
+        created.append(Notification(user=user, kind=kind, title=rendered_title[:200], body=rendered_body, url=url))
         if email and user.email:
             send_mail(rendered_title, rendered_body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
     return Notification.objects.bulk_create(created)

@@ -83,9 +83,14 @@ class Partner(AuditedModel):
     legal_name = models.CharField(_("legal name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, null=True, blank=True, unique=True)
-    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="partners", verbose_name=_("region"))
+    region = models.ForeignKey(
+        "core.Region", on_delete=models.PROTECT, related_name="partners", verbose_name=_("region")
+    )
     territories = models.ManyToManyField(
-        "core.Region", blank=True, related_name="+", verbose_name=_("sales territory"),
+        "core.Region",
+        blank=True,
+        related_name="+",
+        verbose_name=_("sales territory"),
         help_text=_("Regions the partner may sell into and recruit sub-dealers in; empty means its own province."),
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -98,17 +103,29 @@ class Partner(AuditedModel):
     status = models.CharField(_("status"), max_length=12, choices=PartnerStatus.choices, default=PartnerStatus.ACTIVE)
     product_lines = models.JSONField(_("authorised product lines"), default=list, blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         verbose_name=_("parent distributor"),
     )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     channel_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_partners",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_partners",
         verbose_name=_("channel manager"),
     )
     regional_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_partners",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_partners",
         verbose_name=_("regional owner"),
     )
     # Credit terms: changed only through services.request_credit_change (finance, maybe approval).
@@ -131,6 +148,9 @@ class Partner(AuditedModel):
             models.Index(fields=["created_at"], name="partners_created_idx"),
             models.Index(fields=["channel_manager"], name="partners_cm_idx"),
         ]
+
+    # path and depth are derived from the parent (which is recorded) and change in bulk.
+    audit_exclude = ("path", "depth")
 
     def __str__(self):
         return self.short_name or self.legal_name
@@ -180,6 +200,9 @@ class PartnerStatusChange(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
 
+    def __str__(self):
+        return f"{self.partner_id}: {self.from_status or '-'} → {self.to_status}"
+
 
 class TierChange(models.Model):
     """History of a partner's tier: append-only, with the reason."""
@@ -193,6 +216,9 @@ class TierChange(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.partner_id}: {self.from_tier_id or '-'} → {self.to_tier_id}"
 
 
 class CreditTermsChange(models.Model):
@@ -216,7 +242,9 @@ class CreditTermsChange(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
-    approval = models.ForeignKey("core.ApprovalRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approval = models.ForeignKey(
+        "core.ApprovalRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -226,6 +254,9 @@ class CreditTermsChange(models.Model):
                 fields=["partner"], condition=Q(status="pending"), name="partners_creditchange_one_pending"
             )
         ]
+
+    def __str__(self):
+        return f"{self.partner_id}: {self.old_limit} → {self.new_limit} ({self.status})"
 
 
 class PartnerMember(AuditedModel):
@@ -275,7 +306,11 @@ class PartnerApplication(AuditedModel):
     address = models.CharField(_("address"), max_length=300, blank=True)
     product_lines = models.JSONField(_("intended product lines"), default=list, blank=True)
     parent = models.ForeignKey(
-        Partner, null=True, blank=True, on_delete=models.SET_NULL, related_name="sub_applications",
+        Partner,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sub_applications",
         verbose_name=_("applying under distributor"),
     )
     contact_name = models.CharField(_("contact name"), max_length=60)
@@ -286,9 +321,13 @@ class PartnerApplication(AuditedModel):
     access_token = models.CharField(max_length=64, unique=True, editable=False)
     submitted_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
-    approval = models.ForeignKey("core.ApprovalRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approval = models.ForeignKey(
+        "core.ApprovalRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications")
-    admin_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    admin_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The language the application was submitted in: the applicant's e-mails are written in it.
     language = models.CharField(_("language"), max_length=10, blank=True)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 REGIONS_FILE = Path(__file__).parent / "data" / "regions_cn.json"
 
 DEFAULT_TIERS = [
-    ("strategic", "战略", 1, "Strategic partners: the brand's largest distributors."),
-    ("gold", "金牌", 2, "Gold partners."),
-    ("silver", "银牌", 3, "Silver partners."),
-    ("registered", "注册", 4, "Registered partners: every new partner starts here."),
+    ("strategic", "战略", 1, "战略伙伴：品牌最大的经销商"),
+    ("gold", "金牌", 2, "金牌伙伴"),
+    ("silver", "银牌", 3, "银牌伙伴"),
+    ("registered", "注册", 4, "注册伙伴：新伙伴的起始等级"),
 ]
 
 DEFAULT_FLOWS = [

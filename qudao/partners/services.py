@@ -7,10 +7,10 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.core.exceptions import ValidationError
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
@@ -21,6 +21,7 @@ from qudao.accounts import services as account_services
 from qudao.accounts.models import User
 from qudao.accounts.roles import HQRole, PartnerRole
 from qudao.core import approvals
+from qudao.core.audit import record_change
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.events import publish
 from qudao.core.models import BrandSettings, Region
@@ -90,9 +91,13 @@ def resolve_region(value, errors: FieldErrors, field: str = "region") -> Region 
     if isinstance(value, Region):
         return value
     text = str(value).strip()
-    region = Region.objects.filter(code=text).first() or Region.objects.filter(
-        Q(name=text) | Q(name_en__iexact=text) | Q(name_hant=text)
-    ).exclude(level=Region.Level.COUNTRY).order_by("path").first()
+    region = (
+        Region.objects.filter(code=text).first()
+        or Region.objects.filter(Q(name=text) | Q(name_en__iexact=text) | Q(name_hant=text))
+        .exclude(level=Region.Level.COUNTRY)
+        .order_by("path")
+        .first()
+    )
     if region is None:
         errors.add(field, _("Unknown region: %(value)s.") % {"value": text})
     elif region.level == Region.Level.COUNTRY:
@@ -307,9 +312,20 @@ def _apply_path(partner: Partner, parent: Partner | None) -> None:
 # --- partners --------------------------------------------------------------------------------
 
 
+def _set_many(partner: Partner, field: str, objects: list, key: str) -> None:
+    """Replace a many-to-many set (tags, territories) and put the change in the audit trail,
+    which the row-level signals cannot see."""
+    manager = getattr(partner, field)
+    before = sorted(str(getattr(obj, key)) for obj in manager.all())
+    after = sorted(str(getattr(obj, key)) for obj in objects)
+    if before == after:
+        return
+    manager.set(objects)
+    record_change(partner, "update", {field: before}, {field: after})
+
+
 def _set_tags(partner: Partner, names: list[str]) -> None:
-    tags = [PartnerTag.objects.get_or_create(name=name)[0] for name in names]
-    partner.tags.set(tags)
+    _set_many(partner, "tags", [PartnerTag.objects.get_or_create(name=name)[0] for name in names], "name")
 
 
 @transaction.atomic
@@ -321,15 +337,13 @@ def create_partner(*, data: dict, actor=None, contacts: list[dict] | None = None
     tags = cleaned.pop("tags", [])
     territories = cleaned.pop("territories", [])
     status = cleaned.pop("status", None) or PartnerStatus.ACTIVE
-    partner = Partner(code=code or next_number("P"), status=status, **cleaned)
+    partner = Partner(code=code or next_number("P"), status=status, parent=parent, **cleaned)
     partner.save()
-    _apply_path(partner, parent)
-    partner.parent = parent
-    Partner.objects.filter(pk=partner.pk).update(parent=parent)
+    _apply_path(partner, parent)  # the path needs the new id
     if tags:
         _set_tags(partner, tags)
     if territories:
-        partner.territories.set(territories)
+        _set_many(partner, "territories", territories, "code")
     for row in contact_rows:
         PartnerContact.objects.create(partner=partner, **row)
     PartnerStatusChange.objects.create(
@@ -373,7 +387,7 @@ def update_partner(*, partner: Partner, data: dict, actor=None) -> Partner:
     if tags is not None:
         _set_tags(partner, tags)
     if territories is not None:
-        partner.territories.set(territories)
+        _set_many(partner, "territories", territories, "code")
     publish("partner.updated", "partner", partner.pk, partner_payload(partner))
     return partner
 
@@ -399,7 +413,9 @@ def _require_reason(reason) -> str:
 def change_status(*, partner: Partner, to_status: str, reason: str, actor=None) -> Partner:
     reason = _require_reason(reason)
     if to_status not in PartnerStatus.values:
-        raise FieldErrors.single("status", _("Choose one of: %(choices)s.") % {"choices": ", ".join(PartnerStatus.values)})
+        raise FieldErrors.single(
+            "status", _("Choose one of: %(choices)s.") % {"choices": ", ".join(PartnerStatus.values)}
+        )
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if to_status == partner.status:
         raise FieldErrors.single("status", _("The partner already has this status."))
@@ -439,7 +455,9 @@ def change_tier(*, partner: Partner, tier, reason: str, actor=None) -> Partner:
     partner.tier = tier
     partner.save()
     TierChange.objects.create(partner=partner, from_tier=from_tier, to_tier=tier, reason=reason, actor=_user(actor))
-    publish("partner.tier_changed", "partner", partner.pk, {"code": partner.code, "from": from_tier.code, "to": tier.code})
+    publish(
+        "partner.tier_changed", "partner", partner.pk, {"code": partner.code, "from": from_tier.code, "to": tier.code}
+    )
     return partner
 
 
@@ -498,8 +516,11 @@ def add_contact(*, partner: Partner, data: dict) -> PartnerContact:
 @transaction.atomic
 def update_contact(*, contact: PartnerContact, data: dict) -> PartnerContact:
     merged = {
-        "name": contact.name, "role": contact.role, "mobile": contact.mobile,
-        "email": contact.email, "is_primary": contact.is_primary,
+        "name": contact.name,
+        "role": contact.role,
+        "mobile": contact.mobile,
+        "email": contact.email,
+        "is_primary": contact.is_primary,
     } | data
     cleaned = clean_contact(merged)
     if cleaned["is_primary"] and not contact.is_primary:
@@ -657,7 +678,9 @@ def _apply_credit_change(change: CreditTermsChange) -> None:
     partner.credit_currency = change.new_currency
     partner.payment_terms_days = change.new_terms_days
     partner.save()
-    CreditTermsChange.objects.filter(pk=change.pk).update(status=CreditTermsChange.Status.APPLIED, decided_at=timezone.now())
+    CreditTermsChange.objects.filter(pk=change.pk).update(
+        status=CreditTermsChange.Status.APPLIED, decided_at=timezone.now()
+    )
     change.status = CreditTermsChange.Status.APPLIED
     publish(
         "partner.credit_terms_changed",
@@ -715,7 +738,8 @@ def validate_licence(upload) -> None:
     if upload.size > settings.LICENCE_UPLOAD_MAX_BYTES:
         raise FieldErrors.single(
             "licence",
-            _("The file is too large (at most %(mb)d MB).") % {"mb": settings.LICENCE_UPLOAD_MAX_BYTES // (1024 * 1024)},
+            _("The file is too large (at most %(mb)d MB).")
+            % {"mb": settings.LICENCE_UPLOAD_MAX_BYTES // (1024 * 1024)},
             code="file_size",
         )
     if upload.size == 0:
@@ -811,9 +835,15 @@ def find_duplicates(application: PartnerApplication) -> list[dict]:
         add("partner", contact.partner, f"{contact.partner.code} {contact.partner.legal_name}", "mobile")
     others = PartnerApplication.objects.exclude(pk=application.pk)
     for other in others.filter(
-        Q(credit_code=application.credit_code) | Q(legal_name=application.legal_name) | Q(contact_mobile=application.contact_mobile)
+        Q(credit_code=application.credit_code)
+        | Q(legal_name=application.legal_name)
+        | Q(contact_mobile=application.contact_mobile)
     ):
-        for field, matched in (("credit_code", "credit_code"), ("legal_name", "legal_name"), ("contact_mobile", "mobile")):
+        for field, matched in (
+            ("credit_code", "credit_code"),
+            ("legal_name", "legal_name"),
+            ("contact_mobile", "mobile"),
+        ):
             if getattr(other, field) == getattr(application, field):
                 add("application", other, f"{other.number} {other.legal_name} ({other.get_status_display()})", matched)
     return list(found.values())
@@ -976,6 +1006,9 @@ def on_application_approved(request, actor) -> None:
         email=application.contact_email if email_free else "",
         mobile=application.contact_mobile if mobile_free else "",
         display_name=application.contact_name,
+        # The applicant chose this language on the public form; its portal and mail follow it
+        # (it can switch at any time).
+        language=application.language,
     )
     PartnerMember.objects.create(user=user, partner=partner, role=PartnerRole.ADMIN, invited_by=_user(actor))
     application.status = PartnerApplication.Status.APPROVED
@@ -1055,7 +1088,9 @@ def _can_manage_members(actor, partner: Partner) -> bool:
 
     if is_own_partner_admin(actor, partner):
         return True
-    return actor.has_role(HQRole.ADMIN, HQRole.CHANNEL_MANAGER) and visible_partners(actor).filter(pk=partner.pk).exists()
+    return (
+        actor.has_role(HQRole.ADMIN, HQRole.CHANNEL_MANAGER) and visible_partners(actor).filter(pk=partner.pk).exists()
+    )
 
 
 @transaction.atomic

@@ -56,3 +56,25 @@ def test_secrets_are_never_recorded(world):
     assert raw not in str(recorded.after)
     user_change = changes_of(world.admin).first()
     assert "password" not in user_change.after
+
+
+def test_tags_territories_and_the_parent_are_in_the_trail(world):
+    # when a sub-dealer is created under dist_js with tags, then its territory changes
+    with acting_as(world.channel):
+        partner = services.create_partner(
+            data={
+                "partner_type": "distributor",
+                "legal_name": "无锡审计分销有限公司",
+                "region": "320200",
+                "parent": world.dist_js.pk,
+                "tags": ["重点客户", "新开"],
+            }
+        )
+        services.update_partner(partner=partner, data={"territories": ["320200"]})
+    create, tags, territories = changes_of(partner)
+    # then the creation names the parent, and each set change has its own row
+    assert create.action == "create" and create.after["parent"] == world.dist_js.pk
+    assert "path" not in create.after
+    assert tags.changed_fields == [{"field": "tags", "before": [], "after": ["新开", "重点客户"]}]
+    assert territories.changed_fields == [{"field": "territories", "before": [], "after": ["320200"]}]
+    assert {c.actor for c in (create, tags, territories)} == {world.channel}

@@ -465,9 +465,11 @@ def test_a_regional_manager_edits_a_partner_of_its_region(world, api_client):
     sub_js = Partner.objects.get(pk=world.sub_js.pk)
     assert sub_js.address == "苏州市姑苏区人民路8号"
     assert response["ETag"] != etag
-    change = ObjectChange.objects.filter(object_id=str(sub_js.pk), content_type__model="partner").first()
-    assert change.actor_name == "regional_js"
+    # one audit row for the fields, one for the tags (a many-to-many change)
+    tags_change, change = ObjectChange.objects.filter(object_id=str(sub_js.pk), content_type__model="partner")[:2]
+    assert change.actor_name == tags_change.actor_name == "regional_js"
     assert {item["field"] for item in change.changed_fields} == {"address", "bank_name"}
+    assert tags_change.changed_fields == [{"field": "tags", "before": [], "after": ["华东"]}]
 
 
 def test_a_partial_edit_changes_only_the_fields_sent(world, api_client):

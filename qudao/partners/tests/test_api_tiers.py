@@ -45,7 +45,7 @@ def test_every_user_reads_the_tiers_in_rank_order(world, api_client, persona):
         "code": "gold",
         "name": "金牌",
         "rank": 2,
-        "description": "Gold partners.",
+        "description": "金牌伙伴",
         "is_active": True,
     }
 

@@ -57,8 +57,11 @@ def test_only_one_credit_increase_can_wait_for_approval_at_a_time(world):
 
     def request_increase(index):
         return services.request_credit_change(
-            partner=Partner.objects.get(pk=partner_id), credit_limit=str(50000 + index), payment_terms_days=30,
-            reason=f"并发 {index}", actor=finance,
+            partner=Partner.objects.get(pk=partner_id),
+            credit_limit=str(50000 + index),
+            payment_terms_days=30,
+            reason=f"并发 {index}",
+            actor=finance,
         )
 
     results = run_concurrently(6, request_increase)

@@ -28,7 +28,10 @@ def test_a_change_within_the_threshold_applies_at_once(world, threshold):
     assert change.status == "applied" and change.approval is None
     assert (partner.credit_limit, partner.payment_terms_days, partner.credit_currency) == (Decimal("100000"), 30, "CNY")
     assert (change.old_limit, change.new_limit, change.requested_by, change.reason) == (
-        Decimal("0"), Decimal("100000.00"), world.finance, "年度授信",
+        Decimal("0"),
+        Decimal("100000.00"),
+        world.finance,
+        "年度授信",
     )
 
 
@@ -107,7 +110,11 @@ def test_only_finance_changes_credit_terms(world, threshold, persona):
 def test_bad_credit_input_is_refused_field_by_field(world, threshold, limit, days, currency, reason, fields):
     with pytest.raises(FieldErrors) as error:
         services.request_credit_change(
-            partner=world.dist_js, credit_limit=limit, payment_terms_days=days, currency=currency, reason=reason,
+            partner=world.dist_js,
+            credit_limit=limit,
+            payment_terms_days=days,
+            currency=currency,
+            reason=reason,
             actor=world.finance,
         )
     assert sorted(error.value.errors) == sorted(fields)

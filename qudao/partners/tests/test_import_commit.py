@@ -165,12 +165,14 @@ def test_it_previews_commits_and_reimports_a_clean_file_without_changes(world, a
         "JS101": ("李强", "13912340002", "", True),
         "ZJ200": ("赵敏", "", "zhao@example.cn", True),
     }
-    # one audit entry per created record (3 partners, 3 contacts), all by the importing user
+    # one audit entry per created record (3 partners, 3 contacts), plus one for the tags of each
+    # partner that has some (a many-to-many change), all by the importing user
     new_changes = ObjectChange.objects.filter(pk__gt=0).order_by("pk")[changes_before:]
     partner_type = ContentType.objects.get_for_model(Partner)
     contact_type = ContentType.objects.get_for_model(PartnerContact)
     assert sorted((c.content_type_id, c.object_id, c.action) for c in new_changes) == sorted(
         [(partner_type.pk, str(p.pk), "create") for p in (dist, sub, dealer)]
+        + [(partner_type.pk, str(p.pk), "update") for p in (dist, sub, dealer) if p.tags.exists()]
         + [
             (contact_type.pk, str(c.pk), "create")
             for c in PartnerContact.objects.filter(partner__in=[dist, sub, dealer])
