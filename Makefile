@@ -8,6 +8,7 @@
 #   make test-postgres   the same suite on PostgreSQL (QUDAO_TEST_POSTGRES_URL, default 127.0.0.1:5432)
 #   make lint            ruff check
 #   make bench           the partner-list benchmark (BENCH_ARGS="--quick" or "--postgres")
+#   make messages        extract and compile the translation catalogues (scripts/messages.sh)
 #
 # Options: ARGS="--port 8080" for `make run`; PYTEST_ARGS="-x -k seed" for the test targets.
 # Installation is skipped while requirements.lock and pyproject.toml are unchanged (stamp file).
@@ -22,10 +23,10 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres lint bench install chromium
+.PHONY: help run test test-postgres lint bench install chromium messages
 
 help:
-	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +56,10 @@ chromium:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+messages: install
+	scripts/messages.sh
 
 # pytest's exit status 5 (no tests collected) is a failure like any other non-zero status.
 define run_pytest
