@@ -136,6 +136,7 @@ USE_TZ = True
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 STATICFILES_DIRS = [BASE_DIR / "qudao" / "static"]  # project-wide assets (qudao/static/qudao/)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("QUDAO_MEDIA_ROOT", VAR_DIR / "media"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from qudao.core.errors import DomainError
 
@@ -116,10 +116,10 @@ def token_create(request, payload: TokenCreateIn):
         if user is None:
             raise BadCredentials(_("The user name or password is wrong."))
     token, raw = services.issue_token(user=user, name=payload.name, expires_in_days=payload.expires_in_days)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).model_dump(), "token": raw})
 
 
 @router.delete("/auth/tokens/{token_id}", response={204: None})
 def token_revoke(request, token_id: int):
     services.revoke_token(user=request.auth, token_id=token_id)
-    return 204, None
+    return Status(204, None)

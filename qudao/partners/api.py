@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from qudao.core import approvals
+from qudao.core.api import require
 from qudao.core.audit import AuditedModel
 from qudao.core.errors import FieldErrors, Forbidden, NotFound
 from qudao.core.models import ApprovalDecision, ApprovalRequest, ApprovalStep, ObjectChange
@@ -85,12 +86,6 @@ from .schemas import (
 from .scoping import can_manage_partner, get_visible_partner, is_own_partner_admin, partner_q, visible_partners
 
 router = Router(tags=["partners"])
-
-
-def require(user, permission: str) -> None:
-    """:raises Forbidden: the user's roles do not include `permission` (see accounts.roles)."""
-    if not user.can(permission):
-        raise Forbidden()
 
 
 # --- answer shapes ---------------------------------------------------------------------------
