@@ -38,6 +38,11 @@ class Command(BaseCommand):
         from qudao.partners import demo
         from qudao.partners.models import Partner
 
+        if not os.environ.get("QUDAO_SITE_URL"):
+            # Links in e-mails and pages (set-password, recruiting) point at where we serve, unless
+            # the deployment names its public address; the worker process inherits it too.
+            shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+            os.environ["QUDAO_SITE_URL"] = settings.SITE_URL = f"http://{shown_host}:{port}"
         # WhiteNoise serves the apps' static files directly; it only wants STATIC_ROOT to exist.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         from qudao.wsgi import application
