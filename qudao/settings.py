@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "qudao.core",
     "qudao.accounts",
     "qudao.partners",
+    "qudao.catalog",
 ]
 
 MIDDLEWARE = [

@@ -425,6 +425,26 @@ PAGE_CASES = [
     Case("GET", "partners/jobs/{preview_id}/status/", only({"admin": 200, "channel": 200}, 404, LOGIN), page=True),
     Case("GET", "partners/export.xlsx", expect(200, anonymous=LOGIN, operations=403, dist_staff=403), page=True),
 ]
+# Each later context keeps its rows in tests/matrix/<context>.py: API_CASES, PAGE_CASES and
+# targets(world) -> dict of the ids its routes need.
+MATRIX_MODULES = []
+
+
+def _load_matrix_modules():
+    import importlib
+    import pkgutil
+
+    import tests.matrix as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda item: item.name):
+        module = importlib.import_module(f"tests.matrix.{info.name}")
+        MATRIX_MODULES.append(module)
+        API_CASES.extend(getattr(module, "API_CASES", []))
+        PAGE_CASES.extend(getattr(module, "PAGE_CASES", []))
+
+
+_load_matrix_modules()
+
 # Not in the matrix on purpose: django's set_language and the JavaScript catalogue (framework
 # views with no data), and the media fallback for public files.
 UNCOVERED_PAGES = {"i18n/setlang/", "jsi18n/", "^media/public/(?P<path>.*)$"}
@@ -468,7 +488,11 @@ def targets(world, uscc, api_client):
     preview = api_client(world.channel).post("/api/v1/partners/imports", import_file({"uscc": uscc}))
     assert preview.status_code == 201, preview.content
     contact = PartnerContact.objects.create(partner=world.dist_js, name="郑十一", mobile="13600000009")
-    return {
+    extra = {}
+    for module in MATRIX_MODULES:
+        if hasattr(module, "targets"):
+            extra.update(module.targets(world))
+    return extra | {
         "uscc": uscc,
         "admin_token": admin_token.pk,
         "region_code": "320100",
