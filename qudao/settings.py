@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "qudao.accounts",
     "qudao.partners",
     "qudao.catalog",
+    "qudao.pricing",
 ]
 
 MIDDLEWARE = [

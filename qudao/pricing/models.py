@@ -1,0 +1,190 @@
+"""Price policies (价格政策): price lists with their item rows and product-line rules, and the
+brand's floor prices (最低限价). How they combine into a price is qudao.pricing.engine's docstring."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from qudao.core.audit import AuditedModel
+
+CURRENCY_CHOICES = [("CNY", "CNY"), ("HKD", "HKD"), ("USD", "USD"), ("EUR", "EUR")]
+
+
+class ScopeKind(models.TextChoices):
+    """Who a price list is for; the value is derived from which of tier/region/partner are set."""
+
+    BASE = "base", _("Base")
+    REGION = "region", _("Region")
+    TIER = "tier", _("Tier")
+    TIER_REGION = "tier_region", _("Tier in a region")
+    PARTNER = "partner", _("Partner")
+
+
+# How specific each audience is: the higher wins (engine docstring).
+SPECIFICITY = {
+    ScopeKind.BASE: 0,
+    ScopeKind.REGION: 1,
+    ScopeKind.TIER: 2,
+    ScopeKind.TIER_REGION: 3,
+    ScopeKind.PARTNER: 4,
+}
+
+
+class PriceList(AuditedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("price list status", "Draft")
+        PENDING_APPROVAL = "pending_approval", pgettext_lazy("price list status", "Pending approval")
+        ACTIVE = "active", pgettext_lazy("price list status", "Active")
+        REJECTED = "rejected", pgettext_lazy("price list status", "Rejected")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("audience"), max_length=12, choices=ScopeKind.choices, editable=False)
+    tier = models.ForeignKey(
+        "partners.Tier", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("tier")
+    )
+    region = models.ForeignKey(
+        "core.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    partner = models.ForeignKey(
+        "partners.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="price_lists",
+        verbose_name=_("partner"),
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, default="CNY")
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    priority = models.IntegerField(_("priority"), default=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    approval = models.ForeignKey(
+        "core.ApprovalRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("price list")
+        verbose_name_plural = _("price lists")
+        indexes = [models.Index(fields=["status", "valid_from"], name="pricing_pricelist_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(partner__isnull=True) | (Q(tier__isnull=True) & Q(region__isnull=True)),
+                name="pricing_pricelist_partner_alone",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="pricing_pricelist_valid_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @staticmethod
+    def kind_for(tier_id, region_id, partner_id) -> str:
+        if partner_id:
+            return ScopeKind.PARTNER
+        if tier_id and region_id:
+            return ScopeKind.TIER_REGION
+        if tier_id:
+            return ScopeKind.TIER
+        if region_id:
+            return ScopeKind.REGION
+        return ScopeKind.BASE
+
+    def save(self, *args, **kwargs):
+        self.kind = self.kind_for(self.tier_id, self.region_id, self.partner_id)
+        super().save(*args, **kwargs)
+
+    def audit_partner_id(self):
+        return self.partner_id
+
+
+class PriceListItem(AuditedModel):
+    """The unit price of one SKU in a list, from `min_qty` base units up (1 is the base row; larger
+    values are quantity breaks)."""
+
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="items")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU"))
+    min_qty = models.PositiveIntegerField(_("from quantity"), default=1, validators=[MinValueValidator(1)])
+    price = models.DecimalField(_("price"), max_digits=20, decimal_places=4, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["price_list", "sku", "min_qty"]
+        constraints = [
+            models.UniqueConstraint(fields=["price_list", "sku", "min_qty"], name="pricing_item_unique_break"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="pricing_item_price_not_negative"),
+            models.CheckConstraint(condition=Q(min_qty__gte=1), name="pricing_item_min_qty_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.sku_id} ≥{self.min_qty}: {self.price}"
+
+
+class PriceListRule(AuditedModel):
+    """A price for every SKU of a product line (and the lines below it), derived from the base price."""
+
+    class Method(models.TextChoices):
+        PERCENT_OF_BASE = "percent_of_base", _("Percentage of base price")
+        FIXED_DISCOUNT = "fixed_discount", _("Fixed discount from base price")
+
+    class Rounding(models.TextChoices):
+        CENT = "0.01", _("to 0.01 yuan")
+        DIME = "0.1", _("to 0.1 yuan")
+        YUAN = "1", _("to 1 yuan")
+
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="rules")
+    product_line = models.ForeignKey(
+        "catalog.ProductLine", on_delete=models.PROTECT, related_name="+", verbose_name=_("product line")
+    )
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, validators=[MinValueValidator(0)])
+    rounding = models.CharField(_("rounding"), max_length=4, choices=Rounding.choices, default=Rounding.CENT)
+
+    class Meta:
+        ordering = ["price_list", "product_line"]
+        constraints = [
+            models.UniqueConstraint(fields=["price_list", "product_line"], name="pricing_rule_unique_line"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="pricing_rule_value_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.product_line_id} {self.method} {self.value}"
+
+
+class FloorPrice(AuditedModel):
+    """The brand's minimum unit price for a SKU (最低限价): no list and no promotion goes below it."""
+
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU"))
+    price = models.DecimalField(_("floor price"), max_digits=20, decimal_places=4, validators=[MinValueValidator(0)])
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, default="CNY")
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["sku", "valid_from"]
+        verbose_name = _("floor price")
+        verbose_name_plural = _("floor prices")
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="pricing_floor_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="pricing_floor_valid_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.sku_id} ≥ {self.price}"
+
+
+ZERO = Decimal("0")

@@ -1,0 +1,446 @@
+"""Business rules of price policies: price lists (with items and rules), floor prices, activation
+and the approval of deep discounts. Pricing itself is qudao.pricing.engine."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from qudao.core import approvals
+from qudao.core.errors import Conflict, FieldErrors
+from qudao.core.models import Region
+from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount
+
+from .engine import HUNDRED, RuleInfo, _ancestor_paths, rule_price
+from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, ScopeKind
+
+PRICE_LIST_SUBJECT = "price_list"
+# A list whose prices go more than this many percent below the base list needs approval.
+DEFAULT_APPROVAL_DISCOUNT_PERCENT = Decimal("15")
+MAX_PRICE = Decimal("9999999999999999")
+CODE_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+EDITABLE = (PriceList.Status.DRAFT, PriceList.Status.REJECTED)
+OCCUPYING = (PriceList.Status.ACTIVE, PriceList.Status.PENDING_APPROVAL)
+
+
+def approval_discount_percent() -> Decimal:
+    """The configurable threshold (settings.PRICING_APPROVAL_DISCOUNT_PERCENT, default 15)."""
+    return Decimal(str(getattr(settings, "PRICING_APPROVAL_DISCOUNT_PERCENT", DEFAULT_APPROVAL_DISCOUNT_PERCENT)))
+
+
+def _amount(value, field: str, errors: FieldErrors) -> Decimal | None:
+    try:
+        amount = parse_amount(value)
+    except (ValueError, TypeError):
+        errors.add(field, _("Enter an amount, e.g. 1299.00."))
+        return None
+    if amount < 0:
+        errors.add(field, _("The amount cannot be negative."))
+        return None
+    if amount > MAX_PRICE or amount.as_tuple().exponent < -4:
+        errors.add(field, _("Enter an amount with at most 4 decimal places."))
+        return None
+    return amount
+
+
+def _dates(data: dict, errors: FieldErrors, current=None) -> tuple[date | None, date | None]:
+    valid_from = data.get("valid_from", getattr(current, "valid_from", None))
+    valid_to = data.get("valid_to", getattr(current, "valid_to", None))
+    if valid_from is None:
+        errors.add("valid_from", _("Enter the first day of validity."))
+    elif valid_to is not None and valid_to < valid_from:
+        errors.add("valid_to", _("The end of validity cannot be before its start."))
+    return valid_from, valid_to
+
+
+# --- price lists -----------------------------------------------------------------------------
+
+
+def _clean_price_list(data: dict, instance: PriceList | None) -> dict:
+    from qudao.partners.models import Partner, Tier
+
+    errors = FieldErrors()
+    clean: dict = {}
+    if instance is None or "code" in data:
+        code = (data.get("code") or "").strip()
+        if not code or not CODE_RE.match(code) or len(code) > 40:
+            errors.add("code", _("Enter a code of letters, digits, - or _ (at most 40)."))
+        elif PriceList.objects.filter(code=code).exclude(pk=getattr(instance, "pk", None)).exists():
+            errors.add("code", _("A price list with this code exists."))
+        clean["code"] = code
+    if instance is None or "name" in data:
+        name = (data.get("name") or "").strip()
+        if not name or len(name) > 120:
+            errors.add("name", _("Enter a name (at most 120 characters)."))
+        clean["name"] = name
+    if instance is None or "currency" in data:
+        currency = (data.get("currency") or "CNY").upper()
+        if currency not in SUPPORTED_CURRENCIES:
+            errors.add("currency", _("Choose one of: %(choices)s.") % {"choices": ", ".join(SUPPORTED_CURRENCIES)})
+        clean["currency"] = currency
+    if instance is None or "tier" in data:
+        tier = None
+        if data.get("tier"):
+            tier = Tier.objects.filter(code=data["tier"]).first()
+            if tier is None:
+                errors.add("tier", _("Unknown tier."))
+        clean["tier"] = tier
+    if instance is None or "region" in data:
+        region = None
+        if data.get("region"):
+            region = Region.objects.filter(code=data["region"]).first()
+            if region is None:
+                errors.add("region", _("Unknown region."))
+        clean["region"] = region
+    if instance is None or "partner" in data:
+        partner = None
+        if data.get("partner"):
+            partner = Partner.objects.filter(pk=data["partner"]).first()
+            if partner is None:
+                errors.add("partner", _("Unknown partner."))
+        clean["partner"] = partner
+    partner = clean.get("partner", getattr(instance, "partner", None))
+    tier = clean.get("tier", getattr(instance, "tier", None))
+    region = clean.get("region", getattr(instance, "region", None))
+    if partner is not None and (tier is not None or region is not None):
+        errors.add("partner", _("A partner's price list names no tier or region."))
+    if "priority" in data or instance is None:
+        clean["priority"] = int(data.get("priority") or 0)
+    valid_from, valid_to = _dates(data, errors, instance)
+    clean["valid_from"], clean["valid_to"] = valid_from, valid_to
+    if errors.errors:
+        raise errors
+    return clean
+
+
+def overlapping_lists(price_list: PriceList):
+    """Active or pending lists that would tie with `price_list`: same audience kind and priority,
+    audiences that can contain the same partner, and validity periods that overlap."""
+    others = PriceList.objects.filter(kind=price_list.kind, priority=price_list.priority, status__in=OCCUPYING).exclude(
+        pk=price_list.pk
+    )
+    if price_list.valid_to is not None:
+        others = others.filter(valid_from__lte=price_list.valid_to)
+    others = others.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=price_list.valid_from))
+    if price_list.partner_id:
+        others = others.filter(partner_id=price_list.partner_id)
+    if price_list.tier_id:
+        others = others.filter(tier_id=price_list.tier_id)
+    if price_list.region_id:
+        path = price_list.region.path
+        others = others.filter(Q(region__path__startswith=path) | Q(region__path__in=_ancestor_paths(path)))
+    return others.order_by("code")
+
+
+def _check_no_overlap(price_list: PriceList) -> None:
+    clash = overlapping_lists(price_list).first()
+    if clash is not None:
+        raise FieldErrors.single(
+            "priority",
+            _(
+                "Price list %(code)s has the same audience and priority and overlapping dates; "
+                "change the priority or the dates."
+            )
+            % {"code": clash.code},
+            code="overlap",
+        )
+
+
+def create_price_list(*, data: dict, actor=None) -> PriceList:
+    clean = _clean_price_list(data, None)
+    with transaction.atomic():
+        return PriceList.objects.create(**clean)
+
+
+def update_price_list(*, price_list: PriceList, data: dict, actor=None) -> PriceList:
+    """A draft or rejected list may change in every field. An active or pending list may change
+    only its name and end of validity (to stop it, or to schedule its successor)."""
+    if price_list.status not in EDITABLE:
+        fixed = sorted(set(data) - {"name", "valid_to"})
+        if fixed:
+            raise FieldErrors({field: [_("An active or pending price list cannot change this.")] for field in fixed})
+    clean = _clean_price_list(data, price_list)
+    with transaction.atomic():
+        price_list = PriceList.objects.select_for_update().get(pk=price_list.pk)
+        for key, value in clean.items():
+            setattr(price_list, key, value)
+        price_list.kind = PriceList.kind_for(price_list.tier_id, price_list.region_id, price_list.partner_id)
+        if price_list.status in OCCUPYING:
+            _check_no_overlap(price_list)
+        price_list.save()
+    return price_list
+
+
+def delete_price_list(*, price_list: PriceList) -> None:
+    if price_list.status not in EDITABLE:
+        raise Conflict(_("Only a draft or rejected price list can be deleted."))
+    with transaction.atomic():
+        price_list.items.all().delete()
+        price_list.rules.all().delete()
+        price_list.delete()
+
+
+def _require_editable(price_list: PriceList) -> None:
+    if price_list.status not in EDITABLE:
+        raise Conflict(_("Only a draft or rejected price list can change its prices; create a new list instead."))
+
+
+def floor_for_period(sku_id: int, currency: str, valid_from: date, valid_to: date | None) -> Decimal | None:
+    """The highest floor price of a SKU valid at any time in the period."""
+    floors = FloorPrice.objects.filter(sku_id=sku_id, currency=currency).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+    )
+    if valid_to is not None:
+        floors = floors.filter(valid_from__lte=valid_to)
+    prices = list(floors.values_list("price", flat=True))
+    return max(prices) if prices else None
+
+
+def set_item(*, price_list: PriceList, data: dict, actor=None) -> PriceListItem:
+    """Add or replace the price of a SKU from a quantity (1 is the base row).
+
+    :raises FieldErrors: sku unknown, min_qty < 1, price not an amount or below the SKU's floor.
+    """
+    from qudao.catalog.models import Sku
+
+    _require_editable(price_list)
+    errors = FieldErrors()
+    sku = Sku.objects.filter(pk=data.get("sku")).first() if data.get("sku") else None
+    if sku is None:
+        errors.add("sku", _("Unknown SKU."))
+    min_qty = data.get("min_qty") or 1
+    if not isinstance(min_qty, int) or min_qty < 1:
+        errors.add("min_qty", _("Enter a quantity of at least 1."))
+    price = _amount(data.get("price"), "price", errors)
+    if sku is not None and price is not None:
+        floor = floor_for_period(sku.pk, price_list.currency, price_list.valid_from, price_list.valid_to)
+        if floor is not None and price < floor:
+            errors.add("price", _("The price is below the floor price of %(floor)s for this SKU.") % {"floor": floor})
+    if errors.errors:
+        raise errors
+    with transaction.atomic():
+        item, _created = PriceListItem.objects.update_or_create(
+            price_list=price_list, sku=sku, min_qty=min_qty, defaults={"price": price}
+        )
+    return item
+
+
+def delete_item(*, item: PriceListItem) -> None:
+    _require_editable(item.price_list)
+    item.delete()
+
+
+def set_rule(*, price_list: PriceList, data: dict, actor=None) -> PriceListRule:
+    from qudao.catalog.models import ProductLine
+
+    _require_editable(price_list)
+    errors = FieldErrors()
+    line = ProductLine.objects.filter(pk=data.get("product_line")).first() if data.get("product_line") else None
+    if line is None:
+        errors.add("product_line", _("Unknown product line."))
+    method = data.get("method")
+    if method not in PriceListRule.Method.values:
+        errors.add("method", _("Choose percent_of_base or fixed_discount."))
+    value = _amount(data.get("value"), "value", errors)
+    if value is not None and method == PriceListRule.Method.PERCENT_OF_BASE and value > HUNDRED * 10:
+        errors.add("value", _("Enter a percentage of the base price, e.g. 95."))
+    rounding = str(data.get("rounding") or "0.01")
+    if rounding not in PriceListRule.Rounding.values:
+        errors.add("rounding", _("Choose 0.01, 0.1 or 1."))
+    if errors.errors:
+        raise errors
+    with transaction.atomic():
+        rule, _created = PriceListRule.objects.update_or_create(
+            price_list=price_list, product_line=line, defaults={"method": method, "value": value, "rounding": rounding}
+        )
+    return rule
+
+
+def delete_rule(*, rule: PriceListRule) -> None:
+    _require_editable(rule.price_list)
+    rule.delete()
+
+
+# --- activation and approval -------------------------------------------------------------------
+
+
+def _base_breaks(on: date, sku_ids=None) -> dict[int, tuple]:
+    """{sku id: ((min_qty, price), ...)} of the winning active base list on `on`."""
+    items = PriceListItem.objects.filter(
+        price_list__kind=ScopeKind.BASE, price_list__status=PriceList.Status.ACTIVE, price_list__valid_from__lte=on
+    ).filter(Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on))
+    if sku_ids is not None:
+        items = items.filter(sku_id__in=sku_ids)
+    best: dict[int, tuple] = {}
+    rows = items.order_by("price_list__priority", "price_list_id").values_list(
+        "sku_id", "price_list__priority", "price_list_id", "min_qty", "price"
+    )
+    for sku_id, priority, list_id, min_qty, price in rows:
+        key = (priority, list_id)
+        current = best.get(sku_id)
+        if current is None or key > current[0]:
+            best[sku_id] = (key, [(min_qty, price)])
+        elif key == current[0]:
+            current[1].append((min_qty, price))
+    return {sku_id: tuple(sorted(breaks)) for sku_id, (_key, breaks) in best.items()}
+
+
+def max_discount_percent(price_list: PriceList) -> Decimal:
+    """How far below the base list the list's prices go at most, in percent (0 for a base list)."""
+    from qudao.catalog.models import Sku
+
+    if price_list.kind == ScopeKind.BASE:
+        return Decimal("0")
+    worst = Decimal("0")
+    items = list(price_list.items.values_list("sku_id", "min_qty", "price"))
+    bases = _base_breaks(price_list.valid_from, {sku_id for sku_id, _q, _p in items})
+    for sku_id, min_qty, price in items:
+        chosen = None
+        for base_qty, base_price in bases.get(sku_id, ()):
+            if base_qty <= min_qty:
+                chosen = base_price
+        if chosen:
+            worst = max(worst, (chosen - price) * HUNDRED / chosen)
+    for rule in price_list.rules.select_related("product_line"):
+        if rule.method == PriceListRule.Method.PERCENT_OF_BASE:
+            worst = max(worst, HUNDRED - rule.value)
+            continue
+        line_skus = Sku.objects.filter(product__product_line__path__startswith=rule.product_line.path)
+        info = RuleInfo(
+            rule.product_line.path, rule.product_line.depth, rule.method, rule.value, Decimal(rule.rounding)
+        )
+        for breaks in _base_breaks(price_list.valid_from, line_skus.values_list("pk", flat=True)).values():
+            for _qty, base_price in breaks:
+                if base_price:
+                    worst = max(worst, (base_price - rule_price(info, base_price)) * HUNDRED / base_price)
+    return worst.quantize(Decimal("0.01"))
+
+
+def activate_price_list(*, price_list: PriceList, actor=None) -> PriceList:
+    """Put a draft (or rejected) list into force: at once, or through the price-list approval flow
+    when its prices go more than the configured percentage below the base list.
+
+    :raises Conflict: the list is not a draft or rejected.
+    :raises FieldErrors: priority: another list of the same audience and priority overlaps its dates.
+    """
+    with transaction.atomic():
+        price_list = PriceList.objects.select_for_update().select_related("region").get(pk=price_list.pk)
+        if price_list.status not in EDITABLE:
+            raise Conflict(_("Only a draft or rejected price list can be activated."))
+        _check_no_overlap(price_list)
+        discount = max_discount_percent(price_list)
+        request = None
+        if discount > approval_discount_percent():
+            request = approvals.start_approval(
+                kind=PRICE_LIST_SUBJECT,
+                subject_id=price_list.pk,
+                title=str(_("Price list %(code)s: up to %(discount)s%% below base"))
+                % {"code": price_list.code, "discount": discount},
+                context={
+                    "max_discount_percent": str(discount),
+                    "kind": price_list.kind,
+                    "price_list": price_list.code,
+                },
+                region=price_list.region,
+                partner_id=price_list.partner_id,
+                submitted_by=actor,
+            )
+        if request is None:
+            price_list.status = PriceList.Status.ACTIVE
+            price_list.approval = None
+        else:
+            price_list.status = PriceList.Status.PENDING_APPROVAL
+            price_list.approval = request
+        price_list.save()
+    return price_list
+
+
+def _set_status(request, status) -> None:
+    price_list = PriceList.objects.filter(pk=int(request.subject_id)).first()
+    if price_list is not None and price_list.status == PriceList.Status.PENDING_APPROVAL:
+        price_list.status = status
+        price_list.save()
+
+
+def on_price_list_approved(request, actor) -> None:
+    _set_status(request, PriceList.Status.ACTIVE)
+
+
+def on_price_list_rejected(request, actor) -> None:
+    _set_status(request, PriceList.Status.REJECTED)
+
+
+def on_price_list_returned(request, actor) -> None:
+    _set_status(request, PriceList.Status.DRAFT)
+
+
+def register_subjects() -> None:
+    approvals.register_subject(
+        approvals.SubjectHandler(
+            kind=PRICE_LIST_SUBJECT,
+            label=_("Price list"),
+            on_approved=on_price_list_approved,
+            on_rejected=on_price_list_rejected,
+            on_returned=on_price_list_returned,
+            subject_url=lambda request: f"/api/v1/pricing/price-lists/{request.subject_id}",
+        )
+    )
+
+
+# --- floor prices ------------------------------------------------------------------------------
+
+
+def _clean_floor(data: dict, instance: FloorPrice | None) -> dict:
+    from qudao.catalog.models import Sku
+
+    errors = FieldErrors()
+    clean: dict = {}
+    if instance is None or "sku" in data:
+        sku = Sku.objects.filter(pk=data.get("sku")).first() if data.get("sku") else None
+        if sku is None:
+            errors.add("sku", _("Unknown SKU."))
+        clean["sku"] = sku
+    if instance is None or "price" in data:
+        clean["price"] = _amount(data.get("price"), "price", errors)
+    if instance is None or "currency" in data:
+        currency = (data.get("currency") or "CNY").upper()
+        if currency not in SUPPORTED_CURRENCIES:
+            errors.add("currency", _("Choose one of: %(choices)s.") % {"choices": ", ".join(SUPPORTED_CURRENCIES)})
+        clean["currency"] = currency
+    clean["valid_from"], clean["valid_to"] = _dates(data, errors, instance)
+    if errors.errors:
+        raise errors
+    sku = clean.get("sku") or instance.sku
+    currency = clean.get("currency") or instance.currency
+    others = FloorPrice.objects.filter(sku=sku, currency=currency).exclude(pk=getattr(instance, "pk", None))
+    others = others.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=clean["valid_from"]))
+    if clean["valid_to"] is not None:
+        others = others.filter(valid_from__lte=clean["valid_to"])
+    if others.exists():
+        raise FieldErrors.single("valid_from", _("Another floor price of this SKU overlaps these dates."))
+    return clean
+
+
+def create_floor_price(*, data: dict, actor=None) -> FloorPrice:
+    clean = _clean_floor(data, None)
+    with transaction.atomic():
+        return FloorPrice.objects.create(**clean)
+
+
+def update_floor_price(*, floor: FloorPrice, data: dict, actor=None) -> FloorPrice:
+    clean = _clean_floor(data, floor)
+    with transaction.atomic():
+        for key, value in clean.items():
+            setattr(floor, key, value)
+        floor.save()
+    return floor
+
+
+def delete_floor_price(*, floor: FloorPrice) -> None:
+    floor.delete()
