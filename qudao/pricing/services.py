@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.core import approvals
 from qudao.core.errors import Conflict, FieldErrors
-from qudao.core.models import Region
+from qudao.core.models import BrandSettings, Region
 from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount
 
 from .engine import HUNDRED, RuleInfo, _ancestor_paths, rule_price
@@ -167,6 +167,7 @@ def update_price_list(*, price_list: PriceList, data: dict, actor=None) -> Price
             raise FieldErrors({field: [_("An active or pending price list cannot change this.")] for field in fixed})
     clean = _clean_price_list(data, price_list)
     with transaction.atomic():
+        BrandSettings.objects.select_for_update().get(pk=BrandSettings.current().pk)
         price_list = PriceList.objects.select_for_update().get(pk=price_list.pk)
         for key, value in clean.items():
             setattr(price_list, key, value)
@@ -330,7 +331,10 @@ def activate_price_list(*, price_list: PriceList, actor=None) -> PriceList:
     :raises FieldErrors: priority: another list of the same audience and priority overlaps its dates.
     """
     with transaction.atomic():
-        price_list = PriceList.objects.select_for_update().select_related("region").get(pk=price_list.pk)
+        # Activations are serialised (one brand-wide row lock) so that two lists that would tie
+        # cannot both pass the overlap check at the same moment.
+        BrandSettings.objects.select_for_update().get(pk=BrandSettings.current().pk)
+        price_list = PriceList.objects.select_for_update(of=("self",)).select_related("region").get(pk=price_list.pk)
         if price_list.status not in EDITABLE:
             raise Conflict(_("Only a draft or rejected price list can be activated."))
         _check_no_overlap(price_list)
