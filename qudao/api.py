@@ -156,6 +156,7 @@ def handle_http_error(request, exc: HttpError):
 
 def _register_routers() -> None:
     from qudao.accounts.api import router as accounts_router
+    from qudao.catalog.api import router as catalog_router
     from qudao.core.api import router as core_router
     from qudao.partners.api import router as partners_router
     from qudao.partners.api_imports import router as partner_imports_router
@@ -166,6 +167,7 @@ def _register_routers() -> None:
     # /partners/{partner_id}.
     api.add_router("/", partner_imports_router)
     api.add_router("/", partners_router)
+    api.add_router("/", catalog_router)
 
 
 _register_routers()

@@ -56,6 +56,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": HQ_ALL | {PARTNER_ADMIN},
     "settings.manage": frozenset({ADMIN}),
     "users.manage": frozenset({ADMIN}),
+    "catalog.view": HQ_ALL,
+    "catalog.manage": frozenset({ADMIN, CHANNEL}),
     "pricing.view": HQ_ALL,
     "pricing.manage": frozenset({ADMIN, CHANNEL}),
 }

@@ -15,6 +15,8 @@ from decimal import Decimal
 from qudao.catalog import services
 from qudao.catalog.models import Lifecycle
 
+SKU_CODES = {"hood_s": "HOOD-1-S", "hood_b": "HOOD-1-B", "fridge_w": "FRIDGE-1-W"}
+
 
 @dataclass
 class Catalog:
@@ -25,6 +27,16 @@ class Catalog:
 
 
 def build_catalog() -> Catalog:
+    """Build the catalogue above (or load it, when another test helper built it already)."""
+    from qudao.catalog.models import Product, ProductLine, Sku, UnitConversion
+
+    if ProductLine.objects.filter(code="home").exists():
+        c = Catalog()
+        c.lines = {code: ProductLine.objects.get(code=code) for code in ("home", "kitchen", "hood", "cold")}
+        c.products = {"hood": Product.objects.get(code="HOOD-1"), "fridge": Product.objects.get(code="FRIDGE-1")}
+        c.skus = {key: Sku.objects.get(code=code) for key, code in SKU_CODES.items()}
+        c.units = {"hood_box": UnitConversion.objects.get(product=c.products["hood"], unit="箱")}
+        return c
     c = Catalog()
     c.lines["home"] = services.create_product_line(data={"code": "home", "name": "家电"})
     c.lines["kitchen"] = services.create_product_line(data={"code": "kitchen", "name": "厨电", "parent": "home"})

@@ -1,0 +1,199 @@
+"""API schemas of the catalog. `SkuOut.cost_price` is left out of the answer (not null: absent)
+for everyone but HQ administrators, finance and channel managers; the partner catalogue's items
+(`CatalogItemOut`) have no cost field at all."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from qudao.core.schemas import AmountIn, InputSchema
+
+LifecycleIn = Literal["draft", "on_sale", "discontinued"]
+EffectIn = Literal["allow", "deny"]
+
+
+class Ref(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class LineOut(Schema):
+    id: int
+    code: str
+    name: str
+    parent: int | None
+    path: str
+    depth: int
+    sort_order: int
+    is_active: bool
+
+
+class LineIn(InputSchema):
+    code: str
+    name: str
+    parent: str | int | None = Field(None, description="Parent line: its code or id.")
+    sort_order: int = 0
+    is_active: bool = True
+
+
+class LinePatch(InputSchema):
+    code: str | None = None
+    name: str | None = None
+    parent: str | int | None = None
+    sort_order: int | None = None
+    is_active: bool | None = None
+
+
+class CatalogFilters(Schema):
+    q: str | None = Field(None, description="Part of the name or code, or a whole barcode.")
+    line: str | None = Field(None, description="Product line code or id: that line and every line below it.")
+    lifecycle: LifecycleIn | None = None
+
+
+class SkuFilters(CatalogFilters):
+    product: int | None = None
+
+
+class UnitOut(Schema):
+    id: int
+    unit: str
+    factor: int
+
+
+class UnitIn(InputSchema):
+    unit: str
+    factor: int
+
+
+class ProductOut(Schema):
+    id: int
+    code: str
+    name: str
+    product_line: Ref
+    description: str
+    base_unit: str
+    tax_rate: str
+    lifecycle: str
+    updated_at: datetime
+
+
+class ProductIn(InputSchema):
+    code: str
+    name: str
+    product_line: str | int = Field(..., description="Product line code or id.")
+    description: str = ""
+    base_unit: str = "件"
+    tax_rate: AmountIn = "0.13"
+    lifecycle: LifecycleIn = "draft"
+
+
+class ProductPatch(InputSchema):
+    code: str | None = None
+    name: str | None = None
+    product_line: str | int | None = None
+    description: str | None = None
+    base_unit: str | None = None
+    tax_rate: AmountIn | None = None
+    lifecycle: LifecycleIn | None = None
+
+
+class SkuOut(Schema):
+    id: int
+    code: str
+    barcode: str | None
+    name: str
+    product: Ref
+    product_line: Ref
+    attributes: dict[str, str]
+    cost_price: str | None = Field(None, description="Only for administrators, finance and channel managers.")
+    min_order_qty: int
+    order_multiple: int
+    lifecycle: str
+    updated_at: datetime
+
+
+class ImageOut(Schema):
+    id: int
+    url: str
+
+
+class ProductDetailOut(ProductOut):
+    skus: list[SkuOut]
+    units: list[UnitOut]
+    images: list[ImageOut]
+
+
+class SkuIn(InputSchema):
+    product: str | int = Field(..., description="Product code or id.")
+    code: str
+    barcode: str | None = None
+    name: str
+    attributes: dict[str, str] = {}
+    cost_price: AmountIn | None = None
+    min_order_qty: int = 1
+    order_multiple: int = 1
+    lifecycle: LifecycleIn = "draft"
+
+
+class SkuPatch(InputSchema):
+    code: str | None = None
+    barcode: str | None = None
+    name: str | None = None
+    attributes: dict[str, str] | None = None
+    cost_price: AmountIn | None = None
+    min_order_qty: int | None = None
+    order_multiple: int | None = None
+    lifecycle: LifecycleIn | None = None
+
+
+class ScopeRuleOut(Schema):
+    id: int
+    effect: str
+    product_line: Ref | None
+    sku: Ref | None
+    tier: str | None
+    region: str | None
+    partner: Ref | None
+    note: str
+
+
+class ScopeRuleIn(InputSchema):
+    effect: EffectIn = "allow"
+    product_line: str | int | None = Field(None, description="Product line code or id (or give a SKU).")
+    sku: str | int | None = Field(None, description="SKU code or id (or give a product line).")
+    tier: str | None = Field(None, description="Tier code.")
+    region: str | None = Field(None, description="Region code; covers every region inside it.")
+    partner: int | None = Field(None, description="Partner id (a partner rule names no tier or region).")
+    note: str = ""
+
+
+class ScopeRuleFilters(Schema):
+    partner: int | None = None
+    line: str | None = None
+
+
+class CatalogItemFilters(Schema):
+    partner: int | None = Field(None, description="Partner id (HQ users must give it; partner users see their own).")
+    q: str | None = Field(None, description="Part of the name or code, or a whole barcode.")
+    line: str | None = Field(None, description="Product line code or id: that line and every line below it.")
+
+
+class CatalogItemOut(Schema):
+    """A SKU as a partner sees it: no cost price."""
+
+    id: int
+    code: str
+    barcode: str | None
+    name: str
+    product: Ref
+    product_line: Ref
+    attributes: dict[str, str]
+    base_unit: str
+    tax_rate: str
+    min_order_qty: int
+    order_multiple: int
+    units: list[UnitOut]

@@ -1,0 +1,83 @@
+"""Authorization matrix rows of the catalog context (API and pages)."""
+
+from __future__ import annotations
+
+from tests.test_authorization_matrix import Case, expect, only
+
+MANAGERS = ("admin", "channel")
+HQ_READ = expect(200, anonymous=401, partners=403)
+
+
+def managers(status):
+    return only({p: status for p in MANAGERS}, 403, 401)
+
+
+def targets(world) -> dict:
+    from qudao.catalog import services
+    from qudao.catalog.tests.factories import build_catalog
+
+    catalog = build_catalog()
+    rule = services.create_scope_rule(data={"effect": "allow", "product_line": "home", "partner": world.dist_js.pk})
+    return {
+        "line_id": catalog.lines["cold"].pk,
+        "product_id": catalog.products["hood"].pk,
+        "sku_id": catalog.skus["hood_s"].pk,
+        "unit_id": catalog.units["hood_box"].pk,
+        "rule_id": rule.pk,
+    }
+
+
+# the partner catalogue: HQ users must name a partner; dist_js (and those who see it) may read its catalogue
+OWN_CATALOGUE = expect(422, anonymous=401, partners=200)
+DIST_CATALOGUE = {
+    "anonymous": 401,
+    **{p: 200 for p in ("admin", "channel", "finance", "operations", "regional_js", "dist_admin", "dist_staff")},
+    **{p: 404 for p in ("regional_zj", "sales", "sub_admin", "zj_admin")},
+}
+# HOOD-1-S is authorised for dist_js alone: other partners are told it does not exist
+CATALOGUE_ITEM = expect(422, anonymous=401) | {"dist_admin": 200, "dist_staff": 200, "sub_admin": 404, "zj_admin": 404}
+
+API_CASES = [
+    Case("GET", "/api/v1/catalog/lines", expect(200, anonymous=401)),
+    Case("POST", "/api/v1/catalog/lines", managers(201), body=lambda t: {"code": "matrix", "name": "矩阵"}),
+    Case("PATCH", "/api/v1/catalog/lines/{line_id}", managers(200), body=lambda t: {"name": "冰箱洗衣机"}),
+    Case("GET", "/api/v1/catalog/products", HQ_READ),
+    Case(
+        "POST",
+        "/api/v1/catalog/products",
+        managers(201),
+        body=lambda t: {"code": "MATRIX-1", "name": "矩阵产品", "product_line": "cold"},
+    ),
+    Case("GET", "/api/v1/catalog/products/{product_id}", HQ_READ),
+    Case("PATCH", "/api/v1/catalog/products/{product_id}", managers(200), body=lambda t: {"description": "矩阵"}),
+    Case(
+        "POST",
+        "/api/v1/catalog/products/{product_id}/units",
+        managers(201),
+        body=lambda t: {"unit": "托", "factor": 240},
+    ),
+    Case("DELETE", "/api/v1/catalog/units/{unit_id}", managers(204)),
+    Case("GET", "/api/v1/catalog/skus", HQ_READ),
+    Case(
+        "POST",
+        "/api/v1/catalog/skus",
+        managers(201),
+        body=lambda t: {"product": "HOOD-1", "code": "MATRIX-SKU", "name": "矩阵"},
+    ),
+    Case("GET", "/api/v1/catalog/skus/{sku_id}", HQ_READ),
+    Case("PATCH", "/api/v1/catalog/skus/{sku_id}", managers(200), body=lambda t: {"min_order_qty": 4}),
+    Case("GET", "/api/v1/catalog/scope-rules", HQ_READ),
+    Case(
+        "POST",
+        "/api/v1/catalog/scope-rules",
+        managers(201),
+        body=lambda t: {"effect": "deny", "product_line": "kitchen", "tier": "gold"},
+    ),
+    Case("DELETE", "/api/v1/catalog/scope-rules/{rule_id}", managers(204)),
+    Case("GET", "/api/v1/catalog", OWN_CATALOGUE),
+    Case("GET", "/api/v1/catalog?partner={dist_js}", DIST_CATALOGUE),
+    Case("GET", "/api/v1/catalog/items/{sku_id}", CATALOGUE_ITEM),
+    Case("GET", "/api/v1/catalog/items/{sku_id}?partner={dist_js}", DIST_CATALOGUE),
+]
+
+PAGE_CASES: list = []
