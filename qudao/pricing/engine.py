@@ -44,7 +44,8 @@ the floor and says so (`floor_applied`). Item rows below the floor are refused w
 Rounding (the one rule of qudao.core.money: ROUND_HALF_UP to 0.01)
 -------------------------------------------------------------------
 - list prices keep their stored 4 decimals until the net unit price is fixed;
-- the net unit price is rounded once, to 0.01;
+- the net unit price is rounded once, to 0.01 (should that take it below a floor price stored
+  with 4 decimals, the floor rounded up to the cent is used instead);
 - line total = net unit price × quantity (exact, no further rounding);
 - order total = the sum of the line totals, so the lines add up to the total to the cent.
 """
@@ -53,13 +54,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from qudao.core.errors import FieldErrors
-from qudao.core.money import quantize
+from qudao.core.money import CENT, quantize
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -394,6 +395,8 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
         floor = floor_on(inputs, sku.id, on)
         floor_applied = floor is not None and price < floor
         net = quantize(floor if floor_applied else price)
+        if floor is not None and net < floor:  # rounding must not take it below a 4-decimal floor
+            net, floor_applied = floor.quantize(CENT, rounding=ROUND_CEILING), True
         quotes.append(
             LineQuote(
                 index=index,
