@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_authorization_matrix import Case, expect, only
+from tests.test_authorization_matrix import LOGIN, PORTAL, Case, expect, only
 
 MANAGERS = ("admin", "channel")
 HQ_READ = expect(200, anonymous=401, partners=403)
@@ -80,4 +80,41 @@ API_CASES = [
     Case("GET", "/api/v1/catalog/items/{sku_id}?partner={dist_js}", DIST_CATALOGUE),
 ]
 
-PAGE_CASES: list = []
+HQ_VIEW = expect(200, anonymous=LOGIN, partners=PORTAL)
+MANAGE = expect(403, anonymous=LOGIN, partners=PORTAL, admin=200, channel=200)
+
+
+def manage_then(location):
+    return MANAGE | {"admin": location, "channel": location}
+
+
+PAGE_CASES = [
+    Case("GET", "catalog/", HQ_VIEW, page=True),
+    Case("GET", "catalog/", HQ_VIEW, page=True, params={"q": "HOOD", "line": "kitchen", "lifecycle": "on_sale"}),
+    Case("GET", "catalog/products/new/", MANAGE, page=True),
+    Case("POST", "catalog/products/new/", MANAGE, page=True),
+    Case("GET", "catalog/products/{product_id}/", HQ_VIEW, page=True),
+    Case("GET", "catalog/products/{product_id}/edit/", MANAGE, page=True),
+    Case("GET", "catalog/products/{product_id}/skus/new/", MANAGE, page=True),
+    Case(
+        "POST",
+        "catalog/products/{product_id}/units/",
+        manage_then("catalog/products/{product_id}/"),
+        page=True,
+        params={"unit": "托", "factor": "240"},
+    ),
+    Case("GET", "catalog/skus/{sku_id}/edit/", MANAGE, page=True),
+    Case("POST", "catalog/units/{unit_id}/delete/", manage_then("catalog/products/{product_id}/"), page=True),
+    Case("GET", "catalog/lines/", HQ_VIEW, page=True),
+    Case("GET", "catalog/lines/new/", MANAGE, page=True),
+    Case("GET", "catalog/lines/{line_id}/edit/", MANAGE, page=True),
+    Case("GET", "catalog/scope/", HQ_VIEW, page=True),
+    Case(
+        "POST",
+        "catalog/scope/",
+        expect(403, anonymous=LOGIN, partners=PORTAL, admin="catalog/scope/", channel="catalog/scope/"),
+        page=True,
+        params={"effect": "deny", "product_line": "kitchen", "tier": "gold"},
+    ),
+    Case("POST", "catalog/scope/{rule_id}/delete/", manage_then("catalog/scope/"), page=True),
+]

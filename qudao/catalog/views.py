@@ -1,0 +1,214 @@
+"""HQ pages of the catalog: products (with their SKUs, units and images), product lines and the
+sales scope. Pages parse, authorise, call a service or selector and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qudao.core.errors import FieldErrors
+from qudao.core.pages import apply_field_errors, hq_page, paginate
+
+from . import selectors, services
+from .forms import CatalogFilterForm, LineForm, ProductForm, ScopeRuleForm, SkuForm, UnitForm, attributes_text
+from .models import Product, ProductLine, SalesScopeRule, Sku, UnitConversion
+
+
+@hq_page("catalog.view")
+def product_list_view(request):
+    form = CatalogFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = paginate(request, selectors.product_list(filters))
+    template = "catalog/_product_table.html" if request.headers.get("HX-Request") else "catalog/product_list.html"
+    return render(
+        request,
+        template,
+        {"form": form, "page": page, "products": page.object_list, "can_manage": request.user.can("catalog.manage")},
+    )
+
+
+@hq_page("catalog.view")
+def product_detail_view(request, product_id):
+    product = get_object_or_404(Product.objects.select_related("product_line"), pk=product_id)
+    return render(
+        request,
+        "catalog/product_detail.html",
+        {
+            "product": product,
+            "skus": product.skus.all(),
+            "units": product.units.all(),
+            "images": product.images.all(),
+            "rules": selectors.scope_rules().filter(sku__product=product),
+            "show_cost": selectors.can_see_cost(request.user),
+            "can_manage": request.user.can("catalog.manage"),
+            "unit_form": UnitForm(),
+        },
+    )
+
+
+def _product_initial(product: Product) -> dict:
+    return {
+        "code": product.code,
+        "name": product.name,
+        "product_line": product.product_line.code,
+        "base_unit": product.base_unit,
+        "tax_rate": product.tax_rate,
+        "lifecycle": product.lifecycle,
+        "description": product.description,
+    }
+
+
+@hq_page("catalog.manage")
+def product_form_view(request, product_id=None):
+    product = get_object_or_404(Product, pk=product_id) if product_id else None
+    form = ProductForm(request.POST or None, initial=_product_initial(product) if product else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if product:
+                product = services.update_product(product=product, data=form.cleaned_data)
+            else:
+                product = services.create_product(data=form.cleaned_data)
+        except FieldErrors as error:
+            apply_field_errors(form, error)
+        else:
+            messages.success(request, _("Product %(name)s is saved.") % {"name": product.name})
+            return redirect("catalog:product", product.pk)
+    return render(request, "catalog/form.html", _form_context(form, product, _("Product"), product))
+
+
+def _form_context(form, obj, kind, product=None):
+    title = f"{kind} {obj}" if obj else _("New %(kind)s") % {"kind": kind.lower()}
+    back = f"/catalog/products/{product.pk}/" if product else "/catalog/"
+    return {"form": form, "title": title, "back": back}
+
+
+@hq_page("catalog.manage")
+def sku_form_view(request, product_id=None, sku_id=None):
+    sku = get_object_or_404(Sku.objects.select_related("product"), pk=sku_id) if sku_id else None
+    product = sku.product if sku else get_object_or_404(Product, pk=product_id)
+    initial = None
+    if sku:
+        initial = {
+            "code": sku.code,
+            "name": sku.name,
+            "barcode": sku.barcode or "",
+            "specification": attributes_text(sku.attributes),
+            "cost_price": sku.cost_price if sku.cost_price is not None else "",
+            "min_order_qty": sku.min_order_qty,
+            "order_multiple": sku.order_multiple,
+            "lifecycle": sku.lifecycle,
+        }
+    form = SkuForm(request.POST or None, initial=initial, show_cost=selectors.can_see_cost(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.data_for_service()
+        try:
+            if sku:
+                sku = services.update_sku(sku=sku, data=data)
+            else:
+                sku = services.create_sku(data=data | {"product": product})
+        except FieldErrors as error:
+            apply_field_errors(form, error, {"attributes": "specification"})
+        else:
+            messages.success(request, _("SKU %(code)s is saved.") % {"code": sku.code})
+            return redirect("catalog:product", product.pk)
+    return render(request, "catalog/form.html", _form_context(form, sku, _("SKU"), product))
+
+
+@hq_page("catalog.manage")
+@require_POST
+def unit_add_view(request, product_id):
+    product = get_object_or_404(Product, pk=product_id)
+    form = UnitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_unit(product=product, data=form.cleaned_data)
+        except FieldErrors as error:
+            for messages_ in error.errors.values():
+                for message in messages_:
+                    messages.error(request, str(message))
+        else:
+            messages.success(request, _("The unit is added."))
+    else:
+        messages.error(request, _("Give a unit and how many base units it holds."))
+    return redirect("catalog:product", product.pk)
+
+
+@hq_page("catalog.manage")
+@require_POST
+def unit_delete_view(request, unit_id):
+    unit = get_object_or_404(UnitConversion, pk=unit_id)
+    product_id = unit.product_id
+    services.delete_unit(unit=unit)
+    messages.success(request, _("The unit is removed."))
+    return redirect("catalog:product", product_id)
+
+
+@hq_page("catalog.view")
+def line_list_view(request):
+    return render(
+        request,
+        "catalog/lines.html",
+        {"lines": selectors.line_tree(), "can_manage": request.user.can("catalog.manage")},
+    )
+
+
+@hq_page("catalog.manage")
+def line_form_view(request, line_id=None):
+    line = get_object_or_404(ProductLine.objects.select_related("parent"), pk=line_id) if line_id else None
+    initial = None
+    if line:
+        initial = {
+            "code": line.code,
+            "name": line.name,
+            "parent": line.parent.code if line.parent else "",
+            "sort_order": line.sort_order,
+            "is_active": line.is_active,
+        }
+    form = LineForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if line:
+                services.update_product_line(line=line, data=form.data_for_service())
+            else:
+                services.create_product_line(data=form.data_for_service())
+        except FieldErrors as error:
+            apply_field_errors(form, error)
+        else:
+            messages.success(request, _("The product line is saved."))
+            return redirect("catalog:lines")
+    context = _form_context(form, line, _("Product line"))
+    context["back"] = "/catalog/lines/"
+    return render(request, "catalog/form.html", context)
+
+
+@hq_page("catalog.view")
+def scope_view(request):
+    can_manage = request.user.can("catalog.manage")
+    form = ScopeRuleForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied()
+        if form.is_valid():
+            try:
+                services.create_scope_rule(data=form.data_for_service())
+            except FieldErrors as error:
+                apply_field_errors(form, error)
+            else:
+                messages.success(request, _("The rule is added."))
+                return redirect("catalog:scope")
+    page = paginate(request, selectors.scope_rules({"line": request.GET.get("line")}))
+    return render(
+        request, "catalog/scope.html", {"form": form, "page": page, "rules": page.object_list, "can_manage": can_manage}
+    )
+
+
+@hq_page("catalog.manage")
+@require_POST
+def scope_delete_view(request, rule_id):
+    services.delete_scope_rule(rule=get_object_or_404(SalesScopeRule, pk=rule_id))
+    messages.success(request, _("The rule is deleted."))
+    return redirect("catalog:scope")
