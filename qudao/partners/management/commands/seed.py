@@ -1,7 +1,10 @@
 """`manage.py seed [--partners N] [--seed S] [--force]`: deterministic demo data (see partners.demo)."""
 
+import random
+
 from django.core.management.base import BaseCommand, CommandError
 
+from qudao.catalog import demo as catalog_demo
 from qudao.partners import demo
 
 
@@ -39,6 +42,7 @@ class Command(BaseCommand):
             ) from None
         except ValueError as error:
             raise CommandError(str(error)) from None
+        catalog_demo.seed_catalog(random.Random(seed), log=log)
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(
