@@ -160,6 +160,7 @@ def _register_routers() -> None:
     from qudao.core.api import router as core_router
     from qudao.partners.api import router as partners_router
     from qudao.partners.api_imports import router as partner_imports_router
+    from qudao.pricing.api import router as pricing_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", core_router)
@@ -168,6 +169,7 @@ def _register_routers() -> None:
     api.add_router("/", partner_imports_router)
     api.add_router("/", partners_router)
     api.add_router("/", catalog_router)
+    api.add_router("/", pricing_router)
 
 
 _register_routers()

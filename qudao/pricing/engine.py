@@ -160,6 +160,7 @@ class LineQuote:
     index: int
     sku: int
     sku_code: str
+    sku_name: str
     quantity: int  # in base units
     unit: str
     unit_quantity: int  # as ordered, in `unit`
@@ -402,6 +403,7 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
                 index=index,
                 sku=sku.id,
                 sku_code=sku.code,
+                sku_name=sku.name,
                 quantity=quantity,
                 unit=line.unit or sku.base_unit,
                 unit_quantity=line.quantity,

@@ -1,0 +1,311 @@
+"""API of pricing: price lists with their items and rules, floor prices (HQ: reading needs
+`pricing.view`, changing `pricing.manage`), and the price quote.
+
+POST /pricing/quote prices a cart by the one engine (qudao.pricing.engine) and answers the
+waterfall. HQ names the partner (a partner it may not see answers 404); a partner user always
+prices for its own partner (naming another answers 404) and never sees the floor price. Other
+tiers' lists are never shown to partners: the quote names only the list that priced the line.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from ninja import Query, Router, Status
+
+from qudao.core.api import require
+from qudao.core.errors import NotFound
+from qudao.core.schemas import PageParams, amount_out, page_of, paginate
+from qudao.partners.scoping import get_visible_partner
+
+from . import services
+from .engine import CartLine, quote
+from .models import FloorPrice, PriceList, PriceListItem, PriceListRule
+from .schemas import (
+    FloorFilters,
+    FloorIn,
+    FloorOut,
+    FloorPatch,
+    ItemIn,
+    ItemOut,
+    PriceListFilters,
+    PriceListIn,
+    PriceListOut,
+    PriceListPatch,
+    QuoteIn,
+    QuoteOut,
+    RuleIn,
+    RuleOut,
+)
+
+router = Router(tags=["pricing"])
+
+
+def ref(obj) -> dict | None:
+    return {"id": obj.pk, "code": obj.code, "name": str(obj.name)} if obj is not None else None
+
+
+def partner_ref(partner) -> dict:
+    return {"id": partner.pk, "code": partner.code, "name": str(partner)}
+
+
+def rule_out(rule: PriceListRule) -> dict:
+    return {
+        "id": rule.pk,
+        "product_line": ref(rule.product_line),
+        "method": rule.method,
+        "value": f"{rule.value.normalize():f}",
+        "rounding": rule.rounding,
+    }
+
+
+def price_list_out(price_list: PriceList) -> dict:
+    return {
+        "id": price_list.pk,
+        "code": price_list.code,
+        "name": price_list.name,
+        "kind": price_list.kind,
+        "tier": ref(price_list.tier),
+        "region": {"code": price_list.region.code, "name": price_list.region.display_name}
+        if price_list.region_id
+        else None,
+        "partner": partner_ref(price_list.partner) if price_list.partner_id else None,
+        "currency": price_list.currency,
+        "valid_from": price_list.valid_from,
+        "valid_to": price_list.valid_to,
+        "priority": price_list.priority,
+        "status": price_list.status,
+        "approval": price_list.approval_id,
+        "item_count": getattr(price_list, "item_count", None) or price_list.items.count(),
+        "rules": [rule_out(rule) for rule in price_list.rules.select_related("product_line")],
+        "updated_at": price_list.updated_at,
+    }
+
+
+def item_out(item: PriceListItem) -> dict:
+    return {"id": item.pk, "sku": ref(item.sku), "min_qty": item.min_qty, "price": str(item.price)}
+
+
+def floor_out(floor: FloorPrice) -> dict:
+    return {
+        "id": floor.pk,
+        "sku": ref(floor.sku),
+        "price": str(floor.price),
+        "currency": floor.currency,
+        "valid_from": floor.valid_from,
+        "valid_to": floor.valid_to,
+    }
+
+
+def _price_lists():
+    return PriceList.objects.select_related("tier", "region", "partner").annotate(item_count=Count("items"))
+
+
+def _price_list(price_list_id: int) -> PriceList:
+    price_list = _price_lists().filter(pk=price_list_id).first()
+    if price_list is None:
+        raise NotFound()
+    return price_list
+
+
+# --- quote -----------------------------------------------------------------------------------
+
+
+@router.post("/pricing/quote", response=QuoteOut)
+def price_quote(request, payload: QuoteIn):
+    """The price waterfall of a cart for a partner on a date: per line the list price and the list
+    (and item row or rule, quantity break) it came from, the floor, the net unit price and the line
+    total; the order total. Lines the partner may not buy answer 422 on lines.<i>.sku."""
+    user = request.auth
+    own = user.partner
+    if own is not None:
+        if payload.partner is not None and payload.partner != own.pk:
+            raise NotFound()
+        partner = get_visible_partner(user, own.pk)
+    else:
+        require(user, "pricing.view")
+        if payload.partner is None:
+            raise NotFound()
+        partner = get_visible_partner(user, payload.partner)
+    on = payload.date or timezone.localdate()
+    lines = [CartLine(sku=line.sku, quantity=line.quantity, unit=line.unit or None) for line in payload.lines]
+    result = quote(partner, lines, on)
+    show_floor = own is None
+    return {
+        "partner": partner_ref(partner),
+        "date": on,
+        "currency": result.currency,
+        "lines": [
+            {
+                "index": line.index,
+                "sku": {"id": line.sku, "code": line.sku_code, "name": line.sku_name},
+                "quantity": line.quantity,
+                "unit": line.unit,
+                "unit_quantity": line.unit_quantity,
+                "list_price": amount_out(line.list_price),
+                "source": {
+                    "price_list": line.source.price_list_code,
+                    "kind": line.source.kind,
+                    "via": line.source.via,
+                    "min_qty": line.source.min_qty,
+                    "base_price": amount_out(line.source.base_price),
+                    "rule": line.source.rule,
+                },
+                "floor_price": amount_out(line.floor_price) if show_floor else None,
+                "floor_applied": line.floor_applied,
+                "promotions": list(line.promotions),
+                "net_unit_price": amount_out(line.net_unit_price),
+                "line_total": amount_out(line.line_total),
+            }
+            for line in result.lines
+        ],
+        "total": amount_out(result.total),
+        "promotions_not_applied": list(result.promotions_not_applied),
+    }
+
+
+# --- price lists -----------------------------------------------------------------------------
+
+
+@router.get("/pricing/price-lists", response=page_of(PriceListOut))
+def price_list_list(request, filters: Query[PriceListFilters], page: Query[PageParams]):
+    require(request.auth, "pricing.view")
+    lists = _price_lists()
+    if filters.status:
+        lists = lists.filter(status=filters.status)
+    if filters.kind:
+        lists = lists.filter(kind=filters.kind)
+    if filters.valid_on:
+        lists = lists.filter(valid_from__lte=filters.valid_on).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=filters.valid_on)
+        )
+    if filters.q:
+        lists = lists.filter(Q(code__icontains=filters.q.strip()) | Q(name__icontains=filters.q.strip()))
+    return paginate(lists.order_by("code"), page, price_list_out)
+
+
+@router.post("/pricing/price-lists", response={201: PriceListOut})
+def price_list_create(request, payload: PriceListIn):
+    require(request.auth, "pricing.manage")
+    price_list = services.create_price_list(data=payload.model_dump(), actor=request.auth)
+    return Status(201, price_list_out(_price_list(price_list.pk)))
+
+
+@router.get("/pricing/price-lists/{price_list_id}", response=PriceListOut)
+def price_list_detail(request, price_list_id: int):
+    require(request.auth, "pricing.view")
+    return price_list_out(_price_list(price_list_id))
+
+
+@router.patch("/pricing/price-lists/{price_list_id}", response=PriceListOut)
+def price_list_update(request, price_list_id: int, payload: PriceListPatch):
+    require(request.auth, "pricing.manage")
+    price_list = _price_list(price_list_id)
+    services.update_price_list(price_list=price_list, data=payload.model_dump(exclude_unset=True), actor=request.auth)
+    return price_list_out(_price_list(price_list_id))
+
+
+@router.delete("/pricing/price-lists/{price_list_id}", response={204: None})
+def price_list_delete(request, price_list_id: int):
+    require(request.auth, "pricing.manage")
+    services.delete_price_list(price_list=_price_list(price_list_id))
+    return Status(204, None)
+
+
+@router.post("/pricing/price-lists/{price_list_id}/activate", response=PriceListOut)
+def price_list_activate(request, price_list_id: int):
+    """Put the list into force, or submit it to the price-list approval flow when its prices go
+    more than the configured percentage (default 15 %) below the base list."""
+    require(request.auth, "pricing.manage")
+    services.activate_price_list(price_list=_price_list(price_list_id), actor=request.auth)
+    return price_list_out(_price_list(price_list_id))
+
+
+@router.get("/pricing/price-lists/{price_list_id}/items", response=page_of(ItemOut))
+def price_list_items(request, price_list_id: int, page: Query[PageParams]):
+    require(request.auth, "pricing.view")
+    price_list = _price_list(price_list_id)
+    items = price_list.items.select_related("sku").order_by("sku__code", "min_qty")
+    return paginate(items, page, item_out)
+
+
+@router.post("/pricing/price-lists/{price_list_id}/items", response={201: ItemOut})
+def price_list_item_set(request, price_list_id: int, payload: ItemIn):
+    """Add or replace the price of a SKU from a quantity (draft or rejected lists only)."""
+    require(request.auth, "pricing.manage")
+    item = services.set_item(price_list=_price_list(price_list_id), data=payload.model_dump(), actor=request.auth)
+    return Status(201, item_out(PriceListItem.objects.select_related("sku").get(pk=item.pk)))
+
+
+@router.delete("/pricing/price-lists/{price_list_id}/items/{price_item_id}", response={204: None})
+def price_list_item_delete(request, price_list_id: int, price_item_id: int):
+    require(request.auth, "pricing.manage")
+    item = (
+        PriceListItem.objects.select_related("price_list").filter(pk=price_item_id, price_list_id=price_list_id).first()
+    )
+    if item is None:
+        raise NotFound()
+    services.delete_item(item=item)
+    return Status(204, None)
+
+
+@router.post("/pricing/price-lists/{price_list_id}/rules", response={201: RuleOut})
+def price_list_rule_set(request, price_list_id: int, payload: RuleIn):
+    """Price a product line (and every line below it) from the base price."""
+    require(request.auth, "pricing.manage")
+    rule = services.set_rule(price_list=_price_list(price_list_id), data=payload.model_dump(), actor=request.auth)
+    return Status(201, rule_out(PriceListRule.objects.select_related("product_line").get(pk=rule.pk)))
+
+
+@router.delete("/pricing/price-lists/{price_list_id}/rules/{price_rule_id}", response={204: None})
+def price_list_rule_delete(request, price_list_id: int, price_rule_id: int):
+    require(request.auth, "pricing.manage")
+    rule = (
+        PriceListRule.objects.select_related("price_list").filter(pk=price_rule_id, price_list_id=price_list_id).first()
+    )
+    if rule is None:
+        raise NotFound()
+    services.delete_rule(rule=rule)
+    return Status(204, None)
+
+
+# --- floor prices ----------------------------------------------------------------------------
+
+
+def _floor(floor_price_id: int) -> FloorPrice:
+    floor = FloorPrice.objects.select_related("sku").filter(pk=floor_price_id).first()
+    if floor is None:
+        raise NotFound()
+    return floor
+
+
+@router.get("/pricing/floor-prices", response=page_of(FloorOut))
+def floor_list(request, filters: Query[FloorFilters], page: Query[PageParams]):
+    require(request.auth, "pricing.view")
+    floors = FloorPrice.objects.select_related("sku")
+    if filters.sku:
+        floors = floors.filter(sku_id=filters.sku)
+    return paginate(floors.order_by("sku__code", "valid_from", "pk"), page, floor_out)
+
+
+@router.post("/pricing/floor-prices", response={201: FloorOut})
+def floor_create(request, payload: FloorIn):
+    require(request.auth, "pricing.manage")
+    floor = services.create_floor_price(data=payload.model_dump(), actor=request.auth)
+    return Status(201, floor_out(_floor(floor.pk)))
+
+
+@router.patch("/pricing/floor-prices/{floor_price_id}", response=FloorOut)
+def floor_update(request, floor_price_id: int, payload: FloorPatch):
+    require(request.auth, "pricing.manage")
+    floor = services.update_floor_price(
+        floor=_floor(floor_price_id), data=payload.model_dump(exclude_unset=True), actor=request.auth
+    )
+    return floor_out(_floor(floor.pk))
+
+
+@router.delete("/pricing/floor-prices/{floor_price_id}", response={204: None})
+def floor_delete(request, floor_price_id: int):
+    require(request.auth, "pricing.manage")
+    services.delete_floor_price(floor=_floor(floor_price_id))
+    return Status(204, None)

@@ -1,0 +1,175 @@
+"""The pricing API: the quote (waterfall) and HQ management of price lists and floor prices."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+from qudao.core.models import ObjectChange
+from qudao.pricing.models import FloorPrice, PriceList, PriceListItem
+
+from .conftest import make_list
+
+
+def post(client, path, body):
+    return client.post(path, json.dumps(body), content_type="application/json")
+
+
+def errors(response) -> dict:
+    return {error["field"]: error["message"] for error in response.json()["errors"]}
+
+
+def test_hq_gets_the_waterfall_of_a_cart(world, catalogue, api_client):
+    # given: a gold list at 95 % of base on 厨电 and a floor on HOOD-B
+    hood_a, hood_b = catalogue.skus["hood_a"], catalogue.skus["hood_b"]
+    gold = make_list("gold", tier=world.dist_js.tier)
+    gold.rules.create(product_line=catalogue.lines["kitchen"], method="percent_of_base", value=95, rounding="1")
+    FloorPrice.objects.create(sku=hood_b, price=Decimal("1950.00"), valid_from=date(2026, 1, 1))
+    # when
+    response = post(
+        api_client(world.channel),
+        "/api/v1/pricing/quote",
+        {
+            "partner": world.dist_js.pk,
+            "date": "2026-06-30",
+            "lines": [{"sku": hood_a.pk, "quantity": 2}, {"sku": hood_b.pk, "quantity": 1}],
+        },
+    )
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["date"], body["currency"], body["total"]) == ("2026-06-30", "CNY", "4418.00")
+    first, second = body["lines"]
+    assert first == {
+        "index": 0,
+        "sku": {"id": hood_a.pk, "code": "HOOD-A", "name": "HOOD-A"},
+        "quantity": 2,
+        "unit": "件",
+        "unit_quantity": 2,
+        "list_price": "1234.00",
+        "source": {
+            "price_list": "gold",
+            "kind": "tier",
+            "via": "rule",
+            "min_qty": None,
+            "base_price": "1299.00",
+            "rule": "percent_of_base 95 rounded to 1",
+        },
+        "floor_price": None,
+        "floor_applied": False,
+        "promotions": [],
+        "net_unit_price": "1234.00",
+        "line_total": "2468.00",
+    }
+    # 2,000.00 × 95 % = 1,900.00 is below the floor of 1,950.00
+    assert (second["list_price"], second["floor_price"], second["floor_applied"], second["net_unit_price"]) == (
+        "1900.00",
+        "1950.00",
+        True,
+        "1950.00",
+    )
+
+
+def test_a_partner_user_prices_for_itself_without_seeing_the_floor(world, catalogue, api_client):
+    hood_b = catalogue.skus["hood_b"]
+    FloorPrice.objects.create(sku=hood_b, price=Decimal("1950.00"), valid_from=date(2026, 1, 1))
+    client = api_client(world.dist_staff)
+    response = post(
+        client, "/api/v1/pricing/quote", {"date": "2026-06-30", "lines": [{"sku": hood_b.pk, "quantity": 1}]}
+    )
+    assert response.status_code == 200
+    assert response.json()["partner"]["id"] == world.dist_js.pk
+    assert (response.json()["lines"][0]["floor_price"], response.json()["lines"][0]["net_unit_price"]) == (
+        None,
+        "2000.00",
+    )
+    # naming another partner answers 404, as for a regional manager outside its regions
+    other = {"partner": world.dealer_zj.pk, "lines": [{"sku": hood_b.pk, "quantity": 1}]}
+    assert post(client, "/api/v1/pricing/quote", other).status_code == 404
+    assert post(api_client(world.regional_js), "/api/v1/pricing/quote", other).status_code == 404
+
+
+def test_the_quote_refuses_bad_lines_field_by_field(world, catalogue, api_client):
+    hood = catalogue.skus["hood_a"]
+    response = post(
+        api_client(world.channel),
+        "/api/v1/pricing/quote",
+        {"partner": world.dist_js.pk, "lines": [{"sku": hood.pk, "quantity": 0}, {"sku": 424242, "quantity": 1}]},
+    )
+    assert response.status_code == 422
+    assert errors(response) == {
+        "lines.0.quantity": "Enter a quantity of at least 1.",
+        "lines.1.sku": "This SKU is not available to this partner.",
+    }
+
+
+def test_hq_builds_a_price_list_and_activates_it(world, catalogue, api_client):
+    client = api_client(world.channel)
+    hood = catalogue.skus["hood_a"]
+    FloorPrice.objects.create(sku=hood, price=Decimal("1200.00"), valid_from=date(2026, 1, 1))
+    # create
+    response = post(
+        client,
+        "/api/v1/pricing/price-lists",
+        {"code": "gold-nj", "name": "金牌南京", "tier": "gold", "region": "320100", "valid_from": "2026-01-01"},
+    )
+    assert response.status_code == 201
+    created = response.json()
+    assert (created["kind"], created["status"], created["region"]["code"], created["tier"]["code"]) == (
+        "tier_region",
+        "draft",
+        "320100",
+        "gold",
+    )
+    list_id = created["id"]
+    # an item below the floor is refused, nothing saved
+    response = post(client, f"/api/v1/pricing/price-lists/{list_id}/items", {"sku": hood.pk, "price": "1199.99"})
+    assert response.status_code == 422
+    assert errors(response) == {"price": "The price is below the floor price of 1200.0000 for this SKU."}
+    assert not PriceListItem.objects.filter(price_list_id=list_id).exists()
+    # a valid item and a rule
+    response = post(client, f"/api/v1/pricing/price-lists/{list_id}/items", {"sku": hood.pk, "price": "1250.00"})
+    assert (response.status_code, response.json()["price"]) == (201, "1250.0000")
+    response = post(
+        client,
+        f"/api/v1/pricing/price-lists/{list_id}/rules",
+        {"product_line": catalogue.lines["washers"].pk, "method": "percent_of_base", "value": "97", "rounding": "1"},
+    )
+    assert response.status_code == 201
+    # activate: under 15 % below base, so at once
+    response = client.post(f"/api/v1/pricing/price-lists/{list_id}/activate")
+    assert (response.status_code, response.json()["status"], response.json()["item_count"]) == (200, "active", 1)
+    # an active list's prices cannot change
+    response = post(client, f"/api/v1/pricing/price-lists/{list_id}/items", {"sku": hood.pk, "price": "1260.00"})
+    assert response.status_code == 409
+
+
+def test_partners_and_read_only_hq_cannot_change_prices(world, catalogue, api_client):
+    finance, dist_admin = api_client(world.finance), api_client(world.dist_admin)
+    changes = ObjectChange.objects.count()
+    body = {"code": "x", "name": "x", "valid_from": "2026-01-01"}
+    assert post(finance, "/api/v1/pricing/price-lists", body).status_code == 403
+    assert post(dist_admin, "/api/v1/pricing/price-lists", body).status_code == 403
+    assert dist_admin.get("/api/v1/pricing/price-lists").status_code == 403
+    assert finance.get("/api/v1/pricing/price-lists").json()["count"] == 1
+    assert PriceList.objects.count() == 1
+    assert ObjectChange.objects.count() == changes
+
+
+def test_hq_manages_floor_prices(world, catalogue, api_client):
+    client = api_client(world.admin)
+    hood = catalogue.skus["hood_a"]
+    response = post(
+        client, "/api/v1/pricing/floor-prices", {"sku": hood.pk, "price": "1000", "valid_from": "2026-01-01"}
+    )
+    assert (response.status_code, response.json()["price"]) == (201, "1000.0000")
+    floor_id = response.json()["id"]
+    response = client.patch(
+        f"/api/v1/pricing/floor-prices/{floor_id}", json.dumps({"price": "1100.50"}), content_type="application/json"
+    )
+    assert (response.status_code, response.json()["price"]) == (200, "1100.5000")
+    response = post(client, "/api/v1/pricing/floor-prices", {"sku": hood.pk, "price": "-1", "valid_from": "2027-01-01"})
+    assert (response.status_code, errors(response)) == (422, {"price": "The amount cannot be negative."})
+    assert client.delete(f"/api/v1/pricing/floor-prices/{floor_id}").status_code == 204
+    assert not FloorPrice.objects.exists()

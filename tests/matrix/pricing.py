@@ -1,0 +1,95 @@
+"""Authorization matrix rows of the pricing context (price lists, floor prices, the quote)."""
+
+from __future__ import annotations
+
+from tests.test_authorization_matrix import SEE_DIST, Case, expect, on_dist, only
+
+MANAGERS = ("admin", "channel")
+HQ_READ = expect(200, anonymous=401, partners=403)
+
+
+def managers(status):
+    return only({p: status for p in MANAGERS}, 403, 401)
+
+
+def targets(world) -> dict:
+    from datetime import date
+    from decimal import Decimal
+
+    from qudao.catalog.models import Lifecycle, Product, ProductLine, SalesScopeRule, Sku
+    from qudao.pricing.models import FloorPrice, PriceList, PriceListItem, PriceListRule
+
+    line = ProductLine.objects.create(code="mx-pricing", name="矩阵厨电")
+    line.path = f"/{line.pk}/"
+    line.save()
+    product = Product.objects.create(
+        code="MX-PRICING", name="矩阵油烟机", product_line=line, lifecycle=Lifecycle.ON_SALE
+    )
+    sku = Sku.objects.create(product=product, code="MX-PRICING-1", name="矩阵油烟机", lifecycle=Lifecycle.ON_SALE)
+    other = Sku.objects.create(product=product, code="MX-PRICING-2", name="矩阵油烟机 2", lifecycle=Lifecycle.ON_SALE)
+    SalesScopeRule.objects.create(effect="allow", product_line=line)
+    base = PriceList.objects.create(code="mx-base", name="基础价", valid_from=date(2020, 1, 1), status="active")
+    PriceListItem.objects.create(price_list=base, sku=sku, price=Decimal("1299.00"))
+    draft = PriceList.objects.create(
+        code="mx-gold", name="金牌", tier=world.dist_js.tier, valid_from=date(2020, 1, 1), priority=7
+    )
+    item = PriceListItem.objects.create(price_list=draft, sku=sku, price=Decimal("1250.00"))
+    rule = PriceListRule.objects.create(price_list=draft, product_line=line, method="percent_of_base", value=98)
+    floor = FloorPrice.objects.create(sku=sku, price=Decimal("1000.00"), valid_from=date(2020, 1, 1))
+    return {
+        "price_list_id": draft.pk,
+        "price_item_id": item.pk,
+        "price_rule_id": rule.pk,
+        "floor_price_id": floor.pk,
+        "pricing_sku": sku.pk,
+        "pricing_other_sku": other.pk,
+        "pricing_line": line.pk,
+        "pricing_dist": world.dist_js.pk,
+    }
+
+
+API_CASES = [
+    Case(
+        "POST",
+        "/api/v1/pricing/quote",
+        on_dist(SEE_DIST, 200),
+        body=lambda t: {"partner": t["pricing_dist"], "lines": [{"sku": t["pricing_sku"], "quantity": 2}]},
+    ),
+    Case("GET", "/api/v1/pricing/price-lists", HQ_READ),
+    Case(
+        "POST",
+        "/api/v1/pricing/price-lists",
+        managers(201),
+        body=lambda t: {"code": "mx-new", "name": "矩阵", "region": "320000", "valid_from": "2026-01-01"},
+    ),
+    Case("GET", "/api/v1/pricing/price-lists/{price_list_id}", HQ_READ),
+    Case("PATCH", "/api/v1/pricing/price-lists/{price_list_id}", managers(200), body=lambda t: {"priority": 8}),
+    Case("DELETE", "/api/v1/pricing/price-lists/{price_list_id}", managers(204)),
+    Case("POST", "/api/v1/pricing/price-lists/{price_list_id}/activate", managers(200)),
+    Case("GET", "/api/v1/pricing/price-lists/{price_list_id}/items", HQ_READ),
+    Case(
+        "POST",
+        "/api/v1/pricing/price-lists/{price_list_id}/items",
+        managers(201),
+        body=lambda t: {"sku": t["pricing_other_sku"], "price": "900.00"},
+    ),
+    Case("DELETE", "/api/v1/pricing/price-lists/{price_list_id}/items/{price_item_id}", managers(204)),
+    Case(
+        "POST",
+        "/api/v1/pricing/price-lists/{price_list_id}/rules",
+        managers(201),
+        body=lambda t: {"product_line": t["pricing_line"], "method": "fixed_discount", "value": "50"},
+    ),
+    Case("DELETE", "/api/v1/pricing/price-lists/{price_list_id}/rules/{price_rule_id}", managers(204)),
+    Case("GET", "/api/v1/pricing/floor-prices", HQ_READ),
+    Case(
+        "POST",
+        "/api/v1/pricing/floor-prices",
+        managers(201),
+        body=lambda t: {"sku": t["pricing_other_sku"], "price": "800.00", "valid_from": "2026-01-01"},
+    ),
+    Case("PATCH", "/api/v1/pricing/floor-prices/{floor_price_id}", managers(200), body=lambda t: {"price": "990"}),
+    Case("DELETE", "/api/v1/pricing/floor-prices/{floor_price_id}", managers(204)),
+]
+
+PAGE_CASES: list[Case] = []
