@@ -5,6 +5,7 @@ import random
 from django.core.management.base import BaseCommand, CommandError
 
 from qudao.catalog import demo as catalog_demo
+from qudao.pricing import demo as pricing_demo
 from qudao.partners import demo
 
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from None
         catalog_demo.seed_catalog(random.Random(seed), log=log)
+        pricing_demo.seed_pricing(random.Random(seed), log=log)
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(

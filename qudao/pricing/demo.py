@@ -1,0 +1,111 @@
+"""Demo price policies on top of the demo catalogue (qudao.catalog.demo): a base list at cost plus
+35 % rounded to the yuan, tier lists as line rules (strategic 90 %, gold 94 %, silver 97 % of base),
+a Jiangsu regional list for 空调, a gold-in-Guangdong list, a partner's contract prices with a
+quantity break, a scheduled base-price rise for 冰洗 next month, and floor prices at cost plus 5 %."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from qudao.catalog.models import Lifecycle, ProductLine, Sku
+from qudao.core.models import Region
+from qudao.partners.models import Partner, Tier
+
+from .models import FloorPrice, PriceList, PriceListItem, PriceListRule
+
+TIER_RULES = (("strategic", 90), ("gold", 94), ("silver", 97))
+
+
+def _yuan(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+
+
+def seed_pricing(rng: random.Random, log: Callable[[str], None] = lambda message: None) -> dict:
+    """Build the demo price policies once (does nothing if price lists exist). Returns counts."""
+    if PriceList.objects.exists():
+        return {"price_lists": PriceList.objects.count(), "created": False}
+    skus = list(Sku.objects.filter(cost_price__isnull=False).select_related("product__product_line"))
+    root = ProductLine.objects.filter(parent__isnull=True).order_by("path").first()
+    if not skus or root is None:
+        return {"price_lists": 0, "created": False}
+    log("Creating the demo price policies ...")
+    start = timezone.localdate().replace(month=1, day=1)
+    next_month = (timezone.localdate().replace(day=1) + timedelta(days=32)).replace(day=1)
+    lines = {line.code: line for line in ProductLine.objects.all()}
+    with transaction.atomic():
+        base = PriceList.objects.create(code="base", name="全国统一价", valid_from=start, status="active")
+        base_prices = {}
+        items, floors = [], []
+        for sku in skus:
+            price = _yuan(sku.cost_price * Decimal("1.35"))
+            base_prices[sku.pk] = price
+            items.append(PriceListItem(price_list=base, sku=sku, price=price))
+            floors.append(FloorPrice(sku=sku, price=_yuan(sku.cost_price * Decimal("1.05")), valid_from=start))
+        PriceListItem.objects.bulk_create(items)
+        FloorPrice.objects.bulk_create(floors)
+        for tier_code, percent in TIER_RULES:
+            tier = Tier.objects.filter(code=tier_code).first()
+            if tier is None:
+                continue
+            tier_list = PriceList.objects.create(
+                code=f"tier-{tier_code}", name=f"{tier.name}经销价", tier=tier, valid_from=start, status="active"
+            )
+            PriceListRule.objects.create(
+                price_list=tier_list, product_line=root, method="percent_of_base", value=percent, rounding="1"
+            )
+        jiangsu = Region.objects.filter(code="320000").first()
+        if jiangsu is not None and "aircon" in lines:
+            regional = PriceList.objects.create(
+                code="js-aircon", name="江苏空调旺季价", region=jiangsu, valid_from=start, status="active"
+            )
+            PriceListRule.objects.create(
+                price_list=regional,
+                product_line=lines["aircon"],
+                method="fixed_discount",
+                value=Decimal("100"),
+                rounding="1",
+            )
+        guangdong = Region.objects.filter(code="440000").first()
+        gold = Tier.objects.filter(code="gold").first()
+        if guangdong is not None and gold is not None:
+            gd = PriceList.objects.create(
+                code="gold-gd", name="广东金牌价", tier=gold, region=guangdong, valid_from=start, status="active"
+            )
+            PriceListRule.objects.create(
+                price_list=gd, product_line=root, method="percent_of_base", value=92, rounding="1"
+            )
+        partner = Partner.objects.filter(partner_type="distributor").order_by("pk").first()
+        if partner is not None:
+            contract = PriceList.objects.create(
+                code=f"contract-{partner.code}".lower()[:40],
+                name=f"{partner}合同价",
+                partner=partner,
+                valid_from=start,
+                status="active",
+            )
+            for sku in rng.sample(skus, min(8, len(skus))):
+                price = max(_yuan(base_prices[sku.pk] * Decimal("0.9")), _yuan(sku.cost_price * Decimal("1.05")))
+                PriceListItem.objects.create(price_list=contract, sku=sku, price=price)
+                PriceListItem.objects.create(
+                    price_list=contract,
+                    sku=sku,
+                    min_qty=20,
+                    price=max(_yuan(price * Decimal("0.97")), _yuan(sku.cost_price * Decimal("1.05"))),
+                )
+        rising = [sku for sku in skus if sku.product.product_line.code == "laundry-cold"]
+        if rising:
+            future = PriceList.objects.create(
+                code="base-rise", name="冰洗调价", valid_from=next_month, priority=1, status="active"
+            )
+            PriceListItem.objects.bulk_create(
+                PriceListItem(price_list=future, sku=sku, price=_yuan(base_prices[sku.pk] * Decimal("1.03")))
+                for sku in rising
+            )
+    on_sale = sum(1 for sku in skus if sku.lifecycle == Lifecycle.ON_SALE)
+    return {"price_lists": PriceList.objects.count(), "skus": len(skus), "on_sale": on_sale, "created": True}
