@@ -11,20 +11,25 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router, Status
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 
+from qudao.core import jobs
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
 from qudao.core.schemas import PageParams, page_of, paginate
+from qudao.partners.api_imports import XLSX_CONTENT_TYPE, JobOut
 from qudao.partners.scoping import get_visible_partner
 
-from . import scope, selectors, services
+from . import importing, scope, selectors, services
 from .models import Product, ProductLine, SalesScopeRule, Sku, UnitConversion
 from .schemas import (
     CatalogFilters,
     CatalogItemFilters,
     CatalogItemOut,
+    CatalogPreviewOut,
     LineIn,
     LineOut,
     LinePatch,
@@ -321,3 +326,55 @@ def catalogue_item(request, sku_id: int, partner: int | None = None):
     if sku is None:
         raise NotFound()
     return item_out(sku)
+
+
+# --- import and export -----------------------------------------------------------------------
+
+
+def _job_out(job) -> dict:
+    return jobs.job_payload(job) | {"url": f"/api/v1/jobs/{job.pk}"}
+
+
+def _preview_out(job) -> dict:
+    payload = (job.result or {}) if job.status == "succeeded" else {}
+    commit_job = importing.commit_job_of(job)
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "file_name": payload.get("file_name") or job.input_file.name.rsplit("/", 1)[-1],
+        "created_at": job.created_at,
+        "columns": payload.get("columns", []),
+        "ignored_columns": payload.get("ignored_columns", []),
+        "total_rows": payload.get("total_rows", 0),
+        "counts": payload.get("counts", {}),
+        "error_count": payload.get("error_count", 0),
+        "can_commit": importing.can_commit(job),
+        "rows": payload.get("rows", []),
+        "errors": importing.flat_errors(payload.get("rows", [])),
+        "commit_job": _job_out(commit_job) if commit_job else None,
+    }
+
+
+@router.post("/catalog/imports", response={201: CatalogPreviewOut})
+def catalog_import_create(request, file: UploadedFile | None = File(None)):  # noqa: B008
+    """Upload an .xlsx (or .csv) of products and SKUs, one row per SKU: every row is checked,
+    nothing is written yet."""
+    return Status(201, _preview_out(importing.preview_import(user=request.auth, upload=file)))
+
+
+@router.get("/catalog/imports/{int:preview_id}", response=CatalogPreviewOut)
+def catalog_import_detail(request, preview_id: int):
+    return _preview_out(importing.get_preview(request.auth, preview_id))
+
+
+@router.post("/catalog/imports/{int:preview_id}/commit", response={202: JobOut})
+def catalog_import_commit(request, preview_id: int):
+    """Write a previewed file without errors, all or nothing, as a background job."""
+    return Status(202, _job_out(importing.commit_import(user=request.auth, preview_id=preview_id)))
+
+
+@router.get("/catalog/export.xlsx", response={200: None})
+def catalog_export(request, filters: Query[SkuFilters]):
+    """Products and SKUs as .xlsx in the import's columns (cost price only for those who may see it)."""
+    stream = importing.export_catalog(request.auth, filters.model_dump())
+    return FileResponse(stream, as_attachment=True, filename="catalog.xlsx", content_type=XLSX_CONTENT_TYPE)

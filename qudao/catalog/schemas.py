@@ -197,3 +197,34 @@ class CatalogItemOut(Schema):
     min_order_qty: int
     order_multiple: int
     units: list[UnitOut]
+
+
+class ImportRowOut(Schema):
+    row: int
+    product_code: str
+    sku_code: str
+    product_action: str
+    sku_action: str
+    errors: dict[str, list[str]]
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class CatalogPreviewOut(Schema):
+    id: int
+    status: str
+    file_name: str
+    created_at: datetime
+    columns: list[str]
+    ignored_columns: list[str]
+    total_rows: int
+    counts: dict[str, int]
+    error_count: int
+    can_commit: bool
+    rows: list[ImportRowOut]
+    errors: list[ImportErrorOut]
+    commit_job: dict | None = None

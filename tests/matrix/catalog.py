@@ -13,18 +13,35 @@ def managers(status):
 
 
 def targets(world) -> dict:
-    from qudao.catalog import services
+    from qudao.catalog import importing, services
     from qudao.catalog.tests.factories import build_catalog
 
     catalog = build_catalog()
     rule = services.create_scope_rule(data={"effect": "allow", "product_line": "home", "partner": world.dist_js.pk})
+    preview = importing.preview_import(user=world.channel, upload=import_file(None)["file"])
     return {
+        "catalog_preview_id": preview.pk,
         "line_id": catalog.lines["cold"].pk,
         "product_id": catalog.products["hood"].pk,
         "sku_id": catalog.skus["hood_s"].pk,
         "unit_id": catalog.units["hood_box"].pk,
         "rule_id": rule.pk,
     }
+
+
+def import_file(targets):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["产品编码", "产品名称", "产品线", "SKU编码", "SKU名称"])
+    sheet.append(["MATRIX-P", "矩阵导入产品", "cold", "MATRIX-P-01", "矩阵导入产品 白色"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return {"file": SimpleUploadedFile("catalog.xlsx", buffer.getvalue())}
 
 
 # the partner catalogue: HQ users must name a partner; dist_js (and those who see it) may read its catalogue
@@ -74,6 +91,10 @@ API_CASES = [
         body=lambda t: {"effect": "deny", "product_line": "kitchen", "tier": "gold"},
     ),
     Case("DELETE", "/api/v1/catalog/scope-rules/{rule_id}", managers(204)),
+    Case("POST", "/api/v1/catalog/imports", managers(201), body=import_file, multipart=True),
+    Case("GET", "/api/v1/catalog/imports/{catalog_preview_id}", only({p: 200 for p in MANAGERS}, 404, 401)),
+    Case("POST", "/api/v1/catalog/imports/{catalog_preview_id}/commit", managers(202)),
+    Case("GET", "/api/v1/catalog/export.xlsx", HQ_READ),
     Case("GET", "/api/v1/catalog", OWN_CATALOGUE),
     Case("GET", "/api/v1/catalog?partner={dist_js}", DIST_CATALOGUE),
     Case("GET", "/api/v1/catalog/items/{sku_id}", CATALOGUE_ITEM),
