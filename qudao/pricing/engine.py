@@ -324,9 +324,17 @@ def base_price(inputs: PricingInputs, sku_id: int, quantity: int, on: date) -> D
     return None
 
 
-def list_price(inputs: PricingInputs, sku: SkuInfo, quantity: int, on: date) -> tuple[Decimal, PriceSource] | None:
+def ranked_lists(inputs: PricingInputs, on: date) -> list[ListInfo]:
+    """The lists valid on `on`, most specific (then highest priority) first."""
+    return sorted((item for item in inputs.lists if item.valid_on(on)), key=ListInfo.rank, reverse=True)
+
+
+def list_price(
+    inputs: PricingInputs, sku: SkuInfo, quantity: int, on: date, candidates: list[ListInfo] | None = None
+) -> tuple[Decimal, PriceSource] | None:
     """The list price of `quantity` base units of `sku` by the precedence rule, or None."""
-    candidates = sorted((item for item in inputs.lists if item.valid_on(on)), key=ListInfo.rank, reverse=True)
+    if candidates is None:
+        candidates = ranked_lists(inputs, on)
     base = None
     base_known = False
     for price_list in candidates:
@@ -375,6 +383,7 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
     if not lines:
         errors.add("lines", _("Add at least one line."))
     quotes = []
+    candidates = ranked_lists(inputs, on)
     for index, line in enumerate(lines):
         if not isinstance(line.quantity, int) or line.quantity <= 0:
             errors.add(f"lines.{index}.quantity", _("Enter a quantity of at least 1."))
@@ -388,7 +397,7 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
         if quantity is None:
             errors.add(f"lines.{index}.unit", _("This unit does not convert for this product."))
             continue
-        found = list_price(inputs, sku, quantity, on)
+        found = list_price(inputs, sku, quantity, on, candidates)
         if found is None:
             errors.add(f"lines.{index}.sku", _("This SKU has no price for this partner on this date."))
             continue
