@@ -16,6 +16,10 @@ urlpatterns = [
     path("catalog/lines/", views.line_list_view, name="lines"),
     path("catalog/lines/new/", views.line_form_view, name="line_create"),
     path("catalog/lines/<int:line_id>/edit/", views.line_form_view, name="line_edit"),
+    path("catalog/import/", views.import_upload_view, name="import"),
+    path("catalog/import/<int:preview_id>/", views.import_preview_view, name="import_preview"),
+    path("catalog/import/<int:preview_id>/commit/", views.import_commit_view, name="import_commit"),
+    path("catalog/export.xlsx", views.export_view, name="export"),
     path("catalog/scope/", views.scope_view, name="scope"),
     path("catalog/scope/<int:rule_id>/delete/", views.scope_delete_view, name="scope_delete"),
 ]

@@ -4,14 +4,18 @@ sales scope. Pages parse, authorise, call a service or selector and render."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qudao.core.errors import FieldErrors
+from qudao.core import jobs
+from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.pages import apply_field_errors, hq_page, paginate
+from qudao.partners.api_imports import XLSX_CONTENT_TYPE
 
-from . import selectors, services
+from . import importing, selectors, services
 from .forms import CatalogFilterForm, LineForm, ProductForm, ScopeRuleForm, SkuForm, UnitForm, attributes_text
 from .models import Product, ProductLine, SalesScopeRule, Sku, UnitConversion
 
@@ -212,3 +216,79 @@ def scope_delete_view(request, rule_id):
     services.delete_scope_rule(rule=get_object_or_404(SalesScopeRule, pk=rule_id))
     messages.success(request, _("The rule is deleted."))
     return redirect("catalog:scope")
+
+
+# --- import and export -----------------------------------------------------------------------
+
+
+@hq_page("catalog.manage")
+def import_upload_view(request):
+    errors, status = [], 200
+    if request.method == "POST":
+        try:
+            job = importing.preview_import(user=request.user, upload=request.FILES.get("file"))
+        except FieldErrors as error:
+            errors = [str(message) for messages_ in error.errors.values() for message in messages_]
+            status = 422
+        else:
+            return redirect("catalog:import_preview", job.pk)
+    return render(
+        request,
+        "catalog/import_upload.html",
+        {"errors": errors, "columns": importing.COLUMNS, "max_rows": importing.MAX_ROWS},
+        status=status,
+    )
+
+
+@hq_page("catalog.manage", partner_users="404")
+def import_preview_view(request, preview_id):
+    try:
+        preview = importing.get_preview(request.user, preview_id)
+    except NotFound:
+        raise Http404() from None
+    payload = (preview.result or {}) if preview.status == preview.Status.SUCCEEDED else {}
+    rows = payload.get("rows", [])
+    if request.GET.get("errors") == "1":
+        rows = [row for row in rows if row["errors"]]
+    page = Paginator(rows, 200).get_page(request.GET.get("page"))
+    table = [row | {"error_list": importing.flat_errors([row])} for row in page.object_list]
+    return render(
+        request,
+        "catalog/import_preview.html",
+        {
+            "preview": preview,
+            "payload": payload,
+            "table": table,
+            "page": page,
+            "commit_job": importing.commit_job_of(preview),
+            "can_commit": importing.can_commit(preview),
+            "file_name": payload.get("file_name") or preview.input_file.name.rsplit("/", 1)[-1],
+        },
+    )
+
+
+@hq_page("catalog.manage", partner_users="404")
+@require_POST
+def import_commit_view(request, preview_id):
+    try:
+        job = importing.commit_import(user=request.user, preview_id=preview_id)
+    except NotFound:
+        raise Http404() from None
+    except (FieldErrors, Conflict) as error:
+        messages.error(request, str(error.detail))
+    else:
+        if job.status == job.Status.SUCCEEDED:
+            messages.success(request, _("The file is imported."))
+        elif job.status == job.Status.FAILED:
+            messages.error(request, jobs.display_message(job))
+        else:
+            messages.info(request, _("The import is running. Reload this page to see its outcome."))
+    return redirect("catalog:import_preview", preview_id)
+
+
+@hq_page("catalog.view")
+def export_view(request):
+    form = CatalogFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    stream = importing.export_catalog(request.user, filters)
+    return FileResponse(stream, as_attachment=True, filename="catalog.xlsx", content_type=XLSX_CONTENT_TYPE)

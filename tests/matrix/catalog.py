@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_authorization_matrix import LOGIN, PORTAL, Case, expect, only
+from tests.test_authorization_matrix import LOGIN, PARTNER_USERS, PORTAL, Case, expect, only
 
 MANAGERS = ("admin", "channel")
 HQ_READ = expect(200, anonymous=401, partners=403)
@@ -129,6 +129,17 @@ PAGE_CASES = [
     Case("GET", "catalog/lines/", HQ_VIEW, page=True),
     Case("GET", "catalog/lines/new/", MANAGE, page=True),
     Case("GET", "catalog/lines/{line_id}/edit/", MANAGE, page=True),
+    Case("GET", "catalog/import/", MANAGE, page=True),
+    # no file: the managers are told to choose one
+    Case("POST", "catalog/import/", MANAGE | {"admin": 422, "channel": 422}, page=True),
+    Case("GET", "catalog/import/{catalog_preview_id}/", MANAGE | {p: 404 for p in PARTNER_USERS}, page=True),
+    Case(
+        "POST",
+        "catalog/import/{catalog_preview_id}/commit/",
+        manage_then("catalog/import/{catalog_preview_id}/") | {p: 404 for p in PARTNER_USERS},
+        page=True,
+    ),
+    Case("GET", "catalog/export.xlsx", HQ_VIEW, page=True),
     Case("GET", "catalog/scope/", HQ_VIEW, page=True),
     Case(
         "POST",

@@ -88,3 +88,31 @@ def test_it_adds_and_deletes_scope_rules(world, catalog, page_client):
     )
     assert client.post(f"/catalog/scope/{rule.pk}/delete/")["Location"] == "/catalog/scope/"
     assert SalesScopeRule.objects.count() == 0
+
+
+def test_it_imports_through_the_pages_and_exports(world, catalog, page_client):
+    from .test_importing import GOOD_ROWS, xlsx
+
+    client = page_client(world.channel)
+    # upload: the preview page shows the counts; nothing is written
+    response = client.post("/catalog/import/", {"file": xlsx(GOOD_ROWS)})
+    assert response.status_code == 302
+    preview_url = response["Location"]
+    page = client.get(preview_url).content.decode()
+    assert 'data-testid="import-error-count">0<' in page
+    assert 'data-testid="import-commit"' in page
+    assert not Product.objects.filter(code="KF-30").exists()
+    # commit: written, and the preview says so
+    response = client.post(preview_url + "commit/")
+    assert response["Location"] == preview_url
+    assert Product.objects.get(code="KF-30").skus.count() == 2
+    page = client.get(preview_url).content.decode()
+    assert "Products created: 1; SKUs created: 2; SKUs changed: 1." in page
+    # without a file: an error, status 422
+    response = client.post("/catalog/import/")
+    assert response.status_code == 422
+    assert "Choose a file to import." in response.content.decode()
+    # export
+    response = page_client(world.operations).get("/catalog/export.xlsx", {"line": "kitchen"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="catalog.xlsx"'
