@@ -24,12 +24,13 @@ from qudao.partners.api_imports import XLSX_CONTENT_TYPE, JobOut
 from qudao.partners.scoping import get_visible_partner
 
 from . import importing, scope, selectors, services
-from .models import Product, ProductLine, SalesScopeRule, Sku, UnitConversion
+from .models import Product, ProductImage, ProductLine, SalesScopeRule, Sku, UnitConversion
 from .schemas import (
     CatalogFilters,
     CatalogItemFilters,
     CatalogItemOut,
     CatalogPreviewOut,
+    ImageOut,
     LineIn,
     LineOut,
     LinePatch,
@@ -194,7 +195,7 @@ def _product_detail(product_id: int, user) -> dict:
     return product_out(product) | {
         "skus": [sku_out(sku, with_cost) for sku in product.skus.all()],
         "units": [unit_out(unit) for unit in product.units.all()],
-        "images": [{"id": image.pk, "url": image.image.url} for image in product.images.all()],
+        "images": [{"id": image.pk, "url": f"/catalog/images/{image.pk}/"} for image in product.images.all()],
     }
 
 
@@ -224,6 +225,21 @@ def unit_create(request, product_id: int, payload: UnitIn):
     require(request.auth, "catalog.manage")
     product = _get(Product, product_id)
     return Status(201, unit_out(services.add_unit(product=product, data=payload.model_dump())))
+
+
+@router.post("/catalog/products/{product_id}/images", response={201: ImageOut})
+def image_create(request, product_id: int, image: UploadedFile | None = File(None)):  # noqa: B008
+    """Add a picture (multipart "image": JPEG, PNG or WebP, at most 5 MB)."""
+    require(request.auth, "catalog.manage")
+    created = services.add_image(product=_get(Product, product_id), upload=image)
+    return Status(201, {"id": created.pk, "url": f"/catalog/images/{created.pk}/"})
+
+
+@router.delete("/catalog/images/{image_id}", response={204: None})
+def image_delete(request, image_id: int):
+    require(request.auth, "catalog.manage")
+    services.delete_image(image=_get(ProductImage, image_id))
+    return Status(204, None)
 
 
 @router.delete("/catalog/units/{unit_id}", response={204: None})

@@ -16,7 +16,7 @@ from qudao.core.errors import FieldErrors
 from qudao.core.models import Region
 from qudao.partners.models import Partner, Tier
 
-from .models import Lifecycle, Product, ProductLine, SalesScopeRule, Sku, UnitConversion
+from .models import Lifecycle, Product, ProductImage, ProductLine, SalesScopeRule, Sku, UnitConversion
 
 MAX_DEPTH = 6
 
@@ -428,3 +428,42 @@ def create_scope_rule(*, data: dict) -> SalesScopeRule:
 @transaction.atomic
 def delete_scope_rule(*, rule: SalesScopeRule) -> None:
     rule.delete()
+
+
+# --- images ----------------------------------------------------------------------------------
+
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
+IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+@transaction.atomic
+def add_image(*, product: Product, upload) -> ProductImage:
+    """A product picture: a JPEG, PNG or WebP image of at most 5 MB.
+
+    :raises FieldErrors: on "image"."""
+    from PIL import Image, UnidentifiedImageError
+
+    if upload is None:
+        raise FieldErrors.single("image", _("Choose an image."))
+    if (getattr(upload, "size", 0) or 0) > IMAGE_MAX_BYTES:
+        raise FieldErrors.single("image", _("The image is too large. The limit is 5 MB."))
+    try:
+        with Image.open(upload) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise FieldErrors.single("image", _("Upload a JPEG, PNG or WebP image.")) from None
+    if kind not in IMAGE_FORMATS:
+        raise FieldErrors.single("image", _("Upload a JPEG, PNG or WebP image."))
+    upload.seek(0)
+    position = (product.images.order_by("-sort_order").values_list("sort_order", flat=True).first() or 0) + 1
+    image = ProductImage(product=product, sort_order=position)
+    image.image.save(f"image.{IMAGE_FORMATS[kind]}", upload, save=False)
+    image.save()
+    return image
+
+
+@transaction.atomic
+def delete_image(*, image: ProductImage) -> None:
+    image.image.delete(save=False)
+    image.delete()

@@ -4,6 +4,7 @@ sales scope. Pages parse, authorise, call a service or selector and render."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +16,9 @@ from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.pages import apply_field_errors, hq_page, paginate
 from qudao.partners.api_imports import XLSX_CONTENT_TYPE
 
-from . import importing, selectors, services
+from . import importing, scope, selectors, services
 from .forms import CatalogFilterForm, LineForm, ProductForm, ScopeRuleForm, SkuForm, UnitForm, attributes_text
-from .models import Product, ProductLine, SalesScopeRule, Sku, UnitConversion
+from .models import Product, ProductImage, ProductLine, SalesScopeRule, Sku, UnitConversion
 
 
 @hq_page("catalog.view")
@@ -147,6 +148,43 @@ def unit_delete_view(request, unit_id):
     services.delete_unit(unit=unit)
     messages.success(request, _("The unit is removed."))
     return redirect("catalog:product", product_id)
+
+
+@hq_page("catalog.manage")
+@require_POST
+def image_add_view(request, product_id):
+    product = get_object_or_404(Product, pk=product_id)
+    try:
+        services.add_image(product=product, upload=request.FILES.get("image"))
+    except FieldErrors as error:
+        for messages_ in error.errors.values():
+            for message in messages_:
+                messages.error(request, str(message))
+    else:
+        messages.success(request, _("The image is added."))
+    return redirect("catalog:product", product.pk)
+
+
+@hq_page("catalog.manage")
+@require_POST
+def image_delete_view(request, image_id):
+    image = get_object_or_404(ProductImage, pk=image_id)
+    product_id = image.product_id
+    services.delete_image(image=image)
+    messages.success(request, _("The image is removed."))
+    return redirect("catalog:product", product_id)
+
+
+@login_required
+def image_view(request, image_id):
+    """A product picture: for HQ users, and for partner users whose sales scope includes one of
+    the product's on-sale SKUs (anyone else: 404)."""
+    image = get_object_or_404(ProductImage, pk=image_id)
+    if not request.user.is_hq:
+        partner = request.user.partner
+        if partner is None or not scope.allowed_skus(partner).filter(product_id=image.product_id).exists():
+            raise Http404()
+    return FileResponse(image.image.open("rb"))
 
 
 @hq_page("catalog.view")

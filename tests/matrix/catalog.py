@@ -18,15 +18,28 @@ def targets(world) -> dict:
 
     catalog = build_catalog()
     rule = services.create_scope_rule(data={"effect": "allow", "product_line": "home", "partner": world.dist_js.pk})
+    image = services.add_image(product=catalog.products["hood"], upload=png(None)["image"])
     preview = importing.preview_import(user=world.channel, upload=import_file(None)["file"])
     return {
         "catalog_preview_id": preview.pk,
+        "image_id": image.pk,
         "line_id": catalog.lines["cold"].pk,
         "product_id": catalog.products["hood"].pk,
         "sku_id": catalog.skus["hood_s"].pk,
         "unit_id": catalog.units["hood_box"].pk,
         "rule_id": rule.pk,
     }
+
+
+def png(targets):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, "PNG")
+    return {"image": SimpleUploadedFile("hood.png", buffer.getvalue(), content_type="image/png")}
 
 
 def import_file(targets):
@@ -74,6 +87,8 @@ API_CASES = [
         body=lambda t: {"unit": "托", "factor": 240},
     ),
     Case("DELETE", "/api/v1/catalog/units/{unit_id}", managers(204)),
+    Case("POST", "/api/v1/catalog/products/{product_id}/images", managers(201), body=png, multipart=True),
+    Case("DELETE", "/api/v1/catalog/images/{image_id}", managers(204)),
     Case("GET", "/api/v1/catalog/skus", HQ_READ),
     Case(
         "POST",
@@ -125,6 +140,22 @@ PAGE_CASES = [
         params={"unit": "托", "factor": "240"},
     ),
     Case("GET", "catalog/skus/{sku_id}/edit/", MANAGE, page=True),
+    Case(
+        "POST",
+        "catalog/products/{product_id}/images/",
+        manage_then("catalog/products/{product_id}/"),
+        page=True,
+        body=png,
+        multipart=True,
+    ),
+    # HOOD-1 is in dist_js's sales scope only
+    Case(
+        "GET",
+        "catalog/images/{image_id}/",
+        expect(200, anonymous=LOGIN) | {"sub_admin": 404, "zj_admin": 404},
+        page=True,
+    ),
+    Case("POST", "catalog/images/{image_id}/delete/", manage_then("catalog/products/{product_id}/"), page=True),
     Case("POST", "catalog/units/{unit_id}/delete/", manage_then("catalog/products/{product_id}/"), page=True),
     Case("GET", "catalog/lines/", HQ_VIEW, page=True),
     Case("GET", "catalog/lines/new/", MANAGE, page=True),

@@ -191,3 +191,46 @@ def test_it_lets_only_catalogue_managers_change_it(world, catalog, api_client):
         response = post(api_client(world.users[persona]), "/api/v1/catalog/lines", {"code": "x", "name": "x"})
         assert response.status_code == 403, persona
     assert ProductLine.objects.filter(code="x").exists() is False
+
+
+def png_upload(name="hood.png"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), "white").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_it_adds_product_images_and_serves_them_within_the_sales_scope(world, catalog, api_client, page_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qudao.catalog.models import ProductImage
+
+    product = catalog.products["hood"]
+    client = api_client(world.channel)
+    # a text file posing as a picture is refused; nothing stored
+    fake = SimpleUploadedFile("hood.png", b"not an image", content_type="image/png")
+    response = client.post(f"/api/v1/catalog/products/{product.pk}/images", {"image": fake})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "image", "message": "Upload a JPEG, PNG or WebP image."}]
+    assert ProductImage.objects.count() == 0
+    # a PNG is stored and listed
+    response = client.post(f"/api/v1/catalog/products/{product.pk}/images", {"image": png_upload()})
+    assert response.status_code == 201
+    image_id = response.json()["id"]
+    assert response.json()["url"] == f"/catalog/images/{image_id}/"
+    detail = client.get(f"/api/v1/catalog/products/{product.pk}").json()
+    assert detail["images"] == [{"id": image_id, "url": f"/catalog/images/{image_id}/"}]
+    # HQ may open it; a partner only when one of the product's SKUs is in its scope
+    assert page_client(world.operations).get(f"/catalog/images/{image_id}/").status_code == 200
+    assert page_client(world.zj_admin).get(f"/catalog/images/{image_id}/").status_code == 404
+    services.create_scope_rule(data={"effect": "allow", "sku": "HOOD-1-B", "partner": world.dealer_zj.pk})
+    response = page_client(world.zj_admin).get(f"/catalog/images/{image_id}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    # removed
+    assert client.delete(f"/api/v1/catalog/images/{image_id}").status_code == 204
+    assert ProductImage.objects.count() == 0
