@@ -9,6 +9,8 @@ tiers' lists are never shown to partners: the quote names only the list that pri
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Count, Q
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -111,6 +113,11 @@ def _price_list(price_list_id: int) -> PriceList:
 # --- quote -----------------------------------------------------------------------------------
 
 
+def _explained(entry: dict) -> dict:
+    """A promotion's line of the waterfall, amounts as strings."""
+    return {key: amount_out(value) if isinstance(value, Decimal) else value for key, value in entry.items()}
+
+
 @router.post("/pricing/quote", response=QuoteOut)
 def price_quote(request, payload: QuoteIn):
     """The price waterfall of a cart for a partner on a date: per line the list price and the list
@@ -153,14 +160,14 @@ def price_quote(request, payload: QuoteIn):
                 },
                 "floor_price": amount_out(line.floor_price) if show_floor else None,
                 "floor_applied": line.floor_applied,
-                "promotions": list(line.promotions),
+                "promotions": [_explained(item) for item in line.promotions],
                 "net_unit_price": amount_out(line.net_unit_price),
                 "line_total": amount_out(line.line_total),
             }
             for line in result.lines
         ],
         "total": amount_out(result.total),
-        "promotions_not_applied": list(result.promotions_not_applied),
+        "promotions_not_applied": [_explained(item) for item in result.promotions_not_applied],
     }
 
 

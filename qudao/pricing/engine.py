@@ -41,12 +41,41 @@ The floor of a SKU on the date is the floor price valid on the date (the highest
 be valid). No list price may take the net unit price below it: the engine raises the price to
 the floor and says so (`floor_applied`). Item rows below the floor are refused when saved.
 
+Promotions (促销) and stacking
+----------------------------
+A promotion is *eligible* when it is active, valid on the date, its audience includes the partner
+(the same audiences as price lists) and it covers at least one line (its SKU, its product line
+and the lines below it, or everything). Eligible promotions are settled in two phases, each in
+order of priority (higher first; then the older promotion):
+
+1. unit promotions, on the unit price of each covered line: percentage off, amount off per unit,
+   fixed special price (the unit price becomes the special price when lower);
+2. order promotions, on the sum of what the covered lines cost after phase 1: spend X get Y off
+   (once, or for each full X), and tiered thresholds (only the highest tier reached applies).
+   The amount is allocated back to the covered lines in proportion to their totals by the
+   largest-remainder method, to the cent, so returns and rebates later see the true net.
+
+Stacking (every promotion has a policy; there is no default): on any line, an *exclusive*
+promotion never combines with another, and a *stackable* promotion combines only with promotions
+of the same stacking group. When two would clash on a shared line, the one settled first keeps the
+line and the other is not applied, with the reason: `exclusive` or `lost_on_priority` (and the
+promotion it lost to). Unit promotions are settled before order promotions, so an order promotion
+that clashes with a unit promotion on a shared line loses to it. A threshold not reached is
+reported as `below_threshold` with the amount still missing (`short_by`); an applied per-each or
+tiered promotion says how far the next step is (`next_threshold_short_by`).
+
+No discount takes a line below its floor: a unit discount is cut to what the floor leaves
+(`capped_at_floor`), and an order discount is cut to what the covered lines' floors leave.
+
 Rounding (the one rule of qudao.core.money: ROUND_HALF_UP to 0.01)
 -------------------------------------------------------------------
-- list prices keep their stored 4 decimals until the net unit price is fixed;
-- the net unit price is rounded once, to 0.01 (should that take it below a floor price stored
-  with 4 decimals, the floor rounded up to the cent is used instead);
-- line total = net unit price × quantity (exact, no further rounding);
+- list prices keep their stored 4 decimals until the unit price is fixed: it is rounded once, to
+  0.01 (should that take it below a floor price stored with 4 decimals, the floor rounded up to
+  the cent is used instead);
+- each unit discount is rounded to 0.01 when it is computed, so the net unit price stays in cents;
+- line total = net unit price × quantity (exact), less the line's share of order discounts (whole
+  cents); where an order discount was allocated the net unit price shown is the line total divided
+  by the quantity, to 4 decimals (the line total is the amount that counts);
 - order total = the sum of the line totals, so the lines add up to the total to the cent.
 """
 
@@ -125,6 +154,37 @@ class FloorInfo:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
 
 
+UNIT_KINDS = ("percent_off", "amount_off", "special_price")
+ORDER_KINDS = ("threshold", "tiered_threshold")
+
+
+@dataclass(frozen=True)
+class PromoInfo:
+    id: int
+    code: str
+    name: str
+    kind: str
+    priority: int
+    stacking: str  # "exclusive" or "stackable"
+    group: str
+    valid_from: date
+    valid_to: date | None
+    line_path: str | None = None  # covers this line and the lines below it
+    sku_id: int | None = None  # covers this SKU only
+    value: Decimal | None = None
+    threshold: Decimal | None = None
+    per_each: bool = False
+    tiers: tuple[tuple[Decimal, Decimal], ...] = ()  # (spend at least, amount off), ascending
+
+    def valid_on(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+    def covers(self, sku: SkuInfo) -> bool:
+        if self.sku_id is not None:
+            return sku.id == self.sku_id
+        return self.line_path is None or sku.line_path.startswith(self.line_path)
+
+
 @dataclass(frozen=True)
 class PricingInputs:
     partner_id: int
@@ -132,6 +192,7 @@ class PricingInputs:
     skus: dict  # sku id -> SkuInfo
     lists: tuple[ListInfo, ...]  # every list whose audience includes the partner (any validity)
     floors: dict  # sku id -> tuple of FloorInfo
+    promotions: tuple[PromoInfo, ...] = ()  # active promotions whose audience includes the partner
 
 
 @dataclass(frozen=True)
@@ -209,7 +270,7 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
     from qudao.catalog.models import Sku, UnitConversion
     from qudao.catalog.scope import allowed_sku_q
 
-    from .models import FloorPrice, PriceList, PriceListItem, PriceListRule
+    from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion
 
     sku_ids = sorted({int(sku_id) for sku_id in sku_ids})
     rows = list(
@@ -276,6 +337,28 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
         .values_list("sku_id", "price", "valid_from", "valid_to")
     ):
         floors.setdefault(sku_id, []).append(FloorInfo(price, valid_from, valid_to))
+    promotions = tuple(
+        PromoInfo(
+            id=promo.pk,
+            code=promo.code,
+            name=promo.name,
+            kind=promo.kind,
+            priority=promo.priority,
+            stacking=promo.stacking,
+            group=promo.stack_group,
+            valid_from=promo.valid_from,
+            valid_to=promo.valid_to,
+            line_path=promo.product_line.path if promo.product_line_id else None,
+            sku_id=promo.sku_id,
+            value=promo.value,
+            threshold=promo.threshold,
+            per_each=promo.per_each,
+            tiers=tuple(sorted((Decimal(str(spend)), Decimal(str(off))) for spend, off in promo.tiers or ())),
+        )
+        for promo in Promotion.objects.filter(audience_q(partner), status=Promotion.Status.ACTIVE, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .select_related("product_line")
+    )
     currencies = {row[8] for row in list_rows}
     return PricingInputs(
         partner_id=partner.pk,
@@ -283,6 +366,7 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
         skus=skus,
         lists=lists,
         floors={sku_id: tuple(values) for sku_id, values in floors.items()},
+        promotions=promotions,
     )
 
 
@@ -373,6 +457,49 @@ def _base_quantity(sku: SkuInfo, line: CartLine) -> int | None:
     return None
 
 
+def allocate(cents: int, weights: list[int], caps: list[int], keys: list | None = None) -> list[int]:
+    """Split `cents` over lines in proportion to `weights` by the largest-remainder method, no line
+    getting more than its cap (what is left over goes to the others, again by largest remainder).
+    The shares add up to `cents` exactly (the caller keeps `cents` <= sum(caps)); equal remainders
+    go to the line with the smaller key (the engine passes (SKU id, quantity, amount), so the
+    answer does not depend on the order of the cart lines), else to the earlier line."""
+    keys = keys if keys is not None else list(range(len(weights)))
+    result = [0] * len(weights)
+    remaining = cents
+    active = [index for index, cap in enumerate(caps) if cap > 0]
+    while remaining > 0 and active:
+        total_weight = sum(weights[index] for index in active)
+        shares = {}
+        for index in active:
+            weight = weights[index] if total_weight else 1
+            shares[index] = divmod(remaining * weight, total_weight or len(active))
+        given = {index: quotient for index, (quotient, _rest) in shares.items()}
+        left = remaining - sum(given.values())
+        for index in sorted(active, key=lambda index: (-shares[index][1], keys[index], index))[:left]:
+            given[index] += 1
+        for index in active:
+            result[index] += min(given[index], caps[index] - result[index])
+        remaining = cents - sum(result)
+        active = [index for index in active if result[index] < caps[index]]
+    return result
+
+
+def _cents(amount: Decimal) -> int:
+    return int(quantize(amount) * 100)
+
+
+def _conflict(promo: PromoInfo, lines: set, chosen: list) -> tuple[str, PromoInfo] | None:
+    """Why `promo` may not join the promotions already chosen on any of `lines`, or None."""
+    for other, other_lines in chosen:
+        if not lines & other_lines:
+            continue
+        if promo.stacking == "exclusive" or other.stacking == "exclusive":
+            return "exclusive", other
+        if promo.group != other.group:
+            return "lost_on_priority", other
+    return None
+
+
 def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQuote:
     """Price `lines` for the partner of `inputs` on `on` (see the module docstring).
 
@@ -382,7 +509,7 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
     errors = FieldErrors()
     if not lines:
         errors.add("lines", _("Add at least one line."))
-    quotes = []
+    work = []
     candidates = ranked_lists(inputs, on)
     for index, line in enumerate(lines):
         if not isinstance(line.quantity, int) or line.quantity <= 0:
@@ -403,35 +530,159 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
             continue
         price, source = found
         floor = floor_on(inputs, sku.id, on)
-        floor_applied = floor is not None and price < floor
-        net = quantize(floor if floor_applied else price)
-        if floor is not None and net < floor:  # rounding must not take it below a 4-decimal floor
-            net, floor_applied = floor.quantize(CENT, rounding=ROUND_CEILING), True
-        quotes.append(
-            LineQuote(
-                index=index,
-                sku=sku.id,
-                sku_code=sku.code,
-                sku_name=sku.name,
-                quantity=quantity,
-                unit=line.unit or sku.base_unit,
-                unit_quantity=line.quantity,
-                list_price=price,
-                source=source,
-                floor_price=floor,
-                floor_applied=floor_applied,
-                net_unit_price=net,
-                line_total=net * quantity,
-            )
+        # the lowest net unit price allowed: the floor rounded up to the cent (or zero)
+        lowest = floor.quantize(CENT, rounding=ROUND_CEILING) if floor is not None else ZERO
+        unit = max(quantize(price), lowest)
+        work.append(
+            {
+                "index": index,
+                "sku": sku,
+                "line": line,
+                "quantity": quantity,
+                "price": price,
+                "source": source,
+                "floor": floor,
+                "lowest": lowest,
+                "floor_applied": floor is not None and (price < floor or unit > quantize(price)),
+                "unit": unit,
+                "promotions": [],
+                "total": None,
+            }
         )
     if errors.errors:
         raise errors
+
+    chosen: list = []
+    not_applied: list = []
+    promotions = sorted(
+        (promo for promo in inputs.promotions if promo.valid_on(on)), key=lambda promo: (-promo.priority, promo.id)
+    )
+    # Phase 1: unit promotions, in priority order, on the unit price.
+    for promo in promotions:
+        if promo.kind not in UNIT_KINDS:
+            continue
+        covered = {entry["index"] for entry in work if promo.covers(entry["sku"])}
+        if not covered:
+            continue
+        clash = _conflict(promo, covered, chosen)
+        if clash is not None:
+            not_applied.append({"promotion": promo.code, "reason": clash[0], "by": clash[1].code})
+            continue
+        chosen.append((promo, covered))
+        for entry in work:
+            if entry["index"] not in covered:
+                continue
+            unit = entry["unit"]
+            if promo.kind == "percent_off":
+                wanted = quantize(unit * promo.value / HUNDRED)
+            elif promo.kind == "amount_off":
+                wanted = quantize(promo.value)
+            else:  # special_price: the unit price becomes the special price, if lower
+                wanted = max(unit - quantize(promo.value), ZERO)
+            off = max(min(wanted, unit - entry["lowest"]), ZERO)
+            entry["unit"] = unit - off
+            if off < wanted:
+                entry["floor_applied"] = True
+            entry["promotions"].append(
+                {
+                    "promotion": promo.code,
+                    "kind": promo.kind,
+                    "unit_amount": off,
+                    "amount": off * entry["quantity"],
+                    "capped_at_floor": off < wanted,
+                }
+            )
+    for entry in work:
+        entry["total"] = entry["unit"] * entry["quantity"]
+    # Phase 2: order promotions (thresholds), in priority order, on what the covered lines cost now.
+    for promo in promotions:
+        if promo.kind not in ORDER_KINDS:
+            continue
+        covered_entries = [entry for entry in work if promo.covers(entry["sku"])]
+        covered = {entry["index"] for entry in covered_entries}
+        if not covered:
+            continue
+        clash = _conflict(promo, covered, chosen)
+        if clash is not None:
+            not_applied.append({"promotion": promo.code, "reason": clash[0], "by": clash[1].code})
+            continue
+        subtotal = sum((entry["total"] for entry in covered_entries), ZERO)
+        next_short_by = None
+        if promo.kind == "threshold":
+            if subtotal < promo.threshold:
+                not_applied.append(
+                    {"promotion": promo.code, "reason": "below_threshold", "short_by": promo.threshold - subtotal}
+                )
+                continue
+            times = int(subtotal // promo.threshold) if promo.per_each and promo.threshold > 0 else 1
+            wanted = quantize(promo.value * times)
+            if promo.per_each:
+                next_short_by = promo.threshold * (times + 1) - subtotal
+        else:
+            reached = [off for spend, off in promo.tiers if subtotal >= spend]
+            higher = [spend for spend, _off in promo.tiers if subtotal < spend]
+            if not reached:
+                not_applied.append(
+                    {"promotion": promo.code, "reason": "below_threshold", "short_by": promo.tiers[0][0] - subtotal}
+                )
+                continue
+            wanted = quantize(reached[-1])
+            next_short_by = higher[0] - subtotal if higher else None
+        caps = [_cents(entry["total"] - entry["lowest"] * entry["quantity"]) for entry in covered_entries]
+        cents = min(_cents(wanted), sum(caps))
+        shares = allocate(
+            cents,
+            [_cents(entry["total"]) for entry in covered_entries],
+            caps,
+            [(entry["sku"].id, entry["quantity"], entry["total"]) for entry in covered_entries],
+        )
+        chosen.append((promo, covered))
+        for entry, share in zip(covered_entries, shares, strict=True):
+            amount = Decimal(share) / 100
+            entry["total"] -= amount
+            entry["promotions"].append(
+                {
+                    "promotion": promo.code,
+                    "kind": promo.kind,
+                    "amount": amount.quantize(CENT),
+                    "allocated": True,
+                    "order_amount": (Decimal(cents) / 100).quantize(CENT),
+                    "capped_at_floor": cents < _cents(wanted),
+                    "next_threshold_short_by": next_short_by,
+                }
+            )
+            if cents < _cents(wanted):
+                entry["floor_applied"] = True
+
+    quotes = []
+    for entry in work:
+        allocated = any(item.get("allocated") for item in entry["promotions"])
+        total = entry["total"].quantize(CENT)
+        quotes.append(
+            LineQuote(
+                index=entry["index"],
+                sku=entry["sku"].id,
+                sku_code=entry["sku"].code,
+                sku_name=entry["sku"].name,
+                quantity=entry["quantity"],
+                unit=entry["line"].unit or entry["sku"].base_unit,
+                unit_quantity=entry["line"].quantity,
+                list_price=entry["price"],
+                source=entry["source"],
+                floor_price=entry["floor"],
+                floor_applied=entry["floor_applied"],
+                promotions=tuple(entry["promotions"]),
+                net_unit_price=(total / entry["quantity"]).quantize(Decimal("0.0001")) if allocated else entry["unit"],
+                line_total=total,
+            )
+        )
     return CartQuote(
         partner_id=inputs.partner_id,
         on=on,
         currency=inputs.currency,
         lines=tuple(quotes),
         total=sum((quote.line_total for quote in quotes), ZERO),
+        promotions_not_applied=tuple(not_applied),
     )
 
 

@@ -188,3 +188,89 @@ class FloorPrice(AuditedModel):
 
 
 ZERO = Decimal("0")
+
+
+class Promotion(AuditedModel):
+    """A promotion (促销). Who it is for (audience, like price lists: none of tier/region/partner is
+    everyone), what it covers (a product line with the lines below it, one SKU, or everything),
+    when, and how it combines with others (`stacking`, required): an exclusive promotion never
+    combines on a line; stackable promotions combine only with promotions of the same `stack_group`.
+    How the engine applies them is qudao.pricing.engine's docstring."""
+
+    class Kind(models.TextChoices):
+        PERCENT_OFF = "percent_off", _("Percentage off")
+        AMOUNT_OFF = "amount_off", _("Amount off per unit")
+        SPECIAL_PRICE = "special_price", _("Fixed special price")
+        THRESHOLD = "threshold", _("Spend X, get Y off")
+        TIERED = "tiered_threshold", _("Tiered thresholds")
+
+    class Stacking(models.TextChoices):
+        EXCLUSIVE = "exclusive", _("Exclusive")
+        STACKABLE = "stackable", _("Stackable within its group")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("promotion status", "Draft")
+        ACTIVE = "active", pgettext_lazy("promotion status", "Active")
+        ENDED = "ended", pgettext_lazy("promotion status", "Ended")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    tier = models.ForeignKey(
+        "partners.Tier", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("tier")
+    )
+    region = models.ForeignKey(
+        "core.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("partner")
+    )
+    product_line = models.ForeignKey(
+        "catalog.ProductLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("product line"),
+    )
+    sku = models.ForeignKey(
+        "catalog.Sku", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU")
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    stacking = models.CharField(_("stacking"), max_length=10, choices=Stacking.choices)
+    stack_group = models.CharField(_("stacking group"), max_length=40, blank=True)
+    priority = models.IntegerField(_("priority"), default=0)
+    # percent_off: percent; amount_off: per unit; special_price: unit price; threshold: the amount off
+    value = models.DecimalField(
+        _("value"), max_digits=20, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    threshold = models.DecimalField(
+        _("threshold"), max_digits=20, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    per_each = models.BooleanField(_("for each full threshold"), default=False)
+    # tiered_threshold: [["5000", "200"], ["10000", "500"]]: spend at least X, get Y off (highest reached)
+    tiers = models.JSONField(_("tiers"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-priority", "code"]
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stacking__in=["exclusive", "stackable"]), name="pricing_promotion_stacking_required"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="pricing_promotion_valid_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def audit_partner_id(self):
+        return self.partner_id

@@ -18,7 +18,7 @@ from qudao.core.models import BrandSettings, Region
 from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount
 
 from .engine import HUNDRED, RuleInfo, _ancestor_paths, rule_price
-from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, ScopeKind
+from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion, ScopeKind
 
 PRICE_LIST_SUBJECT = "price_list"
 # A list whose prices go more than this many percent below the base list needs approval.
@@ -448,3 +448,95 @@ def update_floor_price(*, floor: FloorPrice, data: dict, actor=None) -> FloorPri
 
 def delete_floor_price(*, floor: FloorPrice) -> None:
     floor.delete()
+
+
+# --- promotions --------------------------------------------------------------------------------
+
+
+def create_promotion(*, data: dict, actor=None) -> Promotion:
+    """Create a promotion (a draft unless data["status"] is "active").
+
+    :raises FieldErrors: code, name, kind, stacking (required: exclusive or stackable), stack_group
+        (required when stackable), value / threshold / tiers as the kind needs them, audience and
+        coverage references, dates.
+    """
+    from qudao.catalog.models import ProductLine, Sku
+    from qudao.partners.models import Partner, Tier
+
+    errors = FieldErrors()
+    clean: dict = {}
+    code = (data.get("code") or "").strip()
+    if not code or not CODE_RE.match(code) or len(code) > 40:
+        errors.add("code", _("Enter a code of letters, digits, - or _ (at most 40)."))
+    elif Promotion.objects.filter(code=code).exists():
+        errors.add("code", _("A promotion with this code exists."))
+    clean["code"] = code
+    clean["name"] = (data.get("name") or "").strip()
+    if not clean["name"] or len(clean["name"]) > 120:
+        errors.add("name", _("Enter a name (at most 120 characters)."))
+    kind = data.get("kind")
+    if kind not in Promotion.Kind.values:
+        errors.add("kind", _("Choose a kind of promotion."))
+    clean["kind"] = kind
+    stacking = data.get("stacking")
+    if stacking not in Promotion.Stacking.values:
+        errors.add("stacking", _("Choose a stacking policy: exclusive, or stackable within a group."))
+    clean["stacking"] = stacking
+    clean["stack_group"] = (data.get("stack_group") or "").strip()[:40]
+    if stacking == Promotion.Stacking.STACKABLE and not clean["stack_group"]:
+        errors.add("stack_group", _("Name the group this promotion stacks with."))
+    clean["priority"] = int(data.get("priority") or 0)
+    clean["status"] = data.get("status") or Promotion.Status.DRAFT
+    if clean["status"] not in Promotion.Status.values:
+        errors.add("status", _("Choose draft, active or ended."))
+    for field, model, lookup in (
+        ("tier", Tier, "code"),
+        ("region", Region, "code"),
+        ("partner", Partner, "pk"),
+        ("product_line", ProductLine, "pk"),
+        ("sku", Sku, "pk"),
+    ):
+        clean[field] = None
+        if data.get(field):
+            clean[field] = model.objects.filter(**{lookup: data[field]}).first()
+            if clean[field] is None:
+                errors.add(field, _("Unknown reference."))
+    if clean["partner"] is not None and (clean["tier"] is not None or clean["region"] is not None):
+        errors.add("partner", _("A partner's promotion names no tier or region."))
+    if clean["product_line"] is not None and clean["sku"] is not None:
+        errors.add("sku", _("Cover a product line or a SKU, not both."))
+    clean["value"] = clean["threshold"] = None
+    clean["tiers"] = []
+    clean["per_each"] = bool(data.get("per_each"))
+    if kind in ("percent_off", "amount_off", "special_price", "threshold"):
+        if data.get("value") in (None, ""):
+            errors.add("value", _("Enter the value of the promotion."))
+        else:
+            clean["value"] = _amount(data.get("value"), "value", errors)
+            if kind == "percent_off" and clean["value"] is not None and clean["value"] > HUNDRED:
+                errors.add("value", _("A percentage off is at most 100."))
+    if kind == "threshold":
+        threshold = _amount(data.get("threshold"), "threshold", errors)
+        if threshold is not None and threshold <= 0:
+            errors.add("threshold", _("Enter a threshold above zero."))
+        clean["threshold"] = threshold
+    if kind == "tiered_threshold":
+        tiers = data.get("tiers") or []
+        parsed = []
+        for index, pair in enumerate(tiers):
+            try:
+                spend, off = (parse_amount(part) for part in pair)
+            except (ValueError, TypeError):
+                errors.add(f"tiers.{index}", _("Enter [spend, amount off] as two amounts."))
+                continue
+            if spend <= 0 or off < 0:
+                errors.add(f"tiers.{index}", _("Enter [spend, amount off] as two amounts."))
+            parsed.append([str(spend), str(off)])
+        if not tiers:
+            errors.add("tiers", _("Enter at least one tier."))
+        clean["tiers"] = parsed
+    clean["valid_from"], clean["valid_to"] = _dates(data, errors)
+    if errors.errors:
+        raise errors
+    with transaction.atomic():
+        return Promotion.objects.create(**clean)

@@ -73,3 +73,20 @@ def catalogue(world) -> Catalogue:
         items=[(c.skus["hood_a"], "1299.00"), (c.skus["hood_b"], "2000.00"), (c.skus["wash_a"], "3000.00")],
     )
     return c
+
+
+def make_promo(code, kind, *, stacking="exclusive", group="", priority=0, valid_from=START, **fields):
+    """An active promotion written straight to the database."""
+    from qudao.pricing.models import Promotion
+
+    return Promotion.objects.create(
+        code=code,
+        name=code,
+        kind=kind,
+        status="active",
+        stacking=stacking,
+        stack_group=group,
+        priority=priority,
+        valid_from=valid_from,
+        **fields,
+    )

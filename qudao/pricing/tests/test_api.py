@@ -173,3 +173,28 @@ def test_hq_manages_floor_prices(world, catalogue, api_client):
     assert (response.status_code, errors(response)) == (422, {"price": "The amount cannot be negative."})
     assert client.delete(f"/api/v1/pricing/floor-prices/{floor_id}").status_code == 204
     assert not FloorPrice.objects.exists()
+
+
+def test_the_waterfall_shows_promotions_applied_and_not_applied(world, catalogue, api_client):
+    from .conftest import make_promo
+
+    make_promo("hood10", "percent_off", product_line=catalogue.lines["hoods"], value=10, priority=1)
+    make_promo("k300", "threshold", product_line=catalogue.lines["kitchen"], threshold=5000, value=300)
+    response = post(
+        api_client(world.dist_admin),
+        "/api/v1/pricing/quote",
+        {"date": "2026-06-30", "lines": [{"sku": catalogue.skus["hood_a"].pk, "quantity": 1}]},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["lines"][0]["promotions"] == [
+        {
+            "promotion": "hood10",
+            "kind": "percent_off",
+            "unit_amount": "129.90",
+            "amount": "129.90",
+            "capped_at_floor": False,
+        }
+    ]
+    assert body["promotions_not_applied"] == [{"promotion": "k300", "reason": "exclusive", "by": "hood10"}]
+    assert body["total"] == "1169.10"

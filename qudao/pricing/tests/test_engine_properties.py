@@ -9,10 +9,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qudao.core.errors import FieldErrors
-from qudao.pricing.engine import CartLine, FloorInfo, ListInfo, PricingInputs, RuleInfo, SkuInfo, price_cart
+from qudao.core.money import quantize
+from qudao.pricing.engine import (
+    CartLine,
+    FloorInfo,
+    ListInfo,
+    PricingInputs,
+    PromoInfo,
+    RuleInfo,
+    SkuInfo,
+    price_cart,
+)
 
 ON = date(2026, 6, 30)
 SKU_IDS = range(1, 7)
+OUTSIDER = 99  # a SKU in a line of its own, priced by the first list
 LINE_PATHS = ["/1/2/", "/1/3/", "/1/2/4/"]
 
 prices = st.decimals(min_value=Decimal("0"), max_value=Decimal("99999"), places=4, allow_nan=False)
@@ -68,7 +79,44 @@ def inputs(draw):
         sku_id: (FloorInfo(draw(prices), ON - timedelta(days=1), None),)
         for sku_id in draw(st.sets(st.sampled_from(list(SKU_IDS))))
     }
-    return PricingInputs(partner_id=1, currency="CNY", skus=skus, lists=tuple(lists), floors=floors)
+    skus[OUTSIDER] = SkuInfo(id=OUTSIDER, code="OUT", name="OUT", line_path="/9/", allowed=True, base_unit="件")
+    lists[0].items[OUTSIDER] = ((1, Decimal("10.0000")),)
+    promotions = []
+    for promo_id in range(1, draw(st.integers(0, 5)) + 1):
+        kind = draw(st.sampled_from(["percent_off", "amount_off", "special_price", "threshold", "tiered_threshold"]))
+        target = draw(st.sampled_from(["all", "line", "sku"]))
+        promotions.append(
+            PromoInfo(
+                id=promo_id,
+                code=f"P{promo_id}",
+                name=f"P{promo_id}",
+                kind=kind,
+                priority=draw(st.integers(0, 3)),
+                stacking=draw(st.sampled_from(["exclusive", "stackable"])),
+                group=draw(st.sampled_from(["A", "B"])),
+                valid_from=ON - timedelta(days=1),
+                valid_to=None,
+                line_path=draw(st.sampled_from(LINE_PATHS)) if target == "line" else None,
+                sku_id=draw(st.sampled_from(list(SKU_IDS))) if target == "sku" else None,
+                value=draw(st.decimals(min_value=0, max_value=100, places=2))
+                if kind == "percent_off"
+                else draw(prices),
+                threshold=draw(st.decimals(min_value=1, max_value=50000, places=2)),
+                per_each=draw(st.booleans()),
+                tiers=tuple(
+                    sorted(
+                        draw(
+                            st.dictionaries(
+                                st.decimals(min_value=1, max_value=50000, places=2), prices, min_size=1, max_size=3
+                            )
+                        ).items()
+                    )
+                ),
+            )
+        )
+    return PricingInputs(
+        partner_id=1, currency="CNY", skus=skus, lists=tuple(lists), floors=floors, promotions=tuple(promotions)
+    )
 
 
 cart_lines = st.lists(
@@ -107,11 +155,20 @@ def test_no_net_price_is_below_the_floor_or_zero_and_lines_add_up_to_the_total(d
         return
     result = price_cart(data, lines, ON)
     for line in result.lines:
-        assert line.net_unit_price >= 0
+        assert line.net_unit_price >= 0 and line.line_total >= 0
         if line.floor_price is not None:
             assert line.net_unit_price >= line.floor_price
-        assert line.net_unit_price == line.net_unit_price.quantize(Decimal("0.01"))
-        assert line.line_total == line.net_unit_price * line.quantity
+            assert line.line_total >= line.floor_price * line.quantity
+        assert line.line_total == line.line_total.quantize(Decimal("0.01"))
+        if not any(item.get("allocated") for item in line.promotions):
+            assert line.line_total == line.net_unit_price * line.quantity
+        # a discount never exceeds what it discounts: the promotions add up to the list amount less the line total
+        start = max(quantize(line.list_price), line.net_unit_price if line.floor_applied else 0)
+        discounts = sum((item["amount"] for item in line.promotions), Decimal("0"))
+        assert all(item["amount"] >= 0 for item in line.promotions)
+        if not line.floor_applied:
+            assert discounts == start * line.quantity - line.line_total
+        assert discounts <= start * line.quantity
     assert sum(line.line_total for line in result.lines) == result.total
 
 
@@ -131,8 +188,11 @@ def test_the_result_does_not_depend_on_the_order_of_the_lines(data, lines, rng):
 @settings(max_examples=100, deadline=None)
 @given(inputs(), cart_lines, cart_lines)
 def test_adding_a_line_changes_no_other_line(data, lines, extra):
-    lines, extra = priced(data, lines), priced(data, extra[:1])
-    if not lines or not extra:
+    lines = priced(data, lines)
+    if not lines:
+        return
+    extra = priced(data, [CartLine(OUTSIDER, extra[0].quantity)])  # a line no promotion covers (see below)
+    if not extra or any(promo.line_path is None and promo.sku_id is None for promo in data.promotions):
         return
     before = price_cart(data, lines, ON)
     after = price_cart(data, lines + extra, ON)
