@@ -1,4 +1,4 @@
-"""Benchmark: pricing a 50-line cart against 1,000 price lists.
+"""Benchmark: pricing a 50-line cart against 1,000 price lists and 300 active promotions.
 
     .venv/bin/python benchmarks/pricing.py              # SQLite file in a temporary directory
     .venv/bin/python benchmarks/pricing.py --quick      # fewer repeats (a smoke run)
@@ -8,7 +8,8 @@ Builds a fresh database, migrates it, and creates a catalogue of 400 SKUs in a p
 a base list pricing all of them, floor prices, and 1,000 price lists of every audience kind (base
 lists for other periods, region, tier, tier+region and partner lists for many tiers, regions and
 partners, some pricing by item rows with quantity breaks, some by line rules), of which a few dozen
-apply to the partner being priced. Promotions do not exist yet (the JSON says "promotions": 0).
+apply to the partner being priced, and 300 active promotions of every kind, audience and stacking
+policy (about half of them eligible for the partner on the date).
 
 Then prices a 50-line cart for one partner, repeatedly: one sample is the whole quote, loading
 the inputs (a fixed number of queries) and running the pure engine. Prints the figures, and as
@@ -37,6 +38,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="20 repeats instead of 200 (a smoke run).")
     parser.add_argument("--lists", type=int, default=1000, help="How many price lists (default 1,000).")
+    parser.add_argument("--promotions", type=int, default=300, help="Active promotions (default 300).")
     parser.add_argument("--lines", type=int, default=50, help="Cart lines (default 50).")
     parser.add_argument("--repeat", type=int, help="Timed carts (default 200; 20 with --quick).")
     parser.add_argument("--seed", type=int, default=42)
@@ -74,14 +76,14 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
-def build(rng: random.Random, list_count: int):
+def build(rng: random.Random, list_count: int, promotion_count: int):
     """The catalogue, partners and price lists; returns (partner, sku ids)."""
     from django.db import transaction
 
     from qudao.catalog.models import Lifecycle, Product, ProductLine, SalesScopeRule, Sku
     from qudao.core.models import Region
     from qudao.partners.models import Partner, Tier
-    from qudao.pricing.models import FloorPrice, PriceList, PriceListItem, PriceListRule
+    from qudao.pricing.models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion
 
     start = date(2026, 1, 1)
     with transaction.atomic():
@@ -181,6 +183,35 @@ def build(rng: random.Random, list_count: int):
                 )
         PriceListItem.objects.bulk_create(items, batch_size=2000)
         PriceListRule.objects.bulk_create(rules)
+        promotions = []
+        for index in range(promotion_count):
+            kind = rng.choice(["percent_off", "amount_off", "special_price", "threshold", "tiered_threshold"])
+            audience = rng.choice(
+                [{}, {"tier": rng.choice(tiers)}, {"region": rng.choice(provinces)}, {"partner": rng.choice(others)}]
+            )
+            target = rng.choice(
+                [{}, {"product_line": rng.choice([root, *lines])}, {"sku": rng.choice(skus)}, {"sku": rng.choice(skus)}]
+            )
+            stackable = rng.random() < 0.7
+            promotions.append(
+                Promotion(
+                    code=f"PR{index:04d}",
+                    name=f"促销{index}",
+                    kind=kind,
+                    status="active",
+                    stacking="stackable" if stackable else "exclusive",
+                    stack_group=rng.choice(["A", "B", "C"]) if stackable else "",
+                    priority=rng.randrange(0, 20),
+                    valid_from=start + timedelta(days=rng.randrange(-200, 170)),
+                    value=Decimal(rng.randrange(1, 30)) if kind == "percent_off" else Decimal(rng.randrange(5, 500)),
+                    threshold=Decimal(rng.randrange(2000, 50000)),
+                    per_each=rng.random() < 0.5,
+                    tiers=[["5000", "100"], ["20000", "600"], ["50000", "2000"]],
+                    **audience,
+                    **target,
+                )
+            )
+        Promotion.objects.bulk_create(promotions)
     return partner, [sku.pk for sku in skus]
 
 
@@ -205,7 +236,7 @@ def main(argv=None) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     rng = random.Random(args.seed)
     started = time.monotonic()
-    partner, sku_ids = build(rng, args.lists)
+    partner, sku_ids = build(rng, args.lists, args.promotions)
     print(
         f"Built {PriceList.objects.count()} price lists, {PriceListItem.objects.count()} item rows "
         f"in {time.monotonic() - started:.1f} s."
@@ -237,7 +268,9 @@ def main(argv=None) -> int:
         "database": database,
         "price_lists": PriceList.objects.count(),
         "lists_applying_to_partner": applying,
-        "promotions": 0,
+        "promotions": args.promotions,
+        "promotions_for_partner": len(inputs.promotions),
+        "promotions_applied_first_cart": len({item["promotion"] for line in first.lines for item in line.promotions}),
         "cart_lines": args.lines,
         "carts": args.repeat,
         "queries_per_cart": len(captured.captured_queries),

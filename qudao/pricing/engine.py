@@ -337,27 +337,62 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
         .values_list("sku_id", "price", "valid_from", "valid_to")
     ):
         floors.setdefault(sku_id, []).append(FloorInfo(price, valid_from, valid_to))
+    promo_rows = (
+        Promotion.objects.filter(audience_q(partner), status=Promotion.Status.ACTIVE, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .values_list(
+            "pk",
+            "code",
+            "name",
+            "kind",
+            "priority",
+            "stacking",
+            "stack_group",
+            "valid_from",
+            "valid_to",
+            "product_line__path",
+            "sku_id",
+            "value",
+            "threshold",
+            "per_each",
+            "tiers",
+        )
+    )
     promotions = tuple(
         PromoInfo(
-            id=promo.pk,
-            code=promo.code,
-            name=promo.name,
-            kind=promo.kind,
-            priority=promo.priority,
-            stacking=promo.stacking,
-            group=promo.stack_group,
-            valid_from=promo.valid_from,
-            valid_to=promo.valid_to,
-            line_path=promo.product_line.path if promo.product_line_id else None,
-            sku_id=promo.sku_id,
-            value=promo.value,
-            threshold=promo.threshold,
-            per_each=promo.per_each,
-            tiers=tuple(sorted((Decimal(str(spend)), Decimal(str(off))) for spend, off in promo.tiers or ())),
+            id=pk,
+            code=code,
+            name=name,
+            kind=kind,
+            priority=priority,
+            stacking=stacking,
+            group=group,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            line_path=line_path,
+            sku_id=sku_id,
+            value=value,
+            threshold=threshold,
+            per_each=per_each,
+            tiers=tuple(sorted((Decimal(str(spend)), Decimal(str(off))) for spend, off in tiers or ())),
         )
-        for promo in Promotion.objects.filter(audience_q(partner), status=Promotion.Status.ACTIVE, valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .select_related("product_line")
+        for (
+            pk,
+            code,
+            name,
+            kind,
+            priority,
+            stacking,
+            group,
+            valid_from,
+            valid_to,
+            line_path,
+            sku_id,
+            value,
+            threshold,
+            per_each,
+            tiers,
+        ) in promo_rows
     )
     currencies = {row[8] for row in list_rows}
     return PricingInputs(
