@@ -22,7 +22,7 @@ from qudao.partners.scoping import get_visible_partner
 
 from . import services
 from .engine import CartLine, quote
-from .models import FloorPrice, PriceList, PriceListItem, PriceListRule
+from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion
 from .schemas import (
     FloorFilters,
     FloorIn,
@@ -34,6 +34,9 @@ from .schemas import (
     PriceListIn,
     PriceListOut,
     PriceListPatch,
+    PromotionIn,
+    PromotionOut,
+    PromotionStatusIn,
     QuoteIn,
     QuoteOut,
     RuleIn,
@@ -316,3 +319,66 @@ def floor_delete(request, floor_price_id: int):
     require(request.auth, "pricing.manage")
     services.delete_floor_price(floor=_floor(floor_price_id))
     return Status(204, None)
+
+
+# --- promotions ------------------------------------------------------------------------------
+
+
+def promotion_out(promo: Promotion) -> dict:
+    return {
+        "id": promo.pk,
+        "code": promo.code,
+        "name": promo.name,
+        "kind": promo.kind,
+        "status": promo.status,
+        "stacking": promo.stacking,
+        "stack_group": promo.stack_group,
+        "priority": promo.priority,
+        "tier": promo.tier.code if promo.tier_id else None,
+        "region": promo.region.code if promo.region_id else None,
+        "partner": promo.partner_id,
+        "product_line": promo.product_line_id,
+        "sku": promo.sku_id,
+        "valid_from": promo.valid_from,
+        "valid_to": promo.valid_to,
+        "value": None if promo.value is None else str(promo.value),
+        "threshold": None if promo.threshold is None else str(promo.threshold),
+        "per_each": promo.per_each,
+        "tiers": promo.tiers or [],
+    }
+
+
+def _promotion(promotion_id: int) -> Promotion:
+    promo = Promotion.objects.select_related("tier", "region").filter(pk=promotion_id).first()
+    if promo is None:
+        raise NotFound()
+    return promo
+
+
+@router.get("/pricing/promotions", response=page_of(PromotionOut))
+def promotion_list(request, page: Query[PageParams]):
+    require(request.auth, "pricing.view")
+    return paginate(Promotion.objects.select_related("tier", "region").order_by("code"), page, promotion_out)
+
+
+@router.post("/pricing/promotions", response={201: PromotionOut})
+def promotion_create(request, payload: PromotionIn):
+    """A promotion (a draft). Every promotion needs a stacking policy: exclusive, or stackable
+    within a named group."""
+    require(request.auth, "pricing.manage")
+    promo = services.create_promotion(data=payload.model_dump(), actor=request.auth)
+    return Status(201, promotion_out(_promotion(promo.pk)))
+
+
+@router.get("/pricing/promotions/{promotion_id}", response=PromotionOut)
+def promotion_detail(request, promotion_id: int):
+    require(request.auth, "pricing.view")
+    return promotion_out(_promotion(promotion_id))
+
+
+@router.post("/pricing/promotions/{promotion_id}/status", response=PromotionOut)
+def promotion_status(request, promotion_id: int, payload: PromotionStatusIn):
+    """Start (active), pause (draft) or end a promotion."""
+    require(request.auth, "pricing.manage")
+    services.set_promotion_status(promotion=_promotion(promotion_id), status=payload.status, actor=request.auth)
+    return promotion_out(_promotion(promotion_id))

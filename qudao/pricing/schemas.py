@@ -170,3 +170,51 @@ class QuoteOut(Schema):
     lines: list[QuoteLineOut]
     total: str
     promotions_not_applied: list[dict]
+
+
+class PromotionIn(InputSchema):
+    code: str
+    name: str
+    kind: Literal["percent_off", "amount_off", "special_price", "threshold", "tiered_threshold"]
+    stacking: Literal["exclusive", "stackable"] | None = Field(
+        None, description="Required: exclusive, or stackable within `stack_group`."
+    )
+    stack_group: str = ""
+    priority: int = 0
+    tier: str | None = None
+    region: str | None = None
+    partner: int | None = None
+    product_line: int | None = None
+    sku: int | None = None
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    value: AmountIn | None = None
+    threshold: AmountIn | None = None
+    per_each: bool = False
+    tiers: list[list[AmountIn]] = Field(default_factory=list, description='[["5000", "200"], ["10000", "500"]]')
+
+
+class PromotionStatusIn(InputSchema):
+    status: Literal["draft", "active", "ended"]
+
+
+class PromotionOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    status: str
+    stacking: str
+    stack_group: str
+    priority: int
+    tier: str | None
+    region: str | None
+    partner: int | None
+    product_line: int | None
+    sku: int | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    value: str | None
+    threshold: str | None
+    per_each: bool
+    tiers: list[list[str]]

@@ -540,3 +540,14 @@ def create_promotion(*, data: dict, actor=None) -> Promotion:
         raise errors
     with transaction.atomic():
         return Promotion.objects.create(**clean)
+
+
+def set_promotion_status(*, promotion: Promotion, status: str, actor=None) -> Promotion:
+    """Start, pause or end a promotion. An ended promotion stays ended."""
+    if status not in Promotion.Status.values:
+        raise FieldErrors.single("status", _("Choose draft, active or ended."))
+    if promotion.status == Promotion.Status.ENDED and status != Promotion.Status.ENDED:
+        raise Conflict(_("An ended promotion cannot start again; create a new one."))
+    promotion.status = status
+    promotion.save()
+    return promotion

@@ -17,7 +17,7 @@ def targets(world) -> dict:
     from decimal import Decimal
 
     from qudao.catalog.models import Lifecycle, Product, ProductLine, SalesScopeRule, Sku
-    from qudao.pricing.models import FloorPrice, PriceList, PriceListItem, PriceListRule
+    from qudao.pricing.models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion
 
     line = ProductLine.objects.create(code="mx-pricing", name="矩阵厨电")
     line.path = f"/{line.pk}/"
@@ -36,11 +36,22 @@ def targets(world) -> dict:
     item = PriceListItem.objects.create(price_list=draft, sku=sku, price=Decimal("1250.00"))
     rule = PriceListRule.objects.create(price_list=draft, product_line=line, method="percent_of_base", value=98)
     floor = FloorPrice.objects.create(sku=sku, price=Decimal("1000.00"), valid_from=date(2020, 1, 1))
+    promotion = Promotion.objects.create(
+        code="mx-promo",
+        name="矩阵促销",
+        kind="percent_off",
+        value=5,
+        stacking="exclusive",
+        valid_from=date(2020, 1, 1),
+        status="active",
+        sku=other,
+    )
     return {
         "price_list_id": draft.pk,
         "price_item_id": item.pk,
         "price_rule_id": rule.pk,
         "floor_price_id": floor.pk,
+        "promotion_id": promotion.pk,
         "pricing_sku": sku.pk,
         "pricing_other_sku": other.pk,
         "pricing_line": line.pk,
@@ -93,3 +104,23 @@ API_CASES = [
 ]
 
 PAGE_CASES: list[Case] = []
+
+API_CASES += [
+    Case("GET", "/api/v1/pricing/promotions", HQ_READ),
+    Case(
+        "POST",
+        "/api/v1/pricing/promotions",
+        managers(201),
+        body=lambda t: {
+            "code": "mx-promo-new",
+            "name": "矩阵满减",
+            "kind": "threshold",
+            "stacking": "exclusive",
+            "threshold": "5000",
+            "value": "200",
+            "valid_from": "2026-01-01",
+        },
+    ),
+    Case("GET", "/api/v1/pricing/promotions/{promotion_id}", HQ_READ),
+    Case("POST", "/api/v1/pricing/promotions/{promotion_id}/status", managers(200), body=lambda t: {"status": "ended"}),
+]

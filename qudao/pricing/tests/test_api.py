@@ -198,3 +198,36 @@ def test_the_waterfall_shows_promotions_applied_and_not_applied(world, catalogue
     ]
     assert body["promotions_not_applied"] == [{"promotion": "k300", "reason": "exclusive", "by": "hood10"}]
     assert body["total"] == "1169.10"
+
+
+def test_hq_creates_and_starts_a_promotion_and_a_missing_stacking_policy_is_refused(world, catalogue, api_client):
+    from qudao.pricing.models import Promotion
+
+    client = api_client(world.channel)
+    body = {"code": "k300", "name": "厨电满减", "kind": "threshold", "threshold": "5000", "value": "300"}
+    body |= {"product_line": catalogue.lines["kitchen"].pk, "valid_from": "2026-01-01"}
+    response = post(client, "/api/v1/pricing/promotions", body)
+    assert (response.status_code, errors(response)) == (
+        422,
+        {"stacking": "Choose a stacking policy: exclusive, or stackable within a group."},
+    )
+    assert not Promotion.objects.exists()
+    response = post(client, "/api/v1/pricing/promotions", body | {"stacking": "exclusive"})
+    assert (response.status_code, response.json()["status"], response.json()["threshold"]) == (
+        201,
+        "draft",
+        "5000.0000",
+    )
+    promotion_id = response.json()["id"]
+    response = post(client, f"/api/v1/pricing/promotions/{promotion_id}/status", {"status": "active"})
+    assert (response.status_code, response.json()["status"]) == (200, "active")
+    quote = post(
+        client,
+        "/api/v1/pricing/quote",
+        {
+            "partner": world.dist_js.pk,
+            "date": "2026-06-30",
+            "lines": [{"sku": catalogue.skus["hood_b"].pk, "quantity": 3}],
+        },
+    )
+    assert (quote.json()["total"], quote.json()["lines"][0]["promotions"][0]["amount"]) == ("5700.00", "300.00")
