@@ -38,6 +38,8 @@ from .schemas import (
     ProductIn,
     ProductOut,
     ProductPatch,
+    QuantityIn,
+    QuantityOut,
     ScopeRuleFilters,
     ScopeRuleIn,
     ScopeRuleOut,
@@ -342,6 +344,31 @@ def catalogue_item(request, sku_id: int, partner: int | None = None):
     if sku is None:
         raise NotFound()
     return item_out(sku)
+
+
+@router.post("/catalog/items/{sku_id}/quantity", response=QuantityOut)
+def catalogue_quantity(request, sku_id: int, payload: QuantityIn):
+    """Check an order quantity of a SKU: converted to the base unit (3 箱 with 箱 = 12 件 is 36 件),
+    at least the minimum order quantity and a multiple of the order multiple. HQ users may check
+    any SKU; a partner user only the SKUs of its own catalogue (else 404)."""
+    user = request.auth
+    skus = Sku.objects.select_related("product")
+    if not user.can("catalog.view"):
+        if user.partner is None:
+            raise NotFound()
+        skus = scope.allowed_skus(user.partner).select_related("product")
+    sku = skus.filter(pk=sku_id).first()
+    if sku is None:
+        raise NotFound()
+    base_quantity = services.convert_quantity(sku, payload.quantity, payload.unit)
+    services.check_order_quantity(sku, base_quantity)
+    return {
+        "sku": sku.code,
+        "quantity": int(str(payload.quantity).strip()),
+        "unit": payload.unit or sku.product.base_unit,
+        "base_quantity": base_quantity,
+        "base_unit": sku.product.base_unit,
+    }
 
 
 # --- import and export -----------------------------------------------------------------------

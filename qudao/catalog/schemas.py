@@ -228,3 +228,16 @@ class CatalogPreviewOut(Schema):
     rows: list[ImportRowOut]
     errors: list[ImportErrorOut]
     commit_job: dict | None = None
+
+
+class QuantityIn(InputSchema):
+    quantity: int | str
+    unit: str | None = Field(None, description="An ordering unit of the product (e.g. 箱); the base unit if left out.")
+
+
+class QuantityOut(Schema):
+    sku: str
+    quantity: int
+    unit: str
+    base_quantity: int
+    base_unit: str

@@ -114,6 +114,13 @@ API_CASES = [
     Case("GET", "/api/v1/catalog?partner={dist_js}", DIST_CATALOGUE),
     Case("GET", "/api/v1/catalog/items/{sku_id}", CATALOGUE_ITEM),
     Case("GET", "/api/v1/catalog/items/{sku_id}?partner={dist_js}", DIST_CATALOGUE),
+    # HQ users may check any SKU; partners only their own catalogue's
+    Case(
+        "POST",
+        "/api/v1/catalog/items/{sku_id}/quantity",
+        expect(200, anonymous=401) | {"sub_admin": 404, "zj_admin": 404},
+        body=lambda t: {"quantity": 1, "unit": "箱"},
+    ),
 ]
 
 HQ_VIEW = expect(200, anonymous=LOGIN, partners=PORTAL)

@@ -234,3 +234,55 @@ def test_it_adds_product_images_and_serves_them_within_the_sales_scope(world, ca
     # removed
     assert client.delete(f"/api/v1/catalog/images/{image_id}").status_code == 204
     assert ProductImage.objects.count() == 0
+
+
+def test_it_checks_order_quantities_in_units(world, catalog, api_client):
+    # given dist_js may buy 家电; HOOD-1-S: 箱 = 12 件, minimum 2 件, multiple of 2
+    services.create_scope_rule(data={"effect": "allow", "product_line": "home", "partner": world.dist_js.pk})
+    client = api_client(world.dist_staff)
+    url = f"/api/v1/catalog/items/{catalog.skus['hood_s'].pk}/quantity"
+    # 3 箱 -> 36 件
+    response = post(client, url, {"quantity": 3, "unit": "箱"})
+    assert response.status_code == 200
+    assert response.json() == {"sku": "HOOD-1-S", "quantity": 3, "unit": "箱", "base_quantity": 36, "base_unit": "件"}
+    # a unit that does not convert, a zero quantity, below the minimum, not a multiple
+    cases = [
+        ({"quantity": 1, "unit": "托"}, {"field": "unit", "message": "托 does not convert to 件 for this product."}),
+        ({"quantity": 0, "unit": "箱"}, {"field": "quantity", "message": "Enter a whole number of at least 1."}),
+        ({"quantity": -3}, {"field": "quantity", "message": "Enter a whole number of at least 1."}),
+        ({"quantity": 1}, {"field": "quantity", "message": "Order at least 2 件 of HOOD-1-S."}),
+        ({"quantity": 5}, {"field": "quantity", "message": "Order HOOD-1-S in multiples of 2 件."}),
+    ]
+    for body, error in cases:
+        response = post(client, url, body)
+        assert response.status_code == 422, body
+        assert response.json()["errors"] == [error], body
+    # another partner may not even ask about it
+    assert post(api_client(world.zj_admin), url, {"quantity": 2}).status_code == 404
+
+
+def test_it_answers_the_catalogue_with_a_fixed_number_of_queries(world, catalog, api_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.create_scope_rule(data={"effect": "allow", "product_line": "home"})
+    client = api_client(world.dist_admin)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/catalog").status_code == 200
+        # the token's last-used stamp is written at most once a while: not the catalogue's cost
+        return [query["sql"] for query in captured if "accounts_apitoken" not in query["sql"]]
+
+    before = queries()
+    # given ten more SKUs on sale, in another product
+    product = services.create_product(
+        data={"code": "P-2", "name": "电饭煲", "product_line": "kitchen", "lifecycle": "on_sale"}
+    )
+    for number in range(10):
+        services.create_sku(
+            data={"product": product, "code": f"P-2-{number}", "name": "电饭煲", "lifecycle": "on_sale"}
+        )
+    # then the answer has 13 SKUs and costs the same number of queries
+    assert client.get("/api/v1/catalog").json()["count"] == 13
+    assert len(queries()) == len(before)
