@@ -17,7 +17,7 @@ from qudao.catalog.models import Lifecycle, ProductLine, Sku
 from qudao.core.models import Region
 from qudao.partners.models import Partner, Tier
 
-from .models import FloorPrice, PriceList, PriceListItem, PriceListRule
+from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion
 
 TIER_RULES = (("strategic", 90), ("gold", 94), ("silver", 97))
 
@@ -107,5 +107,57 @@ def seed_pricing(rng: random.Random, log: Callable[[str], None] = lambda message
                 PriceListItem(price_list=future, sku=sku, price=_yuan(base_prices[sku.pk] * Decimal("1.03")))
                 for sku in rising
             )
+        _seed_promotions(rng, skus, lines, start)
     on_sale = sum(1 for sku in skus if sku.lifecycle == Lifecycle.ON_SALE)
     return {"price_lists": PriceList.objects.count(), "skus": len(skus), "on_sale": on_sale, "created": True}
+
+
+def _seed_promotions(rng: random.Random, skus, lines, start) -> None:
+    """A few promotions of different kinds and stacking policies."""
+    common = {"status": "active", "valid_from": start}
+    if "kitchen" in lines:
+        Promotion.objects.create(
+            code="kitchen-95",
+            name="厨电季度九五折",
+            kind="percent_off",
+            value=5,
+            product_line=lines["kitchen"],
+            stacking="stackable",
+            stack_group="季度",
+            priority=10,
+            **common,
+        )
+        Promotion.objects.create(
+            code="kitchen-5000-300",
+            name="厨电每满5000减300",
+            kind="threshold",
+            threshold=5000,
+            value=300,
+            per_each=True,
+            product_line=lines["kitchen"],
+            stacking="stackable",
+            stack_group="季度",
+            priority=5,
+            **common,
+        )
+    Promotion.objects.create(
+        code="order-tiers",
+        name="整单阶梯满减",
+        kind="tiered_threshold",
+        tiers=[["20000", "300"], ["50000", "1000"], ["100000", "2500"]],
+        stacking="stackable",
+        stack_group="整单",
+        priority=1,
+        **common,
+    )
+    special = rng.choice(skus)
+    Promotion.objects.create(
+        code="special-1",
+        name=f"{special.name}限时特价",
+        kind="special_price",
+        value=(special.cost_price * Decimal("1.15")).quantize(Decimal("1")),
+        sku=special,
+        stacking="exclusive",
+        priority=20,
+        **common,
+    )
