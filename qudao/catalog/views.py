@@ -15,6 +15,7 @@ from qudao.core import jobs
 from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.pages import apply_field_errors, hq_page, paginate
 from qudao.partners.api_imports import XLSX_CONTENT_TYPE
+from qudao.partners.scoping import visible_partners
 
 from . import importing, scope, selectors, services
 from .forms import CatalogFilterForm, LineForm, ProductForm, ScopeRuleForm, SkuForm, UnitForm, attributes_text
@@ -243,8 +244,26 @@ def scope_view(request):
                 messages.success(request, _("The rule is added."))
                 return redirect("catalog:scope")
     page = paginate(request, selectors.scope_rules({"line": request.GET.get("line")}))
+    # "what may this partner buy?": a partner the user may see (partners.scoping), by code
+    checked, authorised = None, None
+    code = (request.GET.get("partner") or "").strip()
+    if code:
+        checked = visible_partners(request.user).select_related("tier", "region").filter(code=code).first()
+        if checked is not None:
+            authorised = selectors.catalogue_for_partner(checked)
     return render(
-        request, "catalog/scope.html", {"form": form, "page": page, "rules": page.object_list, "can_manage": can_manage}
+        request,
+        "catalog/scope.html",
+        {
+            "form": form,
+            "page": page,
+            "rules": page.object_list,
+            "can_manage": can_manage,
+            "partner_code": code,
+            "checked": checked,
+            "authorised_count": authorised.count() if authorised is not None else 0,
+            "authorised": authorised[:50] if authorised is not None else [],
+        },
     )
 
 

@@ -116,3 +116,17 @@ def test_it_imports_through_the_pages_and_exports(world, catalog, page_client):
     response = page_client(world.operations).get("/catalog/export.xlsx", {"line": "kitchen"})
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="catalog.xlsx"'
+
+
+def test_it_shows_what_a_partner_may_buy_within_the_users_scope(world, catalog, page_client):
+    from qudao.catalog import services
+
+    services.create_scope_rule(data={"effect": "allow", "product_line": "home"})
+    services.create_scope_rule(data={"effect": "deny", "product_line": "kitchen", "tier": "gold"})
+    code = world.dist_js.code
+    page = page_client(world.regional_js).get("/catalog/scope/", {"partner": code}).content.decode()
+    assert f"{world.dist_js} may buy 1 SKU on sale." in page
+    assert "FRIDGE-1-W" in page
+    # a regional manager of another province is told there is no such partner
+    page = page_client(world.regional_zj).get("/catalog/scope/", {"partner": code}).content.decode()
+    assert "No such partner." in page and "may buy" not in page
