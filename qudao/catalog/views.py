@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from qudao.core import jobs
@@ -278,6 +279,14 @@ def scope_delete_view(request, rule_id):
 # --- import and export -----------------------------------------------------------------------
 
 
+ACTION_LABELS = {
+    "create": gettext_lazy("New"),
+    "update": gettext_lazy("Changed"),
+    "unchanged": gettext_lazy("Unchanged"),
+    "same": gettext_lazy("As above"),
+}
+
+
 @hq_page("catalog.manage")
 def import_upload_view(request):
     errors, status = [], 200
@@ -308,7 +317,19 @@ def import_preview_view(request, preview_id):
     if request.GET.get("errors") == "1":
         rows = [row for row in rows if row["errors"]]
     page = Paginator(rows, 200).get_page(request.GET.get("page"))
-    table = [row | {"error_list": importing.flat_errors([row])} for row in page.object_list]
+    labels = {column.key: column.label() for column in importing.COLUMNS} | {importing.ROW: _("Row")}
+    table = [
+        row
+        | {
+            "product_label": ACTION_LABELS.get(row["product_action"], row["product_action"]),
+            "sku_label": ACTION_LABELS.get(row["sku_action"], row["sku_action"]),
+            "error_list": [
+                error | {"label": labels.get(error["column"], error["column"])}
+                for error in importing.flat_errors([row])
+            ],
+        }
+        for row in page.object_list
+    ]
     return render(
         request,
         "catalog/import_preview.html",

@@ -130,3 +130,16 @@ def test_it_shows_what_a_partner_may_buy_within_the_users_scope(world, catalog, 
     # a regional manager of another province is told there is no such partner
     page = page_client(world.regional_zj).get("/catalog/scope/", {"partner": code}).content.decode()
     assert "No such partner." in page and "may buy" not in page
+
+
+def test_it_shows_each_rows_errors_in_the_import_preview(world, catalog, page_client):
+    from .test_importing import xlsx
+
+    rows = [["KF-30", "空气炸锅", "home", "件", "KF-30-01", "空气炸锅", "6900000000011", "", "", 1, 1, ""]]
+    client = page_client(world.admin)
+    preview_url = client.post("/catalog/import/", {"file": xlsx(rows)})["Location"]
+    page = client.get(preview_url).content.decode()
+    assert "Barcode: Another SKU has this barcode." in page
+    assert 'data-testid="import-error-count">1<' in page
+    assert 'data-testid="import-commit"' not in page
+    assert Sku.objects.count() == 3
