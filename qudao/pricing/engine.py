@@ -35,6 +35,9 @@ same quantity. A rule `percent_of_base` gives base × value / 100, `fixed_discou
 base − value (never below zero), each rounded ROUND_HALF_UP to the rule's step (0.01, 0.1 or 1).
 Example: base 1,299.00 at 95 % rounded to 1 yuan = 1,234.05 -> 1,234.00.
 
+Only lists and floor prices in the partner's currency (Partner.credit_currency, CNY by default)
+are considered; amounts of different currencies are never mixed.
+
 Floor prices (最低限价)
 ----------------------
 The floor of a SKU on the date is the floor price valid on the date (the highest, should several
@@ -265,6 +268,12 @@ def audience_q(partner) -> Q:
     )
 
 
+def partner_currency(partner) -> str:
+    """A partner is priced in its account currency (Partner.credit_currency, CNY by default): lists
+    and floor prices in other currencies never apply to it, so amounts are never mixed."""
+    return getattr(partner, "credit_currency", None) or "CNY"
+
+
 def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
     """Everything needed to price `sku_ids` for `partner` on `on`, in a fixed number of queries."""
     from qudao.catalog.models import Sku, UnitConversion
@@ -273,6 +282,7 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
     from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion
 
     sku_ids = sorted({int(sku_id) for sku_id in sku_ids})
+    currency = partner_currency(partner)
     rows = list(
         Sku.objects.filter(pk__in=sku_ids).values_list(
             "pk", "code", "name", "product__product_line__path", "product_id", "product__base_unit"
@@ -299,7 +309,9 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
     }
 
     lists_qs = (
-        PriceList.objects.filter(audience_q(partner), status=PriceList.Status.ACTIVE, valid_from__lte=on)
+        PriceList.objects.filter(
+            audience_q(partner), status=PriceList.Status.ACTIVE, currency=currency, valid_from__lte=on
+        )
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .values_list("pk", "code", "name", "kind", "priority", "valid_from", "valid_to", "region__path", "currency")
     )
@@ -332,7 +344,7 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
     )
     floors: dict[int, list] = {}
     for sku_id, price, valid_from, valid_to in (
-        FloorPrice.objects.filter(sku_id__in=sku_ids, valid_from__lte=on)
+        FloorPrice.objects.filter(sku_id__in=sku_ids, currency=currency, valid_from__lte=on)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .values_list("sku_id", "price", "valid_from", "valid_to")
     ):
@@ -394,10 +406,9 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
             tiers,
         ) in promo_rows
     )
-    currencies = {row[8] for row in list_rows}
     return PricingInputs(
         partner_id=partner.pk,
-        currency=currencies.pop() if len(currencies) == 1 else "CNY",
+        currency=currency,
         skus=skus,
         lists=lists,
         floors={sku_id: tuple(values) for sku_id, values in floors.items()},

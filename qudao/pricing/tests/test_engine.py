@@ -231,3 +231,11 @@ def test_it_loads_the_inputs_in_a_fixed_number_of_queries(world, catalogue, djan
         inputs = fetch_pricing_inputs(world.dist_js, [sku.pk for sku in skus], ON)
     result = price_cart(inputs, [CartLine(sku.pk, 2) for sku in skus], ON)
     assert result.total == Decimal("6000.00")
+
+
+def test_lists_and_floors_in_another_currency_never_apply(world, catalogue):
+    hood = catalogue.skus["hood_a"]
+    make_list("dist-hkd", partner=world.dist_js, currency="HKD", items=[(hood, "100.00")])
+    FloorPrice.objects.create(sku=hood, price=Decimal("5000"), currency="HKD", valid_from=date(2026, 1, 1))
+    line = one(world.dist_js, hood)
+    assert (line.source.price_list_code, line.net_unit_price, line.floor_price) == ("base", Decimal("1299.00"), None)
