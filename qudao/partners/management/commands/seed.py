@@ -5,8 +5,8 @@ import random
 from django.core.management.base import BaseCommand, CommandError
 
 from qudao.catalog import demo as catalog_demo
-from qudao.pricing import demo as pricing_demo
 from qudao.partners import demo
+from qudao.pricing import demo as pricing_demo
 
 
 class Command(BaseCommand):
