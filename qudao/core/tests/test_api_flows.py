@@ -144,7 +144,10 @@ def test_a_new_flow_is_chosen_for_the_subjects_it_matches(world, api_client, usc
 @pytest.mark.parametrize(
     ("changes", "errors"),
     [
-        ({"subject_kind": "order"}, {"subject_kind": ["Choose one of: credit_change, partner_application, price_list."]}),
+        (
+            {"subject_kind": "order"},
+            {"subject_kind": ["Choose one of: credit_change, partner_application, price_list."]},
+        ),
         ({"conditions": {"partner_type": {"like": "dist"}}}, {"conditions": ["Unknown operator: like."]}),
         ({"conditions": ["partner_type"]}, {"conditions": ["Give an object."]}),
         ({"steps": []}, {"steps": ["A flow needs at least one step."]}),
