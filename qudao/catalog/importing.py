@@ -31,7 +31,7 @@ from django.utils.translation import gettext_noop as N_
 
 from qudao.core import jobs
 from qudao.core.audit import acting_as
-from qudao.core.errors import Conflict, DomainError, FieldErrors, Forbidden, NotFound
+from qudao.core.errors import DomainError, FieldErrors, Forbidden
 from qudao.core.models import Job
 from qudao.partners.importing import Column, _csv_rows, _extension, _xlsx_rows, cell_text, read_upload
 
@@ -398,22 +398,11 @@ def preview_import(*, user, upload) -> Job:
 
 def get_preview(user, preview_id) -> Job:
     """The preview job, for its creator or an administrator. :raises NotFound: otherwise."""
-    job = jobs.visible_job(user, preview_id)
-    if job.kind != PREVIEW_KIND:
-        raise NotFound()
-    return job
+    return jobs.preview_job(user, preview_id, kind=PREVIEW_KIND)
 
 
-def commit_job_of(preview: Job) -> Job | None:
-    job_id = (preview.result or {}).get("commit_job_id")
-    return Job.objects.filter(pk=job_id).first() if job_id else None
-
-
-def can_commit(preview: Job) -> bool:
-    if preview.status != Job.Status.SUCCEEDED or not (preview.result or {}).get("can_commit"):
-        return False
-    previous = commit_job_of(preview)
-    return previous is None or previous.status == Job.Status.FAILED
+commit_job_of = jobs.commit_job_of
+can_commit = jobs.can_commit
 
 
 def commit_import(*, user, preview_id) -> Job:
@@ -427,27 +416,17 @@ def commit_import(*, user, preview_id) -> Job:
     from .tasks import commit_catalog_import
 
     require_import_permission(user)
-    with transaction.atomic():
-        preview = Job.objects.select_for_update().get(pk=get_preview(user, preview_id).pk)
-        payload = preview.result or {}
-        previous = commit_job_of(preview)
-        if previous is not None and previous.status != Job.Status.FAILED:
-            raise Conflict(_("This file is already being imported or was imported (job %(id)s).") % {"id": previous.pk})
-        if not payload.get("can_commit"):
-            errors = FieldErrors(detail=_("The file has errors. Correct them and upload the file again."))
-            for error in flat_errors(payload.get("rows", [])):
-                errors.add(f"rows.{error['row']}.{error['column']}", error["message"])
-            raise errors
-        job = jobs.create_job(kind=COMMIT_KIND, user=user, total=payload.get("total_rows", 0))
-        job.input_file.name = preview.input_file.name
-        job.result = {"preview_id": preview.pk}
-        job.save(update_fields=["input_file", "result"])
-        payload["commit_job_id"] = job.pk
-        preview.result = payload
-        preview.save(update_fields=["result"])
-    jobs.run_task(commit_catalog_import, job)
-    job.refresh_from_db()
-    return job
+    preview = get_preview(user, preview_id)
+    preview_total = (preview.result or {}).get("total_rows", 0)
+    return jobs.start_commit(
+        user=user,
+        preview_id=preview_id,
+        preview_kind=PREVIEW_KIND,
+        commit_kind=COMMIT_KIND,
+        total=preview_total,
+        task=commit_catalog_import,
+        row_errors=flat_errors,
+    )
 
 
 class RowFailed(Exception):

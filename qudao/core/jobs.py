@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as N_
 
-from .errors import DomainError, FieldErrors, NotFound
+from .errors import Conflict, DomainError, FieldErrors, NotFound
 from .models import Job
 
 logger = logging.getLogger(__name__)
@@ -251,3 +251,69 @@ def job_payload(job: Job) -> dict:
         "started_at": job.started_at,
         "finished_at": job.finished_at,
     }
+
+
+# --- previewed imports ---------------------------------------------------------------------------
+# An import is two jobs: a preview (checks every row, stores the outcome in `result`, with
+# "can_commit" and "rows") and a commit (writes the same stored file, all or nothing). These
+# helpers are the lifecycle every importer shares; the importer supplies its kinds and its task.
+
+
+def preview_job(user, preview_id, *, kind: str) -> Job:
+    """The preview job of this kind, for its creator or an administrator.
+
+    :raises NotFound: otherwise.
+    """
+    job = visible_job(user, preview_id)
+    if job.kind != kind:
+        raise NotFound()
+    return job
+
+
+def commit_job_of(preview: Job) -> Job | None:
+    job_id = (preview.result or {}).get("commit_job_id")
+    return Job.objects.filter(pk=job_id).first() if job_id else None
+
+
+def can_commit(preview: Job) -> bool:
+    """The preview is ready, has no errors, and is not imported (or its import failed)."""
+    if preview.status != Job.Status.SUCCEEDED or not (preview.result or {}).get("can_commit"):
+        return False
+    previous = commit_job_of(preview)
+    return previous is None or previous.status == Job.Status.FAILED
+
+
+def start_commit(*, user, preview_id, preview_kind: str, commit_kind: str, total: int, task, row_errors) -> Job:
+    """Start the commit job of a previewed file, once: the preview row is locked, so two clicks
+    never start two imports.
+
+    `row_errors(rows)` lists a preview's errors as {row, column, message}.
+    :raises NotFound: no such preview, or not the user's.
+    :raises Conflict: the preview is not ready, or the file is being imported or was imported.
+    :raises FieldErrors: the preview has errors (nothing is started).
+    """
+    with transaction.atomic():
+        preview = Job.objects.select_for_update().get(pk=preview_job(user, preview_id, kind=preview_kind).pk)
+        payload = preview.result or {}
+        if preview.status != Job.Status.SUCCEEDED:
+            raise Conflict(gettext("The file is still being checked. Commit it when its preview is ready."))
+        previous = commit_job_of(preview)
+        if previous is not None and previous.status != Job.Status.FAILED:
+            raise Conflict(
+                gettext("This file is already being imported or was imported (job %(id)s).") % {"id": previous.pk}
+            )
+        if not payload.get("can_commit"):
+            errors = FieldErrors(detail=gettext("The file has errors. Correct them and upload the file again."))
+            for error in row_errors(payload.get("rows", [])):
+                errors.add(f"rows.{error['row']}.{error['column']}", error["message"])
+            raise errors
+        job = create_job(kind=commit_kind, user=user, total=total)
+        job.input_file.name = preview.input_file.name  # the same stored file, not a copy
+        job.result = {"preview_id": preview.pk}
+        job.save(update_fields=["input_file", "result"])
+        payload["commit_job_id"] = job.pk
+        preview.result = payload
+        preview.save(update_fields=["result"])
+    run_task(task, job)
+    job.refresh_from_db()
+    return job

@@ -86,7 +86,7 @@ from django.utils.translation import gettext_noop as N_
 
 from qudao.core import jobs
 from qudao.core.audit import acting_as
-from qudao.core.errors import Conflict, DomainError, FieldErrors, Forbidden, NotFound
+from qudao.core.errors import DomainError, FieldErrors, Forbidden
 from qudao.core.models import Job
 from qudao.core.validators import normalise_mobile, normalise_uscc
 
@@ -911,23 +911,11 @@ def run_preview(job_id: int) -> Job | None:
 
 def get_preview(user, preview_id) -> Job:
     """The preview job, for its creator or an administrator. :raises NotFound: otherwise."""
-    job = jobs.visible_job(user, preview_id)
-    if job.kind != PREVIEW_KIND:
-        raise NotFound()
-    return job
+    return jobs.preview_job(user, preview_id, kind=PREVIEW_KIND)
 
 
-def commit_job_of(preview: Job) -> Job | None:
-    job_id = (preview.result or {}).get("commit_job_id")
-    return Job.objects.filter(pk=job_id).first() if job_id else None
-
-
-def can_commit(preview: Job) -> bool:
-    """The preview is ready, has no errors, and is not imported (or its import failed)."""
-    if preview.status != Job.Status.SUCCEEDED or not (preview.result or {}).get("can_commit"):
-        return False
-    previous = commit_job_of(preview)
-    return previous is None or previous.status == Job.Status.FAILED
+commit_job_of = jobs.commit_job_of
+can_commit = jobs.can_commit
 
 
 def commit_import(*, user, preview_id) -> Job:
@@ -941,29 +929,17 @@ def commit_import(*, user, preview_id) -> Job:
     from .tasks import commit_partner_import
 
     require_import_permission(user)
-    with transaction.atomic():
-        preview = Job.objects.select_for_update().get(pk=get_preview(user, preview_id).pk)
-        payload = preview.result or {}
-        if preview.status != Job.Status.SUCCEEDED:
-            raise Conflict(_("The file is still being checked. Commit it when its preview is ready."))
-        previous = commit_job_of(preview)
-        if previous is not None and previous.status != Job.Status.FAILED:
-            raise Conflict(_("This file is already being imported or was imported (job %(id)s).") % {"id": previous.pk})
-        if not payload.get("can_commit"):
-            errors = FieldErrors(detail=_("The file has errors. Correct them and upload the file again."))
-            for error in flat_errors(payload.get("rows", [])):
-                errors.add(f"rows.{error['row']}.{error['column']}", error["message"])
-            raise errors
-        job = jobs.create_job(kind=COMMIT_KIND, user=user, total=2 * payload.get("total_rows", 0))
-        job.input_file.name = preview.input_file.name  # the same stored file, not a copy
-        job.result = {"preview_id": preview.pk}
-        job.save(update_fields=["input_file", "result"])
-        payload["commit_job_id"] = job.pk
-        preview.result = payload
-        preview.save(update_fields=["result"])
-    jobs.run_task(commit_partner_import, job)
-    job.refresh_from_db()
-    return job
+    preview = get_preview(user, preview_id)
+    preview_total = (preview.result or {}).get("total_rows", 0)
+    return jobs.start_commit(
+        user=user,
+        preview_id=preview_id,
+        preview_kind=PREVIEW_KIND,
+        commit_kind=COMMIT_KIND,
+        total=2 * preview_total,  # the commit checks every row again, then writes it
+        task=commit_partner_import,
+        row_errors=flat_errors,
+    )
 
 
 # --- the commit ------------------------------------------------------------------------------
