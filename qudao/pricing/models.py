@@ -201,8 +201,11 @@ class Promotion(AuditedModel):
         PERCENT_OFF = "percent_off", _("Percentage off")
         AMOUNT_OFF = "amount_off", _("Amount off per unit")
         SPECIAL_PRICE = "special_price", _("Fixed special price")
+        LIMITED_SPECIAL = "limited_special", _("Limited special price")
         THRESHOLD = "threshold", _("Spend X, get Y off")
         TIERED = "tiered_threshold", _("Tiered thresholds")
+        BUY_X_GET_Y = "buy_x_get_y", _("Buy X, get Y free")
+        BUNDLE = "bundle", _("Bundle price")
 
     class Stacking(models.TextChoices):
         EXCLUSIVE = "exclusive", _("Exclusive")
@@ -252,6 +255,27 @@ class Promotion(AuditedModel):
     per_each = models.BooleanField(_("for each full threshold"), default=False)
     # tiered_threshold: [["5000", "200"], ["10000", "500"]]: spend at least X, get Y off (highest reached)
     tiers = models.JSONField(_("tiers"), default=list, blank=True)
+    # buy_x_get_y: for every `buy_qty` base units of the covered SKUs, `gift_qty` of `gift_sku` free
+    # (no gift_sku: the same SKU as each covered line, counted per line)
+    buy_qty = models.PositiveIntegerField(_("buy quantity"), null=True, blank=True)
+    gift_qty = models.PositiveIntegerField(_("gift quantity"), null=True, blank=True)
+    gift_sku = models.ForeignKey(
+        "catalog.Sku", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("gift SKU")
+    )
+    # bundle: [[sku id, quantity], ...]; one set of them costs `value`
+    bundle_items = models.JSONField(_("bundle"), default=list, blank=True)
+    # Limits (any kind; required for limited_special). Quantities count what the promotion gives:
+    # units discounted (unit kinds), gift units (buy_x_get_y), sets (bundle), uses (thresholds);
+    # the money budget counts the discount given (gifts at their list price).
+    partner_cap_qty = models.PositiveIntegerField(_("cap per partner"), null=True, blank=True)
+    budget_qty = models.PositiveIntegerField(_("budget (quantity)"), null=True, blank=True)
+    budget_amount = models.DecimalField(
+        _("budget (amount)"), max_digits=20, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    # What has been reserved by orders and not released (kept with the ledger PromotionUsage by
+    # qudao.pricing.reservations, under a row lock, with a conditional update).
+    used_qty = models.PositiveIntegerField(_("used (quantity)"), default=0, editable=False)
+    used_amount = models.DecimalField(_("used (amount)"), max_digits=20, decimal_places=4, default=ZERO, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -267,10 +291,58 @@ class Promotion(AuditedModel):
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="pricing_promotion_valid_range",
             ),
+            # The budgets are never exceeded: the database refuses what a bug would let through.
+            models.CheckConstraint(
+                condition=Q(budget_qty__isnull=True) | Q(used_qty__lte=models.F("budget_qty")),
+                name="pricing_promotion_within_qty_budget",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_amount__isnull=True) | Q(used_amount__lte=models.F("budget_amount")),
+                name="pricing_promotion_within_amount_budget",
+            ),
+            models.CheckConstraint(condition=Q(used_amount__gte=0), name="pricing_promotion_used_not_negative"),
         ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    @property
+    def limited(self) -> bool:
+        return self.partner_cap_qty is not None or self.budget_qty is not None or self.budget_amount is not None
+
     def audit_partner_id(self):
         return self.partner_id
+
+
+class PromotionUsage(models.Model):
+    """The consumption ledger of limited promotions (append-only): an order that used a promotion
+    reserves what it took (`reserve`, positive); cancelling the order appends the same amounts as a
+    `release` (never an update or delete). `reference` is the order's number (until orders exist,
+    the caller's reference). A reference reserves a promotion once and releases it once."""
+
+    class Entry(models.TextChoices):
+        RESERVE = "reserve", _("Reserved")
+        RELEASE = "release", _("Released")
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="usages")
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(_("order"), max_length=64)
+    entry = models.CharField(_("entry"), max_length=8, choices=Entry.choices)
+    quantity = models.IntegerField(_("quantity"))
+    amount = models.DecimalField(_("amount"), max_digits=20, decimal_places=4)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["promotion", "reference", "entry"], name="pricing_usage_once_per_reference"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["promotion", "partner"], name="pricing_usage_partner_idx"),
+            models.Index(fields=["reference"], name="pricing_usage_reference_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.promotion_id} {self.reference} {self.entry} {self.quantity} {self.amount}"
