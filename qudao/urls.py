@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("qudao.partners.urls_portal")),
     path("", include("qudao.partners.urls_imports")),
     path("", include("qudao.catalog.urls")),
+    path("", include("qudao.pricing.urls")),
+    path("", include("qudao.pricing.urls_portal")),
     # Uploaded files are served only to authorised users through views; this is the fallback for
     # public assets stored in MEDIA_ROOT in development.
     re_path(r"^media/public/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT / "public"}),
