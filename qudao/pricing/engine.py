@@ -238,6 +238,22 @@ class LineQuote:
 
 
 @dataclass(frozen=True)
+class GiftLine:
+    """A free line added by a buy-X-get-Y promotion: priced at zero, worth `list_price` each."""
+
+    promotion: str  # the promotion's code
+    sku: int
+    sku_code: str
+    sku_name: str
+    quantity: int  # base units
+    unit: str
+    list_price: Decimal  # what each unit would have cost (the promotion's amount is this × quantity)
+    for_index: int | None = None  # the cart line it was given for (same-SKU gifts), else None
+    net_unit_price: Decimal = ZERO
+    line_total: Decimal = ZERO
+
+
+@dataclass(frozen=True)
 class CartQuote:
     partner_id: int
     on: date
@@ -245,6 +261,7 @@ class CartQuote:
     lines: tuple[LineQuote, ...]
     total: Decimal
     promotions_not_applied: tuple = ()
+    gifts: tuple[GiftLine, ...] = ()
 
 
 # --- loading -------------------------------------------------------------------------------------
