@@ -86,7 +86,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -112,6 +112,8 @@ class SkuInfo:
     allowed: bool  # the sales scope lets the partner buy it
     units: tuple[tuple[str, int], ...] = ()  # (unit, base units per unit), besides the base unit
     base_unit: str = ""
+    min_order_qty: int = 1  # base units
+    order_multiple: int = 1  # base units
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,8 @@ class FloorInfo:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
 
 
-UNIT_KINDS = ("percent_off", "amount_off", "special_price")
+UNIT_KINDS = ("percent_off", "amount_off", "special_price", "limited_special")
+GROUP_KINDS = ("bundle", "buy_x_get_y")
 ORDER_KINDS = ("threshold", "tiered_threshold")
 
 
@@ -178,14 +181,27 @@ class PromoInfo:
     threshold: Decimal | None = None
     per_each: bool = False
     tiers: tuple[tuple[Decimal, Decimal], ...] = ()  # (spend at least, amount off), ascending
+    buy_qty: int | None = None  # buy_x_get_y
+    gift_qty: int | None = None
+    gift_sku_id: int | None = None  # None: the same SKU as the qualifying line
+    bundle: tuple[tuple[int, int], ...] = ()  # (sku id, quantity per set)
+    # What is left of the promotion's limits for this partner (None: no limit). See Promotion.
+    remaining_qty: int | None = None
+    remaining_amount: Decimal | None = None
 
     def valid_on(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
 
     def covers(self, sku: SkuInfo) -> bool:
+        if self.kind == "bundle":
+            return any(sku.id == sku_id for sku_id, _qty in self.bundle)
         if self.sku_id is not None:
             return sku.id == self.sku_id
         return self.line_path is None or sku.line_path.startswith(self.line_path)
+
+    @property
+    def limited(self) -> bool:
+        return self.remaining_qty is not None or self.remaining_amount is not None
 
 
 @dataclass(frozen=True)
@@ -238,6 +254,19 @@ class LineQuote:
 
 
 @dataclass(frozen=True)
+class PromotionUse:
+    """What one applied promotion took from its limits in this quote: `quantity` counts units
+    discounted (unit kinds), gift units (buy_x_get_y), sets (bundle) or 1 use (thresholds);
+    `amount` is the discount given, gifts at their list price."""
+
+    promotion_id: int
+    promotion: str
+    quantity: int
+    amount: Decimal
+    limited: bool = False
+
+
+@dataclass(frozen=True)
 class GiftLine:
     """A free line added by a buy-X-get-Y promotion: priced at zero, worth `list_price` each."""
 
@@ -262,6 +291,7 @@ class CartQuote:
     total: Decimal
     promotions_not_applied: tuple = ()
     gifts: tuple[GiftLine, ...] = ()
+    usage: tuple[PromotionUse, ...] = ()  # what each applied promotion consumed (for reservations)
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -291,18 +321,126 @@ def partner_currency(partner) -> str:
     return getattr(partner, "credit_currency", None) or "CNY"
 
 
+PROMOTION_FIELDS = (
+    "pk",
+    "code",
+    "name",
+    "kind",
+    "priority",
+    "stacking",
+    "stack_group",
+    "valid_from",
+    "valid_to",
+    "product_line__path",
+    "sku_id",
+    "value",
+    "threshold",
+    "per_each",
+    "tiers",
+    "buy_qty",
+    "gift_qty",
+    "gift_sku_id",
+    "bundle_items",
+    "partner_cap_qty",
+    "budget_qty",
+    "budget_amount",
+    "used_qty",
+    "used_amount",
+)
+
+
+def eligible_promotions_q(partner, on: date) -> Q:
+    """The promotions open to `partner` on `on` (a Q over Promotion): active, valid, its audience."""
+    return (
+        audience_q(partner) & Q(status="active", valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+    )
+
+
+def load_promotions(partner, on: date) -> tuple[PromoInfo, ...]:
+    """The promotions open to `partner` on `on`, with what is left of their limits for it."""
+    from django.db.models import Sum
+
+    from .models import Promotion, PromotionUsage
+
+    rows = [
+        dict(zip(PROMOTION_FIELDS, row, strict=True))
+        for row in Promotion.objects.filter(eligible_promotions_q(partner, on)).values_list(*PROMOTION_FIELDS)
+    ]
+    capped = [row["pk"] for row in rows if row["partner_cap_qty"] is not None]
+    partner_used = (
+        dict(
+            PromotionUsage.objects.filter(promotion_id__in=capped, partner_id=partner.pk)
+            .values("promotion_id")
+            .annotate(total=Sum("quantity"))
+            .values_list("promotion_id", "total")
+        )
+        if capped
+        else {}
+    )
+    promotions = []
+    for row in rows:
+        left = [
+            limit - used
+            for limit, used in (
+                (row["budget_qty"], row["used_qty"]),
+                (row["partner_cap_qty"], partner_used.get(row["pk"]) or 0),
+            )
+            if limit is not None
+        ]
+        promotions.append(
+            PromoInfo(
+                id=row["pk"],
+                code=row["code"],
+                name=row["name"],
+                kind=row["kind"],
+                priority=row["priority"],
+                stacking=row["stacking"],
+                group=row["stack_group"],
+                valid_from=row["valid_from"],
+                valid_to=row["valid_to"],
+                line_path=row["product_line__path"],
+                sku_id=row["sku_id"],
+                value=row["value"],
+                threshold=row["threshold"],
+                per_each=row["per_each"],
+                tiers=tuple(sorted((Decimal(str(spend)), Decimal(str(off))) for spend, off in row["tiers"] or ())),
+                buy_qty=row["buy_qty"],
+                gift_qty=row["gift_qty"],
+                gift_sku_id=row["gift_sku_id"],
+                bundle=tuple((int(sku_id), int(quantity)) for sku_id, quantity in row["bundle_items"] or ()),
+                remaining_qty=max(min(left), 0) if left else None,
+                remaining_amount=(
+                    max(row["budget_amount"] - row["used_amount"], ZERO) if row["budget_amount"] is not None else None
+                ),
+            )
+        )
+    return tuple(promotions)
+
+
 def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
-    """Everything needed to price `sku_ids` for `partner` on `on`, in a fixed number of queries."""
+    """Everything needed to price `sku_ids` for `partner` on `on`, in a fixed number of queries
+    (the SKUs of the cart, and the gift and bundle SKUs of the promotions open to the partner)."""
     from qudao.catalog.models import Sku, UnitConversion
     from qudao.catalog.scope import allowed_sku_q
 
-    from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion
+    from .models import FloorPrice, PriceList, PriceListItem, PriceListRule
 
-    sku_ids = sorted({int(sku_id) for sku_id in sku_ids})
+    promotions = load_promotions(partner, on)
+    sku_ids = {int(sku_id) for sku_id in sku_ids}
+    sku_ids |= {promo.gift_sku_id for promo in promotions if promo.gift_sku_id is not None}
+    sku_ids |= {sku_id for promo in promotions for sku_id, _qty in promo.bundle}
+    sku_ids = sorted(sku_ids)
     currency = partner_currency(partner)
     rows = list(
         Sku.objects.filter(pk__in=sku_ids).values_list(
-            "pk", "code", "name", "product__product_line__path", "product_id", "product__base_unit"
+            "pk",
+            "code",
+            "name",
+            "product__product_line__path",
+            "product_id",
+            "product__base_unit",
+            "min_order_qty",
+            "order_multiple",
         )
     )
     allowed = set(Sku.objects.filter(allowed_sku_q(partner), pk__in=sku_ids).values_list("pk", flat=True))
@@ -321,8 +459,10 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
             allowed=pk in allowed,
             units=tuple(units.get(product_id, ())),
             base_unit=base_unit,
+            min_order_qty=min_order_qty,
+            order_multiple=order_multiple,
         )
-        for pk, code, name, line_path, product_id, base_unit in rows
+        for pk, code, name, line_path, product_id, base_unit, min_order_qty, order_multiple in rows
     }
 
     lists_qs = (
@@ -366,63 +506,6 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
         .values_list("sku_id", "price", "valid_from", "valid_to")
     ):
         floors.setdefault(sku_id, []).append(FloorInfo(price, valid_from, valid_to))
-    promo_rows = (
-        Promotion.objects.filter(audience_q(partner), status=Promotion.Status.ACTIVE, valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .values_list(
-            "pk",
-            "code",
-            "name",
-            "kind",
-            "priority",
-            "stacking",
-            "stack_group",
-            "valid_from",
-            "valid_to",
-            "product_line__path",
-            "sku_id",
-            "value",
-            "threshold",
-            "per_each",
-            "tiers",
-        )
-    )
-    promotions = tuple(
-        PromoInfo(
-            id=pk,
-            code=code,
-            name=name,
-            kind=kind,
-            priority=priority,
-            stacking=stacking,
-            group=group,
-            valid_from=valid_from,
-            valid_to=valid_to,
-            line_path=line_path,
-            sku_id=sku_id,
-            value=value,
-            threshold=threshold,
-            per_each=per_each,
-            tiers=tuple(sorted((Decimal(str(spend)), Decimal(str(off))) for spend, off in tiers or ())),
-        )
-        for (
-            pk,
-            code,
-            name,
-            kind,
-            priority,
-            stacking,
-            group,
-            valid_from,
-            valid_to,
-            line_path,
-            sku_id,
-            value,
-            threshold,
-            per_each,
-            tiers,
-        ) in promo_rows
-    )
     return PricingInputs(
         partner_id=partner.pk,
         currency=currency,
@@ -587,6 +670,20 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
         if quantity is None:
             errors.add(f"lines.{index}.unit", _("This unit does not convert for this product."))
             continue
+        if quantity < sku.min_order_qty:
+            errors.add(
+                f"lines.{index}.quantity",
+                _("Order at least %(minimum)d %(unit)s of %(sku)s.")
+                % {"minimum": sku.min_order_qty, "unit": sku.base_unit, "sku": sku.code},
+            )
+            continue
+        if quantity % sku.order_multiple:
+            errors.add(
+                f"lines.{index}.quantity",
+                _("Order %(sku)s in multiples of %(multiple)d %(unit)s.")
+                % {"multiple": sku.order_multiple, "unit": sku.base_unit, "sku": sku.code},
+            )
+            continue
         found = list_price(inputs, sku, quantity, on, candidates)
         if found is None:
             errors.add(f"lines.{index}.sku", _("This SKU has no price for this partner on this date."))
@@ -608,6 +705,7 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
                 "lowest": lowest,
                 "floor_applied": floor is not None and (price < floor or unit > quantize(price)),
                 "unit": unit,
+                "partial": [],  # (units, off each) of limited promotions that reached their limit
                 "promotions": [],
                 "total": None,
             }
@@ -615,111 +713,23 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
     if errors.errors:
         raise errors
 
-    chosen: list = []
-    not_applied: list = []
+    settlement = _Settlement(inputs, work, on, candidates)
     promotions = sorted(
         (promo for promo in inputs.promotions if promo.valid_on(on)), key=lambda promo: (-promo.priority, promo.id)
     )
-    # Phase 1: unit promotions, in priority order, on the unit price.
-    for promo in promotions:
-        if promo.kind not in UNIT_KINDS:
-            continue
-        covered = {entry["index"] for entry in work if promo.covers(entry["sku"])}
-        if not covered:
-            continue
-        clash = _conflict(promo, covered, chosen)
-        if clash is not None:
-            not_applied.append({"promotion": promo.code, "reason": clash[0], "by": clash[1].code})
-            continue
-        chosen.append((promo, covered))
-        for entry in work:
-            if entry["index"] not in covered:
-                continue
-            unit = entry["unit"]
-            if promo.kind == "percent_off":
-                wanted = quantize(unit * promo.value / HUNDRED)
-            elif promo.kind == "amount_off":
-                wanted = quantize(promo.value)
-            else:  # special_price: the unit price becomes the special price, if lower
-                wanted = max(unit - quantize(promo.value), ZERO)
-            off = max(min(wanted, unit - entry["lowest"]), ZERO)
-            entry["unit"] = unit - off
-            if off < wanted:
-                entry["floor_applied"] = True
-            entry["promotions"].append(
-                {
-                    "promotion": promo.code,
-                    "kind": promo.kind,
-                    "unit_amount": off,
-                    "amount": off * entry["quantity"],
-                    "capped_at_floor": off < wanted,
-                }
-            )
-    for entry in work:
-        entry["total"] = entry["unit"] * entry["quantity"]
-    # Phase 2: order promotions (thresholds), in priority order, on what the covered lines cost now.
-    for promo in promotions:
-        if promo.kind not in ORDER_KINDS:
-            continue
-        covered_entries = [entry for entry in work if promo.covers(entry["sku"])]
-        covered = {entry["index"] for entry in covered_entries}
-        if not covered:
-            continue
-        clash = _conflict(promo, covered, chosen)
-        if clash is not None:
-            not_applied.append({"promotion": promo.code, "reason": clash[0], "by": clash[1].code})
-            continue
-        subtotal = sum((entry["total"] for entry in covered_entries), ZERO)
-        next_short_by = None
-        if promo.kind == "threshold":
-            if subtotal < promo.threshold:
-                not_applied.append(
-                    {"promotion": promo.code, "reason": "below_threshold", "short_by": promo.threshold - subtotal}
+    for phase in (UNIT_KINDS, GROUP_KINDS, ORDER_KINDS):
+        if phase is GROUP_KINDS:
+            for entry in work:
+                entry["total"] = entry["unit"] * entry["quantity"] - sum(
+                    (count * off for count, off in entry["partial"]), ZERO
                 )
-                continue
-            times = int(subtotal // promo.threshold) if promo.per_each and promo.threshold > 0 else 1
-            wanted = quantize(promo.value * times)
-            if promo.per_each:
-                next_short_by = promo.threshold * (times + 1) - subtotal
-        else:
-            reached = [off for spend, off in promo.tiers if subtotal >= spend]
-            higher = [spend for spend, _off in promo.tiers if subtotal < spend]
-            if not reached:
-                not_applied.append(
-                    {"promotion": promo.code, "reason": "below_threshold", "short_by": promo.tiers[0][0] - subtotal}
-                )
-                continue
-            wanted = quantize(reached[-1])
-            next_short_by = higher[0] - subtotal if higher else None
-        caps = [_cents(entry["total"] - entry["lowest"] * entry["quantity"]) for entry in covered_entries]
-        cents = min(_cents(wanted), sum(caps))
-        shares = allocate(
-            cents,
-            [_cents(entry["total"]) for entry in covered_entries],
-            caps,
-            [(entry["sku"].id, entry["quantity"], entry["total"]) for entry in covered_entries],
-        )
-        chosen.append((promo, covered))
-        for entry, share in zip(covered_entries, shares, strict=True):
-            amount = Decimal(share) / 100
-            entry["total"] -= amount
-            entry["promotions"].append(
-                {
-                    "promotion": promo.code,
-                    "kind": promo.kind,
-                    "amount": amount.quantize(CENT),
-                    "allocated": True,
-                    "order_amount": (Decimal(cents) / 100).quantize(CENT),
-                    "capped_at_floor": cents < _cents(wanted),
-                    "next_threshold_short_by": next_short_by,
-                }
-            )
-            if cents < _cents(wanted):
-                entry["floor_applied"] = True
+        for promo in promotions:
+            if promo.kind in phase:
+                settlement.settle(promo)
 
     quotes = []
     for entry in work:
-        allocated = any(item.get("allocated") for item in entry["promotions"])
+        blended = any(item.get("allocated") or item.get("limited_to") for item in entry["promotions"])
         total = entry["total"].quantize(CENT)
         quotes.append(
             LineQuote(
@@ -735,7 +745,7 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
                 floor_price=entry["floor"],
                 floor_applied=entry["floor_applied"],
                 promotions=tuple(entry["promotions"]),
-                net_unit_price=(total / entry["quantity"]).quantize(Decimal("0.0001")) if allocated else entry["unit"],
+                net_unit_price=(total / entry["quantity"]).quantize(Decimal("0.0001")) if blended else entry["unit"],
                 line_total=total,
             )
         )
@@ -745,8 +755,282 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
         currency=inputs.currency,
         lines=tuple(quotes),
         total=sum((quote.line_total for quote in quotes), ZERO),
-        promotions_not_applied=tuple(not_applied),
+        promotions_not_applied=tuple(settlement.not_applied),
+        gifts=tuple(settlement.gifts),
+        usage=tuple(
+            PromotionUse(promo.id, promo.code, quantity, quantize(amount), promo.limited)
+            for promo, (quantity, amount) in sorted(settlement.usage.items(), key=lambda item: item[0].id)
+        ),
     )
+
+
+def _line_key(entry: dict) -> tuple:
+    """A key of a cart line that does not depend on where the line sits in the cart."""
+    return (entry["sku"].id, entry["quantity"], entry["index"])
+
+
+class _Settlement:
+    """The promotions of one quote being settled in order (price_cart's second half): which have
+    been applied to which lines (`chosen`), which not and why, the gift lines, and what each
+    applied promotion consumed of its limits."""
+
+    def __init__(self, inputs: PricingInputs, work: list, on: date, candidates: list):
+        self.inputs = inputs
+        self.work = work
+        self.on = on
+        self.candidates = candidates
+        self.chosen: list = []
+        self.not_applied: list = []
+        self.gifts: list[GiftLine] = []
+        self.usage: dict = {}  # PromoInfo -> [quantity, amount]
+        self.remaining: dict = {}  # promotion id -> [quantity or None, amount or None]
+
+    # -- limits --
+
+    def _left(self, promo: PromoInfo) -> list:
+        return self.remaining.setdefault(promo.id, [promo.remaining_qty, promo.remaining_amount])
+
+    def allowance(self, promo: PromoInfo, wanted: int, each: Decimal) -> int:
+        """How many of `wanted` units (each worth `each` of discount) the promotion's limits allow."""
+        quantity, amount = self._left(promo)
+        allowed = wanted
+        if quantity is not None:
+            allowed = min(allowed, quantity)
+        if amount is not None and each > 0:
+            allowed = min(allowed, int(amount // each))
+        return max(allowed, 0)
+
+    def exhausted(self, promo: PromoInfo) -> bool:
+        quantity, amount = self._left(promo)
+        return (quantity is not None and quantity <= 0) or (amount is not None and amount <= 0)
+
+    def consume(self, promo: PromoInfo, quantity: int, amount: Decimal) -> None:
+        left = self._left(promo)
+        if left[0] is not None:
+            left[0] -= quantity
+        if left[1] is not None:
+            left[1] -= amount
+        used = self.usage.setdefault(promo, [0, ZERO])
+        used[0] += quantity
+        used[1] += amount
+
+    def refuse(self, promo: PromoInfo, reason: str, **detail) -> bool:
+        self.not_applied.append({"promotion": promo.code, "reason": reason, **detail})
+        return False
+
+    # -- settling --
+
+    def settle(self, promo: PromoInfo) -> None:
+        entries = sorted((entry for entry in self.work if promo.covers(entry["sku"])), key=_line_key)
+        if not entries:
+            return
+        covered = {entry["index"] for entry in entries}
+        clash = _conflict(promo, covered, self.chosen)
+        if clash is not None:
+            self.refuse(promo, clash[0], by=clash[1].code)
+            return
+        if promo.limited and self.exhausted(promo):
+            self.refuse(promo, "cap_reached")
+            return
+        handler = {
+            "bundle": self._bundle,
+            "buy_x_get_y": self._gift,
+            "threshold": self._threshold,
+            "tiered_threshold": self._threshold,
+        }.get(promo.kind, self._unit)
+        if handler(promo, entries):
+            self.chosen.append((promo, covered))
+
+    def _unit(self, promo: PromoInfo, entries: list) -> bool:
+        """Percentage off, amount off, (limited) special price: on the unit price of each line; a
+        limit reached part-way discounts only the units it still allows."""
+        applied = limited_out = False
+        for entry in entries:
+            unit = entry["unit"]
+            if promo.kind == "percent_off":
+                wanted = quantize(unit * promo.value / HUNDRED)
+            elif promo.kind == "amount_off":
+                wanted = quantize(promo.value)
+            else:  # special_price, limited_special: the unit price becomes the special price, if lower
+                wanted = max(unit - quantize(promo.value), ZERO)
+            # a unit already discounted part-way (by a limited promotion) must stay above the floor too
+            headroom = unit - entry["lowest"] - max((off for _count, off in entry["partial"]), default=ZERO)
+            off = max(min(wanted, headroom), ZERO)
+            count = entry["quantity"]
+            if promo.limited:
+                count = self.allowance(promo, count, off) if off > 0 else 0
+                if count < entry["quantity"]:
+                    limited_out = True
+                if count == 0:
+                    continue
+            if count == entry["quantity"]:
+                entry["unit"] = unit - off
+            else:
+                entry["partial"].append((count, off))
+            if off < wanted:
+                entry["floor_applied"] = True
+            applied_here = {
+                "promotion": promo.code,
+                "kind": promo.kind,
+                "unit_amount": off,
+                "amount": off * count,
+                "capped_at_floor": off < wanted,
+            }
+            if count < entry["quantity"]:
+                applied_here["limited_to"] = count  # the units the limit still allowed
+            entry["promotions"].append(applied_here)
+            self.consume(promo, count, off * count)
+            applied = True
+        if not applied and limited_out:
+            return self.refuse(promo, "cap_reached")
+        return applied
+
+    def _allocate(self, promo: PromoInfo, entries: list, wanted: Decimal, **detail) -> int:
+        """Take `wanted` off `entries` in proportion to their totals (largest remainder, to the
+        cent), no line below its floor; returns the cents actually taken."""
+        caps = [_cents(entry["total"] - entry["lowest"] * entry["quantity"]) for entry in entries]
+        cents = min(_cents(wanted), sum(caps))
+        shares = allocate(
+            cents,
+            [_cents(entry["total"]) for entry in entries],
+            caps,
+            [(entry["sku"].id, entry["quantity"], entry["total"]) for entry in entries],
+        )
+        capped = cents < _cents(wanted)
+        for entry, share in zip(entries, shares, strict=True):
+            amount = Decimal(share) / 100
+            entry["total"] -= amount
+            entry["promotions"].append(
+                {
+                    "promotion": promo.code,
+                    "kind": promo.kind,
+                    "amount": amount.quantize(CENT),
+                    "allocated": True,
+                    "order_amount": (Decimal(cents) / 100).quantize(CENT),
+                    "capped_at_floor": capped,
+                    **detail,
+                }
+            )
+            if capped:
+                entry["floor_applied"] = True
+        return cents
+
+    def _threshold(self, promo: PromoInfo, entries: list) -> bool:
+        """Spend X get Y off (once or for each X), tiered thresholds (the highest reached): on what
+        the covered lines cost now, allocated back to them. A use counts 1 against a quantity limit;
+        a money budget caps the amount."""
+        subtotal = sum((entry["total"] for entry in entries), ZERO)
+        next_short_by = None
+        if promo.kind == "threshold":
+            if subtotal < promo.threshold:
+                return self.refuse(promo, "below_threshold", short_by=promo.threshold - subtotal)
+            times = int(subtotal // promo.threshold) if promo.per_each and promo.threshold > 0 else 1
+            wanted = quantize(promo.value * times)
+            if promo.per_each:
+                next_short_by = promo.threshold * (times + 1) - subtotal
+        else:
+            reached = [off for spend, off in promo.tiers if subtotal >= spend]
+            higher = [spend for spend, _off in promo.tiers if subtotal < spend]
+            if not reached:
+                return self.refuse(promo, "below_threshold", short_by=promo.tiers[0][0] - subtotal)
+            wanted = quantize(reached[-1])
+            next_short_by = higher[0] - subtotal if higher else None
+        budget_cut = False
+        if promo.limited:
+            amount_left = self._left(promo)[1]
+            if amount_left is not None and wanted > amount_left:
+                wanted, budget_cut = amount_left.quantize(CENT, rounding=ROUND_FLOOR), True
+        detail = {"next_threshold_short_by": next_short_by}
+        if budget_cut:
+            detail["budget_cut"] = True  # the money budget left was less than the discount
+        cents = self._allocate(promo, entries, wanted, **detail)
+        self.consume(promo, 1, Decimal(cents) / 100)
+        return True
+
+    def _bundle(self, promo: PromoInfo, entries: list) -> bool:
+        """A set of SKUs (in given quantities) for one price: as many full sets as the cart holds
+        (and the limits allow) get the difference between what the set's units cost now and the
+        bundle price, allocated back to the bundle's lines."""
+        quantities: dict[int, int] = {}
+        totals: dict[int, Decimal] = {}
+        for entry in entries:
+            quantities[entry["sku"].id] = quantities.get(entry["sku"].id, 0) + entry["quantity"]
+            totals[entry["sku"].id] = totals.get(entry["sku"].id, ZERO) + entry["total"]
+        sets = min(quantities.get(sku_id, 0) // per_set for sku_id, per_set in promo.bundle)
+        if sets == 0:
+            missing = [
+                [self._code(sku_id), per_set - quantities.get(sku_id, 0)]
+                for sku_id, per_set in promo.bundle
+                if quantities.get(sku_id, 0) < per_set
+            ]
+            return self.refuse(promo, "bundle_incomplete", missing=missing)
+        set_value = sum((totals[sku_id] / quantities[sku_id] * per_set for sku_id, per_set in promo.bundle), ZERO)
+        saving = quantize(set_value - promo.value)
+        if saving <= 0:
+            return self.refuse(promo, "no_saving")
+        if promo.limited:
+            sets = self.allowance(promo, sets, saving)
+            if sets == 0:
+                return self.refuse(promo, "cap_reached")
+        cents = self._allocate(promo, entries, saving * sets, sets=sets)
+        self.consume(promo, sets, Decimal(cents) / 100)
+        return True
+
+    def _gift(self, promo: PromoInfo, entries: list) -> bool:
+        """Buy X get Y: for every `buy_qty` units of the covered SKUs (each SKU counted on its own
+        when the gift is the same SKU), `gift_qty` units of the gift SKU as a free line."""
+        if promo.gift_sku_id is None:
+            groups: dict[int, list] = {}
+            for entry in entries:
+                groups.setdefault(entry["sku"].id, []).append(entry)
+            plan = [(sku_id, group) for sku_id, group in sorted(groups.items())]
+        else:
+            plan = [(promo.gift_sku_id, entries)]
+        given = 0
+        short_by_qty = None
+        limited_out = False
+        for gift_sku_id, group in plan:
+            bought = sum(entry["quantity"] for entry in group)
+            times = bought // promo.buy_qty if promo.per_each else int(bought >= promo.buy_qty)
+            if times == 0:
+                missing = promo.buy_qty - bought
+                short_by_qty = missing if short_by_qty is None else min(short_by_qty, missing)
+                continue
+            gift = self.inputs.skus.get(gift_sku_id)
+            found = list_price(self.inputs, gift, times * promo.gift_qty, self.on, self.candidates) if gift else None
+            if gift is None or not gift.allowed or found is None:
+                # a gift the partner may not buy is never given (nor one without a price for it)
+                return self.refuse(promo, "gift_not_allowed", gift=gift.code if gift else None)
+            each = quantize(found[0])
+            count = times * promo.gift_qty
+            if promo.limited:
+                count = self.allowance(promo, count, each)
+                limited_out = limited_out or count < times * promo.gift_qty
+                if count == 0:
+                    continue
+            self.gifts.append(
+                GiftLine(
+                    promotion=promo.code,
+                    sku=gift.id,
+                    sku_code=gift.code,
+                    sku_name=gift.name,
+                    quantity=count,
+                    unit=gift.base_unit,
+                    list_price=each,
+                    for_index=min(entry["index"] for entry in group) if promo.gift_sku_id is None else None,
+                )
+            )
+            self.consume(promo, count, each * count)
+            given += count
+        if given:
+            return True
+        if limited_out:
+            return self.refuse(promo, "cap_reached")
+        return self.refuse(promo, "below_threshold", short_by_qty=short_by_qty)
+
+    def _code(self, sku_id: int) -> str:
+        sku = self.inputs.skus.get(sku_id)
+        return sku.code if sku else str(sku_id)
 
 
 def quote(partner, lines: list[CartLine], on: date) -> CartQuote:
