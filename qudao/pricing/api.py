@@ -20,9 +20,9 @@ from qudao.core.errors import NotFound
 from qudao.core.schemas import PageParams, amount_out, page_of, paginate
 from qudao.partners.scoping import get_visible_partner
 
-from . import services
+from . import reservations, services
 from .engine import CartLine, quote
-from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion
+from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion, PromotionUsage
 from .schemas import (
     FloorFilters,
     FloorIn,
@@ -36,11 +36,17 @@ from .schemas import (
     PriceListPatch,
     PromotionIn,
     PromotionOut,
+    PromotionPatch,
     PromotionStatusIn,
+    PromotionUsageOut,
     QuoteIn,
     QuoteOut,
+    ReleaseOut,
+    ReservationIn,
+    ReservationOut,
     RuleIn,
     RuleOut,
+    UsageEntryOut,
 )
 
 router = Router(tags=["pricing"])
@@ -121,26 +127,27 @@ def _explained(entry: dict) -> dict:
     return {key: amount_out(value) if isinstance(value, Decimal) else value for key, value in entry.items()}
 
 
-@router.post("/pricing/quote", response=QuoteOut)
-def price_quote(request, payload: QuoteIn):
-    """The price waterfall of a cart for a partner on a date: per line the list price and the list
-    (and item row or rule, quantity break) it came from, the floor, the net unit price and the line
-    total; the order total. Lines the partner may not buy answer 422 on lines.<i>.sku."""
+def _quoted_partner(request, payload: QuoteIn):
+    """The partner a cart is priced for: a partner user's own (naming another answers 404), or
+    the one HQ names among those it may see."""
     user = request.auth
     own = user.partner
     if own is not None:
         if payload.partner is not None and payload.partner != own.pk:
             raise NotFound()
-        partner = get_visible_partner(user, own.pk)
-    else:
-        require(user, "pricing.view")
-        if payload.partner is None:
-            raise NotFound()
-        partner = get_visible_partner(user, payload.partner)
-    on = payload.date or timezone.localdate()
-    lines = [CartLine(sku=line.sku, quantity=line.quantity, unit=line.unit or None) for line in payload.lines]
-    result = quote(partner, lines, on)
-    show_floor = own is None
+        return get_visible_partner(user, own.pk)
+    require(user, "pricing.view")
+    if payload.partner is None:
+        raise NotFound()
+    return get_visible_partner(user, payload.partner)
+
+
+def _cart(payload: QuoteIn) -> list[CartLine]:
+    return [CartLine(sku=line.sku, quantity=line.quantity, unit=line.unit or None) for line in payload.lines]
+
+
+def quote_out(partner, on, result, *, show_floor: bool) -> dict:
+    """The waterfall of a quote as the API answers it (floor prices for HQ only)."""
     return {
         "partner": partner_ref(partner),
         "date": on,
@@ -169,8 +176,69 @@ def price_quote(request, payload: QuoteIn):
             }
             for line in result.lines
         ],
+        "gifts": [
+            {
+                "promotion": gift.promotion,
+                "sku": {"id": gift.sku, "code": gift.sku_code, "name": gift.sku_name},
+                "quantity": gift.quantity,
+                "unit": gift.unit,
+                "list_price": amount_out(gift.list_price),
+                "net_unit_price": amount_out(gift.net_unit_price),
+                "line_total": amount_out(gift.line_total),
+                "gift": True,
+            }
+            for gift in result.gifts
+        ],
         "total": amount_out(result.total),
         "promotions_not_applied": [_explained(item) for item in result.promotions_not_applied],
+    }
+
+
+@router.post("/pricing/quote", response=QuoteOut)
+def price_quote(request, payload: QuoteIn):
+    """The price waterfall of a cart for a partner on a date: per line the list price and the list
+    (and item row or rule, quantity break) it came from, the floor, each promotion applied with its
+    amount, the net unit price and the line total; the gift lines (buy-X-get-Y, priced at zero);
+    the order total; the promotions not applied and why. Lines the partner may not buy answer 422
+    on lines.<i>.sku; a quantity below the SKU's minimum or off its multiple on lines.<i>.quantity.
+    A quote consumes nothing: promotions are reserved only when an order is placed."""
+    partner = _quoted_partner(request, payload)
+    on = payload.date or timezone.localdate()
+    result = quote(partner, _cart(payload), on)
+    return quote_out(partner, on, result, show_floor=request.auth.partner is None)
+
+
+def _usage_out(usage) -> dict:
+    return {"promotion": usage.promotion, "quantity": usage.quantity, "amount": amount_out(usage.amount)}
+
+
+@router.post("/pricing/reservations", response={201: ReservationOut})
+def reservation_create(request, payload: ReservationIn):
+    """Price a cart and reserve what its promotions give, under the order's reference (what placing
+    an order does; HQ with `pricing.manage`). Limits already reached show in the quote
+    (`cap_reached`); a reference reserves once (409 the second time)."""
+    require(request.auth, "pricing.manage")
+    partner = _quoted_partner(request, payload)
+    on = payload.date or timezone.localdate()
+    result = reservations.reserve(partner=partner, lines=_cart(payload), on=on, reference=payload.reference)
+    body = quote_out(partner, on, result, show_floor=True)
+    body["reference"] = payload.reference.strip()
+    body["usage"] = [_usage_out(use) for use in result.usage if use.quantity or use.amount]
+    return Status(201, body)
+
+
+@router.post("/pricing/reservations/{reference}/release", response=ReleaseOut)
+def reservation_release(request, reference: str):
+    """Give back what an order reserved (it was cancelled). Releasing again changes nothing."""
+    require(request.auth, "pricing.manage")
+    entries = reservations.release(reference=reference, actor=request.auth)
+    codes = dict(Promotion.objects.filter(pk__in=[entry.promotion_id for entry in entries]).values_list("pk", "code"))
+    return {
+        "reference": reference,
+        "released": [
+            {"promotion": codes[entry.promotion_id], "quantity": -entry.quantity, "amount": amount_out(-entry.amount)}
+            for entry in entries
+        ],
     }
 
 
@@ -345,6 +413,15 @@ def promotion_out(promo: Promotion) -> dict:
         "threshold": None if promo.threshold is None else str(promo.threshold),
         "per_each": promo.per_each,
         "tiers": promo.tiers or [],
+        "buy_qty": promo.buy_qty,
+        "gift_qty": promo.gift_qty,
+        "gift_sku": promo.gift_sku_id,
+        "bundle_items": promo.bundle_items or [],
+        "partner_cap_qty": promo.partner_cap_qty,
+        "budget_qty": promo.budget_qty,
+        "budget_amount": amount_out(promo.budget_amount),
+        "used_qty": promo.used_qty,
+        "used_amount": amount_out(promo.used_amount),
     }
 
 
@@ -382,3 +459,60 @@ def promotion_status(request, promotion_id: int, payload: PromotionStatusIn):
     require(request.auth, "pricing.manage")
     services.set_promotion_status(promotion=_promotion(promotion_id), status=payload.status, actor=request.auth)
     return promotion_out(_promotion(promotion_id))
+
+
+@router.patch("/pricing/promotions/{promotion_id}", response=PromotionOut)
+def promotion_update(request, promotion_id: int, payload: PromotionPatch):
+    """Change a promotion: anything while it is a draft; once started only name, valid_to,
+    priority and its limits (never below what orders used); an ended one not at all (409)."""
+    require(request.auth, "pricing.manage")
+    services.update_promotion(
+        promotion=_promotion(promotion_id), data=payload.model_dump(exclude_unset=True), actor=request.auth
+    )
+    return promotion_out(_promotion(promotion_id))
+
+
+@router.delete("/pricing/promotions/{promotion_id}", response={204: None})
+def promotion_delete(request, promotion_id: int):
+    """Delete a promotion no order has used (409 otherwise: end it instead)."""
+    require(request.auth, "pricing.manage")
+    services.delete_promotion(promotion=_promotion(promotion_id), actor=request.auth)
+    return Status(204, None)
+
+
+@router.get("/pricing/promotions/{promotion_id}/usage", response=PromotionUsageOut)
+def promotion_usage(request, promotion_id: int):
+    """A promotion's consumption: what orders took and have not given back, against its limits."""
+    require(request.auth, "pricing.view")
+    promo = _promotion(promotion_id)
+    used = reservations.consumption(promo)
+    return {
+        "promotion": promo.code,
+        "quantity": used["quantity"],
+        "amount": amount_out(used["amount"]),
+        "orders": used["orders"],
+        "partners": used["partners"],
+        "partner_cap_qty": promo.partner_cap_qty,
+        "budget_qty": promo.budget_qty,
+        "budget_amount": amount_out(promo.budget_amount),
+    }
+
+
+@router.get("/pricing/promotions/{promotion_id}/orders", response=page_of(UsageEntryOut))
+def promotion_orders(request, promotion_id: int, page: Query[PageParams]):
+    """The orders that used a promotion: the ledger of reservations and releases, newest first."""
+    require(request.auth, "pricing.view")
+    promo = _promotion(promotion_id)
+    rows = PromotionUsage.objects.filter(promotion=promo).select_related("partner").order_by("-created_at", "-pk")
+    return paginate(
+        rows,
+        page,
+        lambda usage: {
+            "reference": usage.reference,
+            "partner": partner_ref(usage.partner),
+            "entry": usage.entry,
+            "quantity": usage.quantity,
+            "amount": amount_out(usage.amount),
+            "at": usage.created_at,
+        },
+    )

@@ -163,19 +163,63 @@ class QuoteLineOut(Schema):
     line_total: str
 
 
+class GiftOut(Schema):
+    promotion: str
+    sku: Ref
+    quantity: int
+    unit: str
+    list_price: str = Field(description="What each gift unit would have cost; the gift line is priced at zero.")
+    net_unit_price: str
+    line_total: str
+    gift: bool = True
+
+
 class QuoteOut(Schema):
     partner: Ref
     date: dt.date
     currency: str
     lines: list[QuoteLineOut]
+    gifts: list[GiftOut] = Field(default_factory=list, description="Free lines of buy-X-get-Y promotions.")
     total: str
     promotions_not_applied: list[dict]
+
+
+class ReservationIn(QuoteIn):
+    reference: str = Field(description="The order's number: a reference reserves its promotions once.")
+
+
+class UsageOut(Schema):
+    promotion: str
+    quantity: int
+    amount: str
+
+
+class ReservationOut(QuoteOut):
+    reference: str
+    usage: list[UsageOut]
+
+
+class ReleaseOut(Schema):
+    reference: str
+    released: list[UsageOut]
+
+
+PromotionKind = Literal[
+    "percent_off",
+    "amount_off",
+    "special_price",
+    "limited_special",
+    "threshold",
+    "tiered_threshold",
+    "buy_x_get_y",
+    "bundle",
+]
 
 
 class PromotionIn(InputSchema):
     code: str
     name: str
-    kind: Literal["percent_off", "amount_off", "special_price", "threshold", "tiered_threshold"]
+    kind: PromotionKind
     stacking: Literal["exclusive", "stackable"] | None = Field(
         None, description="Required: exclusive, or stackable within `stack_group`."
     )
@@ -192,6 +236,44 @@ class PromotionIn(InputSchema):
     threshold: AmountIn | None = None
     per_each: bool = False
     tiers: list[list[AmountIn]] = Field(default_factory=list, description='[["5000", "200"], ["10000", "500"]]')
+    buy_qty: int | None = Field(None, description="buy_x_get_y: for every this many base units bought ...")
+    gift_qty: int | None = Field(None, description="... this many gift units free.")
+    gift_sku: int | None = Field(None, description="buy_x_get_y: the gift SKU's id; empty: the same SKU.")
+    bundle_items: list[list[int]] = Field(
+        default_factory=list, description="bundle: [[sku id, quantity], ...]; `value` is the price of one set."
+    )
+    partner_cap_qty: int | None = Field(None, description="Limit: at most this quantity per partner.")
+    budget_qty: int | None = Field(None, description="Limit: at most this quantity in all.")
+    budget_amount: AmountIn | None = Field(None, description="Limit: at most this much discount in all.")
+
+
+class PromotionPatch(InputSchema):
+    """Only the fields sent change. A started promotion takes only name, valid_to, priority and limits."""
+
+    code: str | None = None
+    name: str | None = None
+    kind: PromotionKind | None = None
+    stacking: Literal["exclusive", "stackable"] | None = None
+    stack_group: str | None = None
+    priority: int | None = None
+    tier: str | None = None
+    region: str | None = None
+    partner: int | None = None
+    product_line: int | None = None
+    sku: int | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    value: AmountIn | None = None
+    threshold: AmountIn | None = None
+    per_each: bool | None = None
+    tiers: list[list[AmountIn]] | None = None
+    buy_qty: int | None = None
+    gift_qty: int | None = None
+    gift_sku: int | None = None
+    bundle_items: list[list[int]] | None = None
+    partner_cap_qty: int | None = None
+    budget_qty: int | None = None
+    budget_amount: AmountIn | None = None
 
 
 class PromotionStatusIn(InputSchema):
@@ -218,3 +300,32 @@ class PromotionOut(Schema):
     threshold: str | None
     per_each: bool
     tiers: list[list[str]]
+    buy_qty: int | None
+    gift_qty: int | None
+    gift_sku: int | None
+    bundle_items: list[list[int]]
+    partner_cap_qty: int | None
+    budget_qty: int | None
+    budget_amount: str | None
+    used_qty: int = Field(description="Quantity reserved by orders and not released (limited promotions).")
+    used_amount: str = Field(description="Discount reserved by orders and not released (limited promotions).")
+
+
+class UsageEntryOut(Schema):
+    reference: str = Field(description="The order.")
+    partner: Ref
+    entry: Literal["reserve", "release"]
+    quantity: int
+    amount: str
+    at: dt.datetime
+
+
+class PromotionUsageOut(Schema):
+    promotion: str
+    quantity: int = Field(description="What orders have taken and not given back.")
+    amount: str
+    orders: int
+    partners: int
+    partner_cap_qty: int | None
+    budget_qty: int | None
+    budget_amount: str | None

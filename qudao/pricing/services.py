@@ -453,40 +453,140 @@ def delete_floor_price(*, floor: FloorPrice) -> None:
 # --- promotions --------------------------------------------------------------------------------
 
 
-def create_promotion(*, data: dict, actor=None) -> Promotion:
-    """Create a promotion (a draft unless data["status"] is "active").
+PROMOTION_INPUTS = (
+    "code",
+    "name",
+    "kind",
+    "stacking",
+    "stack_group",
+    "priority",
+    "status",
+    "tier",
+    "region",
+    "partner",
+    "product_line",
+    "sku",
+    "valid_from",
+    "valid_to",
+    "value",
+    "threshold",
+    "per_each",
+    "tiers",
+    "buy_qty",
+    "gift_qty",
+    "gift_sku",
+    "bundle_items",
+    "partner_cap_qty",
+    "budget_qty",
+    "budget_amount",
+)
+# What may still change once a promotion has started (pause it to draft to change the rest).
+EDITABLE_WHILE_ACTIVE = {"name", "valid_to", "priority", "partner_cap_qty", "budget_qty", "budget_amount"}
+VALUE_KINDS = ("percent_off", "amount_off", "special_price", "limited_special", "threshold", "bundle")
 
-    :raises FieldErrors: code, name, kind, stacking (required: exclusive or stackable), stack_group
-        (required when stackable), value / threshold / tiers as the kind needs them, audience and
-        coverage references, dates.
+
+def promotion_inputs(promotion: Promotion) -> dict:
+    """A promotion as the input data that would create it (references as codes and ids)."""
+    return {
+        "code": promotion.code,
+        "name": promotion.name,
+        "kind": promotion.kind,
+        "stacking": promotion.stacking,
+        "stack_group": promotion.stack_group,
+        "priority": promotion.priority,
+        "status": promotion.status,
+        "tier": promotion.tier.code if promotion.tier_id else None,
+        "region": promotion.region.code if promotion.region_id else None,
+        "partner": promotion.partner_id,
+        "product_line": promotion.product_line_id,
+        "sku": promotion.sku_id,
+        "valid_from": promotion.valid_from,
+        "valid_to": promotion.valid_to,
+        "value": promotion.value,
+        "threshold": promotion.threshold,
+        "per_each": promotion.per_each,
+        "tiers": promotion.tiers or [],
+        "buy_qty": promotion.buy_qty,
+        "gift_qty": promotion.gift_qty,
+        "gift_sku": promotion.gift_sku_id,
+        "bundle_items": promotion.bundle_items or [],
+        "partner_cap_qty": promotion.partner_cap_qty,
+        "budget_qty": promotion.budget_qty,
+        "budget_amount": promotion.budget_amount,
+    }
+
+
+def _count(value, field: str, errors: FieldErrors, *, required: bool = False) -> int | None:
+    """A whole number of at least 1, or None when empty (and not required)."""
+    if value in (None, ""):
+        if required:
+            errors.add(field, _("Enter a whole number of at least 1."))
+        return None
+    if isinstance(value, bool):
+        errors.add(field, _("Enter a whole number of at least 1."))
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors.add(field, _("Enter a whole number of at least 1."))
+        return None
+    if number != value and str(number) != str(value).strip():
+        errors.add(field, _("Enter a whole number of at least 1."))
+        return None
+    if number < 1 or number > 2_000_000_000:
+        errors.add(field, _("Enter a whole number of at least 1."))
+        return None
+    return number
+
+
+def _clean_promotion(data: dict, instance: Promotion | None) -> dict:
+    """The cleaned values of a promotion: `data` over the current values of `instance` (PATCH).
+
+    :raises FieldErrors: every wrong field at once.
     """
-    from qudao.catalog.models import ProductLine, Sku
+    from qudao.catalog.models import Lifecycle, ProductLine, Sku
+    from qudao.catalog.scope import is_sku_allowed
     from qudao.partners.models import Partner, Tier
 
     errors = FieldErrors()
+    if instance is not None:
+        if instance.status == Promotion.Status.ENDED:
+            raise Conflict(_("An ended promotion cannot be changed."))
+        if instance.status != Promotion.Status.DRAFT:
+            for key in data:
+                if key not in EDITABLE_WHILE_ACTIVE and data[key] != promotion_inputs(instance).get(key):
+                    errors.add(key, _("Pause the promotion (set it to draft) before changing this."))
+            if errors.errors:
+                raise errors
+        merged = promotion_inputs(instance) | {key: value for key, value in data.items() if key in PROMOTION_INPUTS}
+    else:
+        merged = {key: data.get(key) for key in PROMOTION_INPUTS}
     clean: dict = {}
-    code = (data.get("code") or "").strip()
+    code = (merged.get("code") or "").strip()
     if not code or not CODE_RE.match(code) or len(code) > 40:
         errors.add("code", _("Enter a code of letters, digits, - or _ (at most 40)."))
-    elif Promotion.objects.filter(code=code).exists():
+    elif Promotion.objects.filter(code=code).exclude(pk=getattr(instance, "pk", None)).exists():
         errors.add("code", _("A promotion with this code exists."))
     clean["code"] = code
-    clean["name"] = (data.get("name") or "").strip()
+    clean["name"] = (merged.get("name") or "").strip()
     if not clean["name"] or len(clean["name"]) > 120:
         errors.add("name", _("Enter a name (at most 120 characters)."))
-    kind = data.get("kind")
+    kind = merged.get("kind")
     if kind not in Promotion.Kind.values:
         errors.add("kind", _("Choose a kind of promotion."))
     clean["kind"] = kind
-    stacking = data.get("stacking")
+    stacking = merged.get("stacking")
     if stacking not in Promotion.Stacking.values:
         errors.add("stacking", _("Choose a stacking policy: exclusive, or stackable within a group."))
     clean["stacking"] = stacking
-    clean["stack_group"] = (data.get("stack_group") or "").strip()[:40]
+    clean["stack_group"] = (merged.get("stack_group") or "").strip()[:40]
     if stacking == Promotion.Stacking.STACKABLE and not clean["stack_group"]:
         errors.add("stack_group", _("Name the group this promotion stacks with."))
-    clean["priority"] = int(data.get("priority") or 0)
-    clean["status"] = data.get("status") or Promotion.Status.DRAFT
+    try:
+        clean["priority"] = int(merged.get("priority") or 0)
+    except (TypeError, ValueError):
+        errors.add("priority", _("Enter a whole number."))
+    clean["status"] = merged.get("status") or Promotion.Status.DRAFT
     if clean["status"] not in Promotion.Status.values:
         errors.add("status", _("Choose draft, active or ended."))
     for field, model, lookup in (
@@ -495,10 +595,14 @@ def create_promotion(*, data: dict, actor=None) -> Promotion:
         ("partner", Partner, "pk"),
         ("product_line", ProductLine, "pk"),
         ("sku", Sku, "pk"),
+        ("gift_sku", Sku, "pk"),
     ):
         clean[field] = None
-        if data.get(field):
-            clean[field] = model.objects.filter(**{lookup: data[field]}).first()
+        if merged.get(field) not in (None, ""):
+            try:
+                clean[field] = model.objects.filter(**{lookup: merged[field]}).first()
+            except (TypeError, ValueError):
+                clean[field] = None
             if clean[field] is None:
                 errors.add(field, _("Unknown reference."))
     if clean["partner"] is not None and (clean["tier"] is not None or clean["region"] is not None):
@@ -507,21 +611,21 @@ def create_promotion(*, data: dict, actor=None) -> Promotion:
         errors.add("sku", _("Cover a product line or a SKU, not both."))
     clean["value"] = clean["threshold"] = None
     clean["tiers"] = []
-    clean["per_each"] = bool(data.get("per_each"))
-    if kind in ("percent_off", "amount_off", "special_price", "threshold"):
-        if data.get("value") in (None, ""):
+    clean["per_each"] = bool(merged.get("per_each"))
+    if kind in VALUE_KINDS:
+        if merged.get("value") in (None, ""):
             errors.add("value", _("Enter the value of the promotion."))
         else:
-            clean["value"] = _amount(data.get("value"), "value", errors)
+            clean["value"] = _amount(merged.get("value"), "value", errors)
             if kind == "percent_off" and clean["value"] is not None and clean["value"] > HUNDRED:
                 errors.add("value", _("A percentage off is at most 100."))
     if kind == "threshold":
-        threshold = _amount(data.get("threshold"), "threshold", errors)
+        threshold = _amount(merged.get("threshold"), "threshold", errors)
         if threshold is not None and threshold <= 0:
             errors.add("threshold", _("Enter a threshold above zero."))
         clean["threshold"] = threshold
     if kind == "tiered_threshold":
-        tiers = data.get("tiers") or []
+        tiers = merged.get("tiers") or []
         parsed = []
         for index, pair in enumerate(tiers):
             try:
@@ -535,11 +639,117 @@ def create_promotion(*, data: dict, actor=None) -> Promotion:
         if not tiers:
             errors.add("tiers", _("Enter at least one tier."))
         clean["tiers"] = parsed
-    clean["valid_from"], clean["valid_to"] = _dates(data, errors)
+    clean["buy_qty"] = clean["gift_qty"] = None
+    if kind == "buy_x_get_y":
+        clean["buy_qty"] = _count(merged.get("buy_qty"), "buy_qty", errors, required=True)
+        clean["gift_qty"] = _count(merged.get("gift_qty"), "gift_qty", errors, required=True)
+        gift = clean["gift_sku"]
+        if gift is not None:
+            if gift.lifecycle != Lifecycle.ON_SALE:
+                errors.add("gift_sku", _("The gift SKU is not on sale."))
+            elif clean["partner"] is not None and not is_sku_allowed(clean["partner"], gift):
+                errors.add("gift_sku", _("This partner may not buy the gift SKU, so it cannot be given to it."))
+    else:
+        clean["gift_sku"] = None
+    clean["bundle_items"] = []
+    if kind == "bundle":
+        if clean["product_line"] is not None or clean["sku"] is not None:
+            errors.add("product_line", _("A bundle covers the SKUs of the bundle; name no product line or SKU."))
+        items = merged.get("bundle_items") or []
+        seen = set()
+        if not isinstance(items, list) or not items:
+            errors.add("bundle_items", _("Name the SKUs of the bundle, each with its quantity."))
+            items = []
+        skus = {sku.pk: sku for sku in Sku.objects.filter(pk__in=[_first(item) for item in items if _first(item)])}
+        for index, item in enumerate(items):
+            sku_id = _first(item)
+            quantity = _count(
+                item[1] if isinstance(item, (list, tuple)) and len(item) == 2 else None,
+                f"bundle_items.{index}",
+                errors,
+                required=True,
+            )
+            if sku_id not in skus:
+                errors.add(f"bundle_items.{index}", _("Unknown SKU."))
+            elif sku_id in seen:
+                errors.add(f"bundle_items.{index}", _("This SKU is already in the bundle."))
+            elif quantity is not None:
+                seen.add(sku_id)
+                clean["bundle_items"].append([sku_id, quantity])
+    clean["partner_cap_qty"] = _count(merged.get("partner_cap_qty"), "partner_cap_qty", errors)
+    clean["budget_qty"] = _count(merged.get("budget_qty"), "budget_qty", errors)
+    clean["budget_amount"] = None
+    if merged.get("budget_amount") not in (None, ""):
+        clean["budget_amount"] = _amount(merged.get("budget_amount"), "budget_amount", errors)
+    if kind == "limited_special" and all(
+        clean[key] is None for key in ("partner_cap_qty", "budget_qty", "budget_amount")
+    ):
+        errors.add("partner_cap_qty", _("A limited special needs a cap per partner or a budget."))
+    if instance is not None:
+        if clean["budget_qty"] is not None and clean["budget_qty"] < instance.used_qty:
+            errors.add(
+                "budget_qty",
+                _("Orders have already used %(used)s; the budget cannot be lower.") % {"used": instance.used_qty},
+            )
+        if clean["budget_amount"] is not None and clean["budget_amount"] < instance.used_amount:
+            errors.add(
+                "budget_amount",
+                _("Orders have already used %(used)s; the budget cannot be lower.")
+                % {"used": f"{instance.used_amount:.2f}"},
+            )
+    clean["valid_from"], clean["valid_to"] = _dates(merged, errors)
     if errors.errors:
         raise errors
+    return clean
+
+
+def _first(item):
+    """The SKU id of a bundle item [sku id, quantity], or None."""
+    if isinstance(item, (list, tuple)) and item and isinstance(item[0], int) and not isinstance(item[0], bool):
+        return item[0]
+    return None
+
+
+def create_promotion(*, data: dict, actor=None) -> Promotion:
+    """Create a promotion (a draft unless data["status"] is "active").
+
+    :raises FieldErrors: code, name, kind, stacking (required: exclusive or stackable), stack_group
+        (required when stackable), value / threshold / tiers / buy_qty, gift_qty, gift_sku /
+        bundle_items as the kind needs them, limits, audience and coverage references, dates.
+    """
+    clean = _clean_promotion(data, None)
     with transaction.atomic():
         return Promotion.objects.create(**clean)
+
+
+def update_promotion(*, promotion: Promotion, data: dict, actor=None) -> Promotion:
+    """Change a promotion: anything while it is a draft; once started only its name, end date,
+    priority and limits (never below what orders have used); an ended promotion not at all.
+
+    :raises FieldErrors: as create_promotion, and the fields that may not change now.
+    :raises Conflict: the promotion has ended.
+    """
+    with transaction.atomic():
+        locked = Promotion.objects.select_for_update().select_related("tier", "region").get(pk=promotion.pk)
+        clean = _clean_promotion(data, locked)
+        for key, value in clean.items():
+            setattr(locked, key, value)
+        locked.save()
+        return locked
+
+
+def delete_promotion(*, promotion: Promotion, actor=None) -> None:
+    """Delete a promotion no order has used; a used one can only be ended (its history stays).
+
+    :raises Conflict: orders have used it.
+    """
+    from .models import PromotionUsage
+
+    with transaction.atomic():
+        locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
+        if PromotionUsage.objects.filter(promotion=locked).exists():
+            raise Conflict(_("Orders have used this promotion; end it instead of deleting it."))
+        locked.delete()
 
 
 def set_promotion_status(*, promotion: Promotion, status: str, actor=None) -> Promotion:
