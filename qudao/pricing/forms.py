@@ -1,0 +1,270 @@
+"""Forms of the HQ pricing pages. They only collect and parse text; the services validate (their
+FieldErrors are shown at these fields, which carry the same names)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qudao.catalog.models import ProductLine, Sku
+from qudao.partners.models import Tier
+
+from .models import CURRENCY_CHOICES, PriceList, PriceListRule, Promotion, ScopeKind
+
+
+def tier_choices():
+    return [("", _("Any"))] + [(tier.code, tier.name) for tier in Tier.objects.order_by("rank")]
+
+
+def line_choices(blank_label=None):
+    choices = [("", blank_label or "—")]
+    for line in ProductLine.objects.order_by("path"):
+        choices.append((str(line.pk), "\u3000" * line.depth + line.name))
+    return choices
+
+
+def date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PriceListFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + list(PriceList.Status.choices)
+    )
+    kind = forms.ChoiceField(label=_("Audience"), required=False, choices=[("", _("All"))] + list(ScopeKind.choices))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update({"id": "filter-q", "type": "search"})
+
+
+class PriceListForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    tier = forms.ChoiceField(label=_("Tier"), required=False)
+    region = forms.CharField(label=_("Region code"), max_length=16, required=False, help_text=_("e.g. 320000"))
+    partner = forms.IntegerField(
+        label=_("Partner ID"), required=False, help_text=_("A partner's own list names no tier or region.")
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="CNY")
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=date_input())
+    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=date_input())
+    priority = forms.IntegerField(label=_("Priority"), required=False, initial=0)
+    shown_required = ("valid_from",)
+
+    def __init__(self, *args, fixed=False, **kwargs):
+        """`fixed`: an active or pending list, which may change only its name and end of validity."""
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].choices = tier_choices()
+        if fixed:
+            for name in list(self.fields):
+                if name not in ("name", "valid_to"):
+                    del self.fields[name]
+
+    def data_for_service(self) -> dict:
+        data = dict(self.cleaned_data)
+        for key in ("tier", "region"):
+            if key in data:
+                data[key] = (data[key] or "").strip() or None
+        return data
+
+
+class ItemForm(forms.Form):
+    sku = forms.CharField(label=_("SKU code"), max_length=40)
+    min_qty = forms.IntegerField(label=_("From quantity"), required=False, initial=1)
+    price = forms.CharField(label=_("Price"), max_length=24)
+
+
+class RuleForm(forms.Form):
+    product_line = forms.ChoiceField(label=_("Product line"))
+    method = forms.ChoiceField(label=_("Method"), choices=PriceListRule.Method.choices)
+    value = forms.CharField(label=_("Value"), max_length=24, help_text=_("Percent of base (e.g. 95) or yuan off."))
+    rounding = forms.ChoiceField(label=_("Rounding"), choices=PriceListRule.Rounding.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product_line"].choices = line_choices()
+
+
+class FloorForm(forms.Form):
+    sku = forms.CharField(label=_("SKU code"), max_length=40)
+    price = forms.CharField(label=_("Floor price"), max_length=24)
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="CNY")
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=date_input())
+    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=date_input())
+
+
+class PromotionFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + list(Promotion.Status.choices)
+    )
+
+
+def sku_ids(codes) -> dict[str, int]:
+    """{code: id} of the SKUs with these codes."""
+    return dict(Sku.objects.filter(code__in=[code for code in codes if code]).values_list("code", "pk"))
+
+
+class PromotionForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Promotion.Kind.choices)
+    stacking = forms.ChoiceField(
+        label=_("Stacking"),
+        choices=[("", "—")] + list(Promotion.Stacking.choices),
+        required=False,
+        help_text=_("Exclusive: never combines on a line. Stackable: combines with its own group only."),
+    )
+    stack_group = forms.CharField(label=_("Stacking group"), max_length=40, required=False)
+    priority = forms.IntegerField(label=_("Priority"), required=False, initial=0, help_text=_("Higher goes first."))
+    tier = forms.ChoiceField(label=_("Tier"), required=False)
+    region = forms.CharField(label=_("Region code"), max_length=16, required=False)
+    partner = forms.IntegerField(label=_("Partner ID"), required=False)
+    product_line = forms.ChoiceField(label=_("Product line"), required=False)
+    sku = forms.CharField(label=_("SKU code"), max_length=40, required=False, help_text=_("A line or a SKU, not both."))
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=date_input())
+    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=date_input())
+    value = forms.CharField(
+        label=_("Value"),
+        max_length=24,
+        required=False,
+        help_text=_(
+            "Percentage off: the percent; amount off: per unit; special price: the unit price; "
+            "spend X get Y off: the amount off; bundle: the price of one set."
+        ),
+    )
+    threshold = forms.CharField(
+        label=_("Threshold"), max_length=24, required=False, help_text=_("Spend X, get Y off: the spend X.")
+    )
+    per_each = forms.BooleanField(label=_("For each full threshold"), required=False)
+    tiers = forms.CharField(
+        label=_("Tiers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
+        help_text=_("Tiered thresholds: one \u201cspend,amount off\u201d per line, e.g. 5000,200"),
+    )
+    buy_qty = forms.IntegerField(label=_("Buy quantity"), required=False, help_text=_("Buy X, get Y free: the X."))
+    gift_qty = forms.IntegerField(label=_("Gift quantity"), required=False, help_text=_("Buy X, get Y free: the Y."))
+    gift_sku = forms.CharField(
+        label=_("Gift SKU code"),
+        max_length=40,
+        required=False,
+        help_text=_("Empty: the same SKU as the line bought."),
+    )
+    bundle_items = forms.CharField(
+        label=_("Bundle"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
+        help_text=_("Bundle price: one \u201cSKU code,quantity\u201d per line, e.g. HOOD-A,1"),
+    )
+    partner_cap_qty = forms.IntegerField(label=_("Cap per partner"), required=False, min_value=0)
+    budget_qty = forms.IntegerField(label=_("Budget (quantity)"), required=False, min_value=0)
+    budget_amount = forms.CharField(label=_("Budget (amount)"), max_length=24, required=False)
+    wide_fields = ("tiers", "bundle_items")
+    shown_required = ("stacking", "valid_from")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].choices = tier_choices()
+        self.fields["product_line"].choices = line_choices(_("Everything"))
+
+    def clean_tiers(self):
+        tiers = []
+        for line in (self.cleaned_data.get("tiers") or "").splitlines():
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.replace("，", ",").split(",")]
+            if len(parts) != 2:
+                raise forms.ValidationError(_("Write each line as spend,amount off."))
+            tiers.append(parts)
+        return tiers
+
+    def clean_bundle_items(self):
+        rows = []
+        for line in (self.cleaned_data.get("bundle_items") or "").splitlines():
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.replace("，", ",").split(",")]
+            if len(parts) != 2 or not parts[1].isdigit():
+                raise forms.ValidationError(_("Write each line as SKU code,quantity."))
+            rows.append((parts[0], int(parts[1])))
+        return rows
+
+    def data_for_service(self) -> dict:
+        """The service's data (ids for partner, product line and SKUs; codes for tier and region).
+        Unknown SKU codes are added to the form's errors and the data is None."""
+        data = dict(self.cleaned_data)
+        codes = [data.get("sku"), data.get("gift_sku")] + [code for code, _qty in data.get("bundle_items") or []]
+        ids = sku_ids(codes)
+        for key in ("sku", "gift_sku"):
+            code = (data.get(key) or "").strip()
+            data[key] = ids.get(code) if code else None
+            if code and data[key] is None:
+                self.add_error(key, _("Unknown SKU code."))
+        bundle = []
+        for code, quantity in data.get("bundle_items") or []:
+            if code not in ids:
+                self.add_error("bundle_items", _("Unknown SKU code: %(code)s.") % {"code": code})
+            bundle.append([ids.get(code), quantity])
+        data["bundle_items"] = bundle
+        for key in ("tier", "region", "stacking", "stack_group"):
+            data[key] = (data.get(key) or "").strip() or None
+        data["stack_group"] = data["stack_group"] or ""
+        data["product_line"] = int(data["product_line"]) if data.get("product_line") else None
+        for key in ("value", "threshold", "budget_amount"):
+            data[key] = (data.get(key) or "").strip() or None
+        if self.errors:
+            return None
+        return data
+
+
+def promotion_initial(promotion: Promotion) -> dict:
+    codes = dict(
+        Sku.objects.filter(
+            pk__in=[promotion.sku_id, promotion.gift_sku_id] + [row[0] for row in promotion.bundle_items or []]
+        ).values_list("pk", "code")
+    )
+    return {
+        "code": promotion.code,
+        "name": promotion.name,
+        "kind": promotion.kind,
+        "stacking": promotion.stacking,
+        "stack_group": promotion.stack_group,
+        "priority": promotion.priority,
+        "tier": promotion.tier.code if promotion.tier_id else "",
+        "region": promotion.region.code if promotion.region_id else "",
+        "partner": promotion.partner_id,
+        "product_line": str(promotion.product_line_id or ""),
+        "sku": codes.get(promotion.sku_id, ""),
+        "valid_from": promotion.valid_from,
+        "valid_to": promotion.valid_to,
+        "value": _plain(promotion.value),
+        "threshold": _plain(promotion.threshold),
+        "per_each": promotion.per_each,
+        "tiers": "\n".join(f"{spend},{off}" for spend, off in promotion.tiers or []),
+        "buy_qty": promotion.buy_qty,
+        "gift_qty": promotion.gift_qty,
+        "gift_sku": codes.get(promotion.gift_sku_id, ""),
+        "bundle_items": "\n".join(f"{codes.get(sku_id, sku_id)},{qty}" for sku_id, qty in promotion.bundle_items or []),
+        "partner_cap_qty": promotion.partner_cap_qty,
+        "budget_qty": promotion.budget_qty,
+        "budget_amount": _plain(promotion.budget_amount),
+    }
+
+
+def _plain(amount) -> str:
+    """4-decimal stored amounts without trailing zeros beyond the cent: 1299.0000 -> 1299.00."""
+    if amount is None:
+        return ""
+    text = f"{amount:f}"
+    if "." in text:
+        whole, fraction = text.split(".")
+        fraction = fraction.rstrip("0").ljust(2, "0")
+        return f"{whole}.{fraction}"
+    return text
+
+
+class QuoteForm(forms.Form):
+    partner = forms.CharField(label=_("Partner"), max_length=40, help_text=_("Partner code or ID."))
+    on = forms.DateField(label=_("Date"), required=False, widget=date_input())
