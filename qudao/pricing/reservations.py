@@ -59,7 +59,7 @@ def reserve(*, partner, lines: list[CartLine], on: date, reference: str, actor=N
             raise Conflict(_("This order has already reserved its promotions."))
         # Step 1 of the module docstring: lock before reading what is left.
         list(
-            Promotion.objects.select_for_update()
+            Promotion.objects.select_for_update(of=("self",))
             .filter(eligible_promotions_q(partner, on) & LIMITED_Q)
             .order_by("pk")
             .values_list("pk", flat=True)
@@ -111,7 +111,7 @@ def release(*, reference: str, actor=None) -> list[PromotionUsage]:
             )
         )
         limited = set(
-            Promotion.objects.select_for_update()
+            Promotion.objects.select_for_update(of=("self",))
             .filter(LIMITED_Q, pk__in=promotion_ids)
             .order_by("pk")
             .values_list("pk", flat=True)

@@ -730,7 +730,7 @@ def update_promotion(*, promotion: Promotion, data: dict, actor=None) -> Promoti
     :raises Conflict: the promotion has ended.
     """
     with transaction.atomic():
-        locked = Promotion.objects.select_for_update().select_related("tier", "region").get(pk=promotion.pk)
+        locked = Promotion.objects.select_for_update(of=("self",)).select_related("tier", "region").get(pk=promotion.pk)
         clean = _clean_promotion(data, locked)
         for key, value in clean.items():
             setattr(locked, key, value)
