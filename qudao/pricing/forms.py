@@ -164,10 +164,15 @@ class PromotionForm(forms.Form):
     wide_fields = ("tiers", "bundle_items")
     shown_required = ("stacking", "valid_from")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, editable=None, **kwargs):
+        """`editable`: the only fields that may change now (a started promotion), else all."""
         super().__init__(*args, **kwargs)
         self.fields["tier"].choices = tier_choices()
         self.fields["product_line"].choices = line_choices(_("Everything"))
+        if editable is not None:
+            for name in list(self.fields):
+                if name not in editable:
+                    del self.fields[name]
 
     def clean_tiers(self):
         tiers = []
@@ -198,22 +203,31 @@ class PromotionForm(forms.Form):
         codes = [data.get("sku"), data.get("gift_sku")] + [code for code, _qty in data.get("bundle_items") or []]
         ids = sku_ids(codes)
         for key in ("sku", "gift_sku"):
+            if key not in data:
+                continue
             code = (data.get(key) or "").strip()
             data[key] = ids.get(code) if code else None
             if code and data[key] is None:
                 self.add_error(key, _("Unknown SKU code."))
-        bundle = []
-        for code, quantity in data.get("bundle_items") or []:
-            if code not in ids:
-                self.add_error("bundle_items", _("Unknown SKU code: %(code)s.") % {"code": code})
-            bundle.append([ids.get(code), quantity])
-        data["bundle_items"] = bundle
-        for key in ("tier", "region", "stacking", "stack_group"):
-            data[key] = (data.get(key) or "").strip() or None
-        data["stack_group"] = data["stack_group"] or ""
-        data["product_line"] = int(data["product_line"]) if data.get("product_line") else None
+        if "bundle_items" in data:
+            bundle = []
+            for code, quantity in data.get("bundle_items") or []:
+                if code not in ids:
+                    self.add_error("bundle_items", _("Unknown SKU code: %(code)s.") % {"code": code})
+                bundle.append([ids.get(code), quantity])
+            data["bundle_items"] = bundle
+        for key in ("tier", "region", "stacking"):
+            if key in data:
+                data[key] = (data.get(key) or "").strip() or None
+        if "stack_group" in data:
+            data["stack_group"] = (data.get("stack_group") or "").strip()
+        if "product_line" in data:
+            data["product_line"] = int(data["product_line"]) if data.get("product_line") else None
         for key in ("value", "threshold", "budget_amount"):
-            data[key] = (data.get(key) or "").strip() or None
+            if key in data:
+                data[key] = (data.get(key) or "").strip() or None
+        if "priority" in data and data["priority"] is None:
+            data["priority"] = 0
         if self.errors:
             return None
         return data

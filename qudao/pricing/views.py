@@ -352,7 +352,13 @@ def promotion_form_view(request, promotion_id=None):
     promotion = (
         get_object_or_404(Promotion.objects.select_related("tier", "region"), pk=promotion_id) if promotion_id else None
     )
-    form = PromotionForm(request.POST or None, initial=promotion_initial(promotion) if promotion else None)
+    # A started promotion may change only some fields (the service says which).
+    editable = None
+    if promotion is not None and promotion.status != Promotion.Status.DRAFT:
+        editable = services.EDITABLE_WHILE_ACTIVE
+    form = PromotionForm(
+        request.POST or None, initial=promotion_initial(promotion) if promotion else None, editable=editable
+    )
     if request.method == "POST" and form.is_valid():
         data = form.data_for_service()
         if data is not None:
@@ -362,7 +368,8 @@ def promotion_form_view(request, promotion_id=None):
                 else:
                     promotion = services.create_promotion(data=data, actor=request.user)
             except FieldErrors as error:
-                apply_field_errors(form, error)
+                # "tiers.1", "bundle_items.0": shown at the textarea they came from
+                apply_field_errors(form, error, {key: key.split(".")[0] for key in error.errors})
             except Conflict as error:
                 form.add_error(None, str(error.detail))
             else:
@@ -373,7 +380,7 @@ def promotion_form_view(request, promotion_id=None):
     return render(
         request,
         "pricing/promotion_form.html",
-        {"form": form, "title": title, "back": back, "tab": "promotions"},
+        {"form": form, "title": title, "back": back, "tab": "promotions", "limited": editable is not None},
         status=422 if form.errors else 200,
     )
 

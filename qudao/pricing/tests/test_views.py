@@ -510,3 +510,96 @@ def test_the_quote_form_starts_with_five_empty_rows_and_today(world, catalogue, 
 def test_the_nav_links_pricing_for_hq_users(world, page_client):
     html = _html(page_client(world.finance).get("/pricing/promotions/"))
     assert 'href="/pricing/"' in html and 'href="/pricing/promotions/"' in html
+
+
+def test_it_edits_a_draft_promotion_and_only_some_fields_of_a_started_one(world, catalogue, page_client):
+    promo = make_promo("b1", "bundle", value=4000, bundle_items=[[catalogue.skus["hood_a"].pk, 1]])
+    Promotion.objects.filter(pk=promo.pk).update(status="draft")
+    client = page_client(world.channel)
+    # the form shows the bundle with SKU codes
+    form = _html(client.get(f"/pricing/promotions/{promo.pk}/edit/"))
+    assert "HOOD-A,1" in form
+    # when: a draft changes anything
+    changed = client.post(
+        f"/pricing/promotions/{promo.pk}/edit/",
+        {
+            "code": "b1",
+            "name": "套餐",
+            "kind": "bundle",
+            "stacking": "stackable",
+            "stack_group": "A",
+            "valid_from": "2026-01-01",
+            "value": "4500",
+            "bundle_items": "HOOD-A,1\nWASH-A,1",
+            "budget_qty": "20",
+        },
+    )
+    promo.refresh_from_db()
+    assert (changed.status_code, changed["Location"]) == (302, f"/pricing/promotions/{promo.pk}/")
+    assert (promo.name, promo.stacking, promo.value, promo.bundle_items, promo.budget_qty) == (
+        "套餐",
+        "stackable",
+        Decimal("4500.0000"),
+        [[catalogue.skus["hood_a"].pk, 1], [catalogue.skus["wash_a"].pk, 1]],
+        20,
+    )
+    detail = _html(client.get(f"/pricing/promotions/{promo.pk}/"))
+    assert "One set for 4,500.00: HOOD-A × 1, WASH-A × 1" in detail
+    # a bad bundle line: the error at the textarea, nothing changes
+    bad = client.post(
+        f"/pricing/promotions/{promo.pk}/edit/",
+        {"code": "b1", "name": "x", "kind": "bundle", "stacking": "exclusive", "valid_from": "2026-01-01",
+         "value": "4500", "bundle_items": "HOOD-A,1\nHOOD-A,2"},
+    )  # fmt: skip
+    assert bad.status_code == 422 and "This SKU is already in the bundle." in _html(bad)
+    promo.refresh_from_db()
+    assert (promo.name, promo.stacking) == ("套餐", "stackable")
+    # when: started, only the name, end, priority and limits are on the form
+    Promotion.objects.filter(pk=promo.pk).update(status="active")
+    started = _html(client.get(f"/pricing/promotions/{promo.pk}/edit/"))
+    assert 'name="budget_qty"' in started and 'name="value"' not in started and 'name="kind"' not in started
+    client.post(f"/pricing/promotions/{promo.pk}/edit/", {"name": "套餐 2", "priority": "3", "budget_qty": "30"})
+    promo.refresh_from_db()
+    assert (promo.name, promo.priority, promo.budget_qty, promo.value) == ("套餐 2", 3, 30, Decimal("4500.0000"))
+
+
+def test_it_deletes_an_unused_promotion_but_not_a_used_one(world, catalogue, page_client):
+    unused = make_promo("u1", "percent_off", value=5)
+    used = make_promo("u2", "percent_off", value=5, budget_qty=10)
+    PromotionUsage.objects.create(
+        promotion=used, partner=world.dist_js, reference="SO-9", entry="reserve", quantity=1, amount=Decimal("5")
+    )
+    client = page_client(world.admin)
+    deleted = client.post(f"/pricing/promotions/{unused.pk}/delete/")
+    refused = client.post(f"/pricing/promotions/{used.pk}/delete/", follow=True)
+    assert (deleted.status_code, deleted["Location"]) == (302, "/pricing/promotions/")
+    assert list(Promotion.objects.values_list("code", flat=True)) == ["u2"]
+    assert "Orders have used this promotion; end it instead of deleting it." in _html(refused)
+
+
+def test_the_waterfall_shows_gift_lines_and_incomplete_bundles(world, catalogue, page_client):
+    # given: buy 2 HOOD-A, get 1 WASH-A free; a bundle of HOOD-B + WASH-A
+    make_promo(
+        "gift1", "buy_x_get_y", sku=catalogue.skus["hood_a"], buy_qty=2, gift_qty=1, gift_sku=catalogue.skus["wash_a"]
+    )
+    make_promo(
+        "set1",
+        "bundle",
+        stacking="stackable",
+        group="S",
+        value=4500,
+        bundle_items=[[catalogue.skus["hood_b"].pk, 1], [catalogue.skus["wash_a"].pk, 1]],
+    )
+    # when
+    response = page_client(world.channel).post(
+        "/pricing/quote/",
+        {"partner": world.dist_js.code, "on": "2026-06-30", "sku_0": "HOOD-A", "quantity_0": "2",
+         "sku_1": "HOOD-B", "quantity_1": "1"},
+    )  # fmt: skip
+    # then: 2,598.00 + 2,000.00 = 4,598.00; one WASH-A free, worth 3,000.00
+    html = _html(response)
+    assert response.status_code == 200
+    gift = html.split('data-testid="gift-line"')[1].split("</tr>")[0]
+    assert 'data-sku="WASH-A"' in gift and "3,000.00" in gift and "0.00" in gift and "gift1" in gift
+    assert '<th class="num" data-testid="quote-total">4,598.00</th>' in html
+    assert "the bundle is not complete; missing: WASH-A × 1" in html
