@@ -191,20 +191,26 @@ def _not_applied_messages(result: engine.CartQuote, promotions: dict) -> list[st
         open_promotion = promotions.get(code)
         name = open_promotion.name if open_promotion else code
         reason = item.get("reason")
-        if reason == "below_threshold":
-            offer = open_promotion.description if open_promotion else ""
-            messages.append(
-                _("Spend %(amount)s more to get %(promotion)s (%(offer)s).")
-                % {"amount": symbol_amount(item.get("short_by") or 0), "promotion": name, "offer": offer}
-            )
+        offer = open_promotion.description if open_promotion else ""
+        values = {"promotion": name, "offer": offer}
+        if reason == "below_threshold" and item.get("short_by_qty") is not None:
+            values["count"] = item["short_by_qty"]
+            messages.append(_("Buy %(count)s more to get %(promotion)s (%(offer)s).") % values)
+        elif reason == "below_threshold":
+            values["amount"] = symbol_amount(item.get("short_by") or 0)
+            messages.append(_("Spend %(amount)s more to get %(promotion)s (%(offer)s).") % values)
         elif reason == "cap_reached":
-            messages.append(_("%(promotion)s: you have reached the limit of this promotion.") % {"promotion": name})
+            messages.append(_("%(promotion)s: you have reached the limit of this promotion.") % values)
         elif reason in ("exclusive", "lost_on_priority"):
-            messages.append(
-                _("%(promotion)s: not applied, a better offer already applies to these products.") % {"promotion": name}
-            )
+            messages.append(_("%(promotion)s: not applied, a better offer already applies to these products.") % values)
+        elif reason == "bundle_incomplete":
+            messages.append(_("%(promotion)s: complete the set to get %(offer)s.") % values)
+        elif reason == "no_saving":
+            messages.append(_("%(promotion)s: not applied, your prices are already lower.") % values)
+        elif reason == "gift_not_allowed":
+            messages.append(_("%(promotion)s: the gift is not available to you.") % values)
         else:
-            messages.append(_("%(promotion)s: not applied.") % {"promotion": name})
+            messages.append(_("%(promotion)s: not applied.") % values)
     return messages
 
 
@@ -243,6 +249,7 @@ def _rows(result: engine.CartQuote, promotions: dict) -> list[QuoteRow]:
                     "unit_amount": item.get("unit_amount") if not item.get("allocated") else None,
                     "amount": item.get("amount"),
                     "allocated": bool(item.get("allocated")),
+                    "limited_to": item.get("limited_to"),
                 }
             )
         rows.append(QuoteRow(line=line, promotions=applied))

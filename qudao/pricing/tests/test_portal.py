@@ -356,3 +356,52 @@ def test_it_sends_hq_users_home_and_anonymous_visitors_to_log_in(shop, world, pa
         assert hq["Location"] == "/"
         assert anonymous.status_code == 302
         assert anonymous["Location"].startswith("/login/?next=")
+
+
+def test_it_shows_gifts_limits_next_steps_and_clashes_in_words_without_naming_the_winner(shop, world, page_client):
+    from qudao.pricing.models import PromotionUsage
+
+    # given, besides the shop's promotions: buy 2 HOOD-B get 1 free; 厨电 tiers (3,000 -> 100 off,
+    # 8,000 -> 400 off); and 洗衣机 tiers, exclusive, which clash with WASH-A's exclusive ¥50.00 off
+    kitchen, washers = shop.lines["kitchen"], shop.lines["washers"]
+    hood_b, wash_a = shop.skus["hood_b"], shop.skus["wash_a"]
+    make_promo(
+        "hood-b-gift", "buy_x_get_y", sku=hood_b, buy_qty=2, gift_qty=1, per_each=True, stacking="stackable", group="A"
+    )
+    make_promo(
+        "kitchen-tiers",
+        "tiered_threshold",
+        product_line=kitchen,
+        tiers=[["3000", "100"], ["8000", "400"]],
+        stacking="stackable",
+        group="A",
+    )
+    make_promo("wash-tiers", "tiered_threshold", product_line=washers, tiers=[["5000", "200"]])
+    client = page_client(world.dist_admin)
+
+    # when the partner prices 2 HOOD-B and 4 WASH-A (3 left of its WASH-A limit)
+    response = client.post(QUOTE, {f"qty_{hood_b.pk}": "2", f"qty_{wash_a.pk}": "4"})
+    html = response.content.decode()
+
+    # then HOOD-B gets 10% off and the first 厨电 step, WASH-A ¥50.00 off on 3 units only
+    assert response.status_code == 200
+    assert re.findall(r'data-testid="quote-line-total">([^<]+)<', html) == ["¥3,500.00", "¥11,250.00"]
+    assert re.findall(r'data-testid="quote-promotion-amount">([^<]+)<', html) == ["−¥400.00", "−¥100.00", "−¥150.00"]
+    assert re.findall(r'data-testid="quote-limited-to">([^<]+)<', html) == ["(on 3 units: the limit)"]
+    assert '<strong data-testid="quote-total">¥14,750.00</strong>' in html
+    # and one HOOD-B as a gift, at ¥0.00
+    assert re.findall(r'data-testid="quote-gift" data-code="([^"]+)"', html) == ["HOOD-B"]
+    assert '<dd data-testid="quote-gift-total">¥0.00</dd>' in html
+    # and the next step, the threshold not reached and the clash, in words
+    assert re.findall(r'data-testid="next-steps"><li>([^<]+)</li>', html) == [
+        "¥4,400.00 more for the next step of kitchen-tiers."
+    ]
+    notes = re.search(r'data-testid="not-applied">(.*?)</ul>', html, re.S).group(1)
+    assert re.findall(r"<li>([^<]+)</li>", notes) == [
+        "Spend ¥1,400.00 more to get kitchen-5000 (spend ¥5,000.00 get ¥300.00 off).",
+        "wash-tiers: not applied, a better offer already applies to these products.",
+    ]
+    assert "wash-50" not in notes
+    # and the quote reserves nothing
+    assert PromotionUsage.objects.filter(reference__startswith="SO-").count() == 3
+    assert PromotionUsage.objects.count() == 3
