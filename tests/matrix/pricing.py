@@ -46,7 +46,24 @@ def targets(world) -> dict:
         status="active",
         sku=other,
     )
+    limited = Promotion.objects.create(
+        code="mx-limited",
+        name="矩阵限量特价",
+        kind="limited_special",
+        value=999,
+        budget_qty=100,
+        stacking="exclusive",
+        valid_from=date(2020, 1, 1),
+        status="active",
+        sku=sku,
+    )
+    from qudao.pricing import reservations
+    from qudao.pricing.engine import CartLine
+
+    reservations.reserve(partner=world.dist_js, lines=[CartLine(sku.pk, 2)], on=date(2026, 6, 30), reference="MX-SO-1")
     return {
+        "limited_promotion_id": limited.pk,
+        "reserved_reference": "MX-SO-1",
         "price_list_id": draft.pk,
         "price_item_id": item.pk,
         "price_rule_id": rule.pk,
@@ -123,4 +140,23 @@ API_CASES += [
     ),
     Case("GET", "/api/v1/pricing/promotions/{promotion_id}", HQ_READ),
     Case("POST", "/api/v1/pricing/promotions/{promotion_id}/status", managers(200), body=lambda t: {"status": "ended"}),
+]
+
+API_CASES += [
+    Case("PATCH", "/api/v1/pricing/promotions/{promotion_id}", managers(200), body=lambda t: {"name": "矩阵改名"}),
+    Case("DELETE", "/api/v1/pricing/promotions/{promotion_id}", managers(204)),
+    Case("GET", "/api/v1/pricing/promotions/{promotion_id}/usage", HQ_READ),
+    Case("GET", "/api/v1/pricing/promotions/{promotion_id}/orders", HQ_READ),
+    Case(
+        "POST",
+        "/api/v1/pricing/reservations",
+        managers(201),
+        body=lambda t: {
+            "partner": t["pricing_dist"],
+            "reference": "MX-SO-2",
+            "date": "2026-06-30",
+            "lines": [{"sku": t["pricing_sku"], "quantity": 1}],
+        },
+    ),
+    Case("POST", "/api/v1/pricing/reservations/{reserved_reference}/release", managers(200)),
 ]
