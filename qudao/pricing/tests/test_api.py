@@ -231,3 +231,106 @@ def test_hq_creates_and_starts_a_promotion_and_a_missing_stacking_policy_is_refu
         },
     )
     assert (quote.json()["total"], quote.json()["lines"][0]["promotions"][0]["amount"]) == ("5700.00", "300.00")
+
+
+def test_hq_reserves_an_orders_promotions_sees_the_consumption_and_releases_it(world, catalogue, api_client):
+    from .conftest import make_promo
+
+    # given: buy 2 HOOD-A get 1 free, and a limited special on HOOD-B (4 in all)
+    gift = make_promo("a2plus1", "buy_x_get_y", sku=catalogue.skus["hood_a"], buy_qty=2, gift_qty=1)
+    flash = make_promo("b-flash", "limited_special", sku=catalogue.skus["hood_b"], value=1800, budget_qty=4)
+    client = api_client(world.channel)
+    cart = {
+        "partner": world.dist_js.pk,
+        "date": "2026-06-30",
+        "lines": [
+            {"sku": catalogue.skus["hood_a"].pk, "quantity": 2},
+            {"sku": catalogue.skus["hood_b"].pk, "quantity": 5},
+        ],
+    }
+    # when: the order SO-77 reserves
+    response = post(client, "/api/v1/pricing/reservations", cart | {"reference": "SO-77"})
+    # then: the gift line, the limited special on 4 of 5 units, and what was used
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["gifts"] == [
+        {
+            "promotion": "a2plus1",
+            "sku": {"id": catalogue.skus["hood_a"].pk, "code": "HOOD-A", "name": "HOOD-A"},
+            "quantity": 1,
+            "unit": "件",
+            "list_price": "1299.00",
+            "net_unit_price": "0.00",
+            "line_total": "0.00",
+            "gift": True,
+        }
+    ]
+    assert (body["lines"][1]["line_total"], body["total"]) == ("9200.00", "11798.00")
+    assert body["usage"] == [
+        {"promotion": "a2plus1", "quantity": 1, "amount": "1299.00"},
+        {"promotion": "b-flash", "quantity": 4, "amount": "800.00"},
+    ]
+    # when: the same order reserves again, then: 409 and nothing more is used
+    again = post(client, "/api/v1/pricing/reservations", cart | {"reference": "SO-77"})
+    assert again.status_code == 409
+    usage = client.get(f"/api/v1/pricing/promotions/{flash.pk}/usage").json()
+    assert usage == {
+        "promotion": "b-flash",
+        "quantity": 4,
+        "amount": "800.00",
+        "orders": 1,
+        "partners": 1,
+        "partner_cap_qty": None,
+        "budget_qty": 4,
+        "budget_amount": None,
+    }
+    orders = client.get(f"/api/v1/pricing/promotions/{gift.pk}/orders").json()
+    assert (orders["count"], orders["items"][0]["reference"], orders["items"][0]["partner"]["id"]) == (
+        1,
+        "SO-77",
+        world.dist_js.pk,
+    )
+    # and: a quote now finds the budget used up
+    quoted = post(client, "/api/v1/pricing/quote", cart).json()
+    assert {"promotion": "b-flash", "reason": "cap_reached"} in quoted["promotions_not_applied"]
+    # and: the used promotion cannot be deleted (409), nor its budget cut below what was used (422)
+    assert client.delete(f"/api/v1/pricing/promotions/{flash.pk}").status_code == 409
+    cut = client.patch(
+        f"/api/v1/pricing/promotions/{flash.pk}", json.dumps({"budget_qty": 3}), content_type="application/json"
+    )
+    assert (cut.status_code, errors(cut)) == (
+        422,
+        {"budget_qty": "Orders have already used 4; the budget cannot be lower."},
+    )
+    # when: the order is cancelled
+    released = post(client, "/api/v1/pricing/reservations/SO-77/release", {})
+    # then: both promotions get their consumption back
+    assert released.json() == {
+        "reference": "SO-77",
+        "released": [
+            {"promotion": "a2plus1", "quantity": 1, "amount": "1299.00"},
+            {"promotion": "b-flash", "quantity": 4, "amount": "800.00"},
+        ],
+    }
+    assert client.get(f"/api/v1/pricing/promotions/{flash.pk}").json()["used_qty"] == 0
+    assert post(client, "/api/v1/pricing/reservations/SO-77/release", {}).json()["released"] == []
+
+
+def test_the_quote_enforces_the_minimum_order_quantity_and_the_multiple(world, catalogue, api_client):
+    # given: HOOD-A is ordered 6 at least, in multiples of 3
+    hood = catalogue.skus["hood_a"]
+    hood.min_order_qty, hood.order_multiple = 6, 3
+    hood.save()
+    client = api_client(world.channel)
+
+    def ask(quantity):
+        return post(
+            client,
+            "/api/v1/pricing/quote",
+            {"partner": world.dist_js.pk, "lines": [{"sku": hood.pk, "quantity": quantity}]},
+        )
+
+    # then: below the minimum, off the multiple, and right
+    assert errors(ask(3)) == {"lines.0.quantity": "Order at least 6 件 of HOOD-A."}
+    assert errors(ask(7)) == {"lines.0.quantity": "Order HOOD-A in multiples of 3 件."}
+    assert ask(9).json()["total"] == "11691.00"
