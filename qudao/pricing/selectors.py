@@ -87,7 +87,7 @@ def catalogue_skus(partner, *, q: str = "", product_line_id=None):
 def catalogue_lines(partner) -> list[ProductLine]:
     """The product lines that hold SKUs `partner` may buy, with the lines above them (so a parent
     line can be chosen to see everything below it), in tree order."""
-    paths = set(_buyable(partner).values_list("product__product_line__path", flat=True).distinct())
+    paths = set(_buyable(partner).order_by().values_list("product__product_line__path", flat=True).distinct())
     wanted = {ancestor for path in paths for ancestor in _ancestor_paths(path)}
     return [line for line in ProductLine.objects.order_by("path") if line.path in wanted]
 

@@ -158,7 +158,8 @@ def catalog_view(request):
 @dataclass
 class QuoteRow:
     line: engine.LineQuote
-    promotions: list  # (name, kind, amount per unit or None, amount on the line)
+    promotions: list  # name, amount per unit (unit kinds), amount on the line, allocated, limited_to
+    base_unit: str = ""
 
 
 def _parse(entries: list[Entry]):
@@ -179,8 +180,8 @@ def _parse(entries: list[Entry]):
 
 
 def _not_applied_messages(result: engine.CartQuote, promotions: dict) -> list[str]:
-    """The promotions open to the partner that did not apply, in words (never naming what they lost
-    to), then how far the next step of an applied per-each or tiered promotion is."""
+    """The promotions open to the partner that did not apply, in words (never naming the promotion
+    they lost to)."""
     symbol_amount = _money_formatter(result.currency)
     messages, seen = [], set()
     for item in result.promotions_not_applied:
@@ -236,7 +237,7 @@ def _money_formatter(currency: str):
     return lambda amount: selectors.format_amount(amount, currency)
 
 
-def _rows(result: engine.CartQuote, promotions: dict) -> list[QuoteRow]:
+def _rows(result: engine.CartQuote, promotions: dict, known: dict) -> list[QuoteRow]:
     rows = []
     for line in result.lines:
         applied = []
@@ -252,7 +253,8 @@ def _rows(result: engine.CartQuote, promotions: dict) -> list[QuoteRow]:
                     "limited_to": item.get("limited_to"),
                 }
             )
-        rows.append(QuoteRow(line=line, promotions=applied))
+        sku = known.get(line.sku)
+        rows.append(QuoteRow(line=line, promotions=applied, base_unit=sku.product.base_unit if sku else ""))
     return rows
 
 
@@ -290,7 +292,7 @@ def quote_view(request):
     rows, not_applied, next_steps = [], [], []
     if result is not None:
         promotions = {item.code: item for item in selectors.open_promotions(partner, today)}
-        rows = _rows(result, promotions)
+        rows = _rows(result, promotions, known)
         not_applied = _not_applied_messages(result, promotions)
         next_steps = _next_steps(result, promotions)
     error_lines = [
@@ -320,4 +322,8 @@ def quote_view(request):
     )
     if request.htmx:
         return render(request, "pricing/portal/_quote.html", context | {"oob": True})
-    return render(request, "pricing/portal/quote.html", context)
+    # without JavaScript: the way back to the catalogue keeps the quantities
+    carried = [(f"qty_{entry.sku_id}", entry.quantity) for entry in entries if entry.quantity]
+    carried += [(f"unit_{entry.sku_id}", entry.unit) for entry in entries if entry.quantity and entry.unit]
+    back_url = reverse("pricing_portal:catalog") + (f"?{urlencode(carried)}" if carried else "")
+    return render(request, "pricing/portal/quote.html", context | {"back_url": back_url})

@@ -299,6 +299,15 @@ def test_it_prices_the_partners_order_line_by_line_with_the_promotions_in_words(
     assert '<strong data-testid="quote-total">¥6,500.00</strong>' in html
     assert 'data-testid="not-applied"' not in html
     assert f'name="qty_{hood_a.pk}" id="qty_{hood_a.pk}" value="4"' in html
+    back = f"/portal/catalog/?qty_{hood_a.pk}=4&qty_{hood_b.pk}=1"
+    assert f'href="{back.replace("&", "&amp;")}"' in html
+
+    # when it goes back to the catalogue
+    response = client.get(back)
+
+    # then its quantities are still there
+    assert f'name="qty_{hood_a.pk}" id="qty_{hood_a.pk}" value="4"' in card(response, "HOOD-A")
+    assert f'name="qty_{hood_b.pk}" id="qty_{hood_b.pk}" value="1"' in card(response, "HOOD-B")
 
 
 def test_it_shows_a_wrong_quantity_next_to_its_sku_and_prices_nothing(shop, world, page_client):
@@ -336,6 +345,29 @@ def test_it_shows_a_wrong_quantity_next_to_its_sku_and_prices_nothing(shop, worl
     ]
     assert "SECRET-1" not in html
     assert "10.00" not in html
+
+    # when it asks for 1 HOOD-A (it must order at least 2) and HOOD-B in boxes (HOOD-B has no boxes)
+    response = client.post(
+        QUOTE,
+        {f"qty_{hood_a.pk}": "1", f"qty_{hood_b.pk}": "1", f"unit_{hood_b.pk}": "箱"},
+        headers={"HX-Request": "true", "HX-Target": "quote"},
+    )
+    html = response.content.decode()
+
+    # then each line says what is wrong with it
+    assert response.status_code == 200
+    assert re.findall(r'data-testid="quote-error">([^<]+)<', html) == [
+        "HOOD-A: Order at least 2 件 of HOOD-A.",
+        "HOOD-B: This unit does not convert for this product.",
+    ]
+
+    # when it orders HOOD-A by the box (箱 = 6 件)
+    response = client.post(QUOTE, {f"qty_{hood_a.pk}": "1", f"unit_{hood_a.pk}": "箱"})
+
+    # then the box is priced as 6 units: 6 × 1,250.00 = 7,500.00, less 300.00 for reaching 5,000.00
+    html = response.content.decode()
+    assert re.findall(r'data-testid="quote-line-total">([^<]+)<', html) == ["¥7,200.00"]
+    assert re.findall(r'data-testid="quote-quantity">([^<]+)<', html) == ["1 箱 (6 件)"]
 
     # when it posts nothing
     response = client.post(QUOTE, {f"qty_{hood_a.pk}": ""})
