@@ -766,7 +766,7 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
 
 def _line_key(entry: dict) -> tuple:
     """A key of a cart line that does not depend on where the line sits in the cart."""
-    return (entry["sku"].id, entry["quantity"], entry["index"])
+    return (entry["sku"].id, entry["quantity"], entry["line"].unit or "", entry["index"])
 
 
 class _Settlement:

@@ -82,9 +82,20 @@ def inputs(draw):
     skus[OUTSIDER] = SkuInfo(id=OUTSIDER, code="OUT", name="OUT", line_path="/9/", allowed=True, base_unit="件")
     lists[0].items[OUTSIDER] = ((1, Decimal("10.0000")),)
     promotions = []
+    kinds = [
+        "percent_off",
+        "amount_off",
+        "special_price",
+        "limited_special",
+        "threshold",
+        "tiered_threshold",
+        "buy_x_get_y",
+        "bundle",
+    ]
     for promo_id in range(1, draw(st.integers(0, 5)) + 1):
-        kind = draw(st.sampled_from(["percent_off", "amount_off", "special_price", "threshold", "tiered_threshold"]))
+        kind = draw(st.sampled_from(kinds))
         target = draw(st.sampled_from(["all", "line", "sku"]))
+        limited = kind == "limited_special" or draw(st.booleans())
         promotions.append(
             PromoInfo(
                 id=promo_id,
@@ -112,6 +123,16 @@ def inputs(draw):
                         ).items()
                     )
                 ),
+                buy_qty=draw(st.integers(1, 12)),
+                gift_qty=draw(st.integers(1, 3)),
+                gift_sku_id=draw(st.one_of(st.none(), st.sampled_from(list(SKU_IDS)))),
+                bundle=tuple(
+                    draw(
+                        st.dictionaries(st.sampled_from(list(SKU_IDS)), st.integers(1, 4), min_size=1, max_size=3)
+                    ).items()
+                ),
+                remaining_qty=draw(st.one_of(st.none(), st.integers(0, 30))) if limited else None,
+                remaining_amount=draw(st.one_of(st.none(), prices)) if limited else None,
             )
         )
     return PricingInputs(
@@ -160,7 +181,7 @@ def test_no_net_price_is_below_the_floor_or_zero_and_lines_add_up_to_the_total(d
             assert line.net_unit_price >= line.floor_price
             assert line.line_total >= line.floor_price * line.quantity
         assert line.line_total == line.line_total.quantize(Decimal("0.01"))
-        if not any(item.get("allocated") for item in line.promotions):
+        if not any(item.get("allocated") or item.get("limited_to") for item in line.promotions):
             assert line.line_total == line.net_unit_price * line.quantity
         # a discount never exceeds what it discounts: the promotions add up to the list amount less the line total
         start = max(quantize(line.list_price), line.net_unit_price if line.floor_applied else 0)
@@ -170,6 +191,22 @@ def test_no_net_price_is_below_the_floor_or_zero_and_lines_add_up_to_the_total(d
             assert discounts == start * line.quantity - line.line_total
         assert discounts <= start * line.quantity
     assert sum(line.line_total for line in result.lines) == result.total
+    # gift lines are free, of SKUs the partner may buy, and never beyond a promotion's limits
+    for gift in result.gifts:
+        assert (gift.line_total, gift.net_unit_price, gift.quantity > 0) == (0, 0, True)
+        assert data.skus[gift.sku].allowed
+    promos = {promo.id: promo for promo in data.promotions}
+    for use in result.usage:
+        promo = promos[use.promotion_id]
+        assert use.quantity >= 0 and use.amount >= 0
+        if promo.remaining_qty is not None:
+            assert use.quantity <= promo.remaining_qty
+        if promo.remaining_amount is not None:
+            assert use.amount <= promo.remaining_amount
+
+
+def gift_key(gift):
+    return (gift.promotion, gift.sku, gift.quantity, gift.list_price)
 
 
 @settings(max_examples=100, deadline=None)
@@ -183,6 +220,8 @@ def test_the_result_does_not_depend_on_the_order_of_the_lines(data, lines, rng):
     first, second = price_cart(data, lines, ON), price_cart(data, shuffled, ON)
     assert first.total == second.total
     assert sorted(map(key, first.lines), key=repr) == sorted(map(key, second.lines), key=repr)
+    assert sorted(map(gift_key, first.gifts)) == sorted(map(gift_key, second.gifts))
+    assert first.usage == second.usage
 
 
 @settings(max_examples=100, deadline=None)
@@ -192,9 +231,15 @@ def test_adding_a_line_changes_no_other_line(data, lines, extra):
     if not lines:
         return
     extra = priced(data, [CartLine(OUTSIDER, extra[0].quantity)])  # a line no promotion covers (see below)
-    if not extra or any(promo.line_path is None and promo.sku_id is None for promo in data.promotions):
+    covers_everything = [
+        promo
+        for promo in data.promotions
+        if promo.kind != "bundle" and promo.line_path is None and promo.sku_id is None
+    ]
+    if not extra or covers_everything:
         return
     before = price_cart(data, lines, ON)
     after = price_cart(data, lines + extra, ON)
     assert list(map(key, after.lines[: len(lines)])) == list(map(key, before.lines))
     assert after.total == before.total + after.lines[-1].line_total
+    assert after.gifts == before.gifts and after.usage == before.usage
