@@ -48,27 +48,55 @@ Promotions (促销) and stacking
 ----------------------------
 A promotion is *eligible* when it is active, valid on the date, its audience includes the partner
 (the same audiences as price lists) and it covers at least one line (its SKU, its product line
-and the lines below it, or everything). Eligible promotions are settled in two phases, each in
-order of priority (higher first; then the older promotion):
+and the lines below it, or everything; a bundle covers the SKUs of the bundle). Eligible
+promotions are settled in three phases, each in order of priority (higher first; then the older
+promotion):
 
 1. unit promotions, on the unit price of each covered line: percentage off, amount off per unit,
-   fixed special price (the unit price becomes the special price when lower);
-2. order promotions, on the sum of what the covered lines cost after phase 1: spend X get Y off
-   (once, or for each full X), and tiered thresholds (only the highest tier reached applies).
-   The amount is allocated back to the covered lines in proportion to their totals by the
-   largest-remainder method, to the cent, so returns and rebates later see the true net.
+   fixed special price and limited special (the unit price becomes the special price when lower);
+2. line-group promotions, on what the covered lines cost after phase 1:
+   - bundle price (组合价): as many full sets as the cart holds get the difference between what the
+     set's units cost now (each SKU at its average net unit price in the cart) and the bundle
+     price, allocated back to the bundle's lines; an incomplete set is `bundle_incomplete` (with
+     what is `missing`), a bundle dearer than its parts `no_saving`;
+   - buy X get Y (买赠): for every `buy_qty` units bought of the covered SKUs (once, or for each
+     full X), `gift_qty` units of the gift SKU are added as a gift line priced at zero and marked
+     with the promotion; without a gift SKU the gift is the same SKU, counted SKU by SKU. A gift
+     the partner may not buy (sales scope) or that has no price for it is never given:
+     `gift_not_allowed`. Too few units bought is `below_threshold` with `short_by_qty`;
+3. order promotions, on the sum of what the covered lines cost after phases 1 and 2: spend X get
+   Y off (once, or for each full X), and tiered thresholds (only the highest tier reached
+   applies). The amount is allocated back to the covered lines in proportion to their totals by
+   the largest-remainder method, to the cent, so returns and rebates later see the true net.
 
 Stacking (every promotion has a policy; there is no default): on any line, an *exclusive*
 promotion never combines with another, and a *stackable* promotion combines only with promotions
 of the same stacking group. When two would clash on a shared line, the one settled first keeps the
 line and the other is not applied, with the reason: `exclusive` or `lost_on_priority` (and the
-promotion it lost to). Unit promotions are settled before order promotions, so an order promotion
-that clashes with a unit promotion on a shared line loses to it. A threshold not reached is
-reported as `below_threshold` with the amount still missing (`short_by`); an applied per-each or
-tiered promotion says how far the next step is (`next_threshold_short_by`).
+promotion it lost `by`). A later phase's promotion that clashes with an earlier phase's on a shared
+line loses to it. A threshold not reached is reported as `below_threshold` with the amount still
+missing (`short_by`); an applied per-each or tiered promotion says how far the next step is
+(`next_threshold_short_by`).
+
+Limits (限量): any promotion may have a cap per partner (`partner_cap_qty`), a quantity budget
+(`budget_qty`) and a money budget (`budget_amount`); a limited special must have one. Quantities
+count what the promotion gives: units discounted (unit kinds), gift units, bundle sets, or one
+use per order (thresholds); the money budget counts the discount given (gifts at their list
+price). The inputs carry what is left of each limit for the partner (`remaining_qty`,
+`remaining_amount`); the engine never gives more: a unit promotion reaching its limit part-way
+discounts only the units still allowed (`limited_to`, the line's net unit price is then the
+line total divided by the quantity); a threshold discount is cut to the money left
+(`budget_cut`); nothing left is `cap_reached`. What each applied promotion took is in
+`CartQuote.usage`. A quote consumes nothing: qudao.pricing.reservations reserves it when an order
+is placed, under a row lock, and releases it when the order is cancelled.
 
 No discount takes a line below its floor: a unit discount is cut to what the floor leaves
-(`capped_at_floor`), and an order discount is cut to what the covered lines' floors leave.
+(`capped_at_floor`), and a bundle or order discount is cut to what the covered lines' floors
+leave. Gift lines are not sales: they are priced at zero by definition and carry their list
+price (`list_price`) so their value is known.
+
+Order quantities: a line below the SKU's minimum order quantity, or not a multiple of its order
+multiple (both in base units, after unit conversion), is refused on lines.<i>.quantity.
 
 Rounding (the one rule of qudao.core.money: ROUND_HALF_UP to 0.01)
 -------------------------------------------------------------------
