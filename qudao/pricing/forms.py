@@ -137,7 +137,11 @@ class PromotionForm(forms.Form):
     threshold = forms.CharField(
         label=_("Threshold"), max_length=24, required=False, help_text=_("Spend X, get Y off: the spend X.")
     )
-    per_each = forms.BooleanField(label=_("For each full threshold"), required=False)
+    per_each = forms.BooleanField(
+        label=_("Repeat for each full threshold"),
+        required=False,
+        help_text=_("Spend X get Y off: for each full X spent; buy X get Y free: for each X bought."),
+    )
     tiers = forms.CharField(
         label=_("Tiers"),
         required=False,
