@@ -1,7 +1,9 @@
 """Demo price policies on top of the demo catalogue (qudao.catalog.demo): a base list at cost plus
 35 % rounded to the yuan, tier lists as line rules (strategic 90 %, gold 94 %, silver 97 % of base),
 a Jiangsu regional list for 空调, a gold-in-Guangdong list, a partner's contract prices with a
-quantity break, a scheduled base-price rise for 冰洗 next month, and floor prices at cost plus 5 %."""
+quantity break, a scheduled base-price rise for 冰洗 next month, and floor prices at cost plus 5 %.
+Promotions of every kind, with consumption reserved by a few demo orders (until orders exist,
+reservations under DEMO-SO-... references)."""
 
 from __future__ import annotations
 
@@ -107,13 +109,18 @@ def seed_pricing(rng: random.Random, log: Callable[[str], None] = lambda message
                 PriceListItem(price_list=future, sku=sku, price=_yuan(base_prices[sku.pk] * Decimal("1.03")))
                 for sku in rising
             )
-        _seed_promotions(rng, skus, lines, start)
+        _seed_promotions(rng, skus, lines, start, base_prices)
+    _seed_consumption(rng)
     on_sale = sum(1 for sku in skus if sku.lifecycle == Lifecycle.ON_SALE)
     return {"price_lists": PriceList.objects.count(), "skus": len(skus), "on_sale": on_sale, "created": True}
 
 
-def _seed_promotions(rng: random.Random, skus, lines, start) -> None:
-    """A few promotions of different kinds and stacking policies."""
+def _first_sku(skus, product_code):
+    return next((sku for sku in skus if sku.product.code == product_code), None)
+
+
+def _seed_promotions(rng: random.Random, skus, lines, start, base_prices) -> None:
+    """A promotion of each kind, with different stacking policies and limits."""
     common = {"status": "active", "valid_from": start}
     if "kitchen" in lines:
         Promotion.objects.create(
@@ -161,3 +168,97 @@ def _seed_promotions(rng: random.Random, skus, lines, start) -> None:
         priority=20,
         **common,
     )
+    if "tv" in lines:
+        Promotion.objects.create(
+            code="tv-200",
+            name="彩电每台立减200",
+            kind="amount_off",
+            value=200,
+            product_line=lines["tv"],
+            stacking="exclusive",
+            priority=12,
+            **common,
+        )
+    hood, stove = _first_sku(skus, "CXW-200"), _first_sku(skus, "JZT-Q5")
+    if hood is not None and stove is not None:
+        # 15 % off the two base prices for the set, in the kitchen quarter's stacking group
+        Promotion.objects.create(
+            code="hood-stove-set",
+            name="烟灶套餐价",
+            kind="bundle",
+            value=_yuan((base_prices[hood.pk] + base_prices[stove.pk]) * Decimal("0.85")),
+            bundle_items=[[hood.pk, 1], [stove.pk, 1]],
+            stacking="stackable",
+            stack_group="季度",
+            priority=8,
+            **common,
+        )
+    purifier, cartridge = _first_sku(skus, "JSJ-600"), _first_sku(skus, "LX-01")
+    if purifier is not None and cartridge is not None:
+        Promotion.objects.create(
+            code="purifier-gift",
+            name="净水器买一赠二滤芯",
+            kind="buy_x_get_y",
+            sku=purifier,
+            buy_qty=1,
+            gift_qty=2,
+            gift_sku=cartridge,
+            per_each=True,
+            stacking="exclusive",
+            priority=15,
+            budget_qty=400,
+            **common,
+        )
+    aircon = _first_sku(skus, "KFR-35G")
+    if aircon is not None:
+        Promotion.objects.create(
+            code="aircon-flash",
+            name=f"{aircon.name}限量特价",
+            kind="limited_special",
+            value=_yuan(aircon.cost_price * Decimal("1.12")),
+            sku=aircon,
+            partner_cap_qty=5,
+            budget_qty=200,
+            stacking="exclusive",
+            priority=30,
+            **common,
+        )
+
+
+def _seed_consumption(rng: random.Random) -> None:
+    """A few demo orders reserve what the limited promotions give, so their consumption shows."""
+    from qudao.catalog.scope import allowed_sku_q
+    from qudao.core.errors import DomainError
+
+    from .engine import CartLine
+    from .models import PromotionUsage
+    from .reservations import reserve
+
+    if PromotionUsage.objects.exists():
+        return
+    carts = []  # the SKU ids of each kind of demo order
+    for code in ("aircon-flash", "purifier-gift"):
+        promo = Promotion.objects.filter(code=code).first()
+        if promo is not None:
+            carts.append([promo.sku_id])
+    bundle = Promotion.objects.filter(code="hood-stove-set").first()
+    if bundle is not None:
+        carts.append([sku_id for sku_id, _quantity in bundle.bundle_items])
+    skus = Sku.objects.in_bulk({sku_id for cart in carts for sku_id in cart})
+    today = timezone.localdate()
+    number = 0
+    for partner in Partner.objects.filter(status="active").select_related("region", "tier").order_by("pk")[:60]:
+        allowed = set(Sku.objects.filter(allowed_sku_q(partner), pk__in=list(skus)).values_list("pk", flat=True))
+        for cart in carts:
+            if not set(cart) <= allowed:
+                continue
+            lines = []
+            for sku_id in cart:
+                sku = skus[sku_id]
+                quantity = max(sku.min_order_qty, rng.randint(1, 4))
+                lines.append(CartLine(sku_id, quantity + -quantity % sku.order_multiple))
+            number += 1
+            try:
+                reserve(partner=partner, lines=lines, on=today, reference=f"DEMO-SO-{number:04d}")
+            except DomainError:
+                continue  # no price for this partner: no order
