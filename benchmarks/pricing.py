@@ -12,8 +12,10 @@ apply to the partner being priced, and 300 active promotions of every kind, audi
 policy (about half of them eligible for the partner on the date).
 
 Then prices a 50-line cart for one partner, repeatedly: one sample is the whole quote, loading
-the inputs (a fixed number of queries) and running the pure engine. Prints the figures, and as
-its last line one JSON object with the median and p99 in milliseconds per cart.
+the inputs (a fixed number of queries) and running the pure engine. Then reserves up to 50 carts
+as orders would (qudao.pricing.reservations.reserve: lock the limited promotions, price, write
+the consumption ledger). Prints the figures, and as its last line one JSON object with the median
+and p99 in milliseconds per cart and per reservation.
 """
 
 from __future__ import annotations
@@ -185,13 +187,27 @@ def build(rng: random.Random, list_count: int, promotion_count: int):
         PriceListRule.objects.bulk_create(rules)
         promotions = []
         for index in range(promotion_count):
-            kind = rng.choice(["percent_off", "amount_off", "special_price", "threshold", "tiered_threshold"])
+            kind = rng.choice(
+                [
+                    "percent_off",
+                    "amount_off",
+                    "special_price",
+                    "limited_special",
+                    "threshold",
+                    "tiered_threshold",
+                    "buy_x_get_y",
+                    "bundle",
+                ]
+            )
+            limited = kind == "limited_special" or rng.random() < 0.1
             audience = rng.choice(
                 [{}, {"tier": rng.choice(tiers)}, {"region": rng.choice(provinces)}, {"partner": rng.choice(others)}]
             )
             target = rng.choice(
                 [{}, {"product_line": rng.choice([root, *lines])}, {"sku": rng.choice(skus)}, {"sku": rng.choice(skus)}]
             )
+            if kind == "bundle":
+                target = {}  # a bundle covers its own SKUs
             stackable = rng.random() < 0.7
             promotions.append(
                 Promotion(
@@ -207,6 +223,15 @@ def build(rng: random.Random, list_count: int, promotion_count: int):
                     threshold=Decimal(rng.randrange(2000, 50000)),
                     per_each=rng.random() < 0.5,
                     tiers=[["5000", "100"], ["20000", "600"], ["50000", "2000"]],
+                    buy_qty=rng.choice([2, 5, 10]),
+                    gift_qty=1,
+                    gift_sku=rng.choice([None, rng.choice(skus)]),
+                    bundle_items=[[sku.pk, rng.randrange(1, 3)] for sku in rng.sample(skus, 2)]
+                    if kind == "bundle"
+                    else [],
+                    partner_cap_qty=500 if limited else None,
+                    budget_qty=100_000 if limited else None,
+                    budget_amount=Decimal("10000000") if limited and rng.random() < 0.5 else None,
                     **audience,
                     **target,
                 )
@@ -263,6 +288,14 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         price_cart(inputs, carts[0], on)
         pure.append((time.perf_counter() - started) * 1000)
+    # Reserving (what placing an order does): lock the limited promotions, price, write the ledger.
+    from qudao.pricing.reservations import reserve
+
+    reserving = []
+    for index, cart in enumerate(carts[: min(50, len(carts))]):
+        started = time.perf_counter()
+        reserved = reserve(partner=partner, lines=cart, on=on, reference=f"BENCH-{index:04d}")
+        reserving.append((time.perf_counter() - started) * 1000)
     applying = len(inputs.lists)
     summary = {
         "database": database,
@@ -277,11 +310,18 @@ def main(argv=None) -> int:
         "median_ms": round(statistics.median(samples), 2),
         "p99_ms": round(percentile(samples, 0.99), 2),
         "pure_engine_median_ms": round(statistics.median(pure), 3),
+        "reserve_median_ms": round(statistics.median(reserving), 2),
+        "reserve_p99_ms": round(percentile(reserving, 0.99), 2),
+        "promotions_used_last_reservation": len(reserved.usage),
+        "gift_lines_first_cart": len(first.gifts),
         "first_cart_total": str(first.total),
     }
     print(
         f"{args.repeat} carts of {args.lines} lines: median {summary['median_ms']} ms, p99 {summary['p99_ms']} ms "
         f"per cart ({summary['queries_per_cart']} queries; the pure engine alone {summary['pure_engine_median_ms']} ms)"
+    )
+    print(
+        f"{len(reserving)} reservations: median {summary['reserve_median_ms']} ms, p99 {summary['reserve_p99_ms']} ms"
     )
     connections.close_all()
     if args.postgres:
