@@ -58,7 +58,8 @@ promotion):
    - bundle price (组合价): as many full sets as the cart holds get the difference between what the
      set's units cost now (each SKU at its average net unit price in the cart) and the bundle
      price, allocated back to the bundle's lines; an incomplete set is `bundle_incomplete` (with
-     what is `missing`), a bundle dearer than its parts `no_saving`;
+     what is `missing`), a bundle dearer than its parts `no_saving`; a bundle with a SKU the
+     partner may not buy is not open to it;
    - buy X get Y (买赠): for every `buy_qty` units bought of the covered SKUs (once, or for each
      full X), `gift_qty` units of the gift SKU are added as a gift line priced at zero and marked
      with the promotion; without a gift SKU the gift is the same SKU, counted SKU by SKU. A gift
@@ -852,6 +853,10 @@ class _Settlement:
         entries = sorted((entry for entry in self.work if promo.covers(entry["sku"])), key=_line_key)
         if not entries:
             return
+        if promo.kind == "bundle" and not all(
+            sku_id in self.inputs.skus and self.inputs.skus[sku_id].allowed for sku_id, _qty in promo.bundle
+        ):
+            return  # a bundle the partner cannot complete is not open to it (and names no SKU it may not see)
         covered = {entry["index"] for entry in entries}
         clash = _conflict(promo, covered, self.chosen)
         if clash is not None:
@@ -1027,8 +1032,9 @@ class _Settlement:
             gift = self.inputs.skus.get(gift_sku_id)
             found = list_price(self.inputs, gift, times * promo.gift_qty, self.on, self.candidates) if gift else None
             if gift is None or not gift.allowed or found is None:
-                # a gift the partner may not buy is never given (nor one without a price for it)
-                return self.refuse(promo, "gift_not_allowed", gift=gift.code if gift else None)
+                # a gift the partner may not buy is never given (nor one without a price for it); the
+                # reason does not name the SKU, which the partner may not know of
+                return self.refuse(promo, "gift_not_allowed")
             each = quantize(found[0])
             count = times * promo.gift_qty
             if promo.limited:
