@@ -18,7 +18,7 @@ from ninja import Query, Router, Status
 from qudao.core.api import require
 from qudao.core.errors import NotFound
 from qudao.core.schemas import PageParams, amount_out, page_of, paginate
-from qudao.partners.scoping import get_visible_partner
+from qudao.partners.scoping import get_visible_partner, scope
 
 from . import reservations, services
 from .engine import CartLine, quote
@@ -48,6 +48,7 @@ from .schemas import (
     RuleOut,
     UsageEntryOut,
 )
+from .visibility import visible_price_lists, visible_promotions
 
 router = Router(tags=["pricing"])
 
@@ -108,12 +109,12 @@ def floor_out(floor: FloorPrice) -> dict:
     }
 
 
-def _price_lists():
-    return PriceList.objects.select_related("tier", "region", "partner").annotate(item_count=Count("items"))
+def _price_lists(user):
+    return visible_price_lists(user).select_related("tier", "region", "partner").annotate(item_count=Count("items"))
 
 
-def _price_list(price_list_id: int) -> PriceList:
-    price_list = _price_lists().filter(pk=price_list_id).first()
+def _price_list(user, price_list_id: int) -> PriceList:
+    price_list = _price_lists(user).filter(pk=price_list_id).first()
     if price_list is None:
         raise NotFound()
     return price_list
@@ -248,7 +249,7 @@ def reservation_release(request, reference: str):
 @router.get("/pricing/price-lists", response=page_of(PriceListOut))
 def price_list_list(request, filters: Query[PriceListFilters], page: Query[PageParams]):
     require(request.auth, "pricing.view")
-    lists = _price_lists()
+    lists = _price_lists(request.auth)
     if filters.status:
         lists = lists.filter(status=filters.status)
     if filters.kind:
@@ -266,27 +267,27 @@ def price_list_list(request, filters: Query[PriceListFilters], page: Query[PageP
 def price_list_create(request, payload: PriceListIn):
     require(request.auth, "pricing.manage")
     price_list = services.create_price_list(data=payload.model_dump(), actor=request.auth)
-    return Status(201, price_list_out(_price_list(price_list.pk)))
+    return Status(201, price_list_out(_price_list(request.auth, price_list.pk)))
 
 
 @router.get("/pricing/price-lists/{price_list_id}", response=PriceListOut)
 def price_list_detail(request, price_list_id: int):
     require(request.auth, "pricing.view")
-    return price_list_out(_price_list(price_list_id))
+    return price_list_out(_price_list(request.auth, price_list_id))
 
 
 @router.patch("/pricing/price-lists/{price_list_id}", response=PriceListOut)
 def price_list_update(request, price_list_id: int, payload: PriceListPatch):
     require(request.auth, "pricing.manage")
-    price_list = _price_list(price_list_id)
+    price_list = _price_list(request.auth, price_list_id)
     services.update_price_list(price_list=price_list, data=payload.model_dump(exclude_unset=True), actor=request.auth)
-    return price_list_out(_price_list(price_list_id))
+    return price_list_out(_price_list(request.auth, price_list_id))
 
 
 @router.delete("/pricing/price-lists/{price_list_id}", response={204: None})
 def price_list_delete(request, price_list_id: int):
     require(request.auth, "pricing.manage")
-    services.delete_price_list(price_list=_price_list(price_list_id))
+    services.delete_price_list(price_list=_price_list(request.auth, price_list_id))
     return Status(204, None)
 
 
@@ -295,14 +296,14 @@ def price_list_activate(request, price_list_id: int):
     """Put the list into force, or submit it to the price-list approval flow when its prices go
     more than the configured percentage (default 15 %) below the base list."""
     require(request.auth, "pricing.manage")
-    services.activate_price_list(price_list=_price_list(price_list_id), actor=request.auth)
-    return price_list_out(_price_list(price_list_id))
+    services.activate_price_list(price_list=_price_list(request.auth, price_list_id), actor=request.auth)
+    return price_list_out(_price_list(request.auth, price_list_id))
 
 
 @router.get("/pricing/price-lists/{price_list_id}/items", response=page_of(ItemOut))
 def price_list_items(request, price_list_id: int, page: Query[PageParams]):
     require(request.auth, "pricing.view")
-    price_list = _price_list(price_list_id)
+    price_list = _price_list(request.auth, price_list_id)
     items = price_list.items.select_related("sku").order_by("sku__code", "min_qty")
     return paginate(items, page, item_out)
 
@@ -311,7 +312,9 @@ def price_list_items(request, price_list_id: int, page: Query[PageParams]):
 def price_list_item_set(request, price_list_id: int, payload: ItemIn):
     """Add or replace the price of a SKU from a quantity (draft or rejected lists only)."""
     require(request.auth, "pricing.manage")
-    item = services.set_item(price_list=_price_list(price_list_id), data=payload.model_dump(), actor=request.auth)
+    item = services.set_item(
+        price_list=_price_list(request.auth, price_list_id), data=payload.model_dump(), actor=request.auth
+    )
     return Status(201, item_out(PriceListItem.objects.select_related("sku").get(pk=item.pk)))
 
 
@@ -331,7 +334,9 @@ def price_list_item_delete(request, price_list_id: int, price_item_id: int):
 def price_list_rule_set(request, price_list_id: int, payload: RuleIn):
     """Price a product line (and every line below it) from the base price."""
     require(request.auth, "pricing.manage")
-    rule = services.set_rule(price_list=_price_list(price_list_id), data=payload.model_dump(), actor=request.auth)
+    rule = services.set_rule(
+        price_list=_price_list(request.auth, price_list_id), data=payload.model_dump(), actor=request.auth
+    )
     return Status(201, rule_out(PriceListRule.objects.select_related("product_line").get(pk=rule.pk)))
 
 
@@ -425,8 +430,8 @@ def promotion_out(promo: Promotion) -> dict:
     }
 
 
-def _promotion(promotion_id: int) -> Promotion:
-    promo = Promotion.objects.select_related("tier", "region").filter(pk=promotion_id).first()
+def _promotion(user, promotion_id: int) -> Promotion:
+    promo = visible_promotions(user).select_related("tier", "region").filter(pk=promotion_id).first()
     if promo is None:
         raise NotFound()
     return promo
@@ -435,7 +440,9 @@ def _promotion(promotion_id: int) -> Promotion:
 @router.get("/pricing/promotions", response=page_of(PromotionOut))
 def promotion_list(request, page: Query[PageParams]):
     require(request.auth, "pricing.view")
-    return paginate(Promotion.objects.select_related("tier", "region").order_by("code"), page, promotion_out)
+    return paginate(
+        visible_promotions(request.auth).select_related("tier", "region").order_by("code"), page, promotion_out
+    )
 
 
 @router.post("/pricing/promotions", response={201: PromotionOut})
@@ -444,21 +451,23 @@ def promotion_create(request, payload: PromotionIn):
     within a named group."""
     require(request.auth, "pricing.manage")
     promo = services.create_promotion(data=payload.model_dump(), actor=request.auth)
-    return Status(201, promotion_out(_promotion(promo.pk)))
+    return Status(201, promotion_out(_promotion(request.auth, promo.pk)))
 
 
 @router.get("/pricing/promotions/{promotion_id}", response=PromotionOut)
 def promotion_detail(request, promotion_id: int):
     require(request.auth, "pricing.view")
-    return promotion_out(_promotion(promotion_id))
+    return promotion_out(_promotion(request.auth, promotion_id))
 
 
 @router.post("/pricing/promotions/{promotion_id}/status", response=PromotionOut)
 def promotion_status(request, promotion_id: int, payload: PromotionStatusIn):
     """Start (active), pause (draft) or end a promotion."""
     require(request.auth, "pricing.manage")
-    services.set_promotion_status(promotion=_promotion(promotion_id), status=payload.status, actor=request.auth)
-    return promotion_out(_promotion(promotion_id))
+    services.set_promotion_status(
+        promotion=_promotion(request.auth, promotion_id), status=payload.status, actor=request.auth
+    )
+    return promotion_out(_promotion(request.auth, promotion_id))
 
 
 @router.patch("/pricing/promotions/{promotion_id}", response=PromotionOut)
@@ -467,16 +476,18 @@ def promotion_update(request, promotion_id: int, payload: PromotionPatch):
     priority and its limits (never below what orders used); an ended one not at all (409)."""
     require(request.auth, "pricing.manage")
     services.update_promotion(
-        promotion=_promotion(promotion_id), data=payload.model_dump(exclude_unset=True), actor=request.auth
+        promotion=_promotion(request.auth, promotion_id),
+        data=payload.model_dump(exclude_unset=True),
+        actor=request.auth,
     )
-    return promotion_out(_promotion(promotion_id))
+    return promotion_out(_promotion(request.auth, promotion_id))
 
 
 @router.delete("/pricing/promotions/{promotion_id}", response={204: None})
 def promotion_delete(request, promotion_id: int):
     """Delete a promotion no order has used (409 otherwise: end it instead)."""
     require(request.auth, "pricing.manage")
-    services.delete_promotion(promotion=_promotion(promotion_id), actor=request.auth)
+    services.delete_promotion(promotion=_promotion(request.auth, promotion_id), actor=request.auth)
     return Status(204, None)
 
 
@@ -484,7 +495,7 @@ def promotion_delete(request, promotion_id: int):
 def promotion_usage(request, promotion_id: int):
     """A promotion's consumption: what orders took and have not given back, against its limits."""
     require(request.auth, "pricing.view")
-    promo = _promotion(promotion_id)
+    promo = _promotion(request.auth, promotion_id)
     used = reservations.consumption(promo)
     return {
         "promotion": promo.code,
@@ -502,8 +513,12 @@ def promotion_usage(request, promotion_id: int):
 def promotion_orders(request, promotion_id: int, page: Query[PageParams]):
     """The orders that used a promotion: the ledger of reservations and releases, newest first."""
     require(request.auth, "pricing.view")
-    promo = _promotion(promotion_id)
-    rows = PromotionUsage.objects.filter(promotion=promo).select_related("partner").order_by("-created_at", "-pk")
+    promo = _promotion(request.auth, promotion_id)
+    rows = (
+        scope(PromotionUsage.objects.filter(promotion=promo), request.auth)
+        .select_related("partner")
+        .order_by("-created_at", "-pk")
+    )
     return paginate(
         rows,
         page,

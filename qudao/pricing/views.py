@@ -33,6 +33,7 @@ from .forms import (
     promotion_initial,
 )
 from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion, PromotionUsage
+from .visibility import visible_price_lists, visible_promotions
 
 QUOTE_ROWS = 5
 MAX_QUOTE_ROWS = 50
@@ -56,15 +57,15 @@ def _error_messages(request, error) -> None:
 # --- price lists -------------------------------------------------------------------------------
 
 
-def _price_lists():
-    return PriceList.objects.select_related("tier", "region", "partner").annotate(item_count=Count("items"))
+def _price_lists(user):
+    return visible_price_lists(user).select_related("tier", "region", "partner").annotate(item_count=Count("items"))
 
 
 @hq_page("pricing.view")
 def price_list_list_view(request):
     form = PriceListFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    lists = _price_lists().order_by("code")
+    lists = _price_lists(request.user).order_by("code")
     if filters.get("status"):
         lists = lists.filter(status=filters["status"])
     if filters.get("kind"):
@@ -103,7 +104,7 @@ def _price_list_initial(price_list: PriceList) -> dict:
 @hq_page("pricing.view")
 def price_list_form_view(request, price_list_id=None):
     _require_manage(request)
-    price_list = get_object_or_404(_price_lists(), pk=price_list_id) if price_list_id else None
+    price_list = get_object_or_404(_price_lists(request.user), pk=price_list_id) if price_list_id else None
     fixed = price_list is not None and price_list.status not in services.EDITABLE
     form = PriceListForm(
         request.POST or None, initial=_price_list_initial(price_list) if price_list else None, fixed=fixed
@@ -152,7 +153,7 @@ def _price_list_context(request, price_list, item_form=None, rule_form=None) -> 
 
 @hq_page("pricing.view")
 def price_list_detail_view(request, price_list_id):
-    price_list = get_object_or_404(_price_lists(), pk=price_list_id)
+    price_list = get_object_or_404(_price_lists(request.user), pk=price_list_id)
     return render(request, "pricing/price_list_detail.html", _price_list_context(request, price_list))
 
 
@@ -160,7 +161,7 @@ def price_list_detail_view(request, price_list_id):
 @require_POST
 def item_set_view(request, price_list_id):
     _require_manage(request)
-    price_list = get_object_or_404(_price_lists(), pk=price_list_id)
+    price_list = get_object_or_404(_price_lists(request.user), pk=price_list_id)
     form = ItemForm(request.POST)
     if form.is_valid():
         code = form.cleaned_data["sku"].strip()
@@ -201,7 +202,7 @@ def item_delete_view(request, price_list_id, item_id):
 @require_POST
 def rule_set_view(request, price_list_id):
     _require_manage(request)
-    price_list = get_object_or_404(_price_lists(), pk=price_list_id)
+    price_list = get_object_or_404(_price_lists(request.user), pk=price_list_id)
     form = RuleForm(request.POST)
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -324,7 +325,7 @@ def floor_delete_view(request, floor_id):
 def promotion_list_view(request):
     form = PromotionFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    promotions = Promotion.objects.select_related("tier", "region", "partner", "product_line", "sku")
+    promotions = visible_promotions(request.user).select_related("tier", "region", "partner", "product_line", "sku")
     if filters.get("status"):
         promotions = promotions.filter(status=filters["status"])
     q = (request.GET.get("q") or "").strip()
@@ -350,7 +351,9 @@ def promotion_list_view(request):
 def promotion_form_view(request, promotion_id=None):
     _require_manage(request)
     promotion = (
-        get_object_or_404(Promotion.objects.select_related("tier", "region"), pk=promotion_id) if promotion_id else None
+        get_object_or_404(visible_promotions(request.user).select_related("tier", "region"), pk=promotion_id)
+        if promotion_id
+        else None
     )
     # A started promotion may change only some fields (the service says which).
     editable = None
@@ -388,7 +391,7 @@ def promotion_form_view(request, promotion_id=None):
 @hq_page("pricing.view")
 def promotion_detail_view(request, promotion_id):
     promotion = get_object_or_404(
-        Promotion.objects.select_related("tier", "region", "partner", "product_line", "sku", "gift_sku"),
+        visible_promotions(request.user).select_related("tier", "region", "partner", "product_line", "sku", "gift_sku"),
         pk=promotion_id,
     )
     # The ledger names partners: only the rows of partners the user may see.
@@ -422,7 +425,7 @@ PROMOTION_ACTIONS = {
 @require_POST
 def promotion_status_view(request, promotion_id):
     _require_manage(request)
-    promotion = get_object_or_404(Promotion, pk=promotion_id)
+    promotion = get_object_or_404(visible_promotions(request.user), pk=promotion_id)
     status = PROMOTION_ACTIONS.get(request.POST.get("action", ""))
     if status is None:
         messages.error(request, _("Choose start, pause or end."))
@@ -444,7 +447,7 @@ def promotion_status_view(request, promotion_id):
 @require_POST
 def promotion_delete_view(request, promotion_id):
     _require_manage(request)
-    promotion = get_object_or_404(Promotion, pk=promotion_id)
+    promotion = get_object_or_404(visible_promotions(request.user), pk=promotion_id)
     try:
         services.delete_promotion(promotion=promotion, actor=request.user)
     except (FieldErrors, Conflict) as error:

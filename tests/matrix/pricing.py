@@ -61,7 +61,21 @@ def targets(world) -> dict:
     from qudao.pricing.engine import CartLine
 
     reservations.reserve(partner=world.dist_js, lines=[CartLine(sku.pk, 2)], on=date(2026, 6, 30), reference="MX-SO-1")
+    contract = PriceList.objects.create(
+        code="mx-contract", name="矩阵合同价", partner=world.dist_js, valid_from=date(2020, 1, 1)
+    )
+    contract_promo = Promotion.objects.create(
+        code="mx-contract-promo",
+        name="矩阵专享",
+        kind="percent_off",
+        value=3,
+        stacking="exclusive",
+        valid_from=date(2020, 1, 1),
+        partner=world.dist_js,
+    )
     return {
+        "contract_list_id": contract.pk,
+        "contract_promotion_id": contract_promo.pk,
         "limited_promotion_id": limited.pk,
         "reserved_reference": "MX-SO-1",
         "price_list_id": draft.pk,
@@ -159,4 +173,15 @@ API_CASES += [
         },
     ),
     Case("POST", "/api/v1/pricing/reservations/{reserved_reference}/release", managers(200)),
+]
+
+# A list or promotion for one partner is that partner's data: 404 for HQ users who cannot see it.
+SEE_DIST_HQ = only(
+    {p: 200 for p in ("admin", "channel", "regional_js", "finance", "operations")},
+    403,
+    401,
+) | {"regional_zj": 404, "sales": 404}
+API_CASES += [
+    Case("GET", "/api/v1/pricing/price-lists/{contract_list_id}", SEE_DIST_HQ),
+    Case("GET", "/api/v1/pricing/promotions/{contract_promotion_id}", SEE_DIST_HQ),
 ]

@@ -131,3 +131,9 @@ PAGE_CASES = [
         body=lambda t: {"partner": str(t["pg_dist"]), "on": "2026-06-30", "sku_0": "PG-SKU-1", "quantity_0": "1"},
     ),
 ]
+
+# A partner's own price list or promotion: 404 for HQ users who cannot see the partner.
+PAGE_CASES += [
+    Case("GET", "pricing/price-lists/{contract_list_id}/", seeing_dist(), page=True),
+    Case("GET", "pricing/promotions/{contract_promotion_id}/", seeing_dist(), page=True),
+]
