@@ -183,6 +183,34 @@ def _partner_used(partner, promotion_ids) -> dict[int, int]:
     return {promotion_id: total or 0 for promotion_id, total in rows}
 
 
+def _within_scope(partner, promotions: list[Promotion]) -> list[Promotion]:
+    """Drop the bundles with a SKU `partner` may not buy and the gifts it may not be given: they
+    are not open to it (the engine never applies them), and they would name SKUs it may not see."""
+    needed = {promotion.gift_sku_id for promotion in promotions if promotion.gift_sku_id is not None}
+    for promotion in promotions:
+        if promotion.kind == Promotion.Kind.BUNDLE:
+            needed |= {_sku_id(sku_id) for sku_id, _quantity in promotion.bundle_items or ()}
+    if not needed:
+        return promotions
+    allowed = set(Sku.objects.filter(allowed_sku_q(partner), pk__in=needed - {None}).values_list("pk", flat=True))
+
+    def open_to_partner(promotion) -> bool:
+        if promotion.kind == Promotion.Kind.BUNDLE:
+            return all(_sku_id(sku_id) in allowed for sku_id, _quantity in promotion.bundle_items or ())
+        if promotion.kind == Promotion.Kind.BUY_X_GET_Y and promotion.gift_sku_id is not None:
+            return promotion.gift_sku_id in allowed
+        return True
+
+    return [promotion for promotion in promotions if open_to_partner(promotion)]
+
+
+def _sku_id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def open_promotions(partner, on: date, skus=None) -> list[OpenPromotion]:
     """The promotions open to `partner` on `on` (active, valid on the date, for an audience that
     includes it), optionally only those covering one of `skus` (the SKU itself, its line or a line
@@ -202,7 +230,7 @@ def open_promotions(partner, on: date, skus=None) -> list[OpenPromotion]:
             | Q(sku__isnull=True, product_line__path__in=sorted(line_paths))
             | Q(sku__isnull=True, product_line__isnull=True)
         )
-    promotions = list(promotions)
+    promotions = _within_scope(partner, list(promotions))
     used = _partner_used(partner, [p.pk for p in promotions if p.partner_cap_qty is not None])
     currency = engine.partner_currency(partner)
     result = []

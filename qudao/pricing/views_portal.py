@@ -190,9 +190,11 @@ def _not_applied_messages(result: engine.CartQuote, promotions: dict) -> list[st
             continue
         seen.add(code)
         open_promotion = promotions.get(code)
-        name = open_promotion.name if open_promotion else code
+        if open_promotion is None:
+            continue  # not open to the partner (a gift or bundle outside its sales scope): not its business
+        name = open_promotion.name
         reason = item.get("reason")
-        offer = open_promotion.description if open_promotion else ""
+        offer = open_promotion.description
         values = {"promotion": name, "offer": offer}
         if reason == "below_threshold" and item.get("short_by_qty") is not None:
             values["count"] = item["short_by_qty"]

@@ -437,3 +437,27 @@ def test_it_shows_gifts_limits_next_steps_and_clashes_in_words_without_naming_th
     # and the quote reserves nothing
     assert PromotionUsage.objects.filter(reference__startswith="SO-").count() == 3
     assert PromotionUsage.objects.count() == 3
+
+
+def test_it_never_offers_a_bundle_or_a_gift_with_a_sku_the_partner_may_not_buy(shop, world, page_client):
+    # given two bundles and two gifts, one of each with SECRET-1, which the partner may not buy
+    hood_a, hood_b, wash_a, secret = (shop.skus[key] for key in ("hood_a", "hood_b", "wash_a", "secret"))
+    make_promo("set-ok", "bundle", bundle_items=[[hood_a.pk, 2], [wash_a.pk, 1]], value=Decimal("5200"))
+    make_promo("set-secret", "bundle", bundle_items=[[hood_a.pk, 2], [secret.pk, 1]], value=Decimal("2000"))
+    make_promo("gift-ok", "buy_x_get_y", sku=wash_a, buy_qty=2, gift_qty=1, gift_sku=hood_b)
+    make_promo("gift-secret", "buy_x_get_y", sku=hood_b, buy_qty=1, gift_qty=1, gift_sku=secret)
+
+    # when the partner opens its catalogue
+    response = page_client(world.dist_admin).get(CATALOG)
+    html = response.content.decode()
+
+    # then it is offered the bundle and the gift it can have, and nothing about SECRET-1
+    badges = r'data-testid="promo-badge" title="[^"]*">([^<]*)<'
+    assert re.findall(badges, card(response, "HOOD-A")) == ["spend ¥5,000.00 get ¥300.00 off", "bundle ¥5,200.00"]
+    assert re.findall(badges, card(response, "HOOD-B")) == ["10% off", "spend ¥5,000.00 get ¥300.00 off"]
+    assert re.findall(badges, card(response, "WASH-A")) == [
+        "¥50.00 off per unit · limited: 3 left for you",
+        "bundle ¥5,200.00",
+        "buy 2 get 1 × 顶吸式油烟机 黑色 free",
+    ]
+    assert "秘密" not in html and "SECRET" not in html and "secret" not in html
