@@ -152,6 +152,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 LICENCE_UPLOAD_MAX_BYTES = int(os.environ.get("QUDAO_LICENCE_MAX_BYTES", 5 * 1024 * 1024))
 IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("QUDAO_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("QUDAO_IMPORT_MAX_ROWS", 20000))
+# A price list whose prices go more than this many percent below the base list waits for approval.
+PRICING_APPROVAL_DISCOUNT_PERCENT = os.environ.get("QUDAO_PRICING_APPROVAL_DISCOUNT_PERCENT", "15")
 
 # --- Jobs (Huey) ----------------------------------------------------------------------------
 # SqliteHuey on a laptop; RedisHuey when QUDAO_REDIS_URL is set. QUDAO_JOBS_IMMEDIATE runs jobs
