@@ -24,6 +24,8 @@ from . import reservations, services
 from .engine import CartLine, quote
 from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion, PromotionUsage
 from .schemas import (
+    CataloguePriceFilters,
+    CataloguePriceOut,
     FloorFilters,
     FloorIn,
     FloorOut,
@@ -207,6 +209,58 @@ def price_quote(request, payload: QuoteIn):
     on = payload.date or timezone.localdate()
     result = quote(partner, _cart(payload), on)
     return quote_out(partner, on, result, show_floor=request.auth.partner is None)
+
+
+@router.get("/pricing/catalogue", response=page_of(CataloguePriceOut))
+def catalogue_prices(request, filters: Query[CataloguePriceFilters], page: Query[PageParams]):
+    """The partner's catalogue with its own prices: the SKUs its sales scope lets it buy (searched
+    and filtered like the portal's catalogue page), each priced for its smallest order, with the
+    promotions open to it. Never another tier's price, the floor or the cost price."""
+    from . import selectors
+
+    user = request.auth
+    if user.partner is not None:
+        if filters.partner is not None and filters.partner != user.partner.pk:
+            raise NotFound()
+        partner = get_visible_partner(user, user.partner.pk)
+    else:
+        require(user, "pricing.view")
+        if filters.partner is None:
+            raise NotFound()
+        partner = get_visible_partner(user, filters.partner)
+    on = filters.date or timezone.localdate()
+    skus = selectors.catalogue_skus(partner, q=filters.q, product_line_id=filters.product_line)
+    count = skus.count()
+    rows = list(skus[page.offset : page.offset + page.limit]) if count > page.offset else []
+    prices = selectors.net_prices(partner, rows, on)
+    offers = selectors.promotions_by_sku(selectors.open_promotions(partner, on, rows), rows)
+    items = []
+    for sku in rows:
+        line = prices.get(sku.pk)
+        items.append(
+            {
+                "sku": {"id": sku.pk, "code": sku.code, "name": sku.name},
+                "product": {"id": sku.product.pk, "code": sku.product.code, "name": sku.product.name},
+                "barcode": sku.barcode,
+                "base_unit": sku.product.base_unit,
+                "min_order_qty": sku.min_order_qty,
+                "order_multiple": sku.order_multiple,
+                "quantity": selectors.smallest_order(sku),
+                "list_price": amount_out(line.list_price) if line else None,
+                "net_unit_price": amount_out(line.net_unit_price) if line else None,
+                "promotions": [
+                    {
+                        "code": offer.code,
+                        "name": offer.name,
+                        "kind": offer.promotion.kind,
+                        "description": offer.description,
+                        "left": offer.left,
+                    }
+                    for offer in offers.get(sku.pk, [])
+                ],
+            }
+        )
+    return {"count": count, "items": items}
 
 
 def _usage_out(usage) -> dict:

@@ -146,7 +146,7 @@ class PromotionForm(forms.Form):
         label=_("Tiers"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
-        help_text=_("Tiered thresholds: one \u201cspend,amount off\u201d per line, e.g. 5000,200"),
+        help_text=_("Tiered thresholds: one “spend,amount off” per line, e.g. 5000,200"),
     )
     buy_qty = forms.IntegerField(label=_("Buy quantity"), required=False, help_text=_("Buy X, get Y free: the X."))
     gift_qty = forms.IntegerField(label=_("Gift quantity"), required=False, help_text=_("Buy X, get Y free: the Y."))
@@ -160,7 +160,7 @@ class PromotionForm(forms.Form):
         label=_("Bundle"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
-        help_text=_("Bundle price: one \u201cSKU code,quantity\u201d per line, e.g. HOOD-A,1"),
+        help_text=_("Bundle price: one “SKU code,quantity” per line, e.g. HOOD-A,1"),
     )
     partner_cap_qty = forms.IntegerField(label=_("Cap per partner"), required=False, min_value=0)
     budget_qty = forms.IntegerField(label=_("Budget (quantity)"), required=False, min_value=0)

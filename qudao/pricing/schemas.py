@@ -329,3 +329,33 @@ class PromotionUsageOut(Schema):
     partner_cap_qty: int | None
     budget_qty: int | None
     budget_amount: str | None
+
+
+class CataloguePriceFilters(Schema):
+    partner: int | None = Field(None, description="The partner (HQ); a partner user sees its own.")
+    q: str = Field("", description="Search by SKU code or name, product code or name, or barcode.")
+    product_line: int | None = Field(None, description="A product line, with the lines below it.")
+    date: dt.date | None = Field(None, description="The day; today if empty.")
+
+
+class OpenPromotionOut(Schema):
+    code: str
+    name: str
+    kind: str
+    description: str = Field(description="The offer in words, in the caller's language.")
+    left: int | None = Field(None, description="What the partner may still get under the quantity limits.")
+
+
+class CataloguePriceOut(Schema):
+    """A SKU the partner may buy, with its own price for the smallest order it may place."""
+
+    sku: Ref
+    product: Ref
+    barcode: str | None
+    base_unit: str
+    min_order_qty: int
+    order_multiple: int
+    quantity: int = Field(description="The quantity priced: the smallest order (base units).")
+    list_price: str | None = Field(None, description="The partner's own list price; null: price on request.")
+    net_unit_price: str | None
+    promotions: list[OpenPromotionOut]

@@ -185,3 +185,9 @@ API_CASES += [
     Case("GET", "/api/v1/pricing/price-lists/{contract_list_id}", SEE_DIST_HQ),
     Case("GET", "/api/v1/pricing/promotions/{contract_promotion_id}", SEE_DIST_HQ),
 ]
+
+# The catalogue with own prices: a partner user reads its own; HQ names a partner it may see.
+API_CASES += [
+    Case("GET", "/api/v1/pricing/catalogue", expect(404, anonymous=401, partners=200)),
+    Case("GET", "/api/v1/pricing/catalogue?partner={pricing_dist}", on_dist(SEE_DIST, 200)),
+]

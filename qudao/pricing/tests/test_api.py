@@ -334,3 +334,40 @@ def test_the_quote_enforces_the_minimum_order_quantity_and_the_multiple(world, c
     assert errors(ask(3)) == {"lines.0.quantity": "Order at least 6 件 of HOOD-A."}
     assert errors(ask(7)) == {"lines.0.quantity": "Order HOOD-A in multiples of 3 件."}
     assert ask(9).json()["total"] == "11691.00"
+
+
+def test_a_partner_reads_its_catalogue_with_its_own_prices_and_open_promotions(world, catalogue, api_client):
+    from .conftest import make_line, make_promo, make_sku
+
+    # given: a gold list for HOOD-A, 10 % off range hoods, and a spare part outside the sales scope
+    make_list("gold", tier=world.dist_js.tier, items=[(catalogue.skus["hood_a"], "1250.00")])
+    make_promo("hood10", "percent_off", product_line=catalogue.lines["hoods"], value=10)
+    make_list("spares", items=[(make_sku("SPARE-1", make_line("spares", "配件")), "80.00")])
+    client = api_client(world.dist_admin)
+    # when
+    response = client.get("/api/v1/pricing/catalogue", {"date": "2026-06-30"})
+    # then: the three SKUs it may buy, at its own price, never the spare part
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 3
+    assert [
+        (item["sku"]["code"], item["list_price"], item["net_unit_price"], [p["code"] for p in item["promotions"]])
+        for item in body["items"]
+    ] == [
+        ("HOOD-A", "1250.00", "1125.00", ["hood10"]),
+        ("HOOD-B", "2000.00", "1800.00", ["hood10"]),
+        ("WASH-A", "3000.00", "3000.00", []),
+    ]
+    assert body["items"][0]["promotions"][0]["description"] == "10% off"
+    # and: search by code, and another partner's catalogue is not there (404)
+    found = client.get("/api/v1/pricing/catalogue", {"q": "wash", "date": "2026-06-30"}).json()
+    assert [item["sku"]["code"] for item in found["items"]] == ["WASH-A"]
+    assert client.get("/api/v1/pricing/catalogue", {"partner": world.dealer_zj.pk}).status_code == 404
+    assert client.get("/api/v1/pricing/catalogue", {"q": "SPARE-1"}).json()["count"] == 0
+    # and: HQ names the partner; a regional manager of another region gets 404
+    assert api_client(world.channel).get("/api/v1/pricing/catalogue").status_code == 404
+    hq = api_client(world.channel).get("/api/v1/pricing/catalogue", {"partner": world.dist_js.pk, "date": "2026-06-30"})
+    assert hq.json()["items"][0]["net_unit_price"] == "1125.00"
+    assert (
+        api_client(world.regional_zj).get("/api/v1/pricing/catalogue", {"partner": world.dist_js.pk}).status_code == 404
+    )
