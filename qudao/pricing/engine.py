@@ -72,12 +72,14 @@ promotion):
 
 Stacking (every promotion has a policy; there is no default): on any line, an *exclusive*
 promotion never combines with another, and a *stackable* promotion combines only with promotions
-of the same stacking group. When two would clash on a shared line, the one settled first keeps the
-line and the other is not applied, with the reason: `exclusive` or `lost_on_priority` (and the
-promotion it lost `by`). A later phase's promotion that clashes with an earlier phase's on a shared
-line loses to it. A threshold not reached is reported as `below_threshold` with the amount still
-missing (`short_by`); an applied per-each or tiered promotion says how far the next step is
-(`next_threshold_short_by`).
+of the same stacking group. Stacking is decided line by line: when two would clash on a line, the
+one settled first keeps the line and the other leaves it out (a threshold then does not count that
+line), reported with the reason `exclusive` or `lost_on_priority`, the promotion it lost to (`by`)
+and the lines it left out (`lines`, SKU codes); a promotion left with no line, or a bundle missing
+any of its lines, is not applied at all (the same reasons, without `lines`). A later phase's
+promotion that clashes with an earlier phase's on a line loses that line to it. A threshold not
+reached is reported as `below_threshold` with the amount still missing (`short_by`); an applied
+per-each or tiered promotion says how far the next step is (`next_threshold_short_by`).
 
 Limits (限量): any promotion may have a cap per partner (`partner_cap_qty`), a quantity budget
 (`budget_qty`) and a money budget (`budget_amount`); a limited special must have one. Quantities
@@ -857,11 +859,19 @@ class _Settlement:
             sku_id in self.inputs.skus and self.inputs.skus[sku_id].allowed for sku_id, _qty in promo.bundle
         ):
             return  # a bundle the partner cannot complete is not open to it (and names no SKU it may not see)
-        covered = {entry["index"] for entry in entries}
-        clash = _conflict(promo, covered, self.chosen)
-        if clash is not None:
-            self.refuse(promo, clash[0], by=clash[1].code)
-            return
+        # Stacking is decided line by line: the promotion leaves out the lines where it would combine
+        # with a promotion it may not combine with (e.g. a threshold does not count the lines of an
+        # exclusive special price), and is not applied at all when no line is left, or when it is
+        # a bundle (a set needs all its lines).
+        clear = [entry for entry in entries if _conflict(promo, {entry["index"]}, self.chosen) is None]
+        if len(clear) < len(entries):
+            reason, other = _conflict(promo, {entry["index"] for entry in entries}, self.chosen)
+            if not clear or promo.kind == "bundle":
+                self.refuse(promo, reason, by=other.code)
+                return
+            left_out = sorted({entry["sku"].code for entry in entries if entry not in clear})
+            self.refuse(promo, reason, by=other.code, lines=left_out)
+            entries = clear
         if promo.limited and self.exhausted(promo):
             self.refuse(promo, "cap_reached")
             return
@@ -872,7 +882,7 @@ class _Settlement:
             "tiered_threshold": self._threshold,
         }.get(promo.kind, self._unit)
         if handler(promo, entries):
-            self.chosen.append((promo, covered))
+            self.chosen.append((promo, {entry["index"] for entry in entries}))
 
     def _unit(self, promo: PromoInfo, entries: list) -> bool:
         """Percentage off, amount off, (limited) special price: on the unit price of each line; a

@@ -204,6 +204,11 @@ def _not_applied_messages(result: engine.CartQuote, promotions: dict) -> list[st
             messages.append(_("Spend %(amount)s more to get %(promotion)s (%(offer)s).") % values)
         elif reason == "cap_reached":
             messages.append(_("%(promotion)s: you have reached the limit of this promotion.") % values)
+        elif reason in ("exclusive", "lost_on_priority") and item.get("lines"):
+            values["lines"] = ", ".join(item["lines"])
+            messages.append(
+                _("%(promotion)s does not count %(lines)s: a better offer already applies to them.") % values
+            )
         elif reason in ("exclusive", "lost_on_priority"):
             messages.append(_("%(promotion)s: not applied, a better offer already applies to these products.") % values)
         elif reason == "bundle_incomplete":

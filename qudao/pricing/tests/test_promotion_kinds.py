@@ -308,3 +308,27 @@ def test_bad_promotions_are_refused_field_by_field(world, catalogue):
             services.create_promotion(data=base | data)
         assert refused.value.errors == errors, data
     assert not Promotion.objects.filter(code="bad").exists()
+
+
+def test_a_threshold_leaves_out_the_lines_of_an_exclusive_special_price(world, catalogue):
+    # given: 厨电 spend 5,000 get 300 off, and an exclusive special price on HOOD-B (1,800.00)
+    make_promo("b-special", "special_price", sku=catalogue.skus["hood_b"], value=1800, priority=9)
+    make_promo(
+        "k300", "threshold", product_line=catalogue.lines["kitchen"], threshold=5000, value=300,
+        stacking="stackable", group="A",
+    )  # fmt: skip
+    # when: HOOD-A × 4 (5,196.00) and HOOD-B × 1 at the special price
+    result = cart(world.dist_js, catalogue, ("hood_a", 4), ("hood_b", 1))
+    hood_a, hood_b = result.lines
+    # then: the threshold counts HOOD-A only, and says it left HOOD-B out
+    assert (applied(hood_a), applied(hood_b)) == ([("k300", Decimal("300.00"))], [("b-special", Decimal("200.00"))])
+    assert result.total == Decimal("6696.00")  # 5,196.00 - 300.00 + 1,800.00
+    assert result.promotions_not_applied == (
+        {"promotion": "k300", "reason": "exclusive", "by": "b-special", "lines": ["HOOD-B"]},
+    )
+    # when: HOOD-A × 3 (3,897.00), then: 1,103.00 short, HOOD-B's 1,800.00 does not count
+    short = cart(world.dist_js, catalogue, ("hood_b", 1), ("hood_a", 3))
+    assert short.promotions_not_applied == (
+        {"promotion": "k300", "reason": "exclusive", "by": "b-special", "lines": ["HOOD-B"]},
+        {"promotion": "k300", "reason": "below_threshold", "short_by": Decimal("1103.0000")},
+    )
