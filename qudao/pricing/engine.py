@@ -457,23 +457,33 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
     from .models import FloorPrice, PriceList, PriceListItem, PriceListRule
 
     promotions = load_promotions(partner, on)
-    sku_ids = {int(sku_id) for sku_id in sku_ids}
-    sku_ids |= {promo.gift_sku_id for promo in promotions if promo.gift_sku_id is not None}
-    sku_ids |= {sku_id for promo in promotions for sku_id, _qty in promo.bundle}
-    sku_ids = sorted(sku_ids)
-    currency = partner_currency(partner)
-    rows = list(
-        Sku.objects.filter(pk__in=sku_ids).values_list(
-            "pk",
-            "code",
-            "name",
-            "product__product_line__path",
-            "product_id",
-            "product__base_unit",
-            "min_order_qty",
-            "order_multiple",
-        )
+    sku_fields = (
+        "pk",
+        "code",
+        "name",
+        "product__product_line__path",
+        "product_id",
+        "product__base_unit",
+        "min_order_qty",
+        "order_multiple",
     )
+    cart_ids = {int(sku_id) for sku_id in sku_ids}
+    rows = list(Sku.objects.filter(pk__in=cart_ids).values_list(*sku_fields))
+    # The gift and bundle SKUs of the promotions that cover a SKU of the cart (a bundle covers its
+    # own SKUs), loaded too: gifts need their price and scope, bundles the names of missing SKUs.
+    covering = [
+        promo
+        for promo in promotions
+        if promo.kind in GROUP_KINDS
+        and any(promo.covers(SkuInfo(row[0], row[1], row[2], row[3], allowed=True)) for row in rows)
+    ]
+    extra_ids = {promo.gift_sku_id for promo in covering if promo.gift_sku_id is not None}
+    extra_ids |= {sku_id for promo in covering for sku_id, _qty in promo.bundle}
+    extra_ids -= cart_ids
+    if extra_ids:
+        rows += list(Sku.objects.filter(pk__in=extra_ids).values_list(*sku_fields))
+    sku_ids = sorted(cart_ids | extra_ids)
+    currency = partner_currency(partner)
     allowed = set(Sku.objects.filter(allowed_sku_q(partner), pk__in=sku_ids).values_list("pk", flat=True))
     product_ids = {row[4] for row in rows}
     units: dict[int, list] = {}
@@ -810,7 +820,9 @@ class _Settlement:
         self.work = work
         self.on = on
         self.candidates = candidates
+        self.ordered = sorted(work, key=_line_key)  # the lines in an order that does not depend on the cart's
         self.chosen: list = []
+        self.on_line: dict = {}  # line index -> the promotions applied to it, in the order applied
         self.not_applied: list = []
         self.gifts: list[GiftLine] = []
         self.usage: dict = {}  # PromoInfo -> [quantity, amount]
@@ -852,7 +864,7 @@ class _Settlement:
     # -- settling --
 
     def settle(self, promo: PromoInfo) -> None:
-        entries = sorted((entry for entry in self.work if promo.covers(entry["sku"])), key=_line_key)
+        entries = [entry for entry in self.ordered if promo.covers(entry["sku"])]
         if not entries:
             return
         if promo.kind == "bundle" and not all(
@@ -863,14 +875,15 @@ class _Settlement:
         # with a promotion it may not combine with (e.g. a threshold does not count the lines of an
         # exclusive special price), and is not applied at all when no line is left, or when it is
         # a bundle (a set needs all its lines).
-        clear = [entry for entry in entries if _conflict(promo, {entry["index"]}, self.chosen) is None]
+        clear = [entry for entry in entries if not self._clashes_on(promo, entry["index"])]
         if len(clear) < len(entries):
-            reason, other = _conflict(promo, {entry["index"] for entry in entries}, self.chosen)
+            clash = _conflict(promo, {entry["index"] for entry in entries}, self.chosen)
             if not clear or promo.kind == "bundle":
-                self.refuse(promo, reason, by=other.code)
+                self.refuse(promo, clash[0], by=clash[1].code)
                 return
-            left_out = sorted({entry["sku"].code for entry in entries if entry not in clear})
-            self.refuse(promo, reason, by=other.code, lines=left_out)
+            kept = {entry["index"] for entry in clear}
+            left_out = sorted({entry["sku"].code for entry in entries if entry["index"] not in kept})
+            self.refuse(promo, clash[0], by=clash[1].code, lines=left_out)
             entries = clear
         if promo.limited and self.exhausted(promo):
             self.refuse(promo, "cap_reached")
@@ -883,6 +896,15 @@ class _Settlement:
         }.get(promo.kind, self._unit)
         if handler(promo, entries):
             self.chosen.append((promo, {entry["index"] for entry in entries}))
+            for entry in entries:
+                self.on_line.setdefault(entry["index"], []).append(promo)
+
+    def _clashes_on(self, promo: PromoInfo, index: int) -> bool:
+        """Whether `promo` may not join the promotions already applied to line `index`."""
+        return any(
+            promo.stacking == "exclusive" or other.stacking == "exclusive" or promo.group != other.group
+            for other in self.on_line.get(index, ())
+        )
 
     def _unit(self, promo: PromoInfo, entries: list) -> bool:
         """Percentage off, amount off, (limited) special price: on the unit price of each line; a
