@@ -158,6 +158,9 @@ def _register_routers() -> None:
     from qudao.accounts.api import router as accounts_router
     from qudao.catalog.api import router as catalog_router
     from qudao.core.api import router as core_router
+    from qudao.core.api_webhooks import router as webhooks_router
+    from qudao.inventory.api import router as inventory_router
+    from qudao.orders.api import router as orders_router
     from qudao.partners.api import router as partners_router
     from qudao.partners.api_imports import router as partner_imports_router
     from qudao.pricing.api import router as pricing_router
@@ -170,6 +173,9 @@ def _register_routers() -> None:
     api.add_router("/", partners_router)
     api.add_router("/", catalog_router)
     api.add_router("/", pricing_router)
+    api.add_router("/", inventory_router)
+    api.add_router("/", orders_router)
+    api.add_router("/", webhooks_router)
 
 
 _register_routers()

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "qudao.partners",
     "qudao.catalog",
     "qudao.pricing",
+    "qudao.inventory",
+    "qudao.orders",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,9 @@ urlpatterns = [
     path("", include("qudao.catalog.urls")),
     path("", include("qudao.pricing.urls")),
     path("", include("qudao.pricing.urls_portal")),
+    path("", include("qudao.inventory.urls")),
+    path("", include("qudao.orders.urls")),
+    path("", include("qudao.orders.urls_portal")),
     # Uploaded files are served only to authorised users through views; this is the fallback for
     # public assets stored in MEDIA_ROOT in development.
     re_path(r"^media/public/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT / "public"}),

@@ -60,6 +60,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "catalog.manage": frozenset({ADMIN, CHANNEL}),
     "pricing.view": HQ_ALL,
     "pricing.manage": frozenset({ADMIN, CHANNEL}),
+    # inventory: warehouses and stock (operations runs the warehouses)
+    "inventory.view": HQ_ALL,
+    "inventory.manage": frozenset({ADMIN, OPERATIONS}),
+    # orders: partners order for themselves (and a distributor for its sub-dealers); operations
+    # reviews, confirms, allocates and ships; finance and channel managers see and approve
+    "orders.view": HQ_ALL | {PARTNER_ADMIN, PARTNER_STAFF},
+    "orders.place": frozenset({PARTNER_ADMIN, PARTNER_STAFF}),
+    "orders.manage": frozenset({ADMIN, OPERATIONS}),
+    # outgoing webhooks for ERP and other systems
+    "webhooks.manage": frozenset({ADMIN}),
 }
 
 

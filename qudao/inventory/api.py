@@ -1,0 +1,5 @@
+"""API of the inventory context."""
+
+from ninja import Router
+
+router = Router(tags=["inventory"])

@@ -1,0 +1,1 @@
+"""Models of the inventory context (issue 4)."""

@@ -1,0 +1,1 @@
+"""Models of the orders context (issue 4)."""
