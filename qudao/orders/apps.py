@@ -6,3 +6,8 @@ class OrdersConfig(AppConfig):
     name = "qudao.orders"
     label = "orders"
     verbose_name = _("Orders")
+
+    def ready(self):
+        from . import services
+
+        services.register_subjects()

@@ -1,1 +1,169 @@
-"""Models of the orders context (issue 4)."""
+"""Orders (订单): what a partner buys, its lines as priced by the pricing engine, and the history
+of its status. The lifecycle (which status may follow which, and who may move it) is
+qudao.orders.lifecycle; the rules of placing, changing and cancelling are qudao.orders.services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from qudao.core.audit import AuditedModel
+
+ZERO = Decimal("0")
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("order status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("order status", "Submitted")
+    PENDING_APPROVAL = "pending_approval", pgettext_lazy("order status", "Pending approval")
+    CONFIRMED = "confirmed", pgettext_lazy("order status", "Confirmed")
+    ALLOCATED = "allocated", pgettext_lazy("order status", "Allocated")
+    PARTIALLY_SHIPPED = "partially_shipped", pgettext_lazy("order status", "Partially shipped")
+    SHIPPED = "shipped", pgettext_lazy("order status", "Shipped")
+    DELIVERED = "delivered", pgettext_lazy("order status", "Delivered")
+    COMPLETED = "completed", pgettext_lazy("order status", "Completed")
+    CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
+    REJECTED = "rejected", pgettext_lazy("order status", "Rejected")
+
+
+# Orders that hold credit: submitted and not yet completed, cancelled or rejected. (Once finance
+# invoices an order, its amount moves from here to receivables.)
+OPEN_STATUSES = (
+    OrderStatus.SUBMITTED,
+    OrderStatus.PENDING_APPROVAL,
+    OrderStatus.CONFIRMED,
+    OrderStatus.ALLOCATED,
+    OrderStatus.PARTIALLY_SHIPPED,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+)
+
+
+class Order(AuditedModel):
+    """A partner's order. `partner` is the buyer; `ordered_by_partner` is the distributor that
+    placed it on behalf of one of its sub-dealers (else empty). Amounts are what the pricing
+    engine answered when the order was (re)priced: `list_total` before promotions, `total` after."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, related_name="orders", verbose_name=_("partner")
+    )
+    ordered_by_partner = models.ForeignKey(
+        "partners.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders_placed_for_others",
+        verbose_name=_("ordered by"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT)
+    status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    list_total = models.DecimalField(_("list total"), max_digits=20, decimal_places=4, default=ZERO)
+    total = models.DecimalField(_("total"), max_digits=20, decimal_places=4, default=ZERO)
+    priced_on = models.DateField(_("priced on"), default=timezone.localdate)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    # A retried submission with the same key returns this order instead of creating another.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    approval = models.ForeignKey(
+        "core.ApprovalRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approval_reasons = models.JSONField(default=list, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="orders_order_idempotency_once",
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="orders_order_total_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["partner", "status"], name="orders_order_partner_status"),
+            models.Index(fields=["status", "submitted_at"], name="orders_order_status_submitted"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def audit_partner_id(self):
+        return self.partner_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class OrderLine(models.Model):
+    """One line of an order as the engine priced it: quantities in the SKU's base unit (and as
+    ordered), the list price and its source, the promotions applied (the waterfall, as JSON), the
+    net unit price and the line total after allocated order discounts. Gift lines (buy-X-get-Y)
+    have `gift_promotion` set and a zero total. Returns and rebates read the true net from here."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField(_("line"))
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU"))
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    unit_quantity = models.PositiveIntegerField(_("quantity ordered"))
+    quantity = models.PositiveIntegerField(_("quantity"))  # base units
+    list_price = models.DecimalField(_("list price"), max_digits=20, decimal_places=4)
+    price_source = models.JSONField(default=dict, blank=True)
+    promotions = models.JSONField(default=list, blank=True)
+    net_unit_price = models.DecimalField(_("net unit price"), max_digits=20, decimal_places=4)
+    line_total = models.DecimalField(_("line total"), max_digits=20, decimal_places=4)
+    gift_promotion = models.CharField(_("gift of"), max_length=40, blank=True)
+    shipped_quantity = models.PositiveIntegerField(_("shipped"), default=0)
+
+    class Meta:
+        ordering = ["order", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="orders_line_unique_number"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(shipped_quantity__lte=models.F("quantity")), name="orders_line_not_overshipped"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id}#{self.line_no} {self.sku_id} × {self.quantity}"
+
+    @property
+    def is_gift(self) -> bool:
+        return bool(self.gift_promotion)
+
+
+class OrderStatusChange(models.Model):
+    """Every status an order went through, when and by whom (append-only): the order timeline, and
+    the processing-cycle KPIs later."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["order", "at", "pk"]
+        indexes = [models.Index(fields=["to_status", "at"], name="orders_change_status_at")]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.from_status} -> {self.to_status}"

@@ -35,6 +35,13 @@ DEFAULT_FLOWS = [
         "priority": 0,
         "steps": [("渠道经理审核", "channel_manager", False), ("管理层审批", "admin", False)],
     },
+    {
+        "subject_kind": "order",
+        "name": "订单审批",
+        "conditions": {},
+        "priority": 0,
+        "steps": [("渠道经理审核", "channel_manager", False)],
+    },
 ]
 
 

@@ -1,0 +1,449 @@
+"""Business rules of orders: placing (submitting) an order, approval, confirmation, rejection and
+cancellation, and the partner's credit. Pricing is the pricing engine's, promotion consumption the
+pricing reservations', stock the inventory's; this module puts them together in one transaction.
+
+Placing an order, in the lock order of CONTRIBUTING.md (partner -> credit -> order -> promotion ->
+stock):
+1. lock the partner row: orders of one partner are placed one at a time, so the credit check and
+   the idempotency check below see every earlier order (credit is the partner row's limit less its
+   open orders);
+2. an order with the same Idempotency-Key for this partner is returned as it is (a retry);
+3. create the order, price the cart and reserve its promotions (pricing.reservations.reserve,
+   which locks the limited promotions), write the lines as priced (gift lines included);
+4. reserve the stock (inventory.reserve_stock, which locks the stock rows);
+5. check the brand's approval rules (over the credit limit, order value, discount, first orders):
+   when one applies the order waits for approval (an order over the credit limit with no approval
+   flow configured is refused); otherwise it is submitted.
+Anything refused rolls the whole transaction back: nothing is half-placed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from qudao.core import approvals
+from qudao.core.errors import Conflict, FieldErrors, Forbidden
+from qudao.core.events import publish
+from qudao.core.money import quantize
+from qudao.core.numbering import next_number
+from qudao.pricing import reservations
+from qudao.pricing.engine import CartLine
+
+from . import lifecycle
+from .models import OPEN_STATUSES, Order, OrderLine, OrderStatus, OrderStatusChange
+
+ORDER_SUBJECT = "order"
+ZERO = Decimal("0")
+
+
+# --- credit ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A partner's credit (授信): the limit, what its open orders hold, and what is left. Receivables
+    (invoiced, unpaid) join `used` with the finance context."""
+
+    currency: str
+    limit: Decimal
+    open_orders: Decimal
+    receivables: Decimal = ZERO
+
+    @property
+    def used(self) -> Decimal:
+        return self.open_orders + self.receivables
+
+    @property
+    def available(self) -> Decimal:
+        return self.limit - self.used
+
+
+def credit_of(partner, *, excluding: Order | None = None) -> Credit:
+    orders = Order.objects.filter(partner=partner, status__in=OPEN_STATUSES)
+    if excluding is not None:
+        orders = orders.exclude(pk=excluding.pk)
+    open_total = orders.aggregate(total=Sum("total"))["total"] or ZERO
+    return Credit(currency=partner.credit_currency or "CNY", limit=partner.credit_limit, open_orders=open_total)
+
+
+# --- who may act ---------------------------------------------------------------------------------
+
+
+def actor_kind(user, order: Order) -> str | None:
+    """ "partner" for a user of the buyer (or of the distributor that placed it) who may place
+    orders, "operations" for HQ users who manage orders, else None."""
+    if user is None:
+        return lifecycle.SYSTEM
+    own = getattr(user, "partner", None)
+    if own is not None:
+        if user.can("orders.place") and own.pk in (order.partner_id, order.ordered_by_partner_id):
+            return lifecycle.PARTNER
+        return None
+    if user.can("orders.manage"):
+        return lifecycle.OPERATIONS
+    return None
+
+
+def move(order: Order, to_status: str, *, actor=None, kind: str | None = None, reason: str = "") -> Order:
+    """Move a locked order to `to_status` if the lifecycle allows it for this actor; record it."""
+    kind = kind or actor_kind(actor, order)
+    if kind is None or not lifecycle.allowed(order.status, to_status, kind):
+        if kind is None:
+            raise Forbidden()
+        raise Conflict(
+            gettext("An order that is %(status)s cannot become %(target)s.")
+            % {"status": order.get_status_display(), "target": OrderStatus(to_status).label}
+        )
+    from_status = order.status
+    order.status = to_status
+    order.status_reason = reason[:500]
+    if to_status == OrderStatus.SUBMITTED and order.submitted_at is None:
+        order.submitted_at = timezone.now()
+    order.save()
+    OrderStatusChange.objects.create(
+        order=order,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        reason=reason[:500],
+    )
+    publish(
+        f"order.{to_status}",
+        "order",
+        order.number,
+        {"number": order.number, "partner": order.partner_id, "status": to_status, "total": str(order.total)},
+    )
+    return order
+
+
+# --- placing -------------------------------------------------------------------------------------
+
+
+def _setting(name: str, default):
+    value = getattr(settings, name, default)
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def approval_reasons(order: Order, credit: Credit, previous_orders: int) -> list[str]:
+    """Why `order` needs approval under the brand's rules (empty: it does not)."""
+    reasons = []
+    if order.total > credit.available:
+        reasons.append("over_credit_limit")
+    above = _setting("ORDER_APPROVAL_ABOVE", None)
+    if above is not None and order.total >= above:
+        reasons.append("large_order")
+    discount = _setting("ORDER_APPROVAL_DISCOUNT_PERCENT", None)
+    if discount is not None and order.list_total > 0:
+        given = (order.list_total - order.total) * 100 / order.list_total
+        if given > discount:
+            reasons.append("deep_discount")
+    first = _setting("ORDER_APPROVAL_FIRST_ORDERS", 0)
+    if first and previous_orders < first:
+        reasons.append("first_orders")
+    return reasons
+
+
+def _clean_lines(lines) -> list[CartLine]:
+    errors = FieldErrors()
+    cart = []
+    if not isinstance(lines, list) or not lines:
+        raise FieldErrors.single("lines", _("Add at least one line."))
+    for index, line in enumerate(lines):
+        sku, quantity, unit = line.get("sku"), line.get("quantity"), line.get("unit") or None
+        if not isinstance(sku, int) or isinstance(sku, bool):
+            errors.add(f"lines.{index}.sku", _("This SKU is not available to this partner."))
+            continue
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+            errors.add(f"lines.{index}.quantity", _("Enter a quantity of at least 1."))
+            continue
+        cart.append(CartLine(sku=sku, quantity=quantity, unit=unit))
+    if errors.errors:
+        raise errors
+    return cart
+
+
+def place_order(
+    *,
+    partner,
+    lines: list[dict],
+    actor,
+    idempotency_key: str | None = None,
+    ordered_by=None,
+    note: str = "",
+    on: date | None = None,
+) -> tuple[Order, bool]:
+    """Price, check and submit an order for `partner` (see the module docstring). `ordered_by` is
+    the distributor placing it for one of its sub-dealers. Returns (order, created): a retry with
+    the same Idempotency-Key returns the first order and False.
+
+    :raises FieldErrors: lines.<i>.sku / .quantity / .unit (the pricing engine's and the stock's
+        refusals), idempotency_key, note.
+    :raises Conflict: over the credit limit with no approval flow to allow it.
+    """
+    from qudao.inventory.services import reserve_stock
+    from qudao.partners.models import Partner
+
+    key = (idempotency_key or "").strip() or None
+    if key is not None and len(key) > 100:
+        raise FieldErrors.single("idempotency_key", _("An Idempotency-Key has at most 100 characters."))
+    if len(note or "") > 500:
+        raise FieldErrors.single("note", _("A note has at most 500 characters."))
+    cart = _clean_lines(lines)
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update(of=("self",)).get(pk=partner.pk)  # 1. partner, credit
+        if key is not None:  # 2. a retry returns the first order
+            existing = Order.objects.filter(partner=partner, idempotency_key=key).first()
+            if existing is not None:
+                return existing, False
+        previous_orders = (
+            Order.objects.filter(partner=partner)
+            .exclude(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED, OrderStatus.REJECTED])
+            .count()
+        )
+        order = Order.objects.create(  # 3. the order
+            number=next_number("SO"),
+            partner=partner,
+            ordered_by_partner=ordered_by,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            currency=partner.credit_currency or "CNY",
+            priced_on=on,
+            note=(note or "").strip(),
+            idempotency_key=key,
+        )
+        quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor)
+        _write_lines(order, quote)
+        stock_lines, first_index = _stock_lines(quote)
+        try:  # 4. stock
+            reserve_stock(reference=order.number, lines=stock_lines, actor=actor)
+        except FieldErrors as error:
+            raise _cart_errors(error, first_index) from None
+        credit = credit_of(partner, excluding=order)
+        reasons = approval_reasons(order, credit, previous_orders)  # 5. approval rules
+        move(order, OrderStatus.SUBMITTED, actor=actor, kind=lifecycle.PARTNER)
+        if reasons:
+            request = approvals.start_approval(
+                kind=ORDER_SUBJECT,
+                subject_id=order.pk,
+                title=str(_("Order %(number)s of %(partner)s: %(total)s %(currency)s"))
+                % {
+                    "number": order.number,
+                    "partner": partner,
+                    "total": f"{order.total:,.2f}",
+                    "currency": order.currency,
+                },
+                context={
+                    "reasons": reasons,
+                    "over_credit_limit": "over_credit_limit" in reasons,
+                    "total": str(order.total),
+                    "credit_available": str(credit.available),
+                    "partner_type": partner.partner_type,
+                },
+                region=partner.region,
+                partner_id=partner.pk,
+                submitted_by=actor,
+            )
+            if request is None and "over_credit_limit" in reasons:
+                raise Conflict(
+                    gettext("The order (%(total)s) is over the available credit (%(available)s).")
+                    % {"total": f"{order.total:,.2f}", "available": f"{credit.available:,.2f}"}
+                )
+            if request is not None:
+                order.approval = request
+                order.approval_reasons = reasons
+                move(order, OrderStatus.PENDING_APPROVAL, kind=lifecycle.SYSTEM)
+        if key is not None:
+            # A retry that slipped past the check above (another partner row lock cannot let it)
+            # would fail on the unique constraint rather than create a second order.
+            try:
+                with transaction.atomic():
+                    order.save(update_fields=["idempotency_key"])
+            except IntegrityError:  # pragma: no cover - guarded by the partner lock
+                raise Conflict(gettext("This order was already submitted.")) from None
+        return order, True
+
+
+def _write_lines(order: Order, quote) -> None:
+    rows = []
+    for line in quote.lines:
+        rows.append(
+            OrderLine(
+                order=order,
+                line_no=len(rows) + 1,
+                sku_id=line.sku,
+                unit=line.unit,
+                unit_quantity=line.unit_quantity,
+                quantity=line.quantity,
+                list_price=line.list_price,
+                price_source={
+                    "price_list": line.source.price_list_code,
+                    "kind": line.source.kind,
+                    "via": line.source.via,
+                    "min_qty": line.source.min_qty,
+                },
+                promotions=[
+                    {key: str(value) if isinstance(value, Decimal) else value for key, value in item.items()}
+                    for item in line.promotions
+                ],
+                net_unit_price=line.net_unit_price,
+                line_total=line.line_total,
+            )
+        )
+    for gift in quote.gifts:
+        rows.append(
+            OrderLine(
+                order=order,
+                line_no=len(rows) + 1,
+                sku_id=gift.sku,
+                unit=gift.unit,
+                unit_quantity=gift.quantity,
+                quantity=gift.quantity,
+                list_price=gift.list_price,
+                net_unit_price=ZERO,
+                line_total=ZERO,
+                gift_promotion=gift.promotion,
+            )
+        )
+    OrderLine.objects.bulk_create(rows)
+    order.list_total = quantize(sum((line.list_price * line.quantity for line in quote.lines), ZERO))
+    order.total = quote.total
+    order.save(update_fields=["list_total", "total", "updated_at"])
+
+
+def _stock_lines(quote) -> tuple[list[tuple[int, int]], list[int | None]]:
+    """The stock to reserve, one row per SKU (cart lines and gifts together), and for each row the
+    cart line it came from first (None for a gift-only SKU), to report errors on the right line."""
+    quantities: dict[int, int] = {}
+    first: dict[int, int | None] = {}
+    for line in quote.lines:
+        quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+        first.setdefault(line.sku, line.index)
+    for gift in quote.gifts:
+        quantities[gift.sku] = quantities.get(gift.sku, 0) + gift.quantity
+        first.setdefault(gift.sku, None)
+    skus = list(quantities)
+    return [(sku, quantities[sku]) for sku in skus], [first[sku] for sku in skus]
+
+
+def _cart_errors(error: FieldErrors, first_index: list[int | None]) -> FieldErrors:
+    """The stock's errors (lines.<j> of the stock rows) on the cart's lines (gifts: `gifts`)."""
+    mapped = FieldErrors()
+    for field, messages in error.errors.items():
+        parts = field.split(".")
+        target = field
+        if len(parts) >= 2 and parts[0] == "lines" and parts[1].isdigit() and int(parts[1]) < len(first_index):
+            index = first_index[int(parts[1])]
+            target = f"lines.{index}.quantity" if index is not None else "gifts"
+        for message in messages:
+            mapped.add(target, message)
+    return mapped
+
+
+# --- after submission ----------------------------------------------------------------------------
+
+
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update(of=("self",)).select_related("partner").get(pk=order.pk)
+
+
+def _release(order: Order, actor) -> None:
+    from qudao.inventory.services import release_stock
+
+    reservations.release(reference=order.number, actor=actor)
+    release_stock(reference=order.number, actor=actor)
+
+
+def cancel_order(*, order: Order, actor, reason: str) -> Order:
+    """Cancel an order before it is allocated; everything it held (stock, promotion consumption,
+    credit) is released. :raises FieldErrors: reason (required)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldErrors.single("reason", _("Say why the order is cancelled."))
+    from qudao.partners.models import Partner
+
+    with transaction.atomic():
+        Partner.objects.select_for_update(of=("self",)).get(pk=order.partner_id)
+        order = _locked(order)
+        move(order, OrderStatus.CANCELLED, actor=actor, reason=reason)
+        _release(order, actor)
+    return order
+
+
+def reject_order(*, order: Order, actor, reason: str) -> Order:
+    """Operations refuses a submitted order, with the reason; everything it held is released."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldErrors.single("reason", _("Say why the order is rejected."))
+    from qudao.partners.models import Partner
+
+    with transaction.atomic():
+        Partner.objects.select_for_update(of=("self",)).get(pk=order.partner_id)
+        order = _locked(order)
+        move(order, OrderStatus.REJECTED, actor=actor, reason=reason)
+        _release(order, actor)
+    return order
+
+
+def confirm_order(*, order: Order, actor) -> Order:
+    """Operations confirms a submitted order. Credit is checked again (other orders may have been
+    placed since), unless an approver already allowed this order over the limit.
+
+    :raises Conflict: the order is over the available credit now.
+    """
+    from qudao.partners.models import Partner
+
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update(of=("self",)).get(pk=order.partner_id)
+        order = _locked(order)
+        approved_over = "over_credit_limit" in (order.approval_reasons or []) and order.approval_id is not None
+        credit = credit_of(partner, excluding=order)
+        if not approved_over and order.total > credit.available:
+            raise Conflict(
+                gettext("The order (%(total)s) is over the available credit (%(available)s).")
+                % {"total": f"{order.total:,.2f}", "available": f"{credit.available:,.2f}"}
+            )
+        move(order, OrderStatus.CONFIRMED, actor=actor)
+    return order
+
+
+# --- approval ------------------------------------------------------------------------------------
+
+
+def _approval_subject(request) -> Order | None:
+    return Order.objects.filter(pk=int(request.subject_id)).first()
+
+
+def on_order_approved(request, actor) -> None:
+    order = _approval_subject(request)
+    if order is not None and order.status == OrderStatus.PENDING_APPROVAL:
+        move(_locked(order), OrderStatus.SUBMITTED, kind=lifecycle.SYSTEM, reason=gettext("Approved"))
+
+
+def on_order_rejected(request, actor) -> None:
+    order = _approval_subject(request)
+    if order is not None and order.status == OrderStatus.PENDING_APPROVAL:
+        order = _locked(order)
+        move(order, OrderStatus.REJECTED, kind=lifecycle.SYSTEM, reason=gettext("Not approved"))
+        _release(order, actor)
+
+
+def register_subjects() -> None:
+    approvals.register_subject(
+        approvals.SubjectHandler(
+            kind=ORDER_SUBJECT,
+            label=_("Order"),
+            on_approved=on_order_approved,
+            on_rejected=on_order_rejected,
+            on_returned=on_order_rejected,
+            subject_url=lambda request: f"/api/v1/orders/{request.subject_id}",
+        )
+    )
