@@ -1,5 +1,142 @@
-"""API of the inventory context."""
+"""API of the inventory context (HQ and the ERP; partner users are refused with 403).
 
-from ninja import Router
+GET         /inventory/warehouses            warehouses (inventory.view)
+POST        /inventory/warehouses            create one (inventory.manage)
+GET, PATCH  /inventory/warehouses/{id}       one warehouse; change it (inventory.manage)
+GET         /inventory/stock                 stock levels: ?sku=&warehouse=&q=&low=true (paginated)
+POST        /inventory/stock/bulk            the ERP's stock counts, versioned, all or nothing
+GET         /inventory/entries               the stock ledger: ?sku=&warehouse=&reference=&kind=
+"""
+
+from __future__ import annotations
+
+from ninja import Query, Router, Status
+
+from qudao.core.api import require
+from qudao.core.schemas import PageParams, page_of, paginate
+
+from . import selectors, services
+from .models import StockEntry, StockLevel, Warehouse
+from .schemas import (
+    BulkIn,
+    BulkOut,
+    EntryFilters,
+    EntryOut,
+    StockFilters,
+    StockOut,
+    WarehouseFilters,
+    WarehouseIn,
+    WarehouseOut,
+    WarehousePatch,
+)
 
 router = Router(tags=["inventory"])
+
+
+def _ref(obj) -> dict | None:
+    if obj is None:
+        return None
+    return {"id": obj.pk, "code": obj.code, "name": obj.name}
+
+
+def warehouse_out(warehouse: Warehouse) -> dict:
+    partner = warehouse.partner
+    return {
+        "id": warehouse.pk,
+        "code": warehouse.code,
+        "name": warehouse.name,
+        "kind": warehouse.kind,
+        "region": warehouse.region.code if warehouse.region_id else None,
+        "partner": {"id": partner.pk, "code": partner.code, "name": str(partner)} if partner else None,
+        "active": warehouse.active,
+        "ships_to_partners": warehouse.ships_to_partners,
+        "updated_at": warehouse.updated_at,
+    }
+
+
+def stock_out(level: StockLevel) -> dict:
+    return {
+        "id": level.pk,
+        "warehouse": _ref(level.warehouse),
+        "sku": _ref(level.sku),
+        "on_hand": level.on_hand,
+        "reserved": level.reserved,
+        "available": level.available,
+        "safety_stock": level.safety_stock,
+        "low": level.is_low,
+        "band": services.availability_band(level.available, level.safety_stock),
+        "erp_version": level.erp_version,
+        "updated_at": level.updated_at,
+    }
+
+
+def entry_out(entry: StockEntry) -> dict:
+    return {
+        "id": entry.pk,
+        "warehouse": _ref(entry.warehouse),
+        "sku": _ref(entry.sku),
+        "kind": entry.kind,
+        "on_hand_delta": entry.on_hand_delta,
+        "reserved_delta": entry.reserved_delta,
+        "on_hand_after": entry.on_hand_after,
+        "reserved_after": entry.reserved_after,
+        "reference": entry.reference,
+        "note": entry.note,
+        "actor": entry.actor.get_username() if entry.actor_id else None,
+        "created_at": entry.created_at,
+    }
+
+
+@router.get("/inventory/warehouses", response=page_of(WarehouseOut))
+def warehouse_list(request, filters: Query[WarehouseFilters], page: Query[PageParams]):
+    require(request.auth, "inventory.view")
+    return paginate(selectors.warehouse_list(filters.model_dump()), page, warehouse_out)
+
+
+@router.post("/inventory/warehouses", response={201: WarehouseOut})
+def warehouse_create(request, payload: WarehouseIn):
+    require(request.auth, "inventory.manage")
+    warehouse = services.create_warehouse(data=payload.model_dump(), actor=request.auth)
+    return Status(201, warehouse_out(services.get_warehouse(warehouse.pk)))
+
+
+@router.get("/inventory/warehouses/{warehouse_id}", response=WarehouseOut)
+def warehouse_detail(request, warehouse_id: int):
+    require(request.auth, "inventory.view")
+    return warehouse_out(services.get_warehouse(warehouse_id))
+
+
+@router.patch("/inventory/warehouses/{warehouse_id}", response=WarehouseOut)
+def warehouse_update(request, warehouse_id: int, payload: WarehousePatch):
+    require(request.auth, "inventory.manage")
+    warehouse = services.get_warehouse(warehouse_id)
+    services.update_warehouse(warehouse=warehouse, data=payload.model_dump(exclude_unset=True), actor=request.auth)
+    return warehouse_out(services.get_warehouse(warehouse_id))
+
+
+@router.get("/inventory/stock", response=page_of(StockOut))
+def stock_list(request, filters: Query[StockFilters], page: Query[PageParams]):
+    """Stock per SKU and warehouse: on hand, reserved, available, safety stock."""
+    require(request.auth, "inventory.view")
+    return paginate(selectors.stock_list(filters.model_dump()), page, stock_out)
+
+
+@router.post("/inventory/stock/bulk", response=BulkOut)
+def stock_bulk(request, payload: BulkIn):
+    """The ERP's stock counts: set on hand per (warehouse, SKU), each row with the ERP's version.
+    All or nothing: any wrong or stale row refuses the whole batch (422, every row's error named
+    `rows.<i>.<field>`; code "stale" when a row is stale). A row with the stored version and the
+    same quantity is a replay ("unchanged"), so a retried batch changes nothing."""
+    require(request.auth, "inventory.manage")
+    rows = services.sync_stock(
+        rows=[row.model_dump() for row in payload.rows], reference=payload.reference, actor=request.auth
+    )
+    updated = sum(1 for row in rows if row["status"] == "updated")
+    return {"updated": updated, "unchanged": len(rows) - updated, "rows": rows}
+
+
+@router.get("/inventory/entries", response=page_of(EntryOut))
+def entry_list(request, filters: Query[EntryFilters], page: Query[PageParams]):
+    """The stock ledger, newest first: every movement with its reference."""
+    require(request.auth, "inventory.view")
+    return paginate(selectors.entry_list(filters.model_dump()), page, entry_out)

@@ -783,7 +783,7 @@ def clean_warehouse(data: dict, *, instance: Warehouse | None = None) -> dict:
         elif len(name) > 80:
             errors.add("name", _("At most %(max)s characters.") % {"max": 80})
         cleaned["name"] = name
-    kind = current("kind") or Warehouse.Kind.REGIONAL
+    kind = current("kind") if ("kind" in data or instance is not None) else Warehouse.Kind.REGIONAL
     if kind not in Warehouse.Kind.values:
         errors.add("kind", _("Choose one of: hq, regional, partner."))
     cleaned["kind"] = kind

@@ -1,0 +1,130 @@
+"""API schemas of the inventory context: warehouses, stock levels, the ledger and the ERP's bulk
+stock update. Quantities are whole numbers in the SKU's base unit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from qudao.core.schemas import InputSchema
+
+WarehouseKind = Literal["hq", "regional", "partner"]
+
+
+class Ref(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class WarehouseFilters(Schema):
+    kind: WarehouseKind | None = None
+    active: bool | None = None
+
+
+class WarehouseIn(InputSchema):
+    code: str = Field(..., description="Unique, at most 20 letters, digits, - or _ (stored upper-case).")
+    name: str
+    kind: WarehouseKind = "regional"
+    region: str | None = Field(None, description="Region code, e.g. 320000.")
+    partner: str | None = Field(None, description="The partner's code or id (kind partner only).")
+    active: bool = True
+    ships_to_partners: bool = True
+
+
+class WarehousePatch(InputSchema):
+    code: str | None = None
+    name: str | None = None
+    kind: WarehouseKind | None = None
+    region: str | None = None
+    partner: str | None = None
+    active: bool | None = None
+    ships_to_partners: bool | None = None
+
+
+class WarehouseOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    region: str | None
+    partner: Ref | None
+    active: bool
+    ships_to_partners: bool
+    updated_at: datetime
+
+
+class StockFilters(Schema):
+    sku: str | None = Field(None, description="SKU code.")
+    warehouse: str | None = Field(None, description="Warehouse code (or id).")
+    q: str | None = Field(None, description="Part of the SKU code or name, or its barcode.")
+    low: bool | None = Field(None, description="true: only levels at or below their safety stock.")
+
+
+class StockOut(Schema):
+    id: int
+    warehouse: Ref
+    sku: Ref
+    on_hand: int
+    reserved: int
+    available: int
+    safety_stock: int
+    low: bool
+    band: str
+    erp_version: int | None
+    updated_at: datetime
+
+
+class EntryFilters(Schema):
+    sku: str | None = Field(None, description="SKU code.")
+    warehouse: str | None = Field(None, description="Warehouse code (or id).")
+    reference: str | None = Field(None, description="An order number or another reference, exactly.")
+    kind: Literal["receipt", "adjustment", "reserve", "release", "shipment", "return", "erp_sync"] | None = None
+
+
+class EntryOut(Schema):
+    id: int
+    warehouse: Ref
+    sku: Ref
+    kind: str
+    on_hand_delta: int
+    reserved_delta: int
+    on_hand_after: int
+    reserved_after: int
+    reference: str
+    note: str
+    actor: str | None
+    created_at: datetime
+
+
+class BulkRowIn(InputSchema):
+    warehouse: str = Field(..., description="Warehouse code.")
+    sku: str = Field(..., description="SKU code.")
+    on_hand: int = Field(..., description="Units on hand now, as the ERP counts them.")
+    erp_version: int | str = Field(
+        ...,
+        description="The ERP's version of this row: a whole number that grows with each change, or an ISO 8601 "
+        "time stamp with its time zone. A row not newer than the stored version is refused as stale.",
+    )
+
+
+class BulkIn(InputSchema):
+    reference: str = Field("", description="The ERP's batch reference, written on the ledger entries.")
+    rows: list[BulkRowIn]
+
+
+class BulkRowOut(Schema):
+    row: int
+    warehouse: str
+    sku: str
+    status: Literal["updated", "unchanged"]
+    on_hand: int
+    delta: int
+
+
+class BulkOut(Schema):
+    updated: int
+    unchanged: int
+    rows: list[BulkRowOut]

@@ -1,0 +1,62 @@
+"""Authorization matrix rows of the inventory context (API and pages): HQ data, read by every HQ
+role, changed by administrators and operations; partner users get 403 (API) or their portal."""
+
+from __future__ import annotations
+
+from tests.test_authorization_matrix import LOGIN, PORTAL, Case, expect, only
+
+MANAGERS = ("admin", "operations")
+HQ_READ = expect(200, anonymous=401, partners=403)
+
+
+def managers(status):
+    return only({p: status for p in MANAGERS}, 403, 401)
+
+
+def targets(world) -> dict:
+    from qudao.catalog.tests.factories import build_catalog
+    from qudao.inventory import services
+
+    catalog = build_catalog()
+    warehouse = services.create_warehouse(data={"code": "MX-HQ", "name": "矩阵总仓", "kind": "hq"})
+    services.receive_stock(warehouse_id=warehouse.pk, lines=[(catalog.skus["hood_s"].pk, 10)], reference="MX-PO")
+    return {"inventory_warehouse_id": warehouse.pk}
+
+
+def import_file(targets):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("stock.csv", "仓库编码,SKU编码,在库数量\nMX-HQ,HOOD-1-S,12\n".encode())}
+
+
+API_CASES = [
+    Case("GET", "/api/v1/inventory/warehouses", HQ_READ),
+    Case(
+        "POST",
+        "/api/v1/inventory/warehouses",
+        managers(201),
+        body=lambda t: {"code": "MX-NEW", "name": "矩阵新仓", "kind": "regional", "region": "320000"},
+    ),
+    Case("GET", "/api/v1/inventory/warehouses/{inventory_warehouse_id}", HQ_READ),
+    Case(
+        "PATCH",
+        "/api/v1/inventory/warehouses/{inventory_warehouse_id}",
+        managers(200),
+        body=lambda t: {"name": "矩阵总仓（改）"},
+    ),
+    Case("GET", "/api/v1/inventory/stock", HQ_READ),
+    Case("GET", "/api/v1/inventory/stock?low=true&warehouse=MX-HQ", HQ_READ),
+    Case(
+        "POST",
+        "/api/v1/inventory/stock/bulk",
+        managers(200),
+        body=lambda t: {"rows": [{"warehouse": "MX-HQ", "sku": "HOOD-1-S", "on_hand": 11, "erp_version": 1}]},
+    ),
+    Case("GET", "/api/v1/inventory/entries", HQ_READ),
+    Case("GET", "/api/v1/inventory/entries?reference=MX-PO", HQ_READ),
+]
+
+HQ_VIEW = expect(200, anonymous=LOGIN, partners=PORTAL)
+MANAGE = expect(403, anonymous=LOGIN, partners=PORTAL, admin=200, operations=200)
+
+PAGE_CASES: list = []
