@@ -640,7 +640,7 @@ def check_count_rows(rows: list[CountRow], *, versioned: bool, errors: FieldErro
             if pair in seen:
                 errors.add(
                     f"{row.key}.sku",
-                    _("This SKU and warehouse are also in %(row)s.") % {"row": seen[pair]},
+                    _("This SKU and warehouse are also in row %(row)s.") % {"row": seen[pair].rsplit(".", 1)[-1]},
                 )
             seen.setdefault(pair, row.key)
 

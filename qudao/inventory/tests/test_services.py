@@ -319,7 +319,7 @@ def test_bad_erp_rows_are_all_reported_and_nothing_changes(stock):
         "rows.1.erp_version": ["Give the ERP's version: a whole number or an ISO 8601 time stamp with its time zone."],
         "rows.2.erp_version": ["Give the ERP's version: a whole number or an ISO 8601 time stamp with its time zone."],
         "rows.3.on_hand": ["Enter a whole number of 0 or more."],
-        "rows.3.sku": ["This SKU and warehouse are also in rows.2."],
+        "rows.3.sku": ["This SKU and warehouse are also in row 2."],
     }
     with pytest.raises(FieldErrors) as error:
         services.sync_stock(rows=[])
