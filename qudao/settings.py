@@ -157,6 +157,8 @@ IMPORT_MAX_ROWS = int(os.environ.get("QUDAO_IMPORT_MAX_ROWS", 20000))
 # A price list whose prices go more than this many percent below the base list waits for approval.
 PRICING_APPROVAL_DISCOUNT_PERCENT = os.environ.get("QUDAO_PRICING_APPROVAL_DISCOUNT_PERCENT", "15")
 STOCK_DISPLAY = os.environ.get("QUDAO_STOCK_DISPLAY", "bands")  # partners see "exact" numbers or "bands"
+# Attempts of one webhook delivery before it is given up ("dead"; it can still be replayed).
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("QUDAO_WEBHOOK_MAX_ATTEMPTS", 20))
 # When an order waits for approval (besides being over the partner's credit limit): at or above this
 # total, more than this percent below list, or among a partner's first N orders. Empty/0: never.
 ORDER_APPROVAL_ABOVE = os.environ.get("QUDAO_ORDER_APPROVAL_ABOVE", "")

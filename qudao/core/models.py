@@ -1,6 +1,7 @@
 """Core models: reference geography, brand settings, numbering, audit trail, notifications,
 the outbox, and the approval engine that every context uses."""
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -8,6 +9,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+from .audit import AuditedModel
 
 
 class Region(models.Model):
@@ -367,3 +370,117 @@ class Job(models.Model):
         if not self.progress_total:
             return 0
         return min(100, int(self.progress_done * 100 / self.progress_total))
+
+
+# --- Outgoing webhooks -----------------------------------------------------------------------
+
+
+def new_webhook_secret() -> str:
+    """A fresh signing secret for a webhook endpoint (shown once, when created or rotated)."""
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(AuditedModel):
+    """A receiver of outbox events (an ERP, a data warehouse): every event published after it was
+    created, of the types it subscribes to, is POSTed to its URL, signed with its secret
+    (qudao.core.webhooks). The secret is never written to the audit trail."""
+
+    audit_exclude = ("secret",)
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(max_length=100, default=new_webhook_secret)
+    event_types = models.JSONField(
+        _("event types"),
+        default=list,
+        blank=True,
+        help_text=_('The event types sent to this endpoint, e.g. ["order.shipped", "order.*"]; empty for all.'),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self):
+        return self.name
+
+    def subscribes_to(self, event_type: str) -> bool:
+        if not self.event_types:
+            return True
+        for pattern in self.event_types:
+            if pattern == event_type or (pattern.endswith(".*") and event_type.startswith(pattern[:-1])):
+                return True
+        return False
+
+
+class WebhookDelivery(models.Model):
+    """One outbox event to one endpoint: created when the event is published, in the same
+    transaction, and worked on by the dispatcher until delivered (or dead after too many
+    attempts). `aggregate_type`/`aggregate_id` are copied from the event: the dispatcher never
+    sends a delivery while an earlier one of the same aggregate to the same endpoint is open."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        FAILED = "failed", _("Failed, will retry")
+        DELIVERED = "delivered", _("Delivered")
+        DEAD = "dead", _("Gave up")
+
+    OPEN = (Status.PENDING, Status.FAILED)
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(OutboxEvent, on_delete=models.PROTECT, related_name="deliveries")
+    aggregate_type = models.CharField(max_length=40)
+    aggregate_id = models.CharField(max_length=64)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="core_webhookdelivery_unique_endpoint_event")
+        ]
+        indexes = [
+            # the dispatcher: open deliveries that are due
+            models.Index(
+                fields=["next_attempt_at"],
+                name="core_webhook_due_idx",
+                condition=models.Q(status__in=["pending", "failed"]),
+            ),
+            # the ordering rule: an earlier open delivery of the same aggregate to the same endpoint
+            models.Index(fields=["endpoint", "aggregate_type", "aggregate_id", "event"], name="core_webhook_order_idx"),
+            # the delivery log of one endpoint
+            models.Index(fields=["endpoint", "status", "-id"], name="core_webhook_log_idx"),
+        ]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self):
+        return f"{self.event_id} -> {self.endpoint_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP request of a delivery (append-only): when, how long, what the receiver said."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    succeeded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["delivery", "pk"]
+
+    def __str__(self):
+        return f"{self.delivery_id} #{self.number}"

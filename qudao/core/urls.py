@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_webhooks
 
 app_name = "core"
 
@@ -15,4 +15,14 @@ urlpatterns = [
     path("settings/flows/new/", views.flow_create_view, name="flow_create"),
     path("settings/flows/<int:flow_id>/", views.flow_edit_view, name="flow_edit"),
     path("settings/flows/<int:flow_id>/deactivate/", views.flow_deactivate_view, name="flow_deactivate"),
+    path("settings/webhooks/", views_webhooks.webhooks_view, name="webhooks"),
+    path("settings/webhooks/<int:endpoint_id>/", views_webhooks.webhook_detail_view, name="webhook_detail"),
+    path("settings/webhooks/<int:endpoint_id>/active/", views_webhooks.webhook_active_view, name="webhook_active"),
+    path("settings/webhooks/<int:endpoint_id>/rotate/", views_webhooks.webhook_rotate_view, name="webhook_rotate"),
+    path("settings/webhooks/<int:endpoint_id>/test/", views_webhooks.webhook_test_view, name="webhook_test"),
+    path(
+        "settings/webhooks/deliveries/<int:delivery_id>/replay/",
+        views_webhooks.webhook_replay_view,
+        name="webhook_replay",
+    ),
 ]

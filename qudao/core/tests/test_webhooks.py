@@ -1,0 +1,299 @@
+"""Outgoing webhooks against a real local HTTP receiver: signed, retried with backoff while the
+receiver is down, every event once and in order per aggregate, dead after the last attempt,
+replay, filters; then the API and the pages."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from qudao.core import webhooks
+from qudao.core.events import publish
+from qudao.core.models import ObjectChange, OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+from .webhook_receiver import Receiver
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.stop()
+
+
+def endpoint_for(receiver, **data) -> WebhookEndpoint:
+    return webhooks.create_endpoint(data={"name": "ERP", "url": receiver.url} | data)
+
+
+def received(receiver) -> list[tuple[str, str, str]]:
+    return [(r["json"]["type"], r["json"]["aggregate_id"], r["json"]["data"]["step"]) for r in receiver.accepted()]
+
+
+def publish_orders():
+    """Five events of two orders, interleaved."""
+    steps = [("1", "submitted"), ("2", "submitted"), ("1", "confirmed"), ("2", "cancelled"), ("1", "shipped")]
+    return [publish(f"order.{step}", "order", order, {"step": step}) for order, step in steps]
+
+
+def test_it_delivers_a_signed_event_once(db, receiver):
+    # given
+    endpoint = endpoint_for(receiver)
+    event = publish("order.submitted", "order", 7, {"number": "SO2611270001", "step": "submitted"})
+    delivery = WebhookDelivery.objects.get(event=event)
+
+    # when
+    report = webhooks.dispatch()
+
+    # then
+    assert (report.delivered, report.failed, report.dead) == (1, 0, 0)
+    [request] = receiver.accepted()
+    headers, body = request["headers"], request["body"]
+    assert request["path"] == "/hooks/qudao"
+    assert headers["Content-Type"] == "application/json; charset=utf-8"
+    assert headers["X-Qudao-Event"] == "order.submitted"
+    assert headers["X-Qudao-Delivery"] == str(delivery.pk)
+    assert webhooks.verify(endpoint.secret, headers["X-Qudao-Timestamp"], body, headers["X-Qudao-Signature"])
+    assert not webhooks.verify("whsec_other", headers["X-Qudao-Timestamp"], body, headers["X-Qudao-Signature"])
+    assert not webhooks.verify(endpoint.secret, headers["X-Qudao-Timestamp"], body + b" ", headers["X-Qudao-Signature"])
+    assert json.loads(body) == {
+        "id": event.pk,
+        "type": "order.submitted",
+        "aggregate_type": "order",
+        "aggregate_id": "7",
+        "occurred_at": event.created_at.isoformat().replace("+00:00", "Z"),
+        "data": {"number": "SO2611270001", "step": "submitted"},
+    }
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code, delivery.last_error) == (
+        "delivered",
+        1,
+        200,
+        "",
+    )
+    assert delivery.delivered_at is not None
+    # a second run sends nothing more
+    assert webhooks.dispatch().attempts == 0
+    assert len(receiver.requests) == 1
+
+
+def test_it_keeps_each_aggregates_order_while_the_receiver_is_down_and_delivers_everything_once(db, receiver):
+    # given: the receiver answers 500
+    endpoint = endpoint_for(receiver)
+    events = publish_orders()
+    receiver.status = 500
+    now = timezone.now()
+
+    # when: the first run meets the broken receiver
+    report = webhooks.dispatch(now)
+
+    # then: only the first event of each order was tried; the rest wait behind it
+    assert (report.delivered, report.failed) == (0, 2)
+    assert [(r["status"], json.loads(r["body"])["id"]) for r in receiver.requests] == [
+        (500, events[0].pk),
+        (500, events[1].pk),
+    ]
+    first = WebhookDelivery.objects.get(event=events[0])
+    assert (first.status, first.attempts, first.last_status_code, first.last_error) == (
+        "failed",
+        1,
+        500,
+        "HTTP 500: receiver is broken",
+    )
+    first_wait = first.next_attempt_at - now
+    assert timedelta(seconds=9) <= first_wait <= timedelta(seconds=10)
+
+    # when: nothing is due before the backoff ends
+    assert webhooks.dispatch(now + timedelta(seconds=5)).attempts == 0
+
+    # when: the receiver goes down (connection refused) for the second attempt
+    receiver.stop()
+    later = now + timedelta(seconds=11)
+    report = webhooks.dispatch(later)
+
+    # then: failed again, and the wait grew
+    assert (report.failed, report.attempts) == (2, 2)
+    first.refresh_from_db()
+    assert (first.status, first.attempts, first.last_status_code) == ("failed", 2, None)
+    assert first.last_error.startswith("ConnectionRefusedError")
+    second_wait = first.next_attempt_at - later
+    assert timedelta(seconds=18) <= second_wait <= timedelta(seconds=20)
+
+    # when: a third failure
+    third = later + timedelta(seconds=21)
+    webhooks.dispatch(third)
+    first.refresh_from_db()
+    assert timedelta(seconds=36) <= first.next_attempt_at - third <= timedelta(seconds=40)
+    assert WebhookAttempt.objects.filter(delivery=first).count() == 3
+
+    # when: the receiver recovers
+    receiver.status = 200
+    receiver.start()
+    report = webhooks.dispatch(third + timedelta(seconds=41))
+
+    # then: every event arrived exactly once, each order's events in their order
+    assert (report.delivered, report.failed, report.dead) == (5, 0, 0)
+    arrived = received(receiver)
+    assert sorted(r["json"]["id"] for r in receiver.accepted()) == [event.pk for event in events]
+    assert [step for _type, order, step in arrived if order == "1"] == ["submitted", "confirmed", "shipped"]
+    assert [step for _type, order, step in arrived if order == "2"] == ["submitted", "cancelled"]
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+    assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 5
+    first.refresh_from_db()
+    assert (first.attempts, WebhookAttempt.objects.filter(delivery=first, succeeded=True).count()) == (4, 1)
+
+
+def test_it_gives_up_after_the_last_attempt_and_a_replay_sends_it_again_in_order(db, receiver, settings):
+    # given: three attempts at most, the receiver broken
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    endpoint_for(receiver)
+    first = publish("order.submitted", "order", 1, {"step": "submitted"})
+    second = publish("order.confirmed", "order", 1, {"step": "confirmed"})
+    receiver.status = 503
+    now = timezone.now()
+
+    # when: three failed attempts
+    for minutes in (0, 1, 2):
+        webhooks.dispatch(now + timedelta(minutes=minutes))
+
+    # then: the first is dead, which lets the next one of the order go (and fail)
+    dead = WebhookDelivery.objects.get(event=first)
+    assert (dead.status, dead.attempts, dead.last_error) == ("dead", 3, "HTTP 503: receiver is broken")
+    waiting = WebhookDelivery.objects.get(event=second)
+    assert (waiting.status, waiting.attempts) == ("failed", 1)
+
+    # when: the receiver recovers; the admin replays the dead one before the next one is due
+    receiver.status = 200
+    replayed = webhooks.replay(delivery=dead)
+    assert (replayed.status, replayed.attempts) == ("pending", 0)
+    report = webhooks.dispatch(now + timedelta(hours=2))
+
+    # then: the replayed (earlier) event went first, then the later one
+    assert report.delivered == 2
+    assert received(receiver) == [("order.submitted", "1", "submitted"), ("order.confirmed", "1", "confirmed")]
+    dead.refresh_from_db()
+    assert (dead.status, dead.attempts, WebhookAttempt.objects.filter(delivery=dead).count()) == ("delivered", 1, 4)
+
+    # when: a delivered one is replayed while a later event of the same order is published
+    webhooks.replay(delivery=dead)
+    third = publish("order.shipped", "order", 1, {"step": "shipped"})
+    webhooks.dispatch(now + timedelta(hours=3))
+
+    # then: the replay goes before the later event; same delivery id as the first time
+    assert received(receiver)[2:] == [("order.submitted", "1", "submitted"), ("order.shipped", "1", "shipped")]
+    assert receiver.accepted()[2]["headers"]["X-Qudao-Delivery"] == str(dead.pk)
+    assert WebhookDelivery.objects.get(event=third).status == "delivered"
+
+    # and a delivery that is still open cannot be replayed
+    open_one = WebhookDelivery.objects.get(event=publish("order.delivered", "order", 9))
+    with pytest.raises(webhooks.Conflict):
+        webhooks.replay(delivery=open_one)
+
+
+def test_inactive_endpoints_get_nothing_and_event_type_filters_apply(db, receiver):
+    # given
+    everything = endpoint_for(receiver, name="all")
+    shipped_only = endpoint_for(receiver, name="shipping", event_types=["order.shipped"])
+    orders = endpoint_for(receiver, name="orders", event_types="order.*")
+    inactive = endpoint_for(receiver, name="off")
+    webhooks.update_endpoint(endpoint=inactive, data={"active": False})
+
+    # when
+    publish("order.submitted", "order", 1, {"step": "submitted"})
+    publish("order.shipped", "order", 1, {"step": "shipped"})
+    publish("partner.updated", "partner", 3, {"step": "updated"})
+
+    # then
+    def types(endpoint):
+        return list(
+            WebhookDelivery.objects.filter(endpoint=endpoint).order_by("pk").values_list("event__event_type", flat=True)
+        )
+
+    assert types(everything) == ["order.submitted", "order.shipped", "partner.updated"]
+    assert types(shipped_only) == ["order.shipped"]
+    assert types(orders) == ["order.submitted", "order.shipped"]
+    assert types(inactive) == []
+
+    # when: an endpoint is deactivated with deliveries open, they wait
+    webhooks.update_endpoint(endpoint=orders, data={"active": False})
+    report = webhooks.dispatch()
+
+    # then
+    assert report.delivered == 4
+    assert WebhookDelivery.objects.filter(endpoint=orders, status="pending").count() == 2
+
+    # when it is active again, they go
+    webhooks.update_endpoint(endpoint=orders, data={"active": True})
+    assert webhooks.dispatch().delivered == 2
+    assert len(receiver.accepted()) == 6
+
+
+def test_a_rolled_back_change_leaves_no_delivery_and_a_rotated_secret_signs_the_retries(db, receiver):
+    # given
+    from django.db import transaction
+
+    endpoint = endpoint_for(receiver)
+
+    # when: the publishing transaction fails
+    with pytest.raises(RuntimeError), transaction.atomic():
+        publish("order.submitted", "order", 1, {"step": "submitted"})
+        raise RuntimeError("boom")
+
+    # then
+    assert (OutboxEvent.objects.count(), WebhookDelivery.objects.count()) == (0, 0)
+
+    # when: the secret is rotated before the delivery goes out
+    publish("order.submitted", "order", 1, {"step": "submitted"})
+    old_secret = endpoint.secret
+    rotated = webhooks.rotate_secret(endpoint=endpoint)
+    webhooks.dispatch()
+
+    # then
+    [request] = receiver.accepted()
+    headers = request["headers"]
+    assert rotated.secret != old_secret
+    assert webhooks.verify(rotated.secret, headers["X-Qudao-Timestamp"], request["body"], headers["X-Qudao-Signature"])
+    # the secret never reaches the audit trail
+    changes = ObjectChange.objects.filter(object_id=str(endpoint.pk), content_type__model="webhookendpoint")
+    assert changes.count() == 1
+    assert "secret" not in changes.get().after
+
+
+def test_the_backoff_doubles_up_to_an_hour_with_at_most_ten_percent_of_jitter():
+    import random
+
+    # given
+    rng = random.Random(4)
+    bases = [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600]
+
+    # when
+    waits = [webhooks.retry_delay(attempt, rng).total_seconds() for attempt in range(1, 12)]
+
+    # then
+    assert all(base * 0.9 <= wait <= base for wait, base in zip(waits, bases, strict=True))
+    assert waits[:10] == sorted(waits[:10])
+
+
+def test_a_ping_is_sent_at_once_to_that_endpoint_only(db, receiver):
+    # given
+    endpoint = endpoint_for(receiver)
+    other = endpoint_for(receiver, name="other")
+
+    # when
+    delivery = webhooks.ping(endpoint=endpoint)
+
+    # then
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 1, 200)
+    [request] = receiver.accepted()
+    assert request["json"]["type"] == "webhook.ping"
+    assert request["json"]["data"] == {"endpoint": endpoint.pk, "name": "ERP"}
+    assert WebhookDelivery.objects.filter(endpoint=other).count() == 0
