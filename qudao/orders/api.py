@@ -1,5 +1,158 @@
-"""API of the orders context."""
+"""API of orders: partners place orders (with an Idempotency-Key) and follow them; operations
+confirms, rejects or cancels them. Another partner's order answers 404."""
 
-from ninja import Router
+from __future__ import annotations
+
+from ninja import Header, Query, Router, Status
+
+from qudao.core.api import require
+from qudao.core.errors import NotFound
+from qudao.core.schemas import PageParams, amount_out, page_of, paginate
+from qudao.partners.scoping import get_visible_partner, scope
+
+from . import services
+from .models import Order
+from .schemas import CreditOut, OrderFilters, OrderIn, OrderOut, ReasonIn
 
 router = Router(tags=["orders"])
+
+
+def _ref(partner) -> dict | None:
+    if partner is None:
+        return None
+    return {"id": partner.pk, "code": partner.code, "name": str(partner)}
+
+
+def order_out(order: Order, *, full: bool = False) -> dict:
+    body = {
+        "id": order.pk,
+        "number": order.number,
+        "partner": _ref(order.partner),
+        "ordered_by": _ref(order.ordered_by_partner),
+        "status": order.status,
+        "status_label": str(order.get_status_display()),
+        "status_reason": order.status_reason,
+        "currency": order.currency,
+        "list_total": amount_out(order.list_total),
+        "total": amount_out(order.total),
+        "note": order.note,
+        "approval": order.approval.number if order.approval_id else None,
+        "approval_reasons": order.approval_reasons or [],
+        "submitted_at": order.submitted_at,
+        "created_at": order.created_at,
+    }
+    if full:
+        body["lines"] = [
+            {
+                "line_no": line.line_no,
+                "sku": {"id": line.sku_id, "code": line.sku.code, "name": line.sku.name},
+                "unit": line.unit,
+                "unit_quantity": line.unit_quantity,
+                "quantity": line.quantity,
+                "list_price": amount_out(line.list_price),
+                "promotions": line.promotions,
+                "net_unit_price": amount_out(line.net_unit_price),
+                "line_total": amount_out(line.line_total),
+                "gift_promotion": line.gift_promotion or None,
+                "shipped_quantity": line.shipped_quantity,
+            }
+            for line in order.lines.select_related("sku")
+        ]
+        body["history"] = [
+            {"from_status": change.from_status, "to_status": change.to_status, "reason": change.reason, "at": change.at}
+            for change in order.status_changes.all()
+        ]
+    return body
+
+
+def _orders(user):
+    return scope(Order.objects.select_related("partner", "ordered_by_partner", "approval"), user)
+
+
+def _order(user, order_id: int) -> Order:
+    require(user, "orders.view")
+    order = _orders(user).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound()
+    return order
+
+
+@router.post("/orders", response={201: OrderOut, 200: OrderOut})
+def order_place(request, payload: OrderIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+    """Place (submit) an order: priced by the pricing engine, promotions and stock reserved, credit
+    checked; it may wait for approval. Send an Idempotency-Key: a retry with the same key answers
+    200 with the first order and never creates a second one."""
+    user = request.auth
+    require(user, "orders.place")
+    own = user.partner
+    buyer = get_visible_partner(user, payload.partner or own.pk)
+    ordered_by = own if buyer.pk != own.pk else None
+    order, created = services.place_order(
+        partner=buyer,
+        lines=[line.model_dump() for line in payload.lines],
+        actor=user,
+        idempotency_key=idempotency_key,
+        ordered_by=ordered_by,
+        note=payload.note,
+    )
+    return Status(201 if created else 200, order_out(_order(user, order.pk), full=True))
+
+
+@router.get("/orders", response=page_of(OrderOut))
+def order_list(request, filters: Query[OrderFilters], page: Query[PageParams]):
+    """Orders in your scope, newest first."""
+    require(request.auth, "orders.view")
+    orders = _orders(request.auth)
+    if filters.status:
+        orders = orders.filter(status=filters.status)
+    if filters.partner:
+        orders = orders.filter(partner_id=filters.partner)
+    return paginate(orders.order_by("-created_at", "-pk"), page, order_out)
+
+
+@router.get("/orders/{order_id}", response=OrderOut)
+def order_detail(request, order_id: int):
+    return order_out(_order(request.auth, order_id), full=True)
+
+
+@router.post("/orders/{order_id}/cancel", response=OrderOut)
+def order_cancel(request, order_id: int, payload: ReasonIn):
+    """Cancel an order (the partner until it is confirmed, operations until it is allocated);
+    everything it held is released."""
+    order = services.cancel_order(order=_order(request.auth, order_id), actor=request.auth, reason=payload.reason)
+    return order_out(_order(request.auth, order.pk), full=True)
+
+
+@router.post("/orders/{order_id}/confirm", response=OrderOut)
+def order_confirm(request, order_id: int):
+    """Operations confirms a submitted order (credit is checked again)."""
+    order = _order(request.auth, order_id)  # someone else's order: 404 before any 403
+    require(request.auth, "orders.manage")
+    order = services.confirm_order(order=order, actor=request.auth)
+    return order_out(_order(request.auth, order.pk), full=True)
+
+
+@router.post("/orders/{order_id}/reject", response=OrderOut)
+def order_reject(request, order_id: int, payload: ReasonIn):
+    """Operations rejects a submitted order, with the reason."""
+    order = _order(request.auth, order_id)  # someone else's order: 404 before any 403
+    require(request.auth, "orders.manage")
+    order = services.reject_order(order=order, actor=request.auth, reason=payload.reason)
+    return order_out(_order(request.auth, order.pk), full=True)
+
+
+@router.get("/partners/{partner_id}/credit", response=CreditOut)
+def partner_credit(request, partner_id: int):
+    """A partner's credit: the limit, what its open orders hold, and what is available."""
+    require(request.auth, "orders.view")
+    partner = get_visible_partner(request.auth, partner_id)
+    credit = services.credit_of(partner)
+    return {
+        "partner": _ref(partner),
+        "currency": credit.currency,
+        "limit": amount_out(credit.limit),
+        "open_orders": amount_out(credit.open_orders),
+        "receivables": amount_out(credit.receivables),
+        "used": amount_out(credit.used),
+        "available": amount_out(credit.available),
+    }

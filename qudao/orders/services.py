@@ -153,6 +153,7 @@ def approval_reasons(order: Order, credit: Credit, previous_orders: int) -> list
 
 
 def _clean_lines(lines) -> list[CartLine]:
+    """The cart as the engine takes it; the engine judges quantities, units and SKUs (all at once)."""
     errors = FieldErrors()
     cart = []
     if not isinstance(lines, list) or not lines:
@@ -162,7 +163,7 @@ def _clean_lines(lines) -> list[CartLine]:
         if not isinstance(sku, int) or isinstance(sku, bool):
             errors.add(f"lines.{index}.sku", _("This SKU is not available to this partner."))
             continue
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        if not isinstance(quantity, int) or isinstance(quantity, bool):
             errors.add(f"lines.{index}.quantity", _("Enter a quantity of at least 1."))
             continue
         cart.append(CartLine(sku=sku, quantity=quantity, unit=unit))

@@ -1,0 +1,89 @@
+"""API schemas of orders. Amounts go in and out as strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+from qudao.core.schemas import InputSchema
+
+
+class Ref(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class OrderLineIn(InputSchema):
+    sku: int
+    quantity: int
+    unit: str | None = Field(None, description="An ordering unit of the product (e.g. 箱); the base unit if empty.")
+
+
+class OrderIn(InputSchema):
+    partner: int | None = Field(
+        None, description="The buyer: your own partner (default), or one of your sub-dealers (a distributor)."
+    )
+    lines: list[OrderLineIn]
+    note: str = ""
+
+
+class OrderLineOut(Schema):
+    line_no: int
+    sku: Ref
+    unit: str
+    unit_quantity: int
+    quantity: int
+    list_price: str
+    promotions: list[dict]
+    net_unit_price: str
+    line_total: str
+    gift_promotion: str | None = Field(None, description="Set on a free line given by a buy-X-get-Y promotion.")
+    shipped_quantity: int
+
+
+class StatusChangeOut(Schema):
+    from_status: str
+    to_status: str
+    reason: str
+    at: dt.datetime
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    partner: Ref
+    ordered_by: Ref | None
+    status: str
+    status_label: str
+    status_reason: str
+    currency: str
+    list_total: str
+    total: str
+    note: str
+    approval: str | None = Field(None, description="The approval request's number while it waits.")
+    approval_reasons: list[str]
+    submitted_at: dt.datetime | None
+    created_at: dt.datetime
+    lines: list[OrderLineOut] | None = None
+    history: list[StatusChangeOut] | None = None
+
+
+class OrderFilters(Schema):
+    status: str | None = None
+    partner: int | None = None
+
+
+class ReasonIn(InputSchema):
+    reason: str = ""
+
+
+class CreditOut(Schema):
+    partner: Ref
+    currency: str
+    limit: str
+    open_orders: str = Field(description="What submitted, not yet completed orders hold.")
+    receivables: str
+    used: str
+    available: str
