@@ -167,3 +167,33 @@ class OrderStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.order_id}: {self.from_status} -> {self.to_status}"
+
+
+class OrderTemplate(AuditedModel):
+    """A saved cart (订货模板) of a partner: a name and its lines, `[[sku_id, quantity, unit], ...]`
+    (quantity as ordered, in `unit`; "" for the base unit), loaded into a quick order and priced
+    again when used."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="order_templates", verbose_name=_("partner")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    lines = models.JSONField(_("lines"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("order template")
+        verbose_name_plural = _("order templates")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "name"], name="orders_template_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def audit_partner_id(self):
+        return self.partner_id
