@@ -297,3 +297,271 @@ def test_a_ping_is_sent_at_once_to_that_endpoint_only(db, receiver):
     assert request["json"]["type"] == "webhook.ping"
     assert request["json"]["data"] == {"endpoint": endpoint.pk, "name": "ERP"}
     assert WebhookDelivery.objects.filter(endpoint=other).count() == 0
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+def errors_of(response) -> dict:
+    assert response["Content-Type"] == PROBLEM
+    found = {}
+    for error in response.json()["errors"]:
+        found.setdefault(error["field"], []).append(error["message"])
+    return found
+
+
+def test_the_api_creates_an_endpoint_showing_its_secret_once(world, api_client, receiver):
+    # given
+    client = api_client(world.admin)
+
+    # when
+    response = client.post(
+        "/api/v1/webhooks/endpoints",
+        {"name": "金蝶 ERP", "url": receiver.url, "event_types": ["order.*", "order.shipped"]},
+        content_type="application/json",
+    )
+
+    # then
+    assert response.status_code == 201
+    body = response.json()
+    endpoint = WebhookEndpoint.objects.get()
+    assert body["secret"] == endpoint.secret and body["secret"].startswith("whsec_")
+    assert (body["id"], body["name"], body["url"], body["event_types"], body["active"]) == (
+        endpoint.pk,
+        "金蝶 ERP",
+        receiver.url,
+        ["order.*", "order.shipped"],
+        True,
+    )
+    detail = client.get(f"/api/v1/webhooks/endpoints/{endpoint.pk}")
+    assert detail.status_code == 200 and "secret" not in detail.json()
+    listed = client.get("/api/v1/webhooks/endpoints").json()
+    assert listed["count"] == 1 and "secret" not in listed["items"][0]
+
+    # when: the secret is rotated
+    rotated = client.post(f"/api/v1/webhooks/endpoints/{endpoint.pk}/rotate-secret")
+
+    # then
+    assert rotated.status_code == 200
+    endpoint.refresh_from_db()
+    assert rotated.json()["secret"] == endpoint.secret != body["secret"]
+
+
+def test_the_api_refuses_a_bad_endpoint_with_every_wrong_field(world, api_client):
+    # when
+    response = api_client(world.admin).post(
+        "/api/v1/webhooks/endpoints",
+        {"name": " ", "url": "ftp://erp.example.cn/in", "event_types": ["order shipped", "order*"]},
+        content_type="application/json",
+    )
+
+    # then
+    assert response.status_code == 422
+    assert errors_of(response) == {
+        "name": ["This field is required."],
+        "url": ["Enter an http:// or https:// address."],
+        "event_types": [
+            "“order shipped” is not an event type (e.g. order.shipped or order.*).",
+            "“order*” is not an event type (e.g. order.shipped or order.*).",
+        ],
+    }
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_the_api_changes_deactivates_and_deletes_an_endpoint(world, api_client, receiver):
+    # given
+    client = api_client(world.admin)
+    endpoint = endpoint_for(receiver)
+    publish("order.submitted", "order", 1, {"step": "submitted"})
+
+    # when
+    changed = client.patch(
+        f"/api/v1/webhooks/endpoints/{endpoint.pk}",
+        {"name": "用友 ERP", "active": False, "event_types": []},
+        content_type="application/json",
+    )
+    refused = client.patch(
+        f"/api/v1/webhooks/endpoints/{endpoint.pk}", {"url": "not a url"}, content_type="application/json"
+    )
+    ping_inactive = client.post(f"/api/v1/webhooks/endpoints/{endpoint.pk}/test")
+
+    # then
+    assert changed.status_code == 200
+    assert (changed.json()["name"], changed.json()["active"]) == ("用友 ERP", False)
+    assert refused.status_code == 422 and errors_of(refused) == {"url": ["Enter an http:// or https:// address."]}
+    assert ping_inactive.status_code == 409
+    assert ping_inactive.json()["detail"] == "This endpoint is inactive; activate it to send it events."
+    assert client.get("/api/v1/webhooks/endpoints", {"active": "true"}).json()["count"] == 0
+
+    # when
+    deleted = client.delete(f"/api/v1/webhooks/endpoints/{endpoint.pk}")
+
+    # then
+    assert deleted.status_code == 204
+    assert (WebhookEndpoint.objects.count(), WebhookDelivery.objects.count()) == (0, 0)
+    assert client.get(f"/api/v1/webhooks/endpoints/{endpoint.pk}").status_code == 404
+
+
+def test_the_api_lists_filters_shows_and_replays_deliveries(world, api_client, receiver):
+    # given: two endpoints, three events, one delivery dead
+    client = api_client(world.admin)
+    erp = endpoint_for(receiver)
+    other = endpoint_for(receiver, name="BI", event_types=["order.shipped"])
+    publish("order.submitted", "order", 1, {"step": "submitted"})
+    shipped = publish("order.shipped", "order", 1, {"step": "shipped"})
+    publish("partner.updated", "partner", 5, {"step": "updated"})
+    webhooks.dispatch()
+    dead = WebhookDelivery.objects.get(endpoint=other, event=shipped)
+    WebhookDelivery.objects.filter(pk=dead.pk).update(status="dead", last_error="HTTP 500")
+
+    # when / then: the filters
+    def ids(**params):
+        response = client.get("/api/v1/webhooks/deliveries", params)
+        assert response.status_code == 200
+        return [item["id"] for item in response.json()["items"]]
+
+    erp_ids = list(WebhookDelivery.objects.filter(endpoint=erp).order_by("-pk").values_list("pk", flat=True))
+    assert ids(endpoint=erp.pk) == erp_ids
+    assert ids(status="dead") == [dead.pk]
+    shipped_ids = sorted([dead.pk, WebhookDelivery.objects.get(endpoint=erp, event=shipped).pk], reverse=True)
+    assert ids(event_type="order.shipped") == shipped_ids
+    every_id = list(WebhookDelivery.objects.order_by("-pk").values_list("pk", flat=True))
+    assert len(every_id) == 4 and ids(limit=1, offset=1) == [every_id[1]]
+    bad = client.get("/api/v1/webhooks/deliveries", {"status": "lost"})
+    assert bad.status_code == 422 and errors_of(bad) == {"status": ["Choose one of the allowed values."]}
+
+    # when: one delivery in detail
+    detail = client.get(f"/api/v1/webhooks/deliveries/{erp_ids[-1]}").json()
+
+    # then
+    assert (detail["status"], detail["attempts"], detail["event_type"], detail["endpoint"]) == (
+        "delivered",
+        1,
+        "order.submitted",
+        {"id": erp.pk, "name": "ERP"},
+    )
+    assert detail["payload"]["data"] == {"step": "submitted"}
+    assert [(a["number"], a["status_code"], a["succeeded"]) for a in detail["attempt_log"]] == [(1, 200, True)]
+
+    # when: the dead one is replayed, and a pending one cannot be
+    replayed = client.post(f"/api/v1/webhooks/deliveries/{dead.pk}/replay")
+    again = client.post(f"/api/v1/webhooks/deliveries/{dead.pk}/replay")
+
+    # then
+    assert replayed.status_code == 200
+    assert (replayed.json()["status"], replayed.json()["attempts"]) == ("pending", 0)
+    assert again.status_code == 409
+    assert again.json()["code"] == "not_replayable"
+    assert webhooks.dispatch().delivered == 1
+    assert client.get("/api/v1/webhooks/deliveries/999999").status_code == 404
+
+
+def test_the_api_pings_an_endpoint(world, api_client, receiver):
+    # given
+    endpoint = endpoint_for(receiver)
+    receiver.status = 500
+
+    # when
+    response = api_client(world.admin).post(f"/api/v1/webhooks/endpoints/{endpoint.pk}/test")
+
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["event_type"], body["status"], body["last_status_code"], body["last_error"]) == (
+        "webhook.ping",
+        "failed",
+        500,
+        "HTTP 500: receiver is broken",
+    )
+    assert len(body["attempt_log"]) == 1
+
+
+def test_only_administrators_manage_webhooks(world, api_client):
+    # when
+    response = api_client(world.operations).post(
+        "/api/v1/webhooks/endpoints", {"name": "x", "url": "https://x.example.cn"}, content_type="application/json"
+    )
+
+    # then
+    assert response.status_code == 403
+    assert WebhookEndpoint.objects.count() == 0
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def test_the_page_creates_an_endpoint_and_shows_its_secret_once(world, page_client, receiver):
+    # given
+    client = page_client(world.admin)
+    assert 'data-testid="webhooks-link"' in client.get("/settings/").content.decode()
+
+    # when
+    response = client.post(
+        "/settings/webhooks/", {"name": "金蝶 ERP", "url": receiver.url, "event_types": "order.shipped, order.*"}
+    )
+
+    # then
+    assert response.status_code == 200
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.event_types == ["order.shipped", "order.*"]
+    html = response.content.decode()
+    assert endpoint.secret in html and "it is not shown again" in html
+    assert endpoint.secret not in client.get("/settings/webhooks/").content.decode()
+
+
+def test_the_page_shows_field_errors(world, page_client):
+    # when
+    response = page_client(world.admin).post("/settings/webhooks/", {"name": "ERP", "url": "erp.example.cn"})
+
+    # then
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"url": ["Enter an http:// or https:// address."]}
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_the_pages_deactivate_rotate_ping_and_replay(world, page_client, receiver):
+    # given
+    client = page_client(world.admin)
+    endpoint = endpoint_for(receiver)
+    event = publish("order.shipped", "order", 8, {"step": "shipped"})
+    webhooks.dispatch()
+    delivery = WebhookDelivery.objects.get(event=event)
+
+    # when: the delivery log
+    log = client.get(f"/settings/webhooks/{endpoint.pk}/")
+
+    # then
+    assert log.status_code == 200
+    assert [row.pk for row in log.context["deliveries"]] == [delivery.pk]
+    assert "order.shipped" in log.content.decode()
+    assert list(client.get(f"/settings/webhooks/{endpoint.pk}/", {"status": "dead"}).context["deliveries"]) == []
+
+    # when: replay
+    replayed = client.post(f"/settings/webhooks/deliveries/{delivery.pk}/replay/")
+
+    # then
+    assert replayed.status_code == 302 and replayed["Location"] == f"/settings/webhooks/{endpoint.pk}/"
+    delivery.refresh_from_db()
+    assert delivery.status == "pending"
+
+    # when: ping
+    pinged = client.post(f"/settings/webhooks/{endpoint.pk}/test/", follow=True)
+
+    # then
+    assert "The ping was delivered (HTTP 200)." in pinged.content.decode()
+
+    # when: rotate, shown once
+    old = endpoint.secret
+    rotated = client.post(f"/settings/webhooks/{endpoint.pk}/rotate/")
+    endpoint.refresh_from_db()
+    assert rotated.status_code == 200 and endpoint.secret != old and endpoint.secret in rotated.content.decode()
+
+    # when: deactivate
+    response = client.post(f"/settings/webhooks/{endpoint.pk}/active/", {"active": "0"})
+
+    # then
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.active is False
+    publish("order.delivered", "order", 8, {"step": "delivered"})
+    assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 2  # shipped, the ping; none new

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -12,6 +13,7 @@ class Receiver:
     def __init__(self):
         self.requests: list[dict] = []
         self.status = 200
+        self.delay = 0.0  # seconds before answering (widens race windows in concurrency tests)
         self.lock = threading.Lock()
         self.port = 0
         self.server = None
@@ -27,6 +29,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 with receiver.lock:
                     status = receiver.status
                     receiver.requests.append(
