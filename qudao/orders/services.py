@@ -122,7 +122,56 @@ def move(order: Order, to_status: str, *, actor=None, kind: str | None = None, r
         order.number,
         {"number": order.number, "partner": order.partner_id, "status": to_status, "total": str(order.total)},
     )
+    notify_status(order, from_status)
     return order
+
+
+def concerned_users(order: Order, to_status: str) -> list:
+    """Who hears of a move: the users of the buyer (and of the distributor that placed the
+    order), its channel manager and regional owner, and operations for the moves it acts on."""
+    from qudao.accounts.models import User
+    from qudao.accounts.roles import HQRole
+
+    partner_ids = [order.partner_id] + ([order.ordered_by_partner_id] if order.ordered_by_partner_id else [])
+    users = list(
+        User.objects.filter(is_active=True, partner_member__partner_id__in=partner_ids, partner_member__is_active=True)
+    )
+    partner = order.partner
+    users += [user for user in (partner.channel_manager, partner.regional_owner) if user is not None and user.is_active]
+    if to_status in (OrderStatus.SUBMITTED, OrderStatus.CANCELLED):
+        users += list(User.objects.filter(is_active=True, role_assignments__role=HQRole.OPERATIONS).distinct())
+    return users
+
+
+def notify_status(order: Order, from_status: str) -> None:
+    """In-app (and e-mail, where users have an address and mail is configured) news of an
+    order's move to those it concerns, once the move is committed."""
+    from qudao.core.notifications import notify
+
+    if order.status == OrderStatus.DRAFT:
+        return
+    status = order.status
+    params = {
+        "number": order.number,
+        "status": OrderStatus(status).label,
+        "partner": str(order.partner),
+        "total": f"{order.total:,.2f}",
+        "currency": order.currency,
+        "reason": order.status_reason,
+    }
+
+    def send():
+        notify(
+            concerned_users(order, status),
+            kind=f"order.{status}",
+            title=_("Order %(number)s: %(status)s"),
+            body=_("%(partner)s, %(total)s %(currency)s. %(reason)s"),
+            params=params,
+            url=f"/portal/orders/{order.number}/",
+            email=True,
+        )
+
+    transaction.on_commit(send)
 
 
 # --- placing -------------------------------------------------------------------------------------

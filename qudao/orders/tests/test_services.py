@@ -190,3 +190,26 @@ def test_a_distributor_orders_for_its_sub_dealer(world, shop):
     )
     assert services.credit_of(world.sub_js).open_orders == Decimal("1299.0000")
     assert services.credit_of(world.dist_js).open_orders == 0
+
+
+def test_the_partner_and_operations_hear_of_each_move(world, shop, django_capture_on_commit_callbacks, mailoutbox):
+    from qudao.core.models import Notification
+
+    def titles(user):
+        rows = Notification.objects.filter(user=user, kind__startswith="order.").order_by("pk")
+        return list(rows.values_list("title", flat=True))
+
+    # given: dist_admin has an e-mail address and writes in English
+    world.dist_admin.email, world.dist_admin.language = "dist@example.cn", "en"
+    world.dist_admin.save()
+    # when: an order is placed, then cancelled by operations
+    with django_capture_on_commit_callbacks(execute=True):
+        order, _ = place(world, shop, ("hood_a", 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_order(order=order, actor=world.operations, reason="缺货")
+    # then: the partner's users heard of both; operations of both; another partner of neither
+    expected = [f"Order {order.number}: Submitted", f"Order {order.number}: Cancelled"]
+    assert (titles(world.dist_admin), titles(world.operations), titles(world.zj_admin)) == (expected, expected, [])
+    mails = [message for message in mailoutbox if message.to == ["dist@example.cn"]]
+    assert [message.subject for message in mails] == expected
+    assert "缺货" in mails[1].body
