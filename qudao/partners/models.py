@@ -344,3 +344,71 @@ class PartnerApplication(AuditedModel):
 
     def audit_partner_id(self):
         return self.partner_id or self.parent_id
+
+
+class FundAccount(models.Model):
+    """A partner's money held by the brand, by kind: its prepayment (预付款) now, its rebate fund
+    (返利池) with the rebates context. The balance is the sum of the account's entries (kept here
+    as counters, updated in the same transaction as each entry): `balance` is what the partner has,
+    `held` what submitted orders have set aside; available = balance - held."""
+
+    class Kind(models.TextChoices):
+        PREPAYMENT = "prepayment", _("Prepayment")
+        REBATE = "rebate", _("Rebate fund")
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="fund_accounts")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    balance = models.DecimalField(_("balance"), max_digits=20, decimal_places=4, default=Decimal("0"))
+    held = models.DecimalField(_("held"), max_digits=20, decimal_places=4, default=Decimal("0"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["partner", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "kind", "currency"], name="partners_fund_one_per_kind"),
+            models.CheckConstraint(condition=models.Q(held__gte=0), name="partners_fund_held_not_negative"),
+            # never overdrawn: what is held never exceeds what is there
+            models.CheckConstraint(
+                condition=models.Q(held__lte=models.F("balance")), name="partners_fund_not_overdrawn"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.kind} {self.balance}"
+
+    @property
+    def available(self) -> Decimal:
+        return self.balance - self.held
+
+
+class FundEntry(models.Model):
+    """The append-only ledger of a fund account. A deposit adds to the balance; a hold sets money
+    aside for an order (held += amount); a release gives a hold back; a capture takes the held money
+    (balance -= amount, held -= amount) when goods ship; an adjustment corrects the balance with a
+    reason. Corrections are new entries, never edits."""
+
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", _("Deposit")
+        HOLD = "hold", _("Hold")
+        RELEASE = "release", _("Release")
+        CAPTURE = "capture", _("Capture")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    balance_delta = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal("0"))
+    held_delta = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal("0"))
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["account", "created_at", "pk"]
+        indexes = [models.Index(fields=["account", "reference"], name="partners_fundentry_ref_idx")]
+
+    def __str__(self):
+        return f"{self.account_id} {self.kind} {self.balance_delta}/{self.held_delta} {self.reference}"

@@ -1,0 +1,113 @@
+"""A partner's fund accounts (prepayment now; the rebate fund with the rebates context): deposits
+by finance, and the hold / release / capture cycle of an order paid from an account.
+
+Never overdrawn, however many orders arrive at once: the account row is locked (SELECT ... FOR
+UPDATE) before it is read, the counters move with a conditional UPDATE (`held + amount <= balance`),
+and the database refuses `held > balance` (a check constraint). Every movement is a FundEntry in the
+same transaction. Lock order: partner -> credit/funds -> order -> promotion -> stock.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from qudao.core.errors import FieldErrors
+from qudao.core.money import parse_amount
+
+from .models import FundAccount, FundEntry
+
+ZERO = Decimal("0")
+
+
+def account_for(partner, kind: str = FundAccount.Kind.PREPAYMENT, *, lock: bool = False) -> FundAccount:
+    """The partner's account of `kind` in its currency (created empty the first time)."""
+    currency = partner.credit_currency or "CNY"
+    account, _created = FundAccount.objects.get_or_create(partner=partner, kind=kind, currency=currency)
+    if lock:
+        account = FundAccount.objects.select_for_update().get(pk=account.pk)
+    return account
+
+
+def _positive(amount, field: str = "amount") -> Decimal:
+    try:
+        value = parse_amount(amount)
+    except (TypeError, ValueError):
+        raise FieldErrors.single(field, _("Enter an amount, e.g. 1299.00.")) from None
+    if value <= 0 or value.as_tuple().exponent < -2:
+        raise FieldErrors.single(field, _("Enter an amount above zero, in cents at most."))
+    return value
+
+
+def deposit(*, partner, amount, note: str = "", reference: str = "", actor=None, kind=FundAccount.Kind.PREPAYMENT):
+    """Money received into the partner's account (finance records a prepayment)."""
+    amount = _positive(amount)
+    with transaction.atomic():
+        account = account_for(partner, kind, lock=True)
+        FundAccount.objects.filter(pk=account.pk).update(balance=F("balance") + amount)
+        return FundEntry.objects.create(
+            account=account, kind=FundEntry.Kind.DEPOSIT, balance_delta=amount, reference=reference[:64],
+            note=note[:300], actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )  # fmt: skip
+
+
+def hold(*, partner, amount: Decimal, reference: str, actor=None, kind=FundAccount.Kind.PREPAYMENT) -> FundEntry:
+    """Set `amount` aside for order `reference`.
+
+    :raises FieldErrors: payment: not enough available in the account."""
+    with transaction.atomic():
+        account = account_for(partner, kind, lock=True)
+        updated = FundAccount.objects.filter(pk=account.pk, held__lte=F("balance") - amount).update(
+            held=F("held") + amount
+        )
+        if not updated:
+            raise FieldErrors.single(
+                "payment",
+                gettext("Not enough prepayment: %(available)s available, %(amount)s needed.")
+                % {"available": f"{account.available:,.2f}", "amount": f"{amount:,.2f}"},
+            )
+        return FundEntry.objects.create(
+            account=account, kind=FundEntry.Kind.HOLD, held_delta=amount, reference=reference,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )  # fmt: skip
+
+
+def held_for(account: FundAccount, reference: str) -> Decimal:
+    """What `reference` still holds in `account` (holds less releases and captures)."""
+    total = FundEntry.objects.filter(account=account, reference=reference).aggregate(held=Sum("held_delta"))["held"]
+    return total or ZERO
+
+
+def release(*, partner, reference: str, actor=None, kind=FundAccount.Kind.PREPAYMENT) -> FundEntry | None:
+    """Give back what order `reference` still holds (cancelled, rejected). Twice releases once."""
+    with transaction.atomic():
+        account = account_for(partner, kind, lock=True)
+        amount = held_for(account, reference)
+        if amount <= 0:
+            return None
+        FundAccount.objects.filter(pk=account.pk).update(held=F("held") - amount)
+        return FundEntry.objects.create(
+            account=account, kind=FundEntry.Kind.RELEASE, held_delta=-amount, reference=reference,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )  # fmt: skip
+
+
+def capture(
+    *, partner, reference: str, amount: Decimal | None = None, actor=None, kind=FundAccount.Kind.PREPAYMENT
+) -> FundEntry | None:
+    """Take held money for what shipped (all that `reference` holds, or `amount` of it)."""
+    with transaction.atomic():
+        account = account_for(partner, kind, lock=True)
+        holding = held_for(account, reference)
+        amount = holding if amount is None else min(amount, holding)
+        if amount <= 0:
+            return None
+        FundAccount.objects.filter(pk=account.pk).update(held=F("held") - amount, balance=F("balance") - amount)
+        return FundEntry.objects.create(
+            account=account, kind=FundEntry.Kind.CAPTURE, held_delta=-amount, balance_delta=-amount,
+            reference=reference, actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )  # fmt: skip
