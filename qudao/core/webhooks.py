@@ -31,6 +31,7 @@ import hmac
 import json
 import logging
 import random
+import secrets
 import time
 import urllib.error
 import urllib.request
@@ -472,8 +473,9 @@ def ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
         now = timezone.now()
         event = OutboxEvent.objects.create(
             event_type=PING_EVENT,
-            aggregate_type="webhook_endpoint",
-            aggregate_id=str(endpoint.pk),
+            # each ping its own aggregate: a ping never waits behind an earlier failed one
+            aggregate_type="webhook_ping",
+            aggregate_id=secrets.token_hex(8),
             payload={"endpoint": endpoint.pk, "name": endpoint.name},
             created_at=now,
             published_at=now,

@@ -299,6 +299,46 @@ def test_a_ping_is_sent_at_once_to_that_endpoint_only(db, receiver):
     assert WebhookDelivery.objects.filter(endpoint=other).count() == 0
 
 
+def test_publishing_starts_the_dispatcher_when_the_transaction_commits(
+    db, receiver, django_capture_on_commit_callbacks
+):
+    # given
+    endpoint_for(receiver)
+
+    # when: jobs run in-process in tests, so the after-commit job delivers at once
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        publish("order.submitted", "order", 1, {"step": "submitted"})
+    # and nothing is started for an event nobody subscribes to
+    WebhookEndpoint.objects.update(active=False)
+    with django_capture_on_commit_callbacks(execute=True) as none:
+        publish("order.confirmed", "order", 1, {"step": "confirmed"})
+
+    # then
+    assert (len(callbacks), len(none)) == (1, 0)
+    assert received(receiver) == [("order.submitted", "1", "submitted")]
+
+
+def test_the_periodic_run_returns_as_soon_as_nothing_is_due_soon(db, receiver):
+    import time
+
+    # given: one delivery due, one failing and retried only in about ten seconds
+    endpoint_for(receiver)
+    publish("order.submitted", "order", 1, {"step": "submitted"})
+    publish("order.submitted", "order", 2, {"step": "submitted"})
+    WebhookDelivery.objects.filter(aggregate_id="2").update(
+        status="failed", attempts=1, next_attempt_at=timezone.now() + timedelta(seconds=10)
+    )
+    started = time.monotonic()
+
+    # when: a run allowed to last 3 seconds
+    report = webhooks.run_dispatcher(seconds=3, poll_seconds=1)
+
+    # then: it sent the due one and did not wait for the retry beyond its window
+    assert (report.delivered, report.failed) == (1, 0)
+    assert time.monotonic() - started < 2
+    assert WebhookDelivery.objects.get(aggregate_id="2").status == "failed"
+
+
 # --- API -------------------------------------------------------------------------------------
 
 
@@ -474,6 +514,13 @@ def test_the_api_pings_an_endpoint(world, api_client, receiver):
         "HTTP 500: receiver is broken",
     )
     assert len(body["attempt_log"]) == 1
+
+    # when: pinged again at once (the first ping is still waiting for its retry)
+    receiver.status = 200
+    again = api_client(world.admin).post(f"/api/v1/webhooks/endpoints/{endpoint.pk}/test")
+
+    # then: the new ping does not wait behind it
+    assert (again.json()["status"], again.json()["last_status_code"]) == ("delivered", 200)
 
 
 def test_only_administrators_manage_webhooks(world, api_client):
