@@ -3,7 +3,7 @@ role, changed by administrators and operations; partner users get 403 (API) or t
 
 from __future__ import annotations
 
-from tests.test_authorization_matrix import LOGIN, PORTAL, Case, expect, only
+from tests.test_authorization_matrix import LOGIN, PARTNER_USERS, PORTAL, Case, expect, only
 
 MANAGERS = ("admin", "operations")
 HQ_READ = expect(200, anonymous=401, partners=403)
@@ -15,12 +15,21 @@ def managers(status):
 
 def targets(world) -> dict:
     from qudao.catalog.tests.factories import build_catalog
-    from qudao.inventory import services
+    from qudao.inventory import importing, services
 
     catalog = build_catalog()
     warehouse = services.create_warehouse(data={"code": "MX-HQ", "name": "矩阵总仓", "kind": "hq"})
     services.receive_stock(warehouse_id=warehouse.pk, lines=[(catalog.skus["hood_s"].pk, 10)], reference="MX-PO")
-    return {"inventory_warehouse_id": warehouse.pk}
+    (entry,) = services.receive_stock(
+        warehouse_id=warehouse.pk, lines=[(catalog.skus["hood_b"].pk, 3)], reference="MX-PO2"
+    )
+    level = services.set_safety_stock(warehouse_id=warehouse.pk, sku_id=catalog.skus["hood_b"].pk, safety_stock=1)
+    preview = importing.preview_import(user=world.operations, upload=import_file(None)["file"])
+    return {
+        "inventory_warehouse_id": warehouse.pk,
+        "inventory_level_id": level.pk,
+        "inventory_preview_id": preview.pk,
+    }
 
 
 def import_file(targets):
@@ -59,4 +68,43 @@ API_CASES = [
 HQ_VIEW = expect(200, anonymous=LOGIN, partners=PORTAL)
 MANAGE = expect(403, anonymous=LOGIN, partners=PORTAL, admin=200, operations=200)
 
-PAGE_CASES: list = []
+
+def manage_then(location):
+    return MANAGE | {p: location for p in MANAGERS}
+
+
+PAGE_CASES = [
+    Case("GET", "inventory/", HQ_VIEW, page=True),
+    Case("GET", "inventory/", HQ_VIEW, page=True, params={"q": "HOOD", "warehouse": "MX-HQ", "low": "on"}),
+    Case("GET", "inventory/stock/{inventory_level_id}/", HQ_VIEW, page=True),
+    Case(
+        "POST",
+        "inventory/stock/{inventory_level_id}/",
+        manage_then("inventory/stock/{inventory_level_id}/"),
+        page=True,
+        params={"action": "safety", "safety-safety_stock": "2"},
+    ),
+    Case("GET", "inventory/warehouses/", HQ_VIEW, page=True),
+    Case("GET", "inventory/warehouses/new/", MANAGE, page=True),
+    Case(
+        "POST",
+        "inventory/warehouses/new/",
+        manage_then("inventory/warehouses/"),
+        page=True,
+        params={"code": "MX-W", "name": "矩阵仓", "kind": "regional"},
+    ),
+    Case("GET", "inventory/warehouses/{inventory_warehouse_id}/edit/", MANAGE, page=True),
+    Case("GET", "inventory/entries/", HQ_VIEW, page=True),
+    Case("GET", "inventory/entries/", HQ_VIEW, page=True, params={"reference": "MX-PO", "kind": "receipt"}),
+    Case("GET", "inventory/import/", MANAGE, page=True),
+    # no file: the managers are told to choose one
+    Case("POST", "inventory/import/", MANAGE | {p: 422 for p in MANAGERS}, page=True),
+    # the preview is operations' own (administrators see every job); partner users are told it does not exist
+    Case("GET", "inventory/import/{inventory_preview_id}/", MANAGE | {p: 404 for p in PARTNER_USERS}, page=True),
+    Case(
+        "POST",
+        "inventory/import/{inventory_preview_id}/commit/",
+        manage_then("inventory/import/{inventory_preview_id}/") | {p: 404 for p in PARTNER_USERS},
+        page=True,
+    ),
+]

@@ -1,0 +1,235 @@
+"""HQ pages of the inventory context: stock (with one level's movements and its corrections),
+warehouses, the ledger and the stock import. Pages parse, authorise, call a service or selector
+and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from qudao.core import jobs
+from qudao.core.errors import Conflict, FieldErrors, NotFound
+from qudao.core.pages import apply_field_errors, hq_page, paginate
+
+from . import importing, selectors, services
+from .forms import AdjustForm, EntryFilterForm, ReceiveForm, SafetyStockForm, StockFilterForm, WarehouseForm
+from .models import StockLevel, Warehouse
+
+
+@hq_page("inventory.view")
+def stock_list_view(request):
+    form = StockFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = paginate(request, selectors.stock_list(filters))
+    template = "inventory/_stock_table.html" if request.headers.get("HX-Request") else "inventory/stock_list.html"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "levels": page.object_list,
+            "can_manage": request.user.can("inventory.manage"),
+            "low_count": services.low_stock().count(),
+        },
+    )
+
+
+LEVEL_FORMS = {"safety": SafetyStockForm, "receive": ReceiveForm, "adjust": AdjustForm}
+
+
+@hq_page("inventory.view")
+def level_view(request, level_id):
+    """One SKU in one warehouse: its counters, its latest movements, and (for managers) the
+    forms to set the safety stock, receive goods and correct a count."""
+    level = get_object_or_404(StockLevel.objects.select_related("sku", "warehouse"), pk=level_id)
+    can_manage = request.user.can("inventory.manage")
+    forms = {name: form_class(prefix=name) for name, form_class in LEVEL_FORMS.items()}
+    forms["safety"] = SafetyStockForm(prefix="safety", initial={"safety_stock": level.safety_stock})
+    status = 200
+    if request.method == "POST":
+        if not can_manage:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied()
+        action = request.POST.get("action")
+        if action not in LEVEL_FORMS:
+            raise Http404()
+        form = forms[action] = LEVEL_FORMS[action](request.POST, prefix=action)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if action == "safety":
+                    services.set_safety_stock(
+                        warehouse_id=level.warehouse_id, sku_id=level.sku_id, safety_stock=data["safety_stock"]
+                    )
+                elif action == "receive":
+                    services.receive_stock(
+                        warehouse_id=level.warehouse_id,
+                        lines=[(level.sku_id, data["quantity"])],
+                        reference=data["reference"],
+                        actor=request.user,
+                    )
+                else:
+                    services.adjust_stock(
+                        warehouse_id=level.warehouse_id,
+                        sku_id=level.sku_id,
+                        delta=data["delta"],
+                        reason=data["reason"],
+                        actor=request.user,
+                    )
+            except FieldErrors as error:
+                apply_field_errors(form, error, {"lines.0.quantity": "quantity"})
+            else:
+                messages.success(request, _("The stock of %(sku)s is saved.") % {"sku": level.sku.code})
+                return redirect("inventory:level", level.pk)
+        status = 422
+    entries = selectors.entry_list({"sku": level.sku.code, "warehouse": level.warehouse_id})[:50]
+    return render(
+        request,
+        "inventory/level.html",
+        {"level": level, "entries": entries, "forms": forms, "can_manage": can_manage},
+        status=status,
+    )
+
+
+@hq_page("inventory.view")
+def warehouse_list_view(request):
+    return render(
+        request,
+        "inventory/warehouses.html",
+        {"warehouses": selectors.warehouse_list(), "can_manage": request.user.can("inventory.manage")},
+    )
+
+
+def _warehouse_initial(warehouse: Warehouse) -> dict:
+    return {
+        "code": warehouse.code,
+        "name": warehouse.name,
+        "kind": warehouse.kind,
+        "region": warehouse.region.code if warehouse.region_id else "",
+        "partner": warehouse.partner.code if warehouse.partner_id else "",
+        "active": warehouse.active,
+        "ships_to_partners": warehouse.ships_to_partners,
+    }
+
+
+@hq_page("inventory.manage")
+def warehouse_form_view(request, warehouse_id=None):
+    warehouse = get_object_or_404(Warehouse, pk=warehouse_id) if warehouse_id else None
+    form = WarehouseForm(request.POST or None, initial=_warehouse_initial(warehouse) if warehouse else None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["region"] = data.get("region") or None
+        data["partner"] = data.get("partner") or None
+        try:
+            if warehouse:
+                warehouse = services.update_warehouse(warehouse=warehouse, data=data, actor=request.user)
+            else:
+                warehouse = services.create_warehouse(data=data, actor=request.user)
+        except FieldErrors as error:
+            apply_field_errors(form, error)
+        else:
+            messages.success(request, _("Warehouse %(name)s is saved.") % {"name": warehouse.name})
+            return redirect("inventory:warehouses")
+    title = _("Warehouse %(code)s") % {"code": warehouse.code} if warehouse else _("New warehouse")
+    return render(request, "inventory/form.html", {"form": form, "title": title, "back": "/inventory/warehouses/"})
+
+
+@hq_page("inventory.view")
+def entry_list_view(request):
+    form = EntryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = paginate(request, selectors.entry_list(filters))
+    return render(request, "inventory/entries.html", {"form": form, "page": page, "entries": page.object_list})
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+ACTION_LABELS = {
+    "new": gettext_lazy("New"),
+    "change": gettext_lazy("Changed"),
+    "unchanged": gettext_lazy("Unchanged"),
+}
+
+
+@hq_page("inventory.manage")
+def import_upload_view(request):
+    errors, status = [], 200
+    if request.method == "POST":
+        try:
+            job = importing.preview_import(user=request.user, upload=request.FILES.get("file"))
+        except FieldErrors as error:
+            errors = [str(message) for messages_ in error.errors.values() for message in messages_]
+            status = 422
+        else:
+            return redirect("inventory:import_preview", job.pk)
+    return render(
+        request,
+        "inventory/import_upload.html",
+        {"errors": errors, "columns": importing.COLUMNS, "max_rows": importing.MAX_ROWS},
+        status=status,
+    )
+
+
+@hq_page("inventory.manage", partner_users="404")
+def import_preview_view(request, preview_id):
+    try:
+        preview = importing.get_preview(request.user, preview_id)
+    except NotFound:
+        raise Http404() from None
+    payload = (preview.result or {}) if preview.status == preview.Status.SUCCEEDED else {}
+    rows = payload.get("rows", [])
+    if request.GET.get("errors") == "1":
+        rows = [row for row in rows if row["errors"]]
+    page = Paginator(rows, 200).get_page(request.GET.get("page"))
+    labels = {column.key: column.label() for column in importing.COLUMNS} | {importing.ROW: _("Row")}
+    table = [
+        row
+        | {
+            "action_label": ACTION_LABELS.get(row["action"], row["action"]),
+            "error_list": [
+                error | {"label": labels.get(error["column"], error["column"])}
+                for error in importing.flat_errors([row])
+            ],
+        }
+        for row in page.object_list
+    ]
+    return render(
+        request,
+        "inventory/import_preview.html",
+        {
+            "preview": preview,
+            "payload": payload,
+            "table": table,
+            "page": page,
+            "commit_job": importing.commit_job_of(preview),
+            "can_commit": importing.can_commit(preview),
+            "file_name": payload.get("file_name") or preview.input_file.name.rsplit("/", 1)[-1],
+        },
+    )
+
+
+@hq_page("inventory.manage", partner_users="404")
+@require_POST
+def import_commit_view(request, preview_id):
+    try:
+        job = importing.commit_import(user=request.user, preview_id=preview_id)
+    except NotFound:
+        raise Http404() from None
+    except (FieldErrors, Conflict) as error:
+        messages.error(request, str(error.detail))
+    else:
+        if job.status == job.Status.SUCCEEDED:
+            messages.success(request, _("The file is imported."))
+        elif job.status == job.Status.FAILED:
+            messages.error(request, jobs.display_message(job))
+        else:
+            messages.info(request, _("The import is running. Reload this page to see its outcome."))
+    return redirect("inventory:import_preview", preview_id)
