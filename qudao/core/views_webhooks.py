@@ -31,19 +31,19 @@ class EndpointForm(forms.Form):
     )
 
 
-def _endpoints_page(request, form: EndpointForm, created: WebhookEndpoint | None = None, status: int = 200):
-    endpoints = WebhookEndpoint.objects.order_by("-active", "name", "pk")
-    return render(
-        request,
-        "core/webhooks.html",
-        {"form": form, "endpoints": endpoints, "created": created, "tab": "webhooks"},
-        status=status,
-    )
+SECRET_KEY = "qudao_webhook_secret"
+
+
+def _show_secret_once(request, endpoint: WebhookEndpoint):
+    """Keep the new secret for the next page view only (then redirect: a reload never posts
+    the form again, and the secret is gone from the session once shown)."""
+    request.session[SECRET_KEY] = {"id": endpoint.pk, "name": endpoint.name, "secret": endpoint.secret}
+    return redirect("core:webhooks")
 
 
 @hq_page(PERMISSION)
 def webhooks_view(request):
-    """The endpoints, and the form for a new one (its secret is shown on the answer, once)."""
+    """The endpoints, and the form for a new one (its secret is shown on the next view, once)."""
     form = EndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -52,8 +52,14 @@ def webhooks_view(request):
             apply_field_errors(form, error)
         else:
             messages.success(request, _("Endpoint “%(name)s” is created.") % {"name": endpoint.name})
-            return _endpoints_page(request, EndpointForm(), created=endpoint)
-    return _endpoints_page(request, form)
+            return _show_secret_once(request, endpoint)
+    endpoints = WebhookEndpoint.objects.order_by("-active", "name", "pk")
+    created = request.session.pop(SECRET_KEY, None) if request.method == "GET" else None
+    return render(
+        request,
+        "core/webhooks.html",
+        {"form": form, "endpoints": endpoints, "created": created, "tab": "webhooks"},
+    )
 
 
 @hq_page(PERMISSION)
@@ -100,10 +106,10 @@ def webhook_active_view(request, endpoint_id):
 @hq_page(PERMISSION)
 @require_POST
 def webhook_rotate_view(request, endpoint_id):
-    """A new secret, shown on this answer only."""
+    """A new secret, shown on the next page view only."""
     endpoint = webhooks.rotate_secret(endpoint=get_object_or_404(WebhookEndpoint, pk=endpoint_id))
     messages.success(request, _("The secret of “%(name)s” is replaced.") % {"name": endpoint.name})
-    return _endpoints_page(request, EndpointForm(), created=endpoint)
+    return _show_secret_once(request, endpoint)
 
 
 @hq_page(PERMISSION)

@@ -258,22 +258,18 @@ def send(delivery: WebhookDelivery) -> Outcome:
     """POST the delivery's event to its endpoint once. Never raises."""
     body = body_of(delivery.event)
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(
-        delivery.endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": USER_AGENT,
-            "X-Qudao-Event": delivery.event.event_type,
-            "X-Qudao-Delivery": str(delivery.pk),
-            "X-Qudao-Timestamp": timestamp,
-            "X-Qudao-Signature": sign(delivery.endpoint.secret, timestamp, body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "X-Qudao-Event": delivery.event.event_type,
+        "X-Qudao-Delivery": str(delivery.pk),
+        "X-Qudao-Timestamp": timestamp,
+        "X-Qudao-Signature": sign(delivery.endpoint.secret, timestamp, body),
+    }
     started = time.monotonic()
     status_code, error = None, ""
     try:
+        request = urllib.request.Request(delivery.endpoint.url, data=body, method="POST", headers=headers)
         with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
             status_code = response.status
             response.read(1024)

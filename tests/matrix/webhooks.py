@@ -57,7 +57,7 @@ PAGE_CASES = [
         page=True,
         params={"active": "0"},
     ),
-    Case("POST", "settings/webhooks/{webhook_endpoint}/rotate/", ADMIN_PAGE, page=True),
+    Case("POST", "settings/webhooks/{webhook_endpoint}/rotate/", admin_post("settings/webhooks/"), page=True),
     Case(
         "POST",
         "settings/webhooks/{webhook_endpoint}/test/",
