@@ -145,33 +145,14 @@ def concerned_users(order: Order, to_status: str) -> list:
 
 def notify_status(order: Order, from_status: str) -> None:
     """In-app (and e-mail, where users have an address and mail is configured) news of an
-    order's move to those it concerns, once the move is committed."""
-    from qudao.core.notifications import notify
+    order's move to those it concerns: queued once the move is committed, so placing an order
+    never waits on a mail server."""
+    from .notifications import send_status_news
 
     if order.status == OrderStatus.DRAFT:
         return
-    status = order.status
-    params = {
-        "number": order.number,
-        "status": OrderStatus(status).label,
-        "partner": str(order.partner),
-        "total": f"{order.total:,.2f}",
-        "currency": order.currency,
-        "reason": order.status_reason,
-    }
-
-    def send():
-        notify(
-            concerned_users(order, status),
-            kind=f"order.{status}",
-            title=_("Order %(number)s: %(status)s"),
-            body=_("%(partner)s, %(total)s %(currency)s. %(reason)s"),
-            params=params,
-            url=f"/portal/orders/{order.number}/",
-            email=True,
-        )
-
-    transaction.on_commit(send)
+    order_id, status, reason = order.pk, order.status, order.status_reason
+    transaction.on_commit(lambda: send_status_news(order_id, status, reason))
 
 
 # --- placing -------------------------------------------------------------------------------------
