@@ -230,6 +230,9 @@ def place_order(
         raise FieldErrors.single("note", _("A note has at most 500 characters."))
     cart = _clean_lines(lines)
     on = on or timezone.localdate()
+    # The number is taken before the order's transaction, in a short one of its own: the sequence
+    # row is then not held locked while the order is priced (numbers are gap-tolerant).
+    number = next_number("SO")
     with transaction.atomic():
         partner = Partner.objects.select_for_update(of=("self",)).get(pk=partner.pk)  # 1. partner, credit
         if key is not None:  # 2. a retry returns the first order
@@ -242,7 +245,7 @@ def place_order(
             .count()
         )
         order = Order.objects.create(  # 3. the order
-            number=next_number("SO"),
+            number=number,
             partner=partner,
             ordered_by_partner=ordered_by,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,

@@ -8,10 +8,11 @@ amounts back off the counters. The order's number is the `reference` (until orde
 reference the caller chooses).
 
 Why limits are never exceeded, however many orders arrive at once:
-1. `reserve` locks the limited promotions open to the partner (SELECT ... FOR UPDATE, in primary key
-   order, so two reservations never wait on each other in a cycle) *before* it reads what is left
-   of them, so reservations of the same promotion run one after the other and each sees what the
-   previous one took (READ COMMITTED re-reads at every statement);
+1. `reserve` locks the limited promotions that cover a SKU of the cart (SELECT ... FOR UPDATE, in
+   primary key order, so two reservations never wait on each other in a cycle) *before* it reads
+   what is left of them, so reservations of the same promotion run one after the other and each
+   sees what the previous one took (READ COMMITTED re-reads at every statement); orders that share
+   no limited promotion do not wait on each other;
 2. the counters move with a conditional UPDATE (`used_qty + n <= budget_qty`): should anything still
    get past step 1, the update matches no row and the reservation fails as a whole;
 3. the database refuses a counter above its budget (check constraints on Promotion).
@@ -31,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.core.errors import Conflict, FieldErrors
 
-from .engine import CartLine, CartQuote, eligible_promotions_q, fetch_pricing_inputs, price_cart
+from .engine import CartLine, CartQuote, fetch_pricing_inputs, price_cart
 from .models import Promotion, PromotionUsage
 
 LIMITED_Q = Q(partner_cap_qty__isnull=False) | Q(budget_qty__isnull=False) | Q(budget_amount__isnull=False)
@@ -57,15 +58,29 @@ def reserve(*, partner, lines: list[CartLine], on: date, reference: str, actor=N
     with transaction.atomic():
         if PromotionUsage.objects.filter(reference=reference, entry=PromotionUsage.Entry.RESERVE).exists():
             raise Conflict(_("This order has already reserved its promotions."))
-        # Step 1 of the module docstring: lock before reading what is left.
-        list(
-            Promotion.objects.select_for_update(of=("self",))
-            .filter(eligible_promotions_q(partner, on) & LIMITED_Q)
-            .order_by("pk")
-            .values_list("pk", flat=True)
+        # Step 1 of the module docstring: lock before reading what is left. Only the limited
+        # promotions that cover a SKU of this cart are locked, so orders that share no limited
+        # promotion never wait on each other.
+        sku_ids = [line.sku for line in lines if isinstance(line.sku, int)]
+        inputs = fetch_pricing_inputs(partner, sku_ids, on)
+        cart_skus = [inputs.skus[sku_id] for sku_id in sku_ids if sku_id in inputs.skus]
+        relevant = sorted(
+            promo.id for promo in inputs.promotions if promo.limited and any(promo.covers(sku) for sku in cart_skus)
         )
-        inputs = fetch_pricing_inputs(partner, [line.sku for line in lines if isinstance(line.sku, int)], on)
+        if relevant:
+            locked = set(
+                Promotion.objects.select_for_update(of=("self",))
+                .filter(pk__in=relevant)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            inputs = fetch_pricing_inputs(partner, sku_ids, on)  # what is left, read under the lock
+        else:
+            locked = set()
         result = price_cart(inputs, lines, on)
+        if any(use.limited and use.promotion_id not in locked for use in result.usage):
+            # a limited promotion started meanwhile: price again rather than use it unlocked
+            raise Conflict(_("The promotions changed while the order was priced; place it again."))
         for use in result.usage:
             if use.quantity == 0 and use.amount == 0:
                 continue
