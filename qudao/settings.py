@@ -164,6 +164,8 @@ WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("QUDAO_WEBHOOK_MAX_ATTEMPTS", 20))
 ORDER_APPROVAL_ABOVE = os.environ.get("QUDAO_ORDER_APPROVAL_ABOVE", "")
 ORDER_APPROVAL_DISCOUNT_PERCENT = os.environ.get("QUDAO_ORDER_APPROVAL_DISCOUNT_PERCENT", "")
 ORDER_APPROVAL_FIRST_ORDERS = os.environ.get("QUDAO_ORDER_APPROVAL_FIRST_ORDERS", "0")
+# A shipped order the partner has not confirmed becomes delivered after this many days.
+ORDER_AUTO_CONFIRM_DAYS = int(os.environ.get("QUDAO_ORDER_AUTO_CONFIRM_DAYS", 7))
 
 # --- Jobs (Huey) ----------------------------------------------------------------------------
 # SqliteHuey on a laptop; RedisHuey when QUDAO_REDIS_URL is set. QUDAO_JOBS_IMMEDIATE runs jobs

@@ -197,3 +197,232 @@ class OrderTemplate(AuditedModel):
 
     def audit_partner_id(self):
         return self.partner_id
+
+
+# --- shipments, tracking, delivery and discrepancies (qudao.orders.shipping) ---------------------
+
+
+class ShipmentStatus(models.TextChoices):
+    PICKED = "picked", pgettext_lazy("shipment status", "Picked")
+    SHIPPED = "shipped", pgettext_lazy("shipment status", "Shipped")
+    IN_TRANSIT = "in_transit", pgettext_lazy("shipment status", "In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", pgettext_lazy("shipment status", "Out for delivery")
+    DELIVERED = "delivered", pgettext_lazy("shipment status", "Delivered")
+    EXCEPTION = "exception", pgettext_lazy("shipment status", "Exception")
+
+
+class Shipment(AuditedModel):
+    """A parcel or truckload of an order leaving one warehouse (发货单): its lines, the carrier and
+    tracking number, and a status kept to the latest tracking event by time. `external_id` is the
+    ERP's own number for it, so a re-sent import finds it again instead of shipping twice."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments", verbose_name=_("order"))
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse", on_delete=models.PROTECT, related_name="+", verbose_name=_("warehouse")
+    )
+    carrier = models.CharField(_("carrier"), max_length=80, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=80, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.SHIPPED
+    )
+    external_id = models.CharField(_("ERP reference"), max_length=100, null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["order", "shipped_at", "pk"]
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=Q(external_id__isnull=False), name="orders_shipment_external_once"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def audit_partner_id(self):
+        return Order.objects.filter(pk=self.order_id).values_list("partner_id", flat=True).first()
+
+
+class ShipmentLine(models.Model):
+    """How many base units of one order line a shipment carries."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="shipment_lines")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        ordering = ["shipment", "order_line__line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "order_line"], name="orders_shipmentline_unique_line"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_shipmentline_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.shipment_id}: {self.order_line_id} × {self.quantity}"
+
+
+class TrackingSource(models.TextChoices):
+    OPERATIONS = "operations", pgettext_lazy("tracking source", "Operations")
+    ERP = "erp", pgettext_lazy("tracking source", "ERP")
+    CARRIER = "carrier", pgettext_lazy("tracking source", "Carrier")
+
+
+class TrackingEvent(models.Model):
+    """One step of a shipment's journey (append-only): its status, when and where, and who told us
+    (operations, the ERP, the carrier). `external_id` is the sender's id of the event: a carrier
+    pushing the same event twice is recorded once."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("status"), max_length=20, choices=ShipmentStatus.choices)
+    at = models.DateTimeField(_("at"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    source = models.CharField(_("source"), max_length=12, choices=TrackingSource.choices)
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["shipment", "at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "external_id"], condition=~Q(external_id=""), name="orders_tracking_external_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["shipment", "at"], name="orders_tracking_shipment_at")]
+
+    def __str__(self):
+        return f"{self.shipment_id} {self.status} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class DeliveryConfirmation(AuditedModel):
+    """The receipt of an order (签收): confirmed by the partner (or operations for it), or by the
+    system after QUDAO_ORDER_AUTO_CONFIRM_DAYS days. One per order."""
+
+    class Kind(models.TextChoices):
+        PARTNER = "partner", pgettext_lazy("confirmed by", "Partner")
+        OPERATIONS = "operations", pgettext_lazy("confirmed by", "Operations")
+        SYSTEM = "system", pgettext_lazy("confirmed by", "Automatically")
+
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, related_name="delivery_confirmation", verbose_name=_("order")
+    )
+    kind = models.CharField(_("confirmed by"), max_length=12, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("confirmed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("delivery confirmation")
+        verbose_name_plural = _("delivery confirmations")
+
+    def __str__(self):
+        return f"{self.order_id} {self.kind}"
+
+    def audit_partner_id(self):
+        return Order.objects.filter(pk=self.order_id).values_list("partner_id", flat=True).first()
+
+
+class DiscrepancyKind(models.TextChoices):
+    SHORT = "short", pgettext_lazy("discrepancy", "Short")
+    DAMAGED = "damaged", pgettext_lazy("discrepancy", "Damaged")
+    WRONG_ITEM = "wrong_item", pgettext_lazy("discrepancy", "Wrong item")
+    OTHER = "other", pgettext_lazy("discrepancy", "Other")
+
+
+class DiscrepancyCase(AuditedModel):
+    """What the partner found wrong on receipt (short, damaged, wrong item, other), with the lines
+    and quantities concerned, a description and photos: a case operations works on until it is
+    resolved, with the resolution."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("case status", "Open")
+        RESOLVED = "resolved", pgettext_lazy("case status", "Resolved")
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cases", verbose_name=_("order"))
+    shipment = models.ForeignKey(
+        Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("shipment")
+    )
+    confirmation = models.ForeignKey(
+        DeliveryConfirmation, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=DiscrepancyKind.choices)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolution = models.TextField(_("resolution"), max_length=2000, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("discrepancy case")
+        verbose_name_plural = _("discrepancy cases")
+        indexes = [models.Index(fields=["status", "created_at"], name="orders_case_status_created")]
+
+    def __str__(self):
+        return self.number
+
+    def audit_partner_id(self):
+        return Order.objects.filter(pk=self.order_id).values_list("partner_id", flat=True).first()
+
+
+class DiscrepancyLine(models.Model):
+    """An order line a case is about, and how many base units."""
+
+    case = models.ForeignKey(DiscrepancyCase, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="discrepancy_lines")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        ordering = ["case", "order_line__line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "order_line"], name="orders_caseline_unique_line"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_caseline_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.order_line_id} × {self.quantity}"
+
+
+def discrepancy_photo_path(instance, filename):
+    import uuid
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"discrepancies/{timezone.now():%Y/%m}/{instance.case.number}-{uuid.uuid4().hex[:8]}.{extension}"
+
+
+class DiscrepancyPhoto(models.Model):
+    """A photo attached to a case (JPEG, PNG or WebP; checked by type and size when uploaded)."""
+
+    case = models.ForeignKey(DiscrepancyCase, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("photo"), upload_to=discrepancy_photo_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "pk"]
+
+    def __str__(self):
+        return self.name or self.file.name
