@@ -6,16 +6,22 @@ GET, PATCH  /inventory/warehouses/{id}       one warehouse; change it (inventory
 GET         /inventory/stock                 stock levels: ?sku=&warehouse=&q=&low=true (paginated)
 POST        /inventory/stock/bulk            the ERP's stock counts, versioned, all or nothing
 GET         /inventory/entries               the stock ledger: ?sku=&warehouse=&reference=&kind=
+POST        /inventory/imports               a stock count file (multipart "file") -> 201 its preview
+GET         /inventory/imports/{id}          the preview (its creator or an administrator; else 404)
+POST        /inventory/imports/{id}/commit   write the previewed file, all or nothing -> 202 the job
 """
 
 from __future__ import annotations
 
-from ninja import Query, Router, Status
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 
+from qudao.core import jobs
 from qudao.core.api import require
 from qudao.core.schemas import PageParams, page_of, paginate
+from qudao.partners.api_imports import JobOut
 
-from . import selectors, services
+from . import importing, selectors, services
 from .models import StockEntry, StockLevel, Warehouse
 from .schemas import (
     BulkIn,
@@ -24,6 +30,7 @@ from .schemas import (
     EntryOut,
     StockFilters,
     StockOut,
+    StockPreviewOut,
     WarehouseFilters,
     WarehouseIn,
     WarehouseOut,
@@ -140,3 +147,49 @@ def entry_list(request, filters: Query[EntryFilters], page: Query[PageParams]):
     """The stock ledger, newest first: every movement with its reference."""
     require(request.auth, "inventory.view")
     return paginate(selectors.entry_list(filters.model_dump()), page, entry_out)
+
+
+# --- stock import by file (brands without an ERP connection) ---------------------------------
+
+
+def _job_out(job) -> dict:
+    return jobs.job_payload(job) | {"url": f"/api/v1/jobs/{job.pk}"}
+
+
+def _preview_out(job) -> dict:
+    payload = (job.result or {}) if job.status == "succeeded" else {}
+    commit_job = importing.commit_job_of(job)
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "file_name": payload.get("file_name") or job.input_file.name.rsplit("/", 1)[-1],
+        "created_at": job.created_at,
+        "columns": payload.get("columns", []),
+        "ignored_columns": payload.get("ignored_columns", []),
+        "total_rows": payload.get("total_rows", 0),
+        "counts": payload.get("counts", {}),
+        "error_count": payload.get("error_count", 0),
+        "can_commit": importing.can_commit(job),
+        "rows": payload.get("rows", []),
+        "errors": importing.flat_errors(payload.get("rows", [])),
+        "commit_job": _job_out(commit_job) if commit_job else None,
+    }
+
+
+@router.post("/inventory/imports", response={201: StockPreviewOut})
+def stock_import_create(request, file: UploadedFile | None = File(None)):  # noqa: B008
+    """Upload stock counts (.xlsx or .csv: warehouse_code, sku_code, on_hand, safety_stock): every
+    row is checked, nothing is written yet."""
+    return Status(201, _preview_out(importing.preview_import(user=request.auth, upload=file)))
+
+
+@router.get("/inventory/imports/{int:preview_id}", response=StockPreviewOut)
+def stock_import_detail(request, preview_id: int):
+    importing.require_import_permission(request.auth)
+    return _preview_out(importing.get_preview(request.auth, preview_id))
+
+
+@router.post("/inventory/imports/{int:preview_id}/commit", response={202: JobOut})
+def stock_import_commit(request, preview_id: int):
+    """Write a previewed file without errors, all or nothing, as a background job."""
+    return Status(202, _job_out(importing.commit_import(user=request.auth, preview_id=preview_id)))

@@ -128,3 +128,38 @@ class BulkOut(Schema):
     updated: int
     unchanged: int
     rows: list[BulkRowOut]
+
+
+class ImportRowOut(Schema):
+    row: int
+    warehouse_code: str
+    sku_code: str
+    on_hand: int | None
+    current: int | None
+    delta: int | None
+    reserved: int
+    safety_stock: int | None
+    action: str
+    errors: dict[str, list[str]]
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class StockPreviewOut(Schema):
+    id: int
+    status: str
+    file_name: str
+    created_at: datetime
+    columns: list[str]
+    ignored_columns: list[str]
+    total_rows: int
+    counts: dict[str, int]
+    error_count: int
+    can_commit: bool
+    rows: list[ImportRowOut]
+    errors: list[ImportErrorOut]
+    commit_job: dict | None = None

@@ -63,6 +63,9 @@ API_CASES = [
     ),
     Case("GET", "/api/v1/inventory/entries", HQ_READ),
     Case("GET", "/api/v1/inventory/entries?reference=MX-PO", HQ_READ),
+    Case("POST", "/api/v1/inventory/imports", managers(201), body=import_file, multipart=True),
+    Case("GET", "/api/v1/inventory/imports/{inventory_preview_id}", managers(200)),
+    Case("POST", "/api/v1/inventory/imports/{inventory_preview_id}/commit", managers(202)),
 ]
 
 HQ_VIEW = expect(200, anonymous=LOGIN, partners=PORTAL)

@@ -218,3 +218,50 @@ def test_it_reads_the_ledger_by_reference_sku_and_warehouse(stock, world, api_cl
     assert (entry["actor"], entry["warehouse"]["code"], entry["sku"]["code"]) == ("operations", "HQ", "HOOD-1-S")
     assert [e["reference"] for e in by_sku["items"]] == ["SO-2", "SO-1", "PO-7"]
     assert api_client(world.zj_admin).get("/api/v1/inventory/entries").status_code == 403
+
+
+def test_stock_counts_are_imported_by_file_through_the_api(stock, world, api_client):
+    # given
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = api_client(world.operations)
+    good = SimpleUploadedFile("count.csv", b"warehouse_code,sku_code,on_hand\nHQ,HOOD-1-S,9\n")
+    bad = SimpleUploadedFile("count.csv", b"warehouse_code,sku_code,on_hand\nHQ,HOOD-1-S,-9\n")
+    # when
+    refused = client.post("/api/v1/inventory/imports", {"file": bad})
+    preview = client.post("/api/v1/inventory/imports", {"file": good})
+    # then
+    assert refused.status_code == 201
+    assert (refused.json()["can_commit"], refused.json()["errors"]) == (
+        False,
+        [{"row": 2, "column": "on_hand", "message": "Enter a whole number of 0 or more."}],
+    )
+    failed = client.post(f"/api/v1/inventory/imports/{refused.json()['id']}/commit")
+    assert failed.status_code == 422
+    assert failed.json()["errors"] == [{"field": "rows.2.on_hand", "message": "Enter a whole number of 0 or more."}]
+    assert StockLevel.objects.count() == 0
+    body = preview.json()
+    assert (body["can_commit"], body["counts"], body["rows"][0]["delta"]) == (
+        True,
+        {"changed": 0, "unchanged": 0, "new": 1},
+        9,
+    )
+    # when
+    job = client.post(f"/api/v1/inventory/imports/{body['id']}/commit")
+    # then
+    assert (job.status_code, job.json()["status"]) == (202, "succeeded")
+    assert stock.counters("hood_s", "hq") == (9, 0)
+    assert client.get(f"/api/v1/inventory/imports/{body['id']}").json()["commit_job"]["status"] == "succeeded"
+    assert client.post(f"/api/v1/inventory/imports/{body['id']}/commit").status_code == 409
+    # and: without inventory.manage
+    assert api_client(world.channel).post("/api/v1/inventory/imports", {"file": good}).status_code == 403
+    assert api_client(world.channel).get(f"/api/v1/inventory/imports/{body['id']}").status_code == 403
+    # and: a broken file
+    broken = client.post("/api/v1/inventory/imports", {"file": SimpleUploadedFile("count.xlsx", b"nope")})
+    assert broken.status_code == 422
+    assert broken.json()["errors"] == [
+        {
+            "field": "file",
+            "message": "The file is not a readable .xlsx workbook. Open it in Excel or WPS and save it again.",
+        }
+    ]
