@@ -84,3 +84,26 @@ def test_releases_and_shipments_racing_release_each_reservation_once(world):
     new = sum(1 for status, _value in results[20:] if status == "ok")
     assert stock.counters("hood_s", "hq") == (10, new)
     assert_ledger_matches_levels()
+
+
+def test_concurrent_erp_updates_end_at_the_newest_version(world):
+    # given: one level, and ten versions of its count sent at once (out of order)
+    stock = build_stock()
+    hood = stock.sku("hood_s").pk
+    services.receive_stock(warehouse_id=stock.warehouses["hq"].pk, lines=[(hood, 5)])
+
+    def send(index):
+        version = 10 - index  # the newest may arrive first
+        return services.sync_stock(
+            rows=[{"warehouse": "HQ", "sku": "HOOD-1-S", "on_hand": 100 + version, "erp_version": version}]
+        )
+
+    # when
+    results = run_concurrently(10, send)
+    # then: whatever the order, the level ends at version 10's count; older ones were refused or applied
+    # before it, never after
+    level = stock.level("hood_s", "hq")
+    assert (level.on_hand, level.erp_version) == (110, 10)
+    refused = [value for status, value in results if status == "error"]
+    assert all(isinstance(error, FieldErrors) and error.code == "stale" for error in refused), refused
+    assert_ledger_matches_levels()
