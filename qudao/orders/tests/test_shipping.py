@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
@@ -646,3 +647,52 @@ def test_the_erp_imports_shipments_and_tracking_idempotently_all_or_nothing(worl
     assert later.json()["rows"][0]["status"] == "delivered"
     # and: partners may not import
     assert post(api_client(world.dist_admin), "/api/v1/tracking/bulk", batch).status_code == 403
+
+
+# --- PostgreSQL: concurrency ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+def test_twenty_simultaneous_shipments_of_a_five_unit_line_ship_exactly_five(world, shop):
+    from django.test import Client
+
+    from qudao.accounts.services import issue_token
+    from qudao.partners.tests.test_concurrency import run_concurrently
+
+    # given: an allocated order of 5 HOOD-A
+    order = confirmed_order(world, shop, ("hood_a", 5))
+    shipping.allocate_order(order=order, actor=world.operations)
+    _token, raw = issue_token(user=world.operations, name="concurrency")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    def ship(_index):
+        body = {"warehouse": "HQ", "lines": [{"line_no": 1, "quantity": 1}]}
+        return (
+            Client()
+            .post(f"/api/v1/orders/{order.pk}/shipments", body, content_type="application/json", **headers)
+            .status_code
+        )
+
+    # when: 20 shipments of 1 unit at once
+    results = run_concurrently(20, ship)
+    # then: exactly 5 shipped, the others refused (the order is shipped by then); stock exact
+    assert sorted(status for _kind, status in results) == [201] * 5 + [409] * 15
+    order.refresh_from_db()
+    assert (order.status, order.lines.get().shipped_quantity, Shipment.objects.count()) == ("shipped", 5, 5)
+    assert level(shop, "hood_a") == (15, 0)
+    shipment = Shipment.objects.first()
+
+    # when: a carrier pushes one event 10 times at once
+    def push(_index):
+        body = {"status": "in_transit", "source": "carrier", "external_id": "SF-EV-1"}
+        return (
+            Client()
+            .post(f"/api/v1/shipments/{shipment.pk}/tracking", body, content_type="application/json", **headers)
+            .status_code
+        )
+
+    pushed = run_concurrently(10, push)
+    # then: recorded once
+    assert sorted(status for _kind, status in pushed) == [200] * 9 + [201]
+    assert shipment.events.filter(external_id="SF-EV-1").count() == 1
