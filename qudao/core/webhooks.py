@@ -353,8 +353,9 @@ def record(delivery: WebhookDelivery, outcome: Outcome, now: datetime) -> str:
         updated = WebhookDelivery.objects.filter(
             pk=delivery.pk, attempts=attempt, status__in=WebhookDelivery.OPEN
         ).update(status=status, last_status_code=outcome.status_code, **changes)
-        if not updated:
-            return WebhookDelivery.objects.get(pk=delivery.pk).status
+        if not updated:  # taken over by another worker, or its endpoint was deleted meanwhile
+            current = WebhookDelivery.objects.filter(pk=delivery.pk).values_list("status", flat=True).first()
+            return current or "deleted"
         WebhookAttempt.objects.create(
             delivery_id=delivery.pk,
             number=WebhookAttempt.objects.filter(delivery_id=delivery.pk).count() + 1,

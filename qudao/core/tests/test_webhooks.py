@@ -268,6 +268,26 @@ def test_a_rolled_back_change_leaves_no_delivery_and_a_rotated_secret_signs_the_
     assert "secret" not in changes.get().after
 
 
+def test_a_redirect_is_a_failed_attempt_not_followed(db, receiver):
+    # given
+    endpoint_for(receiver)
+    event = publish("order.submitted", "order", 1, {"step": "submitted"})
+    receiver.status = 301
+
+    # when
+    report = webhooks.dispatch()
+
+    # then
+    assert (report.delivered, report.failed) == (0, 1)
+    delivery = WebhookDelivery.objects.get(event=event)
+    assert (delivery.status, delivery.last_status_code, delivery.last_error) == (
+        "failed",
+        301,
+        "HTTP 301: receiver is broken",
+    )
+    assert len(receiver.requests) == 1
+
+
 def test_the_backoff_doubles_up_to_an_hour_with_at_most_ten_percent_of_jitter():
     import random
 
