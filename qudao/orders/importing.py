@@ -1,0 +1,75 @@
+"""An order from a file (.xlsx, or .csv): one row per line, read into the rows of a quick order,
+which the partner sees priced with every row's errors (the preview) before placing them as one
+order. Nothing is written by reading a file.
+
+Columns (header in Chinese, Traditional Chinese, English or the key):
+    sku* SKU编码/条码 (SKU code or barcode), quantity* 数量, unit 单位
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from qudao.core.errors import FieldErrors
+from qudao.partners.importing import Column, _csv_rows, _extension, _xlsx_rows, cell_text, read_upload
+
+from .carts import MAX_ROWS, Row
+
+COLUMNS: tuple[Column, ...] = (
+    Column("sku", "SKU编码/条码", "SKU編碼/條碼", "SKU code or barcode", required=True),
+    Column("quantity", "数量", "數量", "Quantity", required=True),
+    Column("unit", "单位", "單位", "Unit"),
+)
+_HEADERS = {
+    text.strip().lower(): column.key for column in COLUMNS for text in (column.key, column.zh, column.hant, column.en)
+}
+# headers people write by hand for the first column
+_HEADERS.update({"sku编码": "sku", "sku編碼": "sku", "sku code": "sku", "条码": "sku", "barcode": "sku", "code": "sku"})
+
+
+def _file_error(message) -> FieldErrors:
+    return FieldErrors({"file": [message]}, detail=message)
+
+
+def read_rows(upload) -> list[Row]:
+    """The rows of an uploaded order file (blank lines skipped), each with its row number.
+
+    :raises FieldErrors: on "file": no file, too large, not .xlsx/.csv, unreadable, empty, a
+        required column missing, no rows, more than MAX_ROWS rows.
+    """
+    name, content = read_upload(upload)
+    source = _xlsx_rows(content) if _extension(name) == "xlsx" else _csv_rows(content)
+    keys, rows = None, []
+    for number, values in source:
+        texts = [cell_text(value) for value in values]
+        if not any(texts):
+            continue
+        if keys is None:
+            keys = [_HEADERS.get(text.strip().lower()) if text else None for text in texts]
+            missing = [column for column in COLUMNS if column.required and column.key not in keys]
+            if missing:
+                raise _file_error(
+                    _("Required columns are missing: %(columns)s. The columns are: %(expected)s.")
+                    % {
+                        "columns": ", ".join(column.label() for column in missing),
+                        "expected": ", ".join(column.label() for column in COLUMNS),
+                    }
+                )
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise _file_error(_("An order has at most %(max)s lines.") % {"max": MAX_ROWS})
+        cells = {key: (texts[i] if i < len(texts) else "") for i, key in enumerate(keys) if key}
+        rows.append(
+            Row(
+                index=len(rows),
+                code=cells.get("sku", "")[:64],
+                quantity=cells.get("quantity", "")[:12],
+                unit=cells.get("unit", "")[:20],
+                source=number,
+            )
+        )
+    if keys is None:
+        raise _file_error(_("The file is empty."))
+    if not rows:
+        raise _file_error(_("The file has a header but no lines."))
+    return rows

@@ -1,0 +1,116 @@
+"""Reads of the orders context for the pages. Every read of orders goes through the scoping rule
+(partners.scoping.scope): a partner user sees its own partner's orders and those below it (a
+distributor its sub-dealers'), a regional manager its regions', the other HQ roles every order.
+An order outside the scope is NotFound (404), never Forbidden."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from qudao.core.errors import NotFound
+from qudao.partners.scoping import scope, visible_partners
+
+from . import lifecycle
+from .models import OPEN_STATUSES, Order, OrderStatus, OrderTemplate
+
+
+def orders(user):
+    return scope(Order.objects.select_related("partner", "ordered_by_partner", "approval"), user)
+
+
+def order_list(user, *, status: str = "", q: str = ""):
+    """Orders in the user's scope, newest first, filtered by status and by number or partner."""
+    result = orders(user)
+    if status in OrderStatus.values:
+        result = result.filter(status=status)
+    q = (q or "").strip()
+    if q:
+        result = result.filter(
+            Q(number__icontains=q)
+            | Q(partner__code__icontains=q)
+            | Q(partner__legal_name__icontains=q)
+            | Q(partner__short_name__icontains=q)
+        )
+    return result.order_by("-created_at", "-pk")
+
+
+def get_order(user, number) -> Order:
+    """The order with this number if the user may see it. :raises NotFound: otherwise."""
+    order = orders(user).filter(number=str(number)[:20]).first()
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def placed_with(partner, idempotency_key: str) -> Order | None:
+    """The order `partner` already placed with this Idempotency-Key, if any."""
+    return Order.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
+
+
+def order_lines(order: Order):
+    return order.lines.select_related("sku", "sku__product").order_by("line_no")
+
+
+def priced_lines(order: Order) -> list:
+    """The order's lines, each with `applied`: its promotions as priced (name, amount off the
+    line, amount per unit for unit kinds, whether it is the line's share of an order discount)."""
+    from qudao.pricing.models import Promotion
+
+    lines = list(order_lines(order))
+    codes = {item.get("promotion") for line in lines for item in line.promotions or []}
+    names = dict(Promotion.objects.filter(code__in=codes).values_list("code", "name"))
+    for line in lines:
+        line.applied = [
+            {
+                "code": item.get("promotion"),
+                "name": names.get(item.get("promotion"), item.get("promotion")),
+                "amount": item.get("amount"),
+                "unit_amount": None if item.get("allocated") else item.get("unit_amount"),
+                "allocated": bool(item.get("allocated")),
+            }
+            for item in line.promotions or []
+        ]
+    return lines
+
+
+def timeline(order: Order):
+    return order.status_changes.select_related("actor").order_by("at", "pk")
+
+
+def shipments(order: Order) -> list:
+    """The order's shipments, each with `tracking`: its tracking events in time order."""
+    from . import models
+
+    shipment_model = getattr(models, "Shipment", None)
+    if shipment_model is None:  # the shipments models are not there yet
+        return []
+    found = list(shipment_model.objects.filter(order=order).select_related("warehouse").order_by("shipped_at", "pk"))
+    event_model = getattr(models, "TrackingEvent", None)
+    events: dict[int, list] = {}
+    if event_model is not None and found:
+        for event in event_model.objects.filter(shipment__in=found).order_by("at", "pk"):
+            events.setdefault(event.shipment_id, []).append(event)
+    for shipment in found:
+        shipment.tracking = events.get(shipment.pk, [])
+    return found
+
+
+def moves(order: Order, kind: str) -> set[str]:
+    """The statuses `kind` ("partner", "operations") may move the order to now."""
+    return set(lifecycle.next_statuses(order.status, kind))
+
+
+def sub_dealers(user, partner):
+    """The partners a distributor's user may order for besides its own: those below it."""
+    if not partner.is_distributor:
+        return visible_partners(user).none()
+    return visible_partners(user).exclude(pk=partner.pk).order_by("code")
+
+
+def open_orders(partner):
+    """The orders behind the partner's used credit."""
+    return Order.objects.filter(partner=partner, status__in=OPEN_STATUSES).order_by("-submitted_at", "-pk")
+
+
+def templates_of(partner):
+    return OrderTemplate.objects.filter(partner=partner).order_by("name", "pk")

@@ -1,0 +1,24 @@
+"""Template tags of ordering in the portal: the "Place order" button under a priced catalogue cart."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import template
+
+register = template.Library()
+
+
+@register.inclusion_tag("orders/portal/_place_from_quote.html", takes_context=True)
+def place_order_form(context):
+    """The priced cart's lines as a form that places them as an order, with an Idempotency-Key
+    generated now (a double tap or a browser retry sends the same key: one order)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    allowed = bool(user is not None and user.is_authenticated and user.can("orders.place"))
+    return {
+        "allowed": allowed,
+        "csrf_token": context.get("csrf_token"),
+        "entries": context.get("entries") or [],
+        "idempotency_key": uuid.uuid4().hex,
+    }

@@ -1,0 +1,112 @@
+"""HQ pages of orders: the list (by number or partner, by status; a regional manager sees its
+regions' orders only, through the scoping rule) and the order with the waterfall of each line,
+its timeline, its approval, and operations' moves (confirm, reject, cancel with a reason, as the
+lifecycle allows). The rules are qudao.orders.services'."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
+from qudao.core.pages import hq_page, paginate
+
+from . import selectors, services
+from .models import OrderStatus
+
+
+def _order(request, number):
+    try:
+        return selectors.get_order(request.user, number)
+    except NotFound:
+        raise Http404 from None
+
+
+@require_GET
+@hq_page("orders.view")
+def order_list_view(request):
+    q = (request.GET.get("q") or "").strip()[:100]
+    status = request.GET.get("status") or ""
+    page = paginate(request, selectors.order_list(request.user, status=status, q=q))
+    template = "orders/_table.html" if request.headers.get("HX-Request") else "orders/list.html"
+    return render(
+        request,
+        template,
+        {"page": page, "orders": page.object_list, "q": q, "status": status, "statuses": OrderStatus.choices},
+    )
+
+
+def _detail(request, order, status=200, **extra):
+    can_manage = request.user.can("orders.manage")
+    moves = selectors.moves(order, "operations") if can_manage else set()
+    lines = selectors.priced_lines(order)
+    return render(
+        request,
+        "orders/detail.html",
+        {
+            "order": order,
+            "lines": lines,
+            "timeline": selectors.timeline(order),
+            "shipments": selectors.shipments(order),
+            "can_confirm": OrderStatus.CONFIRMED in moves,
+            "can_reject": OrderStatus.REJECTED in moves,
+            "can_cancel": OrderStatus.CANCELLED in moves,
+            **extra,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@hq_page("orders.view", partner_users="404")
+def order_detail_view(request, number):
+    return _detail(request, _order(request, number))
+
+
+def _move(request, number, action):
+    order = _order(request, number)  # someone else's order: 404 before any 403
+    if not request.user.can("orders.manage"):
+        raise PermissionDenied
+    reason = (request.POST.get("reason") or "").strip()
+    try:
+        if action == "confirm":
+            order = services.confirm_order(order=order, actor=request.user)
+        elif action == "reject":
+            order = services.reject_order(order=order, actor=request.user, reason=reason)
+        else:
+            order = services.cancel_order(order=order, actor=request.user, reason=reason)
+    except FieldErrors as error:
+        errors = {action: [str(m) for ms in error.errors.values() for m in ms]}
+        return _detail(request, order, status=422, action_errors=errors, reason=reason)
+    except Forbidden:
+        raise PermissionDenied from None
+    except Conflict as error:
+        messages.error(request, str(error.detail))
+        return redirect("orders:detail", order.number)
+    messages.success(
+        request,
+        _("Order %(number)s is now: %(status)s.") % {"number": order.number, "status": order.get_status_display()},
+    )
+    return redirect("orders:detail", order.number)
+
+
+@require_POST
+@hq_page("orders.view", partner_users="404")
+def order_confirm_view(request, number):
+    return _move(request, number, "confirm")
+
+
+@require_POST
+@hq_page("orders.view", partner_users="404")
+def order_reject_view(request, number):
+    return _move(request, number, "reject")
+
+
+@require_POST
+@hq_page("orders.view", partner_users="404")
+def order_cancel_view(request, number):
+    return _move(request, number, "cancel")

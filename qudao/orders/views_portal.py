@@ -1,0 +1,368 @@
+"""Ordering in the partner portal (phone-first): placing the priced catalogue cart, the quick order
+(SKU code or barcode + quantity, priced live, with availability), reorder, saved templates, order
+import from a file, the partner's orders with their timeline and shipments, and its credit.
+
+Every submission carries an Idempotency-Key generated when the form was rendered (a hidden
+field): a double tap or a browser retry returns the first order, never a second one. The views
+parse, call a service or selector and render; the rules are qudao.orders.services'."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
+from qudao.core.pages import paginate
+from qudao.partners.scoping import get_visible_partner
+from qudao.partners.views_portal import partner_portal
+from qudao.pricing import engine
+from qudao.pricing.selectors import currency_symbol
+
+from . import carts, importing, selectors, services
+from .carts import Row
+from .models import OrderStatus
+
+PAGE_SIZE = 20
+QTY_FIELD = re.compile(r"^qty_(\d{1,9})$")
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _context(request, section: str = "orders", **extra) -> dict:
+    partner = request.partner
+    return {
+        "partner": partner,
+        "is_partner_admin": request.partner_admin,
+        "is_distributor": partner.is_distributor,
+        "section": section,
+        "symbol": currency_symbol(engine.partner_currency(partner)),
+        **extra,
+    }
+
+
+def _require_place(request) -> None:
+    if not request.user.can("orders.place"):
+        raise PermissionDenied
+
+
+def _order(request, number):
+    try:
+        return selectors.get_order(request.user, number)
+    except NotFound:
+        raise Http404 from None
+
+
+# --- the partner's orders ------------------------------------------------------------------------
+
+
+@require_GET
+@partner_portal
+def order_list_view(request):
+    """/portal/orders/: the orders in the partner's scope (its own; a distributor's sub-dealers'
+    too), newest first, by status, 20 a page."""
+    status = request.GET.get("status") or ""
+    page = paginate(request, selectors.order_list(request.user, status=status), PAGE_SIZE)
+    return render(
+        request,
+        "orders/portal/list.html",
+        _context(request, page=page, orders=page.object_list, status=status, statuses=OrderStatus.choices),
+    )
+
+
+@require_GET
+@partner_portal
+def order_detail_view(request, number):
+    """/portal/orders/<number>/: the lines as priced, the timeline, the reason of a cancellation
+    or rejection, the shipments and their tracking; cancel (while allowed) and reorder."""
+    order = _order(request, number)
+    return render(request, "orders/portal/detail.html", _detail_context(request, order))
+
+
+def _detail_context(request, order, **extra) -> dict:
+    kind = services.actor_kind(request.user, order)
+    can_cancel = kind == "partner" and OrderStatus.CANCELLED in selectors.moves(order, "partner")
+    return _context(
+        request,
+        order=order,
+        lines=selectors.priced_lines(order),
+        timeline=selectors.timeline(order),
+        shipments=selectors.shipments(order),
+        can_cancel=can_cancel,
+        can_reorder=request.user.can("orders.place"),
+        symbol=currency_symbol(order.currency),
+        **extra,
+    )
+
+
+@require_POST
+@partner_portal
+def order_cancel_view(request, number):
+    """POST /portal/orders/<number>/cancel/: cancel with a reason (the buyer's users, or the
+    distributor's that placed it, until it is confirmed)."""
+    order = _order(request, number)
+    reason = (request.POST.get("reason") or "").strip()
+    try:
+        services.cancel_order(order=order, actor=request.user, reason=reason)
+    except FieldErrors as error:
+        context = _detail_context(request, order, cancel_errors=[str(m) for ms in error.errors.values() for m in ms])
+        return render(request, "orders/portal/detail.html", context, status=422)
+    except Forbidden:
+        raise PermissionDenied from None
+    except Conflict as error:
+        messages.error(request, str(error.detail))
+        return redirect("orders_portal:detail", order.number)
+    messages.success(request, _("Order %(number)s is cancelled.") % {"number": order.number})
+    return redirect("orders_portal:detail", order.number)
+
+
+# --- placing ---------------------------------------------------------------------------------------
+
+
+def _buyer(request):
+    """The partner ordered for: the user's own, or (a distributor) one of its sub-dealers."""
+    own = request.partner
+    wanted = request.POST.get("buyer") or request.GET.get("buyer") or ""
+    if not wanted or str(wanted) == str(own.pk):
+        return own
+    try:
+        buyer = get_visible_partner(request.user, wanted)
+    except NotFound:
+        raise Http404 from None
+    return buyer
+
+
+def _quick_context(request, rows, *, priced=None, buyer=None, key=None, general=(), **extra) -> dict:
+    buyer = buyer or request.partner
+    return _context(
+        request,
+        rows=rows,
+        row_count=len(rows),
+        priced=priced,
+        result=priced.result if priced else None,
+        general_errors=list(general) + (priced.general if priced else []),
+        buyer=buyer,
+        sub_dealers=selectors.sub_dealers(request.user, request.partner),
+        idempotency_key=key or new_key(),
+        note=(request.POST.get("note") or "").strip()[:500],
+        templates=selectors.templates_of(request.partner),
+        symbol=currency_symbol(engine.partner_currency(buyer)),
+        **extra,
+    )
+
+
+def _place(request, rows, buyer, key):
+    """Place the rows as an order for `buyer`: (order, None) or (None, the Priced with errors)."""
+    if key:
+        existing = selectors.placed_with(buyer, key)
+        if existing is not None:  # a retry: the first order, whatever the rows say now
+            return existing, None
+    priced = carts.price(buyer, rows, timezone.localdate())
+    if priced.has_errors:
+        return None, priced
+    ready = [row for row in rows if row.line is not None]
+    own = request.partner
+    try:
+        order, _created = services.place_order(
+            partner=buyer,
+            lines=carts.lines_of(ready),
+            actor=request.user,
+            idempotency_key=key,
+            ordered_by=own if buyer.pk != own.pk else None,
+            note=(request.POST.get("note") or "").strip(),
+        )
+    except FieldErrors as error:
+        priced.general.extend(carts.spread(error, ready))
+        priced.result = None
+        return None, priced
+    except Conflict as error:
+        priced.general.append(str(error.detail))
+        return None, priced
+    return order, None
+
+
+@require_http_methods(["GET", "POST"])
+@partner_portal
+def quick_view(request):
+    """/portal/orders/quick/: rows of SKU code or barcode, quantity and unit, priced as they are
+    typed (htmx, /portal/orders/quick/price/), then placed as one order. GET ?reorder=<number>
+    fills the rows with an order's lines, ?template=<id> with a saved template's.
+    POST action: place (default), more (rows), save (a template)."""
+    _require_place(request)
+    if request.method == "GET":
+        rows = _initial_rows(request)
+        buyer = request.partner
+        priced = carts.price(buyer, rows, timezone.localdate()) if any(not row.blank for row in rows) else None
+        return render(request, "orders/portal/quick.html", _quick_context(request, carts.pad(rows), priced=priced))
+    buyer = _buyer(request)
+    rows = carts.rows_from(request.POST)
+    action = request.POST.get("action") or "place"
+    key = (request.POST.get("idempotency_key") or "").strip()[:100]
+    if action == "more":
+        rows = carts.pad(rows, len(rows) + 5)
+        return render(request, "orders/portal/quick.html", _quick_context(request, rows, buyer=buyer, key=key))
+    if action == "save":
+        return _save_template(request, rows, buyer, key)
+    order, priced = _place(request, rows, buyer, key or None)
+    if order is None:
+        context = _quick_context(request, rows, priced=priced, buyer=buyer, key=key)
+        return render(request, "orders/portal/quick.html", context, status=422)
+    return redirect("orders_portal:detail", order.number)
+
+
+def _initial_rows(request) -> list[Row]:
+    reorder = request.GET.get("reorder")
+    if reorder:
+        order = _order(request, reorder)
+        return [
+            Row(index=index, code=line.sku.code, quantity=str(line.unit_quantity), unit=line.unit)
+            for index, line in enumerate(selectors.order_lines(order).filter(gift_promotion=""))
+        ]
+    template_id = request.GET.get("template")
+    if template_id:
+        try:
+            return carts.rows_of_template(carts.get_template(request.partner, template_id))
+        except NotFound:
+            raise Http404 from None
+    return []
+
+
+def _save_template(request, rows, buyer, key):
+    name = request.POST.get("template_name") or ""
+    try:
+        template = carts.save_template(partner=request.partner, name=name, rows=rows, actor=request.user)
+    except FieldErrors as error:
+        general = [str(m) for k, ms in error.errors.items() if not k.startswith("lines.") for m in ms]
+        for k, ms in error.errors.items():
+            match = carts.LINE_ERROR.match(k)
+            if match and int(match.group(1)) < len(rows):
+                for message in ms:
+                    rows[int(match.group(1))].add(match.group(2), message)
+        context = _quick_context(request, rows, buyer=buyer, key=key, general=general, template_name=name)
+        return render(request, "orders/portal/quick.html", context, status=422)
+    messages.success(request, _("Template “%(name)s” is saved.") % {"name": template.name})
+    return redirect("orders_portal:templates")
+
+
+@require_POST
+@partner_portal
+def quick_price_view(request):
+    """POST /portal/orders/quick/price/ (htmx): the rows priced, each row's price, availability and
+    errors swapped in place, and the total."""
+    _require_place(request)
+    buyer = _buyer(request)
+    rows = carts.rows_from(request.POST)
+    priced = carts.price(buyer, rows, timezone.localdate())
+    return render(
+        request, "orders/portal/_quick_result.html", _quick_context(request, rows, priced=priced, buyer=buyer)
+    )
+
+
+@require_POST
+@partner_portal
+def place_view(request):
+    """POST /portal/orders/place/: the catalogue's priced cart (qty_<sku id>, unit_<sku id>) placed
+    as an order with the Idempotency-Key of the form; refused lines are shown on a quick order."""
+    _require_place(request)
+    from qudao.catalog.models import Sku
+
+    entries = []
+    for name in request.POST:
+        match = QTY_FIELD.match(name)
+        quantity = (request.POST.get(name) or "").strip()[:12]
+        if match and quantity:
+            entries.append((int(match.group(1)), quantity, (request.POST.get(f"unit_{match.group(1)}") or "")[:20]))
+    codes = dict(Sku.objects.filter(pk__in=[sku_id for sku_id, _q, _u in entries]).values_list("pk", "code"))
+    rows = [
+        Row(index=index, code=codes.get(sku_id, str(sku_id)), quantity=quantity, unit=unit)
+        for index, (sku_id, quantity, unit) in enumerate(entries[: carts.MAX_ROWS])
+    ]
+    key = (request.POST.get("idempotency_key") or "").strip()[:100]
+    order, priced = _place(request, rows, request.partner, key or None)
+    if order is None:
+        context = _quick_context(request, carts.pad(rows), priced=priced, key=key)
+        return render(request, "orders/portal/quick.html", context, status=422)
+    return redirect("orders_portal:detail", order.number)
+
+
+# --- import ----------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@partner_portal
+def import_view(request):
+    """/portal/orders/import/: upload an .xlsx (or .csv) of SKU code or barcode, quantity and unit;
+    the rows are shown priced, with every row's errors, as a quick order to correct and place."""
+    _require_place(request)
+    file_errors = []
+    if request.method == "POST":
+        try:
+            rows = importing.read_rows(request.FILES.get("file"))
+        except FieldErrors as error:
+            file_errors = [str(m) for ms in error.errors.values() for m in ms]
+        else:
+            priced = carts.price(request.partner, rows, timezone.localdate())
+            context = _quick_context(request, rows, priced=priced, imported=True)
+            return render(request, "orders/portal/quick.html", context)
+    return render(
+        request,
+        "orders/portal/import.html",
+        _context(request, file_errors=file_errors, columns=importing.COLUMNS),
+        status=422 if file_errors else 200,
+    )
+
+
+# --- templates -------------------------------------------------------------------------------------
+
+
+@require_GET
+@partner_portal
+def template_list_view(request):
+    """/portal/orders/templates/: the partner's saved carts, to load into a quick order or delete."""
+    templates = list(selectors.templates_of(request.partner).select_related("created_by"))
+    return render(request, "orders/portal/templates.html", _context(request, templates=templates))
+
+
+@require_POST
+@partner_portal
+def template_delete_view(request, template_id):
+    _require_place(request)
+    try:
+        template = carts.get_template(request.partner, template_id)
+        carts.delete_template(partner=request.partner, template_id=template.pk, actor=request.user)
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("Template “%(name)s” is deleted.") % {"name": template.name})
+    return redirect("orders_portal:templates")
+
+
+# --- credit ----------------------------------------------------------------------------------------
+
+
+@require_GET
+@partner_portal
+def credit_view(request):
+    """/portal/credit/: the partner's credit limit, used and available, and the open orders
+    behind "used"."""
+    partner = request.partner
+    credit = services.credit_of(partner)
+    return render(
+        request,
+        "orders/portal/credit.html",
+        _context(
+            request,
+            "credit",
+            credit=credit,
+            open_orders=selectors.open_orders(partner),
+            symbol=currency_symbol(credit.currency),
+        ),
+    )

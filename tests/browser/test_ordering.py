@@ -1,0 +1,72 @@
+"""Ordering in a real browser: a partner on a 375 px phone prices its cart in the catalogue and
+places it as an order (a double tap places one), operations confirms it on the HQ order page
+(1280 px), and the partner sees "Confirmed" in the order's timeline."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from playwright.sync_api import expect
+
+from conftest import PASSWORD
+
+from .test_portal_catalog import build_shop
+from .ui import assert_fits_phone, login, texts
+
+
+def test_it_lets_a_partner_order_on_a_phone_and_operations_confirm_it(live_server, open_page, world):
+    # given dist_js with a small catalogue, stock and credit
+    from qudao.inventory import services as inventory
+    from qudao.inventory.models import Warehouse
+    from qudao.orders.models import Order
+    from qudao.partners.models import Partner
+
+    base = live_server.url
+    skus = build_shop(world)
+    warehouse = Warehouse.objects.create(code="HQ", name="总仓", kind="hq")
+    inventory.receive_stock(warehouse_id=warehouse.pk, lines=[(sku.pk, 50) for sku in skus.values()], note="test")
+    Partner.objects.filter(pk=world.dist_js.pk).update(credit_limit=Decimal("100000"))
+    phone = open_page("phone")
+
+    # when its admin prices 2 HOOD-A and 1 WASH-A in the catalogue on its phone
+    login(phone, base, "dist_admin", PASSWORD)
+    phone.goto(f"{base}/portal/catalog/")
+    phone.fill(f"#qty_{skus['hood_a'].pk}", "2")
+    phone.fill(f"#qty_{skus['wash_a'].pk}", "1")
+    phone.click("[data-testid=price-order]")
+    expect(phone.locator("[data-testid=quote-total]")).to_have_text("¥5,598.00")
+    assert_fits_phone(phone)
+
+    # and places the order (tapping twice: the second tap sends the same Idempotency-Key)
+    button = phone.locator("[data-testid=place-order-form] [data-testid=place-order]")
+    with phone.expect_navigation():
+        button.dblclick()
+
+    # then it sees its order, submitted, with the lines as priced
+    expect(phone.locator("[data-testid=order-status]")).to_have_text("Submitted")
+    assert Order.objects.count() == 1
+    order = Order.objects.get()
+    assert phone.url == f"{base}/portal/orders/{order.number}/"
+    assert texts(phone, "[data-testid=line-code]") == ["HOOD-A", "WASH-A"]
+    assert texts(phone, "[data-testid=line-total]") == ["¥2,598.00", "¥3,000.00"]
+    assert texts(phone, "[data-testid=order-total]") == ["¥5,598.00"]
+    assert_fits_phone(phone)
+
+    # when operations opens the order on the HQ page and confirms it
+    desk = open_page("desktop")
+    login(desk, base, "operations", PASSWORD)
+    with desk.expect_navigation():
+        desk.click("[data-testid=nav-orders]")
+    with desk.expect_navigation():
+        desk.click(f"[data-testid=order-row][data-number={order.number}] a")
+    assert texts(desk, "[data-testid=line-total]") == ["2,598.00", "3,000.00"]
+    with desk.expect_navigation():
+        desk.click("[data-testid=confirm]")
+    expect(desk.locator("[data-testid=order-status]")).to_have_text("Confirmed")
+
+    # then the partner sees "Confirmed" in its timeline, and may no longer cancel
+    phone.reload()
+    expect(phone.locator("[data-testid=order-status]")).to_have_text("Confirmed")
+    assert texts(phone, "[data-testid=timeline-status]") == ["Submitted", "Confirmed"]
+    expect(phone.locator("[data-testid=cancel]")).to_have_count(0)
+    assert Order.objects.count() == 1
