@@ -268,6 +268,31 @@ def test_a_rolled_back_change_leaves_no_delivery_and_a_rotated_secret_signs_the_
     assert "secret" not in changes.get().after
 
 
+def test_a_receiver_that_is_down_does_not_hold_up_another_endpoint(db, receiver):
+    # given: a second receiver that works while the first is down
+    working = Receiver()
+    try:
+        endpoint_for(receiver, name="down")
+        endpoint_for(working, name="up")
+        receiver.stop()
+        publish_orders()
+
+        # when
+        report = webhooks.dispatch()
+
+        # then: the working endpoint got all five, in order; the other has its two heads failed
+        assert (report.delivered, report.failed) == (5, 2)
+        assert [step for _type, order, step in received(working) if order == "1"] == [
+            "submitted",
+            "confirmed",
+            "shipped",
+        ]
+        assert WebhookDelivery.objects.filter(endpoint__name="down", status="failed").count() == 2
+        assert WebhookDelivery.objects.filter(endpoint__name="down", status="pending", attempts=0).count() == 3
+    finally:
+        working.stop()
+
+
 def test_a_redirect_is_a_failed_attempt_not_followed(db, receiver):
     # given
     endpoint_for(receiver)
