@@ -181,6 +181,20 @@ def test_it_moves_reservations_to_other_warehouses_all_or_nothing(world, shop):
     assert wrong_place.value.errors == {"lines.0.quantity": ["Only 0 reserved for this order in HQ."]}
     shipping.create_shipment(order=order, warehouse=east, lines=[(line_id(order, 1), 5)], actor=world.operations)
     assert level(shop, "hood_a", "EAST") == (5, 0)
+    # when: the partially shipped order's WASH-A is moved to EAST too, once EAST has some
+    stock(shop.skus["wash_a"], 3, east)
+    shipping.allocate_order(order=order, actor=world.operations, warehouse_ids=[east.pk])
+    # then: what is left to ship waits in EAST; the order stays partially shipped
+    order.refresh_from_db()
+    assert [(row["sku"].code, row["warehouse"].code, row["quantity"]) for row in shipping.allocation(order)] == [
+        ("WASH-A", "EAST", 2)
+    ]
+    assert (order.status, level(shop, "wash_a"), level(shop, "wash_a", "EAST")) == (
+        "partially_shipped",
+        (20, 0),
+        (3, 2),
+    )
+    assert events_of(order)[-1] == "order.reallocated"
 
 
 def test_over_shipping_and_wrong_moves_are_refused_and_change_nothing(world, shop):
