@@ -163,12 +163,18 @@ def test_the_approval_inbox_holds_the_pending_requests():
     seed()
     channel = User.objects.get(username="channel")
     east = User.objects.get(username="regional_east")
-    assert sorted(request.subject_kind for request in approvals.inbox_for(channel)) == [
+    inbox = list(approvals.inbox_for(channel))
+    assert sorted(request.subject_kind for request in inbox if request.subject_kind != "order") == [
         "credit_change",
         "partner_application",
         "partner_application",
         "partner_application",
     ]
+    # and the demo orders over their credit limit (qudao.orders.demo)
+    from qudao.orders.models import Order
+
+    pending = sorted(str(order.pk) for order in Order.objects.filter(status="pending_approval"))
+    assert sorted(request.subject_id for request in inbox if request.subject_kind == "order") == pending
     assert [request.title for request in approvals.inbox_for(east)] == ["合肥庐州华联家电商贸有限公司 (Distributor)"]
     application = PartnerApplication.objects.get(legal_name="南通江海乐家电器经营部")
     assert (application.parent.code, application.licence.read(5)) == ("P000001", b"%PDF-")

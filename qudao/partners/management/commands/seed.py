@@ -5,6 +5,8 @@ import random
 from django.core.management.base import BaseCommand, CommandError
 
 from qudao.catalog import demo as catalog_demo
+from qudao.inventory import demo as inventory_demo
+from qudao.orders import demo as orders_demo
 from qudao.partners import demo
 from qudao.pricing import demo as pricing_demo
 
@@ -45,6 +47,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         catalog_demo.seed_catalog(random.Random(seed), log=log)
         pricing_demo.seed_pricing(random.Random(seed), log=log)
+        inventory_demo.seed_inventory(random.Random(seed), log=log)
+        orders_demo.seed_orders(random.Random(seed), log=log)
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(

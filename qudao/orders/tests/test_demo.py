@@ -1,0 +1,26 @@
+"""The demo orders: placed through the real service, and what they hold adds up."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+from django.db.models import Sum
+
+from conftest import ensure_reference_data
+from qudao.inventory.models import StockEntry, StockLevel
+from qudao.orders.models import OPEN_STATUSES, Order, OrderLine
+
+
+def test_the_seed_places_orders_whose_reservations_add_up(db):
+    ensure_reference_data()
+    call_command("seed", partners=30, seed=42, stdout=StringIO())
+    statuses = set(Order.objects.values_list("status", flat=True))
+    assert {"submitted", "confirmed", "cancelled"} <= statuses
+    # the stock reserved is exactly what the open orders' lines (gifts included) hold
+    open_quantity = OrderLine.objects.filter(order__status__in=OPEN_STATUSES).aggregate(q=Sum("quantity"))["q"]
+    assert StockLevel.objects.aggregate(r=Sum("reserved"))["r"] == open_quantity
+    assert StockEntry.objects.aggregate(r=Sum("reserved_delta"))["r"] == open_quantity
+    # every order's total is the sum of its lines
+    for order in Order.objects.prefetch_related("lines"):
+        assert order.total == sum(line.line_total for line in order.lines.all()), order.number
