@@ -537,6 +537,8 @@ def import_tracking(*, rows: list[dict], actor, source: str = TrackingSource.ERP
 
     if not getattr(actor, "is_authenticated", False) or not actor.can("orders.manage"):
         raise Forbidden()
+    if source not in (TrackingSource.ERP, TrackingSource.CARRIER):
+        raise FieldErrors.single("source", _("Choose one of: %(choices)s.") % {"choices": "erp, carrier"})
     if not isinstance(rows, list) or not rows:
         raise FieldErrors.single("rows", _("Give at least one row."))
     if len(rows) > MAX_BULK_ROWS:

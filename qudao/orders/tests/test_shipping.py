@@ -659,6 +659,12 @@ def test_the_erp_imports_shipments_and_tracking_idempotently_all_or_nothing(worl
         },
     )
     assert later.json()["rows"][0]["status"] == "delivered"
+    # and: a source other than the ERP or a carrier is refused
+    wrong = post(erp, "/api/v1/tracking/bulk", batch | {"source": "operations"})
+    assert (wrong.status_code, wrong.json()["errors"]) == (
+        422,
+        [{"field": "source", "message": "Choose one of: erp, carrier."}],
+    )
     # and: partners may not import
     assert post(api_client(world.dist_admin), "/api/v1/tracking/bulk", batch).status_code == 403
 
