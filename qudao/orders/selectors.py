@@ -18,9 +18,15 @@ def orders(user):
     return scope(Order.objects.select_related("partner", "ordered_by_partner", "approval"), user)
 
 
-def order_list(user, *, status: str = "", q: str = ""):
-    """Orders in the user's scope, newest first, filtered by status and by number or partner."""
+def order_list(user, *, status: str = "", q: str = "", region: str = ""):
+    """Orders in the user's scope, newest first, filtered by status, by number or partner, and by
+    the partner's region (a region code: that region and those inside it)."""
+    from qudao.core.models import Region
+
     result = orders(user)
+    if region:
+        found = Region.objects.filter(code=str(region)[:16]).first()
+        result = result.filter(partner__region__path__startswith=found.path) if found else result.none()
     if status in OrderStatus.values:
         result = result.filter(status=status)
     q = (q or "").strip()
@@ -32,6 +38,13 @@ def order_list(user, *, status: str = "", q: str = ""):
             | Q(partner__short_name__icontains=q)
         )
     return result.order_by("-created_at", "-pk")
+
+
+def region_options():
+    """The provinces, to filter orders by the partner's region."""
+    from qudao.core.models import Region
+
+    return Region.objects.filter(level=Region.Level.PROVINCE).order_by("code")
 
 
 def get_order(user, number) -> Order:

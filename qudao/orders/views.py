@@ -31,12 +31,21 @@ def _order(request, number):
 def order_list_view(request):
     q = (request.GET.get("q") or "").strip()[:100]
     status = request.GET.get("status") or ""
-    page = paginate(request, selectors.order_list(request.user, status=status, q=q))
+    region = (request.GET.get("region") or "").strip()[:16]
+    page = paginate(request, selectors.order_list(request.user, status=status, q=q, region=region))
     template = "orders/_table.html" if request.headers.get("HX-Request") else "orders/list.html"
     return render(
         request,
         template,
-        {"page": page, "orders": page.object_list, "q": q, "status": status, "statuses": OrderStatus.choices},
+        {
+            "page": page,
+            "orders": page.object_list,
+            "q": q,
+            "status": status,
+            "statuses": OrderStatus.choices,
+            "region": region,
+            "regions": selectors.region_options(),
+        },
     )
 
 

@@ -413,6 +413,8 @@ def test_hq_lists_orders_in_scope_by_number_partner_and_status(world, shop, page
     assert re.findall(r'data-testid="order-row" data-number="(\w+)"', by_partner) == [zj.number]
     by_number = page_client(world.operations).get(f"/orders/?q={js.number}&status=submitted").content.decode()
     assert re.findall(r'data-testid="order-row" data-number="(\w+)"', by_number) == [js.number]
+    by_region = page_client(world.operations).get("/orders/?region=330000").content.decode()
+    assert re.findall(r'data-testid="order-row" data-number="(\w+)"', by_region) == [zj.number]
     # a regional manager sees its regions' orders only
     regional = page_client(world.regional_zj).get("/orders/").content.decode()
     assert re.findall(r'data-testid="order-row" data-number="(\w+)"', regional) == [zj.number]
@@ -468,3 +470,41 @@ def test_operations_confirms_rejects_and_cancels_orders_on_the_hq_page(world, sh
     # and the partner sees it in its timeline
     html = page_client(world.dist_admin).get(f"/portal/orders/{first.number}/").content.decode()
     assert texts(html, "timeline-status") == ["Submitted", "Confirmed", "Cancelled"]
+
+
+def test_the_partner_follows_its_shipments_like_a_parcel(world, shop, page_client):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from qudao.inventory.models import Warehouse
+    from qudao.orders import shipping
+
+    # given an order of 2 HOOD-A, confirmed, allocated and shipped, then in transit
+    order = place(world, shop, hood_a=2)
+    services.confirm_order(order=order, actor=world.operations)
+    shipping.allocate_order(order=order, actor=world.operations)
+    line = order.lines.get()
+    shipped_at = timezone.make_aware(datetime(2026, 11, 20, 9, 0))
+    shipment = shipping.create_shipment(
+        order=order,
+        warehouse=Warehouse.objects.get(code="HQ"),
+        lines=[(line.pk, 2)],
+        carrier="顺丰",
+        tracking_number="SF1234567890",
+        actor=world.operations,
+        shipped_at=shipped_at,
+    )
+    shipping.add_tracking_event(
+        shipment=shipment, status="in_transit", at=shipped_at + timedelta(hours=5), location="南京", actor=None
+    )
+
+    # when the partner opens its order
+    html = page_client(world.dist_admin).get(f"/portal/orders/{order.number}/").content.decode()
+
+    # then it sees the shipment, its carrier and tracking number, and the tracking timeline
+    assert texts(html, "order-status") == ["Shipped"]
+    assert texts(html, "shipment-status") == ["In transit"]
+    assert texts(html, "shipment-tracking") == ["顺丰 SF1234567890"]
+    assert texts(html, "tracking-event") == ["Shipped 2026-11-20 09:00 Left 总仓", "In transit 2026-11-20 14:00 · 南京"]
+    assert texts(html, "timeline-status") == ["Submitted", "Confirmed", "Allocated", "Shipped"]
