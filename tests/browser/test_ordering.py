@@ -70,3 +70,52 @@ def test_it_lets_a_partner_order_on_a_phone_and_operations_confirm_it(live_serve
     assert texts(phone, "[data-testid=timeline-status]") == ["Submitted", "Confirmed"]
     expect(phone.locator("[data-testid=cancel]")).to_have_count(0)
     assert Order.objects.count() == 1
+
+
+def test_it_prices_a_quick_order_as_the_partner_types_and_places_it(live_server, open_page, world):
+    # given dist_js with a small catalogue, stock and credit
+    from qudao.inventory import services as inventory
+    from qudao.inventory.models import Warehouse
+    from qudao.orders.models import Order
+    from qudao.partners.models import Partner
+
+    base = live_server.url
+    skus = build_shop(world)
+    warehouse = Warehouse.objects.create(code="HQ", name="总仓", kind="hq")
+    inventory.receive_stock(warehouse_id=warehouse.pk, lines=[(sku.pk, 50) for sku in skus.values()], note="test")
+    Partner.objects.filter(pk=world.dist_js.pk).update(credit_limit=Decimal("100000"))
+    phone = open_page("phone")
+    login(phone, base, "dist_staff", PASSWORD)
+
+    # when it opens the quick order and types a barcode and a quantity, and an unknown code
+    with phone.expect_navigation():
+        phone.click("[data-testid=nav-orders]")
+    with phone.expect_navigation():
+        phone.click("[data-testid=link-quick]")
+    phone.fill("#code_0", "6900000000011")
+    phone.fill("#qty_0", "3")
+    phone.fill("#code_1", "NOPE")
+    phone.fill("#qty_1", "1")
+
+    # then the rows are priced in place, with availability, and the unknown code is marked on its row
+    expect(phone.locator("#row-info-0 [data-testid=row-total]")).to_have_text("¥3,897.00")
+    expect(phone.locator("#row-info-0 [data-testid=row-availability]")).to_have_text("In stock")
+    expect(phone.locator("#row-info-1 [data-testid=row-error]")).to_have_text("No product has this code or barcode.")
+    expect(phone.locator("[data-testid=quick-total]")).to_have_count(0)
+    assert_fits_phone(phone)
+
+    # when it clears the wrong row
+    phone.fill("#code_1", "")
+    phone.fill("#qty_1", "")
+    expect(phone.locator("[data-testid=quick-total]")).to_have_text("¥3,897.00")
+    expect(phone.locator("#row-info-1 [data-testid=row-error]")).to_have_count(0)
+
+    # and places the order
+    with phone.expect_navigation():
+        phone.click("[data-testid=place-order]")
+
+    # then its order is submitted
+    expect(phone.locator("[data-testid=order-status]")).to_have_text("Submitted")
+    order = Order.objects.get()
+    assert (order.total, order.created_by) == (Decimal("3897.00"), world.dist_staff)
+    assert texts(phone, "[data-testid=line-code]") == ["HOOD-A"]
