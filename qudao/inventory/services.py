@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -94,6 +94,14 @@ def parse_erp_version(value) -> int | None:
         delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
         return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
     return None
+
+
+def _version_text(version: int, *, like) -> str:
+    """A stored version as the ERP sends it: a time stamp (ISO 8601, UTC) when `like` is one."""
+    if isinstance(like, str) and not like.strip().isdigit():
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=version)
+        return moment.isoformat()
+    return str(version)
 
 
 def _clean_reference(reference, errors: FieldErrors | None = None, *, required: bool = True) -> str:
@@ -303,29 +311,44 @@ def _apply(
 
 
 def _alert_low_stock(levels: list[StockLevel]) -> None:
-    """One in-app notification per level to every active operations user (same transaction)."""
+    """Tell every active operations user, in-app, of the levels a movement took to or below their
+    safety stock: one notification per user and movement, naming the level (or, for several, how
+    many and which), written in one INSERT in the same transaction."""
     users = list(get_user_model().objects.filter(is_active=True, role_assignments__role=OPERATIONS).distinct())
     if not users:
         return
-    names = {
+    named = {
         level.pk: level
         for level in StockLevel.objects.select_related("sku", "warehouse").filter(pk__in=[lv.pk for lv in levels])
     }
-    for level in levels:
-        named = names[level.pk]
+    lines = [
+        f"{named[level.pk].sku.code} @ {named[level.pk].warehouse.name}: {level.available} / {level.safety_stock}"
+        for level in levels
+    ]
+    if len(levels) == 1:
+        (level,) = levels
         notify(
             users,
             kind="inventory.low_stock",
             title=_("Low stock: %(sku)s in %(warehouse)s"),
             body=_("%(available)s available; the safety stock is %(safety)s."),
             params={
-                "sku": named.sku.code,
-                "warehouse": named.warehouse.name,
+                "sku": named[level.pk].sku.code,
+                "warehouse": named[level.pk].warehouse.name,
                 "available": level.available,
                 "safety": level.safety_stock,
             },
-            url=f"/inventory/?low=1&q={named.sku.code}",
+            url=f"/inventory/?low=1&q={named[level.pk].sku.code}",
         )
+        return
+    notify(
+        users,
+        kind="inventory.low_stock",
+        title=_("Low stock: %(count)s SKUs at or below their safety stock"),
+        body=_("Available / safety stock:\n%(lines)s"),
+        params={"count": len(levels), "lines": "\n".join(lines)},
+        url="/inventory/?low=1",
+    )
 
 
 # --- reservations, releases, shipments (called by orders) ----------------------------------------
@@ -676,7 +699,10 @@ def set_counts(
                     errors.add(
                         f"{row.key}.erp_version",
                         _("Stale: version %(version)s is not newer than the stored version %(stored)s.")
-                        % {"version": row.erp_version, "stored": level.erp_version},
+                        % {
+                            "version": row.erp_version,
+                            "stored": _version_text(level.erp_version, like=row.erp_version),
+                        },
                     )
                     continue
             if status == "updated" and row.quantity < level.reserved:

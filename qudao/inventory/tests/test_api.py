@@ -157,7 +157,7 @@ def test_the_erp_bulk_update_is_idempotent_and_refuses_stale_batches_whole(stock
             {
                 "field": "rows.1.erp_version",
                 "message": "Stale: version 2026-11-27T07:59:59+08:00 is not newer than the stored version "
-                "1795737600000000.",
+                "2026-11-27T00:00:00+00:00.",
             }
         ],
     }

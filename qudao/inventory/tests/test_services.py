@@ -325,3 +325,37 @@ def test_bad_erp_rows_are_all_reported_and_nothing_changes(stock):
         services.sync_stock(rows=[])
     assert error.value.errors == {"rows": ["Give at least one row."]}
     assert _snapshot() == before
+
+
+def test_movements_take_the_same_number_of_queries_for_two_lines_or_forty(stock, django_assert_num_queries):
+    # given: 40 SKUs with stock in two warehouses
+    from qudao.catalog import services as catalog_services
+
+    product = stock.catalog.products["fridge"]
+    skus = [stock.sku("fridge_w").pk] + [
+        catalog_services.create_sku(data={"product": product, "code": f"FRIDGE-1-{n:02d}", "name": f"冰箱 {n}"}).pk
+        for n in range(39)
+    ]
+    for warehouse in ("hq", "east"):
+        services.receive_stock(warehouse_id=stock.warehouses[warehouse].pk, lines=[(pk, 3) for pk in skus])
+
+    def reserve(reference, count):
+        services.reserve_stock(reference=reference, lines=[(pk, 1) for pk in skus[:count]])
+
+    # when / then: SKUs, warehouses, savepoint, the lock, what the reference holds, one UPDATE, one
+    # INSERT, release savepoint
+    with django_assert_num_queries(8):
+        reserve("SO-2", 2)
+    with django_assert_num_queries(8):
+        reserve("SO-40", 40)
+    with django_assert_num_queries(7):
+        services.release_stock(reference="SO-40")
+    # and: levels running out together raise one alert (operations users, names, one INSERT)
+    with django_assert_num_queries(11):
+        services.reserve_stock(
+            reference="SO-ALL", lines=[(pk, 3) for pk in skus[2:]], warehouse_ids=[stock.warehouses["hq"].pk]
+        )
+    (alert,) = Notification.objects.filter(kind="inventory.low_stock")
+    assert alert.title == "Low stock: 38 SKUs at or below their safety stock"
+    assert alert.body.splitlines()[:2] == ["Available / safety stock:", "FRIDGE-1-01 @ 总仓: 0 / 0"]
+    assert_ledger_matches_levels()
