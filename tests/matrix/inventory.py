@@ -18,7 +18,10 @@ def targets(world) -> dict:
     from qudao.inventory import importing, services
 
     catalog = build_catalog()
-    warehouse = services.create_warehouse(data={"code": "MX-HQ", "name": "矩阵总仓", "kind": "hq"})
+    # it ships to no partner, so the orders' rows (reserving from shipping warehouses) never see its stock
+    warehouse = services.create_warehouse(
+        data={"code": "MX-HQ", "name": "矩阵总仓", "kind": "hq", "ships_to_partners": False}
+    )
     services.receive_stock(warehouse_id=warehouse.pk, lines=[(catalog.skus["hood_s"].pk, 10)], reference="MX-PO")
     (entry,) = services.receive_stock(
         warehouse_id=warehouse.pk, lines=[(catalog.skus["hood_b"].pk, 3)], reference="MX-PO2"
