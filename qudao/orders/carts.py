@@ -16,6 +16,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
 from qudao.catalog.models import Sku
@@ -105,18 +106,14 @@ def find_skus(codes) -> dict[str, Sku]:
         for key in (sku.code.upper(), (sku.barcode or "").upper()):
             if key in wanted:
                 found.setdefault(key, sku)
-    # codes typed in another case than stored
     missing = wanted - set(found)
-    if missing:
-        for code in missing:
-            sku = (
-                Sku.objects.filter(Q(code__iexact=code) | Q(barcode__iexact=code))
-                .select_related("product")
-                .prefetch_related("product__units")
-                .first()
-            )
-            if sku is not None:
-                found[code] = sku
+    if missing:  # codes typed in another case than stored: one more query
+        upper = Sku.objects.annotate(upper_code=Upper("code"), upper_barcode=Upper("barcode"))
+        query = Q(upper_code__in=missing) | Q(upper_barcode__in=missing)
+        for sku in upper.filter(query).select_related("product").prefetch_related("product__units"):
+            for key in (sku.code.upper(), (sku.barcode or "").upper()):
+                if key in missing:
+                    found.setdefault(key, sku)
     return found
 
 

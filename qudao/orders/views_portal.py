@@ -245,8 +245,10 @@ def _save_template(request, rows, buyer, key):
         for k, ms in error.errors.items():
             match = carts.LINE_ERROR.match(k)
             if match and int(match.group(1)) < len(rows):
+                row = rows[int(match.group(1))]
                 for message in ms:
-                    rows[int(match.group(1))].add(match.group(2), message)
+                    if str(message) not in row.errors.get(match.group(2), []):
+                        row.add(match.group(2), message)
         context = _quick_context(request, rows, buyer=buyer, key=key, general=general, template_name=name)
         return render(request, "orders/portal/quick.html", context, status=422)
     messages.success(request, _("Template “%(name)s” is saved.") % {"name": template.name})

@@ -300,6 +300,9 @@ def test_it_saves_lists_loads_and_deletes_order_templates(world, shop, page_clie
 
     # then: the name is required; the template holds the lines
     assert refused.status_code == 422 and "Name the template." in refused.content.decode()
+    unknown = client.post("/portal/orders/quick/", quick_rows(("NOPE", "1"), action="save", template_name="试"))
+    assert unknown.status_code == 422
+    assert texts(unknown.content.decode(), "row-error") == ["No product has this code or barcode."]
     assert (saved.status_code, saved["Location"]) == (302, "/portal/orders/templates/")
     template = OrderTemplate.objects.get()
     assert (template.partner, template.name, template.lines) == (
