@@ -163,6 +163,7 @@ def _register_routers() -> None:
     from qudao.orders.api import router as orders_router
     from qudao.orders.api_shipping import router as shipping_router
     from qudao.partners.api import router as partners_router
+    from qudao.partners.api_funds import router as funds_router
     from qudao.partners.api_imports import router as partner_imports_router
     from qudao.pricing.api import router as pricing_router
 
@@ -172,6 +173,7 @@ def _register_routers() -> None:
     # /partners/{partner_id}.
     api.add_router("/", partner_imports_router)
     api.add_router("/", partners_router)
+    api.add_router("/", funds_router)
     api.add_router("/", catalog_router)
     api.add_router("/", pricing_router)
     api.add_router("/", inventory_router)

@@ -164,6 +164,8 @@ WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("QUDAO_WEBHOOK_MAX_ATTEMPTS", 20))
 ORDER_APPROVAL_ABOVE = os.environ.get("QUDAO_ORDER_APPROVAL_ABOVE", "")
 ORDER_APPROVAL_DISCOUNT_PERCENT = os.environ.get("QUDAO_ORDER_APPROVAL_DISCOUNT_PERCENT", "")
 ORDER_APPROVAL_FIRST_ORDERS = os.environ.get("QUDAO_ORDER_APPROVAL_FIRST_ORDERS", "0")
+# How partners pay for orders: "credit", "prepayment", or both ("credit,prepayment"; the first is the default).
+ORDER_PAYMENT_METHODS = os.environ.get("QUDAO_ORDER_PAYMENT_METHODS", "credit,prepayment")
 # A shipped order the partner has not confirmed becomes delivered after this many days.
 ORDER_AUTO_CONFIRM_DAYS = int(os.environ.get("QUDAO_ORDER_AUTO_CONFIRM_DAYS", 7))
 

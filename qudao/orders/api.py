@@ -35,6 +35,7 @@ def order_out(order: Order, *, full: bool = False) -> dict:
         "currency": order.currency,
         "list_total": amount_out(order.list_total),
         "total": amount_out(order.total),
+        "payment_method": order.payment_method,
         "note": order.note,
         "approval": order.approval.number if order.approval_id else None,
         "approval_reasons": order.approval_reasons or [],
@@ -94,6 +95,7 @@ def order_place(request, payload: OrderIn, idempotency_key: str | None = Header(
         idempotency_key=idempotency_key,
         ordered_by=ordered_by,
         note=payload.note,
+        payment_method=payload.payment_method,
     )
     return Status(201 if created else 200, order_out(_order(user, order.pk), full=True))
 

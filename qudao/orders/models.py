@@ -71,6 +71,14 @@ class Order(AuditedModel):
     list_total = models.DecimalField(_("list total"), max_digits=20, decimal_places=4, default=ZERO)
     total = models.DecimalField(_("total"), max_digits=20, decimal_places=4, default=ZERO)
     priced_on = models.DateField(_("priced on"), default=timezone.localdate)
+    # How the partner pays: on credit (授信, checked against its limit), or from its prepayment
+    # account (预付款: held at submission, taken as the goods ship, released on cancel).
+    payment_method = models.CharField(
+        _("payment"),
+        max_length=12,
+        choices=[("credit", _("On credit")), ("prepayment", _("From prepayment"))],
+        default="credit",
+    )
     note = models.CharField(_("note"), max_length=500, blank=True)
     # A retried submission with the same key returns this order instead of creating another.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)

@@ -27,6 +27,9 @@ class OrderIn(InputSchema):
     )
     lines: list[OrderLineIn]
     note: str = ""
+    payment_method: str | None = Field(
+        None, description='"credit" or "prepayment" (as the brand allows; its default if empty).'
+    )
 
 
 class OrderLineOut(Schema):
@@ -61,6 +64,7 @@ class OrderOut(Schema):
     currency: str
     list_total: str
     total: str
+    payment_method: str
     note: str
     approval: str | None = Field(None, description="The approval request's number while it waits.")
     approval_reasons: list[str]

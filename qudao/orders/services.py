@@ -35,6 +35,7 @@ from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.events import publish
 from qudao.core.money import quantize
 from qudao.core.numbering import next_number
+from qudao.partners import funds
 from qudao.pricing import reservations
 from qudao.pricing.engine import CartLine
 
@@ -68,7 +69,7 @@ class Credit:
 
 
 def credit_of(partner, *, excluding: Order | None = None) -> Credit:
-    orders = Order.objects.filter(partner=partner, status__in=OPEN_STATUSES)
+    orders = Order.objects.filter(partner=partner, status__in=OPEN_STATUSES, payment_method="credit")
     if excluding is not None:
         orders = orders.exclude(pk=excluding.pk)
     open_total = orders.aggregate(total=Sum("total"))["total"] or ZERO
@@ -122,6 +123,8 @@ def move(order: Order, to_status: str, *, actor=None, kind: str | None = None, r
         order.number,
         {"number": order.number, "partner": order.partner_id, "status": to_status, "total": str(order.total)},
     )
+    if to_status in (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED):
+        capture_shipped(order, actor)
     notify_status(order, from_status)
     return order
 
@@ -166,7 +169,7 @@ def _setting(name: str, default):
 def approval_reasons(order: Order, credit: Credit, previous_orders: int) -> list[str]:
     """Why `order` needs approval under the brand's rules (empty: it does not)."""
     reasons = []
-    if order.total > credit.available:
+    if order.payment_method == "credit" and order.total > credit.available:
         reasons.append("over_credit_limit")
     above = _setting("ORDER_APPROVAL_ABOVE", None)
     if above is not None and order.total >= above:
@@ -180,6 +183,14 @@ def approval_reasons(order: Order, credit: Credit, previous_orders: int) -> list
     if first and previous_orders < first:
         reasons.append("first_orders")
     return reasons
+
+
+def payment_methods() -> list[str]:
+    """How partners may pay for orders (settings.ORDER_PAYMENT_METHODS: "credit", "prepayment" or
+    both, the first the default)."""
+    configured = str(getattr(settings, "ORDER_PAYMENT_METHODS", "credit") or "credit")
+    methods = [method.strip() for method in configured.split(",") if method.strip() in ("credit", "prepayment")]
+    return methods or ["credit"]
 
 
 def _clean_lines(lines) -> list[CartLine]:
@@ -211,6 +222,7 @@ def place_order(
     ordered_by=None,
     note: str = "",
     on: date | None = None,
+    payment_method: str | None = None,
 ) -> tuple[Order, bool]:
     """Price, check and submit an order for `partner` (see the module docstring). `ordered_by` is
     the distributor placing it for one of its sub-dealers. Returns (order, created): a retry with
@@ -228,6 +240,13 @@ def place_order(
         raise FieldErrors.single("idempotency_key", _("An Idempotency-Key has at most 100 characters."))
     if len(note or "") > 500:
         raise FieldErrors.single("note", _("A note has at most 500 characters."))
+    allowed_methods = payment_methods()
+    payment_method = payment_method or allowed_methods[0]
+    if payment_method not in allowed_methods:
+        raise FieldErrors.single(
+            "payment_method",
+            gettext("Choose how to pay: %(methods)s.") % {"methods": ", ".join(allowed_methods)},
+        )
     cart = _clean_lines(lines)
     on = on or timezone.localdate()
     # The number is taken before the order's transaction, in a short one of its own: the sequence
@@ -253,6 +272,7 @@ def place_order(
             priced_on=on,
             note=(note or "").strip(),
             idempotency_key=key,
+            payment_method=payment_method,
         )
         quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor)
         _write_lines(order, quote)
@@ -261,6 +281,8 @@ def place_order(
             reserve_stock(reference=order.number, lines=stock_lines, actor=actor)
         except FieldErrors as error:
             raise _cart_errors(error, first_index) from None
+        if payment_method == "prepayment":  # the money is set aside now, taken as the goods ship
+            funds.hold(partner=partner, amount=order.total, reference=order.number, actor=actor)
         credit = credit_of(partner, excluding=order)
         reasons = approval_reasons(order, credit, previous_orders)  # 5. approval rules
         move(order, OrderStatus.SUBMITTED, actor=actor, kind=lifecycle.PARTNER)
@@ -394,6 +416,27 @@ def _release(order: Order, actor) -> None:
 
     reservations.release(reference=order.number, actor=actor)
     release_stock(reference=order.number, actor=actor)
+    if order.payment_method == "prepayment":
+        funds.release(partner=order.partner, reference=order.number, actor=actor)
+
+
+def capture_shipped(order: Order, actor=None) -> None:
+    """A prepaid order's held money is taken as its goods ship: the net value of what has shipped
+    so far (everything once the order is shipped) less what was taken before."""
+    if order.payment_method != "prepayment":
+        return
+    account = funds.account_for(order.partner)
+    captured = -sum(
+        (entry.balance_delta for entry in account.entries.filter(reference=order.number, kind="capture")), ZERO
+    )
+    if order.status == OrderStatus.SHIPPED:
+        funds.capture(partner=order.partner, reference=order.number, actor=actor)
+        return
+    shipped = quantize(
+        sum((line.net_unit_price * line.shipped_quantity for line in order.lines.all() if not line.is_gift), ZERO)
+    )
+    if shipped > captured:
+        funds.capture(partner=order.partner, reference=order.number, amount=shipped - captured, actor=actor)
 
 
 def cancel_order(*, order: Order, actor, reason: str) -> Order:

@@ -58,3 +58,15 @@ API_CASES = [
 ]
 
 PAGE_CASES: list[Case] = []
+
+# A partner's fund accounts (prepayment): those who see the partner read them; finance deposits.
+API_CASES += [
+    Case("GET", "/api/v1/partners/{dist_js}/funds", ORDER_VIEW),
+    Case("GET", "/api/v1/partners/{dist_js}/funds/entries", ORDER_VIEW),
+    Case(
+        "POST",
+        "/api/v1/partners/{dist_js}/funds/deposits",
+        on_dist({"finance"}, 201),
+        body=lambda t: {"amount": "5000.00", "reference": "银行回单 001"},
+    ),
+]

@@ -83,3 +83,30 @@ def test_a_distributor_orders_for_its_sub_dealer_who_sees_it(world, shop, api_cl
     assert (order["partner"]["id"], order["ordered_by"]["id"]) == (world.sub_js.pk, world.dist_js.pk)
     listed = api_client(world.sub_admin).get("/api/v1/orders").json()
     assert [item["number"] for item in listed["items"]] == [order["number"]]
+
+
+def test_prepayment_through_the_api(world, shop, api_client):
+    # finance records 3,000.00 received; the partner sees it and pays an order from it
+    deposit = post(api_client(world.finance), f"/api/v1/partners/{world.dist_js.pk}/funds/deposits", {"amount": "3000"})
+    assert (deposit.status_code, deposit.json()["available"]) == (201, "3000.00")
+    bad = post(api_client(world.finance), f"/api/v1/partners/{world.dist_js.pk}/funds/deposits", {"amount": "-1"})
+    assert bad.status_code == 422
+    client = api_client(world.dist_admin)
+    body = {"lines": [{"sku": shop.skus["hood_a"].pk, "quantity": 2}], "payment_method": "prepayment"}
+    order = post(client, "/api/v1/orders", body).json()
+    assert (order["payment_method"], order["total"]) == ("prepayment", "2598.00")
+    funds = client.get(f"/api/v1/partners/{world.dist_js.pk}/funds").json()
+    assert funds == [
+        {"kind": "prepayment", "currency": "CNY", "balance": "3000.00", "held": "2598.00", "available": "402.00"}
+    ]
+    entries = client.get(f"/api/v1/partners/{world.dist_js.pk}/funds/entries").json()
+    assert [(entry["kind"], entry["reference"]) for entry in entries["items"]] == [
+        ("hold", order["number"]),
+        ("deposit", ""),
+    ]
+    # the partner cannot deposit; another partner cannot see the account
+    assert post(client, f"/api/v1/partners/{world.dist_js.pk}/funds/deposits", {"amount": "1"}).status_code == 403
+    assert api_client(world.zj_admin).get(f"/api/v1/partners/{world.dist_js.pk}/funds").status_code == 404
+    # a second order beyond what is left is refused on `payment`
+    refused = post(client, "/api/v1/orders", body)
+    assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "payment")

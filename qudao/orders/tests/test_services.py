@@ -213,3 +213,58 @@ def test_the_partner_and_operations_hear_of_each_move(world, shop, django_captur
     mails = [message for message in mailoutbox if message.to == ["dist@example.cn"]]
     assert [message.subject for message in mails] == expected
     assert "缺货" in mails[1].body
+
+
+def test_a_prepaid_order_holds_the_money_takes_it_as_goods_ship_and_gives_back_the_rest(world, shop):
+    from qudao.inventory.models import Warehouse
+    from qudao.orders import shipping
+    from qudao.partners import funds
+
+    # given: 10,000.00 prepaid
+    funds.deposit(partner=world.dist_js, amount="10000", actor=world.finance)
+    # when: an order of 2 HOOD-A (2,598.00) and 1 WASH-A (3,000.00) paid from the prepayment
+    order, _ = services.place_order(
+        partner=world.dist_js,
+        lines=lines(shop, ("hood_a", 2), ("wash_a", 1)),
+        actor=world.dist_admin,
+        payment_method="prepayment",
+        on=ON,
+    )
+    account = funds.account_for(world.dist_js)
+    # then: the money is held, the credit untouched
+    assert (account.balance, account.held, services.credit_of(world.dist_js).open_orders) == (
+        Decimal("10000.0000"),
+        Decimal("5598.0000"),
+        Decimal("0"),
+    )
+    # when: it ships in two parts
+    services.confirm_order(order=order, actor=world.operations)
+    shipping.allocate_order(order=order, actor=world.operations)
+    hood_line, wash_line = order.lines.order_by("line_no")
+    warehouse = Warehouse.objects.get(code="HQ")
+    shipping.create_shipment(order=order, warehouse=warehouse, lines=[(hood_line.pk, 1)], actor=world.operations)
+    account.refresh_from_db()
+    assert (account.balance, account.held) == (Decimal("8701.0000"), Decimal("4299.0000"))  # 1,299.00 taken
+    shipping.create_shipment(
+        order=order, warehouse=warehouse, lines=[(hood_line.pk, 1), (wash_line.pk, 1)], actor=world.operations
+    )
+    account.refresh_from_db()
+    assert (account.balance, account.held) == (Decimal("4402.0000"), Decimal("0.0000"))
+    # and: an order beyond the prepayment is refused, nothing kept
+    with pytest.raises(FieldErrors) as refused:
+        services.place_order(
+            partner=world.dist_js,
+            lines=lines(shop, ("wash_a", 2)),
+            actor=world.dist_admin,
+            payment_method="prepayment",
+            on=ON,
+        )
+    assert refused.value.errors == {"payment": ["Not enough prepayment: 4,402.00 available, 6,000.00 needed."]}
+    assert Order.objects.count() == 1
+    # and: a cancelled prepaid order gives its hold back
+    small, _ = services.place_order(
+        partner=world.dist_js, lines=lines(shop, ("hood_b", 1)), actor=world.dist_admin, payment_method="prepayment"
+    )
+    services.cancel_order(order=small, actor=world.dist_admin, reason="不要了")
+    account.refresh_from_db()
+    assert (account.balance, account.held) == (Decimal("4402.0000"), Decimal("0.0000"))
