@@ -119,3 +119,11 @@ def test_it_prices_a_quick_order_as_the_partner_types_and_places_it(live_server,
     order = Order.objects.get()
     assert (order.total, order.created_by) == (Decimal("3897.00"), world.dist_staff)
     assert texts(phone, "[data-testid=line-code]") == ["HOOD-A"]
+
+    # and every ordering page fits the phone's screen
+    for path in ("/portal/orders/", "/portal/credit/", "/portal/orders/templates/", "/portal/orders/import/"):
+        phone.goto(f"{base}{path}")
+        assert_fits_phone(phone)
+    expect(phone.locator("[data-testid=credit-used]")).to_have_count(0)
+    phone.goto(f"{base}/portal/credit/")
+    expect(phone.locator("[data-testid=credit-used]")).to_have_text("¥3,897.00")
