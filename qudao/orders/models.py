@@ -434,3 +434,171 @@ class DiscrepancyPhoto(models.Model):
 
     def __str__(self):
         return self.name or self.file.name
+
+
+# --- returns (RMA) -------------------------------------------------------------------------------
+
+
+class ReturnStatus(models.TextChoices):
+    REQUESTED = "requested", pgettext_lazy("return status", "Requested")
+    APPROVED = "approved", pgettext_lazy("return status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("return status", "Rejected")
+    RECEIVED = "received", pgettext_lazy("return status", "Received")
+    CREDITED = "credited", pgettext_lazy("return status", "Credited")
+    CANCELLED = "cancelled", pgettext_lazy("return status", "Cancelled")
+
+
+# Returns whose lines count against what may still be returned of an order line.
+RETURN_COUNTING = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.RECEIVED, ReturnStatus.CREDITED)
+
+
+class ReturnReason(models.TextChoices):
+    DAMAGED = "damaged", pgettext_lazy("return reason", "Damaged")
+    WRONG_ITEM = "wrong_item", pgettext_lazy("return reason", "Wrong item")
+    UNWANTED = "unwanted", pgettext_lazy("return reason", "Unwanted")
+    QUALITY = "quality", pgettext_lazy("return reason", "Quality problem")
+    OTHER = "other", pgettext_lazy("return reason", "Other")
+
+
+class ReturnCondition(models.TextChoices):
+    SELLABLE = "sellable", pgettext_lazy("return condition", "Sellable")
+    QUARANTINE = "quarantine", pgettext_lazy("return condition", "Quarantine")
+
+
+class ReturnRequest(AuditedModel):
+    """A partner's request to send back units of a shipped order (RMA): requested -> approved or
+    rejected by operations -> received into stock -> credited (a credit note). qudao.orders.returns
+    holds the rules."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns", verbose_name=_("order"))
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, related_name="returns", verbose_name=_("partner")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED)
+    reason = models.CharField(_("reason"), max_length=12, choices=ReturnReason.choices)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("received into"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        indexes = [models.Index(fields=["status", "created_at"], name="orders_return_status_created")]
+
+    def __str__(self):
+        return self.number
+
+    def audit_partner_id(self):
+        return self.partner_id
+
+
+class ReturnLine(models.Model):
+    """Units of one order line asked back; on receipt, how many came back and in what condition."""
+
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    received_quantity = models.PositiveIntegerField(_("received"), default=0)
+    condition = models.CharField(_("condition"), max_length=12, choices=ReturnCondition.choices, blank=True)
+
+    class Meta:
+        ordering = ["return_request", "order_line__line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["return_request", "order_line"], name="orders_returnline_unique_line"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_returnline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(received_quantity__lte=models.F("quantity")), name="orders_returnline_received_lte"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.return_request_id}: {self.order_line_id} × {self.quantity}"
+
+
+def return_photo_path(instance, filename):
+    import uuid
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"returns/{timezone.now():%Y/%m}/{instance.return_request.number}-{uuid.uuid4().hex[:8]}.{extension}"
+
+
+class ReturnPhoto(models.Model):
+    """A photo attached to a return request (JPEG, PNG or WebP; checked by type and size)."""
+
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("photo"), upload_to=return_photo_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["return_request", "pk"]
+
+    def __str__(self):
+        return self.name or self.file.name
+
+
+class CreditNote(AuditedModel):
+    """What the partner is owed for a received return: Σ received units × the order line's net
+    unit price (after allocated discounts), each line rounded to the cent. Finance posts it."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    return_request = models.OneToOneField(
+        ReturnRequest, on_delete=models.PROTECT, related_name="credit_note", verbose_name=_("return")
+    )
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, related_name="credit_notes", verbose_name=_("partner")
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    amount = models.DecimalField(_("amount"), max_digits=20, decimal_places=4, default=ZERO)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
+
+    def __str__(self):
+        return self.number
+
+    def audit_partner_id(self):
+        return self.partner_id
+
+
+class CreditNoteLine(models.Model):
+    """One order line credited: units × net unit price = amount (rounded to the cent)."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    return_line = models.OneToOneField(ReturnLine, on_delete=models.PROTECT, related_name="credit_line")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="credit_lines")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("net unit price"), max_digits=20, decimal_places=4)
+    amount = models.DecimalField(_("amount"), max_digits=20, decimal_places=4)
+
+    class Meta:
+        ordering = ["credit_note", "order_line__line_no"]
+
+    def __str__(self):
+        return f"{self.credit_note_id}: {self.order_line_id} × {self.quantity}"
