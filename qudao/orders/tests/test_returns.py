@@ -1,0 +1,299 @@
+"""Returns (RMA) and credit notes: exact credited amounts at the net price paid after an allocated
+order discount, quantities limited by what was shipped across returns, stock back in the ledger
+(sellable and quarantined), events, notifications, and the API and pages with their scoping."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from qudao.core.errors import Conflict, FieldErrors, Forbidden
+from qudao.core.models import Notification, OutboxEvent
+from qudao.inventory.models import StockEntry, StockLevel, Warehouse
+from qudao.orders import returns, services, shipping
+from qudao.orders.models import CreditNote, ReturnRequest
+from qudao.pricing.tests.conftest import make_promo
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def post(client, path, body):
+    return client.post(path, json.dumps(body), content_type="application/json")
+
+
+def delivered_order(world, shop, *pairs):
+    """An order of dist_js, confirmed, allocated, shipped in full from HQ and confirmed delivered."""
+    order, _created = services.place_order(
+        partner=world.dist_js,
+        lines=[{"sku": shop.skus[key].pk, "quantity": quantity} for key, quantity in pairs],
+        actor=world.dist_admin,
+    )
+    services.confirm_order(order=order, actor=world.operations)
+    shipping.allocate_order(order=order, actor=world.operations)
+    shipping.create_shipment(
+        order=order,
+        warehouse=Warehouse.objects.get(code="HQ"),
+        lines=[(line.pk, line.quantity) for line in order.lines.all()],
+        actor=world.operations,
+    )
+    shipping.confirm_delivery(order=order, actor=world.dist_admin)
+    order.refresh_from_db()
+    return order
+
+
+def discounted_order(world, shop):
+    """3 HOOD-A (1,299.00) + 1 WASH-A (3,000.00) = 6,897.00, spend 5,000 get 300 off allocated to
+    the lines: HOOD-A 3,727.49 (1,242.4967 a unit), WASH-A 2,869.51."""
+    make_promo("t5000", "threshold", threshold=5000, value=300)
+    return delivered_order(world, shop, ("hood_a", 3), ("wash_a", 1))
+
+
+def line(order, line_no):
+    return order.lines.get(line_no=line_no)
+
+
+def hq_on_hand(shop, key):
+    return StockLevel.objects.get(sku=shop.skus[key], warehouse__code="HQ").on_hand
+
+
+def quarantine_bin():
+    return Warehouse.objects.create(code="QC", name="退货隔离区", kind="hq", ships_to_partners=False)
+
+
+def return_events(order):
+    return list(
+        OutboxEvent.objects.filter(aggregate_id=order.number, event_type__startswith="return.")
+        .order_by("pk")
+        .values_list("event_type", flat=True)
+    )
+
+
+def approved_return(world, order, *pairs, reason="damaged"):
+    rma = returns.request_return(
+        order=order,
+        lines=[(line(order, line_no).pk, quantity) for line_no, quantity in pairs],
+        reason=reason,
+        description="外壳破损",
+        actor=world.dist_admin,
+    )
+    return returns.approve_return(return_request=rma, actor=world.operations, note="请寄回")
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def test_it_credits_one_returned_unit_at_the_net_price_paid_after_the_allocated_discount(world, shop):
+    # given: a delivered order whose 300.00 off was allocated to its lines
+    order = discounted_order(world, shop)
+    assert (line(order, 1).line_total, line(order, 1).net_unit_price) == (Decimal("3727.49"), Decimal("1242.4967"))
+    assert hq_on_hand(shop, "hood_a") == 17
+    # when: 1 HOOD-A is requested back, approved and received sellable into HQ
+    rma = returns.request_return(
+        order=order,
+        lines=[(line(order, 1).pk, 1)],
+        reason="damaged",
+        description="外壳破损",
+        photos=[SimpleUploadedFile("broken.png", PNG)],
+        actor=world.dist_admin,
+    )
+    assert (rma.number[:3], rma.status, rma.partner_id, rma.photos.count()) == ("RMA", "requested", world.dist_js.pk, 1)
+    returns.approve_return(return_request=rma, actor=world.operations, note="请寄回")
+    rma = returns.receive_return(
+        return_request=rma,
+        warehouse=Warehouse.objects.get(code="HQ"),
+        lines=[(rma.lines.get().pk, 1, "sellable")],
+        actor=world.operations,
+    )
+    # then: credited 1,242.50 (1,242.4967 rounded once), stock back on hand with a return entry
+    rma.refresh_from_db()
+    note = CreditNote.objects.get(return_request=rma)
+    assert (rma.status, note.number[:2], note.partner_id, note.currency, note.amount) == (
+        "credited",
+        "CN",
+        world.dist_js.pk,
+        "CNY",
+        Decimal("1242.50"),
+    )
+    assert list(note.lines.values_list("order_line__line_no", "quantity", "unit_price", "amount")) == [
+        (1, 1, Decimal("1242.4967"), Decimal("1242.50"))
+    ]
+    assert hq_on_hand(shop, "hood_a") == 18
+    entry = StockEntry.objects.get(reference=rma.number)
+    assert (entry.kind, entry.sku.code, entry.warehouse.code, entry.on_hand_delta, entry.note) == (
+        "return",
+        "HOOD-A",
+        "HQ",
+        1,
+        "sellable",
+    )
+    assert return_events(order) == ["return.requested", "return.approved", "return.received", "return.credited"]
+    credited = OutboxEvent.objects.get(event_type="return.credited")
+    assert (credited.aggregate_type, credited.payload["credit_note"], credited.payload["amount"]) == (
+        "order",
+        note.number,
+        "1242.50",
+    )
+    assert Notification.objects.filter(user=world.dist_admin, kind="return.approved").count() == 1
+    assert returns.order_line_returned(line(order, 1)) == 1
+
+
+def test_it_never_credits_more_than_the_line_total_over_several_returns(world, shop):
+    # given: 1 HOOD-A already credited at 1,242.50
+    order = discounted_order(world, shop)
+    hq = Warehouse.objects.get(code="HQ")
+    first = approved_return(world, order, (1, 1))
+    returns.receive_return(
+        return_request=first, warehouse=hq, lines=[(first.lines.get().pk, 1, "sellable")], actor=world.operations
+    )
+    # when: the other 2 come back, with the WASH-A
+    second = approved_return(world, order, (1, 2), (2, 1))
+    returns.receive_return(
+        return_request=second,
+        warehouse=hq,
+        lines=[(row.pk, row.quantity, "sellable") for row in second.lines.all()],
+        actor=world.operations,
+    )
+    # then: 2,484.99 + 2,869.51: the three HOOD-A credited 3,727.49 in all, the line total
+    note = CreditNote.objects.get(return_request=second)
+    assert list(note.lines.values_list("order_line__line_no", "quantity", "amount")) == [
+        (1, 2, Decimal("2484.99")),
+        (2, 1, Decimal("2869.51")),
+    ]
+    assert note.amount == Decimal("5354.50")
+
+
+def test_it_refuses_returning_more_than_shipped_also_across_two_returns(world, shop):
+    # given: 3 HOOD-A delivered, 2 already asked back
+    order = discounted_order(world, shop)
+    approved_return(world, order, (1, 2))
+    # when: 2 more are asked
+    with pytest.raises(FieldErrors) as error:
+        returns.request_return(
+            order=order, lines=[(line(order, 1).pk, 2)], reason="unwanted", description="", actor=world.dist_admin
+        )
+    # then: refused, nothing written
+    assert error.value.errors == {"lines.0.quantity": ["At most 1 of line 1 may still be returned."]}
+    assert ReturnRequest.objects.count() == 1
+    # and: 4 at once, split on two rows of one request, is refused too
+    with pytest.raises(FieldErrors) as error:
+        returns.request_return(
+            order=order,
+            lines=[(line(order, 2).pk, 1), (line(order, 2).pk, 1)],
+            reason="unwanted",
+            actor=world.dist_admin,
+        )
+    assert error.value.errors == {"lines.1.quantity": ["At most 0 of line 2 may still be returned."]}
+
+
+def test_it_frees_the_units_of_a_rejected_return(world, shop):
+    # given: all 3 HOOD-A asked back, then rejected
+    order = discounted_order(world, shop)
+    rma = returns.request_return(order=order, lines=[(line(order, 1).pk, 3)], reason="quality", actor=world.dist_admin)
+    with pytest.raises(FieldErrors) as error:
+        returns.reject_return(return_request=rma, actor=world.operations, note="")
+    assert error.value.errors == {"note": ["Say why the return is rejected."]}
+    returns.reject_return(return_request=rma, actor=world.operations, note="超过退货期")
+    # when: asked again
+    again = returns.request_return(
+        order=order, lines=[(line(order, 1).pk, 3)], reason="quality", actor=world.dist_admin
+    )
+    # then
+    rma.refresh_from_db()
+    assert (rma.status, rma.decision_note, again.lines.get().quantity) == ("rejected", "超过退货期", 3)
+    assert Notification.objects.filter(user=world.dist_admin, kind="return.rejected").count() == 1
+    with pytest.raises(Conflict):
+        returns.approve_return(return_request=rma, actor=world.operations)
+
+
+def test_it_receives_quarantined_units_into_a_bin_that_ships_to_no_partner(world, shop):
+    # given: 2 HOOD-A approved for return
+    order = discounted_order(world, shop)
+    rma = approved_return(world, order, (1, 2))
+    hq = Warehouse.objects.get(code="HQ")
+    # when: received without a quarantine bin
+    with pytest.raises(FieldErrors) as error:
+        returns.receive_return(
+            return_request=rma, warehouse=hq, lines=[(rma.lines.get().pk, 1, "quarantine")], actor=world.operations
+        )
+    assert error.value.errors == {
+        "quarantine_warehouse": ["Choose an active warehouse that ships to no partner for the quarantined units."]
+    }
+    # when: 1 of 2 came back, damaged, into the quarantine bin
+    bin_ = quarantine_bin()
+    returns.receive_return(
+        return_request=rma,
+        warehouse=hq,
+        quarantine_warehouse=bin_,
+        lines=[(rma.lines.get().pk, 1, "quarantine")],
+        actor=world.operations,
+    )
+    # then: on hand in the bin, not in HQ; credited for the one unit received
+    assert StockLevel.objects.get(sku=shop.skus["hood_a"], warehouse=bin_).on_hand == 1
+    assert hq_on_hand(shop, "hood_a") == 17
+    assert list(rma.lines.values_list("received_quantity", "condition")) == [(1, "quarantine")]
+    assert CreditNote.objects.get(return_request=rma).amount == Decimal("1242.50")
+    # and: the unit that did not come back may be asked again
+    assert returns.returnable_quantities(order)[line(order, 1).pk] == 2
+
+
+def test_it_refuses_bad_receipts_and_other_actors(world, shop):
+    # given
+    order = discounted_order(world, shop)
+    rma = returns.request_return(order=order, lines=[(line(order, 1).pk, 1)], reason="damaged", actor=world.dist_admin)
+    hq = Warehouse.objects.get(code="HQ")
+    # then: not yet approved
+    with pytest.raises(Conflict) as conflict:
+        returns.receive_return(
+            return_request=rma, warehouse=hq, lines=[(rma.lines.get().pk, 1, "sellable")], actor=world.operations
+        )
+    assert str(conflict.value.detail) == "A return that is Requested cannot be received."
+    # then: a partner user cannot decide; another partner cannot ask
+    with pytest.raises(Forbidden):
+        returns.approve_return(return_request=rma, actor=world.dist_admin)
+    with pytest.raises(Forbidden):
+        returns.request_return(order=order, lines=[(line(order, 1).pk, 1)], reason="damaged", actor=world.zj_admin)
+    returns.approve_return(return_request=rma, actor=world.operations)
+    with pytest.raises(FieldErrors) as error:
+        returns.receive_return(
+            return_request=rma, warehouse=hq, lines=[(rma.lines.get().pk, 2, "broken")], actor=world.operations
+        )
+    assert error.value.errors == {
+        "lines.0.quantity": ["Enter a whole number from 0 to 1."],
+        "lines.0.condition": ["Choose one of: sellable, quarantine."],
+    }
+    with pytest.raises(FieldErrors) as error:
+        returns.receive_return(
+            return_request=rma, warehouse=hq, lines=[(rma.lines.get().pk, 0, "sellable")], actor=world.operations
+        )
+    assert error.value.errors == {"lines": ["Receive at least one unit."]}
+    assert StockEntry.objects.filter(reference=rma.number).count() == 0
+
+
+def test_it_refuses_a_return_of_an_order_not_yet_shipped(world, shop):
+    # given: a confirmed order
+    order, _created = services.place_order(
+        partner=world.dist_js, lines=[{"sku": shop.skus["hood_a"].pk, "quantity": 1}], actor=world.dist_admin
+    )
+    # when / then
+    with pytest.raises(Conflict) as conflict:
+        returns.request_return(order=order, lines=[(line(order, 1).pk, 1)], reason="unwanted", actor=world.dist_admin)
+    assert str(conflict.value.detail) == "An order that is Submitted cannot be returned."
+
+
+def test_it_refuses_a_fake_photo(world, shop):
+    order = discounted_order(world, shop)
+    with pytest.raises(FieldErrors) as error:
+        returns.request_return(
+            order=order,
+            lines=[(line(order, 1).pk, 1)],
+            reason="other",
+            photos=[SimpleUploadedFile("x.png", b"GIF89a" + b"\x00" * 20)],
+            actor=world.dist_admin,
+        )
+    assert error.value.errors == {
+        "description": ["Describe why the goods come back."],
+        "photos": ["The file is not a real JPG, PNG or WebP photo."],
+    }
