@@ -12,7 +12,7 @@ from qudao.partners.scoping import get_visible_partner, scope
 
 from . import services
 from .models import Order
-from .schemas import CreditOut, OrderFilters, OrderIn, OrderOut, ReasonIn
+from .schemas import CreditOut, OrderFilters, OrderIn, OrderLinesIn, OrderOut, ReasonIn
 
 router = Router(tags=["orders"])
 
@@ -115,6 +115,18 @@ def order_list(request, filters: Query[OrderFilters], page: Query[PageParams]):
 @router.get("/orders/{order_id}", response=OrderOut)
 def order_detail(request, order_id: int):
     return order_out(_order(request.auth, order_id), full=True)
+
+
+@router.put("/orders/{order_id}/lines", response=OrderOut)
+def order_change(request, order_id: int, payload: OrderLinesIn):
+    """Replace the lines of an order until it is confirmed: it is priced, reserved and checked
+    again (and may wait for approval again). Refused lines answer 422 and change nothing."""
+    order = services.change_order(
+        order=_order(request.auth, order_id),
+        lines=[line.model_dump() for line in payload.lines],
+        actor=request.auth,
+    )
+    return order_out(_order(request.auth, order.pk), full=True)
 
 
 @router.post("/orders/{order_id}/cancel", response=OrderOut)

@@ -79,6 +79,10 @@ class OrderFilters(Schema):
     partner: int | None = None
 
 
+class OrderLinesIn(InputSchema):
+    lines: list[OrderLineIn]
+
+
 class ReasonIn(InputSchema):
     reason: str = ""
 

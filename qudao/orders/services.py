@@ -470,6 +470,92 @@ def reject_order(*, order: Order, actor, reason: str) -> Order:
     return order
 
 
+CHANGEABLE = (OrderStatus.SUBMITTED, OrderStatus.PENDING_APPROVAL)
+
+
+def change_order(*, order: Order, lines: list[dict], actor, on: date | None = None) -> Order:
+    """Change the lines of an order until it is confirmed (the buyer's users or operations): what
+    it held is released, and it is priced, reserved (promotions, stock, prepayment) and checked
+    (credit, approval rules) again, all in one transaction. The lines before and after are in the
+    `order.changed` event.
+
+    :raises FieldErrors: as place_order. :raises Conflict: the order is confirmed or later.
+    """
+    from qudao.inventory.services import reserve_stock
+    from qudao.partners.models import Partner
+
+    cart = _clean_lines(lines)
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update(of=("self",)).get(pk=order.partner_id)
+        order = _locked(order)
+        kind = actor_kind(actor, order)
+        if kind not in (lifecycle.PARTNER, lifecycle.OPERATIONS):
+            raise Forbidden()
+        if order.status not in CHANGEABLE:
+            raise Conflict(gettext("An order can be changed only until it is confirmed."))
+        before = [
+            {"sku": line.sku_id, "quantity": line.quantity, "line_total": str(line.line_total)}
+            for line in order.lines.all()
+        ]
+        _release(order, actor)
+        order.lines.all().delete()
+        order.priced_on = on
+        quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor)
+        _write_lines(order, quote)
+        stock_lines, first_index = _stock_lines(quote)
+        try:
+            reserve_stock(reference=order.number, lines=stock_lines, actor=actor)
+        except FieldErrors as error:
+            raise _cart_errors(error, first_index) from None
+        if order.payment_method == "prepayment":
+            funds.hold(partner=partner, amount=order.total, reference=order.number, actor=actor)
+        credit = credit_of(partner, excluding=order)
+        previous = (
+            Order.objects.filter(partner=partner)
+            .exclude(pk=order.pk)
+            .exclude(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED, OrderStatus.REJECTED])
+        )
+        reasons = approval_reasons(order, credit, previous.count())
+        if not reasons and order.status == OrderStatus.PENDING_APPROVAL:
+            move(order, OrderStatus.SUBMITTED, kind=lifecycle.SYSTEM, reason=gettext("Changed: no approval needed"))
+        elif reasons and order.status == OrderStatus.SUBMITTED:
+            request = approvals.start_approval(
+                kind=ORDER_SUBJECT,
+                subject_id=order.pk,
+                title=str(_("Order %(number)s of %(partner)s: %(total)s %(currency)s"))
+                % {
+                    "number": order.number,
+                    "partner": partner,
+                    "total": f"{order.total:,.2f}",
+                    "currency": order.currency,
+                },
+                context={
+                    "reasons": reasons,
+                    "over_credit_limit": "over_credit_limit" in reasons,
+                    "total": str(order.total),
+                },
+                region=partner.region,
+                partner_id=partner.pk,
+                submitted_by=actor,
+            )
+            if request is None and "over_credit_limit" in reasons:
+                raise Conflict(
+                    gettext("The order (%(total)s) is over the available credit (%(available)s).")
+                    % {"total": f"{order.total:,.2f}", "available": f"{credit.available:,.2f}"}
+                )
+            if request is not None:
+                order.approval, order.approval_reasons = request, reasons
+                move(order, OrderStatus.PENDING_APPROVAL, kind=lifecycle.SYSTEM)
+        order.save()
+        after = [
+            {"sku": line.sku_id, "quantity": line.quantity, "line_total": str(line.line_total)}
+            for line in order.lines.all()
+        ]
+        publish("order.changed", "order", order.number, {"number": order.number, "before": before, "after": after})
+    return order
+
+
 def confirm_order(*, order: Order, actor) -> Order:
     """Operations confirms a submitted order. Credit is checked again (other orders may have been
     placed since), unless an approver already allowed this order over the limit.

@@ -316,9 +316,10 @@ class Promotion(AuditedModel):
 
 class PromotionUsage(models.Model):
     """The consumption ledger of limited promotions (append-only): an order that used a promotion
-    reserves what it took (`reserve`, positive); cancelling the order appends the same amounts as a
-    `release` (never an update or delete). `reference` is the order's number (until orders exist,
-    the caller's reference). A reference reserves a promotion once and releases it once."""
+        reserves what it took (`reserve`, positive); cancelling the order appends the same amounts as a
+        `release` (never an update or delete). `reference` is the order's number (until orders exist,
+        the caller's reference). A reference reserves a promotion once per round and releases it once;
+    an order changed after submission releases its round and reserves the next."""
 
     class Entry(models.TextChoices):
         RESERVE = "reserve", _("Reserved")
@@ -328,6 +329,8 @@ class PromotionUsage(models.Model):
     partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(_("order"), max_length=64)
     entry = models.CharField(_("entry"), max_length=8, choices=Entry.choices)
+    # An order changed after submission releases its reservation and reserves again: round 0, 1, ...
+    round = models.PositiveIntegerField(default=0)
     quantity = models.IntegerField(_("quantity"))
     amount = models.DecimalField(_("amount"), max_digits=20, decimal_places=4)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
@@ -336,7 +339,7 @@ class PromotionUsage(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["promotion", "reference", "entry"], name="pricing_usage_once_per_reference"
+                fields=["promotion", "reference", "entry", "round"], name="pricing_usage_once_per_round"
             ),
         ]
         indexes = [

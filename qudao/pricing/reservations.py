@@ -56,8 +56,10 @@ def reserve(*, partner, lines: list[CartLine], on: date, reference: str, actor=N
     """
     reference = _clean_reference(reference)
     with transaction.atomic():
-        if PromotionUsage.objects.filter(reference=reference, entry=PromotionUsage.Entry.RESERVE).exists():
+        last = _last_round(reference)
+        if last is not None and not _released(reference, last):
             raise Conflict(_("This order has already reserved its promotions."))
+        round_ = 0 if last is None else last + 1
         # Step 1 of the module docstring: lock before reading what is left. Only the limited
         # promotions that cover a SKU of this cart are locked, so orders that share no limited
         # promotion never wait on each other.
@@ -91,6 +93,7 @@ def reserve(*, partner, lines: list[CartLine], on: date, reference: str, actor=N
                         partner_id=partner.pk,
                         reference=reference,
                         entry=PromotionUsage.Entry.RESERVE,
+                        round=round_,
                         quantity=use.quantity,
                         amount=use.amount,
                     )
@@ -99,6 +102,20 @@ def reserve(*, partner, lines: list[CartLine], on: date, reference: str, actor=N
             if use.limited:
                 _take(use.promotion_id, use.quantity, use.amount)
         return result
+
+
+def _last_round(reference: str) -> int | None:
+    """The latest round `reference` reserved in (None: it never reserved anything)."""
+    rows = PromotionUsage.objects.filter(reference=reference, entry=PromotionUsage.Entry.RESERVE)
+    return rows.order_by("-round").values_list("round", flat=True).first()
+
+
+def _released(reference: str, round_: int) -> bool:
+    rows = PromotionUsage.objects.filter(reference=reference, round=round_)
+    return (
+        rows.filter(entry=PromotionUsage.Entry.RESERVE).count()
+        == rows.filter(entry=PromotionUsage.Entry.RELEASE).count()
+    )
 
 
 def _take(promotion_id: int, quantity: int, amount: Decimal) -> None:
@@ -118,11 +135,14 @@ def release(*, reference: str, actor=None) -> list[PromotionUsage]:
     promotion, with the opposite amounts. Releasing twice releases once. Returns the new entries."""
     reference = _clean_reference(reference)
     with transaction.atomic():
+        round_ = _last_round(reference)
+        if round_ is None:
+            return []
         promotion_ids = sorted(
             set(
-                PromotionUsage.objects.filter(reference=reference, entry=PromotionUsage.Entry.RESERVE).values_list(
-                    "promotion_id", flat=True
-                )
+                PromotionUsage.objects.filter(
+                    reference=reference, entry=PromotionUsage.Entry.RESERVE, round=round_
+                ).values_list("promotion_id", flat=True)
             )
         )
         limited = set(
@@ -132,13 +152,13 @@ def release(*, reference: str, actor=None) -> list[PromotionUsage]:
             .values_list("pk", flat=True)
         )
         released = set(
-            PromotionUsage.objects.filter(reference=reference, entry=PromotionUsage.Entry.RELEASE).values_list(
-                "promotion_id", flat=True
-            )
+            PromotionUsage.objects.filter(
+                reference=reference, entry=PromotionUsage.Entry.RELEASE, round=round_
+            ).values_list("promotion_id", flat=True)
         )
         entries = []
         for usage in PromotionUsage.objects.filter(
-            reference=reference, entry=PromotionUsage.Entry.RESERVE, promotion_id__in=promotion_ids
+            reference=reference, entry=PromotionUsage.Entry.RESERVE, round=round_, promotion_id__in=promotion_ids
         ).order_by("promotion_id"):
             if usage.promotion_id in released:
                 continue
@@ -148,6 +168,7 @@ def release(*, reference: str, actor=None) -> list[PromotionUsage]:
                     partner_id=usage.partner_id,
                     reference=reference,
                     entry=PromotionUsage.Entry.RELEASE,
+                    round=round_,
                     quantity=-usage.quantity,
                     amount=-usage.amount,
                 )

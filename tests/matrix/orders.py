@@ -70,3 +70,12 @@ API_CASES += [
         body=lambda t: {"amount": "5000.00", "reference": "银行回单 001"},
     ),
 ]
+
+API_CASES += [
+    Case(
+        "PUT",
+        "/api/v1/orders/{order_id}/lines",
+        CANCEL,
+        body=lambda t: {"lines": [{"sku": t["order_sku"], "quantity": 3}]},
+    ),
+]

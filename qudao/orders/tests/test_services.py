@@ -268,3 +268,40 @@ def test_a_prepaid_order_holds_the_money_takes_it_as_goods_ship_and_gives_back_t
     services.cancel_order(order=small, actor=world.dist_admin, reason="不要了")
     account.refresh_from_db()
     assert (account.balance, account.held) == (Decimal("4402.0000"), Decimal("0.0000"))
+
+
+def test_an_order_is_changed_until_confirmed_repriced_and_reserved_again(world, shop):
+    # given: a limited special on HOOD-B (3 in all) and an order of 2 HOOD-B
+    make_promo("b-flash", "limited_special", sku=shop.skus["hood_b"], value=1800, budget_qty=3)
+    order, _ = place(world, shop, ("hood_b", 2))
+    assert (order.total, reserved(shop, "hood_b")) == (Decimal("3600.00"), 2)
+    # when: the partner changes it to 4 HOOD-B and 1 WASH-A
+    services.change_order(order=order, lines=lines(shop, ("hood_b", 4), ("wash_a", 1)), actor=world.dist_admin)
+    order.refresh_from_db()
+    # then: re-priced (3 at the special price, the 4th at list), stock reserved again
+    assert order.total == Decimal("10400.00")  # 3 x 1,800 + 2,000 + 3,000
+    assert [(line.sku.code, line.quantity, line.line_total) for line in order.lines.all()] == [
+        ("HOOD-B", 4, Decimal("7400.0000")),
+        ("WASH-A", 1, Decimal("3000.0000")),
+    ]
+    assert (reserved(shop, "hood_b"), reserved(shop, "wash_a")) == (4, 1)
+    from qudao.pricing.models import Promotion
+
+    assert Promotion.objects.get(code="b-flash").used_qty == 3
+    assert list(
+        PromotionUsage.objects.filter(reference=order.number).order_by("pk").values_list("entry", "round", "quantity")
+    ) == [
+        ("reserve", 0, 2),
+        ("release", 0, -2),
+        ("reserve", 1, 3),
+    ]
+    changed = OutboxEvent.objects.get(event_type="order.changed")
+    assert [line["quantity"] for line in changed.payload["before"]] == [2]
+    # and: a bad change is refused and changes nothing; once confirmed it cannot change
+    with pytest.raises(FieldErrors):
+        services.change_order(order=order, lines=lines(shop, ("wash_a", 99)), actor=world.dist_admin)
+    order.refresh_from_db()
+    assert (order.total, reserved(shop, "wash_a")) == (Decimal("10400.00"), 1)
+    services.confirm_order(order=order, actor=world.operations)
+    with pytest.raises(Conflict):
+        services.change_order(order=order, lines=lines(shop, ("wash_a", 1)), actor=world.dist_admin)
