@@ -161,6 +161,7 @@ def _register_routers() -> None:
     from qudao.core.api_webhooks import router as webhooks_router
     from qudao.inventory.api import router as inventory_router
     from qudao.orders.api import router as orders_router
+    from qudao.orders.api_returns import router as returns_router
     from qudao.orders.api_shipping import router as shipping_router
     from qudao.partners.api import router as partners_router
     from qudao.partners.api_funds import router as funds_router
@@ -179,6 +180,7 @@ def _register_routers() -> None:
     api.add_router("/", inventory_router)
     api.add_router("/", orders_router)
     api.add_router("/", shipping_router)
+    api.add_router("/", returns_router)
     api.add_router("/", webhooks_router)
 
 

@@ -297,3 +297,100 @@ def test_it_refuses_a_fake_photo(world, shop):
         "description": ["Describe why the goods come back."],
         "photos": ["The file is not a real JPG, PNG or WebP photo."],
     }
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+
+def test_it_runs_a_return_through_the_api(world, shop, api_client):
+    # given: the discounted order delivered to dist_js
+    order = discounted_order(world, shop)
+    partner, ops = api_client(world.dist_admin), api_client(world.operations)
+    # when: the partner asks back 1 HOOD-A, with a photo (multipart)
+    response = partner.post(
+        f"/api/v1/orders/{order.pk}/returns",
+        {
+            "payload": json.dumps(
+                {"reason": "damaged", "description": "外壳破损", "lines": [{"line_no": 1, "quantity": 1}]}
+            ),
+            "photos": SimpleUploadedFile("broken.png", PNG),
+        },
+    )
+    # then
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["status"], body["reason"], body["order"], len(body["photos"])) == (
+        "requested",
+        "damaged",
+        order.number,
+        1,
+    )
+    assert body["lines"] == [
+        {
+            "line_no": 1,
+            "sku": {"id": shop.skus["hood_a"].pk, "code": "HOOD-A", "name": "HOOD-A"},
+            "quantity": 1,
+            "received_quantity": 0,
+            "condition": None,
+            "net_unit_price": "1242.50",
+        }
+    ]
+    rma_id = body["id"]
+    assert partner.get(body["photos"][0]["url"]).status_code == 200
+    # when: operations approves and receives it
+    assert post(ops, f"/api/v1/returns/{rma_id}/approve", {"note": "请寄回"}).json()["status"] == "approved"
+    response = post(
+        ops,
+        f"/api/v1/returns/{rma_id}/receive",
+        {"warehouse": "HQ", "lines": [{"line_no": 1, "received_quantity": 1, "condition": "sellable"}]},
+    )
+    # then: credited 1,242.50
+    assert response.status_code == 200, response.content
+    note = response.json()["credit_note"]
+    assert (response.json()["status"], note["amount"], note["currency"], note["order"]) == (
+        "credited",
+        "1242.50",
+        "CNY",
+        order.number,
+    )
+    assert note["lines"] == [
+        {
+            "line_no": 1,
+            "sku": {"id": shop.skus["hood_a"].pk, "code": "HOOD-A", "name": "HOOD-A"},
+            "quantity": 1,
+            "unit_price": "1242.4967",
+            "amount": "1242.50",
+        }
+    ]
+    assert partner.get(f"/api/v1/credit-notes/{note['id']}").json()["amount"] == "1242.50"
+    assert [row["number"] for row in partner.get("/api/v1/returns").json()["items"]] == [body["number"]]
+
+
+def test_it_answers_over_returns_and_other_partners_in_the_api(world, shop, api_client):
+    # given
+    order = discounted_order(world, shop)
+    partner = api_client(world.dist_admin)
+    # when: more than shipped
+    response = post(
+        partner,
+        f"/api/v1/orders/{order.pk}/returns",
+        {"reason": "unwanted", "lines": [{"line_no": 1, "quantity": 4}, {"line_no": 9, "quantity": 1}]},
+    )
+    # then
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "lines.1.line_no", "message": "This line is not on the order."}]
+    response = post(
+        partner, f"/api/v1/orders/{order.pk}/returns", {"reason": "unwanted", "lines": [{"line_no": 1, "quantity": 4}]}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "lines.0.quantity", "message": "At most 3 of line 1 may still be returned."}
+    ]
+    # when: another partner asks, or looks
+    rma = approved_return(world, order, (1, 1))
+    other = api_client(world.zj_admin)
+    assert post(other, f"/api/v1/orders/{order.pk}/returns", {"reason": "unwanted", "lines": []}).status_code == 404
+    assert other.get(f"/api/v1/returns/{rma.pk}").status_code == 404
+    assert other.get("/api/v1/returns").json()["items"] == []
+    # then: the partner may not approve its own return
+    assert post(partner, f"/api/v1/returns/{rma.pk}/reject", {"note": "x"}).status_code == 403

@@ -1,0 +1,403 @@
+"""API of returns (RMA) and credit notes (qudao.orders.returns holds the rules). Another partner's
+order, return or credit note answers 404.
+
+POST  /orders/{id}/returns              the buyer's users (or operations) ask to return shipped units
+                                        (JSON, or multipart with photos)
+GET   /returns, /returns/{id}           returns in scope, with their lines and credit note
+POST  /returns/{id}/approve             operations approves (note optional)
+POST  /returns/{id}/reject              operations rejects (note required)
+POST  /returns/{id}/receive             operations records what came back; the credit note is issued
+GET   /returns/{id}/photos/{photo_id}   a photo of a return
+GET   /credit-notes/{id}                a credit note with its lines
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import mimetypes
+import os
+
+from django.utils.translation import gettext
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import ValidationError as PydanticValidationError
+
+from qudao.core.api import require
+from qudao.core.errors import FieldErrors, NotFound
+from qudao.core.schemas import InputSchema, PageParams, amount_out, page_of, paginate
+from qudao.inventory.models import Warehouse
+from qudao.partners.scoping import scope
+
+from . import returns
+from .api import _order
+from .models import CreditNote, Order, ReturnRequest
+from .schemas import Ref
+
+router = Router(tags=["returns"])
+
+
+# --- schemas -------------------------------------------------------------------------------------
+
+
+class ReturnLineIn(InputSchema):
+    line_no: int = Field(description="The order line's number (`lines[].line_no` of the order).")
+    quantity: int = Field(description="Base units, at most shipped minus already returned.")
+
+
+class ReturnIn(InputSchema):
+    reason: str = Field(description="damaged, wrong_item, unwanted, quality or other.")
+    description: str = ""
+    lines: list[ReturnLineIn]
+
+
+class DecisionIn(InputSchema):
+    note: str = ""
+
+
+class ReceiveLineIn(InputSchema):
+    line_no: int = Field(description="The order line's number, as on the return.")
+    received_quantity: int = Field(description="Units that came back (0 to the quantity asked).")
+    condition: str = Field(description="sellable or quarantine.")
+
+
+class ReceiveIn(InputSchema):
+    warehouse: str = Field(description="The code of the warehouse sellable units go back to.")
+    quarantine_warehouse: str | None = Field(
+        None,
+        description="The code of an active warehouse shipping to no partner, for quarantined units "
+        "(required when a line is quarantined).",
+    )
+    lines: list[ReceiveLineIn]
+
+
+class ReturnFilters(Schema):
+    status: str | None = Field(None, description="requested, approved, rejected, received, credited or cancelled.")
+    order: int | None = Field(None, description="An order's id.")
+
+
+class ReturnLineOut(Schema):
+    line_no: int
+    sku: Ref
+    quantity: int
+    received_quantity: int
+    condition: str | None
+    net_unit_price: str
+
+
+class PhotoOut(Schema):
+    id: int
+    name: str
+    size: int
+    url: str
+
+
+class CreditLineOut(Schema):
+    line_no: int
+    sku: Ref
+    quantity: int
+    unit_price: str
+    amount: str
+
+
+class CreditNoteOut(Schema):
+    id: int
+    number: str
+    return_number: str
+    order: str
+    partner: Ref
+    currency: str
+    amount: str
+    created_at: dt.datetime
+    lines: list[CreditLineOut]
+
+
+class ReturnOut(Schema):
+    id: int
+    number: str
+    order: str
+    order_id: int
+    partner: Ref
+    status: str
+    status_label: str
+    reason: str
+    reason_label: str
+    description: str
+    decision_note: str
+    decided_at: dt.datetime | None
+    received_at: dt.datetime | None
+    warehouse: str | None
+    created_at: dt.datetime
+    lines: list[ReturnLineOut]
+    photos: list[PhotoOut]
+    credit_note: CreditNoteOut | None
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def _sku(sku) -> dict:
+    return {"id": sku.pk, "code": sku.code, "name": sku.name}
+
+
+def _partner(partner) -> dict:
+    return {"id": partner.pk, "code": partner.code, "name": str(partner)}
+
+
+def credit_note_out(note: CreditNote) -> dict:
+    rma = note.return_request
+    return {
+        "id": note.pk,
+        "number": note.number,
+        "return_number": rma.number,
+        "order": rma.order.number,
+        "partner": _partner(note.partner),
+        "currency": note.currency,
+        "amount": amount_out(note.amount),
+        "created_at": note.created_at,
+        "lines": [
+            {
+                "line_no": line.order_line.line_no,
+                "sku": _sku(line.order_line.sku),
+                "quantity": line.quantity,
+                "unit_price": f"{line.unit_price:.4f}",
+                "amount": amount_out(line.amount),
+            }
+            for line in note.lines.select_related("order_line__sku")
+        ],
+    }
+
+
+def return_out(rma: ReturnRequest) -> dict:
+    note = CreditNote.objects.filter(return_request=rma).select_related("partner").first()
+    if note is not None:
+        note.return_request = rma
+    return {
+        "id": rma.pk,
+        "number": rma.number,
+        "order": rma.order.number,
+        "order_id": rma.order_id,
+        "partner": _partner(rma.partner),
+        "status": rma.status,
+        "status_label": str(rma.get_status_display()),
+        "reason": rma.reason,
+        "reason_label": str(rma.get_reason_display()),
+        "description": rma.description,
+        "decision_note": rma.decision_note,
+        "decided_at": rma.decided_at,
+        "received_at": rma.received_at,
+        "warehouse": rma.warehouse.code if rma.warehouse_id else None,
+        "created_at": rma.created_at,
+        "lines": [
+            {
+                "line_no": line.order_line.line_no,
+                "sku": _sku(line.order_line.sku),
+                "quantity": line.quantity,
+                "received_quantity": line.received_quantity,
+                "condition": line.condition or None,
+                "net_unit_price": amount_out(line.order_line.net_unit_price),
+            }
+            for line in rma.lines.select_related("order_line__sku")
+        ],
+        "photos": [
+            {
+                "id": photo.pk,
+                "name": photo.name,
+                "size": photo.size,
+                "url": f"/api/v1/returns/{rma.pk}/photos/{photo.pk}",
+            }
+            for photo in rma.photos.all()
+        ],
+        "credit_note": credit_note_out(note) if note is not None else None,
+    }
+
+
+def _returns(user):
+    return scope(ReturnRequest.objects.select_related("order", "partner", "warehouse"), user)
+
+
+def _return(user, return_id: int) -> ReturnRequest:
+    require(user, "orders.view")
+    rma = _returns(user).filter(pk=return_id).first()
+    if rma is None:
+        raise NotFound()
+    return rma
+
+
+def _line_ids(order: Order, lines, key: str = "lines") -> list[tuple[int, int]]:
+    by_no = dict(order.lines.values_list("line_no", "pk"))
+    errors = FieldErrors()
+    pairs = []
+    for index, line in enumerate(lines):
+        if line.line_no not in by_no:
+            errors.add(f"{key}.{index}.line_no", gettext("This line is not on the order."))
+        else:
+            pairs.append((by_no[line.line_no], line.quantity))
+    if errors.errors:
+        raise errors
+    return pairs
+
+
+_RETURN_SCHEMA = {
+    "requestBody": {
+        "content": {
+            "application/json": {"schema": ReturnIn.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "payload": {"type": "string", "description": "The JSON body, as text."},
+                        "photos": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "JPG, PNG or WebP, at most 5 MB each, 6 in all.",
+                        },
+                    },
+                    "required": ["payload"],
+                }
+            },
+        },
+        "required": True,
+    }
+}
+
+
+def _return_body(request) -> tuple[ReturnIn, list]:
+    photos: list = []
+    if request.content_type == "multipart/form-data":
+        raw = request.POST.get("payload") or "{}"
+        for name in request.FILES:
+            if name != "photos":
+                raise FieldErrors.single(name, gettext("This field is not accepted here."))
+            photos.extend(request.FILES.getlist(name))
+    else:
+        raw = request.body.decode("utf-8", errors="replace") or "{}"
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise FieldErrors.single("payload", gettext("The request body is not valid JSON.")) from None
+    try:
+        return ReturnIn.model_validate(data), photos
+    except PydanticValidationError as error:
+        raise NinjaValidationError(error.errors(include_url=False, include_context=False)) from None
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+@router.post("/orders/{order_id}/returns", response={201: ReturnOut}, openapi_extra=_RETURN_SCHEMA)
+def order_return(request, order_id: int):
+    """Ask to return units of a shipped, delivered or completed order (the buyer's users, or
+    operations): lines by line number, at most shipped minus what other returns hold (errors keyed
+    `lines.<i>.quantity`); a reason and a description; photos as multipart/form-data with the JSON
+    in the `payload` field. 409 when the order is not shipped yet."""
+    order = _order(request.auth, order_id)
+    body, photos = _return_body(request)
+    rma = returns.request_return(
+        order=order,
+        lines=_line_ids(order, body.lines),
+        reason=body.reason,
+        description=body.description,
+        photos=photos,
+        actor=request.auth,
+    )
+    return Status(201, return_out(_return(request.auth, rma.pk)))
+
+
+@router.get("/returns", response=page_of(ReturnOut))
+def return_list(request, filters: Query[ReturnFilters], page: Query[PageParams]):
+    """Returns in your scope (a partner sees its own and its sub-dealers'), newest first."""
+    require(request.auth, "orders.view")
+    rows = _returns(request.auth)
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.order:
+        rows = rows.filter(order_id=filters.order)
+    return paginate(rows.order_by("-created_at", "-pk"), page, return_out)
+
+
+@router.get("/returns/{return_id}", response=ReturnOut)
+def return_detail(request, return_id: int):
+    return return_out(_return(request.auth, return_id))
+
+
+@router.post("/returns/{return_id}/approve", response=ReturnOut)
+def return_approve(request, return_id: int, payload: DecisionIn):
+    """Operations approves a requested return; the partner is told in-app. 409 when not requested."""
+    rma = _return(request.auth, return_id)
+    require(request.auth, "orders.manage")
+    returns.approve_return(return_request=rma, actor=request.auth, note=payload.note)
+    return return_out(_return(request.auth, return_id))
+
+
+@router.post("/returns/{return_id}/reject", response=ReturnOut)
+def return_reject(request, return_id: int, payload: DecisionIn):
+    """Operations rejects a requested return, with the reason (`note`, required)."""
+    rma = _return(request.auth, return_id)
+    require(request.auth, "orders.manage")
+    returns.reject_return(return_request=rma, actor=request.auth, note=payload.note)
+    return return_out(_return(request.auth, return_id))
+
+
+def _warehouse(code, key: str, errors: FieldErrors):
+    if code in (None, ""):
+        return None
+    warehouse = Warehouse.objects.filter(code=code).first()
+    if warehouse is None:
+        errors.add(key, gettext("Unknown warehouse."))
+    return warehouse
+
+
+@router.post("/returns/{return_id}/receive", response=ReturnOut)
+def return_receive(request, return_id: int, payload: ReceiveIn):
+    """Operations records what came back of an approved return (per line: units and condition);
+    sellable units go back on hand in `warehouse`, quarantined ones into `quarantine_warehouse`;
+    the credit note is issued at the net price paid (the return becomes credited)."""
+    rma = _return(request.auth, return_id)
+    require(request.auth, "orders.manage")
+    errors = FieldErrors()
+    warehouse = _warehouse(payload.warehouse, "warehouse", errors)
+    if warehouse is None and "warehouse" not in errors.errors:
+        errors.add("warehouse", gettext("Choose an active warehouse."))
+    quarantine = _warehouse(payload.quarantine_warehouse, "quarantine_warehouse", errors)
+    by_no = {line.order_line.line_no: line.pk for line in rma.lines.select_related("order_line")}
+    lines = []
+    for index, line in enumerate(payload.lines):
+        if line.line_no not in by_no:
+            errors.add(f"lines.{index}.line_no", gettext("This line is not on the return."))
+        else:
+            lines.append((by_no[line.line_no], line.received_quantity, line.condition))
+    if errors.errors:
+        raise errors
+    returns.receive_return(
+        return_request=rma, warehouse=warehouse, quarantine_warehouse=quarantine, lines=lines, actor=request.auth
+    )
+    return return_out(_return(request.auth, return_id))
+
+
+@router.get("/returns/{return_id}/photos/{photo_id}")
+def return_photo(request, return_id: int, photo_id: int):
+    """A photo of a return you may see."""
+    from django.http import FileResponse
+
+    rma = _return(request.auth, return_id)
+    photo = rma.photos.filter(pk=photo_id).first()
+    if photo is None or not photo.file:
+        raise NotFound()
+    filename = os.path.basename(photo.file.name)
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return FileResponse(photo.file.open("rb"), filename=filename, content_type=content_type)
+
+
+@router.get("/credit-notes/{note_id}", response=CreditNoteOut)
+def credit_note_detail(request, note_id: int):
+    """A credit note you may see, with what it credits per order line."""
+    require(request.auth, "orders.view")
+    note = (
+        scope(CreditNote.objects.select_related("partner", "return_request__order"), request.auth)
+        .filter(pk=note_id)
+        .first()
+    )
+    if note is None:
+        raise NotFound()
+    return credit_note_out(note)
