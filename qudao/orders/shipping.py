@@ -409,7 +409,9 @@ def create_shipment(
         complete = not OrderLine.objects.filter(order=order, shipped_quantity__lt=F("quantity")).exists()
         target = OrderStatus.SHIPPED if complete else OrderStatus.PARTIALLY_SHIPPED
         if order.status != target:
-            services.move(order, target, actor=actor, kind=kind)
+            services.move(order, target, actor=actor, kind=kind)  # takes a prepaid order's money too
+        else:  # another partial shipment: a prepaid order pays for what this one carries
+            services.capture_shipped(order, actor)
     return shipment
 
 

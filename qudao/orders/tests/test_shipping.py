@@ -441,6 +441,36 @@ def test_orders_shipped_more_than_n_days_ago_are_confirmed_automatically(world, 
     assert auto_confirm_deliveries.call_local() == []
 
 
+def test_a_prepaid_order_pays_for_each_partial_shipment_as_it_leaves(world, shop):
+    from decimal import Decimal
+
+    from qudao.partners import funds
+
+    # given: 10,000.00 prepaid and a prepaid order of 3 HOOD-A (3 x 1,299.00), allocated
+    funds.deposit(partner=world.dist_js, amount="10000", actor=world.finance)
+    order, _created = services.place_order(
+        partner=world.dist_js,
+        lines=[{"sku": shop.skus["hood_a"].pk, "quantity": 3}],
+        actor=world.dist_admin,
+        payment_method="prepayment",
+    )
+    services.confirm_order(order=order, actor=world.operations)
+    shipping.allocate_order(order=order, actor=world.operations)
+    hq, account = Warehouse.objects.get(code="HQ"), funds.account_for(world.dist_js)
+    # when: one hood leaves at a time
+    balances = []
+    for _ in range(3):
+        shipping.create_shipment(order=order, warehouse=hq, lines=[(line_id(order, 1), 1)], actor=world.operations)
+        account.refresh_from_db()
+        balances.append((account.balance, account.held))
+    # then: each shipment takes what it carries (the second one too, while the order stays partially shipped)
+    assert balances == [
+        (Decimal("8701.0000"), Decimal("2598.0000")),
+        (Decimal("7402.0000"), Decimal("1299.0000")),
+        (Decimal("6103.0000"), Decimal("0.0000")),
+    ]
+
+
 # --- API -----------------------------------------------------------------------------------------
 
 
