@@ -166,6 +166,7 @@ ORDER_APPROVAL_DISCOUNT_PERCENT = os.environ.get("QUDAO_ORDER_APPROVAL_DISCOUNT_
 ORDER_APPROVAL_FIRST_ORDERS = os.environ.get("QUDAO_ORDER_APPROVAL_FIRST_ORDERS", "0")
 # How partners pay for orders: "credit", "prepayment", or both ("credit,prepayment"; the first is the default).
 ORDER_PAYMENT_METHODS = os.environ.get("QUDAO_ORDER_PAYMENT_METHODS", "credit,prepayment")
+ORDER_CHANGES_SETTLE_SECONDS = int(os.environ.get("QUDAO_ORDER_CHANGES_SETTLE_SECONDS", "5"))
 # A shipped order the partner has not confirmed becomes delivered after this many days.
 ORDER_AUTO_CONFIRM_DAYS = int(os.environ.get("QUDAO_ORDER_AUTO_CONFIRM_DAYS", 7))
 

@@ -3,16 +3,33 @@ confirms, rejects or cancels them. Another partner's order answers 404."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import Header, Query, Router, Status
 
 from qudao.core.api import require
-from qudao.core.errors import NotFound
+from qudao.core.errors import FieldErrors, NotFound
 from qudao.core.schemas import PageParams, amount_out, page_of, paginate
 from qudao.partners.scoping import get_visible_partner, scope
 
 from . import services
 from .models import Order
-from .schemas import CreditOut, OrderFilters, OrderIn, OrderLinesIn, OrderOut, ReasonIn
+from .schemas import (
+    ChangesFilters,
+    CreditOut,
+    OrderChangesOut,
+    OrderFilters,
+    OrderIn,
+    OrderLinesIn,
+    OrderOut,
+    ReasonIn,
+)
 
 router = Router(tags=["orders"])
 
@@ -110,6 +127,41 @@ def order_list(request, filters: Query[OrderFilters], page: Query[PageParams]):
     if filters.partner:
         orders = orders.filter(partner_id=filters.partner)
     return paginate(orders.order_by("-created_at", "-pk"), page, order_out)
+
+
+def _decode_cursor(cursor: str | None):
+    if not cursor:
+        return None
+    try:
+        stamp, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(stamp), int(pk)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise FieldErrors.single("cursor", _("This cursor is not one this API gave.")) from None
+
+
+def _encode_cursor(order: Order) -> str:
+    return base64.urlsafe_b64encode(f"{order.updated_at.isoformat()}|{order.pk}".encode()).decode()
+
+
+@router.get("/orders/changes", response=OrderChangesOut)
+def order_changes(request, filters: Query[ChangesFilters]):
+    """Orders changed since a cursor, oldest change first, with their lines: an ERP reads this in
+    a loop, keeping the last `next_cursor`. Every change of an order (status, lines) moves it to
+    the end. Changes younger than a few seconds (QUDAO_ORDER_CHANGES_SETTLE_SECONDS, 5) are left
+    for the next call, so a change still being committed is not skipped by a cursor that has
+    already passed its time."""
+    require(request.auth, "orders.view")
+    settle = timedelta(seconds=int(getattr(settings, "ORDER_CHANGES_SETTLE_SECONDS", 5)))
+    orders = _orders(request.auth).filter(updated_at__lte=timezone.now() - settle).order_by("updated_at", "pk")
+    after = _decode_cursor(filters.cursor)
+    if after is not None:
+        stamp, pk = after
+        orders = orders.filter(Q(updated_at__gt=stamp) | Q(updated_at=stamp, pk__gt=pk))
+    rows = list(orders[: filters.limit])
+    return {
+        "items": [order_out(order, full=True) for order in rows],
+        "next_cursor": _encode_cursor(rows[-1]) if rows else filters.cursor,
+    }
 
 
 @router.get("/orders/{order_id}", response=OrderOut)

@@ -95,3 +95,13 @@ class CreditOut(Schema):
     receivables: str
     used: str
     available: str
+
+
+class ChangesFilters(Schema):
+    cursor: str | None = Field(None, description="The `next_cursor` of the previous call; empty: from the start.")
+    limit: int = Field(100, ge=1, le=500)
+
+
+class OrderChangesOut(Schema):
+    items: list[OrderOut]
+    next_cursor: str | None = Field(description="Pass it back to read what changed after these; null when empty.")

@@ -110,3 +110,34 @@ def test_prepayment_through_the_api(world, shop, api_client):
     # a second order beyond what is left is refused on `payment`
     refused = post(client, "/api/v1/orders", body)
     assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "payment")
+
+
+def test_an_erp_reads_the_orders_changed_since_its_cursor(world, shop, api_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qudao.orders.models import Order
+
+    client = api_client(world.dist_admin)
+    first = post(client, "/api/v1/orders", {"lines": [{"sku": shop.skus["hood_a"].pk, "quantity": 1}]}).json()
+    second = post(client, "/api/v1/orders", {"lines": [{"sku": shop.skus["wash_a"].pk, "quantity": 1}]}).json()
+    erp = api_client(world.operations)
+    # fresh changes wait a few seconds
+    assert erp.get("/api/v1/orders/changes").json()["items"] == []
+    earlier = timezone.now() - timedelta(minutes=5)
+    Order.objects.filter(pk=first["id"]).update(updated_at=earlier)
+    Order.objects.filter(pk=second["id"]).update(updated_at=earlier + timedelta(seconds=1))
+    page = erp.get("/api/v1/orders/changes", {"limit": 1}).json()
+    assert [order["number"] for order in page["items"]] == [first["number"]]
+    page = erp.get("/api/v1/orders/changes", {"cursor": page["next_cursor"]}).json()
+    assert [order["number"] for order in page["items"]] == [second["number"]]
+    cursor = page["next_cursor"]
+    assert erp.get("/api/v1/orders/changes", {"cursor": cursor}).json() == {"items": [], "next_cursor": cursor}
+    # the first order changes again: it comes once more, after the cursor
+    Order.objects.filter(pk=first["id"]).update(updated_at=earlier + timedelta(seconds=2))
+    again = erp.get("/api/v1/orders/changes", {"cursor": cursor}).json()
+    assert [order["number"] for order in again["items"]] == [first["number"]]
+    assert erp.get("/api/v1/orders/changes", {"cursor": "garbage"}).status_code == 422
+    # a partner reads only its own
+    assert api_client(world.zj_admin).get("/api/v1/orders/changes").json()["items"] == []
