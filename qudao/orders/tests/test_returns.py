@@ -394,3 +394,58 @@ def test_it_answers_over_returns_and_other_partners_in_the_api(world, shop, api_
     assert other.get("/api/v1/returns").json()["items"] == []
     # then: the partner may not approve its own return
     assert post(partner, f"/api/v1/returns/{rma.pk}/reject", {"note": "x"}).status_code == 403
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def test_it_requests_a_return_from_the_portal_and_operations_receives_it_in_hq(world, shop, page_client):
+    # given
+    order = discounted_order(world, shop)
+    partner = page_client(world.dist_admin)
+    hood = line(order, 1)
+    form = partner.get(f"/portal/orders/{order.number}/return/")
+    assert form.status_code == 200
+    assert form.content.decode().count('data-testid="return-line"') == 2
+    # when: too many, then right
+    refused = partner.post(
+        f"/portal/orders/{order.number}/return/", {f"qty_{hood.pk}": "4", "reason": "damaged", "description": "破损"}
+    )
+    assert refused.status_code == 422
+    assert "At most 3 of line 1 may still be returned." in refused.content.decode()
+    response = partner.post(
+        f"/portal/orders/{order.number}/return/",
+        {f"qty_{hood.pk}": "1", "reason": "damaged", "description": "破损", "photos": SimpleUploadedFile("a.png", PNG)},
+    )
+    # then
+    rma = ReturnRequest.objects.get()
+    assert (response.status_code, response["Location"]) == (302, f"/portal/returns/{rma.number}/")
+    assert rma.photos.count() == 1
+    assert rma.number in partner.get("/portal/returns/").content.decode()
+    # when: operations approves and receives it from its pages
+    ops = page_client(world.operations)
+    assert rma.number in ops.get("/orders/returns/").content.decode()
+    assert ops.post(f"/orders/returns/{rma.number}/approve/", {"note": ""}).status_code == 302
+    hq = Warehouse.objects.get(code="HQ")
+    response = ops.post(
+        f"/orders/returns/{rma.number}/receive/",
+        {f"received_{rma.lines.get().pk}": "1", f"condition_{rma.lines.get().pk}": "sellable", "warehouse": hq.pk},
+    )
+    # then: credited; the partner sees the credit note
+    assert (response.status_code, response["Location"]) == (302, f"/orders/returns/{rma.number}/")
+    assert 'data-testid="credit-amount">CNY 1,242.50' in ops.get(response["Location"]).content.decode()
+    assert "CNY 1,242.50" in partner.get(f"/portal/returns/{rma.number}/").content.decode()
+
+
+def test_it_answers_404_for_another_partners_return_page(world, shop, page_client):
+    # given
+    order = discounted_order(world, shop)
+    rma = approved_return(world, order, (1, 1))
+    other = page_client(world.zj_admin)
+    # then
+    assert other.get(f"/portal/returns/{rma.number}/").status_code == 404
+    assert other.get(f"/portal/orders/{order.number}/return/").status_code == 404
+    assert rma.number not in other.get("/portal/returns/").content.decode()
+    assert page_client(world.regional_zj).get(f"/orders/returns/{rma.number}/").status_code == 404
+    # and: an HQ user who sees it but does not manage orders may not decide
+    assert page_client(world.finance).post(f"/orders/returns/{rma.number}/reject/", {"note": "x"}).status_code == 403
