@@ -167,6 +167,10 @@ ORDER_APPROVAL_FIRST_ORDERS = os.environ.get("QUDAO_ORDER_APPROVAL_FIRST_ORDERS"
 # How partners pay for orders: "credit", "prepayment", or both ("credit,prepayment"; the first is the default).
 ORDER_PAYMENT_METHODS = os.environ.get("QUDAO_ORDER_PAYMENT_METHODS", "credit,prepayment")
 ORDER_CHANGES_SETTLE_SECONDS = int(os.environ.get("QUDAO_ORDER_CHANGES_SETTLE_SECONDS", "5"))
+# When an order's stock is reserved ("submitted" or "confirmed"), and whether a line may take what
+# there is and wait for the rest (backorder) instead of being refused.
+ORDER_RESERVE_STOCK_AT = os.environ.get("QUDAO_ORDER_RESERVE_STOCK_AT", "submitted")
+ORDER_ALLOW_BACKORDERS = env_bool("QUDAO_ORDER_ALLOW_BACKORDERS", False)
 # A shipped order the partner has not confirmed becomes delivered after this many days.
 ORDER_AUTO_CONFIRM_DAYS = int(os.environ.get("QUDAO_ORDER_AUTO_CONFIRM_DAYS", 7))
 

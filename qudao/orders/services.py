@@ -232,7 +232,6 @@ def place_order(
         refusals), idempotency_key, note.
     :raises Conflict: over the credit limit with no approval flow to allow it.
     """
-    from qudao.inventory.services import reserve_stock
     from qudao.partners.models import Partner
 
     key = (idempotency_key or "").strip() or None
@@ -276,11 +275,8 @@ def place_order(
         )
         quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor)
         _write_lines(order, quote)
-        stock_lines, first_index = _stock_lines(quote)
-        try:  # 4. stock
-            reserve_stock(reference=order.number, lines=stock_lines, actor=actor)
-        except FieldErrors as error:
-            raise _cart_errors(error, first_index) from None
+        if stock_reserved_at() == "submitted":  # 4. stock
+            _reserve_stock_for(order, quote, actor)
         if payment_method == "prepayment":  # the money is set aside now, taken as the goods ship
             funds.hold(partner=partner, amount=order.total, reference=order.number, actor=actor)
         credit = credit_of(partner, excluding=order)
@@ -326,6 +322,29 @@ def place_order(
             except IntegrityError:  # pragma: no cover - guarded by the partner lock
                 raise Conflict(gettext("This order was already submitted.")) from None
         return order, True
+
+
+def stock_reserved_at() -> str:
+    """When an order's stock is reserved: at submission (default) or at confirmation
+    (settings.ORDER_RESERVE_STOCK_AT)."""
+    return "confirmed" if getattr(settings, "ORDER_RESERVE_STOCK_AT", "submitted") == "confirmed" else "submitted"
+
+
+def _reserve_stock_for(order: Order, quote, actor) -> None:
+    """Reserve the stock of the order's lines (gifts included); with backorders allowed
+    (settings.ORDER_ALLOW_BACKORDERS) a line takes what there is and waits for the rest."""
+    from qudao.inventory.services import reserve_stock
+
+    stock_lines, first_index = _stock_lines(quote)
+    try:
+        reserve_stock(
+            reference=order.number,
+            lines=stock_lines,
+            actor=actor,
+            allow_backorder=bool(getattr(settings, "ORDER_ALLOW_BACKORDERS", False)),
+        )
+    except FieldErrors as error:
+        raise _cart_errors(error, first_index) from None
 
 
 def _write_lines(order: Order, quote) -> None:
@@ -481,7 +500,6 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
 
     :raises FieldErrors: as place_order. :raises Conflict: the order is confirmed or later.
     """
-    from qudao.inventory.services import reserve_stock
     from qudao.partners.models import Partner
 
     cart = _clean_lines(lines)
@@ -503,11 +521,8 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
         order.priced_on = on
         quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor)
         _write_lines(order, quote)
-        stock_lines, first_index = _stock_lines(quote)
-        try:
-            reserve_stock(reference=order.number, lines=stock_lines, actor=actor)
-        except FieldErrors as error:
-            raise _cart_errors(error, first_index) from None
+        if stock_reserved_at() == "submitted":
+            _reserve_stock_for(order, quote, actor)
         if order.payment_method == "prepayment":
             funds.hold(partner=partner, amount=order.total, reference=order.number, actor=actor)
         credit = credit_of(partner, excluding=order)
@@ -574,8 +589,21 @@ def confirm_order(*, order: Order, actor) -> Order:
                 gettext("The order (%(total)s) is over the available credit (%(available)s).")
                 % {"total": f"{order.total:,.2f}", "available": f"{credit.available:,.2f}"}
             )
+        if stock_reserved_at() == "confirmed":
+            _reserve_stock_for(order, _quote_of(order), actor)
         move(order, OrderStatus.CONFIRMED, actor=actor)
     return order
+
+
+def _quote_of(order: Order):
+    """The order's lines in the shape the stock reservation reads (a priced quote's lines/gifts)."""
+    from types import SimpleNamespace
+
+    lines, gifts = [], []
+    for index, line in enumerate(order.lines.all()):
+        row = SimpleNamespace(sku=line.sku_id, quantity=line.quantity, index=index)
+        (gifts if line.is_gift else lines).append(row)
+    return SimpleNamespace(lines=lines, gifts=gifts)
 
 
 # --- approval ------------------------------------------------------------------------------------

@@ -305,3 +305,23 @@ def test_an_order_is_changed_until_confirmed_repriced_and_reserved_again(world, 
     services.confirm_order(order=order, actor=world.operations)
     with pytest.raises(Conflict):
         services.change_order(order=order, lines=lines(shop, ("wash_a", 1)), actor=world.dist_admin)
+
+
+def test_stock_can_be_reserved_at_confirmation_instead(world, shop, settings):
+    settings.ORDER_RESERVE_STOCK_AT = "confirmed"
+    order, _ = place(world, shop, ("wash_a", 3))
+    assert reserved(shop, "wash_a") == 0
+    services.confirm_order(order=order, actor=world.operations)
+    assert reserved(shop, "wash_a") == 3
+    # and: more than there is at confirmation is refused, the order stays submitted
+    big, _ = place(world, shop, ("wash_a", 18))
+    with pytest.raises(FieldErrors):
+        services.confirm_order(order=big, actor=world.operations)
+    big.refresh_from_db()
+    assert (big.status, reserved(shop, "wash_a")) == ("submitted", 3)
+
+
+def test_with_backorders_a_line_takes_what_there_is(world, shop, settings):
+    settings.ORDER_ALLOW_BACKORDERS = True
+    order, _ = place(world, shop, ("wash_a", 25))
+    assert (order.status, reserved(shop, "wash_a")) == ("submitted", 20)
