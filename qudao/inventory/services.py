@@ -6,7 +6,7 @@ available = on hand - reserved. Every movement writes `StockEntry` rows in the s
 the counters change, so a level always equals the sum of its entries.
 
 Concurrency. A movement takes ONE `SELECT ... FOR UPDATE` of the levels it needs, ordered by
-(sku_id, warehouse_id) - the stock step of the lock order (partner -> credit -> order ->
+(sku_id, warehouse_id) - the stock step of the lock order (partner -> order -> funds ->
 promotion -> stock) - computes everything in memory, then writes with one bulk UPDATE of the
 levels and one bulk INSERT of the entries. Two reservations for the last units queue on the same
 rows: the second sees what the first left, so stock is never promised twice; the database's check

@@ -2,7 +2,7 @@
 cancellation, and the partner's credit. Pricing is the pricing engine's, promotion consumption the
 pricing reservations', stock the inventory's; this module puts them together in one transaction.
 
-Placing an order, in the lock order of CONTRIBUTING.md (partner -> credit -> order -> promotion ->
+Placing an order, in the lock order of CONTRIBUTING.md (partner -> order -> funds -> promotion ->
 stock):
 1. lock the partner row: orders of one partner are placed one at a time, so the credit check and
    the idempotency check below see every earlier order (credit is the partner row's limit less its
@@ -273,12 +273,14 @@ def place_order(
             idempotency_key=key,
             payment_method=payment_method,
         )
+        if payment_method == "prepayment":  # the lock order: funds before promotions and stock
+            funds.account_for(partner, lock=True)
         quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor)
         _write_lines(order, quote)
-        if stock_reserved_at() == "submitted":  # 4. stock
-            _reserve_stock_for(order, quote, actor)
         if payment_method == "prepayment":  # the money is set aside now, taken as the goods ship
             funds.hold(partner=partner, amount=order.total, reference=order.number, actor=actor)
+        if stock_reserved_at() == "submitted":  # 4. stock
+            _reserve_stock_for(order, quote, actor)
         credit = credit_of(partner, excluding=order)
         reasons = approval_reasons(order, credit, previous_orders)  # 5. approval rules
         move(order, OrderStatus.SUBMITTED, actor=actor, kind=lifecycle.PARTNER)
@@ -431,12 +433,13 @@ def _locked(order: Order) -> Order:
 
 
 def _release(order: Order, actor) -> None:
+    """Give back what the order holds, in the lock order: funds, promotions, stock."""
     from qudao.inventory.services import release_stock
 
-    reservations.release(reference=order.number, actor=actor)
-    release_stock(reference=order.number, actor=actor)
     if order.payment_method == "prepayment":
         funds.release(partner=order.partner, reference=order.number, actor=actor)
+    reservations.release(reference=order.number, actor=actor)
+    release_stock(reference=order.number, actor=actor)
 
 
 def capture_shipped(order: Order, actor=None) -> None:
@@ -521,10 +524,10 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
         order.priced_on = on
         quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor)
         _write_lines(order, quote)
-        if stock_reserved_at() == "submitted":
-            _reserve_stock_for(order, quote, actor)
         if order.payment_method == "prepayment":
             funds.hold(partner=partner, amount=order.total, reference=order.number, actor=actor)
+        if stock_reserved_at() == "submitted":
+            _reserve_stock_for(order, quote, actor)
         credit = credit_of(partner, excluding=order)
         previous = (
             Order.objects.filter(partner=partner)

@@ -353,6 +353,11 @@ def create_shipment(
         errors.add("shipped_at", _("A shipment cannot leave in the future."))
     with transaction.atomic():
         order = _lock(order)
+        if order.payment_method == "prepayment":
+            # the lock order: the funds are locked before the stock (the capture comes after it)
+            from qudao.partners import funds
+
+            funds.account_for(order.partner, lock=True)
         kind = _operations_kind(actor, order)
         if order.status not in SHIPPABLE:
             raise Conflict(

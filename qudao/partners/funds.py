@@ -4,7 +4,7 @@ by finance, and the hold / release / capture cycle of an order paid from an acco
 Never overdrawn, however many orders arrive at once: the account row is locked (SELECT ... FOR
 UPDATE) before it is read, the counters move with a conditional UPDATE (`held + amount <= balance`),
 and the database refuses `held > balance` (a check constraint). Every movement is a FundEntry in the
-same transaction. Lock order: partner -> credit/funds -> order -> promotion -> stock.
+same transaction. Lock order: partner -> order -> funds -> promotion -> stock.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ Why limits are never exceeded, however many orders arrive at once:
 3. the database refuses a counter above its budget (check constraints on Promotion).
 A per-partner cap is checked against the ledger under the same lock.
 
-Lock order (CONTRIBUTING.md): partner -> credit -> order -> promotion -> stock.
+Lock order (CONTRIBUTING.md): partner -> order -> funds -> promotion -> stock.
 """
 
 from __future__ import annotations
