@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.pages import paginate
+from qudao.partners.models import FundAccount
 from qudao.partners.scoping import get_visible_partner
 from qudao.partners.views_portal import partner_portal
 from qudao.pricing import engine
@@ -364,6 +365,7 @@ def credit_view(request):
             request,
             "credit",
             credit=credit,
+            prepayment=FundAccount.objects.filter(partner=partner, kind=FundAccount.Kind.PREPAYMENT).first(),
             open_orders=selectors.open_orders(partner),
             symbol=currency_symbol(credit.currency),
         ),

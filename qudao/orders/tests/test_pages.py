@@ -400,6 +400,25 @@ def test_it_shows_the_partners_credit_and_the_orders_behind_it(world, shop, page
     assert texts(html, "credit-available") == ["¥94,402.00"]
     assert re.findall(r'data-testid="credit-order" data-number="(\w+)"', html) == [second.number, first.number]
     assert texts(html, "credit-order-total") == ["¥3,000.00", "¥2,598.00"]
+    assert "prepayment-balance" not in html  # no prepayment account yet
+
+
+def test_the_credit_page_shows_the_prepayment_and_what_orders_hold_of_it(world, shop, page_client):
+    from qudao.partners import funds
+
+    funds.deposit(partner=world.dist_js, amount="5000", actor=world.finance)
+    services.place_order(
+        partner=world.dist_js,
+        lines=[{"sku": shop.skus["hood_a"].pk, "quantity": 1}],
+        actor=world.dist_admin,
+        payment_method="prepayment",
+    )
+    html = page_client(world.dist_staff).get("/portal/credit/").content.decode()
+    assert (texts(html, "prepayment-balance"), texts(html, "prepayment-held"), texts(html, "prepayment-available")) == (
+        ["¥5,000.00"],
+        ["¥1,299.00"],
+        ["¥3,701.00"],
+    )
 
 
 # --- HQ ----------------------------------------------------------------------------------------
