@@ -404,6 +404,10 @@ def test_it_requests_a_return_from_the_portal_and_operations_receives_it_in_hq(w
     order = discounted_order(world, shop)
     partner = page_client(world.dist_admin)
     hood = line(order, 1)
+    assert (
+        f'href="/portal/orders/{order.number}/return/"'
+        in partner.get(f"/portal/orders/{order.number}/").content.decode()
+    )
     form = partner.get(f"/portal/orders/{order.number}/return/")
     assert form.status_code == 200
     assert form.content.decode().count('data-testid="return-line"') == 2
