@@ -9,12 +9,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.models import Notification, OutboxEvent
 from qudao.inventory.models import StockEntry, StockLevel, Warehouse
 from qudao.orders import returns, services, shipping
-from qudao.orders.models import CreditNote, ReturnRequest
+from qudao.orders.models import CreditNote, Order, ReturnRequest
+from qudao.partners.tests.test_concurrency import run_concurrently
 from qudao.pricing.tests.conftest import make_promo
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -453,3 +455,27 @@ def test_it_answers_404_for_another_partners_return_page(world, shop, page_clien
     assert page_client(world.regional_zj).get(f"/orders/returns/{rma.number}/").status_code == 404
     # and: an HQ user who sees it but does not manage orders may not decide
     assert page_client(world.finance).post(f"/orders/returns/{rma.number}/reject/", {"note": "x"}).status_code == 403
+
+
+# --- concurrency (PostgreSQL) ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+def test_it_lets_only_three_of_eight_simultaneous_requests_take_the_three_units_shipped(world, shop):
+    # given: 3 HOOD-A delivered
+    order = discounted_order(world, shop)
+    line_id = line(order, 1).pk
+
+    def ask(_index):
+        fresh = Order.objects.get(pk=order.pk)
+        return returns.request_return(order=fresh, lines=[(line_id, 1)], reason="unwanted", actor=world.dist_admin)
+
+    # when: 8 partner users' requests of 1 unit at once
+    results = run_concurrently(8, ask)
+    # then: exactly 3 requested, 5 refused with the figure left
+    assert sorted(status for status, _value in results) == ["error"] * 5 + ["ok"] * 3
+    refusals = {str(value.errors["lines.0.quantity"][0]) for status, value in results if status == "error"}
+    assert refusals == {"At most 0 of line 1 may still be returned."}
+    assert ReturnRequest.objects.filter(order=order).count() == 3
+    assert returns.returnable_quantities(order)[line_id] == 0
