@@ -79,3 +79,6 @@ API_CASES += [
         body=lambda t: {"lines": [{"sku": t["order_sku"], "quantity": 3}]},
     ),
 ]
+
+# Orders changed since a cursor (the ERP's feed): everyone who reads orders, each its own scope.
+API_CASES += [Case("GET", "/api/v1/orders/changes", expect(200, anonymous=401))]
