@@ -105,6 +105,7 @@ class Order(AuditedModel):
         indexes = [
             models.Index(fields=["partner", "status"], name="orders_order_partner_status"),
             models.Index(fields=["status", "submitted_at"], name="orders_order_status_submitted"),
+            models.Index(fields=["updated_at", "id"], name="orders_order_changes"),  # the ERP's feed
         ]
 
     def __str__(self):
