@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("qudao.pricing.urls_portal")),
     path("", include("qudao.inventory.urls")),
     path("", include("qudao.orders.urls_returns")),  # before orders.urls (orders/<number>/)
+    path("", include("qudao.orders.urls_shipping")),  # before orders.urls (orders/<number>/)
     path("", include("qudao.orders.urls")),
     path("", include("qudao.orders.urls_portal")),
     # Uploaded files are served only to authorised users through views; this is the fallback for
