@@ -127,3 +127,72 @@ def test_it_prices_a_quick_order_as_the_partner_types_and_places_it(live_server,
     expect(phone.locator("[data-testid=credit-used]")).to_have_count(0)
     phone.goto(f"{base}/portal/credit/")
     expect(phone.locator("[data-testid=credit-used]")).to_have_text("¥3,897.00")
+
+
+def test_it_takes_an_order_from_the_phone_to_delivered(live_server, open_page, world):
+    # given dist_js with a small catalogue, stock and credit
+    from qudao.inventory import services as inventory
+    from qudao.inventory.models import Warehouse
+    from qudao.orders.models import Order
+    from qudao.partners.models import Partner
+
+    base = live_server.url
+    skus = build_shop(world)
+    warehouse = Warehouse.objects.create(code="HQ", name="总仓", kind="hq")
+    inventory.receive_stock(warehouse_id=warehouse.pk, lines=[(sku.pk, 50) for sku in skus.values()], note="test")
+    Partner.objects.filter(pk=world.dist_js.pk).update(credit_limit=Decimal("100000"))
+    phone = open_page("phone")
+
+    # when its admin orders 2 HOOD-A from the catalogue on its phone
+    login(phone, base, "dist_admin", PASSWORD)
+    phone.goto(f"{base}/portal/catalog/")
+    phone.fill(f"#qty_{skus['hood_a'].pk}", "2")
+    phone.click("[data-testid=price-order]")
+    expect(phone.locator("[data-testid=quote-total]")).to_have_text("¥2,598.00")
+    with phone.expect_navigation():
+        phone.click("[data-testid=place-order-form] [data-testid=place-order]")
+    expect(phone.locator("[data-testid=order-status]")).to_have_text("Submitted")
+    order = Order.objects.get()
+
+    # and operations, on a desk, confirms, allocates and ships it with a tracking number
+    desk = open_page("desktop")
+    login(desk, base, "operations", PASSWORD)
+    desk.goto(f"{base}/orders/{order.number}/")
+    with desk.expect_navigation():
+        desk.click("[data-testid=confirm]")
+    expect(desk.locator("[data-testid=order-status]")).to_have_text("Confirmed")
+    desk.select_option("#allocate-warehouse", str(warehouse.pk))
+    with desk.expect_navigation():
+        desk.click("[data-testid=allocate]")
+    expect(desk.locator("[data-testid=order-status]")).to_have_text("Allocated")
+    expect(desk.locator("[data-testid=ship-qty]")).to_have_value("2")
+    desk.fill("#ship-carrier", "顺丰")
+    desk.fill("#ship-tracking", "SF7001")
+    with desk.expect_navigation():
+        desk.click("[data-testid=ship]")
+    expect(desk.locator("[data-testid=order-status]")).to_have_text("Shipped")
+
+    # and adds an "in transit" event
+    desk.select_option("[data-testid=tracking-status]", "in_transit")
+    desk.fill("[data-testid=tracking-form] input[name=location]", "南京转运中心")
+    with desk.expect_navigation():
+        desk.click("[data-testid=add-tracking]")
+
+    # then the partner sees the tracking timeline on its phone
+    phone.reload()
+    expect(phone.locator("[data-testid=order-status]")).to_have_text("Shipped")
+    expect(phone.locator("[data-testid=shipment-tracking]")).to_contain_text("SF7001")
+    latest = phone.locator("[data-testid=tracking-event]").last
+    expect(latest).to_contain_text("In transit")
+    expect(latest).to_contain_text("南京转运中心")
+    assert_fits_phone(phone)
+
+    # when it confirms receipt
+    with phone.expect_navigation():
+        phone.click("[data-testid=confirm-receipt-submit]")
+
+    # then the order is delivered
+    expect(phone.locator("[data-testid=order-status]")).to_have_text("Delivered")
+    expect(phone.locator("[data-testid=confirm-receipt]")).to_have_count(0)
+    assert_fits_phone(phone)
+    assert Order.objects.get().status == "delivered"
