@@ -4,7 +4,9 @@ GET         /inventory/warehouses            warehouses (inventory.view)
 POST        /inventory/warehouses            create one (inventory.manage)
 GET, PATCH  /inventory/warehouses/{id}       one warehouse; change it (inventory.manage)
 GET         /inventory/stock                 stock levels: ?sku=&warehouse=&q=&low=true (paginated)
-POST        /inventory/stock/bulk            the ERP's stock counts, versioned, all or nothing
+POST        /inventory/stock/bulk            the ERP's stock counts, versioned, all or nothing (on hand only)
+POST        /inventory/stock/{id}/quarantine/release   quarantined units to on hand (inventory.manage)
+POST        /inventory/stock/{id}/quarantine/scrap     quarantined units written off, with the reason
 GET         /inventory/entries               the stock ledger: ?sku=&warehouse=&reference=&kind=
 POST        /inventory/imports               a stock count file (multipart "file") -> 201 its preview
 GET         /inventory/imports/{id}          the preview (its creator or an administrator; else 404)
@@ -18,6 +20,7 @@ from ninja.files import UploadedFile
 
 from qudao.core import jobs
 from qudao.core.api import require
+from qudao.core.errors import NotFound
 from qudao.core.schemas import PageParams, page_of, paginate
 from qudao.partners.api_imports import JobOut
 
@@ -28,6 +31,7 @@ from .schemas import (
     BulkOut,
     EntryFilters,
     EntryOut,
+    QuarantineIn,
     StockFilters,
     StockOut,
     StockPreviewOut,
@@ -69,6 +73,7 @@ def stock_out(level: StockLevel) -> dict:
         "on_hand": level.on_hand,
         "reserved": level.reserved,
         "available": level.available,
+        "quarantined": level.quarantined,
         "safety_stock": level.safety_stock,
         "low": level.is_low,
         "band": services.availability_band(level.available, level.safety_stock),
@@ -85,8 +90,10 @@ def entry_out(entry: StockEntry) -> dict:
         "kind": entry.kind,
         "on_hand_delta": entry.on_hand_delta,
         "reserved_delta": entry.reserved_delta,
+        "quarantined_delta": entry.quarantined_delta,
         "on_hand_after": entry.on_hand_after,
         "reserved_after": entry.reserved_after,
+        "quarantined_after": entry.quarantined_after,
         "reference": entry.reference,
         "note": entry.note,
         "actor": entry.actor.get_username() if entry.actor_id else None,
@@ -123,7 +130,7 @@ def warehouse_update(request, warehouse_id: int, payload: WarehousePatch):
 
 @router.get("/inventory/stock", response=page_of(StockOut))
 def stock_list(request, filters: Query[StockFilters], page: Query[PageParams]):
-    """Stock per SKU and warehouse: on hand, reserved, available, safety stock."""
+    """Stock per SKU and warehouse: on hand, reserved, available, quarantined, safety stock."""
     require(request.auth, "inventory.view")
     return paginate(selectors.stock_list(filters.model_dump()), page, stock_out)
 
@@ -140,6 +147,49 @@ def stock_bulk(request, payload: BulkIn):
     )
     updated = sum(1 for row in rows if row["status"] == "updated")
     return {"updated": updated, "unchanged": len(rows) - updated, "rows": rows}
+
+
+def _level(level_id: int) -> StockLevel:
+    level = StockLevel.objects.filter(pk=level_id).first()
+    if level is None:
+        raise NotFound()
+    return level
+
+
+def _level_out(level_id: int) -> dict:
+    return stock_out(StockLevel.objects.select_related("warehouse", "sku").get(pk=level_id))
+
+
+@router.post("/inventory/stock/{level_id}/quarantine/release", response=StockOut)
+def quarantine_release(request, level_id: int, payload: QuarantineIn):
+    """Release quarantined units of this stock level to on hand (sellable again): available grows by
+    `quantity`. 422 (`quantity`: 1 to the units in quarantine) changes nothing."""
+    require(request.auth, "inventory.manage")
+    level = _level(level_id)
+    services.release_quarantine(
+        warehouse_id=level.warehouse_id,
+        sku_id=level.sku_id,
+        quantity=payload.quantity,
+        note=payload.note,
+        actor=request.auth,
+    )
+    return _level_out(level_id)
+
+
+@router.post("/inventory/stock/{level_id}/quarantine/scrap", response=StockOut)
+def quarantine_scrap(request, level_id: int, payload: QuarantineIn):
+    """Write off quarantined units of this stock level, with the reason (`note`, required); on hand
+    and available do not change. 422 changes nothing."""
+    require(request.auth, "inventory.manage")
+    level = _level(level_id)
+    services.scrap_quarantine(
+        warehouse_id=level.warehouse_id,
+        sku_id=level.sku_id,
+        quantity=payload.quantity,
+        note=payload.note,
+        actor=request.auth,
+    )
+    return _level_out(level_id)
 
 
 @router.get("/inventory/entries", response=page_of(EntryOut))

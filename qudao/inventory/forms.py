@@ -73,3 +73,17 @@ class AdjustForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class QuarantineReleaseForm(forms.Form):
+    quantity = forms.CharField(
+        label=_("Units to release"), max_length=12, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False, help_text=_("e.g. checked, as new"))
+
+
+class QuarantineScrapForm(forms.Form):
+    quantity = forms.CharField(
+        label=_("Units to scrap"), max_length=12, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    note = forms.CharField(label=_("Reason"), max_length=300, required=False)

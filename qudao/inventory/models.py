@@ -1,8 +1,9 @@
 """Models of the inventory context (issue 4): warehouses, stock per SKU and warehouse, and the
 append-only stock ledger.
 
-`StockLevel` holds the counters (on hand, reserved; available = on hand - reserved) that the
-services lock and change; `StockEntry` records every movement. The counters always equal the sum
+`StockLevel` holds the counters (on hand, reserved; available = on hand - reserved; quarantined,
+units kept apart and never sold, not part of on hand) that the services lock and change;
+`StockEntry` records every movement. The counters always equal the sum
 of the entries of their (warehouse, SKU): nothing changes a level without writing its entries in
 the same transaction (see inventory.services).
 """
@@ -72,8 +73,10 @@ class Warehouse(AuditedModel):
 
 class StockLevel(models.Model):
     """The stock of one SKU in one warehouse, in the SKU's base unit: on hand, reserved for orders
-    (available = on hand - reserved), the safety stock under which it is low, and the version of
-    the last ERP update (stale updates are refused)."""
+    (available = on hand - reserved), quarantined (returned units kept apart until they are released
+    to on hand or scrapped: never available, not part of on hand, Qudao's own - the ERP sets on hand
+    only), the safety stock under which it is low, and the version of the last ERP update (stale
+    updates are refused)."""
 
     warehouse = models.ForeignKey(
         Warehouse, on_delete=models.PROTECT, related_name="levels", verbose_name=_("warehouse")
@@ -81,6 +84,7 @@ class StockLevel(models.Model):
     sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="stock_levels", verbose_name=_("SKU"))
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
+    quarantined = models.IntegerField(_("quarantined"), default=0)
     safety_stock = models.IntegerField(_("safety stock"), default=0)
     # The ERP's version of this row (a counter, or a time stamp as microseconds since 1970 UTC),
     # and the on-hand quantity that version set (a replay of the same version is recognised).
@@ -101,12 +105,15 @@ class StockLevel(models.Model):
                 condition=Q(reserved__lte=F("on_hand")), name="inventory_stocklevel_reserved_within_on_hand"
             ),
             models.CheckConstraint(
+                condition=Q(quarantined__gte=0), name="inventory_stocklevel_quarantined_not_negative"
+            ),
+            models.CheckConstraint(
                 condition=Q(safety_stock__gte=0), name="inventory_stocklevel_safety_stock_not_negative"
             ),
         ]
 
     def __str__(self):
-        return f"{self.sku_id}@{self.warehouse_id}: {self.on_hand}/{self.reserved}"
+        return f"{self.sku_id}@{self.warehouse_id}: {self.on_hand}/{self.reserved}/{self.quarantined}"
 
     @property
     def available(self) -> int:
@@ -118,7 +125,7 @@ class StockLevel(models.Model):
 
 
 class StockEntry(models.Model):
-    """One movement of stock (append-only): what changed on hand and reserved, of which SKU in
+    """One movement of stock (append-only): what changed on hand, reserved and quarantined, of which SKU in
     which warehouse, why (kind, reference, note) and who did it. Never updated or deleted; a
     correction is another entry."""
 
@@ -130,6 +137,9 @@ class StockEntry(models.Model):
         SHIPMENT = "shipment", _("Shipment")
         RETURN = "return", _("Return")
         ERP_SYNC = "erp_sync", _("ERP update")
+        QUARANTINE = "quarantine", _("Received into quarantine")
+        UNQUARANTINE = "unquarantine", _("Released from quarantine")
+        SCRAP = "scrap", _("Scrapped from quarantine")
 
     warehouse = models.ForeignKey(
         Warehouse, on_delete=models.PROTECT, related_name="entries", verbose_name=_("warehouse")
@@ -138,9 +148,11 @@ class StockEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     on_hand_delta = models.IntegerField(_("on hand change"), default=0)
     reserved_delta = models.IntegerField(_("reserved change"), default=0)
+    quarantined_delta = models.IntegerField(_("quarantined change"), default=0)
     # the level's counters after this entry (written under the level's row lock)
     on_hand_after = models.IntegerField(_("on hand after"), default=0)
     reserved_after = models.IntegerField(_("reserved after"), default=0)
+    quarantined_after = models.IntegerField(_("quarantined after"), default=0)
     reference = models.CharField(_("reference"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     actor = models.ForeignKey(

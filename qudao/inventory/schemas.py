@@ -70,6 +70,7 @@ class StockOut(Schema):
     on_hand: int
     reserved: int
     available: int
+    quarantined: int = Field(..., description="Units in quarantine: not on hand, never available.")
     safety_stock: int
     low: bool
     band: str
@@ -81,7 +82,21 @@ class EntryFilters(Schema):
     sku: str | None = Field(None, description="SKU code.")
     warehouse: str | None = Field(None, description="Warehouse code (or id).")
     reference: str | None = Field(None, description="An order number or another reference, exactly.")
-    kind: Literal["receipt", "adjustment", "reserve", "release", "shipment", "return", "erp_sync"] | None = None
+    kind: (
+        Literal[
+            "receipt",
+            "adjustment",
+            "reserve",
+            "release",
+            "shipment",
+            "return",
+            "erp_sync",
+            "quarantine",
+            "unquarantine",
+            "scrap",
+        ]
+        | None
+    ) = None
 
 
 class EntryOut(Schema):
@@ -91,18 +106,29 @@ class EntryOut(Schema):
     kind: str
     on_hand_delta: int
     reserved_delta: int
+    quarantined_delta: int
     on_hand_after: int
     reserved_after: int
+    quarantined_after: int
     reference: str
     note: str
     actor: str | None
     created_at: datetime
 
 
+class QuarantineIn(InputSchema):
+    quantity: int = Field(..., description="Units to take out of quarantine: 1 to the units in quarantine.")
+    note: str = Field("", description="Why (required to scrap), at most 300 characters.")
+
+
 class BulkRowIn(InputSchema):
     warehouse: str = Field(..., description="Warehouse code.")
     sku: str = Field(..., description="SKU code.")
-    on_hand: int = Field(..., description="Units on hand now, as the ERP counts them.")
+    on_hand: int = Field(
+        ...,
+        description="Units on hand now, as the ERP counts them. Quarantined units are Qudao's own and not "
+        "part of on hand: the ERP never sets them.",
+    )
     erp_version: int | str = Field(
         ...,
         description="The ERP's version of this row: a whole number that grows with each change, or an ISO 8601 "

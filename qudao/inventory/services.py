@@ -5,6 +5,12 @@ Counters and ledger. A `StockLevel` (one SKU in one warehouse) holds on hand and
 available = on hand - reserved. Every movement writes `StockEntry` rows in the same transaction as
 the counters change, so a level always equals the sum of its entries.
 
+Quarantine. A level also holds quarantined units (returned goods kept apart until checked): they are
+not part of on hand and never available. `quarantine_stock` receives units into quarantine (kind
+"quarantine"), `release_quarantine` moves them to on hand, sellable again (kind "unquarantine"),
+and `scrap_quarantine` writes them off (kind "scrap", with the reason). Quarantine is Qudao's own:
+the ERP's counts and the stock import set on hand only.
+
 Concurrency. A movement takes ONE `SELECT ... FOR UPDATE` of the levels it needs, ordered by
 (sku_id, warehouse_id) - the stock step of the lock order (partner -> order -> funds ->
 promotion -> stock) - computes everything in memory, then writes with one bulk UPDATE of the
@@ -14,7 +20,8 @@ constraints (on hand >= reserved >= 0) are the backstop. Missing levels are crea
 INSERT ... ON CONFLICT DO NOTHING, so two first receipts of one SKU never collide.
 
 Orders call `reserve_stock` (submission), `release_stock` (cancel, reject, change), `ship_stock`
-(shipment), `available` and `availability_band`/`availability_display` (the catalogue).
+(shipment), `return_stock` (returns received: sellable and quarantined units), `available` and
+`availability_band`/`availability_display` (the catalogue).
 """
 
 from __future__ import annotations
@@ -225,6 +232,7 @@ class _Movement:
     on_hand_delta: int = 0
     reserved_delta: int = 0
     reference: str = ""
+    quarantined_delta: int = 0
     note: str = ""
 
 
@@ -281,6 +289,7 @@ def _apply(
         was_above.setdefault(level.pk, level.available > level.safety_stock)
         level.on_hand += movement.on_hand_delta
         level.reserved += movement.reserved_delta
+        level.quarantined += movement.quarantined_delta
         entries.append(
             StockEntry(
                 warehouse_id=level.warehouse_id,
@@ -288,8 +297,10 @@ def _apply(
                 kind=movement.kind,
                 on_hand_delta=movement.on_hand_delta,
                 reserved_delta=movement.reserved_delta,
+                quarantined_delta=movement.quarantined_delta,
                 on_hand_after=level.on_hand,
                 reserved_after=level.reserved,
+                quarantined_after=level.quarantined,
                 reference=movement.reference,
                 note=movement.note[:300],
                 actor=actor,
@@ -300,7 +311,7 @@ def _apply(
         for level in touched.values():
             level.updated_at = now
         StockLevel.objects.bulk_update(
-            list(touched.values()), ["on_hand", "reserved", "updated_at", *fields], batch_size=500
+            list(touched.values()), ["on_hand", "reserved", "quarantined", "updated_at", *fields], batch_size=500
         )
     created = StockEntry.objects.bulk_create(entries, batch_size=500)
     if alert:
@@ -518,6 +529,45 @@ def _active_warehouse(warehouse_id) -> Warehouse:
     return warehouse
 
 
+def _receive(
+    warehouse_id, lines: list[tuple[int, int]], *, reference: str, note: str, actor, kind: str, quarantined=()
+) -> list[StockEntry]:
+    """Goods in, in one lock: `lines` onto on hand with `kind`, `quarantined` lines into quarantine
+    (kind "quarantine"); both (sku_id, qty). :raises FieldErrors: bad lines ("lines.<i>..." or
+    "quarantined.<i>..."), unknown SKU or warehouse - nothing written."""
+    errors = FieldErrors()
+    reference = _clean_reference(reference, errors, required=False)
+    parsed = _parse_lines(lines, errors, 2) if lines or not quarantined else []
+    parsed_quarantined = []
+    if quarantined:
+        quarantine_errors = FieldErrors()
+        parsed_quarantined = _parse_lines(quarantined, quarantine_errors, 2)
+        for key, messages_ in quarantine_errors.errors.items():
+            for message in messages_:
+                errors.add("quarantined" + key.removeprefix("lines"), message)
+    if errors.errors:
+        raise errors
+    warehouse = _active_warehouse(warehouse_id)
+    note = note or ""
+    with transaction.atomic():
+        everything = parsed + parsed_quarantined
+        _ensure_levels((line[1], warehouse.pk) for line in everything)
+        levels = _lock([line[1] for line in everything], [warehouse.pk])
+        into_quarantine = [(line, StockEntry.Kind.QUARANTINE) for line in parsed_quarantined]
+        movements = [
+            _Movement(
+                levels[(sku_id, warehouse.pk)],
+                line_kind,
+                on_hand_delta=0 if line_kind == StockEntry.Kind.QUARANTINE else quantity,
+                quarantined_delta=quantity if line_kind == StockEntry.Kind.QUARANTINE else 0,
+                reference=reference,
+                note=note,
+            )
+            for (_index, sku_id, quantity), line_kind in [(line, kind) for line in parsed] + into_quarantine
+        ]
+        return _apply(movements, actor=actor)
+
+
 def receive_stock(
     *, warehouse_id: int, lines: list[tuple[int, int]], reference: str = "", note: str = "", actor=None, kind=None
 ) -> list[StockEntry]:
@@ -526,28 +576,112 @@ def receive_stock(
     kind = kind or StockEntry.Kind.RECEIPT
     if kind not in (StockEntry.Kind.RECEIPT, StockEntry.Kind.RETURN):
         raise ValueError(kind)
+    return _receive(warehouse_id, lines, reference=reference, note=note, actor=actor, kind=kind)
+
+
+def return_stock(
+    *,
+    warehouse_id: int,
+    lines: list[tuple[int, int]],
+    reference: str,
+    note: str = "",
+    quarantined: list[tuple[int, int]] = (),
+    actor=None,
+) -> list[StockEntry]:
+    """Returned goods received into a warehouse (RMA): sellable (sku_id, qty) `lines` onto on hand
+    (kind "return"), `quarantined` lines into the same warehouse's quarantine (kind "quarantine"),
+    in one lock of the levels in (sku, warehouse) order. Either list may be empty, not both.
+    :raises FieldErrors: bad lines, unknown SKU or warehouse."""
+    return _receive(
+        warehouse_id,
+        list(lines),
+        reference=reference,
+        note=note,
+        actor=actor,
+        kind=StockEntry.Kind.RETURN,
+        quarantined=list(quarantined),
+    )
+
+
+def quarantine_stock(
+    *, warehouse_id: int, lines: list[tuple[int, int]], reference: str = "", note: str = "", actor=None
+) -> list[StockEntry]:
+    """Units received into quarantine: each (sku_id, qty) line adds qty to the quarantined units of
+    the SKU in the warehouse (never available; not on hand), kind "quarantine".
+    :raises FieldErrors: bad lines, unknown SKU or warehouse."""
+    return _receive(warehouse_id, lines, reference=reference, note=note, actor=actor, kind=StockEntry.Kind.QUARANTINE)
+
+
+def _leave_quarantine(*, warehouse_id, sku_id, quantity, note, actor, kind: str, note_required: bool) -> StockEntry:
+    """Take `quantity` units out of quarantine: to on hand (release) or written off (scrap)."""
     errors = FieldErrors()
-    reference = _clean_reference(reference, errors, required=False)
-    parsed = _parse_lines(lines, errors, 2)
-    if errors.errors:
+    units = parse_quantity(quantity, minimum=1)
+    note = note.strip() if isinstance(note, str) else ""
+    if note_required and not note:
+        errors.add("note", _("Say why the units are scrapped."))
+    elif len(note) > 300:
+        errors.add("note", _("At most %(max)s characters.") % {"max": 300})
+    sku_pk = parse_quantity(sku_id, minimum=1)
+    if sku_pk is None or not Sku.objects.filter(pk=sku_pk).exists():
+        errors.add("sku", _("Unknown SKU."))
+    warehouse = Warehouse.objects.filter(pk=parse_quantity(warehouse_id, minimum=1) or 0).first()
+    if warehouse is None:
+        errors.add("warehouse", _("Unknown warehouse."))
+    elif not warehouse.active:
+        errors.add("warehouse", _("This warehouse is inactive."))
+    if "sku" in errors.errors or "warehouse" in errors.errors:
         raise errors
-    warehouse = _active_warehouse(warehouse_id)
     with transaction.atomic():
-        _ensure_levels((line[1], warehouse.pk) for line in parsed)
-        levels = _lock([line[1] for line in parsed], [warehouse.pk])
-        movements = [
-            _Movement(
-                levels[(sku_id, warehouse.pk)], kind, on_hand_delta=quantity, reference=reference, note=note or ""
+        level = _lock([sku_pk], [warehouse.pk]).get((sku_pk, warehouse.pk))
+        held = level.quarantined if level is not None else 0
+        if not held:
+            errors.add("quantity", _("No units are in quarantine here."))
+        elif units is None or units > held:
+            errors.add(
+                "quantity", _("Enter a whole number from 1 to %(max)s (the units in quarantine).") % {"max": held}
             )
-            for _index, sku_id, quantity in parsed
-        ]
-        return _apply(movements, actor=actor)
+        if errors.errors:
+            raise errors
+        on_hand = units if kind == StockEntry.Kind.UNQUARANTINE else 0
+        (entry,) = _apply(
+            [_Movement(level, kind, on_hand_delta=on_hand, quarantined_delta=-units, note=note)], actor=actor
+        )
+        return entry
 
 
-def return_stock(*, warehouse_id: int, lines: list[tuple[int, int]], reference: str, note: str = "", actor=None):
-    """Returned goods received into a warehouse (RMA): like a receipt, with kind "return"."""
-    return receive_stock(
-        warehouse_id=warehouse_id, lines=lines, reference=reference, note=note, actor=actor, kind="return"
+def release_quarantine(*, warehouse_id: int, sku_id: int, quantity, note: str = "", actor=None) -> StockEntry:
+    """Release `quantity` quarantined units to on hand (checked, sellable again): available grows
+    by as much; kind "unquarantine".
+
+    :raises FieldErrors: "quantity" not a whole number from 1 to the units in quarantine; "note"
+        too long; unknown SKU or warehouse (nothing changed).
+    """
+    return _leave_quarantine(
+        warehouse_id=warehouse_id,
+        sku_id=sku_id,
+        quantity=quantity,
+        note=note,
+        actor=actor,
+        kind=StockEntry.Kind.UNQUARANTINE,
+        note_required=False,
+    )
+
+
+def scrap_quarantine(*, warehouse_id: int, sku_id: int, quantity, note: str, actor=None) -> StockEntry:
+    """Write off `quantity` quarantined units (damaged beyond sale), with the reason; on hand and
+    available do not change; kind "scrap".
+
+    :raises FieldErrors: "quantity" not a whole number from 1 to the units in quarantine; "note"
+        missing or too long; unknown SKU or warehouse (nothing changed).
+    """
+    return _leave_quarantine(
+        warehouse_id=warehouse_id,
+        sku_id=sku_id,
+        quantity=quantity,
+        note=note,
+        actor=actor,
+        kind=StockEntry.Kind.SCRAP,
+        note_required=True,
     )
 
 

@@ -17,7 +17,16 @@ from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.pages import apply_field_errors, hq_page, paginate
 
 from . import importing, selectors, services
-from .forms import AdjustForm, EntryFilterForm, ReceiveForm, SafetyStockForm, StockFilterForm, WarehouseForm
+from .forms import (
+    AdjustForm,
+    EntryFilterForm,
+    QuarantineReleaseForm,
+    QuarantineScrapForm,
+    ReceiveForm,
+    SafetyStockForm,
+    StockFilterForm,
+    WarehouseForm,
+)
 from .models import StockLevel, Warehouse
 
 
@@ -40,13 +49,21 @@ def stock_list_view(request):
     )
 
 
-LEVEL_FORMS = {"safety": SafetyStockForm, "receive": ReceiveForm, "adjust": AdjustForm}
+LEVEL_FORMS = {
+    "safety": SafetyStockForm,
+    "receive": ReceiveForm,
+    "adjust": AdjustForm,
+    "release": QuarantineReleaseForm,
+    "scrap": QuarantineScrapForm,
+}
+QUARANTINE_ACTIONS = ("release", "scrap")
 
 
 @hq_page("inventory.view")
 def level_view(request, level_id):
     """One SKU in one warehouse: its counters, its latest movements, and (for managers) the
-    forms to set the safety stock, receive goods and correct a count."""
+    forms to set the safety stock, receive goods, correct a count, and release or scrap units in
+    quarantine."""
     level = get_object_or_404(StockLevel.objects.select_related("sku", "warehouse"), pk=level_id)
     can_manage = request.user.can("inventory.manage")
     forms = {name: form_class(prefix=name) for name, form_class in LEVEL_FORMS.items()}
@@ -67,6 +84,22 @@ def level_view(request, level_id):
                 if action == "safety":
                     services.set_safety_stock(
                         warehouse_id=level.warehouse_id, sku_id=level.sku_id, safety_stock=data["safety_stock"]
+                    )
+                elif action == "release":
+                    services.release_quarantine(
+                        warehouse_id=level.warehouse_id,
+                        sku_id=level.sku_id,
+                        quantity=data["quantity"],
+                        note=data["note"],
+                        actor=request.user,
+                    )
+                elif action == "scrap":
+                    services.scrap_quarantine(
+                        warehouse_id=level.warehouse_id,
+                        sku_id=level.sku_id,
+                        quantity=data["quantity"],
+                        note=data["note"],
+                        actor=request.user,
                     )
                 elif action == "receive":
                     services.receive_stock(
@@ -93,7 +126,13 @@ def level_view(request, level_id):
     return render(
         request,
         "inventory/level.html",
-        {"level": level, "entries": entries, "forms": forms, "can_manage": can_manage},
+        {
+            "level": level,
+            "entries": entries,
+            "forms": forms,
+            "can_manage": can_manage,
+            "quarantine_actions": QUARANTINE_ACTIONS,
+        },
         status=status,
     )
 

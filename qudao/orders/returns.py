@@ -2,6 +2,12 @@
 
     requested --approve_return--> approved --receive_return--> received --(same transaction)--> credited
               \\--reject_return--> rejected
+    requested or approved --cancel_return--> cancelled
+
+Cancelling. The buyer's users (those who may ask for returns) cancel their partner's return while it
+is requested or approved and nothing has come back; operations may cancel too, saying why. The
+cancellation is recorded like a decision (by, when, the reason as note) and its units may be asked
+back again.
 
 Requesting. The buyer's users (or operations) ask to send back units of a shipped, delivered or
 completed order, with a reason, a description and photos. Per order line, what may still be asked
@@ -25,7 +31,7 @@ several returns never gives back more than its line total.
 Locks: the order row first, then the return row, then stock (inventory locks its own rows). Every
 move publishes an outbox event in the same transaction, with the order as aggregate (one order's
 events are delivered in order): return.requested, return.approved, return.rejected,
-return.received, return.credited.
+return.cancelled, return.received, return.credited.
 """
 
 from __future__ import annotations
@@ -278,6 +284,71 @@ def reject_return(*, return_request: ReturnRequest, actor, note: str) -> ReturnR
         "return.rejected",
         _("Return %(number)s of order %(order)s rejected"),
     )
+
+
+CANCELLABLE = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED)
+
+
+def cancel_return(*, return_request: ReturnRequest, actor, reason: str = "") -> ReturnRequest:
+    """The buyer's users (those who may ask for its returns) or operations cancel a return that is
+    requested or approved and of which nothing came back; operations says why (`reason`, kept as
+    the decision note with who and when, like approve and reject). Its units may be asked back
+    again; the other side is told in-app (operations when the partner cancels, the partner's users
+    when operations does).
+
+    :raises FieldErrors: reason (required for operations; at most 500 characters; nothing written).
+    :raises Conflict: received, credited, rejected or cancelled already.
+    :raises Forbidden: neither the buyer's users nor operations.
+    """
+    with transaction.atomic():
+        order = _lock(return_request.order)
+        kind = services.actor_kind(actor, order) if actor is not None else None
+        if kind not in (lifecycle.PARTNER, lifecycle.OPERATIONS):
+            raise Forbidden()
+        rma = ReturnRequest.objects.select_for_update().get(pk=return_request.pk)
+        rma.order = order
+        errors = FieldErrors()
+        reason = _text(
+            reason,
+            errors,
+            "reason",
+            500,
+            required_message=_("Say why the return is cancelled.") if kind == lifecycle.OPERATIONS else None,
+        )
+        if errors.errors:
+            raise errors
+        if rma.status not in CANCELLABLE or rma.lines.filter(received_quantity__gt=0).exists():
+            raise Conflict(
+                gettext("A return that is %(status)s cannot be cancelled.") % {"status": rma.get_status_display()}
+            )
+        from_status = rma.status
+        rma.status = ReturnStatus.CANCELLED
+        rma.decided_by = _user(actor)
+        rma.decided_at = timezone.now()
+        rma.decision_note = reason
+        rma.save()
+        _publish("return.cancelled", rma, {"from_status": from_status, "by": kind, "note": reason})
+        title = _("Return %(number)s of order %(order)s cancelled")
+        params = {"number": rma.number, "order": order.number, "partner": str(order.partner), "note": reason}
+        if kind == lifecycle.PARTNER:
+            notify(
+                _operations_users(),
+                kind="return.cancelled",
+                title=title,
+                body=_("%(partner)s: %(note)s"),
+                params=params,
+                url=f"/orders/returns/{rma.number}/",
+            )
+        else:
+            notify(
+                _partner_users(order),
+                kind="return.cancelled",
+                title=title,
+                body=_("%(note)s"),
+                params=params,
+                url=f"/portal/returns/{rma.number}/",
+            )
+    return rma
 
 
 def _clean_receipt(rma: ReturnRequest, lines, errors: FieldErrors) -> dict[int, tuple[int, str]]:

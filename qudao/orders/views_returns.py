@@ -1,6 +1,6 @@
 """Pages of returns (RMA). Portal: the "request a return" form of a shipped order, the partner's
-returns and a return with its credit note. HQ: the returns in scope and a return with approve,
-reject and receive (operations). The rules are qudao.orders.returns'; another partner's order or
+returns and a return with its credit note (and cancel). HQ: the returns in scope and a return with
+approve, reject, receive and cancel (operations). The rules are qudao.orders.returns'; another partner's order or
 return answers 404."""
 
 from __future__ import annotations
@@ -135,12 +135,36 @@ def portal_list_view(request):
     )
 
 
+def _portal_detail(request, rma, status=200, **extra):
+    can_cancel = rma.status in returns.CANCELLABLE and services.actor_kind(request.user, rma.order) == "partner"
+    context = _detail(rma) | {"can_cancel": can_cancel, "errors": {}, **extra}
+    return render(request, "orders/returns/portal_detail.html", _portal_context(request, **context), status=status)
+
+
 @require_GET
 @partner_portal
 def portal_detail_view(request, number):
     """/portal/returns/<number>/: the lines, the decision, what was received and the credit note."""
-    rma = _return(request, number)
-    return render(request, "orders/returns/portal_detail.html", _portal_context(request, **_detail(rma)))
+    return _portal_detail(request, _return(request, number))
+
+
+@require_POST
+@partner_portal
+def portal_cancel_view(request, number):
+    """/portal/returns/<number>/cancel/: the buyer's users cancel a requested or approved return
+    (reason optional)."""
+    rma = _return(request, number)  # another partner's return: 404
+    if services.actor_kind(request.user, rma.order) != "partner":
+        raise PermissionDenied
+    try:
+        returns.cancel_return(return_request=rma, actor=request.user, reason=request.POST.get("reason") or "")
+    except FieldErrors as error:
+        return _portal_detail(request, rma, status=422, errors={"cancel": _messages(error)})
+    except Forbidden:
+        raise PermissionDenied from None
+    except Conflict as error:
+        messages.error(request, str(error.detail))
+        return redirect("returns:portal_detail", rma.number)
 
 
 # --- HQ --------------------------------------------------------------------------------------------
@@ -163,6 +187,7 @@ def _hq_detail(request, rma, status=200, **extra):
     context = _detail(rma) | {
         "can_decide": can_manage and rma.status == ReturnStatus.REQUESTED,
         "can_receive": can_manage and rma.status == ReturnStatus.APPROVED,
+        "can_cancel": can_manage and rma.status in returns.CANCELLABLE,
         "warehouses": Warehouse.objects.filter(active=True, ships_to_partners=True).exclude(kind="partner"),
         "quarantine_warehouses": Warehouse.objects.filter(active=True, ships_to_partners=False).exclude(kind="partner"),
         "conditions": ReturnCondition.choices,
@@ -205,6 +230,24 @@ def hq_decide_view(request, number, action):
             returns.reject_return(return_request=rma, actor=request.user, note=note)
     except FieldErrors as error:
         return _hq_detail(request, rma, status=422, errors={action: _messages(error)})
+    except Forbidden:
+        raise PermissionDenied from None
+    except Conflict as error:
+        messages.error(request, str(error.detail))
+        return redirect("returns:detail", rma.number)
+    return _done(request, rma)
+
+
+@require_POST
+@hq_page("orders.view", partner_users="404")
+def hq_cancel_view(request, number):
+    """/orders/returns/<number>/cancel/: operations cancels a requested or approved return, saying
+    why."""
+    rma = _managed(request, number)
+    try:
+        returns.cancel_return(return_request=rma, actor=request.user, reason=request.POST.get("reason") or "")
+    except FieldErrors as error:
+        return _hq_detail(request, rma, status=422, errors={"cancel": _messages(error)})
     except Forbidden:
         raise PermissionDenied from None
     except Conflict as error:

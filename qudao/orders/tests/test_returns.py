@@ -457,6 +457,206 @@ def test_it_answers_404_for_another_partners_return_page(world, shop, page_clien
     assert page_client(world.finance).post(f"/orders/returns/{rma.number}/reject/", {"note": "x"}).status_code == 403
 
 
+# --- cancelling ------------------------------------------------------------------------------------
+
+
+def return_history(rma):
+    """(before status, after status, after note) of each audit row of the return, oldest first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from qudao.core.models import ObjectChange
+
+    rows = ObjectChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(ReturnRequest), object_id=str(rma.pk)
+    ).order_by("pk")
+    return [((row.before or {}).get("status"), row.after["status"], row.after["decision_note"]) for row in rows]
+
+
+def test_it_lets_the_partner_cancel_its_approved_return_and_frees_its_units(world, shop):
+    # given: 2 of the 3 HOOD-A asked back and approved; only 1 may still be asked
+    order = discounted_order(world, shop)
+    rma = approved_return(world, order, (1, 2))
+    assert returns.returned_quantities(order) == {line(order, 1).pk: 2}
+    assert returns.returnable_quantities(order)[line(order, 1).pk] == 1
+    # when: dist_staff (a user of the partner, not the one who asked) cancels it without a reason
+    cancelled = returns.cancel_return(return_request=rma, actor=world.dist_staff, reason="")
+    # then: cancelled, recorded like a decision, with a history row approved -> cancelled
+    rma.refresh_from_db()
+    assert (cancelled.status, rma.status, rma.decided_by, rma.decision_note) == (
+        "cancelled",
+        "cancelled",
+        world.dist_staff,
+        "",
+    )
+    assert rma.decided_at is not None
+    assert return_history(rma) == [
+        (None, "requested", ""),
+        ("requested", "approved", "请寄回"),
+        ("approved", "cancelled", ""),
+    ]
+    # and: the event, operations told in-app, the partner not
+    assert return_events(order) == ["return.requested", "return.approved", "return.cancelled"]
+    event = OutboxEvent.objects.get(event_type="return.cancelled")
+    assert (event.aggregate_type, event.aggregate_id, event.payload) == (
+        "order",
+        order.number,
+        {
+            "number": rma.number,
+            "order": order.number,
+            "partner": world.dist_js.pk,
+            "status": "cancelled",
+            "from_status": "approved",
+            "by": "partner",
+            "note": "",
+        },
+    )
+    told = Notification.objects.get(user=world.operations, kind="return.cancelled")
+    assert (told.title, told.url) == (
+        f"Return {rma.number} of order {order.number} cancelled",
+        f"/orders/returns/{rma.number}/",
+    )
+    assert list(Notification.objects.filter(kind="return.cancelled").values_list("user", flat=True)) == [
+        world.operations.pk
+    ]
+    # and: the cancelled return holds nothing; all 3 may be asked back again
+    assert returns.returned_quantities(order) == {}
+    assert returns.returnable_quantities(order)[line(order, 1).pk] == 3
+    again = returns.request_return(
+        order=order, lines=[(line(order, 1).pk, 3)], reason="quality", actor=world.dist_admin
+    )
+    assert (again.status, again.lines.get().quantity) == ("requested", 3)
+
+
+def test_it_lets_operations_cancel_a_requested_return_only_with_a_reason(world, shop):
+    # given: 1 HOOD-A asked back
+    order = discounted_order(world, shop)
+    rma = returns.request_return(order=order, lines=[(line(order, 1).pk, 1)], reason="damaged", actor=world.dist_admin)
+    # when: operations cancels without a reason
+    with pytest.raises(FieldErrors) as error:
+        returns.cancel_return(return_request=rma, actor=world.operations, reason="  ")
+    # then: refused, nothing changed
+    assert error.value.errors == {"reason": ["Say why the return is cancelled."]}
+    rma.refresh_from_db()
+    assert (rma.status, rma.decided_at, return_events(order)) == ("requested", None, ["return.requested"])
+    # when: with a reason
+    returns.cancel_return(return_request=rma, actor=world.operations, reason="客户电话撤回")
+    # then: cancelled, the partner's users told, operations not
+    rma.refresh_from_db()
+    assert (rma.status, rma.decided_by, rma.decision_note) == ("cancelled", world.operations, "客户电话撤回")
+    assert return_history(rma)[-1] == ("requested", "cancelled", "客户电话撤回")
+    assert OutboxEvent.objects.get(event_type="return.cancelled").payload["by"] == "operations"
+    told = Notification.objects.filter(kind="return.cancelled").order_by("user__username")
+    assert [(n.user.username, n.body, n.url) for n in told] == [
+        (world.dist_admin.username, "客户电话撤回", f"/portal/returns/{rma.number}/"),
+        (world.dist_staff.username, "客户电话撤回", f"/portal/returns/{rma.number}/"),
+    ]
+    assert returns.returnable_quantities(order)[line(order, 1).pk] == 3
+
+
+def test_it_refuses_to_cancel_a_decided_or_received_return_or_for_others(world, shop):
+    # given: a rejected, a credited and a cancelled return of the order, and a requested one
+    order = discounted_order(world, shop)
+    hq = Warehouse.objects.get(code="HQ")
+    rejected = returns.request_return(
+        order=order, lines=[(line(order, 1).pk, 1)], reason="damaged", actor=world.dist_admin
+    )
+    returns.reject_return(return_request=rejected, actor=world.operations, note="超过退货期")
+    credited = approved_return(world, order, (1, 1))
+    returns.receive_return(
+        return_request=credited, warehouse=hq, lines=[(credited.lines.get().pk, 1, "sellable")], actor=world.operations
+    )
+    cancelled = approved_return(world, order, (2, 1))
+    returns.cancel_return(return_request=cancelled, actor=world.dist_admin)
+    requested = returns.request_return(
+        order=order, lines=[(line(order, 1).pk, 2)], reason="unwanted", actor=world.dist_admin
+    )
+    before = (
+        list(ReturnRequest.objects.order_by("pk").values_list("status", "decision_note")),
+        OutboxEvent.objects.count(),
+        Notification.objects.count(),
+    )
+    # when / then: 409 for the decided ones, whoever asks
+    for rma, label in ((rejected, "Rejected"), (credited, "Credited"), (cancelled, "Cancelled")):
+        with pytest.raises(Conflict) as conflict:
+            returns.cancel_return(return_request=rma, actor=world.operations, reason="x")
+        assert str(conflict.value.detail) == f"A return that is {label} cannot be cancelled."
+    with pytest.raises(Conflict):
+        returns.cancel_return(return_request=credited, actor=world.dist_admin)
+    # then: 403 for another partner, an HQ user who does not manage orders, the system
+    for actor in (world.zj_admin, world.sub_admin, world.finance, world.sales, None):
+        with pytest.raises(Forbidden):
+            returns.cancel_return(return_request=requested, actor=actor, reason="x")
+    # and: nothing changed
+    assert (
+        list(ReturnRequest.objects.order_by("pk").values_list("status", "decision_note")),
+        OutboxEvent.objects.count(),
+        Notification.objects.count(),
+    ) == before
+    assert returns.returnable_quantities(order) == {line(order, 1).pk: 0, line(order, 2).pk: 1}
+
+
+def test_it_cancels_a_return_through_the_api(world, shop, api_client):
+    # given: a requested return of 1 HOOD-A
+    order = discounted_order(world, shop)
+    rma = returns.request_return(order=order, lines=[(line(order, 1).pk, 1)], reason="damaged", actor=world.dist_admin)
+    ops, partner = api_client(world.operations), api_client(world.dist_admin)
+    # when: operations without a reason; another partner; an HQ reader
+    missing = post(ops, f"/api/v1/returns/{rma.pk}/cancel", {})
+    other = post(api_client(world.zj_admin), f"/api/v1/returns/{rma.pk}/cancel", {"reason": "x"})
+    reader = post(api_client(world.finance), f"/api/v1/returns/{rma.pk}/cancel", {"reason": "x"})
+    # then: 422 on reason, 404, 403; nothing changed
+    assert missing.status_code == 422
+    assert missing.json()["errors"] == [{"field": "reason", "message": "Say why the return is cancelled."}]
+    assert (other.status_code, reader.status_code) == (404, 403)
+    assert ReturnRequest.objects.get(pk=rma.pk).status == "requested"
+    # when: the partner cancels it
+    response = post(partner, f"/api/v1/returns/{rma.pk}/cancel", {"reason": "不退了"})
+    # then: cancelled, the reason kept; a second cancel is a conflict
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["status"], body["status_label"], body["decision_note"]) == ("cancelled", "Cancelled", "不退了")
+    again = post(ops, f"/api/v1/returns/{rma.pk}/cancel", {"reason": "x"})
+    assert again.status_code == 409
+    assert again.json()["detail"] == "A return that is Cancelled cannot be cancelled."
+    assert [row["status"] for row in partner.get("/api/v1/returns?status=cancelled").json()["items"]] == ["cancelled"]
+
+
+def test_it_cancels_a_return_from_the_portal_and_from_hq(world, shop, page_client):
+    # given: two requested returns of 1 HOOD-A each
+    order = discounted_order(world, shop)
+    mine = returns.request_return(order=order, lines=[(line(order, 1).pk, 1)], reason="damaged", actor=world.dist_admin)
+    theirs = returns.request_return(
+        order=order, lines=[(line(order, 1).pk, 1)], reason="damaged", actor=world.dist_admin
+    )
+    partner, ops = page_client(world.dist_admin), page_client(world.operations)
+    # then: both pages offer the cancel form
+    assert 'data-testid="cancel-form"' in partner.get(f"/portal/returns/{mine.number}/").content.decode()
+    assert 'data-testid="cancel-form"' in ops.get(f"/orders/returns/{theirs.number}/").content.decode()
+    # when: the partner cancels on the portal
+    response = partner.post(f"/portal/returns/{mine.number}/cancel/", {"reason": "下错了"})
+    # then
+    assert (response.status_code, response["Location"]) == (302, f"/portal/returns/{mine.number}/")
+    page = partner.get(response["Location"]).content.decode()
+    assert 'data-testid="return-status">Cancelled' in page and 'data-testid="cancel-form"' not in page
+    assert ReturnRequest.objects.get(pk=mine.pk).decision_note == "下错了"
+    # when: operations cancels without a reason, then with one
+    refused = ops.post(f"/orders/returns/{theirs.number}/cancel/", {"reason": ""})
+    assert refused.status_code == 422
+    assert 'data-testid="cancel-error"><li>Say why the return is cancelled.</li>' in refused.content.decode()
+    assert ReturnRequest.objects.get(pk=theirs.pk).status == "requested"
+    response = ops.post(f"/orders/returns/{theirs.number}/cancel/", {"reason": "重复申请"})
+    # then
+    assert (response.status_code, response["Location"]) == (302, f"/orders/returns/{theirs.number}/")
+    assert ReturnRequest.objects.get(pk=theirs.pk).status == "cancelled"
+    # and: cancelling again is refused with a message; other partners get 404, HQ readers 403
+    again = partner.post(f"/portal/returns/{mine.number}/cancel/", {"reason": ""})
+    assert (again.status_code, again["Location"]) == (302, f"/portal/returns/{mine.number}/")
+    assert "A return that is Cancelled cannot be cancelled." in partner.get(again["Location"]).content.decode()
+    assert page_client(world.zj_admin).post(f"/portal/returns/{mine.number}/cancel/", {}).status_code == 404
+    assert page_client(world.finance).post(f"/orders/returns/{theirs.number}/cancel/", {}).status_code == 403
+    assert returns.returnable_quantities(order)[line(order, 1).pk] == 3
+
+
 # --- concurrency (PostgreSQL) ----------------------------------------------------------------------
 
 
