@@ -68,11 +68,9 @@ class ReceiveLineIn(InputSchema):
 
 
 class ReceiveIn(InputSchema):
-    warehouse: str = Field(description="The code of the warehouse sellable units go back to.")
-    quarantine_warehouse: str | None = Field(
-        None,
-        description="The code of an active warehouse shipping to no partner, for quarantined units "
-        "(required when a line is quarantined).",
+    warehouse: str = Field(
+        description="The code of the warehouse the units go back to: sellable ones on hand, quarantined ones "
+        "into its quarantine (never available until released)."
     )
     lines: list[ReceiveLineIn]
 
@@ -367,7 +365,7 @@ def _warehouse(code, key: str, errors: FieldErrors):
 @router.post("/returns/{return_id}/receive", response=ReturnOut)
 def return_receive(request, return_id: int, payload: ReceiveIn):
     """Operations records what came back of an approved return (per line: units and condition);
-    sellable units go back on hand in `warehouse`, quarantined ones into `quarantine_warehouse`;
+    sellable units go back on hand in `warehouse`, quarantined ones into that warehouse's quarantine;
     the credit note is issued at the net price paid (the return becomes credited)."""
     rma = _return(request.auth, return_id)
     require(request.auth, "orders.manage")
@@ -375,7 +373,6 @@ def return_receive(request, return_id: int, payload: ReceiveIn):
     warehouse = _warehouse(payload.warehouse, "warehouse", errors)
     if warehouse is None and "warehouse" not in errors.errors:
         errors.add("warehouse", gettext("Choose an active warehouse."))
-    quarantine = _warehouse(payload.quarantine_warehouse, "quarantine_warehouse", errors)
     by_no = {line.order_line.line_no: line.pk for line in rma.lines.select_related("order_line")}
     lines = []
     for index, line in enumerate(payload.lines):
@@ -385,9 +382,7 @@ def return_receive(request, return_id: int, payload: ReceiveIn):
             lines.append((by_no[line.line_no], line.received_quantity, line.condition))
     if errors.errors:
         raise errors
-    returns.receive_return(
-        return_request=rma, warehouse=warehouse, quarantine_warehouse=quarantine, lines=lines, actor=request.auth
-    )
+    returns.receive_return(return_request=rma, warehouse=warehouse, lines=lines, actor=request.auth)
     return return_out(_return(request.auth, return_id))
 
 

@@ -16,11 +16,13 @@ approved returns: their requested units; received and credited ones: the units t
 rejected and cancelled returns hold nothing). The check runs under the order's row lock, so two
 simultaneous requests cannot both take the last units.
 
-Receiving. Operations records, per return line, how many units came back and their condition.
-Sellable units go back on hand in the chosen warehouse through `inventory.receive_stock` with kind
-"return" (reference: the RMA number). Inventory has no quarantine bin: quarantined units are
-received (kind "return", note "quarantine") into a separate warehouse that does not ship to
-partners, so they can never be reserved for an order; the return line keeps the condition.
+Receiving. Operations records, per return line, how many units came back and their condition, and
+the warehouse they come back to. Through `inventory.return_stock`, in one lock of the stock rows,
+sellable units go back on hand there (entry kind "return") and quarantined units into the
+quarantine of the SAME warehouse (kind "quarantine"): not on hand, never available, until
+operations releases them to on hand or scraps them on the inventory pages. Both entries carry the
+RMA number as reference; the return line keeps the condition. E.g. 2 sellable + 1 quarantined of a
+SKU: on hand +2, available +2, quarantined +1.
 
 Crediting. Right after receipt a credit note is issued: per line, received units at the order line's
 true net unit price (line total after the order-level discounts allocated to it / units ordered,
@@ -382,16 +384,14 @@ def _clean_receipt(rma: ReturnRequest, lines, errors: FieldErrors) -> dict[int, 
     return received
 
 
-def receive_return(
-    *, return_request: ReturnRequest, warehouse, lines, actor, quarantine_warehouse=None
-) -> ReturnRequest:
+def receive_return(*, return_request: ReturnRequest, warehouse, lines, actor) -> ReturnRequest:
     """Operations records what came back of an approved return: `lines` [(return_line_id,
     received_qty, "sellable" | "quarantine")] (lines not named: nothing came back). Sellable units go
-    back on hand in `warehouse`, quarantined ones into `quarantine_warehouse` (active, and shipping
-    to no partner, so they are never sold), both as "return" entries of the stock ledger with the
-    RMA number as reference. Then the credit note is issued (received -> credited).
+    back on hand in `warehouse` ("return" entries), quarantined ones into the quarantine of the same
+    warehouse ("quarantine" entries: never available until released), with the RMA number as
+    reference. Then the credit note is issued (received -> credited).
 
-    :raises FieldErrors: warehouse, quarantine_warehouse, lines, lines.<i>.<line|quantity|condition>.
+    :raises FieldErrors: warehouse, lines, lines.<i>.<line|quantity|condition>.
     :raises Conflict: the return is not approved. :raises Forbidden.
     """
     from qudao.inventory import services as inventory
@@ -406,35 +406,24 @@ def receive_return(
         received = _clean_receipt(rma, lines, errors)
         if warehouse is None or not warehouse.active:
             errors.add("warehouse", _("Choose an active warehouse."))
-        quarantined = any(q and condition == ReturnCondition.QUARANTINE for q, condition in received.values())
-        if quarantined and (
-            quarantine_warehouse is None or not quarantine_warehouse.active or quarantine_warehouse.ships_to_partners
-        ):
-            errors.add(
-                "quarantine_warehouse",
-                _("Choose an active warehouse that ships to no partner for the quarantined units."),
-            )
         if errors.errors:
             raise errors
         return_lines = {line.pk: line for line in rma.lines.select_related("order_line")}
-        into: dict[tuple[int, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        into: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for line_id, (quantity, condition) in sorted(received.items()):
             line = return_lines[line_id]
             line.received_quantity = quantity
             line.condition = condition
             line.save(update_fields=["received_quantity", "condition"])
             if quantity:
-                target = warehouse if condition == ReturnCondition.SELLABLE else quarantine_warehouse
-                into[(target.pk, condition)][line.order_line.sku_id] += quantity
-        for (warehouse_id, condition), skus in sorted(into.items()):
-            inventory.receive_stock(
-                warehouse_id=warehouse_id,
-                lines=sorted(skus.items()),
-                reference=rma.number,
-                note=condition,
-                actor=actor,
-                kind="return",
-            )
+                into[condition][line.order_line.sku_id] += quantity
+        inventory.return_stock(
+            warehouse_id=warehouse.pk,
+            lines=sorted(into[ReturnCondition.SELLABLE].items()),
+            quarantined=sorted(into[ReturnCondition.QUARANTINE].items()),
+            reference=rma.number,
+            actor=actor,
+        )
         rma.status = ReturnStatus.RECEIVED
         rma.received_by = _user(actor)
         rma.received_at = timezone.now()

@@ -165,6 +165,8 @@ def portal_cancel_view(request, number):
     except Conflict as error:
         messages.error(request, str(error.detail))
         return redirect("returns:portal_detail", rma.number)
+    messages.success(request, _("Return %(number)s is cancelled.") % {"number": rma.number})
+    return redirect("returns:portal_detail", rma.number)
 
 
 # --- HQ --------------------------------------------------------------------------------------------
@@ -189,7 +191,6 @@ def _hq_detail(request, rma, status=200, **extra):
         "can_receive": can_manage and rma.status == ReturnStatus.APPROVED,
         "can_cancel": can_manage and rma.status in returns.CANCELLABLE,
         "warehouses": Warehouse.objects.filter(active=True, ships_to_partners=True).exclude(kind="partner"),
-        "quarantine_warehouses": Warehouse.objects.filter(active=True, ships_to_partners=False).exclude(kind="partner"),
         "conditions": ReturnCondition.choices,
         "errors": {},
         **extra,
@@ -274,7 +275,6 @@ def hq_receive_view(request, number):
         returns.receive_return(
             return_request=rma,
             warehouse=_warehouse(request.POST.get("warehouse")),
-            quarantine_warehouse=_warehouse(request.POST.get("quarantine_warehouse")),
             lines=lines,
             actor=request.user,
         )

@@ -1,6 +1,7 @@
 """Returns (RMA) and credit notes: exact credited amounts at the net price paid after an allocated
 order discount, quantities limited by what was shipped across returns, stock back in the ledger
-(sellable and quarantined), events, notifications, and the API and pages with their scoping."""
+(sellable on hand, quarantined into the same warehouse's quarantine), events, notifications, and
+the API and pages with their scoping."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.db import connection
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.models import Notification, OutboxEvent
+from qudao.inventory import services as inventory
 from qudao.inventory.models import StockEntry, StockLevel, Warehouse
 from qudao.orders import returns, services, shipping
 from qudao.orders.models import CreditNote, Order, ReturnRequest
@@ -59,10 +61,6 @@ def line(order, line_no):
 
 def hq_on_hand(shop, key):
     return StockLevel.objects.get(sku=shop.skus[key], warehouse__code="HQ").on_hand
-
-
-def quarantine_bin():
-    return Warehouse.objects.create(code="QC", name="退货隔离区", kind="hq", ships_to_partners=False)
 
 
 def return_events(order):
@@ -124,12 +122,12 @@ def test_it_credits_one_returned_unit_at_the_net_price_paid_after_the_allocated_
     ]
     assert hq_on_hand(shop, "hood_a") == 18
     entry = StockEntry.objects.get(reference=rma.number)
-    assert (entry.kind, entry.sku.code, entry.warehouse.code, entry.on_hand_delta, entry.note) == (
+    assert (entry.kind, entry.sku.code, entry.warehouse.code, entry.on_hand_delta, entry.quarantined_delta) == (
         "return",
         "HOOD-A",
         "HQ",
         1,
-        "sellable",
+        0,
     )
     assert return_events(order) == ["return.requested", "return.approved", "return.received", "return.credited"]
     credited = OutboxEvent.objects.get(event_type="return.credited")
@@ -210,35 +208,54 @@ def test_it_frees_the_units_of_a_rejected_return(world, shop):
         returns.approve_return(return_request=rma, actor=world.operations)
 
 
-def test_it_receives_quarantined_units_into_a_bin_that_ships_to_no_partner(world, shop):
-    # given: 2 HOOD-A approved for return
+def test_it_receives_quarantined_units_into_the_quarantine_of_the_same_warehouse(world, shop):
+    # given: 2 HOOD-A and 1 WASH-A approved for return; HQ holds 17 HOOD-A and 19 WASH-A
     order = discounted_order(world, shop)
-    rma = approved_return(world, order, (1, 2))
+    rma = approved_return(world, order, (1, 2), (2, 1))
     hq = Warehouse.objects.get(code="HQ")
-    # when: received without a quarantine bin
-    with pytest.raises(FieldErrors) as error:
-        returns.receive_return(
-            return_request=rma, warehouse=hq, lines=[(rma.lines.get().pk, 1, "quarantine")], actor=world.operations
-        )
-    assert error.value.errors == {
-        "quarantine_warehouse": ["Choose an active warehouse that ships to no partner for the quarantined units."]
-    }
-    # when: 1 of 2 came back, damaged, into the quarantine bin
-    bin_ = quarantine_bin()
+    hood, wash = (rma.lines.get(order_line__line_no=no).pk for no in (1, 2))
+    # when: the 2 HOOD-A came back sellable, the WASH-A damaged (quarantine), all into HQ
     returns.receive_return(
-        return_request=rma,
-        warehouse=hq,
-        quarantine_warehouse=bin_,
-        lines=[(rma.lines.get().pk, 1, "quarantine")],
-        actor=world.operations,
+        return_request=rma, warehouse=hq, lines=[(hood, 2, "sellable"), (wash, 1, "quarantine")], actor=world.operations
     )
-    # then: on hand in the bin, not in HQ; credited for the one unit received
-    assert StockLevel.objects.get(sku=shop.skus["hood_a"], warehouse=bin_).on_hand == 1
-    assert hq_on_hand(shop, "hood_a") == 17
-    assert list(rma.lines.values_list("received_quantity", "condition")) == [(1, "quarantine")]
-    assert CreditNote.objects.get(return_request=rma).amount == Decimal("1242.50")
-    # and: the unit that did not come back may be asked again
-    assert returns.returnable_quantities(order)[line(order, 1).pk] == 2
+    # then: HOOD-A on hand and available +2; WASH-A quarantined +1, on hand and available unchanged
+    levels = {
+        level.sku.code: (level.on_hand, level.reserved, level.quarantined, level.available)
+        for level in StockLevel.objects.filter(warehouse=hq, sku__code__in=["HOOD-A", "WASH-A"]).select_related("sku")
+    }
+    assert levels == {"HOOD-A": (19, 0, 0, 19), "WASH-A": (19, 0, 1, 19)}
+    assert inventory.available([shop.skus["hood_a"].pk, shop.skus["wash_a"].pk]) == {
+        shop.skus["hood_a"].pk: 19,
+        shop.skus["wash_a"].pk: 19,
+    }
+    assert not Warehouse.objects.exclude(code="HQ").exists()
+    # and: one ledger entry per movement, with the RMA number
+    entries = StockEntry.objects.filter(reference=rma.number).order_by("pk")
+    assert [
+        (
+            e.kind,
+            e.sku.code,
+            e.warehouse.code,
+            e.on_hand_delta,
+            e.quarantined_delta,
+            e.on_hand_after,
+            e.quarantined_after,
+        )
+        for e in entries
+    ] == [("return", "HOOD-A", "HQ", 2, 0, 19, 0), ("quarantine", "WASH-A", "HQ", 0, 1, 19, 1)]
+    assert {e.actor_id for e in entries} == {world.operations.pk}
+    assert list(rma.lines.order_by("order_line__line_no").values_list("received_quantity", "condition")) == [
+        (2, "sellable"),
+        (1, "quarantine"),
+    ]
+    # and: credited for every unit received, quarantined or not (2 x 1,242.4967 + 2,869.51)
+    assert CreditNote.objects.get(return_request=rma).amount == Decimal("5354.50")
+    # when: operations releases the quarantined unit after checking it
+    inventory.release_quarantine(
+        warehouse_id=hq.pk, sku_id=shop.skus["wash_a"].pk, quantity=1, note="检查完好", actor=world.operations
+    )
+    # then: it may be sold again
+    assert inventory.available([shop.skus["wash_a"].pk]) == {shop.skus["wash_a"].pk: 20}
 
 
 def test_it_refuses_bad_receipts_and_other_actors(world, shop):
