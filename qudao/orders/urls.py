@@ -12,4 +12,5 @@ urlpatterns: list = [
     path("orders/<str:number>/confirm/", views.order_confirm_view, name="confirm"),
     path("orders/<str:number>/reject/", views.order_reject_view, name="reject"),
     path("orders/<str:number>/cancel/", views.order_cancel_view, name="cancel"),
+    path("orders/<str:number>/change/", views.order_change_view, name="change"),
 ]

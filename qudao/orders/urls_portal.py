@@ -16,5 +16,6 @@ urlpatterns: list = [
     path("portal/orders/templates/<int:template_id>/delete/", views.template_delete_view, name="template_delete"),
     path("portal/orders/<str:number>/", views.order_detail_view, name="detail"),
     path("portal/orders/<str:number>/cancel/", views.order_cancel_view, name="cancel"),
+    path("portal/orders/<str:number>/change/", views.order_change_view, name="change"),
     path("portal/credit/", views.credit_view, name="credit"),
 ]

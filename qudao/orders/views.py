@@ -1,7 +1,7 @@
 """HQ pages of orders: the list (by number or partner, by status; a regional manager sees its
 regions' orders only, through the scoping rule) and the order with the waterfall of each line,
 its timeline, its approval, and operations' moves (confirm, reject, cancel with a reason, as the
-lifecycle allows). The rules are qudao.orders.services'."""
+lifecycle allows; changing its lines until it is confirmed). The rules are qudao.orders.services'."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.pages import hq_page, paginate
 
-from . import selectors, services
+from . import selectors, services, views_change
 from .models import OrderStatus
 
 
@@ -64,6 +64,7 @@ def _detail(request, order, status=200, **extra):
             "can_confirm": OrderStatus.CONFIRMED in moves,
             "can_reject": OrderStatus.REJECTED in moves,
             "can_cancel": OrderStatus.CANCELLED in moves,
+            "can_change": can_manage and order.status in services.CHANGEABLE,
             **extra,
         },
         status=status,
@@ -119,3 +120,14 @@ def order_reject_view(request, number):
 @hq_page("orders.view", partner_users="404")
 def order_cancel_view(request, number):
     return _move(request, number, "cancel")
+
+
+@require_http_methods(["GET", "POST"])
+@hq_page("orders.view", partner_users="404")
+def order_change_view(request, number):
+    """/orders/<number>/change/: operations changes the lines of an order until it is confirmed
+    (the form of the portal's change page: quantities, removed lines, lines added by SKU code)."""
+    order = _order(request, number)  # someone else's order: 404 before any 403
+    if not request.user.can("orders.manage"):
+        raise PermissionDenied
+    return views_change.change_page(request, order, "orders/change.html", "orders:detail", {})

@@ -27,7 +27,7 @@ from qudao.partners.views_portal import partner_portal
 from qudao.pricing import engine
 from qudao.pricing.selectors import currency_symbol
 
-from . import carts, importing, selectors, services
+from . import carts, importing, selectors, services, views_change
 from .carts import Row
 from .models import OrderStatus
 
@@ -92,6 +92,7 @@ def order_detail_view(request, number):
 def _detail_context(request, order, **extra) -> dict:
     kind = services.actor_kind(request.user, order)
     can_cancel = kind == "partner" and OrderStatus.CANCELLED in selectors.moves(order, "partner")
+    can_change = kind == "partner" and order.status in services.CHANGEABLE
     return _context(
         request,
         order=order,
@@ -99,6 +100,7 @@ def _detail_context(request, order, **extra) -> dict:
         timeline=selectors.timeline(order),
         shipments=selectors.shipments(order),
         can_cancel=can_cancel,
+        can_change=can_change,
         can_reorder=request.user.can("orders.place"),
         symbol=currency_symbol(order.currency),
         **extra,
@@ -124,6 +126,22 @@ def order_cancel_view(request, number):
         return redirect("orders_portal:detail", order.number)
     messages.success(request, _("Order %(number)s is cancelled.") % {"number": order.number})
     return redirect("orders_portal:detail", order.number)
+
+
+@require_http_methods(["GET", "POST"])
+@partner_portal
+def order_change_view(request, number):
+    """/portal/orders/<number>/change/: change the quantities, drop lines (quantity 0 or the remove
+    box) and add lines by SKU code, until the order is confirmed (the users who may cancel it).
+    GET shows the lines as rows; POST action: apply (default), preview (htmx: the rows priced
+    again, in place), more (rows). Refused rows answer 422 with the errors on their row and change
+    nothing; a confirmed order goes back to its page with the reason."""
+    order = _order(request, number)  # another partner's order: 404 before any 403
+    if services.actor_kind(request.user, order) != "partner":
+        raise PermissionDenied
+    return views_change.change_page(
+        request, order, "orders/portal/change.html", "orders_portal:detail", _context(request)
+    )
 
 
 # --- placing ---------------------------------------------------------------------------------------
