@@ -10,7 +10,8 @@
 #   make bench           the partner-list benchmark (BENCH_ARGS="--quick" or "--postgres")
 #   make messages        extract and compile the translation catalogues (scripts/messages.sh)
 #
-# Options: ARGS="--port 8080" for `make run`; PYTEST_ARGS="-x -k seed" for the test targets.
+# Options: ARGS="--port 8080" for `make run`; PYTEST_ARGS="-x -k seed" for the test targets;
+#          PYTEST_WORKERS=0 runs the suite in one process (default: 2 pytest-xdist workers).
 # Installation is skipped while requirements.lock and pyproject.toml are unchanged (stamp file).
 
 PYTHON ?= python3
@@ -20,6 +21,7 @@ STAMP := $(VENV)/.qudao-installed
 QUDAO_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/qudao
 ARGS ?=
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -63,7 +65,7 @@ messages: install
 
 # pytest's exit status 5 (no tests collected) is a failure like any other non-zero status.
 define run_pytest
-	status=0; $(1) $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	status=0; $(1) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "error: no tests were collected" >&2; exit 1; fi; exit $$status
 endef
 

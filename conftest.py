@@ -73,6 +73,11 @@ def _isolated_media(settings, tmp_path):
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The world of the module docstring; the caller provides the database access."""
     from qudao.accounts.roles import PartnerRole
     from qudao.accounts.services import create_user
     from qudao.core.models import BrandSettings, Region

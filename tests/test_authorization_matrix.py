@@ -10,6 +10,7 @@ same world; a denied request must also leave no audit row and no outbox event be
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 
+from conftest import build_world, valid_uscc
 from qudao.accounts.services import issue_token
 from qudao.core import approvals
 from qudao.core.models import ApprovalFlow, Notification, ObjectChange, OutboxEvent
@@ -450,8 +452,9 @@ _load_matrix_modules()
 UNCOVERED_PAGES = {"i18n/setlang/", "jsi18n/", "^media/public/(?P<path>.*)$"}
 
 
-@pytest.fixture
-def targets(world, uscc, api_client):
+def _targets(world):
+    """The records the routes name, built once per worker for the whole matrix."""
+    uscc = valid_uscc
     from django.contrib.auth.tokens import default_token_generator  # noqa: F401
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
@@ -485,7 +488,8 @@ def targets(world, uscc, api_client):
     )
     approvals.decide(request_id=returned.approval_id, actor=world.channel, decision="return", comment="补充地址")
     returned.refresh_from_db()
-    preview = api_client(world.channel).post("/api/v1/partners/imports", import_file({"uscc": uscc}))
+    _token, raw = issue_token(user=world.channel, name="matrix preview")
+    preview = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").post("/api/v1/partners/imports", import_file({"uscc": uscc}))
     assert preview.status_code == 201, preview.content
     contact = PartnerContact.objects.create(partner=world.dist_js, name="郑十一", mobile="13600000009")
     extra = {}
@@ -523,6 +527,9 @@ def _clients(world):
         page = Client()
         page.force_login(user)
         clients[persona] = (Client(HTTP_AUTHORIZATION=f"Bearer {raw}"), page)
+    for pair in clients.values():
+        for client in pair:
+            client.logged_in_cookies = copy.deepcopy(client.cookies)
     return clients
 
 
@@ -565,12 +572,14 @@ def _request(client, case: Case, targets):
     return getattr(client, method)(url, json.dumps(body) if body is not None else None, content_type="application/json")
 
 
-def _run(case: Case, world, targets):
-    clients = _clients(world)
+def _run(case: Case, clients, targets):
     outcomes, leaks = {}, []
     for persona in PERSONAS:
         api_client, page_client = clients[persona]
         client = page_client if case.page else api_client
+        # The clients outlive the case: a case that logs out or changes a password rewrites the
+        # cookie jar, so every request starts from the cookies the persona logged in with.
+        client.cookies = copy.deepcopy(client.logged_in_cookies)
         try:
             with transaction.atomic():
                 changes, events = ObjectChange.objects.count(), OutboxEvent.objects.count()
@@ -589,9 +598,45 @@ def _run(case: Case, world, targets):
     return outcomes, leaks
 
 
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One world, one set of targets and one pair of clients per persona for every case of the
+    module (built once per test worker: building them per case cost more than a second each).
+
+    They live inside a transaction that is rolled back when the module ends; each case runs in the
+    `db` fixture's savepoint inside it, and each persona's request in a savepoint of its own, so
+    every request meets exactly the same data."""
+    from django.test.utils import override_settings
+
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("matrix-media"), SITE_URL="http://testserver")
+    media.enable()
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            world = build_world()
+            built = (world, _targets(world), _clients(world))
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            media.disable()
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+    media.disable()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media():
+    """The matrix's files live in the module's media folder (see `matrix`), not one per case."""
+
+
 @pytest.mark.parametrize("case", API_CASES + PAGE_CASES, ids=Case.id)
-def test_every_persona_gets_exactly_the_expected_answer(case, world, targets):
-    outcomes, leaks = _run(case, world, targets)
+def test_every_persona_gets_exactly_the_expected_answer(case, matrix, db):
+    world, targets, clients = matrix
+    outcomes, leaks = _run(case, clients, targets)
     wrong = {persona: got for persona, (got, want) in outcomes.items() if got != want}
     assert wrong == {}, {persona: f"got {got!r}, expected {outcomes[persona][1]!r}" for persona, got in wrong.items()}
     assert leaks == [], f"denied requests changed data for {leaks}"
