@@ -1,5 +1,5 @@
 """Authorization matrix rows of returns (RMA) and credit notes, API and pages: the buyer's users
-(and operations) ask for a return; operations approves, rejects and receives; whoever sees the
+(and operations) ask for a return and may cancel it; operations approves, rejects and receives; whoever sees the
 order sees its returns and credit notes; other partners get 404. Targets use "MX-RMA-" codes: a
 delivered order of dist_js (4 units) with a requested return (with a photo), an approved one and a
 credited one (1 unit each)."""
@@ -101,6 +101,12 @@ API_CASES = [
     Case("POST", "/api/v1/returns/{rma_requested_id}/reject", on_dist(MANAGE, 200), body=lambda t: {"note": "矩阵"}),
     Case(
         "POST",
+        "/api/v1/returns/{rma_requested_id}/cancel",
+        on_dist(MANAGE | set(DIST_USERS), 200),
+        body=lambda t: {"reason": "矩阵取消"},
+    ),
+    Case(
+        "POST",
         "/api/v1/returns/{rma_approved_id}/receive",
         on_dist(MANAGE, 200),
         body=lambda t: {
@@ -129,6 +135,13 @@ PAGE_CASES = [
     Case("POST", REQUEST_PAGE, REQUEST_REFUSED, page=True, body=lambda t: {f"qty_{t['rma_order_line']}": "9"}),
     Case("GET", "portal/returns/", PORTAL_PAGE, page=True),
     Case("GET", "portal/returns/{rma_requested_number}/", PORTAL_OWN, page=True),
+    Case(
+        "POST",
+        "portal/returns/{rma_requested_number}/cancel/",
+        PORTAL_OWN | {persona: "portal/returns/{rma_requested_number}/" for persona in DIST_USERS},
+        page=True,
+        body=lambda t: {"reason": "矩阵取消"},
+    ),
     Case("GET", "orders/returns/", HQ_LIST, page=True),
     Case("GET", "orders/returns/{rma_credited_number}/", HQ_DETAIL, page=True),
     Case("POST", "orders/returns/{rma_requested_number}/approve/", _hq_move("rma_requested_number"), page=True),
@@ -138,6 +151,13 @@ PAGE_CASES = [
         _hq_move("rma_requested_number"),
         page=True,
         body=lambda t: {"note": "矩阵驳回"},
+    ),
+    Case(
+        "POST",
+        "orders/returns/{rma_requested_number}/cancel/",
+        _hq_move("rma_requested_number"),
+        page=True,
+        body=lambda t: {"reason": "矩阵取消"},
     ),
     Case(
         "POST",
