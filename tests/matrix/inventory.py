@@ -27,6 +27,10 @@ def targets(world) -> dict:
         warehouse_id=warehouse.pk, lines=[(catalog.skus["hood_b"].pk, 3)], reference="MX-PO2"
     )
     level = services.set_safety_stock(warehouse_id=warehouse.pk, sku_id=catalog.skus["hood_b"].pk, safety_stock=1)
+    # 2 units in quarantine, for the release and scrap rows (each persona's request is rolled back)
+    services.quarantine_stock(
+        warehouse_id=warehouse.pk, lines=[(catalog.skus["hood_b"].pk, 2)], reference="MX-RMA-Q", note="matrix"
+    )
     preview = importing.preview_import(user=world.operations, upload=import_file(None)["file"])
     return {
         "inventory_warehouse_id": warehouse.pk,
@@ -64,6 +68,18 @@ API_CASES = [
         managers(200),
         body=lambda t: {"rows": [{"warehouse": "MX-HQ", "sku": "HOOD-1-S", "on_hand": 11, "erp_version": 1}]},
     ),
+    Case(
+        "POST",
+        "/api/v1/inventory/stock/{inventory_level_id}/quarantine/release",
+        managers(200),
+        body=lambda t: {"quantity": 1, "note": "矩阵放行"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/inventory/stock/{inventory_level_id}/quarantine/scrap",
+        managers(200),
+        body=lambda t: {"quantity": 2, "note": "矩阵报废"},
+    ),
     Case("GET", "/api/v1/inventory/entries", HQ_READ),
     Case("GET", "/api/v1/inventory/entries?reference=MX-PO", HQ_READ),
     Case("POST", "/api/v1/inventory/imports", managers(201), body=import_file, multipart=True),
@@ -89,6 +105,20 @@ PAGE_CASES = [
         manage_then("inventory/stock/{inventory_level_id}/"),
         page=True,
         params={"action": "safety", "safety-safety_stock": "2"},
+    ),
+    Case(
+        "POST",
+        "inventory/stock/{inventory_level_id}/",
+        manage_then("inventory/stock/{inventory_level_id}/"),
+        page=True,
+        params={"action": "release", "release-quantity": "1", "release-note": "矩阵放行"},
+    ),
+    Case(
+        "POST",
+        "inventory/stock/{inventory_level_id}/",
+        manage_then("inventory/stock/{inventory_level_id}/"),
+        page=True,
+        params={"action": "scrap", "scrap-quantity": "2", "scrap-note": "矩阵报废"},
     ),
     Case("GET", "inventory/warehouses/", HQ_VIEW, page=True),
     Case("GET", "inventory/warehouses/new/", MANAGE, page=True),

@@ -51,12 +51,13 @@ def stock(world) -> Stock:
 
 
 def assert_ledger_matches_levels() -> None:
-    """Every level's counters equal the sum of its entries."""
+    """Every level's counters (on hand, reserved, quarantined) equal the sum of its entries."""
     sums = {
-        (row["sku_id"], row["warehouse_id"]): (row["on_hand"], row["reserved"])
+        (row["sku_id"], row["warehouse_id"]): (row["on_hand"], row["reserved"], row["quarantined"])
         for row in StockEntry.objects.values("sku_id", "warehouse_id").annotate(
-            on_hand=Sum("on_hand_delta"), reserved=Sum("reserved_delta")
+            on_hand=Sum("on_hand_delta"), reserved=Sum("reserved_delta"), quarantined=Sum("quarantined_delta")
         )
     }
     for level in StockLevel.objects.all():
-        assert (level.on_hand, level.reserved) == sums.get((level.sku_id, level.warehouse_id), (0, 0)), level
+        counters = (level.on_hand, level.reserved, level.quarantined)
+        assert counters == sums.get((level.sku_id, level.warehouse_id), (0, 0, 0)), level
