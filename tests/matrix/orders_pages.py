@@ -63,6 +63,12 @@ HQ_DETAIL = on_dist({"admin", "channel", "finance", "operations", "regional_js"}
     "dist_staff": 404,
 }
 HQ_MOVE = on_dist({"admin", "operations"}, HQ_ORDER, api=False) | {"dist_admin": 404, "dist_staff": 404}
+# changing the order's lines (until it is confirmed): those who may cancel it / manage orders
+HQ_CHANGE_PAGE = on_dist({"admin", "operations"}, 200, api=False) | {"dist_admin": 404, "dist_staff": 404}
+
+
+def _change(t):
+    return {"rows": "1", "line_0": "1", "code_0": "MX-PG-1", "qty_0": "4", "unit_0": ""}
 
 
 def _quick_rows(t):
@@ -87,6 +93,8 @@ PAGE_CASES = [
     Case("POST", "portal/orders/templates/{pg_template}/delete/", TEMPLATE_DELETE, page=True),
     Case("GET", ORDER_PAGE, PORTAL_ORDER, page=True),
     Case("POST", ORDER_PAGE + "cancel/", PORTAL_ORDER_POST, page=True, body=lambda t: {"reason": "矩阵取消"}),
+    Case("GET", ORDER_PAGE + "change/", PORTAL_ORDER, page=True),
+    Case("POST", ORDER_PAGE + "change/", PORTAL_ORDER_POST, page=True, body=_change),
     Case("GET", "portal/credit/", PORTAL_PAGE, page=True),
     Case("GET", "orders/", HQ_LIST, page=True),
     Case("GET", "orders/", HQ_LIST, page=True, params={"q": "SO", "status": "submitted"}),
@@ -94,4 +102,6 @@ PAGE_CASES = [
     Case("POST", HQ_ORDER + "confirm/", HQ_MOVE, page=True),
     Case("POST", HQ_ORDER + "reject/", HQ_MOVE, page=True, body=lambda t: {"reason": "矩阵驳回"}),
     Case("POST", HQ_ORDER + "cancel/", HQ_MOVE, page=True, body=lambda t: {"reason": "矩阵取消"}),
+    Case("GET", HQ_ORDER + "change/", HQ_CHANGE_PAGE, page=True),
+    Case("POST", HQ_ORDER + "change/", HQ_MOVE, page=True, body=_change),
 ]
