@@ -107,3 +107,26 @@ def test_concurrent_erp_updates_end_at_the_newest_version(world):
     refused = [value for status, value in results if status == "error"]
     assert all(isinstance(error, FieldErrors) and error.code == "stale" for error in refused), refused
     assert_ledger_matches_levels()
+
+
+def test_releases_and_scraps_of_the_last_quarantined_units_take_each_unit_once(world):
+    # given: 3 hoods in quarantine at HQ
+    stock = build_stock()
+    hood, hq = stock.sku("hood_s").pk, stock.warehouses["hq"].pk
+    services.quarantine_stock(warehouse_id=hq, lines=[(hood, 3)], reference="RMA-1")
+
+    def leave(index):
+        move = services.release_quarantine if index % 2 else services.scrap_quarantine
+        return move(warehouse_id=hq, sku_id=hood, quantity=1, note=f"#{index}")
+
+    # when: 12 operators release or scrap one unit each at the same moment
+    results = run_concurrently(12, leave)
+    # then: exactly 3 succeed; quarantine never goes negative
+    oks = [value for status, value in results if status == "ok"]
+    errors = [value for status, value in results if status == "error"]
+    assert (len(oks), len(errors)) == (3, 9)
+    assert all(isinstance(error, FieldErrors) for error in errors), errors
+    level = stock.level("hood_s", "hq")
+    released = sum(1 for entry in oks if entry.kind == "unquarantine")
+    assert (level.on_hand, level.quarantined) == (released, 0)
+    assert_ledger_matches_levels()
