@@ -2,7 +2,9 @@
 warehouse (总仓, Hangzhou), two regional warehouses (华东仓 in Jiangsu 320000, 华南仓 in Guangdong
 440000), and opening stock for every on-sale SKU - most well stocked, some low (at or below a
 safety stock), a few at zero - written through the stock services as "receipt" entries, so the
-ledger explains every level. Deterministic for a given random generator."""
+ledger explains every level - and a few returned units in quarantine at HQ (the first on-sale SKUs,
+"quarantine" entries) for operations to release or scrap. Deterministic for a given random
+generator."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ WAREHOUSES = (
     ("SOUTH", "华南仓", "regional", "440000", (10, 120)),
 )
 OPENING_REFERENCE = "DEMO-OPENING"
+QUARANTINE_REFERENCE = "DEMO-RMA"
+QUARANTINED = (2, 1, 3)  # units in quarantine at HQ of the first on-sale SKUs (by code)
 
 
 def seed_inventory(rng: random.Random, log: Callable[[str], None] = lambda message: None) -> dict:
@@ -69,8 +73,15 @@ def seed_inventory(rng: random.Random, log: Callable[[str], None] = lambda messa
             note="期初库存",
             versioned=False,
         )
+        hq = Warehouse.objects.get(code="HQ")
+        first = Sku.objects.filter(code__in=skus[: len(QUARANTINED)]).order_by("code").values_list("pk", flat=True)
+        quarantined = list(zip(first, QUARANTINED, strict=True))
+        services.quarantine_stock(
+            warehouse_id=hq.pk, lines=quarantined, reference=QUARANTINE_REFERENCE, note="退货待检"
+        )
     levels = StockLevel.objects.all()
     counts["levels"] = levels.count()
     counts["low"] = services.low_stock().count()
     counts["zero"] = levels.filter(on_hand=0).count()
+    counts["quarantined"] = sum(levels.values_list("quarantined", flat=True))
     return counts

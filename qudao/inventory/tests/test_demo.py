@@ -28,6 +28,13 @@ def test_it_seeds_warehouses_and_stock_for_every_on_sale_sku_once(world):
     assert counts["levels"] == 3 * on_sale.count() == StockLevel.objects.count()
     assert counts["zero"] > 0 and counts["low"] > counts["zero"]
     assert StockLevel.objects.filter(safety_stock__gt=0).exists()
+    assert counts["quarantined"] == 6
+    in_quarantine = StockLevel.objects.filter(quarantined__gt=0).order_by("sku__code")
+    assert list(in_quarantine.values_list("warehouse__code", "quarantined")) == [
+        ("HQ", 2),
+        ("HQ", 1),
+        ("HQ", 3),
+    ]
     assert set(services.available(on_sale.values_list("pk", flat=True)).keys()) == set(
         on_sale.values_list("pk", flat=True)
     )
