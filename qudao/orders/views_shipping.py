@@ -48,11 +48,13 @@ def _conflict(request, order, error):
 @require_POST
 @hq_page("orders.view", partner_users="404")
 def allocate_view(request, number):
+    """Allocate a confirmed order (no warehouse chosen: from any shipping warehouse), or re-allocate
+    an allocated or partially shipped one (mode "reallocate") to the warehouses chosen, posted as
+    several `warehouse` values in priority order (filled from the first, splitting)."""
     order = _manage(request, number)
-    raw = (request.POST.get("warehouse") or "").strip()
-    warehouse_ids = None
-    if raw:
-        warehouse_ids = [int(raw)] if raw.isdigit() else [0]
+    posted = [raw.strip() for raw in request.POST.getlist("warehouse") if raw.strip()]
+    reallocate = request.POST.get("mode") == "reallocate"
+    warehouse_ids = [int(raw) if raw.isdigit() else 0 for raw in posted] if posted or reallocate else None
     try:
         order = shipping.allocate_order(order=order, actor=request.user, warehouse_ids=warehouse_ids)
     except FieldErrors as error:
@@ -61,6 +63,8 @@ def allocate_view(request, number):
         raise PermissionDenied from None
     except Conflict as error:
         return _conflict(request, order, error)
+    if reallocate:
+        return _done(request, order, _("Order %(number)s is re-allocated.") % {"number": order.number})
     return _done(request, order, _("Order %(number)s is allocated.") % {"number": order.number})
 
 
@@ -178,15 +182,64 @@ def hq_actions(request, order) -> dict:
             left = line.quantity - line.shipped_quantity
             if left > 0:
                 rows.append({"line": line, "left": left})
+    warehouses = list(Warehouse.objects.filter(pk__in=_shipping_ids()).order_by("code"))
+    can_reallocate = can_ship and bool(rows)
     return {
         "can_allocate": status == "confirmed",
+        "can_reallocate": can_reallocate,
+        **(_allocation_context(request, order, warehouses) if status == "confirmed" or can_reallocate else {}),
         "can_ship": can_ship and bool(rows),
         "can_track": status in ("partially_shipped", "shipped", "delivered"),
         "can_complete": status == "delivered",
-        "warehouses": list(Warehouse.objects.filter(pk__in=_shipping_ids()).order_by("code")),
+        "warehouses": warehouses,
         "ship_rows": rows,
         "tracking_statuses": ShipmentStatus.choices,
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+    }
+
+
+def _allocation_context(request, order, warehouses) -> dict:
+    """What operations needs to choose warehouses: what the order holds reserved per SKU and
+    warehouse, and per shipping warehouse the stock of the SKUs it still has to ship (available to
+    others, and held for this order, which a re-allocation may take again)."""
+    from qudao.catalog.models import Sku
+    from qudao.inventory.models import StockLevel
+
+    current = shipping.allocation(order)
+    held = {(row["sku"].pk, row["warehouse"].pk): row["quantity"] for row in current}
+    left: dict[int, int] = {}
+    for sku_id, quantity, shipped in order.lines.values_list("sku_id", "quantity", "shipped_quantity"):
+        if quantity > shipped:
+            left[sku_id] = left.get(sku_id, 0) + quantity - shipped
+    skus = list(Sku.objects.filter(pk__in=left).order_by("code"))
+    levels = {
+        (level.sku_id, level.warehouse_id): level
+        for level in StockLevel.objects.filter(sku_id__in=left, warehouse__in=warehouses)
+    }
+    posted = request.POST.getlist("warehouse") if request.POST.get("mode") in ("allocate", "reallocate") else []
+    posted = [raw.strip() for raw in posted if raw.strip()]
+    stock_rows = []
+    for warehouse in warehouses:
+        cells = []
+        for sku in skus:
+            level = levels.get((sku.pk, warehouse.pk))
+            cells.append(
+                {
+                    "sku": sku,
+                    "available": level.available if level else 0,
+                    "held": held.get((sku.pk, warehouse.pk), 0),
+                }
+            )
+        stock_rows.append({"warehouse": warehouse, "cells": cells})
+    return {
+        "allocation": current,
+        "stock_skus": [{"sku": sku, "left": left[sku.pk]} for sku in skus],
+        "stock_rows": stock_rows,
+        # one <select name="warehouse"> per priority, showing again what a refused form posted
+        "priority_slots": [
+            {"n": index + 1, "selected": posted[index] if index < len(posted) else ""}
+            for index in range(len(warehouses))
+        ],
     }
 
 

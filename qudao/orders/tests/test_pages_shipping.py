@@ -223,3 +223,137 @@ def test_it_refuses_writes_to_finance_and_sales_and_hides_other_regions(world, s
     assert outside.get(f"/orders/cases/{case.number}/").status_code == 404
     assert f'data-number="{case.number}"' not in outside.get("/orders/cases/").content.decode()
     assert Order.objects.get(pk=confirmed.pk).status == "confirmed"
+
+
+# --- allocating and re-allocating ------------------------------------------------------------------
+
+
+def two_regional_warehouses(shop):
+    """EAST with 3 HOOD-A and no WASH-A, WEST with 4 HOOD-A and 5 WASH-A (HQ has 20 of each)."""
+    from qudao.orders.tests.conftest import stock
+
+    east = Warehouse.objects.create(code="EAST", name="华东仓", kind="regional")
+    west = Warehouse.objects.create(code="WEST", name="西部仓", kind="regional")
+    stock(shop.skus["hood_a"], 3, east)
+    stock(shop.skus["hood_a"], 4, west)
+    stock(shop.skus["wash_a"], 5, west)
+    return east, west
+
+
+def allocation_of(order):
+    return [(row["sku"].code, row["warehouse"].code, row["quantity"]) for row in shipping.allocation(order)]
+
+
+def levels_of(shop, *pairs):
+    return [
+        tuple(StockLevel.objects.filter(sku=shop.skus[key], warehouse__code=code).values_list("on_hand", "reserved")[0])
+        for key, code in pairs
+    ]
+
+
+def test_it_reallocates_an_allocated_order_split_across_two_warehouses_in_priority_order(world, shop, page_client):
+    # given: 5 HOOD-A and 2 WASH-A allocated in HQ; EAST and WEST have some stock
+    order = confirmed_order(world, shop, ("hood_a", 5), ("wash_a", 2))
+    shipping.allocate_order(order=order, actor=world.operations)
+    east, west = two_regional_warehouses(shop)
+    ops = page_client(world.operations)
+    # then: the page offers a re-allocation, shows the allocation and the stock per warehouse
+    html = ops.get(f"/orders/{order.number}/").content.decode()
+    assert 'data-testid="reallocate-form"' in html and 'data-testid="allocate-form"' not in html
+    assert html.count('data-testid="allocation-row"') == 2
+    assert 'data-sku="HOOD-A" data-warehouse="HQ"' in html and 'data-sku="WASH-A" data-warehouse="HQ"' in html
+    assert html.count('data-testid="allocate-warehouse"') == 3  # one per shipping warehouse: EAST, HQ, WEST
+    assert 'data-sku="HOOD-A" data-available="15" data-held="5"' in html  # HQ
+    assert 'data-sku="HOOD-A" data-available="3" data-held="0"' in html  # EAST
+    assert 'data-sku="WASH-A" data-available="5" data-held="0"' in html  # WEST
+    # when: re-allocated to EAST first, then WEST
+    response = ops.post(
+        f"/orders/{order.number}/allocate/", {"mode": "reallocate", "warehouse": [str(east.pk), str(west.pk), ""]}
+    )
+    # then: HOOD-A 3 from EAST and 2 from WEST, WASH-A 2 from WEST; HQ holds nothing any more
+    assert (response.status_code, response["Location"]) == (302, f"/orders/{order.number}/")
+    order.refresh_from_db()
+    assert order.status == "allocated"
+    assert allocation_of(order) == [("HOOD-A", "EAST", 3), ("HOOD-A", "WEST", 2), ("WASH-A", "WEST", 2)]
+    assert levels_of(
+        shop, ("hood_a", "HQ"), ("hood_a", "EAST"), ("hood_a", "WEST"), ("wash_a", "HQ"), ("wash_a", "WEST")
+    ) == [(20, 0), (3, 3), (4, 2), (20, 0), (5, 2)]
+    from qudao.core.models import OutboxEvent
+
+    event = OutboxEvent.objects.filter(aggregate_id=order.number).latest("pk")
+    assert (event.event_type, event.payload["allocation"]) == (
+        "order.reallocated",
+        [
+            {"sku": "HOOD-A", "warehouse": "EAST", "quantity": 3},
+            {"sku": "HOOD-A", "warehouse": "WEST", "quantity": 2},
+            {"sku": "WASH-A", "warehouse": "WEST", "quantity": 2},
+        ],
+    )
+    page = ops.get(response["Location"]).content.decode()
+    assert f"Order {order.number} is re-allocated." in page
+    assert 'data-sku="HOOD-A" data-warehouse="EAST"' in page and 'data-sku="HOOD-A" data-warehouse="HQ"' not in page
+
+
+def test_it_shows_too_little_stock_inline_and_changes_nothing(world, shop, page_client):
+    # given: 5 HOOD-A and 2 WASH-A allocated in HQ
+    order = confirmed_order(world, shop, ("hood_a", 5), ("wash_a", 2))
+    shipping.allocate_order(order=order, actor=world.operations)
+    east, _west = two_regional_warehouses(shop)
+    ops = page_client(world.operations)
+    from qudao.core.models import OutboxEvent
+
+    events = OutboxEvent.objects.count()
+    # when: re-allocated to EAST alone (3 HOOD-A, no WASH-A), then with no warehouse chosen
+    refused = ops.post(f"/orders/{order.number}/allocate/", {"mode": "reallocate", "warehouse": [str(east.pk)]})
+    empty = ops.post(f"/orders/{order.number}/allocate/", {"mode": "reallocate", "warehouse": ["", ""]})
+    # then: 422 with the reasons on the form, EAST still chosen; nothing moved
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert (
+        'data-testid="allocate-error"><li>HOOD-A: Only 3 available.</li><li>WASH-A: Only 0 available.</li></ul>' in html
+    )
+    assert f'<option value="{east.pk}" selected>' in html
+    assert empty.status_code == 422
+    assert 'data-testid="allocate-error"><li>Name active warehouses.</li></ul>' in empty.content.decode()
+    order.refresh_from_db()
+    assert (order.status, allocation_of(order)) == ("allocated", [("HOOD-A", "HQ", 5), ("WASH-A", "HQ", 2)])
+    assert levels_of(shop, ("hood_a", "HQ"), ("hood_a", "EAST"), ("wash_a", "HQ")) == [(20, 5), (3, 0), (20, 2)]
+    assert OutboxEvent.objects.count() == events
+
+
+def test_it_allocates_a_confirmed_order_to_chosen_warehouses_and_reallocates_a_partially_shipped_one(
+    world, shop, page_client
+):
+    # given: a confirmed order of 5 HOOD-A; EAST and WEST have some stock
+    order = confirmed_order(world, shop, ("hood_a", 5))
+    east, west = two_regional_warehouses(shop)
+    ops = page_client(world.operations)
+    html = ops.get(f"/orders/{order.number}/").content.decode()
+    assert 'data-testid="allocate-form"' in html and 'data-testid="reallocate-form"' not in html
+    # (a submitted order already holds its stock reserved, from the shipping warehouses in id order)
+    assert html.count('data-testid="allocation-row"') == 1 and 'data-sku="HOOD-A" data-warehouse="HQ"' in html
+    # when: allocated to WEST, then EAST
+    allocated = ops.post(
+        f"/orders/{order.number}/allocate/", {"mode": "allocate", "warehouse": [str(west.pk), str(east.pk)]}
+    )
+    # then
+    order.refresh_from_db()
+    assert (allocated.status_code, order.status) == (302, "allocated")
+    assert allocation_of(order) == [("HOOD-A", "EAST", 1), ("HOOD-A", "WEST", 4)]
+    # when: 3 ship (1 from EAST, 2 from WEST), and the 2 left are re-allocated to HQ
+    lines = [(order.lines.get().pk, 1)]
+    shipping.create_shipment(order=order, warehouse=east, lines=lines, actor=world.operations)
+    shipping.create_shipment(order=order, warehouse=west, lines=[(lines[0][0], 2)], actor=world.operations)
+    order.refresh_from_db()
+    assert order.status == "partially_shipped"
+    assert 'data-testid="reallocate-form"' in ops.get(f"/orders/{order.number}/").content.decode()
+    hq = Warehouse.objects.get(code="HQ")
+    moved = ops.post(f"/orders/{order.number}/allocate/", {"mode": "reallocate", "warehouse": [str(hq.pk)]})
+    # then: the 2 left to ship wait in HQ; the order stays partially shipped
+    order.refresh_from_db()
+    assert (moved.status_code, order.status, allocation_of(order)) == (302, "partially_shipped", [("HOOD-A", "HQ", 2)])
+    assert levels_of(shop, ("hood_a", "HQ"), ("hood_a", "EAST"), ("hood_a", "WEST")) == [(20, 2), (2, 0), (2, 0)]
+    # and: a shipped order offers neither form
+    shipping.create_shipment(order=order, warehouse=hq, lines=[(lines[0][0], 2)], actor=world.operations)
+    html = ops.get(f"/orders/{order.number}/").content.decode()
+    assert 'data-testid="reallocate-form"' not in html and 'data-testid="allocate-form"' not in html
