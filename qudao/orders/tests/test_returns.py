@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.models import Notification, OutboxEvent
@@ -415,6 +414,31 @@ def test_it_answers_over_returns_and_other_partners_in_the_api(world, shop, api_
     assert post(partner, f"/api/v1/returns/{rma.pk}/reject", {"note": "x"}).status_code == 403
 
 
+def test_it_receives_quarantined_units_through_the_api_and_refuses_the_old_quarantine_warehouse(
+    world, shop, api_client
+):
+    # given: 1 WASH-A approved for return; HQ holds 19
+    order = discounted_order(world, shop)
+    rma = approved_return(world, order, (2, 1))
+    ops = api_client(world.operations)
+    body = {"warehouse": "HQ", "lines": [{"line_no": 2, "received_quantity": 1, "condition": "quarantine"}]}
+    # when: a client still names a quarantine warehouse
+    refused = post(ops, f"/api/v1/returns/{rma.pk}/receive", body | {"quarantine_warehouse": "QC"})
+    # then: unknown fields are refused, nothing received
+    assert refused.status_code == 422
+    assert [error["field"] for error in refused.json()["errors"]] == ["quarantine_warehouse"]
+    assert StockEntry.objects.filter(reference=rma.number).count() == 0
+    # when
+    response = post(ops, f"/api/v1/returns/{rma.pk}/receive", body)
+    # then: into HQ's quarantine, credited; on hand and available unchanged
+    assert response.status_code == 200, response.content
+    assert (response.json()["status"], response.json()["lines"][0]["condition"]) == ("credited", "quarantine")
+    level = StockLevel.objects.get(sku=shop.skus["wash_a"], warehouse__code="HQ")
+    assert (level.on_hand, level.quarantined, level.available) == (19, 1, 19)
+    stock = ops.get("/api/v1/inventory/stock", {"warehouse": "HQ", "sku": "WASH-A"}).json()["items"][0]
+    assert (stock["on_hand"], stock["quarantined"], stock["available"]) == (19, 1, 19)
+
+
 # --- pages ---------------------------------------------------------------------------------------
 
 
@@ -458,6 +482,33 @@ def test_it_requests_a_return_from_the_portal_and_operations_receives_it_in_hq(w
     assert (response.status_code, response["Location"]) == (302, f"/orders/returns/{rma.number}/")
     assert 'data-testid="credit-amount">CNY 1,242.50' in ops.get(response["Location"]).content.decode()
     assert "CNY 1,242.50" in partner.get(f"/portal/returns/{rma.number}/").content.decode()
+
+
+def test_operations_receives_quarantined_units_into_the_same_warehouse_from_the_hq_page(world, shop, page_client):
+    # given: 1 WASH-A approved for return
+    order = discounted_order(world, shop)
+    rma = approved_return(world, order, (2, 1))
+    ops = page_client(world.operations)
+    return_line = rma.lines.get().pk
+    # then: one warehouse to choose, no quarantine warehouse any more
+    page = ops.get(f"/orders/returns/{rma.number}/").content.decode()
+    assert 'name="warehouse"' in page and "quarantine_warehouse" not in page
+    # when
+    response = ops.post(
+        f"/orders/returns/{rma.number}/receive/",
+        {
+            f"received_{return_line}": "1",
+            f"condition_{return_line}": "quarantine",
+            "warehouse": str(Warehouse.objects.get(code="HQ").pk),
+        },
+    )
+    # then
+    assert (response.status_code, response["Location"]) == (302, f"/orders/returns/{rma.number}/")
+    level = StockLevel.objects.get(sku=shop.skus["wash_a"], warehouse__code="HQ")
+    assert (level.on_hand, level.quarantined, level.available) == (19, 1, 19)
+    assert list(StockEntry.objects.filter(reference=rma.number).values_list("kind", "quarantined_delta")) == [
+        ("quarantine", 1)
+    ]
 
 
 def test_it_answers_404_for_another_partners_return_page(world, shop, page_client):
@@ -678,7 +729,7 @@ def test_it_cancels_a_return_from_the_portal_and_from_hq(world, shop, page_clien
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+@pytest.mark.postgres_only
 def test_it_lets_only_three_of_eight_simultaneous_requests_take_the_three_units_shipped(world, shop):
     # given: 3 HOOD-A delivered
     order = discounted_order(world, shop)
