@@ -65,6 +65,32 @@ def ensure_reference_data():
         reference_data.load_flows(ApprovalFlow, ApprovalStep)
 
 
+def pytest_itemcollected(item):
+    """`postgres_only` tests (real threads against PostgreSQL row locks) are skipped on SQLite,
+    which serialises writers."""
+    from django.db import connection
+
+    if item.get_closest_marker("postgres_only") and connection.vendor != "postgresql":
+        item.add_marker(pytest.mark.skip(reason="needs PostgreSQL row locks"))
+
+
+@pytest.fixture(autouse=True)
+def _one_concurrency_test_at_a_time(request):
+    """Two `postgres_only` tests on two pytest-xdist workers at once, 50 connections each, would
+    exhaust the server's max_connections (100 by default): they take turns on a file lock.
+    (pytest-xdist's --dist loadgroup would do it, but does not work with pytest 9.2.)"""
+    if request.node.get_closest_marker("postgres_only") is None:
+        yield
+        return
+    import fcntl
+    import tempfile
+    from pathlib import Path
+
+    with open(Path(tempfile.gettempdir()) / "qudao-tests-postgres-concurrency.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

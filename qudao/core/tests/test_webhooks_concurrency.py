@@ -5,7 +5,6 @@ writers are serialised anyway)."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from qudao.core import webhooks
 from qudao.core.models import OutboxEvent, WebhookDelivery
@@ -15,7 +14,7 @@ from .webhook_receiver import Receiver
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+    pytest.mark.postgres_only,
 ]
 
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.utils import timezone
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
@@ -703,7 +702,7 @@ def test_the_erp_imports_shipments_and_tracking_idempotently_all_or_nothing(worl
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+@pytest.mark.postgres_only
 def test_twenty_simultaneous_shipments_of_a_five_unit_line_ship_exactly_five(world, shop):
     from django.test import Client
 

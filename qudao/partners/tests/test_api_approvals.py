@@ -284,7 +284,7 @@ def test_credit_change_requests_are_scoped_to_the_partners_the_user_sees(world, 
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+@pytest.mark.postgres_only
 def test_two_approvers_deciding_the_same_step_at_once_one_wins_and_the_other_gets_409(world, uscc):
     # given a distributor application at step 1, which both the regional manager and the admin may decide
     approval = submit(uscc, 3)

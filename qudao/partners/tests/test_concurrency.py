@@ -5,7 +5,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from qudao.core.errors import Conflict
 from qudao.core.models import BrandSettings
@@ -15,7 +15,7 @@ from qudao.partners.models import CreditTermsChange, Partner
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+    pytest.mark.postgres_only,
 ]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from qudao.core.errors import FieldErrors
 from qudao.partners import funds
@@ -56,7 +55,7 @@ def test_a_hold_beyond_what_is_available_is_refused_and_changes_nothing(world):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+@pytest.mark.postgres_only
 def test_concurrent_holds_never_overdraw_the_account(world):
     from qudao.partners.tests.test_concurrency import run_concurrently
 
