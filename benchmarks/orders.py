@@ -219,8 +219,8 @@ def main(argv=None) -> int:
             cursor.execute("SELECT id FROM partners_partner WHERE id = %s FOR UPDATE", [partner.pk])
             cursor.execute(
                 "INSERT INTO orders_order (number, partner_id, status, status_reason, currency, list_total, total,"
-                " priced_on, note, approval_reasons, created_at, updated_at, submitted_at)"
-                " VALUES (%s, %s, 'submitted', '', 'CNY', 0, 100, now()::date, '', '[]', now(), now(), now())"
+                " priced_on, note, approval_reasons, payment_method, created_at, updated_at, submitted_at)"
+                " VALUES (%s, %s, 'submitted', '', 'CNY', 0, 100, now()::date, '', '[]', 'credit', now(), now(), now())"
                 " RETURNING id",
                 [f"RAW{key}"[:20], partner.pk],
             )
@@ -246,8 +246,8 @@ def main(argv=None) -> int:
             for pk in chosen:
                 cursor.execute(
                     "INSERT INTO inventory_stockentry (warehouse_id, sku_id, kind, on_hand_delta, reserved_delta,"
-                    " on_hand_after, reserved_after, reference, note, created_at)"
-                    " VALUES (%s, %s, 'reserve', 0, 1, 0, 0, %s, '', now())",
+                    " quarantined_delta, on_hand_after, reserved_after, quarantined_after, reference, note, created_at)"
+                    " VALUES (%s, %s, 'reserve', 0, 1, 0, 0, 0, 0, %s, '', now())",
                     [warehouse_id, pk, f"RAW{key}"[:64]],
                 )
 
@@ -276,7 +276,8 @@ def main(argv=None) -> int:
         "raw_sql_ceiling": ceiling,
     }
     print(json.dumps(summary, ensure_ascii=False))
-    return 0
+    # A run in which orders failed measured something else: say so in the exit status.
+    return 1 if qudao["errors"] or ceiling["errors"] else 0
 
 
 if __name__ == "__main__":
