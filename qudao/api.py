@@ -159,6 +159,7 @@ def _register_routers() -> None:
     from qudao.catalog.api import router as catalog_router
     from qudao.core.api import router as core_router
     from qudao.core.api_webhooks import router as webhooks_router
+    from qudao.finance.api import router as finance_router
     from qudao.inventory.api import router as inventory_router
     from qudao.orders.api import router as orders_router
     from qudao.orders.api_returns import router as returns_router
@@ -167,6 +168,7 @@ def _register_routers() -> None:
     from qudao.partners.api_funds import router as funds_router
     from qudao.partners.api_imports import router as partner_imports_router
     from qudao.pricing.api import router as pricing_router
+    from qudao.rebates.api import router as rebates_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", core_router)
@@ -181,6 +183,8 @@ def _register_routers() -> None:
     api.add_router("/", orders_router)
     api.add_router("/", shipping_router)
     api.add_router("/", returns_router)
+    api.add_router("/", finance_router)
+    api.add_router("/", rebates_router)
     api.add_router("/", webhooks_router)
 
 

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "qudao.pricing",
     "qudao.inventory",
     "qudao.orders",
+    "qudao.finance",
+    "qudao.rebates",
 ]
 
 MIDDLEWARE = [

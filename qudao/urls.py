@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("qudao.orders.urls_shipping")),  # before orders.urls (orders/<number>/)
     path("", include("qudao.orders.urls")),
     path("", include("qudao.orders.urls_portal")),
+    path("", include("qudao.finance.urls")),
+    path("", include("qudao.rebates.urls")),
     # Uploaded files are served only to authorised users through views; this is the fallback for
     # public assets stored in MEDIA_ROOT in development.
     re_path(r"^media/public/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT / "public"}),

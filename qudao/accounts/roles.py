@@ -68,6 +68,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "orders.view": HQ_ALL | {PARTNER_ADMIN, PARTNER_STAFF},
     "orders.place": frozenset({PARTNER_ADMIN, PARTNER_STAFF}),
     "orders.manage": frozenset({ADMIN, OPERATIONS}),
+    # finance: invoices (receivables), payments, the partner ledger and statements. Finance
+    # records and allocates; a partner's users see their own account and announce payments; its
+    # administrator confirms or disputes statements.
+    "finance.view": frozenset({ADMIN, CHANNEL, REGIONAL, FINANCE, SALES, PARTNER_ADMIN, PARTNER_STAFF}),
+    "finance.manage": frozenset({ADMIN, FINANCE}),
+    "finance.announce_payment": frozenset({PARTNER_ADMIN, PARTNER_STAFF}),
+    "finance.confirm_statement": frozenset({PARTNER_ADMIN}),
+    # rebates: channel managers write policies (approved through the approval engine); finance
+    # runs, approves and posts settlements; partners watch their own progress
+    "rebates.view": HQ_ALL | {PARTNER_ADMIN, PARTNER_STAFF},
+    "rebates.manage": frozenset({ADMIN, CHANNEL}),
+    "rebates.settle": frozenset({ADMIN, FINANCE}),
     # outgoing webhooks for ERP and other systems
     "webhooks.manage": frozenset({ADMIN}),
 }
