@@ -160,6 +160,8 @@ def _register_routers() -> None:
     from qudao.core.api import router as core_router
     from qudao.core.api_webhooks import router as webhooks_router
     from qudao.finance.api import router as finance_router
+    from qudao.finance.api_payments import router as payments_router
+    from qudao.finance.api_statements import router as statements_router
     from qudao.inventory.api import router as inventory_router
     from qudao.orders.api import router as orders_router
     from qudao.orders.api_returns import router as returns_router
@@ -183,6 +185,8 @@ def _register_routers() -> None:
     api.add_router("/", orders_router)
     api.add_router("/", shipping_router)
     api.add_router("/", returns_router)
+    api.add_router("/", payments_router)
+    api.add_router("/", statements_router)
     api.add_router("/", finance_router)
     api.add_router("/", rebates_router)
     api.add_router("/", webhooks_router)

@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("qudao.orders.urls_shipping")),  # before orders.urls (orders/<number>/)
     path("", include("qudao.orders.urls")),
     path("", include("qudao.orders.urls_portal")),
+    path("", include("qudao.finance.urls_payments")),  # before finance.urls
+    path("", include("qudao.finance.urls_statements")),
     path("", include("qudao.finance.urls")),
     path("", include("qudao.rebates.urls")),
     # Uploaded files are served only to authorised users through views; this is the fallback for

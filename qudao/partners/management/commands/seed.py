@@ -5,10 +5,13 @@ import random
 from django.core.management.base import BaseCommand, CommandError
 
 from qudao.catalog import demo as catalog_demo
+from qudao.finance import demo as finance_demo
+from qudao.finance import demo_payments, demo_statements
 from qudao.inventory import demo as inventory_demo
 from qudao.orders import demo as orders_demo
 from qudao.partners import demo
 from qudao.pricing import demo as pricing_demo
+from qudao.rebates import demo as rebates_demo
 
 
 class Command(BaseCommand):
@@ -49,6 +52,10 @@ class Command(BaseCommand):
         pricing_demo.seed_pricing(random.Random(seed), log=log)
         inventory_demo.seed_inventory(random.Random(seed), log=log)
         orders_demo.seed_orders(random.Random(seed), log=log)
+        finance_demo.seed_finance(random.Random(seed), log=log)  # invoices of the shipped demo orders
+        demo_payments.seed_payments(random.Random(seed), log=log)
+        rebates_demo.seed_rebates(random.Random(seed), log=log)
+        demo_statements.seed_statements(random.Random(seed), log=log)  # last: the months' entries
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(
