@@ -1,0 +1,203 @@
+"""Allocations: which payment, credit note or fund settlement paid which invoice (ADR 0009).
+
+The one primitive that moves `Invoice.settled` (and `Payment.allocated`):
+
+- `allocate(invoice=, amount=, source=, ...)` locks the invoice (and the payment, after it),
+  checks the amount against what is outstanding (and what the payment has left), moves the
+  counters and writes the Allocation row;
+- `unallocate(allocation, actor)` undoes one with a negative row naming it (append-only);
+- `oldest_first(partner, amount, ...)` spreads an amount over the partner's open invoices, oldest
+  due date first (optionally the invoices of one order first), and returns the rows written.
+
+None of these writes ledger entries: the receivable book moves when the money document is booked
+(a payment when it is confirmed, a credit note when it is issued), whatever it pays.
+
+Locks (CONTRIBUTING.md): ... funds -> finance (ledger balances, then invoices in pk order, then
+payments in pk order). `oldest_first` locks every candidate invoice in pk order before it
+allocates in due-date order.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from qudao.core.errors import Conflict, FieldErrors
+
+from .models import Allocation, Invoice, Payment
+
+ZERO = Decimal("0")
+OPEN_STATUSES = (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
+
+
+def _status_for(amount: Decimal, settled: Decimal) -> str:
+    if settled <= 0:
+        return Invoice.Status.OPEN
+    if settled >= amount:
+        return Invoice.Status.PAID
+    return Invoice.Status.PARTIALLY_PAID
+
+
+def _move_invoice(invoice: Invoice, delta: Decimal) -> None:
+    invoice.settled += delta
+    invoice.status = _status_for(invoice.amount, invoice.settled)
+    Invoice.objects.filter(pk=invoice.pk).update(settled=F("settled") + delta, status=invoice.status)
+
+
+def allocate(
+    *,
+    invoice: Invoice,
+    amount: Decimal,
+    source: str,
+    payment: Payment | None = None,
+    credit_note=None,
+    reference: str = "",
+    actor=None,
+) -> Allocation:
+    """Allocate `amount` (> 0) of `source` (payment / credit_note / prepayment / rebate) to
+    `invoice`, in (or opening) one transaction.
+
+    :raises FieldErrors: the amount is not positive, exceeds what the invoice has outstanding or
+        what the payment has left, or the source does not match its document; nothing is written.
+    :raises Conflict: the invoice is void, or the payment is not confirmed."""
+    amount = Decimal(amount)
+    errors = FieldErrors()
+    if source not in Allocation.Source.values:
+        errors.add("source", _("Unknown allocation source."))
+    if source == Allocation.Source.PAYMENT and payment is None:
+        errors.add("payment", _("A payment allocation needs a payment."))
+    if source == Allocation.Source.CREDIT_NOTE and credit_note is None:
+        errors.add("credit_note", _("A credit note allocation needs a credit note."))
+    if amount <= 0:
+        errors.add("amount", _("The amount must be greater than zero."))
+    if errors.errors:
+        raise errors
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if payment is not None:
+            payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if invoice.status == Invoice.Status.VOID:
+            raise Conflict(_("Invoice %(number)s is void.") % {"number": invoice.number})
+        if amount > invoice.outstanding:
+            errors.add(
+                "amount",
+                _("The amount %(amount)s exceeds what invoice %(number)s has outstanding (%(outstanding)s).")
+                % {"amount": f"{amount:.2f}", "number": invoice.number, "outstanding": f"{invoice.outstanding:.2f}"},
+            )
+        if payment is not None:
+            if payment.status != Payment.Status.CONFIRMED:
+                raise Conflict(_("Payment %(number)s is not confirmed.") % {"number": payment.number})
+            if payment.partner_id != invoice.partner_id or payment.currency != invoice.currency:
+                errors.add("payment", _("The payment and the invoice belong to different partners or currencies."))
+            elif amount > payment.unallocated:
+                errors.add(
+                    "amount",
+                    _("The amount %(amount)s exceeds what payment %(number)s has left (%(left)s).")
+                    % {"amount": f"{amount:.2f}", "number": payment.number, "left": f"{payment.unallocated:.2f}"},
+                )
+        if credit_note is not None and (
+            credit_note.partner_id != invoice.partner_id or credit_note.currency != invoice.currency
+        ):
+            errors.add("credit_note", _("The credit note and the invoice belong to different partners or currencies."))
+        if errors.errors:
+            raise errors
+        _move_invoice(invoice, amount)
+        if payment is not None:
+            Payment.objects.filter(pk=payment.pk).update(allocated=F("allocated") + amount)
+        return Allocation.objects.create(
+            invoice=invoice,
+            source=source,
+            payment=payment,
+            credit_note=credit_note,
+            reference=(reference or "")[:64],
+            amount=amount,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+
+
+def unallocate(allocation: Allocation, actor=None) -> Allocation:
+    """Undo `allocation` with a negative row naming it: the invoice owes it again (and the payment
+    has it back to allocate).
+
+    :raises Conflict: the allocation is already undone, or is itself an undo."""
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=allocation.invoice_id)
+        payment = None
+        if allocation.payment_id:
+            payment = Payment.objects.select_for_update().get(pk=allocation.payment_id)
+        allocation = Allocation.objects.get(pk=allocation.pk)
+        if allocation.amount < 0 or Allocation.objects.filter(reverses=allocation).exists():
+            raise Conflict(_("This allocation is already undone or is itself an undo."))
+        _move_invoice(invoice, -allocation.amount)
+        if payment is not None:
+            Payment.objects.filter(pk=payment.pk).update(allocated=F("allocated") - allocation.amount)
+        return Allocation.objects.create(
+            invoice=invoice,
+            source=allocation.source,
+            payment=payment,
+            credit_note=allocation.credit_note,
+            reference=allocation.reference,
+            amount=-allocation.amount,
+            reverses=allocation,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+
+
+def oldest_first(
+    partner,
+    amount: Decimal,
+    *,
+    source: str,
+    payment: Payment | None = None,
+    credit_note=None,
+    reference: str = "",
+    actor=None,
+    order=None,
+    currency: str | None = None,
+) -> list[Allocation]:
+    """Allocate up to `amount` to the partner's open invoices (in `currency`, by default the
+    partner's), the invoices of `order` first when given, then by due date, oldest first (then
+    issue date, then pk). Returns the allocations written; what does not fit stays unallocated
+    (sum the rows to know how much was used)."""
+    amount = Decimal(amount)
+    if amount <= 0:
+        return []
+    currency = currency or getattr(partner, "credit_currency", None) or "CNY"
+    partner_id = getattr(partner, "pk", partner)
+    with transaction.atomic():
+        candidates = list(
+            Invoice.objects.select_for_update()
+            .filter(partner_id=partner_id, currency=currency, status__in=OPEN_STATUSES)
+            .order_by("pk")
+        )
+        order_id = getattr(order, "pk", order)
+        candidates.sort(
+            key=lambda inv: (0 if order_id and inv.order_id == order_id else 1, inv.due_on, inv.issued_on, inv.pk)
+        )
+        rows = []
+        left = amount
+        if payment is not None:
+            payment = Payment.objects.select_for_update().get(pk=payment.pk)
+            left = min(left, payment.unallocated)
+        for invoice in candidates:
+            if left <= 0:
+                break
+            take = min(left, invoice.outstanding)
+            if take <= 0:
+                continue
+            rows.append(
+                allocate(
+                    invoice=invoice,
+                    amount=take,
+                    source=source,
+                    payment=payment,
+                    credit_note=credit_note,
+                    reference=reference,
+                    actor=actor,
+                )
+            )
+            left -= take
+        return rows
