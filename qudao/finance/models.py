@@ -187,6 +187,8 @@ class Payment(AuditedModel):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+    # The client's Idempotency-Key (POST /api/v1/finance/payments): a retry returns this payment.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -206,6 +208,11 @@ class Payment(AuditedModel):
                 fields=["partner", "bank_reference"],
                 condition=~Q(bank_reference="") & ~Q(status__in=["rejected"]),
                 name="finance_payment_unique_bank_reference",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="finance_payment_idempotency_once",
             ),
         ]
         indexes = [
