@@ -5,6 +5,11 @@ Never overdrawn, however many orders arrive at once: the account row is locked (
 UPDATE) before it is read, the counters move with a conditional UPDATE (`held + amount <= balance`),
 and the database refuses `held > balance` (a check constraint). Every movement is a FundEntry in the
 same transaction. Lock order: partner -> order -> funds -> promotion -> stock.
+
+Deposits and captures move money, so they publish `fund.deposited` / `fund.captured` (payload:
+partner, kind, currency, amount, reference, entry) in the same transaction; finance books them in
+the partner ledger from its subscription. Holds and releases only set money aside and publish
+nothing.
 """
 
 from __future__ import annotations
@@ -17,11 +22,28 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.errors import FieldErrors
+from qudao.core.events import publish
 from qudao.core.money import parse_amount
 
 from .models import FundAccount, FundEntry
 
 ZERO = Decimal("0")
+
+
+def _publish(event_type: str, account: FundAccount, entry: FundEntry, amount: Decimal) -> None:
+    publish(
+        event_type,
+        "partner",
+        account.partner_id,
+        {
+            "partner": account.partner_id,
+            "kind": account.kind,
+            "currency": account.currency,
+            "amount": str(amount),
+            "reference": entry.reference,
+            "entry": entry.pk,
+        },
+    )
 
 
 def account_for(partner, kind: str = FundAccount.Kind.PREPAYMENT, *, lock: bool = False) -> FundAccount:
@@ -49,10 +71,12 @@ def deposit(*, partner, amount, note: str = "", reference: str = "", actor=None,
     with transaction.atomic():
         account = account_for(partner, kind, lock=True)
         FundAccount.objects.filter(pk=account.pk).update(balance=F("balance") + amount)
-        return FundEntry.objects.create(
+        entry = FundEntry.objects.create(
             account=account, kind=FundEntry.Kind.DEPOSIT, balance_delta=amount, reference=reference[:64],
             note=note[:300], actor=actor if getattr(actor, "is_authenticated", False) else None,
         )  # fmt: skip
+        _publish("fund.deposited", account, entry, amount)
+        return entry
 
 
 def hold(*, partner, amount: Decimal, reference: str, actor=None, kind=FundAccount.Kind.PREPAYMENT) -> FundEntry:
@@ -107,7 +131,9 @@ def capture(
         if amount <= 0:
             return None
         FundAccount.objects.filter(pk=account.pk).update(held=F("held") - amount, balance=F("balance") - amount)
-        return FundEntry.objects.create(
+        entry = FundEntry.objects.create(
             account=account, kind=FundEntry.Kind.CAPTURE, held_delta=-amount, balance_delta=-amount,
             reference=reference, actor=actor if getattr(actor, "is_authenticated", False) else None,
         )  # fmt: skip
+        _publish("fund.captured", account, entry, amount)
+        return entry
