@@ -155,6 +155,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 LICENCE_UPLOAD_MAX_BYTES = int(os.environ.get("QUDAO_LICENCE_MAX_BYTES", 5 * 1024 * 1024))
 IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("QUDAO_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+# A partner's proof of payment (photo or PDF) when it announces a payment.
+PAYMENT_PROOF_MAX_BYTES = int(os.environ.get("QUDAO_PAYMENT_PROOF_MAX_BYTES", 5 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("QUDAO_IMPORT_MAX_ROWS", 20000))
 # A price list whose prices go more than this many percent below the base list waits for approval.
 PRICING_APPROVAL_DISCOUNT_PERCENT = os.environ.get("QUDAO_PRICING_APPROVAL_DISCOUNT_PERCENT", "15")
@@ -175,6 +177,12 @@ ORDER_RESERVE_STOCK_AT = os.environ.get("QUDAO_ORDER_RESERVE_STOCK_AT", "submitt
 ORDER_ALLOW_BACKORDERS = env_bool("QUDAO_ORDER_ALLOW_BACKORDERS", False)
 # A shipped order the partner has not confirmed becomes delivered after this many days.
 ORDER_AUTO_CONFIRM_DAYS = int(os.environ.get("QUDAO_ORDER_AUTO_CONFIRM_DAYS", 7))
+# When finance raises an invoice: at each "shipment" (what it carries) or when the order is "delivered".
+INVOICE_ON = os.environ.get("QUDAO_INVOICE_ON", "shipment")
+# The share (percent) of an order's value a partner may pay from its rebate fund (返利池); 0: none.
+REBATE_MAX_SHARE = os.environ.get("QUDAO_REBATE_MAX_SHARE", "30")
+# Rebate money not used within this many days of its deposit expires (oldest first); 0: never.
+REBATE_EXPIRY_DAYS = int(os.environ.get("QUDAO_REBATE_EXPIRY_DAYS", "0"))
 
 # --- Jobs (Huey) ----------------------------------------------------------------------------
 # SqliteHuey on a laptop; RedisHuey when QUDAO_REDIS_URL is set. QUDAO_JOBS_IMMEDIATE runs jobs

@@ -79,6 +79,9 @@ class Order(AuditedModel):
         choices=[("credit", _("On credit")), ("prepayment", _("From prepayment"))],
         default="credit",
     )
+    # The part of `total` paid from the partner's rebate fund (返利池: held at submission, taken share
+    # by share as the goods ship, released on cancel); the rest is paid by `payment_method`.
+    rebate_amount = models.DecimalField(_("paid from the rebate fund"), max_digits=20, decimal_places=4, default=ZERO)
     note = models.CharField(_("note"), max_length=500, blank=True)
     # A retried submission with the same key returns this order instead of creating another.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
@@ -101,6 +104,10 @@ class Order(AuditedModel):
                 name="orders_order_idempotency_once",
             ),
             models.CheckConstraint(condition=Q(total__gte=0), name="orders_order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(rebate_amount__gte=0, rebate_amount__lte=models.F("total")),
+                name="orders_order_rebate_within_total",
+            ),
         ]
         indexes = [
             models.Index(fields=["partner", "status"], name="orders_order_partner_status"),
@@ -117,6 +124,11 @@ class Order(AuditedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def remainder(self) -> Decimal:
+        """What the order's payment method pays: the total less the rebate fund's part."""
+        return self.total - self.rebate_amount
 
 
 class OrderLine(models.Model):

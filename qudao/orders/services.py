@@ -8,8 +8,11 @@ stock):
    the idempotency check below see every earlier order (credit is the partner row's limit less its
    open orders);
 2. an order with the same Idempotency-Key for this partner is returned as it is (a retry);
-3. create the order, price the cart and reserve its promotions (pricing.reservations.reserve,
-   which locks the limited promotions), write the lines as priced (gift lines included);
+3. create the order, lock the fund accounts it pays from (prepayment, rebate fund), price the
+   cart and reserve its promotions (pricing.reservations.reserve, which locks the limited
+   promotions), write the lines as priced (gift lines included), and hold the money: the part paid
+   from the rebate fund (`rebate_amount`, at most QUDAO_REBATE_MAX_SHARE percent of the total and
+   what the fund has available), and for a prepaid order the rest from the prepayment;
 4. check the brand's approval rules (over the credit limit, order value, discount, first orders):
    when one applies the order waits for approval (an order over the credit limit with no approval
    flow configured is refused); otherwise it is submitted;
@@ -22,11 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from qudao.core import approvals
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.events import publish
-from qudao.core.money import quantize
+from qudao.core.money import CENT, parse_amount, quantize
 from qudao.core.numbering import next_number
 from qudao.partners import funds
 from qudao.pricing import reservations
@@ -52,8 +55,9 @@ ZERO = Decimal("0")
 
 @dataclass(frozen=True)
 class Credit:
-    """A partner's credit (授信): the limit, what its open orders hold, and what is left. Receivables
-    (invoiced, unpaid) join `used` with the finance context."""
+    """A partner's credit (授信): the limit, what its open orders hold (their value not yet
+    invoiced), and what is left. Receivables (invoiced, unpaid) come from the finance context
+    through the provider it registers (`register_credit_source`)."""
 
     currency: str
     limit: Decimal
@@ -69,12 +73,34 @@ class Credit:
         return self.limit - self.used
 
 
+# A higher context (finance) tells orders what a partner owes: fn(partner, open_orders) returns
+# (receivables outstanding, what the invoices of `open_orders` bill on credit, i.e. less what the
+# rebate fund settled of them). Orders never imports finance.
+_credit_source = None
+
+
+def register_credit_source(fn) -> None:
+    """Called by finance (FinanceConfig.ready): the provider of receivables for `credit_of`."""
+    global _credit_source
+    _credit_source = fn
+
+
 def credit_of(partner, *, excluding: Order | None = None) -> Credit:
     orders = Order.objects.filter(partner=partner, status__in=OPEN_STATUSES, payment_method="credit")
     if excluding is not None:
         orders = orders.exclude(pk=excluding.pk)
-    open_total = orders.aggregate(total=Sum("total"))["total"] or ZERO
-    return Credit(currency=partner.credit_currency or "CNY", limit=partner.credit_limit, open_orders=open_total)
+    # only what the credit pays: an order's part paid from the rebate fund does not use credit
+    open_total = orders.aggregate(total=Sum(F("total") - F("rebate_amount")))["total"] or ZERO
+    receivables = ZERO
+    if _credit_source is not None:  # invoiced value leaves the open orders for the receivables
+        receivables, invoiced = _credit_source(partner, orders)
+        open_total -= invoiced
+    return Credit(
+        currency=partner.credit_currency or "CNY",
+        limit=partner.credit_limit,
+        open_orders=open_total,
+        receivables=receivables,
+    )
 
 
 # --- who may act ---------------------------------------------------------------------------------
@@ -170,7 +196,7 @@ def _setting(name: str, default):
 def approval_reasons(order: Order, credit: Credit, previous_orders: int) -> list[str]:
     """Why `order` needs approval under the brand's rules (empty: it does not)."""
     reasons = []
-    if order.payment_method == "credit" and order.total > credit.available:
+    if order.payment_method == "credit" and order.remainder > credit.available:
         reasons.append("over_credit_limit")
     above = _setting("ORDER_APPROVAL_ABOVE", None)
     if above is not None and order.total >= above:
@@ -192,6 +218,105 @@ def payment_methods() -> list[str]:
     configured = str(getattr(settings, "ORDER_PAYMENT_METHODS", "credit") or "credit")
     methods = [method.strip() for method in configured.split(",") if method.strip() in ("credit", "prepayment")]
     return methods or ["credit"]
+
+
+# --- the rebate fund (返利池) paying part of an order -------------------------------------------
+
+
+def rebate_max_share() -> Decimal:
+    """The percent of an order's value payable from the rebate fund (settings.REBATE_MAX_SHARE,
+    default 30; 0: the rebate fund pays no orders)."""
+    value = _setting("REBATE_MAX_SHARE", 30)
+    return min(max(Decimal("30") if value is None else value, ZERO), Decimal("100"))
+
+
+def rebate_limit(total: Decimal) -> Decimal:
+    """The most of an order of `total` the rebate fund may pay: the max share, in whole cents
+    (rounded down, so the share is never passed)."""
+    return (total * rebate_max_share() / 100).quantize(CENT, rounding=ROUND_DOWN)
+
+
+def rebate_available(partner) -> Decimal:
+    """What the partner's rebate fund has available (its balance less what open orders hold)."""
+    from qudao.partners.models import FundAccount
+
+    account = FundAccount.objects.filter(
+        partner=partner, kind=FundAccount.Kind.REBATE, currency=partner.credit_currency or "CNY"
+    ).first()
+    return account.available if account is not None else ZERO
+
+
+def clean_rebate_amount(value) -> Decimal:
+    """The amount to pay from the rebate fund as given (empty: 0).
+
+    :raises FieldErrors: rebate_amount (not an amount, negative, finer than cents)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ZERO
+    try:
+        amount = parse_amount(value)
+    except (TypeError, ValueError):
+        raise FieldErrors.single(
+            "rebate_amount", _("Enter the amount to pay from the rebate fund, e.g. 100.00.")
+        ) from None
+    if amount < 0:
+        raise FieldErrors.single("rebate_amount", _("The amount paid from the rebate fund cannot be negative."))
+    if amount != amount.quantize(CENT):
+        raise FieldErrors.single("rebate_amount", _("Enter the amount paid from the rebate fund in cents at most."))
+    return amount
+
+
+def _check_rebate(order: Order, amount: Decimal, available: Decimal) -> None:
+    """:raises FieldErrors: rebate_amount over the share of the order's total or over what the
+    rebate fund has available (both at once)."""
+    if amount <= 0:
+        return
+    errors = FieldErrors()
+    share, limit = rebate_max_share(), rebate_limit(order.total)
+    if share <= 0:
+        errors.add("rebate_amount", _("Orders cannot be paid from the rebate fund."))
+    elif amount > limit:
+        errors.add(
+            "rebate_amount",
+            gettext("At most %(share)s%% of the order (%(limit)s) can be paid from the rebate fund.")
+            % {"share": f"{share.normalize():f}", "limit": f"{limit:,.2f}"},
+        )
+    if amount > available:
+        errors.add(
+            "rebate_amount",
+            gettext("The rebate fund has %(available)s available, less than %(amount)s.")
+            % {"available": f"{available:,.2f}", "amount": f"{amount:,.2f}"},
+        )
+    if errors.errors:
+        raise errors
+
+
+def lock_funds(partner, *, prepayment: bool, rebate: bool) -> dict:
+    """Lock the partner's fund accounts an order pays from (the lock order: funds after the order,
+    before promotions and stock; several accounts in primary-key order). Returns them by kind."""
+    from qudao.partners.models import FundAccount
+
+    kinds = ([FundAccount.Kind.PREPAYMENT] if prepayment else []) + ([FundAccount.Kind.REBATE] if rebate else [])
+    if not kinds:
+        return {}
+    ids = [funds.account_for(partner, kind).pk for kind in kinds]
+    return {
+        account.kind: account for account in FundAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+
+
+def _hold_payment(order: Order, rebate: Decimal, available: Decimal, actor) -> None:
+    """Check and hold the rebate fund's part of a priced order, then (prepaid) the rest."""
+    from qudao.partners.models import FundAccount
+
+    _check_rebate(order, rebate, available)
+    if rebate > 0:
+        funds.hold(
+            partner=order.partner, amount=rebate, reference=order.number, actor=actor, kind=FundAccount.Kind.REBATE
+        )
+    order.rebate_amount = rebate
+    order.save(update_fields=["rebate_amount", "updated_at"])
+    if order.payment_method == "prepayment":  # the money is set aside now, taken as the goods ship
+        funds.hold(partner=order.partner, amount=order.remainder, reference=order.number, actor=actor)
 
 
 def _clean_lines(lines) -> list[CartLine]:
@@ -224,13 +349,16 @@ def place_order(
     note: str = "",
     on: date | None = None,
     payment_method: str | None = None,
+    rebate_amount=None,
 ) -> tuple[Order, bool]:
     """Price, check and submit an order for `partner` (see the module docstring). `ordered_by` is
-    the distributor placing it for one of its sub-dealers. Returns (order, created): a retry with
-    the same Idempotency-Key returns the first order and False.
+    the distributor placing it for one of its sub-dealers. `rebate_amount` is the part to pay from
+    the partner's rebate fund (held now; the rest is paid by `payment_method`). Returns (order,
+    created): a retry with the same Idempotency-Key returns the first order and False.
 
     :raises FieldErrors: lines.<i>.sku / .quantity / .unit (the pricing engine's and the stock's
-        refusals), idempotency_key, note.
+        refusals), idempotency_key, note, payment_method, rebate_amount (over the share of the
+        total, over what the rebate fund has available, negative, finer than cents).
     :raises Conflict: over the credit limit with no approval flow to allow it.
     """
     from qudao.partners.models import Partner
@@ -247,6 +375,7 @@ def place_order(
             "payment_method",
             gettext("Choose how to pay: %(methods)s.") % {"methods": ", ".join(allowed_methods)},
         )
+    rebate = clean_rebate_amount(rebate_amount)
     cart = _clean_lines(lines)
     on = on or timezone.localdate()
     # The number is taken before the order's transaction, in a short one of its own: the sequence
@@ -274,12 +403,12 @@ def place_order(
             idempotency_key=key,
             payment_method=payment_method,
         )
-        if payment_method == "prepayment":  # the lock order: funds before promotions and stock
-            funds.account_for(partner, lock=True)
+        # the lock order: funds before promotions and stock
+        accounts = lock_funds(partner, prepayment=payment_method == "prepayment", rebate=rebate > 0)
         quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor)
         _write_lines(order, quote)
-        if payment_method == "prepayment":  # the money is set aside now, taken as the goods ship
-            funds.hold(partner=partner, amount=order.total, reference=order.number, actor=actor)
+        rebate_account = accounts.get("rebate")
+        _hold_payment(order, rebate, rebate_account.available if rebate_account else ZERO, actor)
         credit = credit_of(partner, excluding=order)
         reasons = approval_reasons(order, credit, previous_orders)  # 4. approval rules
         move(order, OrderStatus.SUBMITTED, actor=actor, kind=lifecycle.PARTNER)
@@ -298,6 +427,7 @@ def place_order(
                     "reasons": reasons,
                     "over_credit_limit": "over_credit_limit" in reasons,
                     "total": str(order.total),
+                    "rebate_amount": str(order.rebate_amount),
                     "credit_available": str(credit.available),
                     "partner_type": partner.partner_type,
                 },
@@ -308,7 +438,7 @@ def place_order(
             if request is None and "over_credit_limit" in reasons:
                 raise Conflict(
                     gettext("The order (%(total)s) is over the available credit (%(available)s).")
-                    % {"total": f"{order.total:,.2f}", "available": f"{credit.available:,.2f}"}
+                    % {"total": f"{order.remainder:,.2f}", "available": f"{credit.available:,.2f}"}
                 )
             if request is not None:
                 order.approval = request
@@ -430,30 +560,78 @@ def _locked(order: Order) -> Order:
 def _release(order: Order, actor) -> None:
     """Give back what the order holds, in the lock order: funds, promotions, stock."""
     from qudao.inventory.services import release_stock
+    from qudao.partners.models import FundAccount
 
+    lock_funds(order.partner, prepayment=order.payment_method == "prepayment", rebate=order.rebate_amount > 0)
     if order.payment_method == "prepayment":
         funds.release(partner=order.partner, reference=order.number, actor=actor)
+    if order.rebate_amount > 0:
+        funds.release(partner=order.partner, reference=order.number, actor=actor, kind=FundAccount.Kind.REBATE)
     reservations.release(reference=order.number, actor=actor)
     release_stock(reference=order.number, actor=actor)
 
 
 def capture_shipped(order: Order, actor=None) -> None:
-    """A prepaid order's held money is taken as its goods ship: the net value of what has shipped
-    so far (everything once the order is shipped) less what was taken before."""
-    if order.payment_method != "prepayment":
+    """An order's held money is taken as its goods ship.
+
+    The rebate fund's part share by share: each shipment takes rebate_amount x (its net value /
+    the order total), rounded to the cent, and the shipment that completes the order takes the
+    exact rest, so the shares add up to rebate_amount. A prepaid order's prepayment: the net value
+    of what has shipped so far less the rebate fund's shares and less what was taken before
+    (everything still held once the order is shipped)."""
+    from qudao.partners.models import FundAccount
+
+    prepaid, rebate = order.payment_method == "prepayment", order.rebate_amount
+    if not prepaid and rebate <= 0:
         return
-    account = funds.account_for(order.partner)
-    captured = -sum(
-        (entry.balance_delta for entry in account.entries.filter(reference=order.number, kind="capture")), ZERO
-    )
-    if order.status == OrderStatus.SHIPPED:
+    complete = order.status == OrderStatus.SHIPPED
+    rebate_due = ZERO
+    if rebate > 0:
+        rebate_due = rebate if complete else _rebate_shares(order)
+        taken = _captured(funds.account_for(order.partner, FundAccount.Kind.REBATE), order.number)
+        if rebate_due > taken:
+            funds.capture(
+                partner=order.partner,
+                reference=order.number,
+                amount=rebate_due - taken,
+                actor=actor,
+                kind=FundAccount.Kind.REBATE,
+            )
+    if not prepaid:
+        return
+    if complete:
         funds.capture(partner=order.partner, reference=order.number, actor=actor)
         return
+    captured = _captured(funds.account_for(order.partner), order.number)
     shipped = quantize(
         sum((line.net_unit_price * line.shipped_quantity for line in order.lines.all() if not line.is_gift), ZERO)
     )
-    if shipped > captured:
-        funds.capture(partner=order.partner, reference=order.number, amount=shipped - captured, actor=actor)
+    if shipped - rebate_due > captured:
+        funds.capture(
+            partner=order.partner, reference=order.number, amount=shipped - rebate_due - captured, actor=actor
+        )
+
+
+def _captured(account, reference: str) -> Decimal:
+    """What the captures of `reference` took from `account` so far."""
+    return -sum((entry.balance_delta for entry in account.entries.filter(reference=reference, kind="capture")), ZERO)
+
+
+def _rebate_shares(order: Order) -> Decimal:
+    """The rebate fund's shares of the order's shipments so far: per shipment, rebate_amount x its
+    net value / the order total, rounded to the cent (never more than rebate_amount in all)."""
+    from .models import ShipmentLine
+
+    values: dict[int, Decimal] = {}
+    rows = ShipmentLine.objects.filter(shipment__order=order, order_line__gift_promotion="").values_list(
+        "shipment_id", "order_line__net_unit_price", "quantity"
+    )
+    for shipment_id, price, quantity in rows:
+        values[shipment_id] = values.get(shipment_id, ZERO) + price * quantity
+    if order.total <= 0:
+        return ZERO
+    shares = sum((quantize(order.rebate_amount * quantize(value) / order.total) for value in values.values()), ZERO)
+    return min(shares, order.rebate_amount)
 
 
 def cancel_order(*, order: Order, actor, reason: str) -> Order:
@@ -490,16 +668,19 @@ def reject_order(*, order: Order, actor, reason: str) -> Order:
 CHANGEABLE = (OrderStatus.SUBMITTED, OrderStatus.PENDING_APPROVAL)
 
 
-def change_order(*, order: Order, lines: list[dict], actor, on: date | None = None) -> Order:
+def change_order(*, order: Order, lines: list[dict], actor, on: date | None = None, rebate_amount=None) -> Order:
     """Change the lines of an order until it is confirmed (the buyer's users or operations): what
-    it held is released, and it is priced, reserved (promotions, stock, prepayment) and checked
-    (credit, approval rules) again, all in one transaction. The lines before and after are in the
+    it held is released, and it is priced, reserved (promotions, stock, rebate fund, prepayment) and
+    checked (credit, approval rules) again, all in one transaction. `rebate_amount` is the new part
+    paid from the rebate fund, checked like place_order's; None keeps the order's, lowered to the
+    share of the new total if it is now above it. The lines before and after are in the
     `order.changed` event.
 
     :raises FieldErrors: as place_order. :raises Conflict: the order is confirmed or later.
     """
     from qudao.partners.models import Partner
 
+    wanted_rebate = None if rebate_amount is None else clean_rebate_amount(rebate_amount)
     cart = _clean_lines(lines)
     on = on or timezone.localdate()
     with transaction.atomic():
@@ -514,13 +695,27 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
             {"sku": line.sku_id, "quantity": line.quantity, "line_total": str(line.line_total)}
             for line in order.lines.all()
         ]
+        previous_rebate = order.rebate_amount
+        accounts = lock_funds(
+            partner,
+            prepayment=order.payment_method == "prepayment",
+            rebate=previous_rebate > 0 or bool(wanted_rebate),
+        )
         _release(order, actor)
+        order.rebate_amount = ZERO  # held again below, once the new total is known
+        order.save(update_fields=["rebate_amount", "updated_at"])
         order.lines.all().delete()
         order.priced_on = on
         quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor)
         _write_lines(order, quote)
-        if order.payment_method == "prepayment":
-            funds.hold(partner=partner, amount=order.total, reference=order.number, actor=actor)
+        available = ZERO
+        if "rebate" in accounts:
+            accounts["rebate"].refresh_from_db()
+            available = accounts["rebate"].available
+        rebate = wanted_rebate
+        if rebate is None:
+            rebate = min(previous_rebate, rebate_limit(order.total), available)
+        _hold_payment(order, rebate, available, actor)
         if stock_reserved_at() == "submitted":
             _reserve_stock_for(order, quote, actor)
         credit = credit_of(partner, excluding=order)
@@ -547,6 +742,7 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
                     "reasons": reasons,
                     "over_credit_limit": "over_credit_limit" in reasons,
                     "total": str(order.total),
+                    "rebate_amount": str(order.rebate_amount),
                 },
                 region=partner.region,
                 partner_id=partner.pk,
@@ -555,7 +751,7 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
             if request is None and "over_credit_limit" in reasons:
                 raise Conflict(
                     gettext("The order (%(total)s) is over the available credit (%(available)s).")
-                    % {"total": f"{order.total:,.2f}", "available": f"{credit.available:,.2f}"}
+                    % {"total": f"{order.remainder:,.2f}", "available": f"{credit.available:,.2f}"}
                 )
             if request is not None:
                 order.approval, order.approval_reasons = request, reasons
@@ -582,10 +778,10 @@ def confirm_order(*, order: Order, actor) -> Order:
         order = _locked(order)
         approved_over = "over_credit_limit" in (order.approval_reasons or []) and order.approval_id is not None
         credit = credit_of(partner, excluding=order)
-        if not approved_over and order.total > credit.available:
+        if not approved_over and order.remainder > credit.available:
             raise Conflict(
                 gettext("The order (%(total)s) is over the available credit (%(available)s).")
-                % {"total": f"{order.total:,.2f}", "available": f"{credit.available:,.2f}"}
+                % {"total": f"{order.remainder:,.2f}", "available": f"{credit.available:,.2f}"}
             )
         if stock_reserved_at() == "confirmed":
             _reserve_stock_for(order, _quote_of(order), actor)

@@ -353,11 +353,11 @@ def create_shipment(
         errors.add("shipped_at", _("A shipment cannot leave in the future."))
     with transaction.atomic():
         order = _lock(order)
-        if order.payment_method == "prepayment":
-            # the lock order: the funds are locked before the stock (the capture comes after it)
-            from qudao.partners import funds
-
-            funds.account_for(order.partner, lock=True)
+        # the lock order: the funds an order pays from (prepayment, rebate fund) are locked before
+        # the stock (the capture of this shipment's share comes after it)
+        services.lock_funds(
+            order.partner, prepayment=order.payment_method == "prepayment", rebate=order.rebate_amount > 0
+        )
         kind = _operations_kind(actor, order)
         if order.status not in SHIPPABLE:
             raise Conflict(
@@ -414,8 +414,8 @@ def create_shipment(
         complete = not OrderLine.objects.filter(order=order, shipped_quantity__lt=F("quantity")).exists()
         target = OrderStatus.SHIPPED if complete else OrderStatus.PARTIALLY_SHIPPED
         if order.status != target:
-            services.move(order, target, actor=actor, kind=kind)  # takes a prepaid order's money too
-        else:  # another partial shipment: a prepaid order pays for what this one carries
+            services.move(order, target, actor=actor, kind=kind)  # takes the order's held money too
+        else:  # another partial shipment: the order pays for what this one carries
             services.capture_shipped(order, actor)
     return shipment
 

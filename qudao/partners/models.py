@@ -386,7 +386,8 @@ class FundEntry(models.Model):
     """The append-only ledger of a fund account. A deposit adds to the balance; a hold sets money
     aside for an order (held += amount); a release gives a hold back; a capture takes the held money
     (balance -= amount, held -= amount) when goods ship; an adjustment corrects the balance with a
-    reason. Corrections are new entries, never edits."""
+    reason; an expiry takes rebate money not used in time (balance -= amount, never what orders
+    hold). Corrections are new entries, never edits."""
 
     class Kind(models.TextChoices):
         DEPOSIT = "deposit", _("Deposit")
@@ -394,6 +395,7 @@ class FundEntry(models.Model):
         RELEASE = "release", _("Release")
         CAPTURE = "capture", _("Capture")
         ADJUSTMENT = "adjustment", _("Adjustment")
+        EXPIRY = "expiry", _("Expiry")
 
     account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
