@@ -33,7 +33,7 @@ from qudao.core import jobs
 from qudao.core.audit import acting_as
 from qudao.core.errors import DomainError, FieldErrors, Forbidden
 from qudao.core.models import Job
-from qudao.partners.importing import Column, _csv_rows, _extension, _xlsx_rows, cell_text, read_upload
+from qudao.core.tabular import Column, Parsed, Table, read_upload
 
 from . import selectors, services
 from .models import Product, ProductLine, Sku
@@ -62,10 +62,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("order_multiple", "订货倍数", "訂貨倍數", "Order multiple"),
     Column("lifecycle", "SKU状态", "SKU狀態", "SKU lifecycle"),
 )
-COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
-_HEADERS = {
-    text.strip().lower(): column.key for column in COLUMNS for text in (column.key, column.zh, column.hant, column.en)
-}
 # product service field -> column; SKU service field -> column
 PRODUCT_FIELDS = {
     "code": "product_code",
@@ -88,59 +84,9 @@ SKU_FIELDS = {
 _LIFECYCLE_WORDS = {"草稿": "draft", "在售": "on_sale", "停售": "discontinued", "已停售": "discontinued"}
 
 
-def _file_error(message) -> FieldErrors:
-    return FieldErrors({"file": [message]}, detail=message)
-
-
-@dataclass
-class Parsed:
-    name: str
-    columns: list[str]
-    ignored_columns: list[str]
-    rows: list[tuple[int, dict[str, str]]]
-
-
 def parse_file(name: str, content: bytes) -> Parsed:
     """:raises FieldErrors: on "file": unreadable, empty, a required column missing, too many rows."""
-    source = _xlsx_rows(content) if _extension(name) == "xlsx" else _csv_rows(content)
-    keys = None
-    columns, ignored, rows = [], [], []
-    for number, values in source:
-        texts = [cell_text(value) for value in values]
-        if not any(texts):
-            continue
-        if keys is None:
-            keys = []
-            for text in texts:
-                key = _HEADERS.get(text.strip().lower()) if text else None
-                if text and key is None:
-                    ignored.append(text)
-                elif key in columns:
-                    raise _file_error(
-                        _("The column %(column)s appears twice in the header.")
-                        % {"column": COLUMNS_BY_KEY[key].label()}
-                    )
-                elif key:
-                    columns.append(key)
-                keys.append(key)
-            missing = [column for column in COLUMNS if column.required and column.key not in columns]
-            if missing:
-                raise _file_error(
-                    _("Required columns are missing: %(columns)s.")
-                    % {"columns": ", ".join(f"{column.label()} ({column.key})" for column in missing)}
-                )
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise _file_error(
-                _("The file has more than %(max)s rows. Split it into files of at most %(max)s rows.")
-                % {"max": MAX_ROWS}
-            )
-        rows.append((number, {key: (texts[i] if i < len(texts) else "") for i, key in enumerate(keys) if key}))
-    if keys is None:
-        raise _file_error(_("The file is empty."))
-    if not rows:
-        raise _file_error(_("The file has a header but no rows to import."))
-    return Parsed(name=name, columns=columns, ignored_columns=ignored, rows=rows)
+    return Table(COLUMNS, max_rows=MAX_ROWS).parse(name, content)
 
 
 def _specification(text: str) -> dict | None:

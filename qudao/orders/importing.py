@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from qudao.core.errors import FieldErrors
-from qudao.partners.importing import Column, _csv_rows, _extension, _xlsx_rows, cell_text, read_upload
+from qudao.core.tabular import Column, cell_text, csv_rows, extension, file_error, read_upload, xlsx_rows
 
 from .carts import MAX_ROWS, Row
 
@@ -27,10 +26,6 @@ _HEADERS = {
 _HEADERS.update({"sku编码": "sku", "sku編碼": "sku", "sku code": "sku", "条码": "sku", "barcode": "sku", "code": "sku"})
 
 
-def _file_error(message) -> FieldErrors:
-    return FieldErrors({"file": [message]}, detail=message)
-
-
 def read_rows(upload) -> list[Row]:
     """The rows of an uploaded order file (blank lines skipped), each with its row number.
 
@@ -38,7 +33,7 @@ def read_rows(upload) -> list[Row]:
         required column missing, no rows, more than MAX_ROWS rows.
     """
     name, content = read_upload(upload)
-    source = _xlsx_rows(content) if _extension(name) == "xlsx" else _csv_rows(content)
+    source = xlsx_rows(content) if extension(name) == "xlsx" else csv_rows(content)
     keys, rows = None, []
     for number, values in source:
         texts = [cell_text(value) for value in values]
@@ -48,7 +43,7 @@ def read_rows(upload) -> list[Row]:
             keys = [_HEADERS.get(text.strip().lower()) if text else None for text in texts]
             missing = [column for column in COLUMNS if column.required and column.key not in keys]
             if missing:
-                raise _file_error(
+                raise file_error(
                     _("Required columns are missing: %(columns)s. The columns are: %(expected)s.")
                     % {
                         "columns": ", ".join(column.label() for column in missing),
@@ -57,7 +52,7 @@ def read_rows(upload) -> list[Row]:
                 )
             continue
         if len(rows) >= MAX_ROWS:
-            raise _file_error(_("An order has at most %(max)s lines.") % {"max": MAX_ROWS})
+            raise file_error(_("An order has at most %(max)s lines.") % {"max": MAX_ROWS})
         cells = {key: (texts[i] if i < len(texts) else "") for i, key in enumerate(keys) if key}
         rows.append(
             Row(
@@ -69,7 +64,7 @@ def read_rows(upload) -> list[Row]:
             )
         )
     if keys is None:
-        raise _file_error(_("The file is empty."))
+        raise file_error(_("The file is empty."))
     if not rows:
-        raise _file_error(_("The file has a header but no lines."))
+        raise file_error(_("The file has a header but no lines."))
     return rows

@@ -69,18 +69,13 @@ nothing: no audit entries, no `updated_at` changes.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import translation
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
@@ -88,6 +83,11 @@ from qudao.core import jobs
 from qudao.core.audit import acting_as
 from qudao.core.errors import DomainError, FieldErrors, Forbidden
 from qudao.core.models import Job
+from qudao.core.tabular import Column, cell_text, read_upload
+from qudao.core.tabular import csv_rows as _csv_rows
+from qudao.core.tabular import extension as _extension
+from qudao.core.tabular import file_error as _file_error
+from qudao.core.tabular import xlsx_rows as _xlsx_rows
 from qudao.core.validators import normalise_mobile, normalise_uscc
 
 from . import services
@@ -101,7 +101,6 @@ ACTION_CREATE = "create"
 ACTION_UPDATE = "update"
 ACTION_UNCHANGED = "unchanged"
 
-MAX_COLUMNS = 60
 SYNC_PREVIEW_ROWS = 1000  # default of settings.IMPORT_SYNC_PREVIEW_ROWS
 PROGRESS_EVERY = 100
 
@@ -110,23 +109,6 @@ MESSAGE_WRITING = N_("Writing partners")
 MESSAGE_PREVIEWED = N_("Preview ready")
 MESSAGE_HAS_ERRORS = N_("The file has errors. Nothing was imported.")
 MESSAGE_ROW_FAILED = N_("A row could not be written. Nothing was imported.")
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    zh: str
-    hant: str
-    en: str
-    required: bool = False
-
-    def label(self, language: str | None = None) -> str:
-        language = (language or get_language() or "").lower()
-        if language.startswith("zh-hant") or language in ("zh-tw", "zh-hk", "zh-mo"):
-            return self.hant
-        if language.startswith("zh"):
-            return self.zh
-        return self.en
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -285,19 +267,6 @@ def status_value(text: str) -> str:
     return text
 
 
-def cell_text(value) -> str:
-    """A spreadsheet cell as text: whole numbers without ".0", dates in ISO format."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value).strip()
-
-
 # --- reading the file ------------------------------------------------------------------------
 
 
@@ -307,93 +276,6 @@ class ParsedFile:
     columns: list[str]  # the column keys present, in file order
     ignored_columns: list[str]  # headers that are not import columns
     rows: list[tuple[int, dict[str, str]]]  # (row number in the file, {column key: text})
-
-
-def _file_error(message) -> FieldErrors:
-    return FieldErrors({"file": [message]}, detail=message)
-
-
-def read_upload(upload) -> tuple[str, bytes]:
-    """The name and bytes of an uploaded import file, after the size and type checks.
-
-    :raises FieldErrors: on "file".
-    """
-    if upload is None:
-        raise _file_error(_("Choose a file to import."))
-    name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    size = getattr(upload, "size", None)
-    limit = settings.IMPORT_UPLOAD_MAX_BYTES
-    _extension(name)
-    content = upload.read(limit + 1) if size is None or size <= limit else b""
-    if size is None or size <= limit:
-        size = len(content)
-    if size > limit:
-        raise _file_error(
-            _("The file is too large (%(size)s). The limit is %(limit)s.")
-            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
-        )
-    if not content:
-        raise _file_error(_("The file is empty."))
-    return name, content
-
-
-def _extension(name: str) -> str:
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension == "xls":
-        raise _file_error(_("Old .xls workbooks cannot be read. Save the file as .xlsx and upload it again."))
-    if extension not in ("xlsx", "csv"):
-        raise _file_error(_("Upload an .xlsx workbook or a .csv file."))
-    return extension
-
-
-def _xlsx_rows(content: bytes):
-    import openpyxl
-
-    not_a_workbook = _("The file is not a readable .xlsx workbook. Open it in Excel or WPS and save it again.")
-    if not content.startswith(b"PK\x03\x04"):
-        raise _file_error(not_a_workbook)
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # zipfile.BadZipFile, KeyError, InvalidFileException, XML errors...
-        raise _file_error(not_a_workbook) from None
-    try:
-        if not workbook.worksheets:
-            raise _file_error(not_a_workbook)
-        sheet = workbook.worksheets[0]
-        try:
-            yield from enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1)
-        except FieldErrors:
-            raise
-        except Exception:
-            raise _file_error(not_a_workbook) from None
-    finally:
-        workbook.close()
-
-
-def _csv_rows(content: bytes):
-    if b"\x00" in content[:8192]:
-        raise _file_error(_("The file is not a text .csv file."))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise _file_error(_("The .csv file cannot be read: save it as UTF-8 or GB18030 (GBK) text."))
-    first_line = text.split("\n", 1)[0]
-    delimiter = ","
-    if "," not in first_line:
-        if "\t" in first_line:
-            delimiter = "\t"
-        elif ";" in first_line:
-            delimiter = ";"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for number, values in enumerate(reader, start=1):
-            yield number, values[:MAX_COLUMNS]
-    except csv.Error:
-        raise _file_error(_("The .csv file is malformed (check its quotes).")) from None
 
 
 def parse_file(name: str, content: bytes) -> ParsedFile:

@@ -1,0 +1,208 @@
+"""Reading tabular import files (.xlsx and .csv) - the part every import shares: the upload's
+size and type checks, the rows of the first sheet (or of a UTF-8 / GB18030 text file with a
+guessed delimiter), cells as text, and `Table.parse` that matches a header row in Chinese,
+Traditional Chinese, English or the column keys to the import's columns.
+
+Each import (partners, catalogue, stock, payments) declares its `Column`s and turns the parsed
+rows into its own preview; the errors here are all on the "file" field, in the user's language.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from .errors import FieldErrors
+
+MAX_COLUMNS = 60
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    hant: str
+    en: str
+    required: bool = False
+
+    def label(self, language: str | None = None) -> str:
+        language = (language or get_language() or "").lower()
+        if language.startswith("zh-hant") or language in ("zh-tw", "zh-hk", "zh-mo"):
+            return self.hant
+        if language.startswith("zh"):
+            return self.zh
+        return self.en
+
+
+def cell_text(value) -> str:
+    """A spreadsheet cell as text: whole numbers without ".0", dates in ISO format."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def file_error(message) -> FieldErrors:
+    return FieldErrors({"file": [message]}, detail=message)
+
+
+def read_upload(upload) -> tuple[str, bytes]:
+    """The name and bytes of an uploaded import file, after the size and type checks.
+
+    :raises FieldErrors: on "file".
+    """
+    if upload is None:
+        raise file_error(_("Choose a file to import."))
+    name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    size = getattr(upload, "size", None)
+    limit = settings.IMPORT_UPLOAD_MAX_BYTES
+    extension(name)
+    content = upload.read(limit + 1) if size is None or size <= limit else b""
+    if size is None or size <= limit:
+        size = len(content)
+    if size > limit:
+        raise file_error(
+            _("The file is too large (%(size)s). The limit is %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+        )
+    if not content:
+        raise file_error(_("The file is empty."))
+    return name, content
+
+
+def extension(name: str) -> str:
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension == "xls":
+        raise file_error(_("Old .xls workbooks cannot be read. Save the file as .xlsx and upload it again."))
+    if extension not in ("xlsx", "csv"):
+        raise file_error(_("Upload an .xlsx workbook or a .csv file."))
+    return extension
+
+
+def xlsx_rows(content: bytes):
+    import openpyxl
+
+    not_a_workbook = _("The file is not a readable .xlsx workbook. Open it in Excel or WPS and save it again.")
+    if not content.startswith(b"PK\x03\x04"):
+        raise file_error(not_a_workbook)
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # zipfile.BadZipFile, KeyError, InvalidFileException, XML errors...
+        raise file_error(not_a_workbook) from None
+    try:
+        if not workbook.worksheets:
+            raise file_error(not_a_workbook)
+        sheet = workbook.worksheets[0]
+        try:
+            yield from enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1)
+        except FieldErrors:
+            raise
+        except Exception:
+            raise file_error(not_a_workbook) from None
+    finally:
+        workbook.close()
+
+
+def csv_rows(content: bytes):
+    if b"\x00" in content[:8192]:
+        raise file_error(_("The file is not a text .csv file."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise file_error(_("The .csv file cannot be read: save it as UTF-8 or GB18030 (GBK) text."))
+    first_line = text.split("\n", 1)[0]
+    delimiter = ","
+    if "," not in first_line:
+        if "\t" in first_line:
+            delimiter = "\t"
+        elif ";" in first_line:
+            delimiter = ";"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for number, values in enumerate(reader, start=1):
+            yield number, values[:MAX_COLUMNS]
+    except csv.Error:
+        raise file_error(_("The .csv file is malformed (check its quotes).")) from None
+
+
+@dataclass
+class Parsed:
+    name: str
+    columns: list[str]  # the column keys present, in file order
+    ignored_columns: list[str]  # headers that are not import columns
+    rows: list[tuple[int, dict[str, str]]]  # (row number in the file, {column key: text})
+
+
+class Table:
+    """The columns of one import and the most rows it takes; `parse` reads a file against them."""
+
+    def __init__(self, columns: tuple[Column, ...], *, max_rows: int):
+        self.columns = columns
+        self.max_rows = max_rows
+        self.by_key = {column.key: column for column in columns}
+        self.headers = {
+            text.strip().lower(): column.key
+            for column in columns
+            for text in (column.key, column.zh, column.hant, column.en)
+        }
+
+    def parse(self, name: str, content: bytes) -> Parsed:
+        """The header (first non-empty row) and the rows of the file, as text by column key.
+
+        :raises FieldErrors: on "file": unreadable, empty, a column twice or a required one
+            missing, more than `max_rows` rows."""
+        source = xlsx_rows(content) if extension(name) == "xlsx" else csv_rows(content)
+        keys = None
+        columns, ignored, rows = [], [], []
+        for number, values in source:
+            texts = [cell_text(value) for value in values]
+            if not any(texts):
+                continue
+            if keys is None:
+                keys = []
+                for text in texts:
+                    key = self.headers.get(text.strip().lower()) if text else None
+                    if text and key is None:
+                        ignored.append(text)
+                    elif key in columns:
+                        raise file_error(
+                            _("The column %(column)s appears twice in the header.")
+                            % {"column": self.by_key[key].label()}
+                        )
+                    elif key:
+                        columns.append(key)
+                    keys.append(key)
+                missing = [column for column in self.columns if column.required and column.key not in columns]
+                if missing:
+                    raise file_error(
+                        _("Required columns are missing: %(columns)s.")
+                        % {"columns": ", ".join(f"{column.label()} ({column.key})" for column in missing)}
+                    )
+                continue
+            if len(rows) >= self.max_rows:
+                raise file_error(
+                    _("The file has more than %(max)s rows. Split it into files of at most %(max)s rows.")
+                    % {"max": self.max_rows}
+                )
+            rows.append((number, {key: (texts[i] if i < len(texts) else "") for i, key in enumerate(keys) if key}))
+        if keys is None:
+            raise file_error(_("The file is empty."))
+        if not rows:
+            raise file_error(_("The file has a header but no rows to import."))
+        return Parsed(name=name, columns=columns, ignored_columns=ignored, rows=rows)
