@@ -483,7 +483,7 @@ def get_dispute(user, dispute_id) -> StatementDispute:
 
 
 def statement_lines(statement: Statement):
-    return list(statement.lines.order_by("position"))
+    return list(statement.lines.select_related("invoice").order_by("position"))
 
 
 def statement_disputes(statement: Statement):
@@ -720,13 +720,13 @@ def resolve_dispute(
 # --- downloads ----------------------------------------------------------------------------------------
 
 
-def _kind_label(kind: str) -> str:
+def kind_label(kind: str) -> str:
     if kind == OPEN_INVOICE:
         return _("Open invoice")
     return str(dict(LedgerEntry.Kind.choices).get(kind, kind))
 
 
-def _book_label(book: str) -> str:
+def book_label(book: str) -> str:
     return str(dict(Book.choices).get(book, book))
 
 
@@ -771,8 +771,8 @@ def statement_xlsx(statement: Statement) -> bytes:
             [
                 line.position,
                 line.occurred_on,
-                _book_label(line.book),
-                _kind_label(line.kind),
+                book_label(line.book),
+                kind_label(line.kind),
                 line.reference,
                 line.description,
                 float(quantize(line.amount)),
@@ -864,8 +864,8 @@ def statement_pdf(statement: Statement) -> bytes:
             entries.append(
                 [
                     line.occurred_on.isoformat(),
-                    _book_label(line.book),
-                    _kind_label(line.kind),
+                    book_label(line.book),
+                    kind_label(line.kind),
                     line.reference,
                     Paragraph(line.description, text_style) if line.description else "",
                     money(line.amount),
