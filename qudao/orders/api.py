@@ -53,6 +53,8 @@ def order_out(order: Order, *, full: bool = False) -> dict:
         "list_total": amount_out(order.list_total),
         "total": amount_out(order.total),
         "payment_method": order.payment_method,
+        "rebate_amount": amount_out(order.rebate_amount),
+        "remainder": amount_out(order.remainder),
         "note": order.note,
         "approval": order.approval.number if order.approval_id else None,
         "approval_reasons": order.approval_reasons or [],
@@ -98,8 +100,9 @@ def _order(user, order_id: int) -> Order:
 @router.post("/orders", response={201: OrderOut, 200: OrderOut})
 def order_place(request, payload: OrderIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
     """Place (submit) an order: priced by the pricing engine, promotions and stock reserved, credit
-    checked; it may wait for approval. Send an Idempotency-Key: a retry with the same key answers
-    200 with the first order and never creates a second one."""
+    checked; it may wait for approval. `rebate_amount` pays part of it from your rebate fund. Send an
+    Idempotency-Key: a retry with the same key answers 200 with the first order and never creates a
+    second one."""
     user = request.auth
     require(user, "orders.place")
     own = user.partner
@@ -113,6 +116,7 @@ def order_place(request, payload: OrderIn, idempotency_key: str | None = Header(
         ordered_by=ordered_by,
         note=payload.note,
         payment_method=payload.payment_method,
+        rebate_amount=payload.rebate_amount,
     )
     return Status(201 if created else 200, order_out(_order(user, order.pk), full=True))
 
@@ -177,6 +181,7 @@ def order_change(request, order_id: int, payload: OrderLinesIn):
         order=_order(request.auth, order_id),
         lines=[line.model_dump() for line in payload.lines],
         actor=request.auth,
+        rebate_amount=payload.rebate_amount,
     )
     return order_out(_order(request.auth, order.pk), full=True)
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import InputSchema
+from qudao.core.schemas import AmountIn, InputSchema
 
 
 class Ref(Schema):
@@ -29,6 +29,12 @@ class OrderIn(InputSchema):
     note: str = ""
     payment_method: str | None = Field(
         None, description='"credit" or "prepayment" (as the brand allows; its default if empty).'
+    )
+    rebate_amount: AmountIn | None = Field(
+        None,
+        description="Pay this much from your rebate fund (返利池), in cents at most: at most what the fund has"
+        " available and QUDAO_REBATE_MAX_SHARE percent of the order's total after pricing. Held now, taken as the"
+        " goods ship; the rest is paid by payment_method. Empty: 0.",
     )
 
 
@@ -65,6 +71,8 @@ class OrderOut(Schema):
     list_total: str
     total: str
     payment_method: str
+    rebate_amount: str = Field(description="The part of the total paid from the rebate fund.")
+    remainder: str = Field(description="The rest of the total, paid by payment_method.")
     note: str
     approval: str | None = Field(None, description="The approval request's number while it waits.")
     approval_reasons: list[str]
@@ -81,6 +89,11 @@ class OrderFilters(Schema):
 
 class OrderLinesIn(InputSchema):
     lines: list[OrderLineIn]
+    rebate_amount: AmountIn | None = Field(
+        None,
+        description="The new part paid from the rebate fund (checked as when placing). Empty: the order's, lowered"
+        " to the share of the new total if it is now above it.",
+    )
 
 
 class ReasonIn(InputSchema):

@@ -160,8 +160,25 @@ def _buyer(request):
     return buyer
 
 
+def _share_label() -> str:
+    """The max share of an order payable from the rebate fund, as shown ("30"), or "" when none."""
+    share = services.rebate_max_share()
+    return f"{share.normalize():f}" if share > 0 else ""
+
+
+def rebate_offer(partner, total) -> dict | None:
+    """What the checkout shows of the rebate fund: what it has available and the most this cart may
+    use (None for the most while the cart is not priced); None when the rebate fund pays no orders."""
+    if services.rebate_max_share() <= 0:
+        return None
+    available = services.rebate_available(partner)
+    usable = None if total is None else max(min(available, services.rebate_limit(total)), services.ZERO)
+    return {"available": available, "usable": usable, "share": _share_label()}
+
+
 def _quick_context(request, rows, *, priced=None, buyer=None, key=None, general=(), **extra) -> dict:
     buyer = buyer or request.partner
+    result = priced.result if priced else None
     return _context(
         request,
         rows=rows,
@@ -175,6 +192,8 @@ def _quick_context(request, rows, *, priced=None, buyer=None, key=None, general=
         note=(request.POST.get("note") or "").strip()[:500],
         templates=selectors.templates_of(request.partner),
         symbol=currency_symbol(engine.partner_currency(buyer)),
+        rebate=rebate_offer(buyer, result.total if result else None),
+        rebate_amount=(request.POST.get("rebate_amount") or "0").strip()[:20],
         **extra,
     )
 
@@ -198,6 +217,7 @@ def _place(request, rows, buyer, key):
             idempotency_key=key,
             ordered_by=own if buyer.pk != own.pk else None,
             note=(request.POST.get("note") or "").strip(),
+            rebate_amount=(request.POST.get("rebate_amount") or "").strip()[:20],
         )
     except FieldErrors as error:
         priced.general.extend(carts.spread(error, ready))
@@ -384,6 +404,8 @@ def credit_view(request):
             "credit",
             credit=credit,
             prepayment=FundAccount.objects.filter(partner=partner, kind=FundAccount.Kind.PREPAYMENT).first(),
+            rebate_fund=FundAccount.objects.filter(partner=partner, kind=FundAccount.Kind.REBATE).first(),
+            rebate_share=_share_label(),
             open_orders=selectors.open_orders(partner),
             symbol=currency_symbol(credit.currency),
         ),

@@ -10,14 +10,21 @@ Deposits and captures move money, so they publish `fund.deposited` / `fund.captu
 partner, kind, currency, amount, reference, entry) in the same transaction; finance books them in
 the partner ledger from its subscription. Holds and releases only set money aside and publish
 nothing.
+
+Rebate money can expire (settings.REBATE_EXPIRY_DAYS, 0: never): `expire_rebates` (a daily job)
+takes, oldest deposit first, what is left unused of the rebate deposits older than that many days,
+never money held by open orders; each expiry is an `expiry` entry and publishes `fund.expired`.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +86,36 @@ def deposit(*, partner, amount, note: str = "", reference: str = "", actor=None,
         return entry
 
 
+def adjust(*, partner, amount, note: str, reference: str = "", actor=None, kind=FundAccount.Kind.PREPAYMENT):
+    """Correct the balance by a signed `amount` with a reason (an `adjustment` entry; publishes
+    `fund.adjusted` with the signed amount). A negative adjustment never takes money that is held
+    by open orders or not there: the account is never overdrawn.
+
+    :raises FieldErrors: amount: zero, more than cents, or more than is available to take."""
+    try:
+        amount = parse_amount(amount)
+    except (TypeError, ValueError):
+        raise FieldErrors.single("amount", _("Enter an amount, e.g. 1299.00.")) from None
+    if amount == 0 or amount.as_tuple().exponent < -2:
+        raise FieldErrors.single("amount", _("Enter an amount other than zero, in cents at most."))
+    with transaction.atomic():
+        account = account_for(partner, kind, lock=True)
+        moved = FundAccount.objects.filter(pk=account.pk, balance__gte=F("held") - amount).update(
+            balance=F("balance") + amount
+        )
+        if not moved:
+            raise FieldErrors.single(
+                "amount",
+                gettext("Only %(available)s is available to take.") % {"available": f"{account.available:,.2f}"},
+            )
+        entry = FundEntry.objects.create(
+            account=account, kind=FundEntry.Kind.ADJUSTMENT, balance_delta=amount, reference=reference[:64],
+            note=note[:300], actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )  # fmt: skip
+        _publish("fund.adjusted", account, entry, amount)
+        return entry
+
+
 def hold(*, partner, amount: Decimal, reference: str, actor=None, kind=FundAccount.Kind.PREPAYMENT) -> FundEntry:
     """Set `amount` aside for order `reference`.
 
@@ -137,3 +174,49 @@ def capture(
         )  # fmt: skip
         _publish("fund.captured", account, entry, amount)
         return entry
+
+
+def expirable(account: FundAccount, cutoff) -> Decimal:
+    """What is left unused of `account`'s money paid in before `cutoff`, first in first out: the
+    money paid in (deposits, positive adjustments) before `cutoff`, less everything that has left
+    the account (captures, expiries, negative adjustments), which takes the oldest money first;
+    at most what is available (money held by open orders never expires)."""
+    entries = FundEntry.objects.filter(account=account)
+    old_in = entries.filter(balance_delta__gt=0, created_at__lt=cutoff).aggregate(total=Sum("balance_delta"))["total"]
+    gone = entries.filter(balance_delta__lt=0).aggregate(total=Sum("balance_delta"))["total"]
+    unused = (old_in or ZERO) + (gone or ZERO)
+    return max(min(unused, account.available), ZERO)
+
+
+def expire_rebates(*, days: int | None = None, now=None) -> list[FundEntry]:
+    """Expire the unused rebate money older than `days` (settings.REBATE_EXPIRY_DAYS; 0: never),
+    account by account, each in its own short transaction under the account's row lock. Running it
+    twice expires nothing more. Returns the expiry entries written."""
+    days = int(getattr(settings, "REBATE_EXPIRY_DAYS", 0) if days is None else days)
+    if days <= 0:
+        return []
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    candidates = FundAccount.objects.filter(kind=FundAccount.Kind.REBATE, balance__gt=F("held")).order_by("pk")
+    written = []
+    for account_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            account = FundAccount.objects.select_for_update().get(pk=account_id)
+            amount = expirable(account, cutoff)
+            if amount <= 0:
+                continue
+            if not FundAccount.objects.filter(pk=account.pk, held__lte=F("balance") - amount).update(
+                balance=F("balance") - amount
+            ):  # pragma: no cover - the row is locked and `amount` is at most what is available
+                continue
+            entry = FundEntry.objects.create(
+                account=account,
+                kind=FundEntry.Kind.EXPIRY,
+                balance_delta=-amount,
+                note=(
+                    gettext("Unused rebate money paid in before %(date)s expired (after %(days)s days).")
+                    % {"date": timezone.localtime(cutoff).date().isoformat(), "days": days}
+                )[:300],
+            )
+            _publish("fund.expired", account, entry, amount)
+            written.append(entry)
+    return written

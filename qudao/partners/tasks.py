@@ -1,6 +1,7 @@
 """Background tasks of the partner network (run by Huey; in-process when QUDAO_JOBS_IMMEDIATE)."""
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 
 @db_task()
@@ -17,3 +18,11 @@ def preview_partner_import(job_id: int):
     from .importing import run_preview
 
     run_preview(job_id)
+
+
+@db_periodic_task(crontab(minute="17", hour="2"))
+def expire_rebate_money():
+    """Every night: unused rebate money older than QUDAO_REBATE_EXPIRY_DAYS expires (0: never)."""
+    from .funds import expire_rebates
+
+    return len(expire_rebates())

@@ -1,4 +1,5 @@
-"""Template tags of ordering in the portal: the "Place order" button under a priced catalogue cart."""
+"""Template tags of ordering in the portal: the "Place order" button under a priced catalogue cart (with
+the part to pay from the rebate fund)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,18 @@ register = template.Library()
 def place_order_form(context):
     """The priced cart's lines as a form that places them as an order, with an Idempotency-Key
     generated now (a double tap or a browser retry sends the same key: one order)."""
+    from qudao.orders.views_portal import rebate_offer
+
     request = context.get("request")
     user = getattr(request, "user", None)
     allowed = bool(user is not None and user.is_authenticated and user.can("orders.place"))
+    partner = getattr(request, "partner", None) or getattr(user, "partner", None)
+    result = context.get("result")
+    total = getattr(result, "total", None)
     return {
         "allowed": allowed,
+        "rebate": rebate_offer(partner, total) if allowed and partner is not None else None,
+        "symbol": context.get("symbol", ""),
         "csrf_token": context.get("csrf_token"),
         "entries": context.get("entries") or [],
         "idempotency_key": uuid.uuid4().hex,
