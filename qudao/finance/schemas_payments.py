@@ -1,0 +1,142 @@
+"""API schemas of payments (回款). Amounts go in and out as strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+from qudao.core.schemas import AmountIn, InputSchema
+
+
+class Ref(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class InvoiceRef(Schema):
+    id: int
+    number: str
+
+
+class AllocationIn(InputSchema):
+    invoice: str = Field(..., description="The invoice's id or number (an open invoice of the payment's partner).")
+    amount: AmountIn = Field(..., description="At most what the invoice has outstanding, in cents.")
+
+
+class PaymentIn(InputSchema):
+    partner: int = Field(..., description="The paying partner's id.")
+    amount: AmountIn = Field(..., description="Greater than zero, in whole cents.")
+    received_on: str = Field(..., description="The date the money arrived (YYYY-MM-DD), not in the future.")
+    method: str = Field("bank_transfer", description="bank_transfer, acceptance_bill, cash or other.")
+    bank_reference: str = Field("", description="The bank's reference; one payment per partner and reference.")
+    payer_name: str = ""
+    note: str = ""
+    allocations: list[AllocationIn] | None = Field(
+        None,
+        description="Allocate by hand to these invoices (the sum at most the amount; the rest stays unallocated)."
+        " Empty: oldest first (oldest due date, then oldest issue date).",
+    )
+
+
+class AllocationsIn(InputSchema):
+    allocations: list[AllocationIn] | None = Field(
+        None, description="The invoices and amounts; empty: oldest first, up to what the payment has left."
+    )
+
+
+class ReasonIn(InputSchema):
+    reason: str = ""
+
+
+class AnnouncementForm(Schema):
+    """A partner's announcement (multipart, with the proof as the file "proof")."""
+
+    amount: str = ""
+    received_on: str = ""
+    bank_reference: str = ""
+    payer_name: str = ""
+    method: str = "bank_transfer"
+    note: str = ""
+
+
+class PaymentFilters(Schema):
+    partner: int | None = None
+    status: str | None = Field(None, description="announced, confirmed, rejected or reversed")
+    source: str | None = Field(None, description="finance, import or partner")
+    method: str | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    q: str | None = Field(None, description="Part of the number, the bank reference or the payer.")
+
+
+class AllocationOut(Schema):
+    id: int
+    invoice: InvoiceRef
+    amount: str
+    reverses: int | None = None
+    created_at: dt.datetime
+
+
+class PaymentOut(Schema):
+    id: int
+    number: str
+    partner: Ref
+    currency: str
+    amount: str
+    allocated: str
+    unallocated: str
+    received_on: dt.date
+    method: str
+    method_label: str
+    bank_reference: str
+    payer_name: str
+    note: str
+    source: str
+    source_label: str
+    status: str
+    status_label: str
+    proof_url: str | None = None
+    decided_at: dt.datetime | None = None
+    decision_note: str
+    created_at: dt.datetime
+    allocations: list[AllocationOut] | None = None
+
+
+class PaymentImportRowOut(Schema):
+    row: int
+    partner_code: str
+    credit_code: str
+    partner: str
+    partner_id: int | None = None
+    amount: str
+    received_on: str
+    bank_reference: str
+    payer_name: str
+    method: str
+    note: str
+    errors: dict[str, list[str]]
+
+
+class PaymentImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class PaymentPreviewOut(Schema):
+    id: int
+    status: str
+    file_name: str
+    created_at: dt.datetime
+    columns: list[str]
+    ignored_columns: list[str]
+    total_rows: int
+    counts: dict[str, int]
+    total_amount: str
+    error_count: int
+    can_commit: bool
+    rows: list[PaymentImportRowOut]
+    errors: list[PaymentImportErrorOut]
+    commit_job: dict | None = None
