@@ -1,5 +1,6 @@
 """Orders under real concurrency on PostgreSQL (skipped on SQLite, whose writers are serialised):
-the last units of stock, one credit limit, and retried submissions with one Idempotency-Key."""
+the last units of stock, one credit limit, one rebate fund, and retried submissions with one
+Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -78,3 +79,34 @@ def test_fifty_retries_with_one_idempotency_key_make_one_order(world, catalogue)
     assert len({body["number"] for _kind, (_status, body) in results}) == 1
     assert Order.objects.count() == 1
     assert StockLevel.objects.get(sku_id=sku_id).reserved == 2
+
+
+def test_twenty_orders_paying_from_one_rebate_fund_never_overdraw_it(world, catalogue):
+    from qudao.partners import funds
+    from qudao.partners.models import FundAccount
+
+    # given: 1,000.00 in dist_js's rebate fund, enough for 10 orders paying 100.00 each from it
+    stock(catalogue.skus["hood_a"], 100)
+    set_credit(world.dist_js, "10000000")
+    funds.deposit(partner=world.dist_js, amount="1000", actor=world.finance, kind=FundAccount.Kind.REBATE)
+    _token, raw = issue_token(user=world.dist_admin, name="concurrency")
+    sku_id = catalogue.skus["hood_a"].pk
+
+    def order(i):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        body = {"lines": [{"sku": sku_id, "quantity": 1}], "rebate_amount": "100.00"}
+        response = Client().post("/api/v1/orders", body, content_type="application/json", **headers)
+        return response.status_code, response.json()
+
+    # when: 20 such orders at once
+    results = run_concurrently(20, order)
+    # then: 10 placed, 10 refused on rebate_amount; the fund holds exactly what the placed orders use
+    assert sorted(status for _kind, (status, _body) in results) == [201] * 10 + [422] * 10
+    refused = [body for _kind, (status, body) in results if status == 422]
+    assert {(error["field"], error["message"]) for body in refused for error in body["errors"]} == {
+        ("rebate_amount", "The rebate fund has 0.00 available, less than 100.00.")
+    }
+    account = FundAccount.objects.get(partner=world.dist_js, kind=FundAccount.Kind.REBATE)
+    assert (account.balance, account.held) == (Decimal("1000.0000"), Decimal("1000.0000"))
+    assert sum(o.rebate_amount for o in Order.objects.all()) == Decimal("1000.0000")
+    assert StockLevel.objects.get(sku_id=sku_id).reserved == 10
