@@ -42,10 +42,7 @@ from .schemas_statements import (
 
 router = Router(tags=["finance statements"])
 
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+CONTENT_TYPES = statements.CONTENT_TYPES
 
 
 # --- output ----------------------------------------------------------------------------------------

@@ -75,6 +75,10 @@ ATTACHMENT_TYPES = {
     "webp": (b"RIFF",),
 }
 COMMENT_MAX = 2000
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 # Statements that may still be rebuilt: issued, and neither confirmed nor disputed.
 REBUILDABLE = (Statement.Status.ISSUED,)
 
