@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from qudao.core.errors import NotFound
@@ -116,8 +116,10 @@ def aging(user, by: str = "partner", today: date | None = None, partner_id: int 
     qs = scope(Invoice.objects.filter(status__in=OPEN_STATUSES), user)
     if partner_id:
         qs = qs.filter(partner_id=partner_id)
+    if by == "partner":
+        qs = qs.annotate(label=Coalesce(NullIf("partner__short_name", Value("")), "partner__legal_name"))
     keys = {
-        "partner": ["partner_id", "partner__code", "partner__name"],
+        "partner": ["partner_id", "partner__code", "label"],
         "region": ["partner__region_id", "partner__region__code", "partner__region__name"],
         "overall": [],
     }[by]
