@@ -212,7 +212,7 @@ def _build_lines(statement: Statement, opening: dict[str, Decimal]) -> dict:
     return {book: {"opening": _money(opening.get(book, ZERO)), "closing": _money(running[book])} for book in BOOKS}
 
 
-def _partner_admins(partner_id: int) -> list:
+def partner_admins(partner_id: int) -> list:
     from qudao.accounts.models import User
 
     return list(
@@ -304,7 +304,7 @@ def generate_statement(
                 _payload(statement, balances=statement.balances, rebuilt=existing is not None),
             )
             notify(
-                _partner_admins(partner.pk),
+                partner_admins(partner.pk),
                 kind="statement.issued",
                 title=gettext_lazy("Statement %(number)s for %(month)s is ready"),
                 body=gettext_lazy("Check it and confirm it, or dispute the lines that are wrong."),
@@ -709,7 +709,7 @@ def resolve_dispute(
                 _payload(statement, dispute_id=dispute.pk, adjustment_id=dispute.adjustment_id),
             )
         notify(
-            _partner_admins(statement.partner_id),
+            partner_admins(statement.partner_id),
             kind="statement.resolved"
             if statement.status == Statement.Status.RESOLVED
             else "statement.dispute_resolved",

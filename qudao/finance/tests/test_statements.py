@@ -457,3 +457,24 @@ def test_it_shows_a_reversal_in_the_month_it_was_made(world):
     assert list(StatementLine.objects.filter(statement=october).values_list("kind", "amount", "description")) == [
         ("reversal", D("-99.0000"), "开错")
     ]
+
+
+def test_it_seeds_last_month_s_statements_one_confirmed_one_disputed_and_nothing_without_entries(world):
+    import random
+
+    from qudao.finance.demo_statements import seed_statements
+
+    # given: no entries yet
+    assert seed_statements(random.Random(7)) == {}
+    assert Statement.objects.count() == 0
+    # given: entries last month for two partners with administrators
+    last = statements.last_full_month()
+    post(world.dist_js, "receivable", "invoice", "100.00", last, "INV-D1")
+    post(world.dealer_zj, "receivable", "invoice", "200.00", last, "INV-D2")
+    # when
+    outcome = seed_statements(random.Random(7))
+    # then
+    assert outcome["generated"] == 2
+    by_status = dict(Statement.objects.values_list("status", "number"))
+    assert by_status == {"confirmed": outcome["confirmed"], "disputed": outcome["disputed"]}
+    assert StatementDispute.objects.get().comment == "此笔金额与我方账面不符，请核对。"
