@@ -6,3 +6,8 @@ class RebatesConfig(AppConfig):
     name = "qudao.rebates"
     label = "rebates"
     verbose_name = _("Rebates")
+
+    def ready(self):
+        from . import services
+
+        services.register_subjects()

@@ -1,0 +1,19 @@
+"""Background tasks of rebates (run by Huey; in-process when jobs run immediately)."""
+
+from huey.contrib.djhuey import db_task
+
+
+@db_task()
+def compute_rebate_run(job_id: int):
+    """Compute a rebate run (a preview) - see qudao.rebates.runs."""
+    from .runs import run_compute_job
+
+    run_compute_job(job_id)
+
+
+@db_task()
+def post_rebate_run(job_id: int):
+    """Post an approved rebate run partner by partner, with progress - see qudao.rebates.runs."""
+    from .runs import run_post_job
+
+    run_post_job(job_id)
