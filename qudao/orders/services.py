@@ -246,6 +246,12 @@ def rebate_available(partner) -> Decimal:
     return account.available if account is not None else ZERO
 
 
+def rebate_usable(partner, total: Decimal) -> Decimal:
+    """The most an order of `total` may take from the partner's rebate fund now: its max share,
+    at most what the fund has available."""
+    return max(min(rebate_available(partner), rebate_limit(total)), ZERO)
+
+
 def clean_rebate_amount(value) -> Decimal:
     """The amount to pay from the rebate fund as given (empty: 0).
 

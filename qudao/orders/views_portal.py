@@ -171,9 +171,8 @@ def rebate_offer(partner, total) -> dict | None:
     use (None for the most while the cart is not priced); None when the rebate fund pays no orders."""
     if services.rebate_max_share() <= 0:
         return None
-    available = services.rebate_available(partner)
-    usable = None if total is None else max(min(available, services.rebate_limit(total)), services.ZERO)
-    return {"available": available, "usable": usable, "share": _share_label()}
+    usable = None if total is None else services.rebate_usable(partner, total)
+    return {"available": services.rebate_available(partner), "usable": usable, "share": _share_label()}
 
 
 def _quick_context(request, rows, *, priced=None, buyer=None, key=None, general=(), **extra) -> dict:
