@@ -359,3 +359,29 @@ def test_it_refuses_an_announcement_without_a_real_proof(world, settings):
         # then
         assert error.value.errors == {"proof": [message]}
     assert Payment.objects.count() == 0
+
+
+def test_it_seeds_demo_payments_that_reconcile_and_nothing_without_invoices(world):
+    import random
+
+    from qudao.finance.demo_payments import seed_payments
+
+    # given no invoices: nothing
+    assert seed_payments(random.Random(7)) == {}
+    # given open invoices of the three partners
+    three_invoices(world.dist_js)
+    make_invoice(world.sub_js, "900.00", number="INV-S", issued_on=date(2026, 10, 1), due_on=date(2026, 11, 1))
+    make_invoice(world.dealer_zj, "700.00", number="INV-Z", issued_on=date(2026, 10, 1), due_on=date(2026, 11, 1))
+    # when
+    counts = seed_payments(random.Random(7))
+    # then two partners in three paid, one announced, one payment bounced and was reversed
+    assert (counts["payments"], counts["announced"], counts["reversed"]) == (2, 1, 1)
+    assert Payment.objects.filter(status="announced").count() == 1
+    assert Payment.objects.filter(status="reversed").count() == 1
+    assert Payment.objects.filter(status="confirmed").count() == 2
+    for invoice in Invoice.objects.all():
+        total = sum(row.amount for row in invoice.allocations.all())
+        assert total == invoice.settled <= invoice.amount
+    assert ledger.reconcile() == []
+    # and seeding again adds nothing
+    assert seed_payments(random.Random(7)) == {} and Payment.objects.count() == 4
