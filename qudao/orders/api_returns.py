@@ -111,7 +111,10 @@ class CreditNoteOut(Schema):
     order: str
     partner: Ref
     currency: str
-    amount: str
+    amount: str = Field(description="What is credited: the lines' total less what went back to the rebate fund.")
+    rebate_amount: str = Field(
+        description="What went back to the rebate fund (the order was paid partly from it; 0.00 otherwise)."
+    )
     created_at: dt.datetime
     lines: list[CreditLineOut]
 
@@ -158,6 +161,7 @@ def credit_note_out(note: CreditNote) -> dict:
         "partner": _partner(note.partner),
         "currency": note.currency,
         "amount": amount_out(note.amount),
+        "rebate_amount": amount_out(note.rebate_amount),
         "created_at": note.created_at,
         "lines": [
             {

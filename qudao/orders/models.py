@@ -575,7 +575,9 @@ class ReturnPhoto(models.Model):
 
 class CreditNote(AuditedModel):
     """What the partner is owed for a received return: Σ received units × the order line's net
-    unit price (after allocated discounts), each line rounded to the cent. Finance posts it."""
+    unit price (after allocated discounts), each line rounded to the cent (the lines). For an order
+    paid partly from the rebate fund, its share of that (`rebate_amount`) goes back to the rebate
+    fund and `amount` is the rest: what finance posts."""
 
     number = models.CharField(_("number"), max_length=20, unique=True)
     return_request = models.OneToOneField(
@@ -586,6 +588,7 @@ class CreditNote(AuditedModel):
     )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     amount = models.DecimalField(_("amount"), max_digits=20, decimal_places=4, default=ZERO)
+    rebate_amount = models.DecimalField(_("back to the rebate fund"), max_digits=20, decimal_places=4, default=ZERO)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -598,6 +601,11 @@ class CreditNote(AuditedModel):
 
     def audit_partner_id(self):
         return self.partner_id
+
+    @property
+    def value(self) -> Decimal:
+        """The net value of what came back: the credit note and the rebate fund's share together."""
+        return self.amount + self.rebate_amount
 
 
 class CreditNoteLine(models.Model):

@@ -28,9 +28,15 @@ Crediting. Right after receipt a credit note is issued: per line, received units
 true net unit price (line total after the order-level discounts allocated to it / units ordered,
 exact), rounded to the cent once per line; the note's amount is the sum of its lines (recorded per
 order line in CreditNoteLine, for finance, rebates and promotion consumption). A line credited over
-several returns never gives back more than its line total.
+several returns never gives back more than its line total. When the order was paid partly from the
+rebate fund, the rebate fund's share of what came back goes back to the fund (a deposit with the
+credit note's number as reference) and the credit note's amount is the rest: the share is the
+order's rebate_amount x (the value of all its credit notes so far / its total), rounded to the
+cent, less what earlier credit notes gave back, so returning everything gives back exactly
+rebate_amount.
 
-Locks: the order row first, then the return row, then stock (inventory locks its own rows). Every
+Locks: the order row first, then the return row, then the rebate fund (an order paid partly from
+it), then stock (inventory locks its own rows). Every
 move publishes an outbox event in the same transaction, with the order as aggregate (one order's
 events are delivered in order): return.requested, return.approved, return.rejected,
 return.cancelled, return.received, return.credited.
@@ -408,6 +414,8 @@ def receive_return(*, return_request: ReturnRequest, warehouse, lines, actor) ->
             errors.add("warehouse", _("Choose an active warehouse."))
         if errors.errors:
             raise errors
+        if order.rebate_amount > 0:  # the lock order: the rebate fund (credited below) before the stock
+            services.lock_funds(order.partner, prepayment=False, rebate=True)
         return_lines = {line.pk: line for line in rma.lines.select_related("order_line")}
         into: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for line_id, (quantity, condition) in sorted(received.items()):
@@ -461,15 +469,43 @@ def credit_lines(rma: ReturnRequest) -> list[CreditNoteLine]:
     return credited
 
 
+def rebate_share(order: Order, value: Decimal) -> Decimal:
+    """What goes back to the rebate fund of a credit note of `value` for `order`: rebate_amount x
+    (the value of the order's credit notes so far, this one included) / the order total, rounded
+    to the cent, less what its earlier credit notes gave back (never more than rebate_amount)."""
+    if order.rebate_amount <= 0 or order.total <= 0:
+        return Decimal("0")
+    earlier = CreditNote.objects.filter(return_request__order=order)
+    before = sum((note.amount + note.rebate_amount for note in earlier), Decimal("0"))
+    given = sum((note.rebate_amount for note in earlier), Decimal("0"))
+    due = min(quantize(order.rebate_amount * (before + value) / order.total), order.rebate_amount)
+    return max(due - given, Decimal("0"))
+
+
 def _credit(order: Order, rma: ReturnRequest) -> CreditNote:
+    from qudao.partners import funds
+    from qudao.partners.models import FundAccount
+
     lines = credit_lines(rma)
+    value = sum((line.amount for line in lines), Decimal("0"))
+    back = quantize(min(rebate_share(order, value), value))
     note = CreditNote.objects.create(
         number=next_number("CN"),
         return_request=rma,
         partner=rma.partner,
         currency=order.currency,
-        amount=sum((line.amount for line in lines), Decimal("0")),
+        amount=value - back,
+        rebate_amount=back,
     )
+    if back > 0:
+        funds.deposit(
+            partner=order.partner,
+            amount=back,
+            reference=note.number,
+            note=gettext("Returned from order %(order)s (return %(number)s)")
+            % {"order": order.number, "number": rma.number},
+            kind=FundAccount.Kind.REBATE,
+        )
     for line in lines:
         line.credit_note = note
     CreditNoteLine.objects.bulk_create(lines)
@@ -482,6 +518,7 @@ def _credit(order: Order, rma: ReturnRequest) -> CreditNote:
             "credit_note": note.number,
             "currency": note.currency,
             "amount": f"{note.amount:.2f}",
+            "rebate_amount": f"{note.rebate_amount:.2f}",
             "lines": [
                 {
                     "line_no": line.order_line.line_no,

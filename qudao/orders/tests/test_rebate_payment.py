@@ -412,3 +412,58 @@ def test_the_catalogue_cart_places_an_order_paying_part_from_the_rebate_fund(wor
     assert refused.status_code == 422
     assert "The rebate fund has 50.00 available, less than 60.00." in refused.content.decode()
     assert Order.objects.count() == 1
+
+
+# --- returns -------------------------------------------------------------------------------------
+
+
+def test_a_return_gives_the_rebate_share_back_to_the_fund_and_credits_the_rest(world, shop, api_client, page_client):
+    from qudao.orders import returns
+    from qudao.orders.models import CreditNote
+
+    # given: 3 HOOD-A (3,897.00) paying 1,000.00 from a rebate fund of 2,000.00, shipped in full
+    account = rebate_fund(world, "2000")
+    order = place(world, shop, rebate="1000", hood_a=3)
+    services.confirm_order(order=order, actor=world.operations)
+    shipping.allocate_order(order=order, actor=world.operations)
+    hq, line = Warehouse.objects.get(code="HQ"), order.lines.get()
+    shipping.create_shipment(order=order, warehouse=hq, lines=[(line.pk, 3)], actor=world.operations)
+    assert figures(world) == (Decimal("1000.0000"), Decimal("0.0000"))
+
+    def give_back(quantity):
+        rma = returns.request_return(
+            order=order, lines=[(line.pk, quantity)], reason="damaged", description="", actor=world.dist_admin
+        )
+        returns.approve_return(return_request=rma, actor=world.operations)
+        returns.receive_return(
+            return_request=rma, warehouse=hq, lines=[(rma.lines.get().pk, quantity, "sellable")], actor=world.operations
+        )
+        return CreditNote.objects.get(return_request=rma)
+
+    # when: one hood comes back: 1,299.00, of which 1,000 x 1,299/3,897 = 333.33 was paid from the fund
+    first = give_back(1)
+    # then: 333.33 goes back to the rebate fund, the credit note is the rest, 965.67
+    assert (first.value, first.rebate_amount, first.amount) == (
+        Decimal("1299.0000"),
+        Decimal("333.33"),
+        Decimal("965.67"),
+    )
+    assert figures(world) == (Decimal("1333.3300"), Decimal("0.0000"))
+    assert entries(account, first.number) == [("deposit", Decimal("333.33"), 0)]
+    # when: the other two come back: the fund gets the exact rest of its 1,000.00, 666.67
+    second = give_back(2)
+    assert (second.value, second.rebate_amount, second.amount) == (
+        Decimal("2598.0000"),
+        Decimal("666.67"),
+        Decimal("1931.33"),
+    )
+    assert figures(world) == (Decimal("2000.0000"), Decimal("0.0000"))
+    # and: the API shows both parts
+    body = api_client(world.dist_admin).get(f"/api/v1/credit-notes/{second.pk}").json()
+    assert (body["amount"], body["rebate_amount"]) == ("1931.33", "666.67")
+    # and: the return pages too (the partner's and HQ's)
+    number = second.return_request.number
+    portal = page_client(world.dist_admin).get(f"/portal/returns/{number}/").content.decode()
+    assert (texts(portal, "credit-rebate"), texts(portal, "credit-amount")) == (["CNY 666.67"], ["CNY 1,931.33"])
+    hq_page = page_client(world.operations).get(f"/orders/returns/{number}/").content.decode()
+    assert (texts(hq_page, "credit-rebate"), texts(hq_page, "credit-amount")) == (["−CNY 666.67"], ["CNY 1,931.33"])
