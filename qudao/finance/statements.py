@@ -170,8 +170,8 @@ def _money(value: Decimal) -> str:
     return str(quantize(value))
 
 
-def _build_lines(statement: Statement, opening: dict[str, Decimal]) -> dict:
-    """Write the statement's lines; returns its balances {book: {"opening", "closing"}}."""
+def _build_lines(statement: Statement, opening: dict[str, Decimal]) -> tuple[list[StatementLine], dict]:
+    """The statement's lines (not saved yet) and its balances {book: {"opening", "closing"}}."""
     start, end = statement.period_start, statement.period_end
     running = {book: opening.get(book, ZERO) for book in BOOKS}
     lines = []
@@ -208,8 +208,8 @@ def _build_lines(statement: Statement, opening: dict[str, Decimal]) -> dict:
                 amount=outstanding,
             )
         )
-    StatementLine.objects.bulk_create(lines, batch_size=1000)
-    return {book: {"opening": _money(opening.get(book, ZERO)), "closing": _money(running[book])} for book in BOOKS}
+    balances = {book: {"opening": _money(opening.get(book, ZERO)), "closing": _money(running[book])} for book in BOOKS}
+    return lines, balances
 
 
 def partner_admins(partner_id: int) -> list:
@@ -293,10 +293,11 @@ def generate_statement(
             statement.period_end = end
             statement.status = Statement.Status.ISSUED
             statement.issued_at = timezone.now()
-            statement.balances = {}
+            lines, statement.balances = _build_lines(statement, opening)
             statement.save()
-            statement.balances = _build_lines(statement, opening)
-            statement.save(update_fields=["balances"])
+            for line in lines:
+                line.statement = statement
+            StatementLine.objects.bulk_create(lines, batch_size=1000)
             publish(
                 "statement.issued",
                 "statement",

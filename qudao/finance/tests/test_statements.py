@@ -10,11 +10,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
-from qudao.core.models import Job, Notification, OutboxEvent
+from qudao.core.models import Job, Notification, ObjectChange, OutboxEvent
 from qudao.finance import ledger, statements
 from qudao.finance.models import (
     Allocation,
@@ -102,6 +103,56 @@ def september_to_november(partner):
         post(partner, "receivable", "payment", "-100.00", None, "PAY-2")
         allocate(b, late, "100.00", timezone.now())
     return a, b
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text a PDF shows (its Tj strings), read without reportlab: page streams inflated (zlib,
+    or ASCII85 then zlib), PDF string escapes undone, the CID font's UTF-16BE decoded."""
+    import base64
+    import re
+    import zlib
+
+    def inflate(data: bytes) -> bytes:
+        for decode in (zlib.decompress, lambda raw: zlib.decompress(base64.a85decode(raw.strip(), adobe=True))):
+            try:
+                return decode(data)
+            except Exception:  # noqa: BLE001 - not this encoding
+                continue
+        return data
+
+    def unescape(raw: bytes) -> bytes:
+        out, i = bytearray(), 0
+        while i < len(raw):
+            if raw[i] == 0x5C and i + 1 < len(raw):
+                octal = re.match(rb"[0-7]{1,3}", raw[i + 1 : i + 4])
+                if octal:
+                    out.append(int(octal.group(), 8) & 0xFF)
+                    i += 1 + len(octal.group())
+                    continue
+                out += {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(raw[i + 1 : i + 2], raw[i + 1 : i + 2])
+                i += 2
+            else:
+                out.append(raw[i])
+                i += 1
+        return bytes(out)
+
+    cid_fonts = {
+        name
+        for block in re.findall(rb"\d+ 0 obj(.*?)endobj", pdf, re.S)
+        if b"/Subtype /Type0" in block
+        for name in re.findall(rb"/Name /(F\d+)", block)
+    }
+    texts = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        content = inflate(stream)
+        font = b""
+        for match in re.finditer(rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\)\s*Tj", content, re.S):
+            if match.group(1):
+                font = match.group(1)
+                continue
+            raw = unescape(match.group(2))
+            texts.append(raw.decode("utf-16-be", "replace") if font in cid_fonts else raw.decode("latin-1"))
+    return " ".join(texts)
 
 
 def line_tuples(statement):
@@ -323,6 +374,12 @@ def test_it_disputes_lines_then_finance_adjusts_and_explains_and_the_statement_i
     statements.confirm_statement(statement=statement, actor=world.dist_admin)
     assert Statement.objects.get(pk=statement.pk).status == "confirmed"
     assert ledger.reconcile() == []
+    # the status history is in the audit trail
+    changes = ObjectChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(Statement), object_id=str(statement.pk)
+    ).order_by("at", "pk")
+    history = [change.after["status"] for change in changes if "status" in (change.after or {})]
+    assert history == ["issued", "disputed", "resolved", "confirmed"]
 
 
 def test_it_refuses_bad_disputes_and_bad_resolutions_and_writes_nothing(world):
@@ -438,9 +495,20 @@ def test_it_writes_the_statement_as_xlsx_with_exact_figures_and_as_a_pdf(world):
     ]
     assert rows[22] == (7, datetime(2026, 10, 31), "INV-B", "2026-11-30", 250)
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
-    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type /Page/") >= 1
-    assert b"STSong-Light" in pdf
-    assert len(pdf) > 2000
+    assert b"/BaseFont /STSong-Light" in pdf
+    assert b"/Count 1" in pdf  # one page
+    text = pdf_text(pdf)
+    for shown in (
+        statement.number,
+        world.dist_js.legal_name,
+        "1,000.00",
+        "800.00",
+        "-400.00",
+        "INV-A",
+        "550.00",
+        "回款",
+    ):
+        assert shown in text, shown
 
 
 def test_it_shows_a_reversal_in_the_month_it_was_made(world):
