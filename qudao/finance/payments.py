@@ -311,7 +311,10 @@ def _allocate(payment: Payment, *, partner, splits: list[Split] | None, actor) -
     rows = []
     by_pk = sorted(splits, key=lambda split: split.invoice.pk)
     # lock the chosen invoices in pk order, then check again what each has outstanding now
-    locked = {inv.pk: inv for inv in Invoice.objects.select_for_update().filter(pk__in=[s.invoice.pk for s in by_pk])}
+    locked = {
+        inv.pk: inv
+        for inv in Invoice.objects.select_for_update().filter(pk__in=[s.invoice.pk for s in by_pk]).order_by("pk")
+    }
     errors = FieldErrors()
     for index, split in enumerate(splits):
         invoice = locked[split.invoice.pk]
