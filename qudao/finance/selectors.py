@@ -185,3 +185,15 @@ def balances(user, partner_id, today: date | None = None) -> dict:
         "prepayment": funds.get("prepayment", empty),
         "rebate": funds.get("rebate", empty),
     }
+
+
+def unsettled_mismatches() -> list[tuple[str, Decimal, Decimal]]:
+    """Invoices whose `settled` differs from the sum of their allocations: [(number, settled,
+    allocations)] (empty: all agree). One grouped query."""
+    rows = (
+        Invoice.objects.annotate(allocated=Coalesce(Sum("allocations__amount"), ZERO, output_field=MONEY))
+        .exclude(settled=F("allocated"))
+        .order_by("pk")
+        .values_list("number", "settled", "allocated")
+    )
+    return list(rows)
