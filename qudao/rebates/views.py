@@ -1,0 +1,350 @@
+"""HQ pages of rebates: policies (list, new, edit, detail with submit and next version), runs (list,
+new -> preview with its lines, approve, post) and a line's explanation with what it counted; the
+partner portal's rebates. Views parse, authorise, call one service or selector and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
+from qudao.core.pages import hq_page, paginate
+from qudao.partners.views_portal import partner_portal
+
+from . import runs as run_services
+from . import selectors, services
+from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, TierStyle
+
+TIER_ROWS = 6
+LIST_INPUTS = services.LIST_FIELDS
+
+
+def _get(call, *args, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except NotFound:
+        raise Http404 from None
+    except Forbidden:
+        raise PermissionDenied from None
+
+
+def _require(request, permission: str) -> None:
+    if not request.user.can(permission):
+        raise PermissionDenied
+
+
+# --- policies ------------------------------------------------------------------------------------
+
+
+@require_GET
+@hq_page("rebates.view")
+def policy_list_view(request):
+    status = request.GET.get("status") or ""
+    page = paginate(request, selectors.policies(request.user, status=status))
+    return render(
+        request,
+        "rebates/policy_list.html",
+        {"page": page, "rows": page.object_list, "status": status, "statuses": RebatePolicy.Status.choices},
+    )
+
+
+def _form_data(post) -> dict:
+    """The policy form as the service reads it: lists as text, tiers from rows."""
+    data = {key: post.get(key, "") for key in services.POLICY_FIELDS if key not in ("growth", "allow_interim")}
+    data["growth"] = post.get("growth") == "on"
+    data["allow_interim"] = post.get("allow_interim") == "on"
+    if "code" in post:
+        data["code"] = post.get("code", "")
+    tiers = []
+    for index in range(TIER_ROWS):
+        lower, value = post.get(f"tier_lower_{index}", "").strip(), post.get(f"tier_value_{index}", "").strip()
+        if lower or value:
+            tiers.append(
+                {"lower_bound": lower, "value": value, "reward": post.get(f"tier_reward_{index}", "rate") or "rate"}
+            )
+    data["tiers"] = tiers
+    return data
+
+
+def _form_context(data: dict, errors: dict | None = None, policy=None) -> dict:
+    tiers = list(data.get("tiers") or [])
+    tiers += [{"lower_bound": "", "value": "", "reward": "rate"}] * (TIER_ROWS - len(tiers))
+    shown = dict(data)
+    for key in LIST_INPUTS:
+        value = shown.get(key)
+        if isinstance(value, list):
+            shown[key] = ", ".join(value)
+    return {
+        "data": shown,
+        "tiers": list(enumerate(tiers)),
+        "errors": errors or {},
+        "policy": policy,
+        "bases": BasisKind.choices,
+        "periods": PeriodKind.choices,
+        "styles": TierStyle.choices,
+        "rewards": RebateTier.Reward.choices,
+    }
+
+
+def _errors(error: FieldErrors) -> dict:
+    return {key: [str(message) for message in messages_] for key, messages_ in error.errors.items()}
+
+
+def _policy_data(policy: RebatePolicy) -> dict:
+    data = {field: getattr(policy, field) for field in services.POLICY_FIELDS}
+    for key in ("custom_start", "custom_end", "effective_from"):
+        data[key] = data[key].isoformat() if data[key] else ""
+    for key in ("cap", "focus_min_share", "min_payment_ratio", "max_overdue_days"):
+        data[key] = "" if data[key] is None else data[key]
+    data["code"] = policy.code
+    data["tiers"] = [
+        {"lower_bound": tier.lower_bound, "value": tier.value, "reward": tier.reward} for tier in policy.tiers.all()
+    ]
+    return data
+
+
+@require_http_methods(["GET", "POST"])
+@hq_page("rebates.manage")
+def policy_new_view(request):
+    if request.method == "POST":
+        data = _form_data(request.POST)
+        try:
+            policy = services.create_policy(data=data, actor=request.user)
+        except FieldErrors as error:
+            return render(request, "rebates/policy_form.html", _form_context(data, _errors(error)), status=422)
+        messages.success(request, _("Policy %(code)s saved as a draft.") % {"code": policy.code})
+        return redirect("rebates:policy", policy.pk)
+    return render(
+        request, "rebates/policy_form.html", _form_context({"period_kind": "quarter", "tier_style": "retrospective"})
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@hq_page("rebates.manage", partner_users="404")
+def policy_edit_view(request, policy_id):
+    policy = _get(selectors.get_policy, request.user, policy_id)
+    if request.method == "POST":
+        data = _form_data(request.POST)
+        data.pop("code", None)
+        try:
+            services.update_policy(policy=policy, data=data, actor=request.user)
+        except FieldErrors as error:
+            return render(request, "rebates/policy_form.html", _form_context(data, _errors(error), policy), status=422)
+        except Conflict as error:
+            messages.error(request, str(error.detail))
+        return redirect("rebates:policy", policy.pk)
+    if not policy.is_editable:
+        messages.error(request, _("Only a draft can be changed. Write the policy's next version instead."))
+        return redirect("rebates:policy", policy.pk)
+    return render(request, "rebates/policy_form.html", _form_context(_policy_data(policy), policy=policy))
+
+
+@require_GET
+@hq_page("rebates.view", partner_users="404")
+def policy_detail_view(request, policy_id):
+    policy = _get(selectors.get_policy, request.user, policy_id)
+    tiers = list(policy.tiers.all())
+    rows = [
+        (tier, tiers[index + 1].lower_bound if index + 1 < len(tiers) else None) for index, tier in enumerate(tiers)
+    ]
+    return render(
+        request,
+        "rebates/policy_detail.html",
+        {
+            "policy": policy,
+            "tiers": rows,
+            "versions": RebatePolicy.objects.filter(code=policy.code).order_by("-version"),
+            "runs": RebateRun.objects.filter(policy=policy).order_by("-created_at")[:20],
+            "can_manage": request.user.can("rebates.manage"),
+        },
+    )
+
+
+@require_POST
+@hq_page("rebates.manage", partner_users="404")
+def policy_submit_view(request, policy_id):
+    policy = _get(selectors.get_policy, request.user, policy_id)
+    try:
+        policy = services.submit_policy(policy=policy, actor=request.user)
+        messages.success(request, _("Submitted for approval.") if policy.status == "pending_approval" else _("Active."))
+    except (FieldErrors, Conflict) as error:
+        text = "; ".join(str(m) for ms in error.errors.values() for m in ms) if isinstance(error, FieldErrors) else ""
+        messages.error(request, text or str(error.detail))
+    return redirect("rebates:policy", policy.pk)
+
+
+@require_POST
+@hq_page("rebates.manage", partner_users="404")
+def policy_version_view(request, policy_id):
+    policy = _get(selectors.get_policy, request.user, policy_id)
+    try:
+        draft = services.new_version(policy=policy, actor=request.user)
+    except Conflict as error:
+        messages.error(request, str(error.detail))
+        return redirect("rebates:policy", policy.pk)
+    return redirect("rebates:policy_edit", draft.pk)
+
+
+# --- runs ----------------------------------------------------------------------------------------
+
+
+@require_GET
+@hq_page("rebates.view")
+def run_list_view(request):
+    status = request.GET.get("status") or ""
+    page = paginate(request, selectors.runs(request.user, status=status))
+    return render(
+        request,
+        "rebates/run_list.html",
+        {
+            "page": page,
+            "rows": page.object_list,
+            "status": status,
+            "statuses": RebateRun.Status.choices,
+            "can_compute": request.user.can("rebates.manage") or request.user.can("rebates.settle"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@hq_page("rebates.view")
+def run_new_view(request):
+    if not (request.user.can("rebates.manage") or request.user.can("rebates.settle")):
+        raise PermissionDenied
+    policies = RebatePolicy.objects.filter(status=RebatePolicy.Status.ACTIVE).order_by("code")
+    data = request.POST if request.method == "POST" else {}
+    context = {"policies": policies, "data": data, "errors": {}, "kinds": RebateRun.Kind.choices}
+    if request.method == "POST":
+        policy = policies.filter(pk=data.get("policy") or 0).first() if str(data.get("policy", "")).isdigit() else None
+        if policy is None:
+            context["errors"] = {"policy": [_("Choose an active policy.")]}
+            return render(request, "rebates/run_new.html", context, status=422)
+        try:
+            job = run_services.start_compute(
+                policy=policy,
+                period=data.get("period") or None,
+                kind=data.get("kind", ""),
+                as_of=data.get("as_of") or None,
+                user=request.user,
+            )
+        except FieldErrors as error:
+            context["errors"] = _errors(error)
+            return render(request, "rebates/run_new.html", context, status=422)
+        except Conflict as error:
+            context["errors"] = {"__all__": [str(error.detail)]}
+            return render(request, "rebates/run_new.html", context, status=409)
+        number = (job.result or {}).get("run")
+        if number:
+            return redirect("rebates:run", number)
+        messages.info(request, _("The run is being computed."))
+        return redirect("rebates:runs")
+    return render(request, "rebates/run_new.html", context)
+
+
+@require_GET
+@hq_page("rebates.view", partner_users="404")
+def run_detail_view(request, number):
+    run = _get(selectors.get_run, request.user, number)
+    page = paginate(request, selectors.lines(request.user, run=run))
+    return render(
+        request,
+        "rebates/run_detail.html",
+        {
+            "run": run,
+            "page": page,
+            "rows": page.object_list,
+            "can_settle": request.user.can("rebates.settle"),
+        },
+    )
+
+
+@require_POST
+@hq_page("rebates.settle", partner_users="404")
+def run_approve_view(request, number):
+    run = _get(selectors.get_run, request.user, number)
+    try:
+        run_services.approve_run(run=run, actor=request.user)
+        messages.success(request, _("Run approved."))
+    except Conflict as error:
+        messages.error(request, str(error.detail))
+    return redirect("rebates:run", run.number)
+
+
+@require_POST
+@hq_page("rebates.settle", partner_users="404")
+def run_post_view(request, number):
+    run = _get(selectors.get_run, request.user, number)
+    try:
+        run_services.start_post(run=run, user=request.user)
+        messages.success(request, _("Posting to the rebate funds."))
+    except Conflict as error:
+        messages.error(request, str(error.detail))
+    return redirect("rebates:run", run.number)
+
+
+def _line_context(request, line) -> dict:
+    kinds = selectors.source_kinds(line.policy)
+    kind = request.GET.get("kind") or kinds[0]
+    if kind not in kinds:
+        kind = kinds[0]
+    page = paginate(request, selectors.sources(line, kind), 25)
+    return {
+        "line": line,
+        "run": line.run,
+        "x": line.explanation,
+        "kind": kind,
+        "kinds": [(value, selectors.SOURCE_KINDS[value]) for value in kinds],
+        "page": page,
+        "sources": [selectors.source_out(row, kind) for row in page.object_list],
+    }
+
+
+@require_GET
+@hq_page("rebates.view", partner_users="404")
+def line_view(request, number, line_id):
+    run = _get(selectors.get_run, request.user, number)
+    line = _get(selectors.get_line, request.user, line_id, run=run)
+    return render(request, "rebates/line.html", _line_context(request, line))
+
+
+# --- the partner portal --------------------------------------------------------------------------
+
+
+@require_GET
+@partner_portal
+def portal_list_view(request):
+    page = paginate(request, selectors.lines(request.user, partner_id=request.partner.pk), 20)
+    return render(
+        request,
+        "rebates/portal_list.html",
+        {
+            "partner": request.partner,
+            "is_partner_admin": request.partner_admin,
+            "is_distributor": request.partner.is_distributor,
+            "section": "rebates",
+            "fund": selectors.fund_balance(request.partner),
+            "page": page,
+            "rows": page.object_list,
+        },
+    )
+
+
+@require_GET
+@partner_portal
+def portal_line_view(request, line_id):
+    line = _get(selectors.get_line, request.user, line_id)
+    return render(
+        request,
+        "rebates/portal_line.html",
+        {
+            "partner": request.partner,
+            "is_partner_admin": request.partner_admin,
+            "is_distributor": request.partner.is_distributor,
+            "section": "rebates",
+            **_line_context(request, line),
+        },
+    )
