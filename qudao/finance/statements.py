@@ -499,6 +499,24 @@ def statement_disputes(statement: Statement):
     )
 
 
+def status_history(statement: Statement) -> list[dict]:
+    """The statement's moves from the audit trail: [{at, actor, status, label}], oldest first
+    (a rebuild shows as issued again)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from qudao.core.models import ObjectChange
+
+    labels = dict(Statement.Status.choices)
+    changes = ObjectChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(Statement), object_id=str(statement.pk)
+    ).order_by("at", "pk")
+    return [
+        {"at": change.at, "actor": change.actor_name, "status": status, "label": labels.get(status, status)}
+        for change in changes
+        if (status := (change.after or {}).get("status"))
+    ]
+
+
 def book_rows(statement: Statement) -> list[dict]:
     """[{book, label, opening, closing}] in book order."""
     labels = dict(Book.choices)

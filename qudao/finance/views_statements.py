@@ -63,6 +63,7 @@ def _detail_context(statement: Statement, **extra) -> dict:
         "book_labels": dict(Book.choices),
         "disputes": disputes,
         "disputed_lines": disputed,
+        "history": statements.status_history(statement),
         "errors": {},
         "chosen": set(),
         "comment": "",

@@ -139,5 +139,10 @@ def test_it_lets_the_partner_admin_dispute_lines_and_confirm_in_the_portal(world
     assert (confirmed.status_code, confirmed["Location"]) == (302, url)
     statement.refresh_from_db()
     assert (statement.status, statement.confirmed_by) == ("confirmed", world.dist_admin)
+    history = page_client(world.finance).get(f"/finance/statements/{statement.number}/").content.decode()
+    steps = [
+        status for status in ("issued", "disputed", "resolved", "confirmed") if f'data-status="{status}"' in history
+    ]
+    assert history.count('data-testid="history-step"') == 4 and steps == ["issued", "disputed", "resolved", "confirmed"]
     assert page_client(world.dist_staff).post(f"{url}confirm/").status_code == 403
     assert LedgerEntry.objects.filter(kind="adjustment").count() == 0
