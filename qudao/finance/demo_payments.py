@@ -69,7 +69,9 @@ def seed_payments(rng: random.Random, log: Callable[[str], None] = lambda messag
                 amount = sum((invoice.outstanding for invoice in chosen), Decimal("0"))
             elif roll < 0.85:  # part of the oldest invoice
                 share = Decimal(rng.choice(("0.3", "0.5", "0.6", "0.75")))
-                amount = (oldest.outstanding * share).quantize(Decimal("100"), rounding=ROUND_DOWN) or Decimal("100")
+                amount = (oldest.outstanding * share / 100).quantize(
+                    Decimal("1"), rounding=ROUND_DOWN
+                ) * 100 or Decimal("100")
                 amount = min(amount, oldest.outstanding - Decimal("0.01"))
                 counts["partial"] += 1
             else:  # a round sum beyond what is open: the rest waits on the payment
