@@ -1,0 +1,35 @@
+"""The demo: three policies through the approval flow and the last quarter posted."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import Decimal as D
+
+from django.utils import timezone
+
+from qudao.rebates.demo import seed_rebates
+from qudao.rebates.models import RebatePolicy, RebateRun
+from qudao.rebates.tests.conftest import rebate_balance
+
+
+def test_it_seeds_active_policies_and_posts_the_last_quarter_once(books, world):
+    # given 100,000.00 shipped to dist_js in the last full quarter
+    today = timezone.localdate()
+    last_quarter = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1) - timedelta(days=1)
+    books.sale(world.dist_js, "hood_a", 100, "1000", last_quarter - timedelta(days=10))
+    # when
+    report = seed_rebates(random.Random(1))
+    # then three active policies, approved by the channel manager then finance
+    assert sorted(RebatePolicy.objects.values_list("code", "status")) == [
+        ("DEMO-PAY", "active"),
+        ("DEMO-Q-NET", "active"),
+        ("DEMO-UNITS", "active"),
+    ]
+    assert RebatePolicy.objects.get(code="DEMO-Q-NET").approval.status == "approved"
+    run = RebateRun.objects.get()
+    assert (report["run"], run.status, run.period_end) == (run.number, "posted", last_quarter)
+    assert rebate_balance(world.dist_js) == D("2000.00")
+    # and seeding again does nothing
+    assert seed_rebates(random.Random(1)) == {}
+    assert RebateRun.objects.count() == 1
