@@ -26,6 +26,8 @@ class FundOut(Schema):
 
 
 class FundEntryOut(Schema):
+    account: str = Field(description="The account: prepayment or rebate.")
+    currency: str
     kind: str
     balance_delta: str
     held_delta: str
@@ -60,15 +62,20 @@ def fund_list(request, partner_id: int):
 
 
 @router.get("/partners/{partner_id}/funds/entries", response=page_of(FundEntryOut))
-def fund_entries(request, partner_id: int, page: Query[PageParams]):
-    """The ledger of the partner's fund accounts, newest first."""
+def fund_entries(request, partner_id: int, page: Query[PageParams], account: str | None = None):
+    """The ledger of the partner's fund accounts, newest first (`account`: prepayment or rebate
+    for one account only)."""
     require(request.auth, "partners.view")
     partner = get_visible_partner(request.auth, partner_id)
-    entries = FundEntry.objects.filter(account__partner=partner).order_by("-created_at", "-pk")
+    entries = FundEntry.objects.filter(account__partner=partner).select_related("account")
+    if account:
+        entries = entries.filter(account__kind=account)
     return paginate(
-        entries,
+        entries.order_by("-created_at", "-pk"),
         page,
         lambda entry: {
+            "account": entry.account.kind,
+            "currency": entry.account.currency,
             "kind": entry.kind,
             "balance_delta": amount_out(entry.balance_delta),
             "held_delta": amount_out(entry.held_delta),

@@ -100,10 +100,12 @@ def test_prepayment_through_the_api(world, shop, api_client):
         {"kind": "prepayment", "currency": "CNY", "balance": "3000.00", "held": "2598.00", "available": "402.00"}
     ]
     entries = client.get(f"/api/v1/partners/{world.dist_js.pk}/funds/entries").json()
-    assert [(entry["kind"], entry["reference"]) for entry in entries["items"]] == [
-        ("hold", order["number"]),
-        ("deposit", ""),
+    assert [(entry["account"], entry["kind"], entry["reference"]) for entry in entries["items"]] == [
+        ("prepayment", "hold", order["number"]),
+        ("prepayment", "deposit", ""),
     ]
+    rebate = client.get(f"/api/v1/partners/{world.dist_js.pk}/funds/entries?account=rebate").json()
+    assert rebate["items"] == []
     # the partner cannot deposit; another partner cannot see the account
     assert post(client, f"/api/v1/partners/{world.dist_js.pk}/funds/deposits", {"amount": "1"}).status_code == 403
     assert api_client(world.zj_admin).get(f"/api/v1/partners/{world.dist_js.pk}/funds").status_code == 404
