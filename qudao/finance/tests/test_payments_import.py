@@ -130,9 +130,11 @@ def test_it_books_a_clean_xlsx_file_all_at_once_oldest_first(world):
     assert Payment.objects.count() == 3
 
 
-def test_it_refuses_broken_files_with_a_clear_error(world, settings):
+def test_it_refuses_broken_files_with_a_clear_error(world, settings, monkeypatch):
     # given
     settings.IMPORT_UPLOAD_MAX_BYTES = 1000
+    monkeypatch.setattr(importing.TABLE, "max_rows", 2)
+    three_rows = "伙伴编码,金额,到账日期,银行流水号\n" + "P1,1,2026-11-01,B1\n" * 3
     cases = [
         (None, "Choose a file to import."),
         (SimpleUploadedFile("bank.pdf", b"%PDF-1.4"), "Upload an .xlsx workbook or a .csv file."),
@@ -146,6 +148,7 @@ def test_it_refuses_broken_files_with_a_clear_error(world, settings):
             "The file is too large (1001\xa0bytes). The limit is 1000\xa0bytes.",
         ),
         (csv_file("伙伴编码,金额,到账日期,银行流水号\n"), "The file has a header but no rows to import."),
+        (csv_file(three_rows), "The file has more than 2 rows. Split it into files of at most 2 rows."),
         (
             csv_file("金额,到账日期,银行流水号\n1,2026-11-01,B\n"),
             "Required columns are missing: Partner code (partner_code) / Credit code (credit_code).",
