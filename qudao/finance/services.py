@@ -204,9 +204,30 @@ def settle_from_rebate(order, actor=None) -> Decimal:
         Invoice.objects.select_for_update().filter(order=order, status__in=allocation.OPEN_STATUSES).order_by("pk")
     )
     invoices.sort(key=lambda inv: (inv.due_on, inv.issued_on, inv.pk))
+    by_rebate = dict(
+        Allocation.objects.filter(invoice__in=invoices, source=Allocation.Source.REBATE)
+        .values_list("invoice_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    # each invoice first gets its own share of the fund's part (what its shipment took), then
+    # whatever is left goes oldest first
+    plan: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    rest = left
+    for invoice in invoices:
+        due = _rebate_share(invoice, order) - by_rebate.get(invoice.pk, ZERO)
+        take = min(rest, due, invoice.outstanding)
+        if take > 0:
+            plan[invoice.pk] += take
+            rest -= take
+    for invoice in invoices:
+        take = min(rest, invoice.outstanding - plan[invoice.pk])
+        if take > 0:
+            plan[invoice.pk] += take
+            rest -= take
     used = ZERO
     for invoice in invoices:
-        take = min(left - used, invoice.outstanding)
+        take = plan[invoice.pk]
         if take <= 0:
             continue
         ledger.post(

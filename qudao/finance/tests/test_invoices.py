@@ -268,3 +268,48 @@ def test_it_counts_invoiced_value_as_receivables_not_open_orders_and_payments_fr
     assert (paid.open_orders, paid.receivables, paid.available) == (
         Decimal("5354.5000"), Decimal("242.5000"), Decimal("94403.0000")
     )  # fmt: skip
+
+
+def test_it_settles_the_rebate_funds_part_of_each_invoice_as_it_is_taken(world, shop):
+    # given: 1,500.00 in dist_js's rebate fund; an order of 6,597.00 on credit, 1,000.00 paid from the fund
+    from qudao.partners.models import FundAccount
+
+    funds.deposit(partner=world.dist_js, amount="1500", actor=world.finance, kind=FundAccount.Kind.REBATE)
+    make_promo("t5000", "threshold", threshold=5000, value=300)
+    order, _created = orders.place_order(
+        partner=world.dist_js,
+        lines=[{"sku": shop.skus["hood_a"].pk, "quantity": 3}, {"sku": shop.skus["wash_a"].pk, "quantity": 1}],
+        actor=world.dist_admin,
+        rebate_amount="1000.00",
+    )
+    orders.confirm_order(order=order, actor=world.operations)
+    shipping.allocate_order(order=order, actor=world.operations)
+    # when: 1 HOOD-A ships (1,242.50: the fund's share 1,000 x 1,242.50 / 6,597 = 188.34), then the rest
+    ship(world, order, (1, 1))
+    first = Invoice.objects.get(order=order)
+    credit = orders.credit_of(world.dist_js)
+    ship(world, order, (1, 2), (2, 1))
+    # then: each invoice is settled by what the fund paid for it; the rest is owed on credit
+    second = Invoice.objects.filter(order=order).exclude(pk=first.pk).get()
+    first.refresh_from_db()
+    assert list(Allocation.objects.filter(invoice__order=order).order_by("pk").values_list("source", "amount")) == [
+        ("rebate", Decimal("188.3400")),
+        ("rebate", Decimal("811.6600")),
+    ]
+    assert (first.settled, first.status, second.amount, second.settled) == (
+        Decimal("188.3400"), "partially_paid", Decimal("5354.5000"), Decimal("811.6600")
+    )  # fmt: skip
+    rebate_book = list(
+        LedgerEntry.objects.filter(partner=world.dist_js, book="rebate").order_by("pk").values_list("kind", "amount")
+    )
+    assert rebate_book == [
+        ("rebate_posted", Decimal("1500.0000")),
+        ("rebate_used", Decimal("-188.3400")),
+        ("rebate_used", Decimal("-811.6600")),
+    ]
+    assert ledger.balance_of(world.dist_js, "receivable") == Decimal("5597.0000")
+    # credit: after the first shipment, 1,054.16 owed and 4,542.84 of the order not yet invoiced
+    assert (credit.receivables, credit.open_orders, credit.used) == (
+        Decimal("1054.1600"), Decimal("4542.8400"), Decimal("5597.0000")
+    )  # fmt: skip
+    assert ledger.reconcile() == []
