@@ -628,6 +628,9 @@ def dispute_statement(*, statement: Statement, line_ids, comment: str, actor, at
             raise Conflict(
                 _("Statement %(number)s is confirmed and cannot be disputed.") % {"number": statement.number}
             )
+        if StatementLine.objects.filter(statement=statement, pk__in=ids).count() != len(ids):
+            # the statement was rebuilt meanwhile: its lines are new
+            raise Conflict(_("Statement %(number)s was generated again. Reload it.") % {"number": statement.number})
         dispute = StatementDispute(statement=statement, comment=comment, raised_by=actor)
         if attachment is not None:
             dispute.attachment.save(attachment.name, attachment, save=False)
