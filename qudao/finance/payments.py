@@ -20,6 +20,7 @@ holds an invoice lock. Numbers are taken before the transaction (`next_number("P
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,6 +32,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qudao.core.audit import acting_as, current_actor, record_change, serialize_for_audit
 from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.events import publish
 from qudao.core.money import CENT, parse_amount
@@ -479,13 +481,17 @@ def announce_payment(*, partner, data: dict, proof, actor, idempotency_key: str 
     return payment, True
 
 
-def _moved(payment: Payment, status_from: str, **values) -> None:
-    """Compare-and-set: move the payment only if it is still in `status_from`."""
+def _moved(payment: Payment, status_from: str, *, actor=None, message: str = "", **values) -> None:
+    """Compare-and-set: move the payment only if it is still in `status_from`; the move is
+    recorded in the audit trail (with the reason as its message)."""
+    before = serialize_for_audit(payment)
     updated = Payment.objects.filter(pk=payment.pk, status=status_from).update(updated_at=timezone.now(), **values)
     if updated != 1:
         raise Conflict(_("Payment %(number)s was changed by someone else. Reload it.") % {"number": payment.number})
     for name, value in values.items():
         setattr(payment, name, value)
+    with acting_as(actor) if _actor(actor) and current_actor() is None else nullcontext():
+        record_change(payment, "update", before, serialize_for_audit(payment), message)
 
 
 def confirm_payment(*, payment: Payment, actor, allocations=None) -> Payment:
@@ -511,6 +517,7 @@ def confirm_payment(*, payment: Payment, actor, allocations=None) -> Payment:
         _moved(
             payment,
             Payment.Status.ANNOUNCED,
+            actor=actor,
             status=Payment.Status.CONFIRMED,
             decided_by=_actor(actor),
             decided_at=timezone.now(),
@@ -544,6 +551,8 @@ def reject_payment(*, payment: Payment, actor, reason: str) -> Payment:
         _moved(
             payment,
             Payment.Status.ANNOUNCED,
+            actor=actor,
+            message=reason,
             status=Payment.Status.REJECTED,
             decided_by=_actor(actor),
             decided_at=timezone.now(),
@@ -602,6 +611,8 @@ def reverse_payment(*, payment: Payment, actor, reason: str) -> Payment:
         _moved(
             payment,
             Payment.Status.CONFIRMED,
+            actor=actor,
+            message=reason,
             status=Payment.Status.REVERSED,
             decided_by=_actor(actor),
             decided_at=timezone.now(),

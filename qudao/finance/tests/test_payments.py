@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from qudao.core.errors import Conflict, FieldErrors
-from qudao.core.models import Notification, OutboxEvent
+from qudao.core.models import Notification, ObjectChange, OutboxEvent
 from qudao.finance import ledger, payments
 from qudao.finance.models import Allocation, Book, Invoice, LedgerEntry, Payment
 
@@ -256,6 +256,13 @@ def test_it_reverses_a_bounced_payment_back_to_the_exact_prior_balance(world):
         ("reversal", Decimal("4500.0000"), Decimal("6000.0000")),
     ]
     assert OutboxEvent.objects.filter(event_type="payment.reversed").count() == 1
+    change = ObjectChange.objects.get(content_type__model="payment", object_id=str(payment.pk), action="update")
+    assert (change.message, change.actor, change.before["status"], change.after["status"]) == (
+        "退票：账户余额不足",
+        world.finance,
+        "confirmed",
+        "reversed",
+    )
     assert Notification.objects.filter(user=world.dist_admin, kind="payment.reversed").count() == 1
     assert ledger.reconcile() == []
     # when it is reversed twice, or without a reason
