@@ -649,7 +649,7 @@ def dispute_statement(*, statement: Statement, line_ids, comment: str, actor, at
             _finance_users(),
             kind="statement.disputed",
             title=gettext_lazy("%(partner)s disputes statement %(number)s"),
-            body=gettext_lazy("%(comment)s"),
+            body="%(comment)s",  # the partner's own words
             params={"partner": str(statement.partner), "number": statement.number, "comment": comment[:500]},
             url=_hq_url(statement),
         )
@@ -736,7 +736,7 @@ def resolve_dispute(
             if statement.status == Statement.Status.RESOLVED
             else "statement.dispute_resolved",
             title=gettext_lazy("Your dispute of statement %(number)s is resolved"),
-            body=gettext_lazy("%(resolution)s"),
+            body="%(resolution)s",  # finance's own words
             params={"number": statement.number, "resolution": resolution[:500]},
             url=_portal_url(statement),
         )
