@@ -18,6 +18,6 @@ class FinanceConfig(AppConfig):
         subscribe("shipment.created", services.on_shipment_created)
         subscribe("order.delivered", services.on_order_delivered)
         subscribe("return.credited", services.on_return_credited)
-        for event_type in ("fund.deposited", "fund.captured", "fund.expired"):
+        for event_type in ("fund.deposited", "fund.captured", "fund.expired", "fund.adjusted"):
             subscribe(event_type, services.on_fund_movement)
         register_credit_source(selectors.credit_source)

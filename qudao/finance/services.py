@@ -333,6 +333,9 @@ FUND_KINDS = {
     ("fund.deposited", "rebate"): (Book.REBATE, LedgerEntry.Kind.REBATE_POSTED, 1),
     ("fund.captured", "rebate"): (Book.REBATE, LedgerEntry.Kind.REBATE_USED, -1),
     ("fund.expired", "rebate"): (Book.REBATE, LedgerEntry.Kind.REBATE_EXPIRED, -1),
+    # an adjustment's amount is already signed (a rebate true-up below what was posted is negative)
+    ("fund.adjusted", "prepayment"): (Book.PREPAYMENT, LedgerEntry.Kind.ADJUSTMENT, 1),
+    ("fund.adjusted", "rebate"): (Book.REBATE, LedgerEntry.Kind.ADJUSTMENT, 1),
 }
 
 

@@ -263,6 +263,17 @@ def test_it_settles_interim_then_trues_up_at_the_end_posting_only_deltas(books, 
     assert rebate_balance(world.dist_js) == D("900.00")
     adjustment = FundEntry.objects.get(kind="adjustment")
     assert (adjustment.balance_delta, adjustment.reference) == (D("-1700.00"), f"{again.number}/{world.dist_js.code}")
+    # and the partner's ledger follows the fund: posted 800 + 1,800, adjusted -1,700
+    from qudao.finance import ledger
+    from qudao.finance.models import LedgerEntry
+
+    rebate_book = LedgerEntry.objects.filter(partner=world.dist_js, book="rebate").order_by("pk")
+    assert [(entry.kind, entry.amount) for entry in rebate_book] == [
+        ("rebate_posted", D("800.0000")),
+        ("rebate_posted", D("1800.0000")),
+        ("adjustment", D("-1700.0000")),
+    ]
+    assert ledger.balance_of(world.dist_js, "rebate") == D("900.00")
     # and running once more posts nothing; an interim run after the final is refused
     last = settle(policy, world.finance)
     assert (line_of(last, world.dist_js).delta, line_of(last, world.dist_js).posted_amount) == (D("0"), D("0"))
