@@ -41,6 +41,8 @@ def test_it_lists_statements_with_filters_and_generates_a_month(world, page_clie
     job = Job.objects.get(kind="finance.statements")
     assert (started.status_code, started["Location"]) == (302, f"/partners/jobs/{job.pk}/")
     assert (job.status, job.result["generated"]) == ("succeeded", 2)
+    job_page = client.get(f"/partners/jobs/{job.pk}/")
+    assert job_page.status_code == 200 and "Statements generated" in job_page.content.decode()
     assert refused.status_code == 422
     assert "Statements are generated for months that are over." in refused.content.decode()
     assert Statement.objects.filter(period_start=date(2026, 9, 1)).count() == 2
