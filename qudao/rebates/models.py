@@ -264,3 +264,34 @@ class RebateLine(models.Model):
 
     def __str__(self):
         return f"{self.run_id} {self.partner_id} {self.amount}"
+
+
+class RebateProgress(models.Model):
+    """A partner's live progress on a policy in one period (返利进度): the basis counted so far,
+    maintained incrementally as orders ship, returns are credited, invoices are raised and payments
+    arrive (qudao.rebates.progress), and rebuilt from the set-based basis nightly. `basis` is what
+    the policy counts (units for a quantity basis); `units` the net units behind it. A growth
+    policy's `baseline` (the same period last year, the whole period) is computed once, when the
+    row is created or rebuilt; the tiers then apply to basis - baseline."""
+
+    policy = models.ForeignKey(RebatePolicy, on_delete=models.CASCADE, related_name="progress")
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="rebate_progress")
+    basis = models.DecimalField(_("basis so far"), default=ZERO, **MONEY)
+    units = models.DecimalField(_("units"), default=ZERO, **MONEY)
+    baseline = models.DecimalField(_("same period last year"), null=True, blank=True, **MONEY)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("rebate progress")
+        verbose_name_plural = _("rebate progress")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "period_start", "partner"], name="rebates_progress_unique_period_partner"
+            ),
+        ]
+        indexes = [models.Index(fields=["partner", "period_start"], name="rebates_progress_partner")]
+
+    def __str__(self):
+        return f"{self.policy_id} {self.period_start} {self.partner_id}: {self.basis}"
