@@ -258,6 +258,13 @@ def raise_for_shipment(shipment, actor=None) -> Invoice | None:
     ]
     if sum((line.amount for line in lines), ZERO) <= 0:
         return None
+    if (getattr(order, "rebate_amount", ZERO) or ZERO) > 0:
+        # the lock order (funds before finance): orders takes the rebate fund's share after this
+        # shipment's invoice, so take the account now, before the ledger balances and invoices
+        from qudao.partners import funds
+        from qudao.partners.models import FundAccount
+
+        funds.account_for(order.partner, FundAccount.Kind.REBATE, lock=True)
     issued_on = timezone.localdate(shipment.shipped_at) if shipment.shipped_at else timezone.localdate()
     return _create(
         partner=order.partner,
