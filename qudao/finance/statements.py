@@ -251,8 +251,13 @@ def _payload(statement: Statement, **extra) -> dict:
     }
 
 
+def can_rebuild(statement: Statement) -> bool:
+    """Issued, and neither confirmed nor disputed: it may be generated again."""
+    return statement.status in REBUILDABLE and not statement.disputes.exists()
+
+
 def _refuse_rebuild(statement: Statement) -> None:
-    if statement.status not in REBUILDABLE or statement.disputes.exists():
+    if not can_rebuild(statement):
         raise Conflict(
             _("Statement %(number)s is %(status)s and cannot be generated again.")
             % {"number": statement.number, "status": statement.get_status_display()}

@@ -14,6 +14,7 @@ urlpatterns = [
     path("finance/statements/disputes/<int:dispute_id>/attachment/", views.attachment_view, name="attachment"),
     path("finance/statements/<str:number>/", views.statement_detail_view, name="detail"),
     path("finance/statements/<str:number>/download/", views.download_view, name="download"),
+    path("finance/statements/<str:number>/rebuild/", views.rebuild_view, name="rebuild"),
     path("portal/finance/statements/", views.portal_list_view, name="portal_list"),
     path("portal/finance/statements/<str:number>/", views.portal_detail_view, name="portal_detail"),
     path("portal/finance/statements/<str:number>/confirm/", views.portal_confirm_view, name="portal_confirm"),

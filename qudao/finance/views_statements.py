@@ -135,8 +135,28 @@ def statement_detail_view(request, number):
     return render(
         request,
         "finance/statements/detail.html",
-        _detail_context(statement, can_resolve=request.user.can("finance.manage")),
+        _detail_context(
+            statement,
+            can_resolve=request.user.can("finance.manage"),
+            can_rebuild=request.user.can("finance.manage") and statements.can_rebuild(statement),
+        ),
     )
+
+
+@require_POST
+@hq_page("finance.manage", partner_users="404")
+def rebuild_view(request, number):
+    """Finance generates an issued, undisputed statement again from the ledger (a job); a
+    confirmed, disputed or resolved one is never rebuilt."""
+    statement = _statement(request, number)
+    try:
+        job = statements.start_generation(
+            user=request.user, month=statement.period_start, partner_id=statement.partner_id
+        )
+    except (Conflict, FieldErrors) as error:
+        messages.error(request, str(error.detail) if isinstance(error, Conflict) else " ".join(_messages(error)))
+        return redirect("finance_statements:detail", number=statement.number)
+    return redirect(f"/partners/jobs/{job.pk}/")
 
 
 @require_POST

@@ -98,6 +98,12 @@ PAGE_CASES = [
     ),
     Case(
         "POST",
+        "finance/statements/{st_issued_number}/rebuild/",
+        expect(403, anonymous=LOGIN, partners=404) | {persona: "job" for persona in MANAGERS},
+        page=True,
+    ),
+    Case(
+        "POST",
         "finance/statements/disputes/{st_dispute_id}/resolve/",
         RESOLVE,
         page=True,

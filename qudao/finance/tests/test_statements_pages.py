@@ -46,6 +46,12 @@ def test_it_lists_statements_with_filters_and_generates_a_month(world, page_clie
     assert refused.status_code == 422
     assert "Statements are generated for months that are over." in refused.content.decode()
     assert Statement.objects.filter(period_start=date(2026, 9, 1)).count() == 2
+    # one statement generated again from its page while it is issued
+    october = Statement.objects.get(period_start=date(2026, 10, 1))
+    assert 'data-testid="rebuild"' in client.get(f"/finance/statements/{october.number}/").content.decode()
+    again = client.post(f"/finance/statements/{october.number}/rebuild/")
+    assert again.status_code == 302 and again["Location"].startswith("/partners/jobs/")
+    assert Job.objects.order_by("-pk").first().result["numbers"] == [october.number]
     assert page_client(world.channel).post("/finance/statements/generate/", {"month": "2026-09"}).status_code == 403
 
 
@@ -77,6 +83,10 @@ def test_it_shows_a_statement_to_hq_and_finance_resolves_its_dispute_in_place(wo
     )
     attachment = client.get(f"/finance/statements/disputes/{dispute.pk}/attachment/")
     assert b"".join(attachment.streaming_content) == PNG
+    assert 'data-testid="rebuild"' not in html  # disputed: never generated again
+    refused = client.post(f"/finance/statements/{statement.number}/rebuild/")
+    assert (refused.status_code, refused["Location"]) == (302, f"/finance/statements/{statement.number}/")
+    assert not Job.objects.filter(kind="finance.statements").exists()
     # when: a bad resolution, then an adjustment
     bad = client.post(f"/finance/statements/disputes/{dispute.pk}/resolve/", {"amount": "abc", "book": "rebate"})
     done = client.post(
