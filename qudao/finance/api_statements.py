@@ -27,6 +27,7 @@ from pydantic import ValidationError as PydanticValidationError
 from qudao.core import jobs
 from qudao.core.errors import FieldErrors, NotFound
 from qudao.core.schemas import PageParams, amount_out, page_of, paginate
+from qudao.partners.api_imports import JobOut
 
 from . import statements
 from .models import Statement, StatementDispute
@@ -187,7 +188,7 @@ def statement_list(request, filters: Query[StatementFilters], page: Query[PagePa
     return paginate(rows.select_related("confirmed_by"), page, statement_out)
 
 
-@router.post("/finance/statements/generate", response={202: dict})
+@router.post("/finance/statements/generate", response={202: JobOut})
 def statement_generate(request, payload: GenerateIn):
     """Finance generates a month (YYYY-MM, over in settings.TIME_ZONE) for every partner with ledger
     entries, as a job (`url` shows its progress; partners already done are skipped), or for one
