@@ -22,8 +22,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
+from importlib import import_module
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -32,8 +32,9 @@ from django.utils.translation import gettext_noop as N_
 from qudao.core import jobs
 from qudao.core.audit import acting_as
 from qudao.core.errors import DomainError, FieldErrors, Forbidden
+from qudao.core.imports import FileImport
 from qudao.core.models import Job
-from qudao.core.tabular import Column, Parsed, Table, read_upload
+from qudao.core.tabular import Column, Parsed, Table
 
 from . import selectors, services
 from .models import Product, ProductLine, Sku
@@ -306,73 +307,24 @@ def preview_payload(parsed: Parsed, plans: list[RowPlan]) -> dict:
     }
 
 
-_COLUMN_ORDER = {column.key: index for index, column in enumerate(COLUMNS)}
-
-
-def flat_errors(rows: list[dict]) -> list[dict]:
-    """Every error as {row, column, message}, by row and then in the file's column order (the
-    stored preview's keys may come back in any order: PostgreSQL's jsonb sorts them)."""
-    return [
-        {"row": row["row"], "column": column, "message": message}
-        for row in rows
-        for column, messages in sorted(row["errors"].items(), key=lambda item: _COLUMN_ORDER.get(item[0], 99))
-        for message in messages
-    ]
-
-
-def require_import_permission(user) -> None:
-    if not (getattr(user, "is_authenticated", False) and user.can("catalog.manage")):
-        raise Forbidden(_("You are not allowed to import products."))
-
-
-def preview_import(*, user, upload) -> Job:
-    """Read and check an uploaded file (at once); store the preview as a job.
-
-    :raises Forbidden: the user may not manage the catalog.
-    :raises FieldErrors: on "file" when the file cannot be imported at all.
-    """
-    require_import_permission(user)
-    name, content = read_upload(upload)
-    parsed = parse_file(name, content)
-    job = jobs.create_job(
-        kind=PREVIEW_KIND, user=user, input_file=ContentFile(content, name=name), total=len(parsed.rows)
-    )
-    jobs.execute(job.pk, lambda job: preview_payload(parsed, analyse(parsed)), success_message=MESSAGE_PREVIEWED)
-    job.refresh_from_db()
-    return job
-
-
-def get_preview(user, preview_id) -> Job:
-    """The preview job, for its creator or an administrator. :raises NotFound: otherwise."""
-    return jobs.preview_job(user, preview_id, kind=PREVIEW_KIND)
-
-
+IMPORT = FileImport(
+    preview_kind=PREVIEW_KIND,
+    commit_kind=COMMIT_KIND,
+    permission="catalog.manage",
+    refusal=N_("You are not allowed to import products."),
+    columns=COLUMNS,
+    parse=lambda name, content: parse_file(name, content),
+    check=lambda parsed: preview_payload(parsed, analyse(parsed)),
+    task=lambda: import_module(f"{__package__}.tasks").commit_catalog_import,
+    previewed_message=MESSAGE_PREVIEWED,
+)
+require_import_permission = IMPORT.require_permission
+preview_import = IMPORT.preview
+get_preview = IMPORT.get_preview
+commit_import = IMPORT.commit
+flat_errors = IMPORT.flat_errors
 commit_job_of = jobs.commit_job_of
 can_commit = jobs.can_commit
-
-
-def commit_import(*, user, preview_id) -> Job:
-    """Start the job that writes a previewed file, all or nothing.
-
-    :raises Forbidden: the user may not manage the catalog.
-    :raises NotFound: no such preview, or not the user's.
-    :raises FieldErrors: the preview has errors (nothing is started).
-    :raises Conflict: the file is already being imported, or was imported.
-    """
-    from .tasks import commit_catalog_import
-
-    require_import_permission(user)
-    preview = get_preview(user, preview_id)
-    preview_total = (preview.result or {}).get("total_rows", 0)
-    return jobs.start_commit(
-        user=user,
-        preview_id=preview_id,
-        preview_kind=PREVIEW_KIND,
-        commit_kind=COMMIT_KIND,
-        total=preview_total,
-        task=commit_catalog_import,
-        row_errors=flat_errors,
-    )
 
 
 class RowFailed(Exception):

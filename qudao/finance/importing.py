@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from importlib import import_module
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -26,9 +26,10 @@ from django.utils.translation import gettext_noop as N_
 
 from qudao.core import jobs
 from qudao.core.audit import acting_as
-from qudao.core.errors import FieldErrors, Forbidden
+from qudao.core.errors import FieldErrors
+from qudao.core.imports import FileImport
 from qudao.core.models import Job
-from qudao.core.tabular import Column, Parsed, Table, read_upload
+from qudao.core.tabular import Column, Parsed, Table
 from qudao.core.validators import normalise_uscc
 
 from . import payments
@@ -231,68 +232,24 @@ def preview_payload(parsed: Parsed, plans: list[RowPlan]) -> dict:
     }
 
 
-def flat_errors(rows: list[dict]) -> list[dict]:
-    """Every error as {row, column, message}, by row and then in the file's column order."""
-    return [
-        {"row": row["row"], "column": column, "message": message}
-        for row in rows
-        for column, messages in sorted(row["errors"].items(), key=lambda item: _COLUMN_ORDER.get(item[0], 99))
-        for message in messages
-    ]
-
-
-def require_import_permission(user) -> None:
-    if not (getattr(user, "is_authenticated", False) and user.can("finance.manage")):
-        raise Forbidden(_("You are not allowed to import payments."))
-
-
-def preview_import(*, user, upload) -> Job:
-    """Read and check an uploaded file (at once); store the preview as a job.
-
-    :raises Forbidden: the user may not manage finance.
-    :raises FieldErrors: on "file" when the file cannot be imported at all.
-    """
-    require_import_permission(user)
-    name, content = read_upload(upload)
-    parsed = parse_file(name, content)
-    job = jobs.create_job(
-        kind=PREVIEW_KIND, user=user, input_file=ContentFile(content, name=name), total=len(parsed.rows)
-    )
-    jobs.execute(job.pk, lambda job: preview_payload(parsed, analyse(parsed)), success_message=MESSAGE_PREVIEWED)
-    job.refresh_from_db()
-    return job
-
-
-def get_preview(user, preview_id) -> Job:
-    """The preview job, for its creator or an administrator. :raises NotFound: otherwise."""
-    return jobs.preview_job(user, preview_id, kind=PREVIEW_KIND)
-
-
+IMPORT = FileImport(
+    preview_kind=PREVIEW_KIND,
+    commit_kind=COMMIT_KIND,
+    permission="finance.manage",
+    refusal=N_("You are not allowed to import payments."),
+    columns=COLUMNS,
+    parse=lambda name, content: parse_file(name, content),
+    check=lambda parsed: preview_payload(parsed, analyse(parsed)),
+    task=lambda: import_module(f"{__package__}.tasks").commit_payment_import,
+    previewed_message=MESSAGE_PREVIEWED,
+)
+require_import_permission = IMPORT.require_permission
+preview_import = IMPORT.preview
+get_preview = IMPORT.get_preview
+commit_import = IMPORT.commit
+flat_errors = IMPORT.flat_errors
 commit_job_of = jobs.commit_job_of
 can_commit = jobs.can_commit
-
-
-def commit_import(*, user, preview_id) -> Job:
-    """Start the job that books a previewed file, all or nothing.
-
-    :raises Forbidden: the user may not manage finance.
-    :raises NotFound: no such preview, or not the user's.
-    :raises FieldErrors: the preview has errors (nothing is started).
-    :raises Conflict: the file is already being imported, or was imported.
-    """
-    from .tasks import commit_payment_import
-
-    require_import_permission(user)
-    preview = get_preview(user, preview_id)
-    return jobs.start_commit(
-        user=user,
-        preview_id=preview_id,
-        preview_kind=PREVIEW_KIND,
-        commit_kind=COMMIT_KIND,
-        total=(preview.result or {}).get("total_rows", 0),
-        task=commit_payment_import,
-        row_errors=flat_errors,
-    )
 
 
 def _failed(preview_id, bad: list[RowPlan]):
