@@ -8,6 +8,7 @@ class RebatesConfig(AppConfig):
     verbose_name = _("Rebates")
 
     def ready(self):
-        from . import services
+        from . import progress, services
 
         services.register_subjects()
+        progress.register()  # live progress kept by orders/finance events (qudao.rebates.progress)

@@ -1,6 +1,7 @@
 """Background tasks of rebates (run by Huey; in-process when jobs run immediately)."""
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 
 @db_task()
@@ -17,3 +18,13 @@ def post_rebate_run(job_id: int):
     from .runs import run_post_job
 
     run_post_job(job_id)
+
+
+@db_periodic_task(crontab(hour="2", minute="37"))
+def recompute_rebate_progress():
+    """Every night: every active policy's live progress (this period) checked against a full
+    recomputation, the drift logged (qudao.rebates.progress logger), then rebuilt."""
+    from .progress import check_all
+
+    drift = check_all(repair=True)
+    return {code: len(rows) for code, rows in drift.items()}

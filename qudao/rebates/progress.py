@@ -1,0 +1,539 @@
+"""Live rebate progress (返利进度): for every active policy that applies to a partner, the basis so
+far this period, the tier reached, what it has earned so far, what the next tier needs and pays,
+and what a cart would add - read from `RebateProgress` rows, never recomputed on a page load.
+
+Maintenance, incremental, in the publisher's transaction (subscribed in apps.py):
+
+- `shipment.created`: net sales shipped, quantity and amount bases - Σ the shipment's lines with
+  the filters basis.py uses (`basis.shipped` with `extra` = this shipment): product scope,
+  excluded promotions, gift lines aside, the partner among the policy's targets.
+- `return.credited`: the credit note's lines (`basis.credited`, extra = this note) are taken off
+  every net sales basis (shipped, invoiced, quantity, amount).
+- `invoice.raised`: net sales invoiced (`basis.invoiced`, extra = this invoice).
+- `payment.received` / `payment.reversed`: payments collected, +/- the payment's amount when its
+  received date falls in the period (a reversed payment was confirmed before, so it counted).
+- Payments on time depend on the allocations, which `record_payment` makes after it publishes
+  `payment.received`, and `allocate_payment` publishes nothing: those policies' rows are recomputed
+  for that partner only - after the commit for `payment.received`, at once for
+  `payment.reversed` (its allocations are already undone then). Allocations of money received
+  earlier and left unallocated are caught by the nightly recomputation.
+- `rebate_policy.activated`: the policy's current period is computed for all its partners.
+
+Each delta is an `UPDATE ... SET basis = basis + delta` (F expressions, no read-modify-write). When
+the row does not exist yet, it is computed in full for that partner (one set-based pass, which
+already includes the event's own rows), so a row is exact from its first use whatever happened
+before it existed (a policy activated mid-period, a shipment dated back into an earlier period).
+
+Growth policies: the tiers apply to basis - baseline, the baseline being the same period of the
+previous year, the whole period (the figure to beat); it is computed once, when the row is created
+(or rebuilt by `recompute`), and cached on the row.
+
+`recompute(policy, period_start, partners)` rebuilds rows from `basis.basis_of` in one set-based
+pass; `check(policy)` lists the partners whose row differs from a full recomputation (the nightly
+task `recompute_rebate_progress` and `manage.py check_rebate_progress`).
+
+What the partner sees (`progress_for`) does not evaluate the policy's conditions (focus share,
+payment ratio, overdue receivables): "earned so far" is what the tiers give the basis so far; the
+run at the period's end applies the conditions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from qudao.core.money import quantize
+from qudao.partners.models import Partner, PartnerStatus
+
+from . import basis as B
+from . import engine
+from .models import BasisKind, PeriodKind, RebatePolicy, RebateProgress
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal("0")
+SHIPPED_BASES = (BasisKind.NET_SALES_SHIPPED, BasisKind.QUANTITY, BasisKind.AMOUNT)
+NET_BASES = (*SHIPPED_BASES, BasisKind.NET_SALES_INVOICED)
+PAYMENT_BASES = (BasisKind.PAYMENTS, BasisKind.PAYMENTS_ON_TIME)
+SYMBOLS = {"CNY": "¥", "HKD": "HK$", "TWD": "NT$", "USD": "$", "EUR": "€"}
+
+
+# --- periods and rows ------------------------------------------------------------------------------
+
+
+def period_for(policy: RebatePolicy, day: date) -> tuple[date, date] | None:
+    """The policy's period containing `day`, or None when the policy does not run then (a custom
+    period elsewhere, or a period outside its effective dates - the rule runs use)."""
+    start, end = B.period_of(policy, day)
+    if start is None or end is None or not (start <= day <= end):
+        return None
+    if end < policy.effective_from or (policy.effective_to and start > policy.effective_to):
+        return None
+    return start, end
+
+
+def _last_year(start: date, end: date) -> tuple[date, date]:
+    return B.same_day_last_year(start), B.same_day_last_year(end)
+
+
+def _active(bases, day: date) -> list[tuple[RebatePolicy, date, date]]:
+    out = []
+    for policy in RebatePolicy.objects.filter(status=RebatePolicy.Status.ACTIVE, basis__in=bases).order_by("pk"):
+        period = period_for(policy, day)
+        if period is not None:
+            out.append((policy, *period))
+    return out
+
+
+def _ids(partners) -> list[int]:
+    return [partner if isinstance(partner, int) else partner.pk for partner in partners]
+
+
+def recompute(policy: RebatePolicy, period_start: date | None = None, partners=None) -> int:
+    """Rebuild the progress rows of `policy` for the period containing `period_start` (default
+    today) from `basis.basis_of`, in one set-based pass: every partner the policy targets (or those
+    of `partners` it targets) gets a row, zeros included; rows of partners no longer targeted go.
+    Returns the number of rows written."""
+    start, end = B.period_of(policy, period_start or timezone.localdate())
+    targets = B.target_partners(policy)
+    if partners is not None:
+        targets = targets.filter(pk__in=_ids(partners))
+    figures = B.basis_of(policy, targets, start, end)
+    baselines = B.basis_of(policy, targets, *_last_year(start, end)) if policy.growth else {}
+    ids = list(targets.order_by("pk").values_list("pk", flat=True))
+    rows = []
+    for pid in ids:
+        counted = figures.get(pid, {"amount": ZERO, "units": ZERO})
+        rows.append(
+            RebateProgress(
+                policy=policy,
+                period_start=start,
+                period_end=end,
+                partner_id=pid,
+                basis=counted["amount"],
+                units=counted["units"],
+                baseline=baselines.get(pid, {"amount": ZERO})["amount"] if policy.growth else None,
+            )
+        )
+    with transaction.atomic():
+        stale = RebateProgress.objects.filter(policy=policy, period_start=start)
+        if partners is not None:
+            stale = stale.filter(partner_id__in=_ids(partners))
+        stale.delete()
+        RebateProgress.objects.bulk_create(rows)
+    return len(rows)
+
+
+def check(policy: RebatePolicy, period_start: date | None = None) -> list[dict]:
+    """The partners whose progress row differs from a full recomputation of the period containing
+    `period_start` (default today): [{"partner_id", "stored": (basis, units), "full": (basis,
+    units)}]. A targeted partner without a row counts as zero; a row of a partner no longer
+    targeted differs unless it is zero."""
+    start, end = B.period_of(policy, period_start or timezone.localdate())
+    targets = B.target_partners(policy)
+    figures = B.basis_of(policy, targets, start, end)
+    targeted = set(targets.values_list("pk", flat=True))
+    stored = {
+        row["partner_id"]: (row["basis"], row["units"])
+        for row in RebateProgress.objects.filter(policy=policy, period_start=start).values(
+            "partner_id", "basis", "units"
+        )
+    }
+    drift = []
+    for pid in sorted(targeted | set(stored)):
+        counted = figures.get(pid) if pid in targeted else None
+        full = (counted["amount"], counted["units"]) if counted else (ZERO, ZERO)
+        have = stored.get(pid, (ZERO, ZERO))
+        if have != full:
+            drift.append({"partner_id": pid, "stored": have, "full": full})
+    return drift
+
+
+def check_all(*, repair: bool = False, on: date | None = None) -> dict[str, list[dict]]:
+    """`check` for every active policy's current period: {policy code: drift}; with `repair`
+    the drifting policies are recomputed (and the drift logged)."""
+    day = on or timezone.localdate()
+    out = {}
+    for policy in RebatePolicy.objects.filter(status=RebatePolicy.Status.ACTIVE).order_by("code"):
+        if period_for(policy, day) is None:
+            continue
+        drift = check(policy, day)
+        out[policy.code] = drift
+        if drift:
+            logger.warning(
+                "rebate progress drift: policy %s, %s partner(s): %s",
+                policy.code,
+                len(drift),
+                ", ".join(f"{d['partner_id']} {d['stored'][0]} != {d['full'][0]}" for d in drift[:20]),
+            )
+        if repair:
+            recompute(policy, day)
+    return out
+
+
+def _add(policy: RebatePolicy, start: date, partner_id: int, amount: Decimal, units: Decimal) -> None:
+    """basis += the delta (units for a quantity basis) as one UPDATE with F expressions; the first
+    time, the row is computed in full for this partner instead (it includes the event)."""
+    delta = units if policy.basis == BasisKind.QUANTITY else amount
+    rows = RebateProgress.objects.filter(policy=policy, period_start=start, partner_id=partner_id)
+    if rows.update(basis=F("basis") + delta, units=F("units") + units, updated_at=timezone.now()):
+        return
+    try:
+        with transaction.atomic():
+            recompute(policy, start, partners=[partner_id])
+    except IntegrityError:  # another transaction created it meanwhile: add to it
+        rows.update(basis=F("basis") + delta, units=F("units") + units, updated_at=timezone.now())
+
+
+def _apply_sales(bases, day: date, partner_id: int, source, extra: Q) -> None:
+    for policy, start, end in _active(bases, day):
+        partners = B.target_partners(policy).filter(pk=partner_id)
+        counted = source(policy, partners, start, end, extra=extra)
+        if partner_id in counted:
+            amount, units = counted[partner_id]
+            sign = -1 if source is B.credited else 1
+            _add(policy, start, partner_id, sign * amount, sign * units)
+
+
+# --- event handlers (subscribed in apps.py) ------------------------------------------------------
+
+
+def on_shipment_created(event) -> None:
+    from qudao.orders.models import Shipment
+
+    shipment = Shipment.objects.values("pk", "shipped_at", "order__partner_id").get(number=event.payload["shipment"])
+    day = timezone.localdate(shipment["shipped_at"])
+    _apply_sales(SHIPPED_BASES, day, shipment["order__partner_id"], B.shipped, Q(shipment_id=shipment["pk"]))
+
+
+def on_return_credited(event) -> None:
+    from qudao.orders.models import CreditNote
+
+    note = CreditNote.objects.values("pk", "created_at", "partner_id").get(number=event.payload["credit_note"])
+    day = timezone.localdate(note["created_at"])
+    _apply_sales(NET_BASES, day, note["partner_id"], B.credited, Q(credit_note_id=note["pk"]))
+
+
+def on_invoice_raised(event) -> None:
+    from qudao.finance.models import Invoice
+
+    invoice = Invoice.objects.values("pk", "issued_on", "partner_id").get(number=event.aggregate_id)
+    _apply_sales(
+        (BasisKind.NET_SALES_INVOICED,),
+        invoice["issued_on"],
+        invoice["partner_id"],
+        B.invoiced,
+        Q(invoice_id=invoice["pk"]),
+    )
+
+
+def _on_payment(event, sign: int) -> None:
+    from qudao.finance.models import Payment
+
+    payment = Payment.objects.values("pk", "amount", "received_on", "partner_id").get(pk=event.aggregate_id)
+    pid = payment["partner_id"]
+    for policy, start, _end in _active(PAYMENT_BASES, payment["received_on"]):
+        if not B.target_partners(policy).filter(pk=pid).exists():
+            continue
+        if policy.basis == BasisKind.PAYMENTS:
+            _add(policy, start, pid, sign * payment["amount"], ZERO)
+        elif sign > 0:  # allocated after the event: once the payment has committed
+            transaction.on_commit(lambda policy=policy, start=start: recompute(policy, start, partners=[pid]))
+        else:
+            recompute(policy, start, partners=[pid])
+
+
+def on_payment_received(event) -> None:
+    _on_payment(event, 1)
+
+
+def on_payment_reversed(event) -> None:
+    _on_payment(event, -1)
+
+
+def on_policy_activated(event) -> None:
+    policy = RebatePolicy.objects.get(pk=event.aggregate_id)
+    day = timezone.localdate()
+    if period_for(policy, day) is not None:
+        recompute(policy, day)
+
+
+def register() -> None:
+    from qudao.core.events import subscribe
+
+    subscribe("shipment.created", on_shipment_created)
+    subscribe("return.credited", on_return_credited)
+    subscribe("invoice.raised", on_invoice_raised)
+    subscribe("payment.received", on_payment_received)
+    subscribe("payment.reversed", on_payment_reversed)
+    subscribe("rebate_policy.activated", on_policy_activated)
+
+
+# --- what the partner sees -----------------------------------------------------------------------
+
+
+def money_text(amount: Decimal, currency: str = "CNY") -> str:
+    """¥12,300 (cents only when there are any), rounded to the cent."""
+    value = quantize(amount)
+    symbol = SYMBOLS.get(currency, f"{currency} ")
+    sign = "-" if value < 0 else ""
+    text = f"{abs(value):,.0f}" if value == value.to_integral_value() else f"{abs(value):,.2f}"
+    return f"{sign}{symbol}{text}"
+
+
+def units_text(units: Decimal) -> str:
+    text = f"{units:,.0f}" if units == units.to_integral_value() else f"{units.normalize():,f}"
+    return _("%(count)s units") % {"count": text}
+
+
+def _this_period(kind: str) -> str:
+    return {
+        PeriodKind.MONTH: _("this month"),
+        PeriodKind.QUARTER: _("this quarter"),
+        PeriodKind.HALF: _("this half year"),
+        PeriodKind.YEAR: _("this year"),
+    }.get(kind, _("this period"))
+
+
+def _period_noun(kind: str) -> str:
+    return {
+        PeriodKind.MONTH: pgettext("rebate period", "month"),
+        PeriodKind.QUARTER: pgettext("rebate period", "quarter"),
+        PeriodKind.HALF: pgettext("rebate period", "half year"),
+        PeriodKind.YEAR: pgettext("rebate period", "year"),
+    }.get(kind, pgettext("rebate period", "period"))
+
+
+def tier_text(tier: engine.Tier, currency: str = "CNY") -> str:
+    """3% / ¥5,000 / ¥3 a unit."""
+    if tier.reward == engine.RATE:
+        return f"{tier.value.normalize():f}%"
+    if tier.reward == engine.PER_UNIT:
+        return _("%(amount)s a unit") % {"amount": money_text(tier.value, currency)}
+    return money_text(tier.value, currency)
+
+
+@dataclass
+class Progress:
+    """One policy's progress for a partner (and what a cart would add)."""
+
+    policy: RebatePolicy
+    period_start: date
+    period_end: date
+    counted: Decimal  # the basis so far (units for a quantity basis)
+    baseline: Decimal | None  # growth: the same period last year
+    basis: Decimal  # what the tiers apply to (counted - baseline for growth)
+    units: Decimal
+    tier: int | None
+    tier_label: str
+    earned: Decimal
+    next_tier: int | None = None
+    next_bound: Decimal | None = None
+    next_label: str = ""
+    missing: Decimal | None = None
+    next_total: Decimal | None = None
+    next_increase: Decimal | None = None
+    sentence: str = ""
+    percent: int = 0
+    cart: dict | None = field(default=None)
+
+    @property
+    def counts_units(self) -> bool:
+        return self.policy.basis == BasisKind.QUANTITY
+
+    def show(self, value: Decimal | None) -> str:
+        if value is None:
+            return ""
+        return units_text(value) if self.counts_units else money_text(value, self.policy.currency)
+
+
+def _tiers(policy: RebatePolicy) -> list[engine.Tier]:
+    return sorted(
+        (engine.Tier(t.lower_bound, t.reward, t.value) for t in policy.tiers.all()), key=lambda t: t.lower_bound
+    )
+
+
+def _applies(policy: RebatePolicy, partner: Partner, region_paths: dict[str, str]) -> bool:
+    """`basis.target_partners` for one partner, in Python (no query per policy)."""
+    if partner.status not in (PartnerStatus.ACTIVE, PartnerStatus.SUSPENDED):
+        return False
+    if policy.target_partners and partner.code in policy.target_partners:
+        return True
+    if not (policy.target_tiers or policy.target_partner_types or policy.target_regions):
+        return False
+    if policy.target_tiers and (partner.tier is None or partner.tier.code not in policy.target_tiers):
+        return False
+    if policy.target_partner_types and partner.partner_type not in policy.target_partner_types:
+        return False
+    if policy.target_regions:
+        path = partner.region.path if partner.region_id else ""
+        paths = [region_paths[code] for code in policy.target_regions if code in region_paths]
+        if not any(path.startswith(prefix) for prefix in paths):
+            return False
+    return True
+
+
+def _outcome(basis: Decimal, tiers, policy) -> engine.Outcome:
+    return engine.compute(basis, tiers, policy.tier_style, policy.cap)
+
+
+def _describe(item: Progress, tiers, policy) -> None:
+    outcome = _outcome(item.basis, tiers, policy)
+    item.tier, item.earned = outcome.tier, outcome.amount
+    item.tier_label = tier_text(tiers[outcome.tier - 1], policy.currency) if outcome.tier else ""
+    bound = outcome.next_bound
+    if bound is None:
+        item.percent = 100
+        item.sentence = _("You have reached the top tier (%(tier)s).") % {"tier": item.tier_label}
+        return
+    index = next(i for i, tier in enumerate(tiers) if tier.lower_bound == bound)
+    at_next = _outcome(bound, tiers, policy)
+    item.next_tier, item.next_bound = index + 1, bound
+    item.next_label = tier_text(tiers[index], policy.currency)
+    item.missing = bound - item.basis
+    item.next_total = at_next.amount
+    item.next_increase = at_next.amount - outcome.amount
+    item.percent = max(0, min(100, int(item.basis * 100 / bound))) if bound > 0 else 0
+    item.sentence = _("%(missing)s more %(period)s lifts you to %(tier)s: +%(increase)s") % {
+        "missing": item.show(item.missing),
+        "period": _this_period(policy.period_kind),
+        "tier": item.next_label,
+        "increase": money_text(item.next_increase, policy.currency),
+    }
+
+
+def _cart_lines(cart) -> list:
+    lines = getattr(cart, "lines", cart) or []
+    return [line for line in lines if getattr(line, "line_total", None) is not None]
+
+
+def _cart_addition(item: Progress, tiers, policy, lines, skus: dict, line_paths: dict) -> dict:
+    """What the cart's lines add to the basis (the lines the policy counts) and to the rebate."""
+    added = ZERO
+    if policy.basis not in PAYMENT_BASES:
+        scope_paths = [line_paths[code] for code in policy.product_lines if code in line_paths]
+        scoped = bool(policy.product_lines or policy.skus)
+        for line in lines:
+            code, path = skus.get(line.sku, ("", ""))
+            if scoped and code not in policy.skus and not any(path.startswith(p) for p in scope_paths):
+                continue
+            if code in policy.excluded_skus:
+                continue
+            promotions = {entry.get("promotion") for entry in (line.promotions or ()) if isinstance(entry, dict)}
+            if promotions & set(policy.excluded_promotions):
+                continue
+            added += Decimal(line.quantity) if item.counts_units else line.line_total
+    after = _outcome(item.basis + added, tiers, policy)
+    increase = after.amount - item.earned
+    values = {
+        "added": item.show(added),
+        "period": _period_noun(policy.period_kind),
+        "increase": money_text(increase, policy.currency),
+    }
+    if added <= 0:
+        sentence = (
+            _("Payments count when they are received, not when you order.")
+            if policy.basis in PAYMENT_BASES
+            else _("This order adds nothing to this policy.")
+        )
+    elif after.tier and (item.tier is None or after.tier > item.tier):
+        values["tier"] = tier_text(tiers[after.tier - 1], policy.currency)
+        sentence = _("This order adds %(added)s to your %(period)s and lifts you to %(tier)s: +%(increase)s") % values
+    elif after.next_bound is not None:
+        values["missing"] = item.show(after.next_bound - item.basis - added)
+        index = next(i for i, tier in enumerate(tiers) if tier.lower_bound == after.next_bound)
+        values["tier"] = tier_text(tiers[index], policy.currency)
+        sentence = _("This order adds %(added)s to your %(period)s: %(missing)s more lifts you to %(tier)s") % values
+    else:
+        sentence = _("This order adds %(added)s to your %(period)s: +%(increase)s rebate") % values
+    return {
+        "added": added,
+        "basis_after": item.basis + added,
+        "tier_after": after.tier,
+        "earned_after": after.amount,
+        "rebate_added": increase,
+        "sentence": sentence,
+    }
+
+
+def progress_for(partner: Partner, on: date | None = None, cart=None) -> list[Progress]:
+    """Every active policy that applies to `partner` on `on` (default today), with its progress;
+    with `cart` (a pricing CartQuote, or its LineQuotes) what the cart would add. Reads: the
+    policies with their tiers (2 queries), the target regions' paths (when any policy names
+    regions), the partner's progress rows (1), and for a cart its SKUs and the product lines."""
+    from qudao.catalog.models import ProductLine, Sku
+    from qudao.core.models import Region
+
+    day = on or timezone.localdate()
+    policies = [
+        (policy, period)
+        for policy in RebatePolicy.objects.filter(status=RebatePolicy.Status.ACTIVE)
+        .prefetch_related("tiers")
+        .order_by("code")
+        for period in [period_for(policy, day)]
+        if period is not None
+    ]
+    codes = {code for policy, _p in policies for code in policy.target_regions}
+    region_paths = dict(Region.objects.filter(code__in=codes).values_list("code", "path")) if codes else {}
+    policies = [(policy, period) for policy, period in policies if _applies(policy, partner, region_paths)]
+    if not policies:
+        return []
+    rows = {
+        (row.policy_id, row.period_start): row
+        for row in RebateProgress.objects.filter(
+            partner=partner,
+            policy_id__in=[policy.pk for policy, _p in policies],
+            period_start__in={period[0] for _policy, period in policies},
+        )
+    }
+    lines = _cart_lines(cart) if cart is not None else []
+    skus, line_paths = {}, {}
+    if lines:
+        skus = {
+            pk: (code, path or "")
+            for pk, code, path in Sku.objects.filter(pk__in={line.sku for line in lines}).values_list(
+                "pk", "code", "product__product_line__path"
+            )
+        }
+        wanted = {code for policy, _p in policies for code in policy.product_lines}
+        if wanted:
+            line_paths = dict(ProductLine.objects.filter(code__in=wanted).values_list("code", "path"))
+    out = []
+    for policy, (start, end) in policies:
+        tiers = _tiers(policy)
+        if not tiers:
+            continue
+        row = rows.get((policy.pk, start))
+        counted = row.basis if row else ZERO
+        baseline = None
+        if policy.growth:
+            if row is not None and row.baseline is not None:
+                baseline = row.baseline
+            else:  # no row yet (nothing counted so far): the baseline read once, set-based
+                one = Partner.objects.filter(pk=partner.pk)
+                baseline = B.basis_of(policy, one, *_last_year(start, end)).get(partner.pk, {"amount": ZERO})["amount"]
+        item = Progress(
+            policy=policy,
+            period_start=start,
+            period_end=end,
+            counted=counted,
+            baseline=baseline,
+            basis=counted - baseline if baseline is not None else counted,
+            units=row.units if row else ZERO,
+            tier=None,
+            tier_label="",
+            earned=ZERO,
+        )
+        _describe(item, tiers, policy)
+        if cart is not None:
+            item.cart = _cart_addition(item, tiers, policy, lines, skus, line_paths)
+        out.append(item)
+    return out
