@@ -501,3 +501,7 @@ def line_sources(request, line_id: int, filters: Query[SourceFilters], page: Que
         raise NotFound()
     result = paginate(selectors.sources(line, kind), page, lambda row: selectors.source_out(row, kind))
     return {"kind": kind, "kinds": kinds, **result}
+
+
+# the live progress endpoints (/rebates/progress, /rebates/progress/preview) on this router
+from . import api_progress  # noqa: E402, F401

@@ -48,7 +48,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from qudao.core.money import quantize
 from qudao.partners.models import Partner, PartnerStatus
@@ -266,8 +266,30 @@ def on_policy_activated(event) -> None:
         recompute(policy, day)
 
 
+def cart_panel_context(request, cart: dict) -> dict:
+    """The portal cart's rebate panel (core.panels "portal_cart"): what the priced cart adds to each
+    policy of the partner ordered for. `cart` is {"partner", "result"} (a pricing CartQuote)."""
+    partner, result = cart.get("partner"), cart.get("result")
+    if partner is None or result is None:
+        return {"items": []}
+    return {"items": progress_for(partner, cart=result)}
+
+
 def register() -> None:
     from qudao.core.events import subscribe
+    from qudao.core.panels import Panel, register_panel
+
+    register_panel(
+        "portal_cart",
+        Panel(
+            "rebate_progress",
+            gettext_lazy("Rebates"),
+            "rebates/portal/_cart_progress.html",
+            cart_panel_context,
+            order=50,
+            visible=lambda request, cart: request.user.can("rebates.view"),
+        ),
+    )
 
     subscribe("shipment.created", on_shipment_created)
     subscribe("return.credited", on_return_credited)
@@ -353,6 +375,14 @@ class Progress:
         if value is None:
             return ""
         return units_text(value) if self.counts_units else money_text(value, self.policy.currency)
+
+    @property
+    def basis_text(self) -> str:
+        return self.show(self.basis)
+
+    @property
+    def earned_text(self) -> str:
+        return f"{SYMBOLS.get(self.policy.currency, self.policy.currency + ' ')}{quantize(self.earned):,.2f}"
 
 
 def _tiers(policy: RebatePolicy) -> list[engine.Tier]:

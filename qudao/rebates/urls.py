@@ -20,5 +20,6 @@ urlpatterns = [
     path("rebates/runs/<str:number>/post/", views.run_post_view, name="run_post"),
     path("rebates/runs/<str:number>/lines/<int:line_id>/", views.line_view, name="line"),
     path("portal/rebates/", views.portal_list_view, name="portal"),
+    path("portal/rebates/progress/", views.portal_progress_view, name="portal_progress"),
     path("portal/rebates/<int:line_id>/", views.portal_line_view, name="portal_line"),
 ]

@@ -348,3 +348,23 @@ def portal_line_view(request, line_id):
             **_line_context(request, line),
         },
     )
+
+
+@require_GET
+@partner_portal
+def portal_progress_view(request):
+    """/portal/rebates/progress/: a card per policy that applies to the partner - its basis so far
+    this period, tier, what it has earned and what the next tier needs (qudao.rebates.progress)."""
+    from . import progress
+
+    return render(
+        request,
+        "rebates/portal/progress.html",
+        {
+            "partner": request.partner,
+            "is_partner_admin": request.partner_admin,
+            "is_distributor": request.partner.is_distributor,
+            "section": "rebates",
+            "items": progress.progress_for(request.partner),
+        },
+    )

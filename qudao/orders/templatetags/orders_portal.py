@@ -29,4 +29,31 @@ def place_order_form(context):
         "csrf_token": context.get("csrf_token"),
         "entries": context.get("entries") or [],
         "idempotency_key": uuid.uuid4().hex,
+        "cart_panels": render_cart_panels(request, partner, result) if allowed and partner is not None else "",
     }
+
+
+def render_cart_panels(request, partner, result) -> str:
+    """The panels higher contexts add under a priced cart (core.panels "portal_cart": rebates shows
+    what the order adds to each policy), rendered for `partner` (the partner ordered for)."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from qudao.core.panels import panels_for
+
+    if request is None or result is None:
+        return ""
+    cart = {"partner": partner, "result": result}
+    parts = [
+        render_to_string(panel.template, panel.context(request, cart), request=request)
+        for panel in panels_for("portal_cart")
+        if panel.visible(request, cart)
+    ]
+    return mark_safe("".join(parts))  # noqa: S308 - our own templates, autoescaped
+
+
+@register.simple_tag(takes_context=True)
+def cart_panels(context):
+    """{% cart_panels %} under the quick order's priced total: see render_cart_panels."""
+    request = context.get("request")
+    return render_cart_panels(request, context.get("buyer") or getattr(request, "partner", None), context.get("result"))
