@@ -12,13 +12,12 @@ from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qudao.core import jobs
+from qudao.core import import_pages
 from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.pages import apply_field_errors, hq_page, paginate
 from qudao.partners.scoping import visible_partners
@@ -232,81 +231,33 @@ def payment_proof_view(request, number):
 @require_http_methods(["GET", "POST"])
 @hq_page("finance.manage")
 def import_upload_view(request):
-    errors, status = [], 200
-    if request.method == "POST":
-        try:
-            job = importing.preview_import(user=request.user, upload=request.FILES.get("file"))
-        except FieldErrors as error:
-            errors = [str(message) for messages_ in error.errors.values() for message in messages_]
-            status = 422
-        else:
-            return redirect("finance_payments:import_preview", job.pk)
-    return render(
+    return import_pages.upload(
         request,
-        "finance/payments/import_upload.html",
-        {"errors": errors, "columns": importing.COLUMNS, "max_rows": importing.MAX_ROWS, "tab": "payments"},
-        status=status,
+        importing,
+        template="finance/payments/import_upload.html",
+        preview_url="finance_payments:import_preview",
+        context={"tab": "payments"},
     )
 
 
 @require_GET
 @hq_page("finance.manage", partner_users="404")
 def import_preview_view(request, preview_id):
-    try:
-        preview = importing.get_preview(request.user, preview_id)
-    except NotFound:
-        raise Http404() from None
-    payload = (preview.result or {}) if preview.status == preview.Status.SUCCEEDED else {}
-    rows = payload.get("rows", [])
-    if request.GET.get("errors") == "1":
-        rows = [row for row in rows if row["errors"]]
-    page = Paginator(rows, 200).get_page(request.GET.get("page"))
-    labels = {column.key: column.label() for column in importing.COLUMNS} | {importing.ROW: _("Row")}
-    table = [
-        row
-        | {
-            "error_list": [
-                error | {"label": labels.get(error["column"], error["column"])}
-                for error in importing.flat_errors([row])
-            ]
-        }
-        for row in page.object_list
-    ]
-    return render(
-        request,
-        "finance/payments/import_preview.html",
-        {
-            "preview": preview,
-            "payload": payload,
-            "table": table,
-            "page": page,
-            "commit_job": importing.commit_job_of(preview),
-            "can_commit": importing.can_commit(preview),
-            "file_name": payload.get("file_name") or preview.input_file.name.rsplit("/", 1)[-1],
-            "tab": "payments",
-        },
+    return import_pages.preview(
+        request, importing, preview_id, template="finance/payments/import_preview.html", context={"tab": "payments"}
     )
 
 
 @require_POST
 @hq_page("finance.manage", partner_users="404")
 def import_commit_view(request, preview_id):
-    try:
-        job = importing.commit_import(user=request.user, preview_id=preview_id)
-    except NotFound:
-        raise Http404() from None
-    except (FieldErrors, Conflict) as error:
-        messages.error(request, str(error.detail))
-    else:
-        if job.status == job.Status.SUCCEEDED:
-            messages.success(
-                request, _("The file is imported: %(count)s payments booked.") % {"count": job.result["booked"]}
-            )
-        elif job.status == job.Status.FAILED:
-            messages.error(request, jobs.display_message(job))
-        else:
-            messages.info(request, _("The import is running. Reload this page to see its outcome."))
-    return redirect("finance_payments:import_preview", preview_id)
+    return import_pages.commit(
+        request,
+        importing,
+        preview_id,
+        preview_url="finance_payments:import_preview",
+        done=lambda job: _("The file is imported: %(count)s payments booked.") % {"count": job.result["booked"]},
+    )
 
 
 # --- the partner portal --------------------------------------------------------------------------

@@ -5,15 +5,14 @@ and render."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from qudao.core import jobs
-from qudao.core.errors import Conflict, FieldErrors, NotFound
+from qudao.core import import_pages
+from qudao.core.errors import FieldErrors
 from qudao.core.pages import apply_field_errors, hq_page, paginate
 
 from . import importing, selectors, services
@@ -200,75 +199,23 @@ ACTION_LABELS = {
 
 @hq_page("inventory.manage")
 def import_upload_view(request):
-    errors, status = [], 200
-    if request.method == "POST":
-        try:
-            job = importing.preview_import(user=request.user, upload=request.FILES.get("file"))
-        except FieldErrors as error:
-            errors = [str(message) for messages_ in error.errors.values() for message in messages_]
-            status = 422
-        else:
-            return redirect("inventory:import_preview", job.pk)
-    return render(
-        request,
-        "inventory/import_upload.html",
-        {"errors": errors, "columns": importing.COLUMNS, "max_rows": importing.MAX_ROWS},
-        status=status,
+    return import_pages.upload(
+        request, importing, template="inventory/import_upload.html", preview_url="inventory:import_preview"
     )
 
 
 @hq_page("inventory.manage", partner_users="404")
 def import_preview_view(request, preview_id):
-    try:
-        preview = importing.get_preview(request.user, preview_id)
-    except NotFound:
-        raise Http404() from None
-    payload = (preview.result or {}) if preview.status == preview.Status.SUCCEEDED else {}
-    rows = payload.get("rows", [])
-    if request.GET.get("errors") == "1":
-        rows = [row for row in rows if row["errors"]]
-    page = Paginator(rows, 200).get_page(request.GET.get("page"))
-    labels = {column.key: column.label() for column in importing.COLUMNS} | {importing.ROW: _("Row")}
-    table = [
-        row
-        | {
-            "action_label": ACTION_LABELS.get(row["action"], row["action"]),
-            "error_list": [
-                error | {"label": labels.get(error["column"], error["column"])}
-                for error in importing.flat_errors([row])
-            ],
-        }
-        for row in page.object_list
-    ]
-    return render(
+    return import_pages.preview(
         request,
-        "inventory/import_preview.html",
-        {
-            "preview": preview,
-            "payload": payload,
-            "table": table,
-            "page": page,
-            "commit_job": importing.commit_job_of(preview),
-            "can_commit": importing.can_commit(preview),
-            "file_name": payload.get("file_name") or preview.input_file.name.rsplit("/", 1)[-1],
-        },
+        importing,
+        preview_id,
+        template="inventory/import_preview.html",
+        row_extra=lambda row: {"action_label": ACTION_LABELS.get(row["action"], row["action"])},
     )
 
 
 @hq_page("inventory.manage", partner_users="404")
 @require_POST
 def import_commit_view(request, preview_id):
-    try:
-        job = importing.commit_import(user=request.user, preview_id=preview_id)
-    except NotFound:
-        raise Http404() from None
-    except (FieldErrors, Conflict) as error:
-        messages.error(request, str(error.detail))
-    else:
-        if job.status == job.Status.SUCCEEDED:
-            messages.success(request, _("The file is imported."))
-        elif job.status == job.Status.FAILED:
-            messages.error(request, jobs.display_message(job))
-        else:
-            messages.info(request, _("The import is running. Reload this page to see its outcome."))
-    return redirect("inventory:import_preview", preview_id)
+    return import_pages.commit(request, importing, preview_id, preview_url="inventory:import_preview")
