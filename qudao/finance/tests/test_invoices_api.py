@@ -129,3 +129,17 @@ def test_it_shows_the_hq_pages_and_the_partners_portal(world, books, page_client
     assert portal_invoice.status_code == 200 and "400.00" in portal_invoice.content.decode()
     assert portal_other.status_code == 404
     assert 'data-testid="nav-finance"' in page_client(world.finance).get("/finance/aging/").content.decode()
+
+
+def test_it_answers_htmx_with_the_table_only(world, books, page_client):
+    # when: the filters and the aging switch ask in place
+    invoices = page_client(world.finance).get(
+        f"/finance/invoices/?partner={world.dealer_zj.pk}&status=open", HTTP_HX_REQUEST="true"
+    )
+    aging = page_client(world.finance).get("/finance/aging/?by=overall", HTTP_HX_REQUEST="true")
+    # then: the tables without the page around them
+    html = invoices.content.decode()
+    assert invoices.status_code == 200 and "<html" not in html
+    assert html.count('data-testid="invoice-row"') == 1 and books["ZJ-1"].number in html
+    assert aging.status_code == 200 and "<html" not in aging.content.decode()
+    assert 'data-testid="aging-total"><strong>1,550.00</strong>' in aging.content.decode()
