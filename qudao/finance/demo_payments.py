@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.contrib.auth import get_user_model
@@ -22,7 +22,7 @@ from django.utils import timezone
 from qudao.core.audit import acting_as
 
 from . import payments
-from .models import Invoice, Payment
+from .models import Allocation, Invoice, Payment
 
 # a one-page PDF standing for the photographed bank slip
 SLIP = (
@@ -81,16 +81,23 @@ def seed_payments(rng: random.Random, log: Callable[[str], None] = lambda messag
             amount = amount.quantize(Decimal("0.01"))
             if amount <= 0:
                 continue
-            payments.record_payment(
+            received_on = _received_on(rng, oldest)
+            payment, _created = payments.record_payment(
                 partner=partner,
                 data={
                     "amount": amount,
-                    "received_on": _received_on(rng, oldest),
+                    "received_on": received_on,
                     "method": "acceptance_bill" if rng.random() < 0.15 else "bank_transfer",
                     "bank_reference": f"DEMO{partner.code}{position:04d}",
                     "payer_name": f"{partner.legal_name}{rng.choice(PAYERS_SUFFIX)}",
                 },
                 actor=actor,
+            )
+            # The demo books in one go what finance would have booked on the day the money came in:
+            # its allocations happened then too (statements count an invoice open at a month's end
+            # by the allocations made by then).
+            Allocation.objects.filter(payment=payment).update(
+                created_at=timezone.make_aware(datetime.combine(received_on, time(15, 0)))
             )
             counts["payments"] += 1
         others = [pid for pid in partner_ids if pid not in paying]
