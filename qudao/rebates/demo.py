@@ -116,4 +116,8 @@ def seed_rebates(rng: random.Random, log: Callable[[str], None] = lambda message
     run = runs.compute_run(policy=first, period=last_quarter, kind="final", actor=finance)
     runs.approve_run(run=run, actor=finance)
     run = runs.post_run(run=run, actor=finance)
-    return {"policies": len(created), "run": run.number, "posted": str(run.posted_total)}
+    # the partners' live progress this period (qudao.rebates.progress), from everything seeded
+    from . import progress
+
+    rows = sum(progress.recompute(policy) for policy in created if progress.period_for(policy, today))
+    return {"policies": len(created), "run": run.number, "posted": str(run.posted_total), "progress_rows": rows}

@@ -278,3 +278,20 @@ def test_it_applies_only_the_policies_that_target_the_partner_and_counts_growth_
         D("180000"), D("50000"), D("130000"), 2, D("2600.00")
     )  # fmt: skip
     assert RebateProgress.objects.get(policy=growth, partner=world.dist_js).baseline == D("50000.0000")
+
+
+def test_it_seeds_the_demo_partners_progress(books, world):
+    # given 10,000.00 shipped to dist_js today
+    import random
+
+    from qudao.rebates.demo import seed_rebates
+    from qudao.rebates.models import RebatePolicy
+
+    books.sale(world.dist_js, "hood_a", 10, "1000", timezone.localdate())
+    # when the demo policies are seeded
+    report = seed_rebates(random.Random(1))
+    # then every active policy has its progress rows for this period, equal to a recomputation
+    quarterly = RebatePolicy.objects.get(code="DEMO-Q-NET")
+    assert row(quarterly, world.dist_js) == (D("10000.0000"), D("10.0000"))
+    assert report["progress_rows"] == RebateProgress.objects.count() > 0
+    assert [progress.check(policy) for policy in RebatePolicy.objects.filter(status="active")] == [[], [], []]
