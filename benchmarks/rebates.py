@@ -4,16 +4,18 @@ order lines, on PostgreSQL, next to the bare SQL aggregation of the same basis.
     .venv/bin/python benchmarks/rebates.py            # 5,000 partners, 10,000,000 order lines
     .venv/bin/python benchmarks/rebates.py --quick    # 300 partners, 200,000 order lines (a smoke run)
 
-Builds a throw-away PostgreSQL database (qudao_bench_rebates), seeds it with the demo generator
+The quarter is the last one that has ended. Builds a throw-away PostgreSQL database
+(qudao_bench_rebates), seeds it with the demo generator
 (`manage.py seed --partners N`: partners, catalogue, prices, the demo orders, invoices, payments
 and rebate policies), then writes the order history set-based (benchmarks/history.py): the lines
 spread over the quarter and the same quarter a year before (growth policies read it), every order
 shipped, half of them paid. Then, timed:
 
 1. Qudao: a preview run (`qudao.rebates.services.compute_run`, the same code as the HQ page and
-   the API) of every active policy for the quarter: the basis of every target partner, the tiers,
-   caps and conditions, and the run's lines written. Reports seconds per policy and in all, and the
-   peak memory of the Python process (tracemalloc) and its peak RSS.
+   the API) of every active policy for each of its periods in the quarter: the basis of every
+   target partner, the tiers, caps and conditions, and the run's lines written. Reports seconds
+   per policy and in all, and the peak memory of the Python process (tracemalloc) and its peak
+   RSS.
 2. The bare SQL: for the same quarter, the one grouped query of net sales shipped per partner
    (shipment lines x net unit price, by shipment date) - the floor for any basis over these lines.
 
@@ -35,7 +37,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "qudao_bench_rebates"
-QUARTER = (date(2026, 7, 1), date(2026, 9, 30))
+
+
+def last_full_quarter(today: date) -> tuple[date, date]:
+    """The last quarter that has ended (the one the demo settles too)."""
+    from datetime import timedelta
+
+    end = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1) - timedelta(days=1)
+    return end.replace(month=end.month - 2, day=1), end
 
 
 def parse_args(argv=None):
@@ -104,10 +113,9 @@ def main(argv=None) -> int:
     django.setup()
     from io import StringIO
 
+    import history
     from django.core.management import call_command
     from django.db import connection
-
-    import history
 
     print(f"Database: {connection.vendor} ({url})")
     call_command("migrate", interactive=False, verbosity=0)
@@ -115,7 +123,9 @@ def main(argv=None) -> int:
     call_command("seed", partners=args.partners, seed=args.seed, stdout=StringIO())
     print(f"Seeded {args.partners} partners in {time.monotonic() - started:.1f} s.")
     started = time.monotonic()
-    first, last = QUARTER
+    from django.utils import timezone
+
+    first, last = last_full_quarter(timezone.localdate())
     year_before = date(first.year - 1, first.month, first.day)
     counts = history.generate(lines=args.lines, first_day=year_before, last_day=last)
     generation_seconds = time.monotonic() - started
@@ -148,25 +158,33 @@ def main(argv=None) -> int:
 
 
 def run_policies(first: date, last: date) -> dict:
-    """A preview run of every active policy for the quarter, timed, with the peak memory."""
-    from qudao.rebates import services
+    """A final preview run of every active policy for each of its periods in the quarter (a monthly
+    policy has three), timed, with the peak memory."""
+    from qudao.rebates import basis, runs
     from qudao.rebates.models import RebatePolicy
 
     policies = list(RebatePolicy.objects.filter(status="active").order_by("pk"))
     tracemalloc.start()
     started = time.perf_counter()
-    per_policy = {}
-    lines = 0
+    per_policy: dict[str, float] = {}
+    lines = runs_made = 0
     for policy in policies:
         policy_started = time.perf_counter()
-        run = services.compute_run(policy=policy, period_start=first, period_end=last, kind="final", actor=None)
+        months = [date(first.year, first.month + offset, 1) for offset in range(3)]
+        periods = sorted({basis.period_of(policy, day) for day in months})
+        for period_start, period_end in periods:
+            if period_end > last:
+                continue  # a half or a year not over with the quarter: not settled here
+            run = runs.compute_run(policy=policy, period=period_start, kind="final", actor=None)
+            lines += run.lines.count()
+            runs_made += 1
         per_policy[policy.code] = round(time.perf_counter() - policy_started, 2)
-        lines += run.lines.count()
     seconds = time.perf_counter() - started
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
         "policies": len(policies),
+        "runs": runs_made,
         "rebate_lines": lines,
         "seconds": round(seconds, 2),
         "seconds_per_policy": per_policy,
