@@ -474,7 +474,7 @@ def _cart_addition(item: Progress, tiers, policy, lines, skus: dict, line_paths:
             if policy.basis in PAYMENT_BASES
             else _("This order adds nothing to this policy.")
         )
-    elif after.tier and (item.tier is None or after.tier > item.tier):
+    elif item.next_bound is not None and item.basis + added >= item.next_bound:
         values["tier"] = tier_text(tiers[after.tier - 1], policy.currency)
         sentence = _("This order adds %(added)s to your %(period)s and lifts you to %(tier)s: +%(increase)s") % values
     elif after.next_bound is not None:
