@@ -12,8 +12,8 @@ The one primitive that moves `Invoice.settled` (and `Payment.allocated`):
 None of these writes ledger entries: the receivable book moves when the money document is booked
 (a payment when it is confirmed, a credit note when it is issued), whatever it pays.
 
-Locks (CONTRIBUTING.md): ... funds -> finance (ledger balances, then invoices in pk order, then
-payments in pk order). `oldest_first` locks every candidate invoice in pk order before it
+Locks (CONTRIBUTING.md): ... funds -> promotion -> stock -> finance (ledger balances, then
+invoices in pk order, then payments in pk order). `oldest_first` locks every candidate invoice in pk order before it
 allocates in due-date order.
 """
 

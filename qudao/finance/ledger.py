@@ -48,7 +48,7 @@ def post(
 ) -> LedgerEntry:
     """Write one entry of `amount` (signed, in the book's direction) to the partner's `book` and
     move the book's balance with it. Runs in (or opens) a transaction; takes the balance row lock
-    (lock order: after funds, before invoices and payments)."""
+    (lock order: after funds and stock, before invoices and payments)."""
     if book not in Book.values:
         raise ValueError(f"unknown book {book!r}")
     amount = Decimal(amount)

@@ -16,8 +16,9 @@
 - Statement (对账单): a partner's month - opening balance, every entry, closing balance, open
   invoices - which the partner confirms or disputes line by line; finance resolves each dispute.
 
-The lock order (CONTRIBUTING.md): partner -> order -> funds -> finance (ledger balances, then
-invoices in pk order, then payments in pk order) -> promotion -> stock.
+The lock order (CONTRIBUTING.md): partner -> order -> funds -> promotion -> stock -> finance
+(ledger balances, then invoices in pk order, then payments in pk order): finance reacts to the
+shipments and returns that move stock, in their transactions, so its locks come last.
 """
 
 from __future__ import annotations
