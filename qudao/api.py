@@ -171,6 +171,7 @@ def _register_routers() -> None:
     from qudao.partners.api_imports import router as partner_imports_router
     from qudao.pricing.api import router as pricing_router
     from qudao.rebates.api import router as rebates_router
+    from qudao.rebates.api_statements import router as rebate_statements_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", core_router)
@@ -189,6 +190,7 @@ def _register_routers() -> None:
     api.add_router("/", statements_router)
     api.add_router("/", finance_router)
     api.add_router("/", rebates_router)
+    api.add_router("/", rebate_statements_router)
     api.add_router("/", webhooks_router)
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_statements
 
 app_name = "rebates"
 
@@ -19,7 +19,9 @@ urlpatterns = [
     path("rebates/runs/<str:number>/approve/", views.run_approve_view, name="run_approve"),
     path("rebates/runs/<str:number>/post/", views.run_post_view, name="run_post"),
     path("rebates/runs/<str:number>/lines/<int:line_id>/", views.line_view, name="line"),
+    path("rebates/partners/<int:partner_id>/statement/", views_statements.statement_view, name="statement"),
     path("portal/rebates/", views.portal_list_view, name="portal"),
+    path("portal/rebates/statement/", views_statements.portal_statement_view, name="portal_statement"),
     path("portal/rebates/progress/", views.portal_progress_view, name="portal_progress"),
     path("portal/rebates/<int:line_id>/", views.portal_line_view, name="portal_line"),
 ]

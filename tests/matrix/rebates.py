@@ -106,6 +106,8 @@ API_CASES = [
     Case("GET", "/api/v1/rebates/lines", expect(200, anonymous=401)),
     Case("GET", "/api/v1/rebates/lines/{rb_line}", on_dist(SEE_DIST, 200)),
     Case("GET", "/api/v1/rebates/lines/{rb_line}/sources", on_dist(SEE_DIST, 200)),
+    # a partner's rebate statement: whoever sees the partner (its own users included)
+    Case("GET", "/api/v1/partners/{dist_js}/rebate-statement", on_dist(SEE_DIST, 200)),
 ]
 
 HQ_LIST = expect(200, anonymous=LOGIN, partners=PORTAL)
@@ -147,6 +149,13 @@ PAGE_CASES = [
     ),
     Case("GET", "rebates/runs/{rb_posted_number}/lines/{rb_line}/", LINE_PAGE, page=True),
     Case("GET", "portal/rebates/", PORTAL_PAGE, page=True),
+    Case("GET", "portal/rebates/statement/", PORTAL_PAGE, page=True),
+    Case(
+        "GET",
+        "rebates/partners/{dist_js}/statement/",
+        HQ_RECORD | {"regional_zj": 404, "sales": 404},
+        page=True,
+    ),
     Case(
         "GET",
         "portal/rebates/{rb_line}/",
