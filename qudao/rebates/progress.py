@@ -172,7 +172,9 @@ def check_all(*, repair: bool = False, on: date | None = None) -> dict[str, list
                 "rebate progress drift: policy %s, %s partner(s): %s",
                 policy.code,
                 len(drift),
-                ", ".join(f"{d['partner_id']} {d['stored'][0]} != {d['full'][0]}" for d in drift[:20]),
+                ", ".join(
+                    f"{d['partner_id']} {quantize(d['stored'][0])} != {quantize(d['full'][0])}" for d in drift[:20]
+                ),
             )
         if repair:
             recompute(policy, day)

@@ -5,6 +5,7 @@ a priced cart would add; drift found by `check` and mended by `recompute`."""
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal as D
 
 import pytest
@@ -22,6 +23,7 @@ from qudao.partners.models import Partner
 from qudao.pricing import engine as pricing
 from qudao.rebates import progress
 from qudao.rebates.models import RebateProgress
+from qudao.rebates.tasks import recompute_rebate_progress
 
 pytestmark = pytest.mark.django_db
 shop = orders_fixtures.shop  # the catalogue with 20 of each SKU in stock, dist_js with 100,000.00 of credit
@@ -147,7 +149,7 @@ def test_it_keeps_progress_incrementally_through_shipments_returns_and_payments_
     assert seen[hoods.code].earned == D("30.00")  # 3 units at 10.00 (marginal, below 5 units)
 
 
-def test_it_finds_drift_and_mends_it_with_a_recomputation(world, books, capsys):
+def test_it_finds_drift_and_mends_it_with_a_recomputation(world, books, capsys, caplog):
     # given a policy whose progress was computed when it took effect, then sales written without
     # any event (as an ERP import into the database would)
     policy = books.policy()
@@ -160,9 +162,15 @@ def test_it_finds_drift_and_mends_it_with_a_recomputation(world, books, capsys):
     with pytest.raises(CommandError, match="1 progress row"):
         call_command("check_rebate_progress")
     assert f"{policy.code}: partner {world.dist_js.pk} stored 0.00 recomputed 287700.00" in capsys.readouterr().out
-    # when the command repairs it (the nightly task does the same)
-    call_command("check_rebate_progress", "--repair")
-    # then nothing differs any more
+    # when the nightly task runs
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="qudao.rebates.progress"):
+        recompute_rebate_progress()
+    # then it logged the drift and rebuilt the rows: nothing differs any more
+    assert (
+        f"rebate progress drift: policy {policy.code}, 1 partner(s): {world.dist_js.pk} 0.00 != 287700.00"
+        in caplog.text
+    )
     assert progress.check(policy) == []
     assert row(policy, world.dist_js) == (D("287700.0000"), D("100.0000"))
     call_command("check_rebate_progress")
