@@ -22,7 +22,7 @@ from qudao.orders.tests import conftest as orders_fixtures
 from qudao.partners.models import Partner
 from qudao.pricing import engine as pricing
 from qudao.rebates import progress
-from qudao.rebates.models import RebateProgress
+from qudao.rebates.models import RebatePolicy, RebateProgress
 from qudao.rebates.tasks import recompute_rebate_progress
 
 pytestmark = pytest.mark.django_db
@@ -274,14 +274,28 @@ def test_it_applies_only_the_policies_that_target_the_partner_and_counts_growth_
     today = timezone.localdate()
     growth = books.policy(growth=True)
     books.policy(target_partners=[world.dealer_zj.code])
+    by_region = books.policy(target_partners=[], target_regions=[world.regions["jiangsu"].code])
+    books.policy(target_partners=[], target_regions=[world.regions["zhejiang"].code])
+    by_type = books.policy(
+        target_partners=[], target_partner_types=["distributor"], target_regions=[world.regions["jiangsu"].code]
+    )
+    books.policy(target_partners=[], target_partner_types=["dealer"])
     books.sale(world.dist_js, "hood_a", 50, "1000.00", today.replace(year=today.year - 1, day=1))
     books.sale(world.dist_js, "hood_a", 60, "3000.00", today)
     progress.recompute(growth)
     # when dist_js reads its progress
     seen = progress.progress_for(Partner.objects.get(pk=world.dist_js.pk))
-    # then one policy: growth 130,000.00 at 2 % = 2,600.00; the baseline cached on the row
-    assert [item.policy.code for item in seen] == [growth.code]
-    item = seen[0]
+    # then the growth policy and those of its region and type, as the runs' targeting says
+    assert sorted(item.policy.code for item in seen) == sorted([growth.code, by_region.code, by_type.code])
+    from qudao.rebates.basis import target_partners
+
+    assert {item.policy.code for item in seen} == {
+        policy.code
+        for policy in RebatePolicy.objects.filter(status="active")
+        if target_partners(policy).filter(pk=world.dist_js.pk).exists()
+    }
+    # and growth 130,000.00 at 2 % = 2,600.00; the baseline cached on the row
+    item = next(item for item in seen if item.policy.code == growth.code)
     assert (item.counted, item.baseline, item.basis, item.tier, item.earned) == (
         D("180000"), D("50000"), D("130000"), 2, D("2600.00")
     )  # fmt: skip
@@ -293,7 +307,6 @@ def test_it_seeds_the_demo_partners_progress(books, world):
     import random
 
     from qudao.rebates.demo import seed_rebates
-    from qudao.rebates.models import RebatePolicy
 
     books.sale(world.dist_js, "hood_a", 10, "1000", timezone.localdate())
     # when the demo policies are seeded
