@@ -23,6 +23,12 @@ Each delta is an `UPDATE ... SET basis = basis + delta` (F expressions, no read-
 the row does not exist yet, it is computed in full for that partner (one set-based pass, which
 already includes the event's own rows), so a row is exact from its first use whatever happened
 before it existed (a policy activated mid-period, a shipment dated back into an earlier period).
+For `payment.received` that first computation waits for the commit: `confirm_payment` publishes
+the event before it marks the payment confirmed.
+
+Locks: the UPDATE holds the progress row's lock to the commit; it comes after the publisher's own
+locks (an order's shipment already holds the partner's ledger balance through finance's handler,
+so one partner's events serialise there first).
 
 Growth policies: the tiers apply to basis - baseline, the baseline being the same period of the
 previous year, the whole period (the figure to beat); it is computed once, when the row is created
@@ -181,12 +187,18 @@ def check_all(*, repair: bool = False, on: date | None = None) -> dict[str, list
     return out
 
 
-def _add(policy: RebatePolicy, start: date, partner_id: int, amount: Decimal, units: Decimal) -> None:
+def _add(
+    policy: RebatePolicy, start: date, partner_id: int, amount: Decimal, units: Decimal, *, later: bool = False
+) -> None:
     """basis += the delta (units for a quantity basis) as one UPDATE with F expressions; the first
-    time, the row is computed in full for this partner instead (it includes the event)."""
+    time, the row is computed in full for this partner instead (it includes the event) - after the
+    commit with `later` (the event's document is not in its final state yet when it is published)."""
     delta = units if policy.basis == BasisKind.QUANTITY else amount
     rows = RebateProgress.objects.filter(policy=policy, period_start=start, partner_id=partner_id)
     if rows.update(basis=F("basis") + delta, units=F("units") + units, updated_at=timezone.now()):
+        return
+    if later:
+        transaction.on_commit(lambda: recompute(policy, start, partners=[partner_id]))
         return
     try:
         with transaction.atomic():
@@ -246,7 +258,9 @@ def _on_payment(event, sign: int) -> None:
         if not B.target_partners(policy).filter(pk=pid).exists():
             continue
         if policy.basis == BasisKind.PAYMENTS:
-            _add(policy, start, pid, sign * payment["amount"], ZERO)
+            # confirm_payment publishes payment.received before it marks the payment confirmed:
+            # a first use recomputes once the payment has committed
+            _add(policy, start, pid, sign * payment["amount"], ZERO, later=sign > 0)
         elif sign > 0:  # allocated after the event: once the payment has committed
             transaction.on_commit(lambda policy=policy, start=start: recompute(policy, start, partners=[pid]))
         else:

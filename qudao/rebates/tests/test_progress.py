@@ -316,3 +316,33 @@ def test_it_seeds_the_demo_partners_progress(books, world):
     assert row(quarterly, world.dist_js) == (D("10000.0000"), D("10.0000"))
     assert report["progress_rows"] == RebateProgress.objects.count() > 0
     assert [progress.check(policy) for policy in RebatePolicy.objects.filter(status="active")] == [[], [], []]
+
+
+def test_it_counts_an_announced_payment_when_finance_confirms_it(world, books, django_capture_on_commit_callbacks):
+    # given a monthly payments policy with no progress row for dist_js yet, and two payments the
+    # partner announces with a proof
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    paid = books.policy(basis="payments", period_kind="month")
+    RebateProgress.objects.all().delete()
+    today = timezone.localdate().isoformat()
+    announced = [
+        payments.announce_payment(
+            partner=world.dist_js,
+            data={"amount": amount, "received_on": today, "bank_reference": f"ANN-{amount}"},
+            proof=SimpleUploadedFile("slip.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+            actor=world.dist_admin,
+        )[0]
+        for amount in ("1500.00", "700.00")
+    ]
+    # then announcing counts nothing
+    assert row(paid, world.dist_js) is None
+    # when finance confirms the first (the row is computed once the confirmation has committed)
+    with django_capture_on_commit_callbacks(execute=True):
+        payments.confirm_payment(payment=announced[0], actor=world.finance)
+    assert row(paid, world.dist_js) == (D("1500.0000"), D("0"))
+    # and the second (an increment)
+    payments.confirm_payment(payment=announced[1], actor=world.finance)
+    # then both count, as a full recomputation says
+    assert row(paid, world.dist_js) == (D("2200.0000"), D("0"))
+    assert progress.check(paid) == []
