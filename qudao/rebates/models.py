@@ -151,7 +151,7 @@ class RebateTier(models.Model):
     """One tier of a policy: from `lower_bound` (inclusive) to the next tier's lower bound."""
 
     class Reward(models.TextChoices):
-        RATE = "rate", _("Rate (% of the basis)")
+        RATE = "rate", _("Rate (percent of the basis)")
         FIXED = "fixed", _("Fixed amount")
         PER_UNIT = "per_unit", _("Amount per unit")
 

@@ -128,7 +128,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('lower_bound', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='from (inclusive)')),
-                ('reward', models.CharField(choices=[('rate', 'Rate (% of the basis)'), ('fixed', 'Fixed amount'), ('per_unit', 'Amount per unit')], default='rate', max_length=10, verbose_name='reward')),
+                ('reward', models.CharField(choices=[('rate', 'Rate (percent of the basis)'), ('fixed', 'Fixed amount'), ('per_unit', 'Amount per unit')], default='rate', max_length=10, verbose_name='reward')),
                 ('value', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='value')),
                 ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tiers', to='rebates.rebatepolicy')),
             ],
