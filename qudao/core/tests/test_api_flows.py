@@ -146,7 +146,7 @@ def test_a_new_flow_is_chosen_for_the_subjects_it_matches(world, api_client, usc
     [
         (
             {"subject_kind": "rebate_run"},
-            {"subject_kind": ["Choose one of: credit_change, order, partner_application, price_list."]},
+            {"subject_kind": ["Choose one of: credit_change, order, partner_application, price_list, rebate_policy."]},
         ),
         ({"conditions": {"partner_type": {"like": "dist"}}}, {"conditions": ["Unknown operator: like."]}),
         ({"conditions": ["partner_type"]}, {"conditions": ["Give an object."]}),
@@ -187,7 +187,13 @@ def test_it_refuses_a_bad_flow_and_creates_nothing(world, api_client, changes, e
 
 
 def test_the_registered_subjects_are_the_ones_offered(world):
-    assert sorted(approvals.registered_kinds()) == ["credit_change", "order", "partner_application", "price_list"]
+    assert sorted(approvals.registered_kinds()) == [
+        "credit_change",
+        "order",
+        "partner_application",
+        "price_list",
+        "rebate_policy",
+    ]
 
 
 def test_an_unused_flow_gets_its_steps_replaced_in_place(world, api_client):
