@@ -268,6 +268,16 @@ def test_it_counts_invoiced_value_as_receivables_not_open_orders_and_payments_fr
     assert (paid.open_orders, paid.receivables, paid.available) == (
         Decimal("5354.5000"), Decimal("242.5000"), Decimal("94403.0000")
     )  # fmt: skip
+    # and the partner's credit page says what "used" is made of
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.dist_staff)
+    page = client.get("/portal/credit/").content.decode()
+    assert (
+        "Used: ¥5,354.50 held by open orders (submitted and not yet invoiced) and ¥242.50 owed on invoices not yet"
+        " paid." in page
+    )
 
 
 def test_it_settles_the_rebate_funds_part_of_each_invoice_as_it_is_taken(world, shop):
