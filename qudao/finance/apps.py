@@ -21,3 +21,6 @@ class FinanceConfig(AppConfig):
         for event_type in ("fund.deposited", "fund.captured", "fund.expired", "fund.adjusted"):
             subscribe(event_type, services.on_fund_movement)
         register_credit_source(selectors.credit_source)
+        from . import panels
+
+        panels.register()  # the partner 360 page's account panel

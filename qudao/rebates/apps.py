@@ -12,3 +12,6 @@ class RebatesConfig(AppConfig):
 
         services.register_subjects()
         progress.register()  # live progress kept by orders/finance events (qudao.rebates.progress)
+        from . import panels
+
+        panels.register()  # the partner 360 page's rebates panel

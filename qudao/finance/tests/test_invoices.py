@@ -278,6 +278,12 @@ def test_it_counts_invoiced_value_as_receivables_not_open_orders_and_payments_fr
         "Used: ¥5,354.50 held by open orders (submitted and not yet invoiced) and ¥242.50 owed on invoices not yet"
         " paid." in page
     )
+    # and HQ's partner 360 page shows the same in finance's account panel
+    client.force_login(world.finance)
+    panel = client.get(f"/partners/{world.dist_js.pk}/").content.decode()
+    assert 'data-testid="panel-credit-used">CNY 5,597.00 / 100,000.00<' in panel
+    assert 'data-testid="panel-credit-available">CNY 94,403.00<' in panel
+    assert 'data-testid="panel-outstanding">CNY 242.50 (1 open invoice)<' in panel
 
 
 def test_it_settles_the_rebate_funds_part_of_each_invoice_as_it_is_taken(world, shop):

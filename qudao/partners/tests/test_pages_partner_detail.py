@@ -54,7 +54,8 @@ def test_it_shows_the_partner_and_every_panel(world, page_client):
     # when an admin opens the distributor's 360 page
     response = page_client(world.admin).get(url(world.dist_js))
 
-    # then it shows the partner's name, code and credit code, and the six panels in order
+    # then it shows the partner's name, code and credit code, and its panels in order (finance's
+    # account and rebates' panels are registered by those contexts)
     assert response.status_code == 200
     content = response.content.decode()
     assert 'data-testid="partner-name">南京金陵商贸有限公司<' in content
@@ -65,6 +66,19 @@ def test_it_shows_the_partner_and_every_panel(world, page_client):
         "hierarchy",
         "contacts",
         "credit",
+        "finance",
+        "rebates",
+        "approvals",
+        "audit",
+    ]
+    # operations reads rebates but not finance (finance.view)
+    operations = page_client(world.operations).get(url(world.dist_js))
+    assert [panel["key"] for panel in operations.context["panels"]] == [
+        "profile",
+        "hierarchy",
+        "contacts",
+        "credit",
+        "rebates",
         "approvals",
         "audit",
     ]
@@ -110,7 +124,7 @@ def test_it_renders_panels_registered_by_other_contexts_when_visible(world, page
 
     # then finance sees it, in its place, with its context; the channel manager does not
     assert f'data-testid="orders-count">7 orders of {world.dist_js.code}<' in finance.content.decode()
-    assert [panel["key"] for panel in finance.context["panels"]][4:6] == ["approvals", "orders"]
+    assert [panel["key"] for panel in finance.context["panels"]][6:8] == ["approvals", "orders"]
     assert "orders-count" not in channel.content.decode()
 
 

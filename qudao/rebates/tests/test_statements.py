@@ -112,6 +112,10 @@ def test_the_partner_reads_and_downloads_its_own_statement_and_hq_reads_the_part
     assert portal.get("/portal/rebates/statement/?from=2025-12-01&to=2025-12-31&format=pdf").content[:4] == b"%PDF"
     bad = portal.get("/portal/rebates/statement/?from=2025-12-31&to=2025-12-01")
     assert (bad.status_code, "The last day comes before the first." in bad.content.decode()) == (422, True)
+    # and the partner 360 page's rebates panel lists the posted rebate and links the statement
+    panel = page_client(world.finance).get(f"/partners/{world.dist_js.pk}/").content.decode()
+    assert 'data-testid="panel-posted"' in panel and "<strong>5,940.00</strong>" in panel
+    assert f'href="/rebates/partners/{world.dist_js.pk}/statement/"' in panel
     # and HQ: finance reads it; a regional manager of Zhejiang does not see the partner (404)
     assert page_client(world.finance).get(f"/rebates/partners/{world.dist_js.pk}/statement/").status_code == 200
     assert page_client(world.regional_zj).get(f"/rebates/partners/{world.dist_js.pk}/statement/").status_code == 404
