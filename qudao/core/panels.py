@@ -1,8 +1,8 @@
 """Registries through which higher contexts extend lower ones without being imported by them.
 
 `register_panel("partner", ...)`: the partner 360 page is a list of panels; partners registers
-profile, hierarchy, contacts, credit, approvals and audit; orders, finance and rebates will add
-theirs the same way.
+profile, hierarchy, contacts, credit, approvals and audit; finance adds the account and rebates
+their rebates panel the same way (in their AppConfig.ready).
 """
 
 from __future__ import annotations
