@@ -38,6 +38,7 @@ from qudao.core.events import publish
 from qudao.core.money import CENT, parse_amount
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
+from qudao.core.uploads import PHOTOS_AND_PDF, check_upload
 from qudao.partners.scoping import scope
 
 from . import allocation as allocation_service
@@ -46,14 +47,6 @@ from .models import Allocation, Book, Invoice, LedgerEntry, Payment
 
 ZERO = Decimal("0")
 MAX_AMOUNT = Decimal("9999999999999.99")
-PROOF_TYPES = {
-    # extension -> leading bytes of a genuine file
-    "pdf": (b"%PDF-",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "webp": (b"RIFF",),
-}
 TEXT_LIMITS = {"bank_reference": 64, "payer_name": 200, "note": 300}
 OPEN_STATUSES = (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
 
@@ -156,29 +149,18 @@ def validate_proof(upload, errors: FieldErrors, key: str = "proof") -> None:
     settings.PAYMENT_PROOF_MAX_BYTES."""
     from django.conf import settings
 
-    limit = settings.PAYMENT_PROOF_MAX_BYTES
     if upload is None:
         errors.add(key, _("Upload the proof of payment (a photo or a PDF)."))
         return
-    name = getattr(upload, "name", "") or ""
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in PROOF_TYPES:
-        errors.add(key, _("Upload a PDF, JPG, PNG or WebP file."))
-        return
-    if upload.size > limit:
-        errors.add(key, _("The file is too large (at most %(mb)s MB).") % {"mb": f"{limit / (1024 * 1024):g}"})
-        return
-    if upload.size == 0:
-        errors.add(key, _("The file is empty."))
-        return
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    genuine = any(head.startswith(magic) for magic in PROOF_TYPES[extension])
-    if extension == "webp":
-        genuine = genuine and head[8:12] == b"WEBP"
-    if not genuine:
-        errors.add(key, _("The file is not a real PDF, JPG, PNG or WebP file."))
+    check_upload(
+        upload,
+        errors,
+        key,
+        kinds=PHOTOS_AND_PDF,
+        max_bytes=settings.PAYMENT_PROOF_MAX_BYTES,
+        wrong_kind=_("Upload a PDF, JPG, PNG or WebP file."),
+        not_genuine=_("The file is not a real PDF, JPG, PNG or WebP file."),
+    )
 
 
 @dataclass

@@ -46,6 +46,7 @@ from qudao.core.models import Job
 from qudao.core.money import quantize
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
+from qudao.core.uploads import PHOTOS_AND_PDF, check_upload
 from qudao.partners.scoping import is_own_partner_admin, scope
 
 from . import ledger
@@ -66,14 +67,6 @@ JOB_KIND = "finance.statements"
 MESSAGE_GENERATED = N_("Statements generated")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
-ATTACHMENT_TYPES = {
-    # extension -> leading bytes of a genuine file
-    "pdf": (b"%PDF-",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "webp": (b"RIFF",),
-}
 COMMENT_MAX = 2000
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -574,25 +567,15 @@ def confirm_statement(*, statement: Statement, actor) -> Statement:
 
 def validate_attachment(upload, errors: FieldErrors, key: str = "attachment") -> None:
     """A PDF or a JPG, PNG or WebP image, by extension and content, at most 5 MB, not empty."""
-    name = getattr(upload, "name", "") or ""
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ATTACHMENT_TYPES:
-        errors.add(key, _("Attach a PDF or a JPG, PNG or WebP image."))
-        return
-    if upload.size > ATTACHMENT_MAX_BYTES:
-        errors.add(key, _("The file is too large (at most %(mb)d MB).") % {"mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)})
-        return
-    if upload.size == 0:
-        errors.add(key, _("The file is empty."))
-        return
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    genuine = any(head.startswith(magic) for magic in ATTACHMENT_TYPES[extension])
-    if extension == "webp":
-        genuine = genuine and head[8:12] == b"WEBP"
-    if not genuine:
-        errors.add(key, _("The file is not a real PDF or image."))
+    check_upload(
+        upload,
+        errors,
+        key,
+        kinds=PHOTOS_AND_PDF,
+        max_bytes=ATTACHMENT_MAX_BYTES,
+        wrong_kind=_("Attach a PDF or a JPG, PNG or WebP image."),
+        not_genuine=_("The file is not a real PDF or image."),
+    )
 
 
 def dispute_statement(*, statement: Statement, line_ids, comment: str, actor, attachment=None) -> StatementDispute:

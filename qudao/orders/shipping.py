@@ -47,6 +47,7 @@ from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.events import publish
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
+from qudao.core.uploads import PHOTOS, check_upload
 
 from . import lifecycle, services
 from .models import (
@@ -66,13 +67,6 @@ from .models import (
 )
 
 SHIPPABLE = (OrderStatus.ALLOCATED, OrderStatus.PARTIALLY_SHIPPED)
-PHOTO_TYPES = {
-    # extension -> leading bytes of a genuine file (WebP: "RIFF" .... "WEBP", checked below)
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "webp": (b"RIFF",),
-}
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTOS_PER_CASE = 6
 FUTURE_TOLERANCE = timedelta(hours=1)
@@ -758,25 +752,15 @@ def _rekeyed(error: FieldErrors, prefix: str) -> FieldErrors:
 
 def validate_photo(upload, key: str, errors: FieldErrors) -> None:
     """A photo: JPEG, PNG or WebP by extension AND content, at most PHOTO_MAX_BYTES, not empty."""
-    name = getattr(upload, "name", "") or ""
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in PHOTO_TYPES:
-        errors.add(key, _("Upload a JPG, PNG or WebP photo."))
-        return
-    if upload.size > PHOTO_MAX_BYTES:
-        errors.add(key, _("The file is too large (at most %(mb)d MB).") % {"mb": PHOTO_MAX_BYTES // (1024 * 1024)})
-        return
-    if upload.size == 0:
-        errors.add(key, _("The file is empty."))
-        return
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    genuine = any(head.startswith(magic) for magic in PHOTO_TYPES[extension])
-    if extension == "webp":
-        genuine = genuine and head[8:12] == b"WEBP"
-    if not genuine:
-        errors.add(key, _("The file is not a real JPG, PNG or WebP photo."))
+    check_upload(
+        upload,
+        errors,
+        key,
+        kinds=PHOTOS,
+        max_bytes=PHOTO_MAX_BYTES,
+        wrong_kind=_("Upload a JPG, PNG or WebP photo."),
+        not_genuine=_("The file is not a real JPG, PNG or WebP photo."),
+    )
 
 
 def _clean_discrepancies(order: Order, discrepancies, errors: FieldErrors) -> list[dict]:
