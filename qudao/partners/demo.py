@@ -188,8 +188,13 @@ HQ_USERS = (
     DemoUser(
         "regional_south", "黄志强", HQRole.REGIONAL_MANAGER, SOUTH_CHINA, description="partners of South China (华南)"
     ),
-    DemoUser("finance", "刘洋", HQRole.FINANCE, description="all partners; changes credit terms"),
-    DemoUser("operations", "张磊", HQRole.OPERATIONS, description="all partners, read-only for now"),
+    DemoUser(
+        "finance",
+        "刘洋",
+        HQRole.FINANCE,
+        description="all partners; credit, invoices, payments, statements, rebate runs",
+    ),
+    DemoUser("operations", "张磊", HQRole.OPERATIONS, description="all partners; stock, orders, shipments, returns"),
     DemoUser("sales", "陈静", HQRole.SALES, description="the partners it owns"),
 )
 PARTNER_USERS = (
