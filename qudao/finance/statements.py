@@ -768,7 +768,7 @@ def statement_xlsx(statement: Statement) -> bytes:
     for cell in sheet[sheet.max_row]:
         cell.font = bold
     for row in book_rows(statement):
-        sheet.append([str(row["label"]), float(quantize(row["opening"])), float(quantize(row["closing"]))])
+        sheet.append([str(row["label"]), quantize(row["opening"]), quantize(row["closing"])])
         for cell in sheet[sheet.max_row][1:]:
             cell.number_format = "#,##0.00"
     lines = statement_lines(statement)
@@ -789,8 +789,8 @@ def statement_xlsx(statement: Statement) -> bytes:
                 kind_label(line.kind),
                 line.reference,
                 line.description,
-                float(quantize(line.amount)),
-                float(quantize(line.balance_after)) if line.balance_after is not None else None,
+                quantize(line.amount),
+                quantize(line.balance_after) if line.balance_after is not None else None,
             ]
         )
         sheet[sheet.max_row][1].number_format = "yyyy-mm-dd"
@@ -805,7 +805,7 @@ def statement_xlsx(statement: Statement) -> bytes:
     for line in lines:
         if line.kind != OPEN_INVOICE:
             continue
-        sheet.append([line.position, line.occurred_on, line.reference, line.description, float(quantize(line.amount))])
+        sheet.append([line.position, line.occurred_on, line.reference, line.description, quantize(line.amount)])
         sheet[sheet.max_row][1].number_format = "yyyy-mm-dd"
         sheet[sheet.max_row][4].number_format = "#,##0.00"
     for column, width in zip("ABCDEFGH", (14, 14, 14, 16, 20, 30, 14, 14), strict=True):
