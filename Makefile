@@ -8,6 +8,7 @@
 #   make test-postgres   the same suite on PostgreSQL (QUDAO_TEST_POSTGRES_URL, default 127.0.0.1:5432)
 #   make lint            ruff check
 #   make bench           the partner-list benchmark (BENCH_ARGS="--quick" or "--postgres")
+#   make bench-quick     every benchmark in benchmarks/ with --quick, a smoke run (CI runs it)
 #   make messages        extract and compile the translation catalogues (scripts/messages.sh)
 #
 # Options: ARGS="--port 8080" for `make run`; PYTEST_ARGS="-x -k seed" for the test targets;
@@ -25,10 +26,10 @@ PYTEST_WORKERS ?= 2
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres lint bench install chromium messages
+.PHONY: help run test test-postgres lint bench bench-quick install chromium messages
 
 help:
-	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,16p' Makefile | sed 's/^# \{0,1\}//'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,3 +80,7 @@ test-postgres: install chromium
 
 bench: install
 	$(BIN)/python benchmarks/partners.py $(BENCH_ARGS)
+
+# Each benchmark's smoke run (PostgreSQL at 127.0.0.1:5432 for the orders and rebates benchmarks).
+bench-quick: install
+	$(BIN)/python benchmarks/quick.py

@@ -14,7 +14,8 @@ promotions), stock for every SKU in one HQ warehouse and ample credit, then:
 2. The ceiling: the same 16 clients issue, for each order, the raw SQL of the same essential
    writes and row locks directly (lock the partner row, insert the order and its 5 lines, lock
    the 5 stock rows in SKU order, update them, insert 5 stock entries, commit), with no pricing
-   and no Python model layer. Reports the same figures.
+   and no Python model layer. Each INSERT copies a row Qudao wrote in step 1 (columns read from
+   the database), so the ceiling follows the schema. Reports the same figures.
 
 The last line printed is one JSON object with both.
 """
@@ -162,6 +163,66 @@ def run_clients(plans, orders_per_client, place_one):
     return wall, latencies, errors
 
 
+def template_inserts(connection, warehouse_id: int) -> tuple[str, str, str]:
+    """The ceiling's three INSERTs, each copying a row Qudao itself wrote in the first phase
+    (`INSERT INTO t (columns) SELECT columns FROM t WHERE id = <template>`) with the few columns
+    that differ per order replaced by named parameters. The column lists are read from the database, so a column added
+    to the schema later is filled as Qudao fills it and the ceiling never goes stale (it once did:
+    a hand-written column list missed a new NOT NULL column and every ceiling order failed)."""
+
+    def columns(table: str) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND table_name = %s AND column_name <> 'id'"
+                " ORDER BY ordinal_position",
+                [table],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def copy(table: str, template_id: int, replaced: dict[str, str]) -> str:
+        names = columns(table)
+        missing = set(replaced) - set(names)
+        if missing:
+            raise SystemExit(f"benchmark out of date: {table} has no column {sorted(missing)}")
+        values = [replaced.get(name, name) for name in names]
+        return (
+            f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {table}"
+            f" WHERE id = {int(template_id)}" + (" RETURNING id" if table == "orders_order" else "")
+        )
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM orders_order WHERE idempotency_key LIKE 'bench-%' ORDER BY id LIMIT 1")
+        order_id = cursor.fetchone()[0]
+        cursor.execute("SELECT id FROM orders_orderline WHERE order_id = %s ORDER BY id LIMIT 1", [order_id])
+        line_id = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT id FROM inventory_stockentry WHERE warehouse_id = %s AND kind = 'reserve' ORDER BY id LIMIT 1",
+            [warehouse_id],
+        )
+        entry_id = cursor.fetchone()[0]
+    now = "now()"
+    order_sql = copy(
+        "orders_order",
+        order_id,
+        {
+            "number": "%(number)s",
+            "partner_id": "%(partner_id)s",
+            "idempotency_key": "NULL",
+            "created_at": now,
+            "updated_at": now,
+            "submitted_at": now,
+        },
+    )
+    line_sql = copy("orders_orderline", line_id, {"order_id": "%(order_id)s", "line_no": "%(line_no)s", "sku_id": "%(sku_id)s"})
+    entry_sql = copy(
+        "inventory_stockentry",
+        entry_id,
+        {"warehouse_id": str(int(warehouse_id)), "sku_id": "%(sku_id)s", "reference": "%(reference)s", "created_at": now},
+    )
+    return order_sql, line_sql, entry_sql
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -211,28 +272,18 @@ def main(argv=None) -> int:
     warehouse_id = (
         connection.cursor().execute("SELECT id FROM inventory_warehouse WHERE code = 'BENCH-HQ'").fetchone()[0]
     )
+    copy_order, copy_line, copy_entry = template_inserts(connection, warehouse_id)
 
     def place_raw(plan, rng, key):
         partner, _user, skus = plan
         chosen = sorted(rng.sample(skus, LINES))
+        number = f"RAW{key}"[:20]
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT id FROM partners_partner WHERE id = %s FOR UPDATE", [partner.pk])
-            cursor.execute(
-                "INSERT INTO orders_order (number, partner_id, status, status_reason, currency, list_total, total,"
-                " priced_on, note, approval_reasons, payment_method, created_at, updated_at, submitted_at)"
-                " VALUES (%s, %s, 'submitted', '', 'CNY', 0, 100, now()::date, '', '[]', 'credit', now(), now(), now())"
-                " RETURNING id",
-                [f"RAW{key}"[:20], partner.pk],
-            )
+            cursor.execute(copy_order, {"number": number, "partner_id": partner.pk})
             order_id = cursor.fetchone()[0]
             for line_no, pk in enumerate(chosen, start=1):
-                cursor.execute(
-                    "INSERT INTO orders_orderline (order_id, line_no, sku_id, unit, unit_quantity, quantity,"
-                    " list_price, price_source, promotions, net_unit_price, line_total, gift_promotion,"
-                    " shipped_quantity)"
-                    " VALUES (%s, %s, %s, '', 1, 1, 100, '{}', '[]', 100, 100, '', 0)",
-                    [order_id, line_no, pk],
-                )
+                cursor.execute(copy_line, {"order_id": order_id, "line_no": line_no, "sku_id": pk})
             cursor.execute(
                 "SELECT id FROM inventory_stocklevel WHERE warehouse_id = %s AND sku_id = ANY(%s)"
                 " ORDER BY sku_id FOR UPDATE",
@@ -244,12 +295,7 @@ def main(argv=None) -> int:
                 [warehouse_id, chosen],
             )
             for pk in chosen:
-                cursor.execute(
-                    "INSERT INTO inventory_stockentry (warehouse_id, sku_id, kind, on_hand_delta, reserved_delta,"
-                    " quarantined_delta, on_hand_after, reserved_after, quarantined_after, reference, note, created_at)"
-                    " VALUES (%s, %s, 'reserve', 0, 1, 0, 0, 0, 0, %s, '', now())",
-                    [warehouse_id, pk, f"RAW{key}"[:64]],
-                )
+                cursor.execute(copy_entry, {"sku_id": pk, "reference": number})
 
     wall, latencies, errors = run_clients(plans, args.orders, place_raw)
     ceiling = {
