@@ -214,11 +214,18 @@ def template_inserts(connection, warehouse_id: int) -> tuple[str, str, str]:
             "submitted_at": now,
         },
     )
-    line_sql = copy("orders_orderline", line_id, {"order_id": "%(order_id)s", "line_no": "%(line_no)s", "sku_id": "%(sku_id)s"})
+    line_sql = copy(
+        "orders_orderline", line_id, {"order_id": "%(order_id)s", "line_no": "%(line_no)s", "sku_id": "%(sku_id)s"}
+    )
     entry_sql = copy(
         "inventory_stockentry",
         entry_id,
-        {"warehouse_id": str(int(warehouse_id)), "sku_id": "%(sku_id)s", "reference": "%(reference)s", "created_at": now},
+        {
+            "warehouse_id": str(int(warehouse_id)),
+            "sku_id": "%(sku_id)s",
+            "reference": "%(reference)s",
+            "created_at": now,
+        },
     )
     return order_sql, line_sql, entry_sql
 
