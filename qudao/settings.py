@@ -4,10 +4,12 @@ Every setting that differs between a laptop and production comes from an environ
 with a safe local default (see docs/configuration.md). Nothing here needs editing to deploy.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -128,10 +130,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Lock-out: after this many failed log-ins for one identifier (or one IP) within the window,
-# further attempts are refused until the window has passed.
+# Lock-out (qudao.accounts.services): this many failed log-ins on one account (however it is
+# named) within the window lock it until the window has passed; a client address with four times
+# as many failed passwords on real accounts is stopped for the window.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("QUDAO_LOGIN_FAILURE_LIMIT", 5))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("QUDAO_LOGIN_FAILURE_WINDOW", 900))
+# The reverse proxies (addresses or networks) in front of the web processes: only a request that
+# comes from one of them has its client's address read from X-Forwarded-For (qudao.core.proxies).
+TRUSTED_PROXIES = env_list("QUDAO_TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"QUDAO_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)."
+        ) from None
 
 # --- Languages and time ---------------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("QUDAO_LANGUAGE", "zh-hans")
