@@ -178,6 +178,9 @@ PRICING_APPROVAL_DISCOUNT_PERCENT = os.environ.get("QUDAO_PRICING_APPROVAL_DISCO
 STOCK_DISPLAY = os.environ.get("QUDAO_STOCK_DISPLAY", "bands")  # partners see "exact" numbers or "bands"
 # Attempts of one webhook delivery before it is given up ("dead"; it can still be replayed).
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("QUDAO_WEBHOOK_MAX_ATTEMPTS", 20))
+# Webhooks never go to loopback, private, link-local or other internal addresses, except to these
+# host names and IP networks (an on-premise ERP: "erp.corp.example,10.20.0.0/16").
+WEBHOOK_ALLOWED_HOSTS = env_list("QUDAO_WEBHOOK_ALLOWED_HOSTS", "")
 # When an order waits for approval (besides being over the partner's credit limit): at or above this
 # total, more than this percent below list, or among a partner's first N orders. Empty/0: never.
 ORDER_APPROVAL_ABOVE = os.environ.get("QUDAO_ORDER_APPROVAL_ABOVE", "")

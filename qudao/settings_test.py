@@ -7,6 +7,8 @@ from .settings import HUEY
 HUEY = {**HUEY, "immediate": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The webhook tests' receiver listens on 127.0.0.1, an internal address a deployment must allow.
+WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # Each test run gets its own PostgreSQL test database, so parallel runs on one server never
