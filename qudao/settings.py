@@ -12,6 +12,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.secret_key import local_key, read_local_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("QUDAO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -29,8 +31,16 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("QUDAO_DEBUG", False)
-# The development key only ever serves 127.0.0.1; production sets QUDAO_SECRET_KEY.
-SECRET_KEY = os.environ.get("QUDAO_SECRET_KEY", "qudao-local-development-key-not-for-production-use-0123456789")
+# Production sets QUDAO_SECRET_KEY. Without it: debug mode (and `qudao serve`, which sets it itself)
+# use a random key kept in VAR_DIR for this machine; otherwise the key stays empty and the web
+# application and the worker refuse to start (qudao.core.secret_key).
+SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("QUDAO_SECRET_KEY", "").strip())
+if SECRET_KEY_FROM_ENVIRONMENT:
+    SECRET_KEY = os.environ["QUDAO_SECRET_KEY"].strip()
+elif DEBUG:
+    SECRET_KEY = local_key(VAR_DIR)
+else:
+    SECRET_KEY = read_local_key(VAR_DIR)
 ALLOWED_HOSTS = env_list("QUDAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("QUDAO_CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("QUDAO_SITE_URL", "http://127.0.0.1:8000")
