@@ -23,7 +23,7 @@ COMMANDS = {
     "migrate": ("migrate", "Create or update the database tables."),
     "seed": ("seed", "Build deterministic demo data (--partners N, --seed S, --force)."),
     "createadmin": ("createadmin", "Create an HQ administrator."),
-    "worker": ("run_huey", "Run the background job worker (Huey consumer)."),
+    "worker": ("worker", "Run the background job worker (Huey consumer)."),
     "check": ("check", "Run Django's system checks (--deploy for production settings)."),
     "manage": (None, "Run any manage.py command: qudao manage <command> [args]."),
 }
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "help" or any(arg in ("-h", "--help") for arg in rest):
         return _run_utility(["qudao", command, *rest])
     import django
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import CommandError, call_command
 
     django.setup()
@@ -76,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as error:
         print(f"CommandError: {error}", file=sys.stderr)
         return getattr(error, "returncode", 1)
+    except ImproperlyConfigured as error:  # e.g. the worker without a secret key: say what to set
+        print(f"qudao: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0

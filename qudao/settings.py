@@ -4,11 +4,15 @@ Every setting that differs between a laptop and production comes from an environ
 with a safe local default (see docs/configuration.md). Nothing here needs editing to deploy.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from qudao.core.secret_key import local_key, read_local_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("QUDAO_VAR_DIR", BASE_DIR / "var"))
@@ -27,8 +31,16 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("QUDAO_DEBUG", False)
-# The development key only ever serves 127.0.0.1; production sets QUDAO_SECRET_KEY.
-SECRET_KEY = os.environ.get("QUDAO_SECRET_KEY", "qudao-local-development-key-not-for-production-use-0123456789")
+# Production sets QUDAO_SECRET_KEY. Without it: debug mode (and `qudao serve`, which sets it itself)
+# use a random key kept in VAR_DIR for this machine; otherwise the key stays empty and the web
+# application and the worker refuse to start (qudao.core.secret_key).
+SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("QUDAO_SECRET_KEY", "").strip())
+if SECRET_KEY_FROM_ENVIRONMENT:
+    SECRET_KEY = os.environ["QUDAO_SECRET_KEY"].strip()
+elif DEBUG:
+    SECRET_KEY = local_key(VAR_DIR)
+else:
+    SECRET_KEY = read_local_key(VAR_DIR)
 ALLOWED_HOSTS = env_list("QUDAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("QUDAO_CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("QUDAO_SITE_URL", "http://127.0.0.1:8000")
@@ -56,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "qudao.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qudao.core.middleware.RequestContextMiddleware",
@@ -84,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qudao.accounts.context_processors.navigation",
+                "qudao.core.context_processors.csp_nonce",
             ],
         },
     }
@@ -126,10 +140,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Lock-out: after this many failed log-ins for one identifier (or one IP) within the window,
-# further attempts are refused until the window has passed.
+# Lock-out (qudao.accounts.services): this many failed log-ins on one account (however it is
+# named) within the window lock it until the window has passed; a client address with four times
+# as many failed passwords on real accounts is stopped for the window.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("QUDAO_LOGIN_FAILURE_LIMIT", 5))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("QUDAO_LOGIN_FAILURE_WINDOW", 900))
+# The reverse proxies (addresses or networks) in front of the web processes: only a request that
+# comes from one of them has its client's address read from X-Forwarded-For (qudao.core.proxies).
+TRUSTED_PROXIES = env_list("QUDAO_TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"QUDAO_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)."
+        ) from None
 
 # --- Languages and time ---------------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("QUDAO_LANGUAGE", "zh-hans")
@@ -163,6 +188,9 @@ PRICING_APPROVAL_DISCOUNT_PERCENT = os.environ.get("QUDAO_PRICING_APPROVAL_DISCO
 STOCK_DISPLAY = os.environ.get("QUDAO_STOCK_DISPLAY", "bands")  # partners see "exact" numbers or "bands"
 # Attempts of one webhook delivery before it is given up ("dead"; it can still be replayed).
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("QUDAO_WEBHOOK_MAX_ATTEMPTS", 20))
+# Webhooks never go to loopback, private, link-local or other internal addresses, except to these
+# host names and IP networks (an on-premise ERP: "erp.corp.example,10.20.0.0/16").
+WEBHOOK_ALLOWED_HOSTS = env_list("QUDAO_WEBHOOK_ALLOWED_HOSTS", "")
 # When an order waits for approval (besides being over the partner's credit limit): at or above this
 # total, more than this percent below list, or among a partner's first N orders. Empty/0: never.
 ORDER_APPROVAL_ABOVE = os.environ.get("QUDAO_ORDER_APPROVAL_ABOVE", "")

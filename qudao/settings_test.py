@@ -5,8 +5,12 @@ from .settings import *  # noqa: F403
 from .settings import HUEY
 
 HUEY = {**HUEY, "immediate": True}
+# A key of the test suite's own (the suite runs with debug off and no QUDAO_SECRET_KEY).
+SECRET_KEY = "qudao-test-suite-signing-key-used-by-tests-only-7Hq2xV9pLm4RtZ8"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The webhook tests' receiver listens on 127.0.0.1, an internal address a deployment must allow.
+WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # Each test run gets its own PostgreSQL test database, so parallel runs on one server never

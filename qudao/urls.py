@@ -1,7 +1,5 @@
-from django.conf import settings
-from django.urls import include, path, re_path
+from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from django.views.static import serve
 
 from qudao.accounts import views as account_views
 
@@ -29,7 +27,6 @@ urlpatterns = [
     path("", include("qudao.finance.urls_statements")),
     path("", include("qudao.finance.urls")),
     path("", include("qudao.rebates.urls")),
-    # Uploaded files are served only to authorised users through views; this is the fallback for
-    # public assets stored in MEDIA_ROOT in development.
-    re_path(r"^media/public/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT / "public"}),
+    # Uploaded files are never served from MEDIA_ROOT by name: each is served by a view that checks
+    # who may see it and answers with the kind its bytes are (qudao.core.uploads.upload_response).
 ]

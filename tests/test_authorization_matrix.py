@@ -448,8 +448,8 @@ def _load_matrix_modules():
 _load_matrix_modules()
 
 # Not in the matrix on purpose: django's set_language and the JavaScript catalogue (framework
-# views with no data), and the media fallback for public files.
-UNCOVERED_PAGES = {"i18n/setlang/", "jsi18n/", "^media/public/(?P<path>.*)$"}
+# views with no data).
+UNCOVERED_PAGES = {"i18n/setlang/", "jsi18n/"}
 
 
 def _targets(world):

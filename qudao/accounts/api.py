@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from qudao.core.errors import DomainError
+from qudao.core.proxies import client_address
 
 from . import services
 from .models import ApiToken
@@ -108,7 +109,7 @@ def token_create(request, payload: TokenCreateIn):
     if user is None and header.lower().startswith("bearer "):
         user = TokenAuth().authenticate(request, header.split(" ", 1)[1].strip())
     if user is None:
-        ip_address = request.META.get("REMOTE_ADDR", "")
+        ip_address = client_address(request)
         try:
             user = services.authenticate_identifier(payload.username or "", payload.password or "", ip_address)
         except services.LoginLocked:

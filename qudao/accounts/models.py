@@ -170,9 +170,14 @@ class ApiToken(AuditedModel):
 
 
 class LoginFailure(models.Model):
-    """A failed log-in, counted per identifier and per IP address for the lock-out."""
+    """A failed log-in (qudao.accounts.services): counted against the account it named (`user`,
+    however it was spelled), or against the name typed (`identifier`, trimmed and case-folded)
+    when that is no account; and against the client's address."""
 
     identifier = models.CharField(max_length=150, db_index=True)
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, null=True, blank=True, related_name="login_failures"
+    )
     ip_address = models.CharField(max_length=64, db_index=True, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -39,38 +39,66 @@ def find_user_by_identifier(identifier: str) -> User | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def is_locked_out(identifier: str, ip_address: str = "") -> bool:
+def login_name(identifier: str) -> str:
+    """The name a failure is counted under when it names no account: trimmed, case-folded, and a
+    mobile number in its one written form ("+86 139-1234-5678" -> "13912345678")."""
+    identifier = (identifier or "").strip()
+    return (normalise_mobile(identifier) or identifier.casefold())[:150]
+
+
+def _recent_failures():
     window_start = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    return LoginFailure.objects.filter(at__gte=window_start)
+
+
+def is_locked_out(identifier: str, ip_address: str = "", *, user: User | None = None) -> bool:
+    """Whether a log-in naming `identifier` from `ip_address` is refused for now.
+
+    - An account is locked by LOGIN_FAILURE_LIMIT failures within the window, whichever of its user
+      name, e-mail or mobile each one named (resolved as the log-in resolves it).
+    - A name that is no account is locked the same way by the failures on that name, so that the
+      answers never tell which names are accounts; such failures lock no account.
+    - An address is stopped (for every name, right password or not) by four times the limit of
+      failed passwords on real accounts: one client trying passwords across many accounts. Guessing
+      names that are no account never stops an address: it cannot break into anything, and the
+      address may be a whole office, or the reverse proxy when QUDAO_TRUSTED_PROXIES is not set.
+    """
+    if user is None:
+        user = find_user_by_identifier(identifier)
     limit = settings.LOGIN_FAILURE_LIMIT
-    recent = LoginFailure.objects.filter(at__gte=window_start)
-    if recent.filter(identifier=identifier.lower()).count() >= limit:
+    recent = _recent_failures()
+    if user is not None:
+        if recent.filter(user=user).count() >= limit:
+            return True
+    elif recent.filter(user__isnull=True, identifier=login_name(identifier)).count() >= limit:
         return True
-    # An address trying many identifiers is throttled too (a wider limit: offices share NAT).
-    return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= limit * 4
+    return bool(ip_address) and recent.filter(ip_address=ip_address, user__isnull=False).count() >= limit * 4
 
 
-def record_login_failure(identifier: str, ip_address: str = "") -> None:
-    LoginFailure.objects.create(identifier=identifier.lower()[:150], ip_address=ip_address[:64])
+def record_login_failure(identifier: str, ip_address: str = "", *, user: User | None = None) -> None:
+    LoginFailure.objects.create(identifier=login_name(identifier), user=user, ip_address=ip_address[:64])
 
 
-def clear_login_failures(identifier: str) -> None:
-    LoginFailure.objects.filter(identifier=identifier.lower()).delete()
+def clear_login_failures(user: User) -> None:
+    """A successful log-in: the account starts counting afresh."""
+    LoginFailure.objects.filter(user=user).delete()
 
 
 def authenticate_identifier(identifier: str, password: str, ip_address: str = "") -> User | None:
-    """Check a password for a username, e-mail or mobile.
+    """Check a password for a username, e-mail or mobile (`ip_address`: the client's, see
+    qudao.core.proxies.client_address).
 
-    :raises LoginLocked: too many recent failures for this identifier or address.
+    :raises LoginLocked: the account (or the unknown name) or the address is locked out for now.
     """
-    if is_locked_out(identifier, ip_address):
-        raise LoginLocked()
     user = find_user_by_identifier(identifier)
+    if is_locked_out(identifier, ip_address, user=user):
+        raise LoginLocked()
     if user is None:
         User().set_password(password)  # same work as a real check: no timing oracle for usernames
     elif user.check_password(password) and user.is_active:
-        clear_login_failures(identifier)
+        clear_login_failures(user)
         return user
-    record_login_failure(identifier, ip_address)
+    record_login_failure(identifier, ip_address, user=user)
     return None
 
 

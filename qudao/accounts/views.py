@@ -24,6 +24,7 @@ from django.views.i18n import set_language as django_set_language
 
 from qudao.core.errors import FieldErrors, NotFound
 from qudao.core.pages import PORTAL_URL, apply_field_errors, hq_page, paginate, safe_next
+from qudao.core.proxies import client_address
 
 from . import services
 from .forms import AccountForm, HQUserForm, LoginForm, TokenForm
@@ -45,10 +46,6 @@ def home(request):
     return render(request, "accounts/no_access.html", status=403)
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
-
-
 @sensitive_post_parameters("password")
 @never_cache
 def login_view(request):
@@ -58,7 +55,7 @@ def login_view(request):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["identifier"].strip()
-        ip_address = _client_ip(request)
+        ip_address = client_address(request)
         locked_message = _("Too many failed log-ins. Wait %(minutes)d minutes and try again.") % {
             "minutes": max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
         }

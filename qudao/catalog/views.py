@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from qudao.core import import_pages
 from qudao.core.errors import FieldErrors
 from qudao.core.pages import apply_field_errors, hq_page, paginate
+from qudao.core.uploads import upload_response
 from qudao.partners.api_imports import XLSX_CONTENT_TYPE
 from qudao.partners.scoping import visible_partners
 
@@ -185,7 +186,7 @@ def image_view(request, image_id):
         partner = request.user.partner
         if partner is None or not scope.allowed_skus(partner).filter(product_id=image.product_id).exists():
             raise Http404()
-    return FileResponse(image.image.open("rb"))
+    return upload_response(image.image)
 
 
 @hq_page("catalog.view")

@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import audit, tasks  # noqa: F401  (connects audit signals, registers periodic jobs)
+        from . import audit, checks, tasks  # noqa: F401  (audit signals, system checks, periodic jobs)

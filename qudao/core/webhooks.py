@@ -18,6 +18,15 @@ Two dispatchers never send one delivery at once (the lease), and a dispatcher th
 leaves a delivery that is tried again when its lease ends: delivery is at least once, and the
 X-Qudao-Delivery header lets the receiver drop a repeat.
 
+Targets: an endpoint may not point at Qudao's own machine or network (loopback, private,
+link-local, shared, multicast, reserved or unspecified addresses, however they are written) unless
+its host is allowed by QUDAO_WEBHOOK_ALLOWED_HOSTS (settings.WEBHOOK_ALLOWED_HOSTS: host names and
+IP networks of on-premise systems). `check_target` is asked when an endpoint is saved (a field
+error on "url"; a name that does not resolve yet is accepted) and again at every connection: the
+request goes to the very address that was checked, so a DNS answer that changes between the check
+and the connection cannot aim it elsewhere, redirects are never followed, and no HTTP proxy from
+the environment is used.
+
 Ordering: a delivery is due only when no earlier delivery (lower event id) of the same aggregate
 to the same endpoint is still open (pending or failed). Events of one aggregate get increasing ids
 in commit order as long as the services that publish them lock the aggregate's row first (they
@@ -28,10 +37,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
 import random
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -70,6 +82,133 @@ def retry_delay(attempt: int, rng: random.Random | None = None) -> timedelta:
     wait still grows from one attempt to the next)."""
     base = min(FIRST_RETRY_SECONDS * 2 ** max(0, attempt - 1), MAX_RETRY_SECONDS)
     return timedelta(seconds=base * (rng or random).uniform(0.9, 1.0))
+
+
+# --- targets -------------------------------------------------------------------------------------
+
+
+class TargetRefused(OSError):
+    """The endpoint's host is (or resolves to) an internal address that is not allowed."""
+
+    def __init__(self, host: str, address: str, kind: str):
+        self.host, self.address, self.kind = host, address, kind
+        super().__init__(f"Refused: {host} is {address}, a {kind} address (not allowed in QUDAO_WEBHOOK_ALLOWED_HOSTS)")
+
+
+def _allowed() -> tuple[set[str], list]:
+    """QUDAO_WEBHOOK_ALLOWED_HOSTS: host names (exact, any case) and IP addresses or networks."""
+    names, networks = set(), []
+    for entry in getattr(settings, "WEBHOOK_ALLOWED_HOSTS", ()) or ():
+        entry = entry.strip().lower().rstrip(".")
+        try:
+            networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+        except ValueError:
+            if entry:
+                names.add(entry)
+    return names, networks
+
+
+def _internal_kind(address) -> str | None:
+    """Why `address` is not a public one ("loopback", "private", ...), or None when it is."""
+    for kind, test in (
+        ("unspecified", "is_unspecified"),
+        ("loopback", "is_loopback"),
+        ("link-local", "is_link_local"),
+        ("multicast", "is_multicast"),
+        ("private", "is_private"),
+        ("reserved", "is_reserved"),
+    ):
+        if getattr(address, test):
+            return kind
+    return None if address.is_global else "non-public"
+
+
+def _embedded_ipv4(address):
+    """The IPv4 address an IPv6 address stands for: IPv4-mapped (::ffff:a.b.c.d), NAT64
+    (64:ff9b::a.b.c.d), 6to4 (2002:AABB:CCDD::) or Teredo; None for a plain IPv6 address."""
+    if address.version != 6:
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in ipaddress.ip_network("64:ff9b::/96"):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    return None
+
+
+def check_target(host: str, port: int) -> list[tuple]:
+    """Resolve an endpoint's host and return the addresses it may be connected to, as
+    [(family, sockaddr)]; every address must be public unless the host or the address is allowed.
+
+    :raises TargetRefused: the host names an internal address (every resolved address is checked:
+        one internal answer refuses the host).
+    :raises OSError: the host does not resolve.
+    """
+    names, networks = _allowed()
+    host = (host or "").strip().lower().rstrip(".")
+    if host in names:
+        return [(info[0], info[4]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    try:
+        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        if host == "localhost" or host.endswith(".localhost"):  # RFC 6761: always this machine
+            raise TargetRefused(host, host, "loopback") from None
+        raise
+    targets = []
+    for family, _type, _proto, _name, sockaddr in answers:
+        address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
+        if not any(address in network for network in networks):
+            for candidate in (_embedded_ipv4(address), address):
+                kind = candidate is not None and _internal_kind(candidate)
+                if kind:
+                    raise TargetRefused(host, str(candidate), kind)
+        targets.append((family, sockaddr))
+    return targets
+
+
+def _checked_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
+    """socket.create_connection for webhook requests: connect only to an address check_target
+    allowed, resolved once, so the request goes where the check looked."""
+    host, port = address
+    error: OSError | None = None
+    for family, sockaddr in check_target(host, port):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as failure:
+            sock.close()
+            error = failure
+    raise error or OSError(f"{host} has no address")
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _checked_connection
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _checked_connection
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._context)
 
 
 # --- endpoints (the services behind the API and the pages) ---------------------------------------
@@ -121,6 +260,20 @@ def clean_endpoint(data: dict, *, instance: WebhookEndpoint | None = None) -> di
             errors.add("url", _("At most %(max)d characters.") % {"max": 500})
         elif parts.scheme not in ("http", "https") or not parts.hostname:
             errors.add("url", _("Enter an http:// or https:// address."))
+        else:
+            try:
+                check_target(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+            except TargetRefused as refused:
+                errors.add(
+                    "url",
+                    _(
+                        "%(host)s is an internal address (%(address)s): webhooks are sent there only when the "
+                        "host is allowed in QUDAO_WEBHOOK_ALLOWED_HOSTS."
+                    )
+                    % {"host": refused.host, "address": refused.address},
+                )
+            except (OSError, ValueError):
+                pass  # not resolvable from here yet: checked again at every delivery
         cleaned["url"] = url
     if creating or "event_types" in data:
         cleaned["event_types"] = _clean_event_types(data.get("event_types"), errors)
@@ -236,7 +389,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+# Checked connections, no redirects, and no proxy from the environment (a proxy would connect to
+# the target itself, out of reach of the check).
+_opener = urllib.request.build_opener(
+    _NoRedirect, _CheckedHTTPHandler, _CheckedHTTPSHandler, urllib.request.ProxyHandler({})
+)
 
 
 @dataclass
@@ -281,7 +438,10 @@ def send(delivery: WebhookDelivery) -> Outcome:
             detail = ""
         error = f"HTTP {answer.code}" + (f": {detail}" if detail else "")
     except urllib.error.URLError as failure:
-        error = f"{type(failure.reason).__name__}: {failure.reason}"
+        if isinstance(failure.reason, TargetRefused):
+            error = str(failure.reason)  # nothing was sent: the address is not allowed
+        else:
+            error = f"{type(failure.reason).__name__}: {failure.reason}"
     except Exception as failure:  # noqa: BLE001 - timeouts, resets, bad URLs: all a failed attempt
         error = f"{type(failure).__name__}: {failure}"
     duration_ms = int((time.monotonic() - started) * 1000)

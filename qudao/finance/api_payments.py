@@ -17,10 +17,6 @@ POST  /finance/payments/imports/{id}/commit  book the previewed file, all or not
 
 from __future__ import annotations
 
-import mimetypes
-from pathlib import PurePosixPath
-
-from django.http import FileResponse
 from ninja import File, Form, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
@@ -28,6 +24,7 @@ from qudao.core import jobs
 from qudao.core.api import require
 from qudao.core.errors import Forbidden, NotFound
 from qudao.core.schemas import PageParams, amount_out, page_of, paginate
+from qudao.core.uploads import upload_response
 from qudao.partners.api_imports import JobOut
 from qudao.partners.scoping import get_visible_partner
 
@@ -161,9 +158,7 @@ def payment_proof(request, payment_id: int):
     payment = _payment(request.auth, payment_id)
     if not payment.proof:
         raise NotFound()
-    name = PurePosixPath(payment.proof.name).name
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return FileResponse(payment.proof.open("rb"), content_type=content_type, filename=name)
+    return upload_response(payment.proof, payment.number)
 
 
 @router.post("/finance/payments/{int:payment_id}/confirm", response=PaymentOut)

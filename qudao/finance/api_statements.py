@@ -15,10 +15,8 @@ GET   /finance/statements/disputes/{id}/attachment the dispute's attachment
 from __future__ import annotations
 
 import json
-import mimetypes
-import os
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext
 from ninja import Query, Router, Status
 from ninja.errors import ValidationError as NinjaValidationError
@@ -27,6 +25,7 @@ from pydantic import ValidationError as PydanticValidationError
 from qudao.core import jobs
 from qudao.core.errors import FieldErrors, NotFound
 from qudao.core.schemas import PageParams, amount_out, page_of, paginate
+from qudao.core.uploads import upload_response
 from qudao.partners.api_imports import JobOut
 
 from . import statements
@@ -251,6 +250,4 @@ def dispute_attachment(request, dispute_id: int):
     dispute = statements.get_dispute(request.auth, dispute_id)
     if not dispute.attachment:
         raise NotFound()
-    filename = os.path.basename(dispute.attachment.name)
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    return FileResponse(dispute.attachment.open("rb"), filename=filename, content_type=content_type)
+    return upload_response(dispute.attachment, f"{dispute.statement.number}-{dispute.pk}")

@@ -38,7 +38,7 @@ from qudao.core.events import publish
 from qudao.core.money import CENT, parse_amount
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
-from qudao.core.uploads import PHOTOS_AND_PDF, check_upload
+from qudao.core.uploads import PHOTOS_AND_PDF, check_upload, stored_name
 from qudao.partners.scoping import scope
 
 from . import allocation as allocation_service
@@ -442,7 +442,7 @@ def announce_payment(*, partner, data: dict, proof, actor, idempotency_key: str 
             idempotency_key=key,
             **cleaned,
         )
-        payment.proof.save(proof.name.rsplit("/", 1)[-1][-80:], proof, save=False)
+        payment.proof.save(stored_name(proof, "proof"), proof, save=False)
         payment.save()
         publish("payment.announced", "payment", payment.pk, _payload(payment))
         notify(

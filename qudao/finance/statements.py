@@ -46,7 +46,7 @@ from qudao.core.models import Job
 from qudao.core.money import quantize
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
-from qudao.core.uploads import PHOTOS_AND_PDF, check_upload
+from qudao.core.uploads import PHOTOS_AND_PDF, check_upload, stored_name
 from qudao.partners.scoping import is_own_partner_admin, scope
 
 from . import ledger
@@ -621,7 +621,7 @@ def dispute_statement(*, statement: Statement, line_ids, comment: str, actor, at
             raise Conflict(_("Statement %(number)s was generated again. Reload it.") % {"number": statement.number})
         dispute = StatementDispute(statement=statement, comment=comment, raised_by=actor)
         if attachment is not None:
-            dispute.attachment.save(attachment.name, attachment, save=False)
+            dispute.attachment.save(stored_name(attachment, "attachment"), attachment, save=False)
         dispute.save()
         dispute.lines.set(ids)
         if statement.status != Statement.Status.DISPUTED:

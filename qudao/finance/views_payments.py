@@ -5,14 +5,12 @@ with a proof, phone-first). Pages parse, authorise, call one service or selector
 
 from __future__ import annotations
 
-import mimetypes
 import re
 import uuid
-from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qudao.core import import_pages
 from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.pages import apply_field_errors, hq_page, paginate
+from qudao.core.uploads import upload_response
 from qudao.partners.scoping import visible_partners
 from qudao.partners.views_portal import partner_portal
 from qudao.pricing.selectors import currency_symbol
@@ -60,11 +59,7 @@ def _allocation_errors(error: FieldErrors, pairs) -> dict[str, list[str]]:
 
 
 def _proof_response(payment: Payment):
-    if not payment.proof:
-        raise Http404
-    name = PurePosixPath(payment.proof.name).name
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return FileResponse(payment.proof.open("rb"), content_type=content_type, as_attachment=False, filename=name)
+    return upload_response(payment.proof, payment.number)
 
 
 # --- HQ ------------------------------------------------------------------------------------------

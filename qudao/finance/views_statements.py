@@ -6,19 +6,17 @@ The rules are qudao.finance.statements'; another partner's statement answers 404
 
 from __future__ import annotations
 
-import mimetypes
-import os
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.pages import hq_page, paginate
+from qudao.core.uploads import upload_response
 from qudao.partners.views_portal import partner_portal
 
 from . import statements
@@ -205,11 +203,7 @@ def download_view(request, number):
 def attachment_view(request, dispute_id):
     """A dispute's attachment, for anyone who may see its statement."""
     dispute = _dispute(request, dispute_id)
-    if not dispute.attachment:
-        raise Http404
-    filename = os.path.basename(dispute.attachment.name)
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    return FileResponse(dispute.attachment.open("rb"), filename=filename, content_type=content_type)
+    return upload_response(dispute.attachment, f"{dispute.statement.number}-{dispute.pk}")
 
 
 # --- portal -----------------------------------------------------------------------------------------

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import mimetypes
-import os
 
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
@@ -28,6 +26,7 @@ from pydantic import ValidationError as PydanticValidationError
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
 from qudao.core.schemas import InputSchema, PageParams, amount_out, page_of, paginate
+from qudao.core.uploads import upload_response
 from qudao.inventory.models import Warehouse
 from qudao.partners.scoping import scope
 
@@ -393,15 +392,11 @@ def return_receive(request, return_id: int, payload: ReceiveIn):
 @router.get("/returns/{return_id}/photos/{photo_id}")
 def return_photo(request, return_id: int, photo_id: int):
     """A photo of a return you may see."""
-    from django.http import FileResponse
-
     rma = _return(request.auth, return_id)
     photo = rma.photos.filter(pk=photo_id).first()
     if photo is None or not photo.file:
         raise NotFound()
-    filename = os.path.basename(photo.file.name)
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    return FileResponse(photo.file.open("rb"), filename=filename, content_type=content_type)
+    return upload_response(photo.file, photo.name)
 
 
 @router.get("/credit-notes/{note_id}", response=CreditNoteOut)

@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import mimetypes
-import os
 import re
 
-from django.http import FileResponse
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
@@ -32,6 +29,7 @@ from pydantic import ValidationError as PydanticValidationError
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
 from qudao.core.schemas import InputSchema, PageParams, page_of, paginate
+from qudao.core.uploads import upload_response
 from qudao.partners.scoping import scope
 
 from . import shipping
@@ -592,6 +590,4 @@ def case_photo(request, case_id: int, photo_id: int):
     photo = case.photos.filter(pk=photo_id).first()
     if photo is None or not photo.file:
         raise NotFound()
-    filename = os.path.basename(photo.file.name)
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    return FileResponse(photo.file.open("rb"), filename=filename, content_type=content_type)
+    return upload_response(photo.file, photo.name)

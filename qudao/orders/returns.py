@@ -57,6 +57,7 @@ from qudao.core.events import publish
 from qudao.core.money import quantize
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
+from qudao.core.uploads import stored_name
 
 from . import lifecycle, services
 from .models import (
@@ -193,7 +194,7 @@ def request_return(*, order: Order, lines, reason: str, description: str = "", p
         )
         for upload in photos:
             photo = ReturnPhoto(return_request=rma, name=(upload.name or "")[:200], size=upload.size)
-            photo.file.save(upload.name, upload, save=True)
+            photo.file.save(stored_name(upload, "photo"), upload, save=True)
         _publish("return.requested", rma, {"reason": rma.reason, "lines": _lines_payload(rma)})
         notify(
             _operations_users(),

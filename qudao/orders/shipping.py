@@ -47,7 +47,7 @@ from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.events import publish
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
-from qudao.core.uploads import PHOTOS, check_upload
+from qudao.core.uploads import PHOTOS, check_upload, stored_name
 
 from . import lifecycle, services
 from .models import (
@@ -880,7 +880,7 @@ def _open_case(order: Order, confirmation: DeliveryConfirmation, item: dict, act
     )
     for upload in item["photos"]:
         photo = DiscrepancyPhoto(case=case, name=(upload.name or "")[:200], size=upload.size)
-        photo.file.save(upload.name, upload, save=True)
+        photo.file.save(stored_name(upload, "photo"), upload, save=True)
     lines = [
         {"line_no": line.order_line.line_no, "sku": line.order_line.sku.code, "quantity": line.quantity}
         for line in case.lines.select_related("order_line__sku")

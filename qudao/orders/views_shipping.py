@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.pages import hq_page, paginate
+from qudao.core.uploads import upload_response
 from qudao.inventory.models import Warehouse
 from qudao.partners.scoping import scope
 from qudao.partners.views_portal import partner_portal
@@ -326,7 +327,7 @@ def case_photo_view(request, number, photo_id):
     photo = case.photos.filter(pk=photo_id).first()
     if photo is None:
         raise Http404
-    return FileResponse(photo.file.open("rb"), filename=photo.name or None)
+    return upload_response(photo.file, photo.name)
 
 
 # --- the partner confirms receipt (portal) ---------------------------------------------------------

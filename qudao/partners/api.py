@@ -10,13 +10,10 @@ applies that scoping rule.
 
 from __future__ import annotations
 
-import mimetypes
-import os
-
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
@@ -36,6 +33,7 @@ from qudao.core.schemas import (
     page_of,
     paginate,
 )
+from qudao.core.uploads import upload_response
 
 from . import selectors, services
 from .models import (
@@ -695,9 +693,7 @@ def application_licence(request, application_id: int):
     application = _visible_application(request.auth, application_id)
     if not application.licence:
         raise NotFound()
-    filename = os.path.basename(application.licence.name)
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    return FileResponse(application.licence.open("rb"), filename=filename, content_type=content_type)
+    return upload_response(application.licence, application.number)
 
 
 # --- approvals -------------------------------------------------------------------------------

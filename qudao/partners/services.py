@@ -28,6 +28,7 @@ from qudao.core.models import BrandSettings, Region
 from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount, quantize
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
+from qudao.core.uploads import stored_name
 from qudao.core.validators import is_valid_uscc, normalise_mobile, normalise_uscc
 
 from .models import (
@@ -903,7 +904,7 @@ def submit_application(*, data: dict, licence, language: str = "") -> PartnerApp
         language=_supported_language(language or translation.get_language()),
         **cleaned,
     )
-    application.licence.save(licence.name, licence, save=False)
+    application.licence.save(stored_name(licence, "licence"), licence, save=False)
     application.save()
     approval = approvals.start_approval(
         kind=APPLICATION_SUBJECT,
@@ -949,7 +950,7 @@ def resubmit_application(*, application: PartnerApplication, data: dict, licence
     for field, value in cleaned.items():
         setattr(application, field, value)
     if licence is not None:
-        application.licence.save(licence.name, licence, save=False)
+        application.licence.save(stored_name(licence, "licence"), licence, save=False)
     application.status = PartnerApplication.Status.SUBMITTED
     application.submitted_at = timezone.now()
     application.save()

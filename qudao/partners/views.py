@@ -7,7 +7,6 @@ partners.services. A partner outside the user's scope answers 404.
 
 from __future__ import annotations
 
-import mimetypes
 from functools import wraps
 from pathlib import PurePosixPath
 
@@ -15,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_POST
 from qudao.core.errors import DomainError, FieldErrors, NotFound
 from qudao.core.pages import PORTAL_URL, apply_field_errors, hq_page, paginate
 from qudao.core.panels import panels_for
+from qudao.core.uploads import upload_response
 from qudao.core.views import approval_context, handle_decision, readable_requests, register_request_scope
 
 from . import selectors, services
@@ -514,15 +514,4 @@ def application_detail_view(request, application_id):
 def application_licence_view(request, application_id):
     """The licence scan, served to those who may review the application (never a public URL)."""
     application = _visible_application(request, application_id)
-    if not application.licence:
-        raise Http404()
-    try:
-        handle = application.licence.open("rb")
-    except FileNotFoundError:
-        raise Http404() from None
-    filename = PurePosixPath(application.licence.name).name
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type, as_attachment=False, filename=filename)
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
-    return response
+    return upload_response(application.licence, application.number)

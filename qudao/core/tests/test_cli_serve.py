@@ -82,3 +82,8 @@ def test_serve_migrates_seeds_runs_a_worker_and_stops_cleanly(tmp_path):
     assert "Qudao stopped." in output
     assert not os.path.exists(f"/proc/{worker_pid}") or "zombie" in Path(f"/proc/{worker_pid}/status").read_text()
     assert "Seeded 20 partners" in "".join(lines)
+    # and: with no QUDAO_SECRET_KEY it signed with a random key of this machine's own, kept for the
+    # worker and the next start, readable by its owner only (never a key from the source code)
+    key_file = tmp_path / "secret_key"
+    assert f"No QUDAO_SECRET_KEY: using this machine's own key ({key_file})." in "".join(lines)
+    assert (key_file.stat().st_mode & 0o777, len(key_file.read_text().strip())) == (0o600, 67)

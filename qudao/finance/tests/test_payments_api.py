@@ -105,6 +105,13 @@ def test_it_lets_a_partner_announce_and_finance_confirm_reject_reverse_and_alloc
     assert announced["proof_url"] == f"/api/v1/finance/payments/{announced['id']}/proof"
     proof = finance.get(announced["proof_url"])
     assert (proof.status_code, b"".join(proof.streaming_content)) == (200, PDF)
+    # served as the PDF its bytes are, inline, under the payment's number (never by the uploaded name)
+    assert (proof["Content-Type"], proof["Content-Disposition"], proof["X-Content-Type-Options"]) == (
+        "application/pdf",
+        f'inline; filename="{announced["number"]}.pdf"',
+        "nosniff",
+    )
+    assert Payment.objects.get(pk=announced["id"]).proof.name.endswith(".pdf")
     # the partner cannot confirm it; another partner cannot see it
     assert post(partner, f"/api/v1/finance/payments/{announced['id']}/confirm", {}).status_code == 403
     assert api_client(world.zj_admin).get(f"/api/v1/finance/payments/{announced['id']}").status_code == 404

@@ -152,6 +152,11 @@ def test_it_confirms_disputes_and_resolves_through_the_api(world, api_client):
     assert (dispute["status"], dispute["lines"], dispute["comment"]) == ("open", [line.pk], "返利少了 20 元")
     attachment = api_client(world.finance).get(dispute["attachment_url"])
     assert (attachment.status_code, b"".join(attachment.streaming_content)) == (200, PNG)
+    assert (attachment["Content-Type"], attachment["Content-Disposition"], attachment["X-Content-Type-Options"]) == (
+        "image/png",
+        f'inline; filename="{statement.number}-{dispute["id"]}.png"',
+        "nosniff",
+    )
     assert api_client(world.zj_admin).get(dispute["attachment_url"]).status_code == 404
     assert admin.get(base).json()["status"] == "disputed"
     assert send(admin, f"{base}/confirm", {}).status_code == 409

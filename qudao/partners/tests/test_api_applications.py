@@ -470,6 +470,8 @@ def test_the_licence_scan_is_streamed_to_a_reviewer(world, api_client, uscc):
     response = api_client(world.regional_js).get(f"/api/v1/applications/{application.pk}/licence")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="{application.number}.pdf"'
+    assert (response["X-Content-Type-Options"], response["Cache-Control"]) == ("nosniff", "private, no-store")
     assert b"".join(response.streaming_content) == PDF
     assert api_client().get(f"/api/v1/applications/{application.pk}/licence").status_code == 401
 

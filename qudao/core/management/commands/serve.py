@@ -1,7 +1,7 @@
 """`manage.py serve` (and `qudao serve`): run Qudao on this machine in one command.
 
 Migrates the database, seeds the demo data when there are no partners yet, starts the job worker
-(the Huey consumer, `manage.py run_huey`) as a child process, and serves the WSGI application with
+(the Huey consumer, `manage.py worker`) as a child process, and serves the WSGI application with
 waitress on 127.0.0.1:8000. Static files are served by the application itself (WhiteNoise reads
 them straight from the apps: nothing to collect). Ctrl+C or SIGTERM stops both.
 """
@@ -17,6 +17,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+from qudao.core.secret_key import configured_key, local_key
 
 
 class Command(BaseCommand):
@@ -45,6 +47,13 @@ class Command(BaseCommand):
             os.environ["QUDAO_SITE_URL"] = settings.SITE_URL = f"http://{shown_host}:{port}"
         # WhiteNoise serves the apps' static files directly; it only wants STATIC_ROOT to exist.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+        if not configured_key():
+            # One machine, no QUDAO_SECRET_KEY: a random key of this machine's own, kept in VAR_DIR,
+            # which the worker (and any later process here) reads too. Never a key from the source.
+            settings.SECRET_KEY = local_key(settings.VAR_DIR)
+            self.stdout.write(
+                f"No QUDAO_SECRET_KEY: using this machine's own key ({Path(settings.VAR_DIR) / 'secret_key'})."
+            )
         from qudao.wsgi import application
 
         self.stdout.write("Preparing the database ...")
@@ -65,7 +74,7 @@ class Command(BaseCommand):
         else:
             # The consumer is a child process with the same settings and environment.
             worker = subprocess.Popen(
-                [sys.executable, "-m", "django", "run_huey", "--settings", os.environ["DJANGO_SETTINGS_MODULE"]],
+                [sys.executable, "-m", "django", "worker", "--settings", os.environ["DJANGO_SETTINGS_MODULE"]],
                 env=os.environ.copy(),
             )
             self.stdout.write(f"Job worker started (pid {worker.pid}).")
