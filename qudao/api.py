@@ -89,27 +89,61 @@ def handle_django_validation(request, exc: ValidationError):
 
 
 _PYDANTIC_MESSAGES = {
-    "missing": lambda: _("This field is required."),
-    "int_parsing": lambda: _("Enter a whole number."),
-    "int_type": lambda: _("Enter a whole number."),
-    "int_from_float": lambda: _("Enter a whole number."),
-    "decimal_parsing": lambda: _("Enter a number."),
-    "decimal_type": lambda: _("Enter a number."),
-    "string_type": lambda: _("Enter text."),
-    "bool_type": lambda: _("Must be true or false."),
-    "bool_parsing": lambda: _("Must be true or false."),
-    "list_type": lambda: _("Give a list."),
-    "dict_type": lambda: _("Give an object."),
-    "json_invalid": lambda: _("The request body is not valid JSON."),
-    "enum": lambda: _("Choose one of the allowed values."),
-    "literal_error": lambda: _("Choose one of the allowed values."),
-    "string_too_long": lambda: _("The text is too long."),
-    "greater_than_equal": lambda: _("The value is too small."),
-    "less_than_equal": lambda: _("The value is too large."),
-    "datetime_parsing": lambda: _("Enter a date and time (ISO 8601)."),
-    "date_parsing": lambda: _("Enter a date (YYYY-MM-DD)."),
-    "amount_type": lambda: _('Send the amount as a string, e.g. "500000.00".'),
-    "extra_forbidden": lambda: _("This field is not accepted here."),
+    "missing": lambda ctx: _("This field is required."),
+    "int_parsing": lambda ctx: _("Enter a whole number."),
+    "int_type": lambda ctx: _("Enter a whole number."),
+    "int_from_float": lambda ctx: _("Enter a whole number."),
+    "decimal_parsing": lambda ctx: _("Enter a number."),
+    "decimal_type": lambda ctx: _("Enter a number."),
+    "string_type": lambda ctx: _("Enter text."),
+    "bool_type": lambda ctx: _("Must be true or false."),
+    "bool_parsing": lambda ctx: _("Must be true or false."),
+    "list_type": lambda ctx: _("Give a list."),
+    "dict_type": lambda ctx: _("Give an object."),
+    "json_invalid": lambda ctx: _("The request body is not valid JSON."),
+    "enum": lambda ctx: _("Choose one of the allowed values."),
+    "literal_error": lambda ctx: _("Choose one of the allowed values."),
+    "string_too_long": lambda ctx: _("The text is too long."),
+    "greater_than_equal": lambda ctx: (
+        _("Enter %(limit)s or more.") % {"limit": ctx.get("ge", "")} if "ge" in ctx else _("The value is too small.")
+    ),
+    "less_than_equal": lambda ctx: (
+        _("Enter %(limit)s or less.") % {"limit": ctx.get("le", "")} if "le" in ctx else _("The value is too large.")
+    ),
+    "greater_than": lambda ctx: _("The value is too small."),
+    "less_than": lambda ctx: _("The value is too large."),
+    "too_short": lambda ctx: (
+        _("Give at least %(limit)s.") % {"limit": ctx.get("min_length", "")}
+        if "min_length" in ctx
+        else _("Give more items.")
+    ),
+    "too_long": lambda ctx: (
+        _("Give at most %(limit)s.") % {"limit": ctx.get("max_length", "")}
+        if "max_length" in ctx
+        else _("Give fewer items.")
+    ),
+    "datetime_parsing": lambda ctx: _("Enter a date and time (ISO 8601)."),
+    "date_parsing": lambda ctx: _("Enter a date (YYYY-MM-DD)."),
+    "amount_type": lambda ctx: _('Send the amount as a string, e.g. "500000.00".'),
+    "decimal_2_format": lambda ctx: _(
+        'Enter an amount with at most 13 digits before the decimal point and 2 after it, e.g. "500000.00".'
+    ),
+    "decimal_4_format": lambda ctx: _(
+        'Enter a number with at most 13 digits before the decimal point and 4 after it, e.g. "0.13".'
+    ),
+    "code_or_id_type": lambda ctx: _("Give a code (text) or an id (a whole number)."),
+    "id_range": lambda ctx: _("This is not an id."),
+    "int_range": lambda ctx: (
+        _("Enter a whole number from %(minimum)s to %(maximum)s.")
+        % {"minimum": ctx.get("minimum", ""), "maximum": ctx.get("maximum", "")}
+    ),
+    "int_parsing_size": lambda ctx: _("Enter a whole number."),
+    "float_parsing": lambda ctx: _("Enter a number."),
+    "float_type": lambda ctx: _("Enter a number."),
+    "finite_number": lambda ctx: _("Enter a number."),
+    "string_pattern_mismatch": lambda ctx: _("Enter a valid value."),
+    "uuid_parsing": lambda ctx: _("Enter a valid value."),
+    "extra_forbidden": lambda ctx: _("This field is not accepted here."),
 }
 
 
@@ -126,7 +160,7 @@ def handle_schema_errors(request, exc: NinjaValidationError):
         errors.append(
             {
                 "field": ".".join(location) or "__all__",
-                "message": message_factory() if message_factory else _("Enter a valid value."),
+                "message": message_factory(error.get("ctx") or {}) if message_factory else _("Enter a valid value."),
             }
         )
     return problem(request, 422, _("Some fields are not valid."), "", "invalid", errors)

@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema
+from qudao.core.schemas import IdParam, InputSchema, MoneyIn
 
 
 class PartnerRef(Schema):
@@ -18,7 +18,7 @@ class PartnerRef(Schema):
 
 
 class InvoiceFilters(Schema):
-    partner: int | None = Field(None, description="Partner id.")
+    partner: IdParam | None = Field(None, description="Partner id.")
     status: Literal["open", "partially_paid", "paid", "void"] | None = None
     overdue: bool | None = Field(None, description="Only open invoices past their due date.")
     order: str | None = Field(None, description="Order number.")
@@ -88,7 +88,7 @@ class InvoiceRowIn(InputSchema):
     external_ref: str = Field(..., description="The ERP's number of the invoice: with the partner, its identity.")
     issued_on: date
     due_on: date | None = Field(None, description="Empty: the issue date plus the partner's payment terms.")
-    amount: AmountIn
+    amount: MoneyIn
     currency: str | None = Field(None, description="Empty: the partner's currency.")
     note: str = ""
 
@@ -111,7 +111,7 @@ class InvoiceBulkOut(Schema):
 
 class AgingFilters(Schema):
     by: Literal["partner", "region", "overall"] = "partner"
-    partner: int | None = Field(None, description="Only this partner.")
+    partner: IdParam | None = Field(None, description="Only this partner.")
 
 
 class AgingRowOut(Schema):

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema
+from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn
 
 
 class Ref(Schema):
@@ -22,12 +22,12 @@ class InvoiceRef(Schema):
 
 class AllocationIn(InputSchema):
     invoice: str = Field(..., description="The invoice's id or number (an open invoice of the payment's partner).")
-    amount: AmountIn = Field(..., description="At most what the invoice has outstanding, in cents.")
+    amount: MoneyIn = Field(..., description="At most what the invoice has outstanding, in cents.")
 
 
 class PaymentIn(InputSchema):
-    partner: int = Field(..., description="The paying partner's id.")
-    amount: AmountIn = Field(..., description="Greater than zero, in whole cents.")
+    partner: Id = Field(..., description="The paying partner's id.")
+    amount: MoneyIn = Field(..., description="Greater than zero, in whole cents.")
     received_on: str = Field(..., description="The date the money arrived (YYYY-MM-DD), not in the future.")
     method: str = Field("bank_transfer", description="bank_transfer, acceptance_bill, cash or other.")
     bank_reference: str = Field("", description="The bank's reference; one payment per partner and reference.")
@@ -62,7 +62,7 @@ class AnnouncementForm(Schema):
 
 
 class PaymentFilters(Schema):
-    partner: int | None = None
+    partner: IdParam | None = None
     status: str | None = Field(None, description="announced, confirmed, rejected or reversed")
     source: str | None = Field(None, description="finance, import or partner")
     method: str | None = None

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema
+from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, Quantity, whole_number
 
 
 class Ref(Schema):
@@ -16,13 +16,13 @@ class Ref(Schema):
 
 
 class OrderLineIn(InputSchema):
-    sku: int
-    quantity: int
+    sku: Id
+    quantity: Quantity
     unit: str | None = Field(None, description="An ordering unit of the product (e.g. 箱); the base unit if empty.")
 
 
 class OrderIn(InputSchema):
-    partner: int | None = Field(
+    partner: Id | None = Field(
         None, description="The buyer: your own partner (default), or one of your sub-dealers (a distributor)."
     )
     lines: list[OrderLineIn]
@@ -30,7 +30,7 @@ class OrderIn(InputSchema):
     payment_method: str | None = Field(
         None, description='"credit" or "prepayment" (as the brand allows; its default if empty).'
     )
-    rebate_amount: AmountIn | None = Field(
+    rebate_amount: MoneyIn | None = Field(
         None,
         description="Pay this much from your rebate fund (返利池), in cents at most: at most what the fund has"
         " available and QUDAO_REBATE_MAX_SHARE percent of the order's total after pricing. Held now, taken as the"
@@ -84,12 +84,12 @@ class OrderOut(Schema):
 
 class OrderFilters(Schema):
     status: str | None = None
-    partner: int | None = None
+    partner: IdParam | None = None
 
 
 class OrderLinesIn(InputSchema):
     lines: list[OrderLineIn]
-    rebate_amount: AmountIn | None = Field(
+    rebate_amount: MoneyIn | None = Field(
         None,
         description="The new part paid from the rebate fund (checked as when placing). Empty: the order's, lowered"
         " to the share of the new total if it is now above it.",
@@ -112,7 +112,7 @@ class CreditOut(Schema):
 
 class ChangesFilters(Schema):
     cursor: str | None = Field(None, description="The `next_cursor` of the previous call; empty: from the start.")
-    limit: int = Field(100, ge=1, le=500)
+    limit: whole_number(1, 500, in_text=True) = Field(100, description="How many orders (1-500).")
 
 
 class OrderChangesOut(Schema):

@@ -604,11 +604,15 @@ def request_credit_change(
         raise Forbidden(_("Only finance may change credit terms."))
     errors = FieldErrors()
     try:
-        new_limit = quantize(parse_amount(credit_limit))  # a limit is an amount people read: to the cent
+        new_limit = parse_amount(credit_limit)
         if new_limit < 0:
             errors.add("credit_limit", _("The credit limit cannot be negative."))
+        elif new_limit != quantize(new_limit):
+            # a limit is an amount people read and agree to: to the cent, never rounded silently
+            errors.add("credit_limit", _("Enter the credit limit in cents at most (two decimals)."))
         elif new_limit > Decimal("999999999999"):
             errors.add("credit_limit", _("The credit limit is too large."))
+        new_limit = quantize(new_limit)  # exact (at most two decimals): "80000" is stored as 80000.00
     except (ValueError, TypeError):
         errors.add("credit_limit", _("Enter an amount, e.g. 500000.00."))
         new_limit = Decimal("0")
