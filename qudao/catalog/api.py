@@ -32,10 +32,10 @@ from .schemas import (
     CatalogPreviewOut,
     ImageOut,
     LineIn,
-    LineOut,
     LinePatch,
     ProductDetailOut,
     ProductIn,
+    ProductLineOut,
     ProductOut,
     ProductPatch,
     QuantityIn,
@@ -156,19 +156,19 @@ def _get(model, pk):
 # --- product lines ---------------------------------------------------------------------------
 
 
-@router.get("/catalog/lines", response=list[LineOut])
+@router.get("/catalog/lines", response=list[ProductLineOut])
 def line_list(request):
     """The product-line tree in path order (every signed-in user: the portal filters by line)."""
     return [line_out(line) for line in selectors.line_tree()]
 
 
-@router.post("/catalog/lines", response={201: LineOut})
+@router.post("/catalog/lines", response={201: ProductLineOut})
 def line_create(request, payload: LineIn):
     require(request.auth, "catalog.manage")
     return Status(201, line_out(services.create_product_line(data=payload.model_dump())))
 
 
-@router.patch("/catalog/lines/{line_id}", response=LineOut)
+@router.patch("/catalog/lines/{line_id}", response=ProductLineOut)
 def line_update(request, line_id: IdParam, payload: LinePatch):
     require(request.auth, "catalog.manage")
     line = _get(ProductLine, line_id)
@@ -331,7 +331,7 @@ def catalogue(request, filters: Query[CatalogItemFilters], page: Query[PageParam
 
 
 @router.get("/catalog/items/{sku_id}", response=CatalogItemOut)
-def catalogue_item(request, sku_id: IdParam, partner: int | None = None):
+def catalogue_item(request, sku_id: IdParam, partner: IdParam | None = None):
     """One SKU of the partner's catalogue; a SKU it may not buy answers 404."""
     owner = _catalogue_partner(request.auth, partner)
     sku = (

@@ -9,19 +9,13 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import CodeOrId, DecimalIn, Id, IdParam, InputSchema, Quantity, SmallInt
+from qudao.core.schemas import CodeOrId, DecimalIn, Id, IdParam, InputSchema, Quantity, Ref, SmallInt
 
 LifecycleIn = Literal["draft", "on_sale", "discontinued"]
 EffectIn = Literal["allow", "deny"]
 
 
-class Ref(Schema):
-    id: int
-    code: str
-    name: str
-
-
-class LineOut(Schema):
+class ProductLineOut(Schema):
     id: int
     code: str
     name: str
@@ -201,7 +195,7 @@ class CatalogItemOut(Schema):
     units: list[UnitOut]
 
 
-class ImportRowOut(Schema):
+class CatalogImportRowOut(Schema):
     row: int
     product_code: str
     sku_code: str
@@ -210,7 +204,7 @@ class ImportRowOut(Schema):
     errors: dict[str, list[str]]
 
 
-class ImportErrorOut(Schema):
+class CatalogImportErrorOut(Schema):
     row: int
     column: str
     message: str
@@ -227,8 +221,8 @@ class CatalogPreviewOut(Schema):
     counts: dict[str, int]
     error_count: int
     can_commit: bool
-    rows: list[ImportRowOut]
-    errors: list[ImportErrorOut]
+    rows: list[CatalogImportRowOut]
+    errors: list[CatalogImportErrorOut]
     commit_job: dict | None = None
 
 

@@ -64,7 +64,7 @@ def _whole_number_text(value: Any) -> int:
     return _whole_number(value)
 
 
-_WHOLE_NUMBER_TEXT = re.compile(r"^-?[0-9]{1,20}$")
+_WHOLE_NUMBER_TEXT = re.compile(r"^-?[0-9]{1,100}$")
 
 
 def whole_number(minimum: int, maximum: int, *, in_text: bool = False, error: str = "int_range"):
@@ -211,6 +211,14 @@ def check_if_match(header: str | None, current_etag: str) -> None:
     if "*" in candidates or current_etag in candidates:
         return
     raise PreconditionFailed()
+
+
+class Ref(Schema):
+    """A record named in an answer: its id, code and name (a SKU, a product line, a warehouse...)."""
+
+    id: int
+    code: str
+    name: str
 
 
 class MessageOut(Schema):

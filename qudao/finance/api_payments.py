@@ -40,7 +40,7 @@ from .schemas_payments import (
     PaymentIn,
     PaymentOut,
     PaymentPreviewOut,
-    ReasonIn,
+    PaymentReasonIn,
 )
 
 router = Router(tags=["finance"])
@@ -177,7 +177,7 @@ def payment_confirm(request, payment_id: IdParam, payload: AllocationsIn | None 
 
 
 @router.post("/finance/payments/{int:payment_id}/reject", response=PaymentOut)
-def payment_reject(request, payment_id: IdParam, payload: ReasonIn):
+def payment_reject(request, payment_id: IdParam, payload: PaymentReasonIn):
     """Reject an announced payment with a reason (the partner is told). 409 when it is not announced."""
     user = request.auth
     payment = _payment(user, payment_id, "finance.manage")
@@ -186,7 +186,7 @@ def payment_reject(request, payment_id: IdParam, payload: ReasonIn):
 
 
 @router.post("/finance/payments/{int:payment_id}/reverse", response=PaymentOut)
-def payment_reverse(request, payment_id: IdParam, payload: ReasonIn):
+def payment_reverse(request, payment_id: IdParam, payload: PaymentReasonIn):
     """A confirmed payment bounced: every allocation undone, its ledger entry reversed. 409 when it
     is not confirmed (reversing twice)."""
     user = request.auth

@@ -34,8 +34,8 @@ from .models import Statement, StatementDispute
 from .schemas_statements import (
     DisputeIn,
     DisputeOut,
+    DisputeResolveIn,
     GenerateIn,
-    ResolveIn,
     StatementDetailOut,
     StatementFilters,
     StatementOut,
@@ -236,7 +236,7 @@ def statement_dispute(request, statement_id: IdParam):
 
 
 @router.post("/finance/statements/disputes/{dispute_id}/resolve", response=DisputeOut)
-def dispute_resolve(request, dispute_id: IdParam, payload: ResolveIn):
+def dispute_resolve(request, dispute_id: IdParam, payload: DisputeResolveIn):
     """Finance resolves an open dispute: an adjustment (`amount`, `book`; posted to the ledger) or
     an explanation (`resolution`). The statement is resolved when no dispute is open."""
     dispute = statements.get_dispute(request.auth, dispute_id)

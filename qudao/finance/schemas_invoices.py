@@ -9,12 +9,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from qudao.core.schemas import IdParam, InputSchema, MoneyIn
-
-
-class PartnerRef(Schema):
-    id: int
-    code: str
-    name: str
+from qudao.partners.schemas import PartnerRef
 
 
 class InvoiceFilters(Schema):
@@ -34,7 +29,7 @@ class InvoiceLineOut(Schema):
     amount: str
 
 
-class AllocationOut(Schema):
+class InvoiceAllocationOut(Schema):
     id: int
     source: str
     payment: str | None
@@ -79,7 +74,7 @@ class InvoiceOut(Schema):
     days_overdue: int
     note: str
     lines: list[InvoiceLineOut] | None = None
-    allocations: list[AllocationOut] | None = None
+    allocations: list[InvoiceAllocationOut] | None = None
     ledger: list[LedgerEntryOut] | None = None
 
 

@@ -6,13 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn
-
-
-class Ref(Schema):
-    id: int
-    code: str
-    name: str
+from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, Ref
 
 
 class InvoiceRef(Schema):
@@ -46,7 +40,7 @@ class AllocationsIn(InputSchema):
     )
 
 
-class ReasonIn(InputSchema):
+class PaymentReasonIn(InputSchema):
     reason: str = ""
 
 
@@ -71,7 +65,7 @@ class PaymentFilters(Schema):
     q: str | None = Field(None, description="Part of the number, the bank reference or the payer.")
 
 
-class AllocationOut(Schema):
+class PaymentAllocationOut(Schema):
     id: int
     invoice: InvoiceRef
     amount: str
@@ -101,7 +95,7 @@ class PaymentOut(Schema):
     decided_at: dt.datetime | None = None
     decision_note: str
     created_at: dt.datetime
-    allocations: list[AllocationOut] | None = None
+    allocations: list[PaymentAllocationOut] | None = None
 
 
 class PaymentImportRowOut(Schema):

@@ -7,6 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from qudao.core.schemas import Id, InputSchema, MoneyIn
+from qudao.partners.schemas import PartnerRef
 
 
 class StatementFilters(Schema):
@@ -27,18 +28,12 @@ class DisputeIn(InputSchema):
     comment: str = Field(description="What is wrong (required, at most 2,000 characters).")
 
 
-class ResolveIn(InputSchema):
+class DisputeResolveIn(InputSchema):
     resolution: str = Field("", description="The explanation (required without an adjustment).")
     amount: MoneyIn | None = Field(
         None, description="An adjustment posted to the ledger today, signed in the book's direction."
     )
     book: str = Field("", description="The adjustment's book: receivable, prepayment or rebate.")
-
-
-class PartnerRef(Schema):
-    id: int
-    code: str
-    name: str
 
 
 class UserRef(Schema):

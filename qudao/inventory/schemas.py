@@ -11,7 +11,7 @@ from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from qudao.core.numbers import MAX_ID
-from qudao.core.schemas import InputSchema, Quantity, QuantityOrZero
+from qudao.core.schemas import InputSchema, Quantity, QuantityOrZero, Ref
 
 
 def _erp_version(value: Any) -> int | str:
@@ -30,12 +30,6 @@ ErpVersionIn = Annotated[
 ]
 
 WarehouseKind = Literal["hq", "regional", "partner"]
-
-
-class Ref(Schema):
-    id: int
-    code: str
-    name: str
 
 
 class WarehouseFilters(Schema):
@@ -140,7 +134,7 @@ class QuarantineIn(InputSchema):
     note: str = Field("", description="Why (required to scrap), at most 300 characters.")
 
 
-class BulkRowIn(InputSchema):
+class StockBulkRowIn(InputSchema):
     warehouse: str = Field(..., description="Warehouse code.")
     sku: str = Field(..., description="SKU code.")
     on_hand: QuantityOrZero = Field(
@@ -157,10 +151,10 @@ class BulkRowIn(InputSchema):
 
 class BulkIn(InputSchema):
     reference: str = Field("", description="The ERP's batch reference, written on the ledger entries.")
-    rows: list[BulkRowIn]
+    rows: list[StockBulkRowIn]
 
 
-class BulkRowOut(Schema):
+class StockBulkRowOut(Schema):
     row: int
     warehouse: str
     sku: str
@@ -172,10 +166,10 @@ class BulkRowOut(Schema):
 class BulkOut(Schema):
     updated: int
     unchanged: int
-    rows: list[BulkRowOut]
+    rows: list[StockBulkRowOut]
 
 
-class ImportRowOut(Schema):
+class StockImportRowOut(Schema):
     row: int
     warehouse_code: str
     sku_code: str
@@ -188,7 +182,7 @@ class ImportRowOut(Schema):
     errors: dict[str, list[str]]
 
 
-class ImportErrorOut(Schema):
+class StockImportErrorOut(Schema):
     row: int
     column: str
     message: str
@@ -205,6 +199,6 @@ class StockPreviewOut(Schema):
     counts: dict[str, int]
     error_count: int
     can_commit: bool
-    rows: list[ImportRowOut]
-    errors: list[ImportErrorOut]
+    rows: list[StockImportRowOut]
+    errors: list[StockImportErrorOut]
     commit_job: dict | None = None

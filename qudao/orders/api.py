@@ -28,7 +28,7 @@ from .schemas import (
     OrderIn,
     OrderLinesIn,
     OrderOut,
-    ReasonIn,
+    OrderReasonIn,
 )
 
 router = Router(tags=["orders"])
@@ -187,7 +187,7 @@ def order_change(request, order_id: IdParam, payload: OrderLinesIn):
 
 
 @router.post("/orders/{order_id}/cancel", response=OrderOut)
-def order_cancel(request, order_id: IdParam, payload: ReasonIn):
+def order_cancel(request, order_id: IdParam, payload: OrderReasonIn):
     """Cancel an order (the partner until it is confirmed, operations until it is allocated);
     everything it held is released."""
     order = services.cancel_order(order=_order(request.auth, order_id), actor=request.auth, reason=payload.reason)
@@ -204,7 +204,7 @@ def order_confirm(request, order_id: IdParam):
 
 
 @router.post("/orders/{order_id}/reject", response=OrderOut)
-def order_reject(request, order_id: IdParam, payload: ReasonIn):
+def order_reject(request, order_id: IdParam, payload: OrderReasonIn):
     """Operations rejects a submitted order, with the reason."""
     order = _order(request.auth, order_id)  # someone else's order: 404 before any 403
     require(request.auth, "orders.manage")

@@ -63,7 +63,7 @@ class ReturnIn(InputSchema):
     lines: list[ReturnLineIn]
 
 
-class DecisionIn(InputSchema):
+class ReturnDecisionIn(InputSchema):
     note: str = ""
 
 
@@ -99,7 +99,7 @@ class ReturnLineOut(Schema):
     net_unit_price: str
 
 
-class PhotoOut(Schema):
+class ReturnPhotoOut(Schema):
     id: int
     name: str
     size: int
@@ -146,7 +146,7 @@ class ReturnOut(Schema):
     warehouse: str | None
     created_at: dt.datetime
     lines: list[ReturnLineOut]
-    photos: list[PhotoOut]
+    photos: list[ReturnPhotoOut]
     credit_note: CreditNoteOut | None
 
 
@@ -340,7 +340,7 @@ def return_detail(request, return_id: IdParam):
 
 
 @router.post("/returns/{return_id}/approve", response=ReturnOut)
-def return_approve(request, return_id: IdParam, payload: DecisionIn):
+def return_approve(request, return_id: IdParam, payload: ReturnDecisionIn):
     """Operations approves a requested return; the partner is told in-app. 409 when not requested."""
     rma = _return(request.auth, return_id)
     require(request.auth, "orders.manage")
@@ -349,7 +349,7 @@ def return_approve(request, return_id: IdParam, payload: DecisionIn):
 
 
 @router.post("/returns/{return_id}/reject", response=ReturnOut)
-def return_reject(request, return_id: IdParam, payload: DecisionIn):
+def return_reject(request, return_id: IdParam, payload: ReturnDecisionIn):
     """Operations rejects a requested return, with the reason (`note`, required)."""
     rma = _return(request.auth, return_id)
     require(request.auth, "orders.manage")

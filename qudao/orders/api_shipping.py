@@ -67,7 +67,7 @@ class AllocationRowOut(Schema):
     quantity: int
 
 
-class AllocationOut(Schema):
+class StockAllocationOut(Schema):
     order: OrderOut
     allocation: list[AllocationRowOut]
 
@@ -138,7 +138,7 @@ class BulkShipmentIn(InputSchema):
     shipped_at: dt.datetime | None = None
 
 
-class BulkRowIn(InputSchema):
+class ShipmentBulkRowIn(InputSchema):
     order: str = Field(description="The order number (SO...).")
     shipment: str | None = Field(None, description="An existing shipment's number (SH...), or ...")
     new_shipment: BulkShipmentIn | None = Field(None, description="... a new shipment.")
@@ -147,10 +147,10 @@ class BulkRowIn(InputSchema):
 
 class TrackingBulkIn(InputSchema):
     source: str = Field("erp", description="erp or carrier.")
-    rows: list[BulkRowIn]
+    rows: list[ShipmentBulkRowIn]
 
 
-class BulkRowOut(Schema):
+class ShipmentBulkRowOut(Schema):
     row: int
     order: str
     shipment: str
@@ -164,7 +164,7 @@ class TrackingBulkOut(Schema):
     shipments_created: int
     events_added: int
     events_unchanged: int
-    rows: list[BulkRowOut]
+    rows: list[ShipmentBulkRowOut]
 
 
 class CaseLineIn(InputSchema):
@@ -190,7 +190,7 @@ class CaseLineOut(Schema):
     quantity: int
 
 
-class PhotoOut(Schema):
+class CasePhotoOut(Schema):
     id: int
     name: str
     size: int
@@ -212,7 +212,7 @@ class CaseOut(Schema):
     resolved_at: dt.datetime | None
     created_at: dt.datetime
     lines: list[CaseLineOut]
-    photos: list[PhotoOut]
+    photos: list[CasePhotoOut]
 
 
 class ConfirmationOut(Schema):
@@ -228,7 +228,7 @@ class CaseFilters(Schema):
     order: IdParam | None = Field(None, description="An order's id.")
 
 
-class ResolveIn(InputSchema):
+class CaseResolveIn(InputSchema):
     resolution: str = ""
 
 
@@ -346,7 +346,7 @@ def _line_ids(order: Order, lines, key: str) -> list[tuple[int, int]]:
 # --- allocation and shipments --------------------------------------------------------------------
 
 
-@router.post("/orders/{order_id}/allocate", response=AllocationOut)
+@router.post("/orders/{order_id}/allocate", response=StockAllocationOut)
 def order_allocate(request, order_id: IdParam, payload: AllocateIn):
     """Operations allocates a confirmed order: its stock reservations must cover what it still has
     to ship (what is missing is reserved). With `warehouses` (codes, in fill order) every
@@ -585,7 +585,7 @@ def case_detail(request, case_id: IdParam):
 
 
 @router.post("/cases/{case_id}/resolve", response=CaseOut)
-def case_resolve(request, case_id: IdParam, payload: ResolveIn):
+def case_resolve(request, case_id: IdParam, payload: CaseResolveIn):
     """Operations closes a case with its resolution (the reporter is told in-app)."""
     case = _case(request.auth, case_id)
     require(request.auth, "orders.manage")

@@ -6,13 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, Quantity, whole_number
-
-
-class Ref(Schema):
-    id: int
-    code: str
-    name: str
+from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, Quantity, Ref, whole_number
 
 
 class OrderLineIn(InputSchema):
@@ -52,7 +46,7 @@ class OrderLineOut(Schema):
     shipped_quantity: int
 
 
-class StatusChangeOut(Schema):
+class OrderStatusChangeOut(Schema):
     from_status: str
     to_status: str
     reason: str
@@ -79,7 +73,7 @@ class OrderOut(Schema):
     submitted_at: dt.datetime | None
     created_at: dt.datetime
     lines: list[OrderLineOut] | None = None
-    history: list[StatusChangeOut] | None = None
+    history: list[OrderStatusChangeOut] | None = None
 
 
 class OrderFilters(Schema):
@@ -96,7 +90,7 @@ class OrderLinesIn(InputSchema):
     )
 
 
-class ReasonIn(InputSchema):
+class OrderReasonIn(InputSchema):
     reason: str = ""
 
 

@@ -57,6 +57,7 @@ from .schemas import (
     ApplicationOut,
     ApplicationResubmitForm,
     ApplicationStatusOut,
+    ApprovalDecisionIn,
     ApprovalFilters,
     ApprovalListOut,
     ApprovalOut,
@@ -66,7 +67,6 @@ from .schemas import (
     ContactPatch,
     CreditChangeIn,
     CreditChangeOut,
-    DecisionIn,
     MemberIn,
     MemberInvitedOut,
     MemberOut,
@@ -75,8 +75,8 @@ from .schemas import (
     PartnerListOut,
     PartnerOut,
     PartnerPatch,
+    PartnerStatusChangeOut,
     StatusChangeIn,
-    StatusChangeOut,
     TierChangeIn,
     TierChangeOut,
     TierFilters,
@@ -325,7 +325,7 @@ def partner_change_tier(request, response: HttpResponse, partner_id: IdParam, pa
     return _partner_answer(response, partner.pk)
 
 
-@router.get("/partners/{partner_id}/status-history", response=page_of(StatusChangeOut))
+@router.get("/partners/{partner_id}/status-history", response=page_of(PartnerStatusChangeOut))
 def partner_status_history(request, partner_id: IdParam, page: Query[PageParams]):
     partner = get_visible_partner(request.auth, partner_id)
     history = PartnerStatusChange.objects.filter(partner=partner).select_related("actor").order_by("-at", "-pk")
@@ -827,7 +827,7 @@ def approval_detail(request, request_id: IdParam):
 
 
 @router.post("/approvals/{request_id}/decision", response=ApprovalOut, tags=["approvals"])
-def approval_decide(request, request_id: IdParam, payload: DecisionIn):
+def approval_decide(request, request_id: IdParam, payload: ApprovalDecisionIn):
     """Approve, reject or return the request's current step (a comment is needed to reject or
     return). 403 when the caller is not an approver of the step; 409 when the request was decided
     (or moved on past `expected_step_id`) in the meantime."""

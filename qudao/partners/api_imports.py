@@ -44,7 +44,7 @@ class JobOut(Schema):
     url: str
 
 
-class ImportRowOut(Schema):
+class PartnerImportRowOut(Schema):
     row: int
     action: str
     code: str
@@ -55,7 +55,7 @@ class ImportRowOut(Schema):
     errors: dict[str, list[str]]
 
 
-class ImportErrorOut(Schema):
+class PartnerImportErrorOut(Schema):
     row: int
     column: str
     message: str
@@ -73,8 +73,8 @@ class ImportPreviewOut(Schema):
     counts: dict[str, int]
     error_count: int
     can_commit: bool
-    rows: list[ImportRowOut]
-    errors: list[ImportErrorOut]
+    rows: list[PartnerImportRowOut]
+    errors: list[PartnerImportErrorOut]
     commit_job: JobOut | None = None
     url: str
 

@@ -215,7 +215,7 @@ class TierChangeIn(InputSchema):
     reason: str
 
 
-class StatusChangeOut(Schema):
+class PartnerStatusChangeOut(Schema):
     id: int
     from_status: str
     to_status: str
@@ -460,7 +460,7 @@ class ApprovalOut(ApprovalListOut):
     can_decide: bool
 
 
-class DecisionIn(InputSchema):
+class ApprovalDecisionIn(InputSchema):
     decision: Literal["approve", "reject", "return"]
     comment: str = ""
     expected_step_id: Id | None = Field(None, description="The step you saw; 409 when the request moved on.")

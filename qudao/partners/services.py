@@ -28,6 +28,7 @@ from qudao.core.models import BrandSettings, Region
 from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount, quantize
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
+from qudao.core.numbers import parse_id
 from qudao.core.validators import is_valid_uscc, normalise_mobile, normalise_uscc
 
 from .models import (
@@ -113,8 +114,8 @@ def resolve_tier(value, errors: FieldErrors) -> Tier | None:
         return value
     text = str(value).strip()
     tier = Tier.objects.filter(Q(code=text) | Q(name=text)).first()
-    if tier is None and text.isdigit():
-        tier = Tier.objects.filter(pk=int(text)).first()
+    if tier is None and parse_id(text) is not None:
+        tier = Tier.objects.filter(pk=parse_id(text)).first()
     if tier is None or not tier.is_active:
         errors.add("tier", _("Unknown tier: %(value)s.") % {"value": text})
         return None
@@ -128,8 +129,8 @@ def resolve_user(value, errors: FieldErrors, field: str) -> User | None:
         return value
     text = str(value).strip()
     query = Q(username=text)
-    if text.isdigit():
-        query |= Q(pk=int(text))
+    if parse_id(text) is not None:
+        query |= Q(pk=parse_id(text))
     user = User.objects.filter(query, is_active=True, role_assignments__isnull=False).distinct().first()
     if user is None:
         errors.add(field, _("Unknown HQ user: %(value)s.") % {"value": text})

@@ -8,18 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import DecimalIn, Id, IdParam, InputSchema, MoneyIn, Quantity, SmallInt
-
-
-class Ref(Schema):
-    id: int
-    code: str
-    name: str
-
-
-class RegionRef(Schema):
-    code: str
-    name: str
+from qudao.core.schemas import DecimalIn, Id, IdParam, InputSchema, MoneyIn, Quantity, Ref, RegionRef, SmallInt
 
 
 class PriceListIn(InputSchema):
@@ -139,7 +128,7 @@ class QuoteIn(InputSchema):
     lines: list[QuoteLineIn]
 
 
-class SourceOut(Schema):
+class PriceSourceOut(Schema):
     price_list: str
     kind: str
     via: str
@@ -155,7 +144,7 @@ class QuoteLineOut(Schema):
     unit: str
     unit_quantity: int
     list_price: str
-    source: SourceOut
+    source: PriceSourceOut
     floor_price: str | None = Field(None, description="HQ only.")
     floor_applied: bool
     promotions: list[dict]

@@ -53,7 +53,7 @@ router = Router(tags=["rebates"])
 # --- schemas -------------------------------------------------------------------------------------
 
 
-class TierIn(InputSchema):
+class RebateTierIn(InputSchema):
     lower_bound: DecimalIn = Field(description="From (inclusive). The first tier starts at 0.")
     upper_bound: DecimalIn | None = Field(
         None, description="Optional check: must be the next tier's lower bound (a gap or overlap is refused)."
@@ -94,14 +94,14 @@ class PolicyFields(InputSchema):
     target_regions: list[str] | None = None
     target_partner_types: list[str] | None = None
     target_partners: list[str] | None = Field(None, description="Partner codes.")
-    tiers: list[TierIn] | None = None
+    tiers: list[RebateTierIn] | None = None
 
 
 class PolicyIn(PolicyFields):
     code: str
 
 
-class TierOut(Schema):
+class RebateTierOut(Schema):
     lower_bound: str
     upper_bound: str | None
     reward: str
@@ -141,7 +141,7 @@ class PolicyOut(Schema):
     target_regions: list[str]
     target_partner_types: list[str]
     target_partners: list[str]
-    tiers: list[TierOut]
+    tiers: list[RebateTierOut]
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -192,7 +192,7 @@ class RunFilters(Schema):
     status: str | None = Field(None, description="preview, approved, posted or superseded.")
 
 
-class LineOut(Schema):
+class RebateLineOut(Schema):
     id: int
     run: str
     run_id: int
@@ -227,7 +227,7 @@ class SourceFilters(Schema):
     )
 
 
-class SourceOut(Schema):
+class RebateSourceOut(Schema):
     id: int
     kind: str
     document: str
@@ -246,7 +246,7 @@ class SourcePageOut(Schema):
     kind: str
     kinds: list[str]
     count: int
-    items: list[SourceOut]
+    items: list[RebateSourceOut]
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -481,7 +481,7 @@ def run_post(request, run_id: IdParam):
     return Status(202, _run_job(job))
 
 
-@router.get("/rebates/runs/{run_id}/lines", response=page_of(LineOut))
+@router.get("/rebates/runs/{run_id}/lines", response=page_of(RebateLineOut))
 def run_lines(request, run_id: IdParam, page: Query[PageParams]):
     run = selectors.get_run(request.auth, run_id)
     return paginate(selectors.lines(request.auth, run=run), page, line_out)
@@ -490,7 +490,7 @@ def run_lines(request, run_id: IdParam, page: Query[PageParams]):
 # --- lines ---------------------------------------------------------------------------------------
 
 
-@router.get("/rebates/lines", response=page_of(LineOut))
+@router.get("/rebates/lines", response=page_of(RebateLineOut))
 def line_list(request, filters: Query[LineFilters], page: Query[PageParams]):
     """Rebate lines in the caller's scope; partner users see the lines posted to them."""
     if not request.auth.can("rebates.view"):
@@ -498,7 +498,7 @@ def line_list(request, filters: Query[LineFilters], page: Query[PageParams]):
     return paginate(selectors.lines(request.auth, partner_id=filters.partner), page, line_out)
 
 
-@router.get("/rebates/lines/{line_id}", response=LineOut)
+@router.get("/rebates/lines/{line_id}", response=RebateLineOut)
 def line_detail(request, line_id: IdParam):
     return line_out(selectors.get_line(request.auth, line_id))
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Schema
 
 from qudao.core.errors import FieldErrors, Forbidden, NotFound
-from qudao.core.schemas import Id, InputSchema, Quantity, amount_out
+from qudao.core.schemas import Id, IdParam, InputSchema, Quantity, amount_out
 from qudao.partners.scoping import get_visible_partner
 from qudao.pricing import engine as pricing
 
@@ -80,7 +80,7 @@ class ProgressListOut(Schema):
 
 
 class ProgressQuery(Schema):
-    partner: int | None = Field(None, description="HQ: the partner (one you may see). Partner users: their own.")
+    partner: IdParam | None = Field(None, description="HQ: the partner (one you may see). Partner users: their own.")
 
 
 class PreviewLineIn(InputSchema):
