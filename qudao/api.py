@@ -6,9 +6,10 @@ from __future__ import annotations
 import copy
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.db import DataError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -270,6 +271,23 @@ def handle_unauthenticated(request, exc):
     response = problem(request, 401, _("Log in or send a valid API token."), "", "unauthenticated")
     response["WWW-Authenticate"] = 'Bearer realm="qudao"'
     return response
+
+
+@api.exception_handler(MultiPartParserError)
+def handle_unreadable_form(request, exc: MultiPartParserError):
+    """A multipart body Django cannot read (no boundary, a broken part)."""
+    return problem(request, 400, _("The request body could not be read as a form."), "", "invalid_form")
+
+
+@api.exception_handler(RequestDataTooBig)
+def handle_too_large(request, exc: RequestDataTooBig):
+    return problem(request, 413, _("The request is too large."), "", "too_large")
+
+
+@api.exception_handler(SuspiciousOperation)
+def handle_suspicious(request, exc: SuspiciousOperation):
+    """What Django refuses to read (too many fields, a malformed header): the client's error."""
+    return problem(request, 400, _("The request could not be carried out."), "", "bad_request")
 
 
 @api.exception_handler(DataError)

@@ -380,3 +380,18 @@ def test_every_operation_answers_hostile_numbers_with_json_never_a_server_error(
     # then no server error and JSON every time
     assert failures == []
     assert count > 2000
+
+
+def test_a_multipart_body_without_a_boundary_is_a_400_problem(world, api_client):
+    """Found by schemathesis: Django's MultiPartParserError came out as a 500."""
+    from qudao.partners.models import PartnerApplication
+
+    response = Client().post("/api/v1/applications", b"x", content_type="multipart/form-data")
+    assert (response.status_code, response["Content-Type"]) == (400, PROBLEM)
+    assert response.json() == {
+        "type": "https://qudao.dev/problems/invalid_form",
+        "title": "The request body could not be read as a form.",
+        "status": 400,
+        "code": "invalid_form",
+    }
+    assert PartnerApplication.objects.count() == 0
