@@ -223,6 +223,7 @@ _PYDANTIC_MESSAGES = {
     ),
     "code_or_id_type": lambda ctx: _("Give a code (text) or an id (a whole number)."),
     "id_range": lambda ctx: _("This is not an id."),
+    "erp_version_type": lambda ctx: _("Give a whole number or an ISO 8601 time stamp."),
     "int_range": lambda ctx: (
         _("Enter a whole number from %(minimum)s to %(maximum)s.")
         % {"minimum": ctx.get("minimum", ""), "maximum": ctx.get("maximum", "")}
