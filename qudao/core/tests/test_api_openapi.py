@@ -140,3 +140,37 @@ def test_every_operation_documents_its_error_answers_as_problem_details(db):
     assert missing == []
     # the public ones do not promise a 401
     assert "401" not in document["paths"]["/api/v1/applications"]["post"]["responses"]
+
+
+def test_every_number_an_operation_reads_is_bounded(db):
+    """Ids, quantities and counts are integers with a minimum and a maximum (they must fit their
+    columns); amounts are strings with a pattern; no input is a JSON number (a float)."""
+    document = Client().get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    unbounded = []
+
+    def check(schema, where, depth=0):
+        while "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        if depth > 6:
+            return
+        for option in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
+            check(option, where, depth + 1)
+        kind = schema.get("type")
+        if kind == "number" or (kind == "integer" and ("minimum" not in schema or "maximum" not in schema)):
+            unbounded.append(where)
+        if kind == "array":
+            for item in [schema.get("items", {})] + schema.get("prefixItems", []):
+                check(item, f"{where}[]", depth + 1)
+        for name, field in schema.get("properties", {}).items():
+            check(field, f"{where}.{name}", depth + 1)
+
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            for parameter in operation.get("parameters", []):
+                check(parameter["schema"], f"{method.upper()} {path} {parameter['in']}:{parameter['name']}")
+            for media, content in operation.get("requestBody", {}).get("content", {}).items():
+                check(content.get("schema", {}), f"{method.upper()} {path} {media}")
+    assert unbounded == []
+    credit = schemas["CreditChangeIn"]["properties"]["credit_limit"]
+    assert (credit["type"], credit["pattern"]) == ("string", r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$")
