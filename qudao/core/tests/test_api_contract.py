@@ -260,6 +260,15 @@ def test_an_unexpected_error_under_api_answers_a_500_problem_and_is_logged(db, c
     assert "text/html" in client.get("/failing")["Content-Type"]
 
 
+@pytest.mark.urls("qudao.core.tests.urls_failing")
+def test_with_debug_on_the_api_still_answers_problem_details_not_the_technical_page(db, settings):
+    settings.DEBUG = True
+    client = Client(raise_request_exception=False)
+    for url, status in (("/api/v1/failing", 500), ("/api/v1/no-such-thing", 404)):
+        response = client.get(url)
+        assert (response.status_code, response["Content-Type"]) == (status, PROBLEM), url
+
+
 def test_the_api_handlers_turn_database_range_errors_and_defects_into_problems(db):
     from qudao.api import api
 
