@@ -3,8 +3,13 @@ context. Handlers parse and authorise, call one service or selector, and return.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+import copy
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation, ValidationError
+from django.db import DataError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -13,7 +18,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from qudao.accounts.services import user_for_token
-from qudao.core.errors import DomainError, FieldErrors, collect_field_errors
+from qudao.core.errors import PROBLEM_CONTENT_TYPE, DomainError, FieldErrors, collect_field_errors, problem_body
+
+logger = logging.getLogger("qudao.api")
 
 
 class TokenAuth(HttpBearer):
@@ -45,7 +52,97 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
-api = NinjaAPI(
+# The problem details every error answers with (RFC 9457; docs/api.md, "Errors").
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "type": "object",
+    "description": "RFC 9457 problem details, served as application/problem+json.",
+    "properties": {
+        "type": {"type": "string", "description": "A URI naming the kind of problem."},
+        "title": {"type": "string", "description": "What went wrong, in the user's language."},
+        "status": {"type": "integer", "description": "The HTTP status code."},
+        "detail": {"type": "string", "description": "More about this occurrence."},
+        "code": {"type": "string", "description": "A stable code for programs (invalid, not_found, conflict...)."},
+        "errors": {
+            "type": "array",
+            "description": "Per field (422): the field's dotted path in the request and the message.",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["field", "message"],
+            },
+        },
+    },
+    "required": ["type", "title", "status"],
+}
+# The error answers documented on every operation, besides those it declares itself.
+_ERROR_RESPONSES = {
+    "401": "Not logged in: no session, or no valid API token.",
+    "403": "Logged in, but not allowed to do this.",
+    "404": "Not found, or not in your scope (another partner's record answers 404, never 403).",
+    "422": "Bad input: `errors` names each field (path, query or body) and what is wrong with it.",
+    "default": "Any other error (409 a conflict, 412 a stale If-Match, 413 too large, 500), as problem details.",
+}
+
+
+class QudaoAPI(NinjaAPI):
+    """The NinjaAPI with a self-contained OpenAPI document: nested `$defs` moved to the
+    components (every `$ref` resolves) and the error responses (problem details) documented on
+    every operation."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        # The operations share dicts with the routers' openapi_extra: work on a copy.
+        document["paths"] = copy.deepcopy(document["paths"])
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for methods in document["paths"].values():
+            for operation in methods.values():
+                for content in operation.get("requestBody", {}).get("content", {}).values():
+                    if "schema" in content:
+                        content["schema"] = _hoist_definitions(content["schema"], schemas)
+                _document_errors(operation)
+        schemas["Problem"] = PROBLEM_SCHEMA
+        return document
+
+
+def _hoist_definitions(schema: dict, components: dict) -> dict:
+    """A pydantic JSON schema given whole (openapi_extra) keeps its definitions in `$defs`, which
+    "#/$defs/..." cannot reach from the document's root: move them into the components."""
+    definitions = schema.pop("$defs", {})
+    for name, definition in definitions.items():
+        existing = components.get(name)
+        if existing is not None and existing != definition:
+            raise ValueError(f"Two different schemas are named {name} in the OpenAPI document.")
+        components[name] = definition
+
+    def rewrite(node):
+        if isinstance(node, dict):
+            return {
+                key: (value.replace("#/$defs/", "#/components/schemas/") if key == "$ref" else rewrite(value))
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [rewrite(value) for value in node]
+        return node
+
+    for name in definitions:
+        components[name] = rewrite(components[name])
+    return rewrite(schema)
+
+
+def _document_errors(operation: dict) -> None:
+    responses = operation.setdefault("responses", {})
+    public = not operation.get("security")
+    for status, description in _ERROR_RESPONSES.items():
+        if status in responses or (public and status == "401"):
+            continue
+        responses[status] = {
+            "description": description,
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+
+
+api = QudaoAPI(
     title="Qudao API",
     version="1",
     description="Qudao channel management API. Authenticate with `Authorization: Bearer <token>` "
@@ -56,16 +153,9 @@ api = NinjaAPI(
 
 
 def problem(request, status: int, title: str, detail: str = "", code: str = "", errors=None, **extra):
-    body = {"type": f"https://qudao.dev/problems/{code or status}", "title": title, "status": status}
-    if detail and detail != title:
-        body["detail"] = detail
-    if code:
-        body["code"] = code
-    if errors is not None:
-        body["errors"] = errors
-    body.update(extra)
+    body = problem_body(status, title, detail, code, errors, **extra)
     response = api.create_response(request, body, status=status)
-    response["Content-Type"] = "application/problem+json"
+    response["Content-Type"] = PROBLEM_CONTENT_TYPE
     return response
 
 
@@ -89,27 +179,62 @@ def handle_django_validation(request, exc: ValidationError):
 
 
 _PYDANTIC_MESSAGES = {
-    "missing": lambda: _("This field is required."),
-    "int_parsing": lambda: _("Enter a whole number."),
-    "int_type": lambda: _("Enter a whole number."),
-    "int_from_float": lambda: _("Enter a whole number."),
-    "decimal_parsing": lambda: _("Enter a number."),
-    "decimal_type": lambda: _("Enter a number."),
-    "string_type": lambda: _("Enter text."),
-    "bool_type": lambda: _("Must be true or false."),
-    "bool_parsing": lambda: _("Must be true or false."),
-    "list_type": lambda: _("Give a list."),
-    "dict_type": lambda: _("Give an object."),
-    "json_invalid": lambda: _("The request body is not valid JSON."),
-    "enum": lambda: _("Choose one of the allowed values."),
-    "literal_error": lambda: _("Choose one of the allowed values."),
-    "string_too_long": lambda: _("The text is too long."),
-    "greater_than_equal": lambda: _("The value is too small."),
-    "less_than_equal": lambda: _("The value is too large."),
-    "datetime_parsing": lambda: _("Enter a date and time (ISO 8601)."),
-    "date_parsing": lambda: _("Enter a date (YYYY-MM-DD)."),
-    "amount_type": lambda: _('Send the amount as a string, e.g. "500000.00".'),
-    "extra_forbidden": lambda: _("This field is not accepted here."),
+    "missing": lambda ctx: _("This field is required."),
+    "int_parsing": lambda ctx: _("Enter a whole number."),
+    "int_type": lambda ctx: _("Enter a whole number."),
+    "int_from_float": lambda ctx: _("Enter a whole number."),
+    "decimal_parsing": lambda ctx: _("Enter a number."),
+    "decimal_type": lambda ctx: _("Enter a number."),
+    "string_type": lambda ctx: _("Enter text."),
+    "bool_type": lambda ctx: _("Must be true or false."),
+    "bool_parsing": lambda ctx: _("Must be true or false."),
+    "list_type": lambda ctx: _("Give a list."),
+    "dict_type": lambda ctx: _("Give an object."),
+    "json_invalid": lambda ctx: _("The request body is not valid JSON."),
+    "enum": lambda ctx: _("Choose one of the allowed values."),
+    "literal_error": lambda ctx: _("Choose one of the allowed values."),
+    "string_too_long": lambda ctx: _("The text is too long."),
+    "greater_than_equal": lambda ctx: (
+        _("Enter %(limit)s or more.") % {"limit": ctx.get("ge", "")} if "ge" in ctx else _("The value is too small.")
+    ),
+    "less_than_equal": lambda ctx: (
+        _("Enter %(limit)s or less.") % {"limit": ctx.get("le", "")} if "le" in ctx else _("The value is too large.")
+    ),
+    "greater_than": lambda ctx: _("The value is too small."),
+    "less_than": lambda ctx: _("The value is too large."),
+    "too_short": lambda ctx: (
+        _("Give at least %(limit)s.") % {"limit": ctx.get("min_length", "")}
+        if "min_length" in ctx
+        else _("Give more items.")
+    ),
+    "too_long": lambda ctx: (
+        _("Give at most %(limit)s.") % {"limit": ctx.get("max_length", "")}
+        if "max_length" in ctx
+        else _("Give fewer items.")
+    ),
+    "datetime_parsing": lambda ctx: _("Enter a date and time (ISO 8601)."),
+    "date_parsing": lambda ctx: _("Enter a date (YYYY-MM-DD)."),
+    "amount_type": lambda ctx: _('Send the amount as a string, e.g. "500000.00".'),
+    "decimal_2_format": lambda ctx: _(
+        'Enter an amount with at most 13 digits before the decimal point and 2 after it, e.g. "500000.00".'
+    ),
+    "decimal_4_format": lambda ctx: _(
+        'Enter a number with at most 13 digits before the decimal point and 4 after it, e.g. "0.13".'
+    ),
+    "code_or_id_type": lambda ctx: _("Give a code (text) or an id (a whole number)."),
+    "id_range": lambda ctx: _("This is not an id."),
+    "erp_version_type": lambda ctx: _("Give a whole number or an ISO 8601 time stamp."),
+    "int_range": lambda ctx: (
+        _("Enter a whole number from %(minimum)s to %(maximum)s.")
+        % {"minimum": ctx.get("minimum", ""), "maximum": ctx.get("maximum", "")}
+    ),
+    "int_parsing_size": lambda ctx: _("Enter a whole number."),
+    "float_parsing": lambda ctx: _("Enter a number."),
+    "float_type": lambda ctx: _("Enter a number."),
+    "finite_number": lambda ctx: _("Enter a number."),
+    "string_pattern_mismatch": lambda ctx: _("Enter a valid value."),
+    "uuid_parsing": lambda ctx: _("Enter a valid value."),
+    "extra_forbidden": lambda ctx: _("This field is not accepted here."),
 }
 
 
@@ -126,7 +251,7 @@ def handle_schema_errors(request, exc: NinjaValidationError):
         errors.append(
             {
                 "field": ".".join(location) or "__all__",
-                "message": message_factory() if message_factory else _("Enter a valid value."),
+                "message": message_factory(error.get("ctx") or {}) if message_factory else _("Enter a valid value."),
             }
         )
     return problem(request, 422, _("Some fields are not valid."), "", "invalid", errors)
@@ -149,8 +274,51 @@ def handle_unauthenticated(request, exc):
     return response
 
 
+@api.exception_handler(MultiPartParserError)
+def handle_unreadable_form(request, exc: MultiPartParserError):
+    """A multipart body Django cannot read (no boundary, a broken part)."""
+    return problem(request, 400, _("The request body could not be read as a form."), "", "invalid_form")
+
+
+@api.exception_handler(RequestDataTooBig)
+def handle_too_large(request, exc: RequestDataTooBig):
+    return problem(request, 413, _("The request is too large."), "", "too_large")
+
+
+@api.exception_handler(SuspiciousOperation)
+def handle_suspicious(request, exc: SuspiciousOperation):
+    """What Django refuses to read (too many fields, a malformed header): the client's error."""
+    return problem(request, 400, _("The request could not be carried out."), "", "bad_request")
+
+
+@api.exception_handler(DataError)
+def handle_value_out_of_range(request, exc: DataError):
+    """A value the database cannot store (a number past its column's range). The schemas bound
+    every number, so this is a last line of defence: still bad input, still nothing changed."""
+    logger.warning("Database refused a value: %s %s: %s", request.method, request.path, exc)
+    return problem(request, 422, _("A value is out of the range this field takes."), "", "out_of_range")
+
+
+@api.exception_handler(OverflowError)
+def handle_overflow(request, exc: OverflowError):
+    """SQLite's form of DataError: "Python int too large to convert to SQLite INTEGER"."""
+    return handle_value_out_of_range(request, exc)
+
+
+@api.exception_handler(Exception)
+def handle_unexpected_error(request, exc: Exception):
+    """A defect: logged with its traceback; the caller gets problem details, never an HTML page."""
+    logger.error("Internal Server Error: %s %s", request.method, request.path, exc_info=exc)
+    return problem(
+        request, 500, _("Something went wrong on our side. It was logged; try again later."), "", "server_error"
+    )
+
+
 @api.exception_handler(HttpError)
 def handle_http_error(request, exc: HttpError):
+    if exc.status_code == 400 and str(exc.message).startswith("Cannot parse request body"):
+        # django-ninja's words for a body that is not JSON: said in the user's language
+        return problem(request, 400, _("The request body is not valid JSON."), "", "invalid_json")
     return problem(request, exc.status_code, str(exc.message) or _("The request could not be carried out."))
 
 

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: under /api/ every error answers problem details (JSON), never an HTML page.
+    "qudao.core.middleware.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "qudao.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -9,6 +9,7 @@ from ninja import Router, Schema, Status
 
 from qudao.core.errors import DomainError
 from qudao.core.proxies import client_address
+from qudao.core.schemas import IdParam, PositiveSmallInt
 
 from . import services
 from .models import ApiToken
@@ -32,7 +33,7 @@ class MeOut(Schema):
 
 class TokenCreateIn(Schema):
     name: str
-    expires_in_days: int | None = 90
+    expires_in_days: PositiveSmallInt | None = 90
     # Bootstrap without a session or token: give the log-in identifier and password.
     username: str | None = None
     password: str | None = None
@@ -121,6 +122,6 @@ def token_create(request, payload: TokenCreateIn):
 
 
 @router.delete("/auth/tokens/{token_id}", response={204: None})
-def token_revoke(request, token_id: int):
+def token_revoke(request, token_id: IdParam):
     services.revoke_token(user=request.auth, token_id=token_id)
     return Status(204, None)

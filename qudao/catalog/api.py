@@ -19,7 +19,7 @@ from ninja.files import UploadedFile
 from qudao.core import jobs
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
-from qudao.core.schemas import PageParams, page_of, paginate
+from qudao.core.schemas import IdParam, PageParams, page_of, paginate
 from qudao.partners.api_imports import XLSX_CONTENT_TYPE, JobOut
 from qudao.partners.scoping import get_visible_partner
 
@@ -32,10 +32,10 @@ from .schemas import (
     CatalogPreviewOut,
     ImageOut,
     LineIn,
-    LineOut,
     LinePatch,
     ProductDetailOut,
     ProductIn,
+    ProductLineOut,
     ProductOut,
     ProductPatch,
     QuantityIn,
@@ -156,20 +156,20 @@ def _get(model, pk):
 # --- product lines ---------------------------------------------------------------------------
 
 
-@router.get("/catalog/lines", response=list[LineOut])
+@router.get("/catalog/lines", response=list[ProductLineOut])
 def line_list(request):
     """The product-line tree in path order (every signed-in user: the portal filters by line)."""
     return [line_out(line) for line in selectors.line_tree()]
 
 
-@router.post("/catalog/lines", response={201: LineOut})
+@router.post("/catalog/lines", response={201: ProductLineOut})
 def line_create(request, payload: LineIn):
     require(request.auth, "catalog.manage")
     return Status(201, line_out(services.create_product_line(data=payload.model_dump())))
 
 
-@router.patch("/catalog/lines/{line_id}", response=LineOut)
-def line_update(request, line_id: int, payload: LinePatch):
+@router.patch("/catalog/lines/{line_id}", response=ProductLineOut)
+def line_update(request, line_id: IdParam, payload: LinePatch):
     require(request.auth, "catalog.manage")
     line = _get(ProductLine, line_id)
     return line_out(services.update_product_line(line=line, data=payload.model_dump(exclude_unset=True)))
@@ -209,13 +209,13 @@ def product_create(request, payload: ProductIn):
 
 
 @router.get("/catalog/products/{product_id}", response=ProductDetailOut, exclude_unset=True)
-def product_detail(request, product_id: int):
+def product_detail(request, product_id: IdParam):
     require(request.auth, "catalog.view")
     return _product_detail(product_id, request.auth)
 
 
 @router.patch("/catalog/products/{product_id}", response=ProductDetailOut, exclude_unset=True)
-def product_update(request, product_id: int, payload: ProductPatch):
+def product_update(request, product_id: IdParam, payload: ProductPatch):
     require(request.auth, "catalog.manage")
     product = _get(Product, product_id)
     services.update_product(product=product, data=payload.model_dump(exclude_unset=True))
@@ -223,14 +223,14 @@ def product_update(request, product_id: int, payload: ProductPatch):
 
 
 @router.post("/catalog/products/{product_id}/units", response={201: UnitOut})
-def unit_create(request, product_id: int, payload: UnitIn):
+def unit_create(request, product_id: IdParam, payload: UnitIn):
     require(request.auth, "catalog.manage")
     product = _get(Product, product_id)
     return Status(201, unit_out(services.add_unit(product=product, data=payload.model_dump())))
 
 
 @router.post("/catalog/products/{product_id}/images", response={201: ImageOut})
-def image_create(request, product_id: int, image: UploadedFile | None = File(None)):  # noqa: B008
+def image_create(request, product_id: IdParam, image: UploadedFile | None = File(None)):  # noqa: B008
     """Add a picture (multipart "image": JPEG, PNG or WebP, at most 5 MB)."""
     require(request.auth, "catalog.manage")
     created = services.add_image(product=_get(Product, product_id), upload=image)
@@ -238,14 +238,14 @@ def image_create(request, product_id: int, image: UploadedFile | None = File(Non
 
 
 @router.delete("/catalog/images/{image_id}", response={204: None})
-def image_delete(request, image_id: int):
+def image_delete(request, image_id: IdParam):
     require(request.auth, "catalog.manage")
     services.delete_image(image=_get(ProductImage, image_id))
     return Status(204, None)
 
 
 @router.delete("/catalog/units/{unit_id}", response={204: None})
-def unit_delete(request, unit_id: int):
+def unit_delete(request, unit_id: IdParam):
     require(request.auth, "catalog.manage")
     services.delete_unit(unit=_get(UnitConversion, unit_id))
     return Status(204, None)
@@ -269,7 +269,7 @@ def sku_create(request, payload: SkuIn):
 
 
 @router.get("/catalog/skus/{sku_id}", response=SkuOut, exclude_unset=True)
-def sku_detail(request, sku_id: int):
+def sku_detail(request, sku_id: IdParam):
     require(request.auth, "catalog.view")
     sku = Sku.objects.select_related("product__product_line").filter(pk=sku_id).first()
     if sku is None:
@@ -278,7 +278,7 @@ def sku_detail(request, sku_id: int):
 
 
 @router.patch("/catalog/skus/{sku_id}", response=SkuOut, exclude_unset=True)
-def sku_update(request, sku_id: int, payload: SkuPatch):
+def sku_update(request, sku_id: IdParam, payload: SkuPatch):
     require(request.auth, "catalog.manage")
     sku = _get(Sku, sku_id)
     services.update_sku(sku=sku, data=payload.model_dump(exclude_unset=True))
@@ -303,7 +303,7 @@ def rule_create(request, payload: ScopeRuleIn):
 
 
 @router.delete("/catalog/scope-rules/{rule_id}", response={204: None})
-def rule_delete(request, rule_id: int):
+def rule_delete(request, rule_id: IdParam):
     require(request.auth, "catalog.manage")
     services.delete_scope_rule(rule=_get(SalesScopeRule, rule_id))
     return Status(204, None)
@@ -331,7 +331,7 @@ def catalogue(request, filters: Query[CatalogItemFilters], page: Query[PageParam
 
 
 @router.get("/catalog/items/{sku_id}", response=CatalogItemOut)
-def catalogue_item(request, sku_id: int, partner: int | None = None):
+def catalogue_item(request, sku_id: IdParam, partner: IdParam | None = None):
     """One SKU of the partner's catalogue; a SKU it may not buy answers 404."""
     owner = _catalogue_partner(request.auth, partner)
     sku = (
@@ -347,7 +347,7 @@ def catalogue_item(request, sku_id: int, partner: int | None = None):
 
 
 @router.post("/catalog/items/{sku_id}/quantity", response=QuantityOut)
-def catalogue_quantity(request, sku_id: int, payload: QuantityIn):
+def catalogue_quantity(request, sku_id: IdParam, payload: QuantityIn):
     """Check an order quantity of a SKU: converted to the base unit (3 箱 with 箱 = 12 件 is 36 件),
     at least the minimum order quantity and a multiple of the order multiple. HQ users may check
     any SKU; a partner user only the SKUs of its own catalogue (else 404)."""
@@ -406,12 +406,12 @@ def catalog_import_create(request, file: UploadedFile | None = File(None)):  # n
 
 
 @router.get("/catalog/imports/{int:preview_id}", response=CatalogPreviewOut)
-def catalog_import_detail(request, preview_id: int):
+def catalog_import_detail(request, preview_id: IdParam):
     return _preview_out(importing.get_preview(request.auth, preview_id))
 
 
 @router.post("/catalog/imports/{int:preview_id}/commit", response={202: JobOut})
-def catalog_import_commit(request, preview_id: int):
+def catalog_import_commit(request, preview_id: IdParam):
     """Write a previewed file without errors, all or nothing, as a background job."""
     return Status(202, _job_out(importing.commit_import(user=request.auth, preview_id=preview_id)))
 

@@ -9,19 +9,13 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema
+from qudao.core.schemas import CodeOrId, DecimalIn, Id, IdParam, InputSchema, Quantity, Ref, SmallInt
 
 LifecycleIn = Literal["draft", "on_sale", "discontinued"]
 EffectIn = Literal["allow", "deny"]
 
 
-class Ref(Schema):
-    id: int
-    code: str
-    name: str
-
-
-class LineOut(Schema):
+class ProductLineOut(Schema):
     id: int
     code: str
     name: str
@@ -35,16 +29,16 @@ class LineOut(Schema):
 class LineIn(InputSchema):
     code: str
     name: str
-    parent: str | int | None = Field(None, description="Parent line: its code or id.")
-    sort_order: int = 0
+    parent: CodeOrId | None = Field(None, description="Parent line: its code or id.")
+    sort_order: SmallInt = 0
     is_active: bool = True
 
 
 class LinePatch(InputSchema):
     code: str | None = None
     name: str | None = None
-    parent: str | int | None = None
-    sort_order: int | None = None
+    parent: CodeOrId | None = None
+    sort_order: SmallInt | None = None
     is_active: bool | None = None
 
 
@@ -55,18 +49,18 @@ class CatalogFilters(Schema):
 
 
 class SkuFilters(CatalogFilters):
-    product: int | None = None
+    product: IdParam | None = None
 
 
 class UnitOut(Schema):
     id: int
     unit: str
-    factor: int
+    factor: Quantity
 
 
 class UnitIn(InputSchema):
     unit: str
-    factor: int
+    factor: Quantity
 
 
 class ProductOut(Schema):
@@ -84,20 +78,20 @@ class ProductOut(Schema):
 class ProductIn(InputSchema):
     code: str
     name: str
-    product_line: str | int = Field(..., description="Product line code or id.")
+    product_line: CodeOrId = Field(..., description="Product line code or id.")
     description: str = ""
     base_unit: str = "件"
-    tax_rate: AmountIn = "0.13"
+    tax_rate: DecimalIn = "0.13"
     lifecycle: LifecycleIn = "draft"
 
 
 class ProductPatch(InputSchema):
     code: str | None = None
     name: str | None = None
-    product_line: str | int | None = None
+    product_line: CodeOrId | None = None
     description: str | None = None
     base_unit: str | None = None
-    tax_rate: AmountIn | None = None
+    tax_rate: DecimalIn | None = None
     lifecycle: LifecycleIn | None = None
 
 
@@ -128,14 +122,14 @@ class ProductDetailOut(ProductOut):
 
 
 class SkuIn(InputSchema):
-    product: str | int = Field(..., description="Product code or id.")
+    product: CodeOrId = Field(..., description="Product code or id.")
     code: str
     barcode: str | None = None
     name: str
     attributes: dict[str, str] = {}
-    cost_price: AmountIn | None = None
-    min_order_qty: int = 1
-    order_multiple: int = 1
+    cost_price: DecimalIn | None = None
+    min_order_qty: Quantity = 1
+    order_multiple: Quantity = 1
     lifecycle: LifecycleIn = "draft"
 
 
@@ -144,9 +138,9 @@ class SkuPatch(InputSchema):
     barcode: str | None = None
     name: str | None = None
     attributes: dict[str, str] | None = None
-    cost_price: AmountIn | None = None
-    min_order_qty: int | None = None
-    order_multiple: int | None = None
+    cost_price: DecimalIn | None = None
+    min_order_qty: Quantity | None = None
+    order_multiple: Quantity | None = None
     lifecycle: LifecycleIn | None = None
 
 
@@ -163,21 +157,23 @@ class ScopeRuleOut(Schema):
 
 class ScopeRuleIn(InputSchema):
     effect: EffectIn = "allow"
-    product_line: str | int | None = Field(None, description="Product line code or id (or give a SKU).")
-    sku: str | int | None = Field(None, description="SKU code or id (or give a product line).")
+    product_line: CodeOrId | None = Field(None, description="Product line code or id (or give a SKU).")
+    sku: CodeOrId | None = Field(None, description="SKU code or id (or give a product line).")
     tier: str | None = Field(None, description="Tier code.")
     region: str | None = Field(None, description="Region code; covers every region inside it.")
-    partner: int | None = Field(None, description="Partner id (a partner rule names no tier or region).")
+    partner: Id | None = Field(None, description="Partner id (a partner rule names no tier or region).")
     note: str = ""
 
 
 class ScopeRuleFilters(Schema):
-    partner: int | None = None
+    partner: IdParam | None = None
     line: str | None = None
 
 
 class CatalogItemFilters(Schema):
-    partner: int | None = Field(None, description="Partner id (HQ users must give it; partner users see their own).")
+    partner: IdParam | None = Field(
+        None, description="Partner id (HQ users must give it; partner users see their own)."
+    )
     q: str | None = Field(None, description="Part of the name or code, or a whole barcode.")
     line: str | None = Field(None, description="Product line code or id: that line and every line below it.")
 
@@ -199,7 +195,7 @@ class CatalogItemOut(Schema):
     units: list[UnitOut]
 
 
-class ImportRowOut(Schema):
+class CatalogImportRowOut(Schema):
     row: int
     product_code: str
     sku_code: str
@@ -208,7 +204,7 @@ class ImportRowOut(Schema):
     errors: dict[str, list[str]]
 
 
-class ImportErrorOut(Schema):
+class CatalogImportErrorOut(Schema):
     row: int
     column: str
     message: str
@@ -225,13 +221,13 @@ class CatalogPreviewOut(Schema):
     counts: dict[str, int]
     error_count: int
     can_commit: bool
-    rows: list[ImportRowOut]
-    errors: list[ImportErrorOut]
+    rows: list[CatalogImportRowOut]
+    errors: list[CatalogImportErrorOut]
     commit_job: dict | None = None
 
 
 class QuantityIn(InputSchema):
-    quantity: int | str
+    quantity: Quantity
     unit: str | None = Field(None, description="An ordering unit of the product (e.g. 箱); the base unit if left out.")
 
 

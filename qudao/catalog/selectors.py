@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from qudao.accounts.roles import HQRole
+from qudao.core.numbers import parse_id
 
 from . import scope
 from .models import Product, ProductLine, SalesScopeRule, Sku
@@ -24,7 +25,8 @@ def _line_subtree_q(line_ref, prefix: str) -> Q:
     if line_ref in (None, ""):
         return Q()
     text = str(line_ref).strip()
-    line = ProductLine.objects.filter(Q(code=text) | (Q(pk=int(text)) if text.isdigit() else Q(pk__in=[]))).first()
+    line_id = parse_id(text)
+    line = ProductLine.objects.filter(Q(code=text) | (Q(pk=line_id) if line_id else Q(pk__in=[]))).first()
     if line is None:
         return Q(pk__in=[])
     return Q(**{f"{prefix}product_line__path__startswith": line.path})

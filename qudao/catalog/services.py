@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.core.errors import FieldErrors
 from qudao.core.models import Region
+from qudao.core.numbers import parse_id
 from qudao.partners.models import Partner, Tier
 
 from .models import Lifecycle, Product, ProductImage, ProductLine, SalesScopeRule, Sku, UnitConversion
@@ -94,8 +95,8 @@ def _line_ref(value, field: str, errors: FieldErrors) -> ProductLine | None:
         line = ProductLine.objects.filter(pk=value).first()
     elif isinstance(value, str):
         line = ProductLine.objects.filter(code=value.strip()).first()
-        if line is None and value.strip().isdigit():
-            line = ProductLine.objects.filter(pk=int(value.strip())).first()
+        if line is None and parse_id(value) is not None:
+            line = ProductLine.objects.filter(pk=parse_id(value)).first()
     if line is None:
         errors.add(field, _("No such product line."))
     return line

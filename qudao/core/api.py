@@ -20,6 +20,7 @@ from .schemas import (
     FlowIn,
     FlowOut,
     FlowPatch,
+    IdParam,
     LongPageParams,
     NotificationFilters,
     NotificationOut,
@@ -137,13 +138,13 @@ def flow_create(request, payload: FlowIn):
 
 
 @router.get("/approval-flows/{flow_id}", response=FlowOut, tags=["approvals"])
-def flow_detail(request, flow_id: int):
+def flow_detail(request, flow_id: IdParam):
     require(request.auth, "approvals.configure")
     return flow_out(_get_flow(flow_id))
 
 
 @router.patch("/approval-flows/{flow_id}", response=FlowOut, tags=["approvals"])
-def flow_update(request, flow_id: int, payload: FlowPatch):
+def flow_update(request, flow_id: IdParam, payload: FlowPatch):
     """Change a flow. Replacing the steps of a flow that requests already went through puts a new
     flow (a new id) in force and deactivates this one, so past decisions keep their steps."""
     require(request.auth, "approvals.configure")
@@ -152,7 +153,7 @@ def flow_update(request, flow_id: int, payload: FlowPatch):
 
 
 @router.delete("/approval-flows/{flow_id}", response={204: None}, tags=["approvals"])
-def flow_delete(request, flow_id: int):
+def flow_delete(request, flow_id: IdParam):
     """Deactivate a flow (requests refer to it, so it is never deleted)."""
     require(request.auth, "approvals.configure")
     deactivate_flow(flow=_get_flow(flow_id))
@@ -171,7 +172,7 @@ def notification_list(request, filters: Query[NotificationFilters], page: Query[
 
 
 @router.post("/notifications/{notification_id}/read", response=NotificationOut, tags=["notifications"])
-def notification_read(request, notification_id: int):
+def notification_read(request, notification_id: IdParam):
     notification = Notification.objects.filter(pk=notification_id, user=request.auth).first()
     if notification is None:
         raise NotFound()

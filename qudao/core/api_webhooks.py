@@ -12,7 +12,7 @@ from . import webhooks
 from .api import require
 from .errors import NotFound
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from .schemas import InputSchema, PageParams, page_of, paginate
+from .schemas import IdParam, InputSchema, PageParams, page_of, paginate
 
 router = Router(tags=["webhooks"])
 
@@ -89,7 +89,7 @@ class DeliveryDetailOut(DeliveryOut):
 
 
 class DeliveryFilters(Schema):
-    endpoint: int | None = Field(None, description="Id of the endpoint.")
+    endpoint: IdParam | None = Field(None, description="Id of the endpoint.")
     status: Literal["pending", "failed", "delivered", "dead"] | None = None
     event_type: str | None = Field(None, description='Exact event type, e.g. "order.shipped".')
 
@@ -186,13 +186,13 @@ def endpoint_create(request, payload: EndpointIn):
 
 
 @router.get("/webhooks/endpoints/{endpoint_id}", response=EndpointOut)
-def endpoint_detail(request, endpoint_id: int):
+def endpoint_detail(request, endpoint_id: IdParam):
     require(request.auth, PERMISSION)
     return endpoint_out(_get_endpoint(endpoint_id))
 
 
 @router.patch("/webhooks/endpoints/{endpoint_id}", response=EndpointOut)
-def endpoint_update(request, endpoint_id: int, payload: EndpointPatch):
+def endpoint_update(request, endpoint_id: IdParam, payload: EndpointPatch):
     """Change an endpoint; `"active": false` stops deliveries to it (they wait, in order)."""
     require(request.auth, PERMISSION)
     endpoint = _get_endpoint(endpoint_id)
@@ -200,7 +200,7 @@ def endpoint_update(request, endpoint_id: int, payload: EndpointPatch):
 
 
 @router.delete("/webhooks/endpoints/{endpoint_id}", response={204: None})
-def endpoint_delete(request, endpoint_id: int):
+def endpoint_delete(request, endpoint_id: IdParam):
     """Delete an endpoint with its delivery log (deactivate it instead to keep them)."""
     require(request.auth, PERMISSION)
     webhooks.delete_endpoint(endpoint=_get_endpoint(endpoint_id))
@@ -208,7 +208,7 @@ def endpoint_delete(request, endpoint_id: int):
 
 
 @router.post("/webhooks/endpoints/{endpoint_id}/rotate-secret", response=EndpointSecretOut)
-def endpoint_rotate_secret(request, endpoint_id: int):
+def endpoint_rotate_secret(request, endpoint_id: IdParam):
     """A new signing secret (shown this once); the old one stops signing at once."""
     require(request.auth, PERMISSION)
     endpoint = webhooks.rotate_secret(endpoint=_get_endpoint(endpoint_id))
@@ -216,7 +216,7 @@ def endpoint_rotate_secret(request, endpoint_id: int):
 
 
 @router.post("/webhooks/endpoints/{endpoint_id}/test", response=DeliveryDetailOut)
-def endpoint_test(request, endpoint_id: int):
+def endpoint_test(request, endpoint_id: IdParam):
     """Send a `webhook.ping` event to this endpoint now and answer with its delivery: `status`
     "delivered", or "failed" with the receiver's answer in `last_status_code` / `last_error`."""
     require(request.auth, PERMISSION)
@@ -241,14 +241,14 @@ def delivery_list(request, filters: Query[DeliveryFilters], page: Query[PagePara
 
 
 @router.get("/webhooks/deliveries/{delivery_id}", response=DeliveryDetailOut)
-def delivery_detail(request, delivery_id: int):
+def delivery_detail(request, delivery_id: IdParam):
     """One delivery with the payload sent and every attempt."""
     require(request.auth, PERMISSION)
     return delivery_detail_out(_get_delivery(delivery_id))
 
 
 @router.post("/webhooks/deliveries/{delivery_id}/replay", response=DeliveryDetailOut)
-def delivery_replay(request, delivery_id: int):
+def delivery_replay(request, delivery_id: IdParam):
     """Send a delivered or dead delivery again (409 while it is still pending or failed). It
     goes out at the next dispatch, after any earlier open delivery of the same aggregate."""
     require(request.auth, PERMISSION)

@@ -68,3 +68,20 @@ def collect_field_errors(django_error) -> dict[str, list[str]]:
             field: [str(m) for e in errors for m in e.messages] for field, errors in django_error.error_dict.items()
         }
     return {"__all__": [str(m) for m in django_error.messages]}
+
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_body(status: int, title: str, detail: str = "", code: str = "", errors=None, **extra) -> dict:
+    """An RFC 9457 problem details object: `type` (a URI naming the problem), `title` (in the
+    user's language), `status`, `code` (stable, for programs), `detail` and per-field `errors`."""
+    body = {"type": f"https://qudao.dev/problems/{code or status}", "title": title, "status": status}
+    if detail and detail != title:
+        body["detail"] = detail
+    if code:
+        body["code"] = code
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return body

@@ -1,7 +1,14 @@
+import json
+import logging
 import secrets
 import uuid
+from http import HTTPStatus
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 from .audit import reset_request_context, set_request_context
+from .errors import PROBLEM_CONTENT_TYPE, problem_body
 
 
 class RequestContextMiddleware:
@@ -81,3 +88,67 @@ class ContentSecurityPolicyMiddleware:
             else:
                 response["Content-Security-Policy"] = PAGE_POLICY.format(nonce=request.csp_nonce)
         return response
+
+
+class ApiProblemMiddleware:
+    """Nothing under /api/ ever answers HTML: an unknown URL (404), a method the URL does not take
+    (405), a request Django refuses before any view (400, 403, 413) and an unexpected error (500)
+    answer RFC 9457 problem details as JSON, like every error the API's handlers raise
+    (qudao/api.py). Outermost in MIDDLEWARE, so it sees every response; also with DEBUG on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if _is_api(request) and response.status_code >= 400 and not _is_json(response):
+            return _problem_response(response.status_code, allow=response.get("Allow"))
+        return response
+
+    def process_exception(self, request, exception):
+        if not _is_api(request):
+            return None
+        logger.error("Internal Server Error: %s", request.path, exc_info=exception)
+        return _problem_response(500)
+
+
+logger = logging.getLogger("qudao.api")
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _is_json(response) -> bool:
+    content_type = response.get("Content-Type", "").split(";")[0].strip()
+    return content_type in ("application/json", PROBLEM_CONTENT_TYPE)
+
+
+def _problem_titles() -> dict[int, tuple[str, str]]:
+    return {
+        400: ("bad_request", _("The request could not be carried out.")),
+        403: ("forbidden", _("You are not allowed to do this.")),
+        404: ("not_found", _("Not found.")),
+        405: ("method_not_allowed", _("This method is not allowed here.")),
+        413: ("too_large", _("The request is too large.")),
+        500: ("server_error", _("Something went wrong on our side. It was logged; try again later.")),
+    }
+
+
+def _reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _problem_response(status: int, allow: str | None = None) -> HttpResponse:
+    code, title = _problem_titles().get(status, ("", _reason_phrase(status)))
+    response = HttpResponse(
+        json.dumps(problem_body(status, str(title), code=code), ensure_ascii=False),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+    if allow:
+        response["Allow"] = allow
+    return response

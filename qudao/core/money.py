@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .numbers import MAX_AMOUNT_INTEGER_DIGITS
+
 CENT = Decimal("0.01")
+# Amounts below this bound fit every money column and the sums made of them (core.numbers).
+AMOUNT_BOUND = Decimal(10) ** MAX_AMOUNT_INTEGER_DIGITS
 SUPPORTED_CURRENCIES = ("CNY", "HKD", "USD", "EUR")
 
 
@@ -19,14 +23,16 @@ def quantize(amount: Decimal) -> Decimal:
 
 
 def parse_amount(value) -> Decimal:
-    """Parse user input into a Decimal; floats are refused (they are not exact)."""
+    """Parse user input into a Decimal; floats are refused (they are not exact), and so are
+    amounts of more than 13 digits before the decimal point (1e30 or 29 digits do not fit a money
+    column, and rounding them to the cent overflows Decimal's precision)."""
     if isinstance(value, float):
         raise ValueError("floats are not exact; pass a string or Decimal")
     try:
         amount = Decimal(str(value).replace(",", "").strip())
     except (InvalidOperation, ValueError) as error:
         raise ValueError(f"not an amount: {value!r}") from error
-    if not amount.is_finite():
+    if not amount.is_finite() or abs(amount) >= AMOUNT_BOUND:
         raise ValueError(f"not an amount: {value!r}")
     return amount
 

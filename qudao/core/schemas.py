@@ -4,15 +4,18 @@ limit/offset pages and ETags.
 
 Conventions: `XIn` creates, `XPatch` changes part of a record (only the fields sent), `XOut` is
 what the API answers. Inputs refuse unknown fields (a misspelt or read-only field is an error,
-never silently ignored). Money is a string ("500000.00"), never a float.
+never silently ignored). Money is a string ("500000.00"), never a float; ids and quantities are
+strict, bounded JSON integers (see "numbers" below).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from annotated_types import Interval
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
@@ -20,7 +23,11 @@ from pydantic import BeforeValidator, ConfigDict, WithJsonSchema, create_model
 from pydantic_core import PydanticCustomError
 
 from .errors import DomainError
-from .money import parse_amount, quantize
+from .money import quantize
+from .numbers import MAX_AMOUNT_INTEGER_DIGITS, MAX_ID, MAX_QUANTITY, MAX_SMALL_INTEGER
+
+# Paging stops a billion rows in: further is no page anyone reads, and would overflow the database.
+MAX_OFFSET = 1_000_000_000
 
 # --- shared building blocks ------------------------------------------------------------------
 
@@ -31,26 +38,122 @@ class InputSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-def _amount_input(value: Any) -> str:
-    if isinstance(value, bool | float):
-        raise PydanticCustomError("amount_type", 'Send the amount as a string, e.g. "500000.00".')
-    if isinstance(value, int):
-        return str(value)
-    if not isinstance(value, str):
-        raise PydanticCustomError("amount_type", 'Send the amount as a string, e.g. "500000.00".')
-    try:
-        parse_amount(value)
-    except ValueError:
-        raise PydanticCustomError("decimal_parsing", "Enter a number.") from None
-    return value.strip()
+# --- numbers: ids, quantities, money --------------------------------------------------------
+#
+# One strict type per kind of number, used by every schema (docs/api.md, "Types"). In a JSON body
+# a number is what JSON says it is: `true`, `1.0` and `"5"` are not ids or quantities, and an amount
+# is a decimal string, never a JSON number (a float is not exact). In a path or a query string every
+# value is text, so there an id is ASCII digits. Every number is bounded to fit its column
+# (qudao.core.numbers): anything else is a 422 naming the field, never a database error.
 
 
-# An amount of money as the API receives it: a decimal string (or a whole number), never a float.
-AmountIn = Annotated[
-    str,
-    BeforeValidator(_amount_input),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["500000.00"]}),
+def _whole_number(value: Any) -> int:
+    """A JSON integer, nothing else (bool is an int to Python, never to us)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("int_type", "Enter a whole number.")
+    return value
+
+
+def _whole_number_text(value: Any) -> int:
+    """A path or query value: ASCII digits (with an optional minus), or an int from Python code."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not _WHOLE_NUMBER_TEXT.match(text):
+            raise PydanticCustomError("int_parsing", "Enter a whole number.")
+        return int(text)
+    return _whole_number(value)
+
+
+_WHOLE_NUMBER_TEXT = re.compile(r"^-?[0-9]{1,100}$")
+
+
+def whole_number(minimum: int, maximum: int, *, in_text: bool = False, error: str = "int_range"):
+    """A bounded whole number: from a JSON body (strict), or from a path or query (`in_text`).
+    Out of bounds is the error `error` ("int_range": "Enter a whole number from 1 to 1000.",
+    "id_range": "This is not an id."); the bounds are in the OpenAPI document."""
+    parse = _whole_number_text if in_text else _whole_number
+
+    def validate(value: Any) -> int:
+        number = parse(value)
+        if not minimum <= number <= maximum:
+            raise PydanticCustomError(
+                error,
+                "Enter a whole number from {minimum} to {maximum}.",
+                {
+                    "minimum": minimum,
+                    "maximum": maximum,
+                },
+            )
+        return number
+
+    return Annotated[int, Interval(ge=minimum, le=maximum), BeforeValidator(validate)]
+
+
+# A record's id in a JSON body: a JSON integer from 1 to 2^63 - 1.
+Id = whole_number(1, MAX_ID, error="id_range")
+# A record's id in a path or a query string.
+IdParam = whole_number(1, MAX_ID, in_text=True, error="id_range")
+# Units of a SKU (an order line, a shipment, a return, a stock movement): 1 to a billion.
+Quantity = whole_number(1, MAX_QUANTITY)
+# Units where none is a valid answer (stock on hand, units received back): 0 to a billion.
+QuantityOrZero = whole_number(0, MAX_QUANTITY)
+# Small numbers stored in integer columns (priorities, ranks, days, hours, sort orders, line numbers).
+SmallInt = whole_number(-MAX_SMALL_INTEGER, MAX_SMALL_INTEGER)
+PositiveSmallInt = whole_number(1, MAX_SMALL_INTEGER)
+
+
+def _code_or_id(value: Any) -> str | int:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= MAX_ID:
+            raise PydanticCustomError("id_range", "This is not an id.")
+        return value
+    raise PydanticCustomError("code_or_id_type", "Give a code (text) or an id (a whole number).")
+
+
+# A record named by its code ("JS-001") or its id (a JSON integer).
+CodeOrId = Annotated[
+    str | int,
+    BeforeValidator(_code_or_id),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 1, "maximum": MAX_ID}]}),
 ]
+
+
+def _decimal_text(decimals: int, example: str):
+    pattern = re.compile(rf"^-?[0-9]{{1,{MAX_AMOUNT_INTEGER_DIGITS}}}(\.[0-9]{{1,{decimals}}})?$")
+
+    def validate(value: Any) -> str:
+        if not isinstance(value, str):
+            raise PydanticCustomError("amount_type", 'Send the amount as a string, e.g. "500000.00".')
+        text = value.strip()
+        if not pattern.match(text):
+            raise PydanticCustomError(f"decimal_{decimals}_format", "Enter a valid amount.")
+        return text
+
+    return Annotated[
+        str,
+        BeforeValidator(validate),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": pattern.pattern,
+                "maxLength": MAX_AMOUNT_INTEGER_DIGITS + decimals + 2,
+                "examples": [example],
+            }
+        ),
+    ]
+
+
+# An amount of money: a decimal string with at most 13 digits before the point and 2 after it
+# ("500000.00", "-12.5", "3"); a JSON number, "1e3", "1,000" or a third decimal is refused, never
+# rounded. The services decide the sign (most amounts must be above zero).
+MoneyIn = _decimal_text(2, "500000.00")
+# A price or a rate: the same with up to 4 decimals (unit prices, tax rates, percentages).
+DecimalIn = _decimal_text(4, "0.13")
+
+# The name amounts had before MoneyIn; kept for code written against it.
+AmountIn = MoneyIn
 
 
 def amount_out(value: Decimal | None) -> str | None:
@@ -59,12 +162,12 @@ def amount_out(value: Decimal | None) -> str | None:
 
 
 class PageParams(Schema):
-    limit: int = Field(50, ge=1, le=200, description="How many items (1-200).")
-    offset: int = Field(0, ge=0, description="How many items to skip.")
+    limit: whole_number(1, 200, in_text=True) = Field(50, description="How many items (1-200).")
+    offset: whole_number(0, MAX_OFFSET, in_text=True) = Field(0, description="How many items to skip.")
 
 
 class LongPageParams(PageParams):
-    limit: int = Field(100, ge=1, le=500, description="How many items (1-500).")
+    limit: whole_number(1, 500, in_text=True) = Field(100, description="How many items (1-500).")
 
 
 _page_models: dict[type, type] = {}
@@ -108,6 +211,14 @@ def check_if_match(header: str | None, current_etag: str) -> None:
     if "*" in candidates or current_etag in candidates:
         return
     raise PreconditionFailed()
+
+
+class Ref(Schema):
+    """A record named in an answer: its id, code and name (a SKU, a product line, a warehouse...)."""
+
+    id: int
+    code: str
+    name: str
 
 
 class MessageOut(Schema):
@@ -167,7 +278,7 @@ class FlowIn(InputSchema):
     subject_kind: str
     name: str
     conditions: dict[str, Any] = Field(default_factory=dict)
-    priority: int = 0
+    priority: SmallInt = 0
     is_active: bool = True
     steps: list[FlowStepIn]
 
@@ -175,7 +286,7 @@ class FlowIn(InputSchema):
 class FlowPatch(InputSchema):
     name: str | None = None
     conditions: dict[str, Any] | None = None
-    priority: int | None = None
+    priority: SmallInt | None = None
     is_active: bool | None = None
     steps: list[FlowStepIn] | None = None
 
@@ -228,8 +339,8 @@ class SettingsPatch(InputSchema):
     brand_name: str | None = None
     default_currency: str | None = None
     parent_must_cover_child_region: bool | None = None
-    credit_change_approval_threshold: AmountIn | None = None
-    approval_reminder_hours: int | None = None
+    credit_change_approval_threshold: MoneyIn | None = None
+    approval_reminder_hours: SmallInt | None = None
 
 
 # --- audit trail -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ninja import Query, Router
 
 from qudao.core.api import require
-from qudao.core.schemas import PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import IdParam, PageParams, amount_out, page_of, paginate
 
 from . import selectors, services
 from .models import Invoice, LedgerEntry
@@ -149,14 +149,14 @@ def aging(request, filters: Query[AgingFilters]):
 
 
 @router.get("/partners/{partner_id}/ledger", response=page_of(LedgerEntryOut))
-def partner_ledger(request, partner_id: int, filters: Query[LedgerFilters], page: Query[PageParams]):
+def partner_ledger(request, partner_id: IdParam, filters: Query[LedgerFilters], page: Query[PageParams]):
     """The partner's ledger entries, oldest first (each with the book's balance after it)."""
     require(request.auth, "finance.view")
     return paginate(selectors.ledger_entries(request.auth, partner_id, filters.model_dump()), page, entry_out)
 
 
 @router.get("/partners/{partner_id}/balances", response=BalancesOut)
-def partner_balances(request, partner_id: int):
+def partner_balances(request, partner_id: IdParam):
     """The partner's three books, receivables outstanding and overdue, and its fund accounts."""
     require(request.auth, "finance.view")
     found = selectors.balances(request.auth, partner_id)

@@ -23,7 +23,7 @@ from ninja.files import UploadedFile
 from qudao.core import jobs
 from qudao.core.api import require
 from qudao.core.errors import Forbidden, NotFound
-from qudao.core.schemas import PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import IdParam, PageParams, amount_out, page_of, paginate
 from qudao.core.uploads import upload_response
 from qudao.partners.api_imports import JobOut
 from qudao.partners.scoping import get_visible_partner
@@ -37,7 +37,7 @@ from .schemas_payments import (
     PaymentIn,
     PaymentOut,
     PaymentPreviewOut,
-    ReasonIn,
+    PaymentReasonIn,
 )
 
 router = Router(tags=["finance"])
@@ -148,12 +148,12 @@ def payment_announce(
 
 
 @router.get("/finance/payments/{int:payment_id}", response=PaymentOut)
-def payment_detail(request, payment_id: int):
+def payment_detail(request, payment_id: IdParam):
     return payment_out(_payment(request.auth, payment_id), full=True)
 
 
 @router.get("/finance/payments/{int:payment_id}/proof")
-def payment_proof(request, payment_id: int):
+def payment_proof(request, payment_id: IdParam):
     """The proof the partner uploaded with its announcement (404 when there is none)."""
     payment = _payment(request.auth, payment_id)
     if not payment.proof:
@@ -162,7 +162,7 @@ def payment_proof(request, payment_id: int):
 
 
 @router.post("/finance/payments/{int:payment_id}/confirm", response=PaymentOut)
-def payment_confirm(request, payment_id: int, payload: AllocationsIn | None = None):
+def payment_confirm(request, payment_id: IdParam, payload: AllocationsIn | None = None):
     """Confirm an announced payment: booked, then allocated (by hand or oldest first). 409 when it
     is not announced."""
     user = request.auth
@@ -172,7 +172,7 @@ def payment_confirm(request, payment_id: int, payload: AllocationsIn | None = No
 
 
 @router.post("/finance/payments/{int:payment_id}/reject", response=PaymentOut)
-def payment_reject(request, payment_id: int, payload: ReasonIn):
+def payment_reject(request, payment_id: IdParam, payload: PaymentReasonIn):
     """Reject an announced payment with a reason (the partner is told). 409 when it is not announced."""
     user = request.auth
     payment = _payment(user, payment_id, "finance.manage")
@@ -181,7 +181,7 @@ def payment_reject(request, payment_id: int, payload: ReasonIn):
 
 
 @router.post("/finance/payments/{int:payment_id}/reverse", response=PaymentOut)
-def payment_reverse(request, payment_id: int, payload: ReasonIn):
+def payment_reverse(request, payment_id: IdParam, payload: PaymentReasonIn):
     """A confirmed payment bounced: every allocation undone, its ledger entry reversed. 409 when it
     is not confirmed (reversing twice)."""
     user = request.auth
@@ -191,7 +191,7 @@ def payment_reverse(request, payment_id: int, payload: ReasonIn):
 
 
 @router.post("/finance/payments/{int:payment_id}/allocations", response=PaymentOut)
-def payment_allocate(request, payment_id: int, payload: AllocationsIn):
+def payment_allocate(request, payment_id: IdParam, payload: AllocationsIn):
     """Allocate what a confirmed payment has left: to the invoices named, or oldest first."""
     user = request.auth
     payment = _payment(user, payment_id, "finance.manage")
@@ -235,12 +235,12 @@ def payment_import_create(request, file: UploadedFile | None = File(None)):  # n
 
 
 @router.get("/finance/payments/imports/{int:preview_id}", response=PaymentPreviewOut)
-def payment_import_detail(request, preview_id: int):
+def payment_import_detail(request, preview_id: IdParam):
     importing.require_import_permission(request.auth)
     return _preview_out(importing.get_preview(request.auth, preview_id))
 
 
 @router.post("/finance/payments/imports/{int:preview_id}/commit", response={202: JobOut})
-def payment_import_commit(request, preview_id: int):
+def payment_import_commit(request, preview_id: IdParam):
     """Book a previewed file without errors, all or nothing, as a background job."""
     return Status(202, _job_out(importing.commit_import(user=request.auth, preview_id=preview_id)))

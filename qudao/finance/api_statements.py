@@ -24,7 +24,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from qudao.core import jobs
 from qudao.core.errors import FieldErrors, NotFound
-from qudao.core.schemas import PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import IdParam, PageParams, amount_out, page_of, paginate
 from qudao.core.uploads import upload_response
 from qudao.partners.api_imports import JobOut
 
@@ -33,8 +33,8 @@ from .models import Statement, StatementDispute
 from .schemas_statements import (
     DisputeIn,
     DisputeOut,
+    DisputeResolveIn,
     GenerateIn,
-    ResolveIn,
     StatementDetailOut,
     StatementFilters,
     StatementOut,
@@ -197,12 +197,12 @@ def statement_generate(request, payload: GenerateIn):
 
 
 @router.get("/finance/statements/{statement_id}", response=StatementDetailOut)
-def statement_detail(request, statement_id: int):
+def statement_detail(request, statement_id: IdParam):
     return statement_detail_out(statements.get_statement(request.auth, statement_id))
 
 
 @router.get("/finance/statements/{statement_id}/download")
-def statement_download(request, statement_id: int, format: str = "pdf"):
+def statement_download(request, statement_id: IdParam, format: str = "pdf"):
     """The statement as `pdf` or `xlsx`."""
     statement = statements.get_statement(request.auth, statement_id)
     if format not in CONTENT_TYPES:
@@ -214,7 +214,7 @@ def statement_download(request, statement_id: int, format: str = "pdf"):
 
 
 @router.post("/finance/statements/{statement_id}/confirm", response=StatementDetailOut)
-def statement_confirm(request, statement_id: int):
+def statement_confirm(request, statement_id: IdParam):
     """The partner's administrator confirms an issued (or resolved) statement; 409 otherwise."""
     statement = statements.get_statement(request.auth, statement_id)
     statements.confirm_statement(statement=statement, actor=request.auth)
@@ -222,7 +222,7 @@ def statement_confirm(request, statement_id: int):
 
 
 @router.post("/finance/statements/{statement_id}/disputes", response={201: DisputeOut}, openapi_extra=_DISPUTE_SCHEMA)
-def statement_dispute(request, statement_id: int):
+def statement_dispute(request, statement_id: IdParam):
     """The partner's administrator disputes lines of this statement (`lines`: their ids) with a
     `comment`, and optionally a PDF or image (multipart, `attachment`); 422 on "lines" for a line of
     another statement; 409 when the statement is confirmed."""
@@ -235,7 +235,7 @@ def statement_dispute(request, statement_id: int):
 
 
 @router.post("/finance/statements/disputes/{dispute_id}/resolve", response=DisputeOut)
-def dispute_resolve(request, dispute_id: int, payload: ResolveIn):
+def dispute_resolve(request, dispute_id: IdParam, payload: DisputeResolveIn):
     """Finance resolves an open dispute: an adjustment (`amount`, `book`; posted to the ledger) or
     an explanation (`resolution`). The statement is resolved when no dispute is open."""
     dispute = statements.get_dispute(request.auth, dispute_id)
@@ -246,7 +246,7 @@ def dispute_resolve(request, dispute_id: int, payload: ResolveIn):
 
 
 @router.get("/finance/statements/disputes/{dispute_id}/attachment")
-def dispute_attachment(request, dispute_id: int):
+def dispute_attachment(request, dispute_id: IdParam):
     dispute = statements.get_dispute(request.auth, dispute_id)
     if not dispute.attachment:
         raise NotFound()

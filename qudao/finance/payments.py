@@ -38,6 +38,7 @@ from qudao.core.events import publish
 from qudao.core.money import CENT, parse_amount
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
+from qudao.core.numbers import parse_id
 from qudao.core.uploads import PHOTOS_AND_PDF, check_upload, stored_name
 from qudao.partners.scoping import scope
 
@@ -231,8 +232,8 @@ def _find_invoice(partner, reference) -> Invoice | None:
     text = str(reference or "").strip()
     if not text:
         return None
-    if text.isdigit():
-        found = invoices.filter(pk=int(text)).first()
+    if parse_id(text) is not None:
+        found = invoices.filter(pk=parse_id(text)).first()
         if found is not None:
             return found
     return invoices.filter(number=text).first()
@@ -698,8 +699,8 @@ def get_payment(user, key) -> Payment:
     payments = payments_for(user)
     text = str(key or "").strip()
     payment = None
-    if text.isdigit():
-        payment = payments.filter(pk=int(text)).first()
+    if parse_id(text) is not None:
+        payment = payments.filter(pk=parse_id(text)).first()
     if payment is None and text:
         payment = payments.filter(number=text).first()
     if payment is None:

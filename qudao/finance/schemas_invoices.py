@@ -8,17 +8,12 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema
-
-
-class PartnerRef(Schema):
-    id: int
-    code: str
-    name: str
+from qudao.core.schemas import IdParam, InputSchema, MoneyIn
+from qudao.partners.schemas import PartnerRef
 
 
 class InvoiceFilters(Schema):
-    partner: int | None = Field(None, description="Partner id.")
+    partner: IdParam | None = Field(None, description="Partner id.")
     status: Literal["open", "partially_paid", "paid", "void"] | None = None
     overdue: bool | None = Field(None, description="Only open invoices past their due date.")
     order: str | None = Field(None, description="Order number.")
@@ -34,7 +29,7 @@ class InvoiceLineOut(Schema):
     amount: str
 
 
-class AllocationOut(Schema):
+class InvoiceAllocationOut(Schema):
     id: int
     source: str
     payment: str | None
@@ -79,7 +74,7 @@ class InvoiceOut(Schema):
     days_overdue: int
     note: str
     lines: list[InvoiceLineOut] | None = None
-    allocations: list[AllocationOut] | None = None
+    allocations: list[InvoiceAllocationOut] | None = None
     ledger: list[LedgerEntryOut] | None = None
 
 
@@ -88,7 +83,7 @@ class InvoiceRowIn(InputSchema):
     external_ref: str = Field(..., description="The ERP's number of the invoice: with the partner, its identity.")
     issued_on: date
     due_on: date | None = Field(None, description="Empty: the issue date plus the partner's payment terms.")
-    amount: AmountIn
+    amount: MoneyIn
     currency: str | None = Field(None, description="Empty: the partner's currency.")
     note: str = ""
 
@@ -111,7 +106,7 @@ class InvoiceBulkOut(Schema):
 
 class AgingFilters(Schema):
     by: Literal["partner", "region", "overall"] = "partner"
-    partner: int | None = Field(None, description="Only this partner.")
+    partner: IdParam | None = Field(None, description="Only this partner.")
 
 
 class AgingRowOut(Schema):

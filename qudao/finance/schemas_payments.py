@@ -6,13 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema
-
-
-class Ref(Schema):
-    id: int
-    code: str
-    name: str
+from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, Ref
 
 
 class InvoiceRef(Schema):
@@ -22,12 +16,12 @@ class InvoiceRef(Schema):
 
 class AllocationIn(InputSchema):
     invoice: str = Field(..., description="The invoice's id or number (an open invoice of the payment's partner).")
-    amount: AmountIn = Field(..., description="At most what the invoice has outstanding, in cents.")
+    amount: MoneyIn = Field(..., description="At most what the invoice has outstanding, in cents.")
 
 
 class PaymentIn(InputSchema):
-    partner: int = Field(..., description="The paying partner's id.")
-    amount: AmountIn = Field(..., description="Greater than zero, in whole cents.")
+    partner: Id = Field(..., description="The paying partner's id.")
+    amount: MoneyIn = Field(..., description="Greater than zero, in whole cents.")
     received_on: str = Field(..., description="The date the money arrived (YYYY-MM-DD), not in the future.")
     method: str = Field("bank_transfer", description="bank_transfer, acceptance_bill, cash or other.")
     bank_reference: str = Field("", description="The bank's reference; one payment per partner and reference.")
@@ -46,7 +40,7 @@ class AllocationsIn(InputSchema):
     )
 
 
-class ReasonIn(InputSchema):
+class PaymentReasonIn(InputSchema):
     reason: str = ""
 
 
@@ -62,7 +56,7 @@ class AnnouncementForm(Schema):
 
 
 class PaymentFilters(Schema):
-    partner: int | None = None
+    partner: IdParam | None = None
     status: str | None = Field(None, description="announced, confirmed, rejected or reversed")
     source: str | None = Field(None, description="finance, import or partner")
     method: str | None = None
@@ -71,7 +65,7 @@ class PaymentFilters(Schema):
     q: str | None = Field(None, description="Part of the number, the bank reference or the payer.")
 
 
-class AllocationOut(Schema):
+class PaymentAllocationOut(Schema):
     id: int
     invoice: InvoiceRef
     amount: str
@@ -101,7 +95,7 @@ class PaymentOut(Schema):
     decided_at: dt.datetime | None = None
     decision_note: str
     created_at: dt.datetime
-    allocations: list[AllocationOut] | None = None
+    allocations: list[PaymentAllocationOut] | None = None
 
 
 class PaymentImportRowOut(Schema):

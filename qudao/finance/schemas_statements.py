@@ -6,7 +6,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema
+from qudao.core.schemas import Id, InputSchema, MoneyIn
+from qudao.partners.schemas import PartnerRef
 
 
 class StatementFilters(Schema):
@@ -17,28 +18,22 @@ class StatementFilters(Schema):
 
 class GenerateIn(InputSchema):
     month: str = Field(description="The month to generate, YYYY-MM; it must be over (settings.TIME_ZONE).")
-    partner: int | None = Field(
+    partner: Id | None = Field(
         None, description="Only this partner (its issued statement of the month is rebuilt); all partners if absent."
     )
 
 
 class DisputeIn(InputSchema):
-    lines: list[int] = Field(description="Ids of lines of this statement (`lines[].id`).")
+    lines: list[Id] = Field(description="Ids of lines of this statement (`lines[].id`).")
     comment: str = Field(description="What is wrong (required, at most 2,000 characters).")
 
 
-class ResolveIn(InputSchema):
+class DisputeResolveIn(InputSchema):
     resolution: str = Field("", description="The explanation (required without an adjustment).")
-    amount: AmountIn | None = Field(
+    amount: MoneyIn | None = Field(
         None, description="An adjustment posted to the ledger today, signed in the book's direction."
     )
     book: str = Field("", description="The adjustment's book: receivable, prepayment or rebate.")
-
-
-class PartnerRef(Schema):
-    id: int
-    code: str
-    name: str
 
 
 class UserRef(Schema):

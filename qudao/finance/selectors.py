@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from qudao.core.errors import NotFound
+from qudao.core.numbers import parse_id
 from qudao.partners.scoping import get_visible_partner, scope
 
 from .allocation import OPEN_STATUSES
@@ -68,7 +69,8 @@ def invoice(user, key) -> Invoice:
 
     :raises NotFound: no such invoice, or another partner's."""
     qs = scope(Invoice.objects.select_related("partner", "order", "shipment"), user)
-    lookup = {"pk": int(key)} if isinstance(key, int) or str(key).isdigit() else {"number": str(key)}
+    invoice_id = parse_id(key if isinstance(key, int) else str(key))
+    lookup = {"pk": invoice_id} if invoice_id else {"number": str(key)}
     found = qs.filter(**lookup).first()
     if found is None:
         raise NotFound()

@@ -46,6 +46,7 @@ from qudao.core.models import Job
 from qudao.core.money import quantize
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
+from qudao.core.numbers import parse_id
 from qudao.core.uploads import PHOTOS_AND_PDF, check_upload, stored_name
 from qudao.partners.scoping import is_own_partner_admin, scope
 
@@ -446,7 +447,8 @@ def statement_list(user, *, month=None, partner=None, status: str = ""):
     if month:
         rows = rows.filter(period_start=parse_month(month))
     if partner:
-        rows = rows.filter(Q(partner_id=partner) if str(partner).isdigit() else Q(partner__code=partner))
+        partner_id = parse_id(str(partner))
+        rows = rows.filter(Q(partner_id=partner_id) if partner_id else Q(partner__code=partner))
     if status in Statement.Status.values:
         rows = rows.filter(status=status)
     return rows.order_by("-period_start", "partner__code", "pk")
@@ -461,7 +463,8 @@ def get_statement(user, key) -> Statement:
         raise Forbidden()
     rows = scope(Statement.objects.select_related("partner", "confirmed_by"), user)
     text = str(key)
-    statement = rows.filter(pk=int(text)).first() if text.isdigit() else rows.filter(number=text).first()
+    statement_id = parse_id(text)
+    statement = rows.filter(pk=statement_id).first() if statement_id else rows.filter(number=text).first()
     if statement is None:
         raise NotFound()
     return statement

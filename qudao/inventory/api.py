@@ -21,7 +21,7 @@ from ninja.files import UploadedFile
 from qudao.core import jobs
 from qudao.core.api import require
 from qudao.core.errors import NotFound
-from qudao.core.schemas import PageParams, page_of, paginate
+from qudao.core.schemas import IdParam, PageParams, page_of, paginate
 from qudao.partners.api_imports import JobOut
 
 from . import importing, selectors, services
@@ -115,13 +115,13 @@ def warehouse_create(request, payload: WarehouseIn):
 
 
 @router.get("/inventory/warehouses/{warehouse_id}", response=WarehouseOut)
-def warehouse_detail(request, warehouse_id: int):
+def warehouse_detail(request, warehouse_id: IdParam):
     require(request.auth, "inventory.view")
     return warehouse_out(services.get_warehouse(warehouse_id))
 
 
 @router.patch("/inventory/warehouses/{warehouse_id}", response=WarehouseOut)
-def warehouse_update(request, warehouse_id: int, payload: WarehousePatch):
+def warehouse_update(request, warehouse_id: IdParam, payload: WarehousePatch):
     require(request.auth, "inventory.manage")
     warehouse = services.get_warehouse(warehouse_id)
     services.update_warehouse(warehouse=warehouse, data=payload.model_dump(exclude_unset=True), actor=request.auth)
@@ -161,7 +161,7 @@ def _level_out(level_id: int) -> dict:
 
 
 @router.post("/inventory/stock/{level_id}/quarantine/release", response=StockOut)
-def quarantine_release(request, level_id: int, payload: QuarantineIn):
+def quarantine_release(request, level_id: IdParam, payload: QuarantineIn):
     """Release quarantined units of this stock level to on hand (sellable again): available grows by
     `quantity`. 422 (`quantity`: 1 to the units in quarantine) changes nothing."""
     require(request.auth, "inventory.manage")
@@ -177,7 +177,7 @@ def quarantine_release(request, level_id: int, payload: QuarantineIn):
 
 
 @router.post("/inventory/stock/{level_id}/quarantine/scrap", response=StockOut)
-def quarantine_scrap(request, level_id: int, payload: QuarantineIn):
+def quarantine_scrap(request, level_id: IdParam, payload: QuarantineIn):
     """Write off quarantined units of this stock level, with the reason (`note`, required); on hand
     and available do not change. 422 changes nothing."""
     require(request.auth, "inventory.manage")
@@ -234,12 +234,12 @@ def stock_import_create(request, file: UploadedFile | None = File(None)):  # noq
 
 
 @router.get("/inventory/imports/{int:preview_id}", response=StockPreviewOut)
-def stock_import_detail(request, preview_id: int):
+def stock_import_detail(request, preview_id: IdParam):
     importing.require_import_permission(request.auth)
     return _preview_out(importing.get_preview(request.auth, preview_id))
 
 
 @router.post("/inventory/imports/{int:preview_id}/commit", response={202: JobOut})
-def stock_import_commit(request, preview_id: int):
+def stock_import_commit(request, preview_id: IdParam):
     """Write a previewed file without errors, all or nothing, as a background job."""
     return Status(202, _job_out(importing.commit_import(user=request.auth, preview_id=preview_id)))

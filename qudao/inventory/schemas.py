@@ -4,19 +4,32 @@ stock update. Quantities are whole numbers in the SKU's base unit."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
-from qudao.core.schemas import InputSchema
+from qudao.core.numbers import MAX_ID
+from qudao.core.schemas import InputSchema, Quantity, QuantityOrZero, Ref
+
+
+def _erp_version(value: Any) -> int | str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise PydanticCustomError("erp_version_type", "Give a whole number or an ISO 8601 time stamp.")
+
+
+# The ERP's version of a stock row: a JSON integer (0 to 2^63 - 1) or an ISO 8601 time stamp.
+ErpVersionIn = Annotated[
+    int | str,
+    BeforeValidator(_erp_version),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_ID}, {"type": "string"}]}),
+]
 
 WarehouseKind = Literal["hq", "regional", "partner"]
-
-
-class Ref(Schema):
-    id: int
-    code: str
-    name: str
 
 
 class WarehouseFilters(Schema):
@@ -117,19 +130,19 @@ class EntryOut(Schema):
 
 
 class QuarantineIn(InputSchema):
-    quantity: int = Field(..., description="Units to take out of quarantine: 1 to the units in quarantine.")
+    quantity: Quantity = Field(..., description="Units to take out of quarantine: 1 to the units in quarantine.")
     note: str = Field("", description="Why (required to scrap), at most 300 characters.")
 
 
-class BulkRowIn(InputSchema):
+class StockBulkRowIn(InputSchema):
     warehouse: str = Field(..., description="Warehouse code.")
     sku: str = Field(..., description="SKU code.")
-    on_hand: int = Field(
+    on_hand: QuantityOrZero = Field(
         ...,
         description="Units on hand now, as the ERP counts them. Quarantined units are Qudao's own and not "
         "part of on hand: the ERP never sets them.",
     )
-    erp_version: int | str = Field(
+    erp_version: ErpVersionIn = Field(
         ...,
         description="The ERP's version of this row: a whole number that grows with each change, or an ISO 8601 "
         "time stamp with its time zone. A row not newer than the stored version is refused as stale.",
@@ -138,10 +151,10 @@ class BulkRowIn(InputSchema):
 
 class BulkIn(InputSchema):
     reference: str = Field("", description="The ERP's batch reference, written on the ledger entries.")
-    rows: list[BulkRowIn]
+    rows: list[StockBulkRowIn]
 
 
-class BulkRowOut(Schema):
+class StockBulkRowOut(Schema):
     row: int
     warehouse: str
     sku: str
@@ -153,10 +166,10 @@ class BulkRowOut(Schema):
 class BulkOut(Schema):
     updated: int
     unchanged: int
-    rows: list[BulkRowOut]
+    rows: list[StockBulkRowOut]
 
 
-class ImportRowOut(Schema):
+class StockImportRowOut(Schema):
     row: int
     warehouse_code: str
     sku_code: str
@@ -169,7 +182,7 @@ class ImportRowOut(Schema):
     errors: dict[str, list[str]]
 
 
-class ImportErrorOut(Schema):
+class StockImportErrorOut(Schema):
     row: int
     column: str
     message: str
@@ -186,6 +199,6 @@ class StockPreviewOut(Schema):
     counts: dict[str, int]
     error_count: int
     can_commit: bool
-    rows: list[ImportRowOut]
-    errors: list[ImportErrorOut]
+    rows: list[StockImportRowOut]
+    errors: list[StockImportErrorOut]
     commit_job: dict | None = None

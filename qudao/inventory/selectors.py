@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db.models import F, Q
 
+from qudao.core.numbers import parse_id
+
 from .models import StockEntry, StockLevel, Warehouse
 
 
@@ -33,7 +35,7 @@ def stock_list(filters: dict | None = None):
     warehouse = filters.get("warehouse")
     if warehouse not in (None, ""):
         text = str(warehouse).strip()
-        levels = levels.filter(Q(warehouse__code=text) | Q(warehouse_id=int(text) if text.isdigit() else 0))
+        levels = levels.filter(Q(warehouse__code=text) | Q(warehouse_id=parse_id(text) or 0))
     if filters.get("low"):
         levels = levels.filter(on_hand__lte=F("reserved") + F("safety_stock"))
     return levels.order_by("sku__code", "warehouse__code")
@@ -48,7 +50,7 @@ def entry_list(filters: dict | None = None):
     warehouse = filters.get("warehouse")
     if warehouse not in (None, ""):
         text = str(warehouse).strip()
-        entries = entries.filter(Q(warehouse__code=text) | Q(warehouse_id=int(text) if text.isdigit() else 0))
+        entries = entries.filter(Q(warehouse__code=text) | Q(warehouse_id=parse_id(text) or 0))
     if filters.get("reference"):
         entries = entries.filter(reference=str(filters["reference"]).strip())
     if filters.get("kind"):

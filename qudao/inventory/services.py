@@ -26,6 +26,7 @@ Orders call `reserve_stock` (submission), `release_stock` (cancel, reject, chang
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -66,13 +67,18 @@ SHIPPING_KINDS = (Warehouse.Kind.HQ, Warehouse.Kind.REGIONAL)
 # --- small parsers -----------------------------------------------------------------------------
 
 
+# A whole number as text: ASCII digits only ("³".isdigit() is true, but int("³") fails), at most
+# 30 of them (the bounds are checked on the number).
+_WHOLE_NUMBER = re.compile(r"^[+-]?[0-9]{1,30}$")
+
+
 def parse_quantity(value, *, minimum: int = 0) -> int | None:
     """A whole number >= minimum (an int, or a string of digits), else None. Never a bool or float."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
         text = value.strip()
-        if not text or not text.lstrip("+-").isdigit():
+        if not _WHOLE_NUMBER.match(text):
             return None
         value = int(text)
     if not isinstance(value, int) or value < minimum or value > MAX_QUANTITY:
@@ -89,9 +95,9 @@ def parse_erp_version(value) -> int | None:
         return value if 0 <= value < 2**63 else None
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
+        if _WHOLE_NUMBER.match(text):
             number = int(text)
-            return number if number < 2**63 else None
+            return number if 0 <= number < 2**63 else None
         try:
             moment = parse_datetime(text.replace("Z", "+00:00") if text.endswith("Z") else text)
         except ValueError:
@@ -695,7 +701,7 @@ def adjust_stock(*, warehouse_id: int, sku_id: int, delta: int, reason: str, act
     change = None
     if isinstance(delta, int | str) and not isinstance(delta, bool):
         text = str(delta).strip()
-        change = int(text) if text.lstrip("+-").isdigit() and abs(int(text)) <= MAX_QUANTITY else None
+        change = int(text) if _WHOLE_NUMBER.match(text) and abs(int(text)) <= MAX_QUANTITY else None
     if not change:
         errors.add("delta", _("Enter a whole number other than 0 (negative to take stock off)."))
     reason = (reason or "").strip() if isinstance(reason, str) else ""

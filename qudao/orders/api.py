@@ -15,7 +15,7 @@ from ninja import Header, Query, Router, Status
 
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
-from qudao.core.schemas import PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import IdParam, PageParams, amount_out, page_of, paginate
 from qudao.partners.scoping import get_visible_partner, scope
 
 from . import services
@@ -28,7 +28,7 @@ from .schemas import (
     OrderIn,
     OrderLinesIn,
     OrderOut,
-    ReasonIn,
+    OrderReasonIn,
 )
 
 router = Router(tags=["orders"])
@@ -169,12 +169,12 @@ def order_changes(request, filters: Query[ChangesFilters]):
 
 
 @router.get("/orders/{order_id}", response=OrderOut)
-def order_detail(request, order_id: int):
+def order_detail(request, order_id: IdParam):
     return order_out(_order(request.auth, order_id), full=True)
 
 
 @router.put("/orders/{order_id}/lines", response=OrderOut)
-def order_change(request, order_id: int, payload: OrderLinesIn):
+def order_change(request, order_id: IdParam, payload: OrderLinesIn):
     """Replace the lines of an order until it is confirmed: it is priced, reserved and checked
     again (and may wait for approval again). Refused lines answer 422 and change nothing."""
     order = services.change_order(
@@ -187,7 +187,7 @@ def order_change(request, order_id: int, payload: OrderLinesIn):
 
 
 @router.post("/orders/{order_id}/cancel", response=OrderOut)
-def order_cancel(request, order_id: int, payload: ReasonIn):
+def order_cancel(request, order_id: IdParam, payload: OrderReasonIn):
     """Cancel an order (the partner until it is confirmed, operations until it is allocated);
     everything it held is released."""
     order = services.cancel_order(order=_order(request.auth, order_id), actor=request.auth, reason=payload.reason)
@@ -195,7 +195,7 @@ def order_cancel(request, order_id: int, payload: ReasonIn):
 
 
 @router.post("/orders/{order_id}/confirm", response=OrderOut)
-def order_confirm(request, order_id: int):
+def order_confirm(request, order_id: IdParam):
     """Operations confirms a submitted order (credit is checked again)."""
     order = _order(request.auth, order_id)  # someone else's order: 404 before any 403
     require(request.auth, "orders.manage")
@@ -204,7 +204,7 @@ def order_confirm(request, order_id: int):
 
 
 @router.post("/orders/{order_id}/reject", response=OrderOut)
-def order_reject(request, order_id: int, payload: ReasonIn):
+def order_reject(request, order_id: IdParam, payload: OrderReasonIn):
     """Operations rejects a submitted order, with the reason."""
     order = _order(request.auth, order_id)  # someone else's order: 404 before any 403
     require(request.auth, "orders.manage")
@@ -213,7 +213,7 @@ def order_reject(request, order_id: int, payload: ReasonIn):
 
 
 @router.get("/partners/{partner_id}/credit", response=CreditOut)
-def partner_credit(request, partner_id: int):
+def partner_credit(request, partner_id: IdParam):
     """A partner's credit: the limit, what its open orders hold, and what is available."""
     require(request.auth, "orders.view")
     partner = get_visible_partner(request.auth, partner_id)

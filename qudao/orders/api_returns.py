@@ -25,7 +25,17 @@ from pydantic import ValidationError as PydanticValidationError
 
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
-from qudao.core.schemas import InputSchema, PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import (
+    IdParam,
+    InputSchema,
+    PageParams,
+    PositiveSmallInt,
+    Quantity,
+    QuantityOrZero,
+    amount_out,
+    page_of,
+    paginate,
+)
 from qudao.core.uploads import upload_response
 from qudao.inventory.models import Warehouse
 from qudao.partners.scoping import scope
@@ -42,8 +52,8 @@ router = Router(tags=["returns"])
 
 
 class ReturnLineIn(InputSchema):
-    line_no: int = Field(description="The order line's number (`lines[].line_no` of the order).")
-    quantity: int = Field(description="Base units, at most shipped minus already returned.")
+    line_no: PositiveSmallInt = Field(description="The order line's number (`lines[].line_no` of the order).")
+    quantity: Quantity = Field(description="Base units, at most shipped minus already returned.")
 
 
 class ReturnIn(InputSchema):
@@ -52,7 +62,7 @@ class ReturnIn(InputSchema):
     lines: list[ReturnLineIn]
 
 
-class DecisionIn(InputSchema):
+class ReturnDecisionIn(InputSchema):
     note: str = ""
 
 
@@ -61,8 +71,8 @@ class CancelIn(InputSchema):
 
 
 class ReceiveLineIn(InputSchema):
-    line_no: int = Field(description="The order line's number, as on the return.")
-    received_quantity: int = Field(description="Units that came back (0 to the quantity asked).")
+    line_no: PositiveSmallInt = Field(description="The order line's number, as on the return.")
+    received_quantity: QuantityOrZero = Field(description="Units that came back (0 to the quantity asked).")
     condition: str = Field(description="sellable or quarantine.")
 
 
@@ -76,7 +86,7 @@ class ReceiveIn(InputSchema):
 
 class ReturnFilters(Schema):
     status: str | None = Field(None, description="requested, approved, rejected, received, credited or cancelled.")
-    order: int | None = Field(None, description="An order's id.")
+    order: IdParam | None = Field(None, description="An order's id.")
 
 
 class ReturnLineOut(Schema):
@@ -88,7 +98,7 @@ class ReturnLineOut(Schema):
     net_unit_price: str
 
 
-class PhotoOut(Schema):
+class ReturnPhotoOut(Schema):
     id: int
     name: str
     size: int
@@ -135,7 +145,7 @@ class ReturnOut(Schema):
     warehouse: str | None
     created_at: dt.datetime
     lines: list[ReturnLineOut]
-    photos: list[PhotoOut]
+    photos: list[ReturnPhotoOut]
     credit_note: CreditNoteOut | None
 
 
@@ -293,7 +303,7 @@ def _return_body(request) -> tuple[ReturnIn, list]:
 
 
 @router.post("/orders/{order_id}/returns", response={201: ReturnOut}, openapi_extra=_RETURN_SCHEMA)
-def order_return(request, order_id: int):
+def order_return(request, order_id: IdParam):
     """Ask to return units of a shipped, delivered or completed order (the buyer's users, or
     operations): lines by line number, at most shipped minus what other returns hold (errors keyed
     `lines.<i>.quantity`); a reason and a description; photos as multipart/form-data with the JSON
@@ -324,12 +334,12 @@ def return_list(request, filters: Query[ReturnFilters], page: Query[PageParams])
 
 
 @router.get("/returns/{return_id}", response=ReturnOut)
-def return_detail(request, return_id: int):
+def return_detail(request, return_id: IdParam):
     return return_out(_return(request.auth, return_id))
 
 
 @router.post("/returns/{return_id}/approve", response=ReturnOut)
-def return_approve(request, return_id: int, payload: DecisionIn):
+def return_approve(request, return_id: IdParam, payload: ReturnDecisionIn):
     """Operations approves a requested return; the partner is told in-app. 409 when not requested."""
     rma = _return(request.auth, return_id)
     require(request.auth, "orders.manage")
@@ -338,7 +348,7 @@ def return_approve(request, return_id: int, payload: DecisionIn):
 
 
 @router.post("/returns/{return_id}/reject", response=ReturnOut)
-def return_reject(request, return_id: int, payload: DecisionIn):
+def return_reject(request, return_id: IdParam, payload: ReturnDecisionIn):
     """Operations rejects a requested return, with the reason (`note`, required)."""
     rma = _return(request.auth, return_id)
     require(request.auth, "orders.manage")
@@ -347,7 +357,7 @@ def return_reject(request, return_id: int, payload: DecisionIn):
 
 
 @router.post("/returns/{return_id}/cancel", response=ReturnOut)
-def return_cancel(request, return_id: int, payload: CancelIn):
+def return_cancel(request, return_id: IdParam, payload: CancelIn):
     """The buyer's users cancel their return, or operations does with a `reason` (required), while
     it is requested or approved and nothing came back; its units may be asked back again. 409 once
     received, credited, rejected or cancelled; 403 for anyone else who sees it."""
@@ -366,7 +376,7 @@ def _warehouse(code, key: str, errors: FieldErrors):
 
 
 @router.post("/returns/{return_id}/receive", response=ReturnOut)
-def return_receive(request, return_id: int, payload: ReceiveIn):
+def return_receive(request, return_id: IdParam, payload: ReceiveIn):
     """Operations records what came back of an approved return (per line: units and condition);
     sellable units go back on hand in `warehouse`, quarantined ones into that warehouse's quarantine;
     the credit note is issued at the net price paid (the return becomes credited)."""
@@ -390,7 +400,7 @@ def return_receive(request, return_id: int, payload: ReceiveIn):
 
 
 @router.get("/returns/{return_id}/photos/{photo_id}")
-def return_photo(request, return_id: int, photo_id: int):
+def return_photo(request, return_id: IdParam, photo_id: IdParam):
     """A photo of a return you may see."""
     rma = _return(request.auth, return_id)
     photo = rma.photos.filter(pk=photo_id).first()
@@ -400,7 +410,7 @@ def return_photo(request, return_id: int, photo_id: int):
 
 
 @router.get("/credit-notes/{note_id}", response=CreditNoteOut)
-def credit_note_detail(request, note_id: int):
+def credit_note_detail(request, note_id: IdParam):
     """A credit note you may see, with what it credits per order line."""
     require(request.auth, "orders.view")
     note = (

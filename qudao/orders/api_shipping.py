@@ -28,7 +28,15 @@ from pydantic import ValidationError as PydanticValidationError
 
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
-from qudao.core.schemas import InputSchema, PageParams, page_of, paginate
+from qudao.core.schemas import (
+    IdParam,
+    InputSchema,
+    PageParams,
+    PositiveSmallInt,
+    Quantity,
+    page_of,
+    paginate,
+)
 from qudao.core.uploads import upload_response
 from qudao.partners.scoping import scope
 
@@ -57,14 +65,14 @@ class AllocationRowOut(Schema):
     quantity: int
 
 
-class AllocationOut(Schema):
+class StockAllocationOut(Schema):
     order: OrderOut
     allocation: list[AllocationRowOut]
 
 
 class ShipLineIn(InputSchema):
-    line_no: int = Field(description="The order line's number (`lines[].line_no` of the order).")
-    quantity: int = Field(description="Base units.")
+    line_no: PositiveSmallInt = Field(description="The order line's number (`lines[].line_no` of the order).")
+    quantity: Quantity = Field(description="Base units.")
 
 
 class ShipmentIn(InputSchema):
@@ -128,7 +136,7 @@ class BulkShipmentIn(InputSchema):
     shipped_at: dt.datetime | None = None
 
 
-class BulkRowIn(InputSchema):
+class ShipmentBulkRowIn(InputSchema):
     order: str = Field(description="The order number (SO...).")
     shipment: str | None = Field(None, description="An existing shipment's number (SH...), or ...")
     new_shipment: BulkShipmentIn | None = Field(None, description="... a new shipment.")
@@ -137,10 +145,10 @@ class BulkRowIn(InputSchema):
 
 class TrackingBulkIn(InputSchema):
     source: str = Field("erp", description="erp or carrier.")
-    rows: list[BulkRowIn]
+    rows: list[ShipmentBulkRowIn]
 
 
-class BulkRowOut(Schema):
+class ShipmentBulkRowOut(Schema):
     row: int
     order: str
     shipment: str
@@ -154,12 +162,12 @@ class TrackingBulkOut(Schema):
     shipments_created: int
     events_added: int
     events_unchanged: int
-    rows: list[BulkRowOut]
+    rows: list[ShipmentBulkRowOut]
 
 
 class CaseLineIn(InputSchema):
-    line_no: int
-    quantity: int
+    line_no: PositiveSmallInt
+    quantity: Quantity
 
 
 class DiscrepancyIn(InputSchema):
@@ -180,7 +188,7 @@ class CaseLineOut(Schema):
     quantity: int
 
 
-class PhotoOut(Schema):
+class CasePhotoOut(Schema):
     id: int
     name: str
     size: int
@@ -202,7 +210,7 @@ class CaseOut(Schema):
     resolved_at: dt.datetime | None
     created_at: dt.datetime
     lines: list[CaseLineOut]
-    photos: list[PhotoOut]
+    photos: list[CasePhotoOut]
 
 
 class ConfirmationOut(Schema):
@@ -215,10 +223,10 @@ class ConfirmationOut(Schema):
 
 class CaseFilters(Schema):
     status: str | None = Field(None, description="open or resolved.")
-    order: int | None = Field(None, description="An order's id.")
+    order: IdParam | None = Field(None, description="An order's id.")
 
 
-class ResolveIn(InputSchema):
+class CaseResolveIn(InputSchema):
     resolution: str = ""
 
 
@@ -336,8 +344,8 @@ def _line_ids(order: Order, lines, key: str) -> list[tuple[int, int]]:
 # --- allocation and shipments --------------------------------------------------------------------
 
 
-@router.post("/orders/{order_id}/allocate", response=AllocationOut)
-def order_allocate(request, order_id: int, payload: AllocateIn):
+@router.post("/orders/{order_id}/allocate", response=StockAllocationOut)
+def order_allocate(request, order_id: IdParam, payload: AllocateIn):
     """Operations allocates a confirmed order: its stock reservations must cover what it still has
     to ship (what is missing is reserved). With `warehouses` (codes, in fill order) every
     reservation moves there, all or nothing; an allocated or partially shipped order may be
@@ -367,7 +375,7 @@ def order_allocate(request, order_id: int, payload: AllocateIn):
 
 
 @router.post("/orders/{order_id}/shipments", response={201: ShipmentOut})
-def shipment_create(request, order_id: int, payload: ShipmentIn):
+def shipment_create(request, order_id: IdParam, payload: ShipmentIn):
     """Operations ships lines (by line number, in base units) of an allocated order from one
     warehouse that holds them reserved for it; never more than ordered minus already shipped. The
     order becomes partially shipped or shipped."""
@@ -391,14 +399,14 @@ def shipment_create(request, order_id: int, payload: ShipmentIn):
 
 
 @router.get("/orders/{order_id}/shipments", response=list[ShipmentOut])
-def shipment_list(request, order_id: int):
+def shipment_list(request, order_id: IdParam):
     """An order's shipments, each with its lines and its tracking timeline (oldest first)."""
     order = _order(request.auth, order_id)
     return [shipment_out(shipment) for shipment in _shipments(request.auth).filter(order=order)]
 
 
 @router.post("/shipments/{shipment_id}/tracking", response={201: ShipmentOut, 200: ShipmentOut})
-def shipment_track(request, shipment_id: int, payload: TrackingIn):
+def shipment_track(request, shipment_id: IdParam, payload: TrackingIn):
     """One tracking event, from operations, the ERP or a carrier's push (an API token of a user
     with the operations role). 201 when recorded; 200 when the shipment already has an event with
     this `external_id` (or, without one, the same status and time): nothing is recorded twice. The
@@ -513,7 +521,7 @@ def _confirm_body(request) -> tuple[ConfirmDeliveryIn, dict[int, list]]:
 
 
 @router.post("/orders/{order_id}/confirm-delivery", response=ConfirmationOut, openapi_extra=_CONFIRM_SCHEMA)
-def order_confirm_delivery(request, order_id: int):
+def order_confirm_delivery(request, order_id: IdParam):
     """The partner confirms receipt of a shipped order (shipped -> delivered), reporting what was
     wrong, if anything: each discrepancy (short, damaged, wrong_item, other; lines by line number,
     a description, photos) opens a case for operations. Send JSON, or multipart/form-data when
@@ -546,7 +554,7 @@ def order_confirm_delivery(request, order_id: int):
 
 
 @router.post("/orders/{order_id}/complete", response=OrderOut)
-def order_complete(request, order_id: int):
+def order_complete(request, order_id: IdParam):
     """Operations completes a delivered order (its discrepancy cases resolved first: else 409)."""
     order = _order(request.auth, order_id)
     require(request.auth, "orders.manage")
@@ -570,12 +578,12 @@ def case_list(request, filters: Query[CaseFilters], page: Query[PageParams]):
 
 
 @router.get("/cases/{case_id}", response=CaseOut)
-def case_detail(request, case_id: int):
+def case_detail(request, case_id: IdParam):
     return case_out(_case(request.auth, case_id))
 
 
 @router.post("/cases/{case_id}/resolve", response=CaseOut)
-def case_resolve(request, case_id: int, payload: ResolveIn):
+def case_resolve(request, case_id: IdParam, payload: CaseResolveIn):
     """Operations closes a case with its resolution (the reporter is told in-app)."""
     case = _case(request.auth, case_id)
     require(request.auth, "orders.manage")
@@ -584,7 +592,7 @@ def case_resolve(request, case_id: int, payload: ResolveIn):
 
 
 @router.get("/cases/{case_id}/photos/{photo_id}")
-def case_photo(request, case_id: int, photo_id: int):
+def case_photo(request, case_id: IdParam, photo_id: IdParam):
     """A photo of a case you may see."""
     case = _case(request.auth, case_id)
     photo = case.photos.filter(pk=photo_id).first()

@@ -6,23 +6,17 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema
-
-
-class Ref(Schema):
-    id: int
-    code: str
-    name: str
+from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, Quantity, Ref, whole_number
 
 
 class OrderLineIn(InputSchema):
-    sku: int
-    quantity: int
+    sku: Id
+    quantity: Quantity
     unit: str | None = Field(None, description="An ordering unit of the product (e.g. 箱); the base unit if empty.")
 
 
 class OrderIn(InputSchema):
-    partner: int | None = Field(
+    partner: Id | None = Field(
         None, description="The buyer: your own partner (default), or one of your sub-dealers (a distributor)."
     )
     lines: list[OrderLineIn]
@@ -30,7 +24,7 @@ class OrderIn(InputSchema):
     payment_method: str | None = Field(
         None, description='"credit" or "prepayment" (as the brand allows; its default if empty).'
     )
-    rebate_amount: AmountIn | None = Field(
+    rebate_amount: MoneyIn | None = Field(
         None,
         description="Pay this much from your rebate fund (返利池), in cents at most: at most what the fund has"
         " available and QUDAO_REBATE_MAX_SHARE percent of the order's total after pricing. Held now, taken as the"
@@ -52,7 +46,7 @@ class OrderLineOut(Schema):
     shipped_quantity: int
 
 
-class StatusChangeOut(Schema):
+class OrderStatusChangeOut(Schema):
     from_status: str
     to_status: str
     reason: str
@@ -79,24 +73,24 @@ class OrderOut(Schema):
     submitted_at: dt.datetime | None
     created_at: dt.datetime
     lines: list[OrderLineOut] | None = None
-    history: list[StatusChangeOut] | None = None
+    history: list[OrderStatusChangeOut] | None = None
 
 
 class OrderFilters(Schema):
     status: str | None = None
-    partner: int | None = None
+    partner: IdParam | None = None
 
 
 class OrderLinesIn(InputSchema):
     lines: list[OrderLineIn]
-    rebate_amount: AmountIn | None = Field(
+    rebate_amount: MoneyIn | None = Field(
         None,
         description="The new part paid from the rebate fund (checked as when placing). Empty: the order's, lowered"
         " to the share of the new total if it is now above it.",
     )
 
 
-class ReasonIn(InputSchema):
+class OrderReasonIn(InputSchema):
     reason: str = ""
 
 
@@ -112,7 +106,7 @@ class CreditOut(Schema):
 
 class ChangesFilters(Schema):
     cursor: str | None = Field(None, description="The `next_cursor` of the previous call; empty: from the start.")
-    limit: int = Field(100, ge=1, le=500)
+    limit: whole_number(1, 500, in_text=True) = Field(100, description="How many orders (1-500).")
 
 
 class OrderChangesOut(Schema):

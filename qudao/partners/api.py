@@ -26,6 +26,7 @@ from qudao.core.models import ApprovalDecision, ApprovalRequest, ApprovalStep, O
 from qudao.core.schemas import (
     ChangeFilters,
     ChangeOut,
+    IdParam,
     PageParams,
     amount_out,
     check_if_match,
@@ -54,6 +55,7 @@ from .schemas import (
     ApplicationOut,
     ApplicationResubmitForm,
     ApplicationStatusOut,
+    ApprovalDecisionIn,
     ApprovalFilters,
     ApprovalListOut,
     ApprovalOut,
@@ -63,7 +65,6 @@ from .schemas import (
     ContactPatch,
     CreditChangeIn,
     CreditChangeOut,
-    DecisionIn,
     MemberIn,
     MemberInvitedOut,
     MemberOut,
@@ -72,8 +73,8 @@ from .schemas import (
     PartnerListOut,
     PartnerOut,
     PartnerPatch,
+    PartnerStatusChangeOut,
     StatusChangeIn,
-    StatusChangeOut,
     TierChangeIn,
     TierChangeOut,
     TierFilters,
@@ -240,7 +241,7 @@ def tier_create(request, payload: TierIn):
 
 
 @router.patch("/tiers/{tier_id}", response=TierOut, tags=["tiers"])
-def tier_update(request, tier_id: int, payload: TierPatch):
+def tier_update(request, tier_id: IdParam, payload: TierPatch):
     require(request.auth, "tiers.manage")
     tier = Tier.objects.filter(pk=tier_id).first()
     if tier is None:
@@ -283,7 +284,7 @@ def partner_create(request, response: HttpResponse, payload: PartnerIn):
 
 
 @router.get("/partners/{partner_id}", response=PartnerOut)
-def partner_detail(request, response: HttpResponse, partner_id: int):
+def partner_detail(request, response: HttpResponse, partner_id: IdParam):
     """The partner's full record. The ETag header names this version; send it back as If-Match
     when changing the partner to be told (412) when someone else changed it in between."""
     partner = get_visible_partner(request.auth, partner_id)
@@ -291,7 +292,7 @@ def partner_detail(request, response: HttpResponse, partner_id: int):
 
 
 @router.patch("/partners/{partner_id}", response=PartnerOut)
-def partner_update(request, response: HttpResponse, partner_id: int, payload: PartnerPatch):
+def partner_update(request, response: HttpResponse, partner_id: IdParam, payload: PartnerPatch):
     user = request.auth
     partner = get_visible_partner(user, partner_id)
     require(user, "partners.change")
@@ -305,7 +306,7 @@ def partner_update(request, response: HttpResponse, partner_id: int, payload: Pa
 
 
 @router.post("/partners/{partner_id}/status", response=PartnerOut)
-def partner_change_status(request, response: HttpResponse, partner_id: int, payload: StatusChangeIn):
+def partner_change_status(request, response: HttpResponse, partner_id: IdParam, payload: StatusChangeIn):
     user = request.auth
     partner = get_visible_partner(user, partner_id)
     require(user, "partners.change_status")
@@ -314,7 +315,7 @@ def partner_change_status(request, response: HttpResponse, partner_id: int, payl
 
 
 @router.post("/partners/{partner_id}/tier", response=PartnerOut)
-def partner_change_tier(request, response: HttpResponse, partner_id: int, payload: TierChangeIn):
+def partner_change_tier(request, response: HttpResponse, partner_id: IdParam, payload: TierChangeIn):
     user = request.auth
     partner = get_visible_partner(user, partner_id)
     require(user, "partners.change_tier")
@@ -322,8 +323,8 @@ def partner_change_tier(request, response: HttpResponse, partner_id: int, payloa
     return _partner_answer(response, partner.pk)
 
 
-@router.get("/partners/{partner_id}/status-history", response=page_of(StatusChangeOut))
-def partner_status_history(request, partner_id: int, page: Query[PageParams]):
+@router.get("/partners/{partner_id}/status-history", response=page_of(PartnerStatusChangeOut))
+def partner_status_history(request, partner_id: IdParam, page: Query[PageParams]):
     partner = get_visible_partner(request.auth, partner_id)
     history = PartnerStatusChange.objects.filter(partner=partner).select_related("actor").order_by("-at", "-pk")
     return paginate(
@@ -341,7 +342,7 @@ def partner_status_history(request, partner_id: int, page: Query[PageParams]):
 
 
 @router.get("/partners/{partner_id}/tier-history", response=page_of(TierChangeOut))
-def partner_tier_history(request, partner_id: int, page: Query[PageParams]):
+def partner_tier_history(request, partner_id: IdParam, page: Query[PageParams]):
     partner = get_visible_partner(request.auth, partner_id)
     history = (
         TierChange.objects.filter(partner=partner)
@@ -363,7 +364,7 @@ def partner_tier_history(request, partner_id: int, page: Query[PageParams]):
 
 
 @router.get("/partners/{partner_id}/children", response=page_of(PartnerListOut))
-def partner_children(request, partner_id: int, filters: Query[ChildrenFilters], page: Query[PageParams]):
+def partner_children(request, partner_id: IdParam, filters: Query[ChildrenFilters], page: Query[PageParams]):
     """The sub-dealers below a distributor (direct ones with depth=1), as far as the caller sees."""
     user = request.auth
     partner = get_visible_partner(user, partner_id)
@@ -376,7 +377,7 @@ def partner_children(request, partner_id: int, filters: Query[ChildrenFilters], 
 
 
 @router.get("/partners/{partner_id}/changes", response=page_of(ChangeOut), tags=["audit"])
-def partner_changes(request, partner_id: int, page: Query[PageParams]):
+def partner_changes(request, partner_id: IdParam, page: Query[PageParams]):
     """The audit trail of the partner and of its records (contacts, users, applications...)."""
     user = request.auth
     partner = get_visible_partner(user, partner_id)
@@ -400,13 +401,13 @@ def _get_contact(partner: Partner, contact_id: int) -> PartnerContact:
 
 
 @router.get("/partners/{partner_id}/contacts", response=page_of(ContactOut), tags=["contacts"])
-def contact_list(request, partner_id: int, page: Query[PageParams]):
+def contact_list(request, partner_id: IdParam, page: Query[PageParams]):
     partner = get_visible_partner(request.auth, partner_id)
     return paginate(PartnerContact.objects.filter(partner=partner).order_by("-is_primary", "pk"), page, contact_out)
 
 
 @router.post("/partners/{partner_id}/contacts", response={201: ContactOut}, tags=["contacts"])
-def contact_create(request, partner_id: int, payload: ContactIn):
+def contact_create(request, partner_id: IdParam, payload: ContactIn):
     user = request.auth
     partner = get_visible_partner(user, partner_id)
     _require_contact_editor(user, partner)
@@ -414,7 +415,7 @@ def contact_create(request, partner_id: int, payload: ContactIn):
 
 
 @router.patch("/partners/{partner_id}/contacts/{contact_id}", response=ContactOut, tags=["contacts"])
-def contact_update(request, partner_id: int, contact_id: int, payload: ContactPatch):
+def contact_update(request, partner_id: IdParam, contact_id: IdParam, payload: ContactPatch):
     user = request.auth
     partner = get_visible_partner(user, partner_id)
     contact = _get_contact(partner, contact_id)
@@ -424,7 +425,7 @@ def contact_update(request, partner_id: int, contact_id: int, payload: ContactPa
 
 
 @router.delete("/partners/{partner_id}/contacts/{contact_id}", response={204: None}, tags=["contacts"])
-def contact_delete(request, partner_id: int, contact_id: int):
+def contact_delete(request, partner_id: IdParam, contact_id: IdParam):
     user = request.auth
     partner = get_visible_partner(user, partner_id)
     contact = _get_contact(partner, contact_id)
@@ -437,7 +438,7 @@ def contact_delete(request, partner_id: int, contact_id: int):
 
 
 @router.get("/partners/{partner_id}/credit-changes", response=page_of(CreditChangeOut), tags=["credit"])
-def credit_change_list(request, partner_id: int, page: Query[PageParams]):
+def credit_change_list(request, partner_id: IdParam, page: Query[PageParams]):
     partner = get_visible_partner(request.auth, partner_id)
     changes = (
         CreditTermsChange.objects.filter(partner=partner)
@@ -448,7 +449,7 @@ def credit_change_list(request, partner_id: int, page: Query[PageParams]):
 
 
 @router.post("/partners/{partner_id}/credit-changes", response={201: CreditChangeOut}, tags=["credit"])
-def credit_change_create(request, partner_id: int, payload: CreditChangeIn):
+def credit_change_create(request, partner_id: IdParam, payload: CreditChangeIn):
     """Finance changes the credit terms. Up to the brand's threshold the change applies at once
     (status "applied"); a larger increase waits for approval (status "pending", with the approval
     request's number)."""
@@ -477,7 +478,7 @@ def _require_member_manager(user, partner: Partner) -> None:
 
 
 @router.get("/partners/{partner_id}/members", response=page_of(MemberOut), tags=["members"])
-def member_list(request, partner_id: int, page: Query[PageParams]):
+def member_list(request, partner_id: IdParam, page: Query[PageParams]):
     user = request.auth
     partner = get_visible_partner(user, partner_id)
     if not user.is_hq:
@@ -487,7 +488,7 @@ def member_list(request, partner_id: int, page: Query[PageParams]):
 
 
 @router.post("/partners/{partner_id}/members", response={201: MemberInvitedOut}, tags=["members"])
-def member_invite(request, partner_id: int, payload: MemberIn):
+def member_invite(request, partner_id: IdParam, payload: MemberIn):
     """Add a user to the partner. The answer carries the one-time link where the new user chooses
     its password (also e-mailed when an e-mail address is given)."""
     user = request.auth
@@ -506,12 +507,12 @@ def _set_member_active(request, partner_id: int, user_id: int, active: bool) -> 
 
 
 @router.post("/partners/{partner_id}/members/{user_id}/disable", response=MemberOut, tags=["members"])
-def member_disable(request, partner_id: int, user_id: int):
+def member_disable(request, partner_id: IdParam, user_id: IdParam):
     return _set_member_active(request, partner_id, user_id, False)
 
 
 @router.post("/partners/{partner_id}/members/{user_id}/enable", response=MemberOut, tags=["members"])
-def member_enable(request, partner_id: int, user_id: int):
+def member_enable(request, partner_id: IdParam, user_id: IdParam):
     return _set_member_active(request, partner_id, user_id, True)
 
 
@@ -653,7 +654,7 @@ def _visible_application(user, application_id: int) -> PartnerApplication:
 
 
 @router.get("/applications/{application_id}", response=ApplicationOut, tags=["applications"])
-def application_detail(request, application_id: int):
+def application_detail(request, application_id: IdParam):
     """An application as the reviewer sees it, with look-alike partners and applications."""
     application = _visible_application(request.auth, application_id)
     approval = application.approval
@@ -688,7 +689,7 @@ def application_detail(request, application_id: int):
 
 
 @router.get("/applications/{application_id}/licence", tags=["applications"])
-def application_licence(request, application_id: int):
+def application_licence(request, application_id: IdParam):
     """The business licence scan of an application the caller may see."""
     application = _visible_application(request.auth, application_id)
     if not application.licence:
@@ -817,12 +818,12 @@ def approval_list(request, filters: Query[ApprovalFilters], page: Query[PagePara
 
 
 @router.get("/approvals/{request_id}", response=ApprovalOut, tags=["approvals"])
-def approval_detail(request, request_id: int):
+def approval_detail(request, request_id: IdParam):
     return approval_out(request.auth, _readable_request(request.auth, request_id))
 
 
 @router.post("/approvals/{request_id}/decision", response=ApprovalOut, tags=["approvals"])
-def approval_decide(request, request_id: int, payload: DecisionIn):
+def approval_decide(request, request_id: IdParam, payload: ApprovalDecisionIn):
     """Approve, reject or return the request's current step (a comment is needed to reject or
     return). 403 when the caller is not an approver of the step; 409 when the request was decided
     (or moved on past `expected_step_id`) in the meantime."""

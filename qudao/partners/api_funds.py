@@ -8,7 +8,7 @@ import datetime as dt
 from ninja import Field, Query, Router, Schema, Status
 
 from qudao.core.api import require
-from qudao.core.schemas import InputSchema, PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import IdParam, InputSchema, MoneyIn, PageParams, amount_out, page_of, paginate
 
 from . import funds
 from .models import FundAccount, FundEntry
@@ -37,7 +37,7 @@ class FundEntryOut(Schema):
 
 
 class DepositIn(InputSchema):
-    amount: str
+    amount: MoneyIn
     reference: str = ""
     note: str = ""
 
@@ -53,7 +53,7 @@ def _fund_out(account: FundAccount) -> dict:
 
 
 @router.get("/partners/{partner_id}/funds", response=list[FundOut])
-def fund_list(request, partner_id: int):
+def fund_list(request, partner_id: IdParam):
     """The partner's fund accounts (prepayment) with balance, held and available."""
     require(request.auth, "partners.view")
     partner = get_visible_partner(request.auth, partner_id)
@@ -62,7 +62,7 @@ def fund_list(request, partner_id: int):
 
 
 @router.get("/partners/{partner_id}/funds/entries", response=page_of(FundEntryOut))
-def fund_entries(request, partner_id: int, page: Query[PageParams], account: str | None = None):
+def fund_entries(request, partner_id: IdParam, page: Query[PageParams], account: str | None = None):
     """The ledger of the partner's fund accounts, newest first (`account`: prepayment or rebate
     for one account only)."""
     require(request.auth, "partners.view")
@@ -87,7 +87,7 @@ def fund_entries(request, partner_id: int, page: Query[PageParams], account: str
 
 
 @router.post("/partners/{partner_id}/funds/deposits", response={201: FundOut})
-def fund_deposit(request, partner_id: int, payload: DepositIn):
+def fund_deposit(request, partner_id: IdParam, payload: DepositIn):
     """Finance records money received into the partner's prepayment account."""
     partner = get_visible_partner(request.auth, partner_id)
     require(request.auth, "partners.change_credit")

@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 
 from qudao.core import jobs
 from qudao.core.models import Job
+from qudao.core.schemas import IdParam
 
 from . import exporting, importing
 
@@ -43,7 +44,7 @@ class JobOut(Schema):
     url: str
 
 
-class ImportRowOut(Schema):
+class PartnerImportRowOut(Schema):
     row: int
     action: str
     code: str
@@ -54,7 +55,7 @@ class ImportRowOut(Schema):
     errors: dict[str, list[str]]
 
 
-class ImportErrorOut(Schema):
+class PartnerImportErrorOut(Schema):
     row: int
     column: str
     message: str
@@ -72,8 +73,8 @@ class ImportPreviewOut(Schema):
     counts: dict[str, int]
     error_count: int
     can_commit: bool
-    rows: list[ImportRowOut]
-    errors: list[ImportErrorOut]
+    rows: list[PartnerImportRowOut]
+    errors: list[PartnerImportErrorOut]
     commit_job: JobOut | None = None
     url: str
 
@@ -126,19 +127,19 @@ def partner_import_create(request, file: UploadedFile | None = File(None)):  # n
 
 
 @router.get("/partners/imports/{int:preview_id}", response=ImportPreviewOut, url_name="partner_import_detail")
-def partner_import_detail(request, preview_id: int):
+def partner_import_detail(request, preview_id: IdParam):
     return preview_out(importing.get_preview(request.auth, preview_id))
 
 
 @router.post("/partners/imports/{int:preview_id}/commit", response={202: JobOut}, url_name="partner_import_commit")
-def partner_import_commit(request, preview_id: int):
+def partner_import_commit(request, preview_id: IdParam):
     """Write a previewed file without errors, all or nothing, as a background job."""
     job = importing.commit_import(user=request.auth, preview_id=preview_id)
     return Status(202, job_out(job))
 
 
 @router.get("/jobs/{int:job_id}", response=JobOut, url_name="job_detail")
-def job_detail(request, job_id: int):
+def job_detail(request, job_id: IdParam):
     return job_out(jobs.visible_job(request.auth, job_id))
 
 

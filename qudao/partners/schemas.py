@@ -13,7 +13,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema, RegionRef
+from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, RegionRef, SmallInt
 
 # --- shared references -----------------------------------------------------------------------
 
@@ -37,7 +37,7 @@ class TierOut(Schema):
     id: int
     code: str
     name: str
-    rank: int
+    rank: SmallInt
     description: str
     is_active: bool
 
@@ -45,7 +45,7 @@ class TierOut(Schema):
 class TierIn(InputSchema):
     code: str
     name: str
-    rank: int
+    rank: SmallInt
     description: str = ""
     is_active: bool = True
 
@@ -53,7 +53,7 @@ class TierIn(InputSchema):
 class TierPatch(InputSchema):
     code: str | None = None
     name: str | None = None
-    rank: int | None = None
+    rank: SmallInt | None = None
     description: str | None = None
     is_active: bool | None = None
 
@@ -104,7 +104,7 @@ class PartnerFilters(Schema):
     region: str | None = Field(None, description="Region code; partners anywhere inside it.")
     owner: str | None = Field(None, description="Username of the channel manager or regional owner.")
     tag: str | None = None
-    parent: int | None = Field(None, description="Id of the parent distributor: its direct sub-dealers.")
+    parent: IdParam | None = Field(None, description="Id of the parent distributor: its direct sub-dealers.")
     sort: (
         Literal[
             "code",
@@ -177,10 +177,10 @@ class PartnerIn(InputSchema):
     product_lines: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     territories: list[str] = Field(default_factory=list, description="Region codes of the sales territory.")
-    parent: int | None = Field(None, description="Id of the parent distributor.")
+    parent: Id | None = Field(None, description="Id of the parent distributor.")
     channel_manager: str | None = Field(None, description="Username.")
     regional_owner: str | None = Field(None, description="Username.")
-    payment_terms_days: int = 0
+    payment_terms_days: SmallInt = 0
     contacts: list[ContactIn] = Field(default_factory=list)
 
 
@@ -200,7 +200,7 @@ class PartnerPatch(InputSchema):
     product_lines: list[str] | None = None
     tags: list[str] | None = None
     territories: list[str] | None = None
-    parent: int | None = None
+    parent: Id | None = None
     channel_manager: str | None = None
     regional_owner: str | None = None
 
@@ -215,7 +215,7 @@ class TierChangeIn(InputSchema):
     reason: str
 
 
-class StatusChangeOut(Schema):
+class PartnerStatusChangeOut(Schema):
     id: int
     from_status: str
     to_status: str
@@ -247,8 +247,8 @@ class ApprovalRef(Schema):
 
 
 class CreditChangeIn(InputSchema):
-    credit_limit: AmountIn
-    payment_terms_days: int
+    credit_limit: MoneyIn
+    payment_terms_days: SmallInt
     currency: str | None = None
     reason: str
 
@@ -460,7 +460,7 @@ class ApprovalOut(ApprovalListOut):
     can_decide: bool
 
 
-class DecisionIn(InputSchema):
+class ApprovalDecisionIn(InputSchema):
     decision: Literal["approve", "reject", "return"]
     comment: str = ""
-    expected_step_id: int | None = Field(None, description="The step you saw; 409 when the request moved on.")
+    expected_step_id: Id | None = Field(None, description="The step you saw; 409 when the request moved on.")

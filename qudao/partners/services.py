@@ -28,6 +28,7 @@ from qudao.core.models import BrandSettings, Region
 from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount, quantize
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
+from qudao.core.numbers import parse_id
 from qudao.core.uploads import stored_name
 from qudao.core.validators import is_valid_uscc, normalise_mobile, normalise_uscc
 
@@ -114,8 +115,8 @@ def resolve_tier(value, errors: FieldErrors) -> Tier | None:
         return value
     text = str(value).strip()
     tier = Tier.objects.filter(Q(code=text) | Q(name=text)).first()
-    if tier is None and text.isdigit():
-        tier = Tier.objects.filter(pk=int(text)).first()
+    if tier is None and parse_id(text) is not None:
+        tier = Tier.objects.filter(pk=parse_id(text)).first()
     if tier is None or not tier.is_active:
         errors.add("tier", _("Unknown tier: %(value)s.") % {"value": text})
         return None
@@ -129,8 +130,8 @@ def resolve_user(value, errors: FieldErrors, field: str) -> User | None:
         return value
     text = str(value).strip()
     query = Q(username=text)
-    if text.isdigit():
-        query |= Q(pk=int(text))
+    if parse_id(text) is not None:
+        query |= Q(pk=parse_id(text))
     user = User.objects.filter(query, is_active=True, role_assignments__isnull=False).distinct().first()
     if user is None:
         errors.add(field, _("Unknown HQ user: %(value)s.") % {"value": text})
@@ -605,11 +606,15 @@ def request_credit_change(
         raise Forbidden(_("Only finance may change credit terms."))
     errors = FieldErrors()
     try:
-        new_limit = quantize(parse_amount(credit_limit))  # a limit is an amount people read: to the cent
+        new_limit = parse_amount(credit_limit)
         if new_limit < 0:
             errors.add("credit_limit", _("The credit limit cannot be negative."))
+        elif new_limit != quantize(new_limit):
+            # a limit is an amount people read and agree to: to the cent, never rounded silently
+            errors.add("credit_limit", _("Enter the credit limit in cents at most (two decimals)."))
         elif new_limit > Decimal("999999999999"):
             errors.add("credit_limit", _("The credit limit is too large."))
+        new_limit = quantize(new_limit)  # exact (at most two decimals): "80000" is stored as 80000.00
     except (ValueError, TypeError):
         errors.add("credit_limit", _("Enter an amount, e.g. 500000.00."))
         new_limit = Decimal("0")

@@ -17,7 +17,7 @@ from ninja import Query, Router, Status
 
 from qudao.core.api import require
 from qudao.core.errors import NotFound
-from qudao.core.schemas import PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import IdParam, PageParams, amount_out, page_of, paginate
 from qudao.partners.scoping import get_visible_partner, scope
 
 from . import reservations, services
@@ -325,13 +325,13 @@ def price_list_create(request, payload: PriceListIn):
 
 
 @router.get("/pricing/price-lists/{price_list_id}", response=PriceListOut)
-def price_list_detail(request, price_list_id: int):
+def price_list_detail(request, price_list_id: IdParam):
     require(request.auth, "pricing.view")
     return price_list_out(_price_list(request.auth, price_list_id))
 
 
 @router.patch("/pricing/price-lists/{price_list_id}", response=PriceListOut)
-def price_list_update(request, price_list_id: int, payload: PriceListPatch):
+def price_list_update(request, price_list_id: IdParam, payload: PriceListPatch):
     require(request.auth, "pricing.manage")
     price_list = _price_list(request.auth, price_list_id)
     services.update_price_list(price_list=price_list, data=payload.model_dump(exclude_unset=True), actor=request.auth)
@@ -339,14 +339,14 @@ def price_list_update(request, price_list_id: int, payload: PriceListPatch):
 
 
 @router.delete("/pricing/price-lists/{price_list_id}", response={204: None})
-def price_list_delete(request, price_list_id: int):
+def price_list_delete(request, price_list_id: IdParam):
     require(request.auth, "pricing.manage")
     services.delete_price_list(price_list=_price_list(request.auth, price_list_id))
     return Status(204, None)
 
 
 @router.post("/pricing/price-lists/{price_list_id}/activate", response=PriceListOut)
-def price_list_activate(request, price_list_id: int):
+def price_list_activate(request, price_list_id: IdParam):
     """Put the list into force, or submit it to the price-list approval flow when its prices go
     more than the configured percentage (default 15 %) below the base list."""
     require(request.auth, "pricing.manage")
@@ -355,7 +355,7 @@ def price_list_activate(request, price_list_id: int):
 
 
 @router.get("/pricing/price-lists/{price_list_id}/items", response=page_of(ItemOut))
-def price_list_items(request, price_list_id: int, page: Query[PageParams]):
+def price_list_items(request, price_list_id: IdParam, page: Query[PageParams]):
     require(request.auth, "pricing.view")
     price_list = _price_list(request.auth, price_list_id)
     items = price_list.items.select_related("sku").order_by("sku__code", "min_qty")
@@ -363,7 +363,7 @@ def price_list_items(request, price_list_id: int, page: Query[PageParams]):
 
 
 @router.post("/pricing/price-lists/{price_list_id}/items", response={201: ItemOut})
-def price_list_item_set(request, price_list_id: int, payload: ItemIn):
+def price_list_item_set(request, price_list_id: IdParam, payload: ItemIn):
     """Add or replace the price of a SKU from a quantity (draft or rejected lists only)."""
     require(request.auth, "pricing.manage")
     item = services.set_item(
@@ -373,7 +373,7 @@ def price_list_item_set(request, price_list_id: int, payload: ItemIn):
 
 
 @router.delete("/pricing/price-lists/{price_list_id}/items/{price_item_id}", response={204: None})
-def price_list_item_delete(request, price_list_id: int, price_item_id: int):
+def price_list_item_delete(request, price_list_id: IdParam, price_item_id: IdParam):
     require(request.auth, "pricing.manage")
     item = (
         PriceListItem.objects.select_related("price_list").filter(pk=price_item_id, price_list_id=price_list_id).first()
@@ -385,7 +385,7 @@ def price_list_item_delete(request, price_list_id: int, price_item_id: int):
 
 
 @router.post("/pricing/price-lists/{price_list_id}/rules", response={201: RuleOut})
-def price_list_rule_set(request, price_list_id: int, payload: RuleIn):
+def price_list_rule_set(request, price_list_id: IdParam, payload: RuleIn):
     """Price a product line (and every line below it) from the base price."""
     require(request.auth, "pricing.manage")
     rule = services.set_rule(
@@ -395,7 +395,7 @@ def price_list_rule_set(request, price_list_id: int, payload: RuleIn):
 
 
 @router.delete("/pricing/price-lists/{price_list_id}/rules/{price_rule_id}", response={204: None})
-def price_list_rule_delete(request, price_list_id: int, price_rule_id: int):
+def price_list_rule_delete(request, price_list_id: IdParam, price_rule_id: IdParam):
     require(request.auth, "pricing.manage")
     rule = (
         PriceListRule.objects.select_related("price_list").filter(pk=price_rule_id, price_list_id=price_list_id).first()
@@ -433,7 +433,7 @@ def floor_create(request, payload: FloorIn):
 
 
 @router.patch("/pricing/floor-prices/{floor_price_id}", response=FloorOut)
-def floor_update(request, floor_price_id: int, payload: FloorPatch):
+def floor_update(request, floor_price_id: IdParam, payload: FloorPatch):
     require(request.auth, "pricing.manage")
     floor = services.update_floor_price(
         floor=_floor(floor_price_id), data=payload.model_dump(exclude_unset=True), actor=request.auth
@@ -442,7 +442,7 @@ def floor_update(request, floor_price_id: int, payload: FloorPatch):
 
 
 @router.delete("/pricing/floor-prices/{floor_price_id}", response={204: None})
-def floor_delete(request, floor_price_id: int):
+def floor_delete(request, floor_price_id: IdParam):
     require(request.auth, "pricing.manage")
     services.delete_floor_price(floor=_floor(floor_price_id))
     return Status(204, None)
@@ -509,13 +509,13 @@ def promotion_create(request, payload: PromotionIn):
 
 
 @router.get("/pricing/promotions/{promotion_id}", response=PromotionOut)
-def promotion_detail(request, promotion_id: int):
+def promotion_detail(request, promotion_id: IdParam):
     require(request.auth, "pricing.view")
     return promotion_out(_promotion(request.auth, promotion_id))
 
 
 @router.post("/pricing/promotions/{promotion_id}/status", response=PromotionOut)
-def promotion_status(request, promotion_id: int, payload: PromotionStatusIn):
+def promotion_status(request, promotion_id: IdParam, payload: PromotionStatusIn):
     """Start (active), pause (draft) or end a promotion."""
     require(request.auth, "pricing.manage")
     services.set_promotion_status(
@@ -525,7 +525,7 @@ def promotion_status(request, promotion_id: int, payload: PromotionStatusIn):
 
 
 @router.patch("/pricing/promotions/{promotion_id}", response=PromotionOut)
-def promotion_update(request, promotion_id: int, payload: PromotionPatch):
+def promotion_update(request, promotion_id: IdParam, payload: PromotionPatch):
     """Change a promotion: anything while it is a draft; once started only name, valid_to,
     priority and its limits (never below what orders used); an ended one not at all (409)."""
     require(request.auth, "pricing.manage")
@@ -538,7 +538,7 @@ def promotion_update(request, promotion_id: int, payload: PromotionPatch):
 
 
 @router.delete("/pricing/promotions/{promotion_id}", response={204: None})
-def promotion_delete(request, promotion_id: int):
+def promotion_delete(request, promotion_id: IdParam):
     """Delete a promotion no order has used (409 otherwise: end it instead)."""
     require(request.auth, "pricing.manage")
     services.delete_promotion(promotion=_promotion(request.auth, promotion_id), actor=request.auth)
@@ -546,7 +546,7 @@ def promotion_delete(request, promotion_id: int):
 
 
 @router.get("/pricing/promotions/{promotion_id}/usage", response=PromotionUsageOut)
-def promotion_usage(request, promotion_id: int):
+def promotion_usage(request, promotion_id: IdParam):
     """A promotion's consumption: what orders took and have not given back, against its limits."""
     require(request.auth, "pricing.view")
     promo = _promotion(request.auth, promotion_id)
@@ -564,7 +564,7 @@ def promotion_usage(request, promotion_id: int):
 
 
 @router.get("/pricing/promotions/{promotion_id}/orders", response=page_of(UsageEntryOut))
-def promotion_orders(request, promotion_id: int, page: Query[PageParams]):
+def promotion_orders(request, promotion_id: IdParam, page: Query[PageParams]):
     """The orders that used a promotion: the ledger of reservations and releases, newest first."""
     require(request.auth, "pricing.view")
     promo = _promotion(request.auth, promotion_id)

@@ -8,18 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema
-
-
-class Ref(Schema):
-    id: int
-    code: str
-    name: str
-
-
-class RegionRef(Schema):
-    code: str
-    name: str
+from qudao.core.schemas import DecimalIn, Id, IdParam, InputSchema, MoneyIn, Quantity, Ref, RegionRef, SmallInt
 
 
 class PriceListIn(InputSchema):
@@ -27,11 +16,11 @@ class PriceListIn(InputSchema):
     name: str
     tier: str | None = Field(None, description="Tier code (a tier or tier-in-region list).")
     region: str | None = Field(None, description="Region code (a region or tier-in-region list).")
-    partner: int | None = Field(None, description="Partner id (a partner's own list).")
+    partner: Id | None = Field(None, description="Partner id (a partner's own list).")
     currency: str = "CNY"
     valid_from: dt.date
     valid_to: dt.date | None = None
-    priority: int = 0
+    priority: SmallInt = 0
 
 
 class PriceListPatch(InputSchema):
@@ -39,11 +28,11 @@ class PriceListPatch(InputSchema):
     name: str | None = None
     tier: str | None = None
     region: str | None = None
-    partner: int | None = None
+    partner: Id | None = None
     currency: str | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
-    priority: int | None = None
+    priority: SmallInt | None = None
 
 
 class PriceListFilters(Schema):
@@ -81,9 +70,9 @@ class PriceListOut(Schema):
 
 
 class ItemIn(InputSchema):
-    sku: int
-    min_qty: int = Field(1, description="From this quantity (in the base unit) up; 1 is the base row.")
-    price: AmountIn
+    sku: Id
+    min_qty: Quantity = Field(1, description="From this quantity (in the base unit) up; 1 is the base row.")
+    price: DecimalIn
 
 
 class ItemOut(Schema):
@@ -94,28 +83,28 @@ class ItemOut(Schema):
 
 
 class RuleIn(InputSchema):
-    product_line: int
+    product_line: Id
     method: Literal["percent_of_base", "fixed_discount"]
-    value: AmountIn
+    value: DecimalIn
     rounding: Literal["0.01", "0.1", "1"] = "0.01"
 
 
 class FloorIn(InputSchema):
-    sku: int
-    price: AmountIn
+    sku: Id
+    price: DecimalIn
     currency: str = "CNY"
     valid_from: dt.date
     valid_to: dt.date | None = None
 
 
 class FloorPatch(InputSchema):
-    price: AmountIn | None = None
+    price: DecimalIn | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
 
 
 class FloorFilters(Schema):
-    sku: int | None = None
+    sku: IdParam | None = None
 
 
 class FloorOut(Schema):
@@ -128,18 +117,18 @@ class FloorOut(Schema):
 
 
 class QuoteLineIn(InputSchema):
-    sku: int
-    quantity: int
+    sku: Id
+    quantity: Quantity
     unit: str | None = Field(None, description="An ordering unit of the product (e.g. 箱); the base unit if empty.")
 
 
 class QuoteIn(InputSchema):
-    partner: int | None = Field(None, description="The partner to price for (HQ); a partner user prices for itself.")
+    partner: Id | None = Field(None, description="The partner to price for (HQ); a partner user prices for itself.")
     date: dt.date | None = Field(None, description="The order date; today if empty.")
     lines: list[QuoteLineIn]
 
 
-class SourceOut(Schema):
+class PriceSourceOut(Schema):
     price_list: str
     kind: str
     via: str
@@ -155,7 +144,7 @@ class QuoteLineOut(Schema):
     unit: str
     unit_quantity: int
     list_price: str
-    source: SourceOut
+    source: PriceSourceOut
     floor_price: str | None = Field(None, description="HQ only.")
     floor_applied: bool
     promotions: list[dict]
@@ -224,27 +213,27 @@ class PromotionIn(InputSchema):
         None, description="Required: exclusive, or stackable within `stack_group`."
     )
     stack_group: str = ""
-    priority: int = 0
+    priority: SmallInt = 0
     tier: str | None = None
     region: str | None = None
-    partner: int | None = None
-    product_line: int | None = None
-    sku: int | None = None
+    partner: Id | None = None
+    product_line: Id | None = None
+    sku: Id | None = None
     valid_from: dt.date
     valid_to: dt.date | None = None
-    value: AmountIn | None = None
-    threshold: AmountIn | None = None
+    value: DecimalIn | None = None
+    threshold: MoneyIn | None = None
     per_each: bool = False
-    tiers: list[list[AmountIn]] = Field(default_factory=list, description='[["5000", "200"], ["10000", "500"]]')
-    buy_qty: int | None = Field(None, description="buy_x_get_y: for every this many base units bought ...")
-    gift_qty: int | None = Field(None, description="... this many gift units free.")
-    gift_sku: int | None = Field(None, description="buy_x_get_y: the gift SKU's id; empty: the same SKU.")
-    bundle_items: list[list[int]] = Field(
+    tiers: list[list[MoneyIn]] = Field(default_factory=list, description='[["5000", "200"], ["10000", "500"]]')
+    buy_qty: Quantity | None = Field(None, description="buy_x_get_y: for every this many base units bought ...")
+    gift_qty: Quantity | None = Field(None, description="... this many gift units free.")
+    gift_sku: Id | None = Field(None, description="buy_x_get_y: the gift SKU's id; empty: the same SKU.")
+    bundle_items: list[tuple[Id, Quantity]] = Field(
         default_factory=list, description="bundle: [[sku id, quantity], ...]; `value` is the price of one set."
     )
-    partner_cap_qty: int | None = Field(None, description="Limit: at most this quantity per partner.")
-    budget_qty: int | None = Field(None, description="Limit: at most this quantity in all.")
-    budget_amount: AmountIn | None = Field(None, description="Limit: at most this much discount in all.")
+    partner_cap_qty: Quantity | None = Field(None, description="Limit: at most this quantity per partner.")
+    budget_qty: Quantity | None = Field(None, description="Limit: at most this quantity in all.")
+    budget_amount: MoneyIn | None = Field(None, description="Limit: at most this much discount in all.")
 
 
 class PromotionPatch(InputSchema):
@@ -255,25 +244,25 @@ class PromotionPatch(InputSchema):
     kind: PromotionKind | None = None
     stacking: Literal["exclusive", "stackable"] | None = None
     stack_group: str | None = None
-    priority: int | None = None
+    priority: SmallInt | None = None
     tier: str | None = None
     region: str | None = None
-    partner: int | None = None
-    product_line: int | None = None
-    sku: int | None = None
+    partner: Id | None = None
+    product_line: Id | None = None
+    sku: Id | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
-    value: AmountIn | None = None
-    threshold: AmountIn | None = None
+    value: DecimalIn | None = None
+    threshold: MoneyIn | None = None
     per_each: bool | None = None
-    tiers: list[list[AmountIn]] | None = None
-    buy_qty: int | None = None
-    gift_qty: int | None = None
-    gift_sku: int | None = None
-    bundle_items: list[list[int]] | None = None
-    partner_cap_qty: int | None = None
-    budget_qty: int | None = None
-    budget_amount: AmountIn | None = None
+    tiers: list[list[MoneyIn]] | None = None
+    buy_qty: Quantity | None = None
+    gift_qty: Quantity | None = None
+    gift_sku: Id | None = None
+    bundle_items: list[tuple[Id, Quantity]] | None = None
+    partner_cap_qty: Quantity | None = None
+    budget_qty: Quantity | None = None
+    budget_amount: MoneyIn | None = None
 
 
 class PromotionStatusIn(InputSchema):
@@ -332,9 +321,9 @@ class PromotionUsageOut(Schema):
 
 
 class CataloguePriceFilters(Schema):
-    partner: int | None = Field(None, description="The partner (HQ); a partner user sees its own.")
+    partner: IdParam | None = Field(None, description="The partner (HQ); a partner user sees its own.")
     q: str = Field("", description="Search by SKU code or name, product code or name, or barcode.")
-    product_line: int | None = Field(None, description="A product line, with the lines below it.")
+    product_line: IdParam | None = Field(None, description="A product line, with the lines below it.")
     date: dt.date | None = Field(None, description="The day; today if empty.")
 
 

@@ -29,7 +29,18 @@ from ninja import Field, Query, Router, Schema, Status
 
 from qudao.core import jobs
 from qudao.core.errors import FieldErrors, Forbidden, NotFound
-from qudao.core.schemas import AmountIn, InputSchema, PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import (
+    DecimalIn,
+    Id,
+    IdParam,
+    InputSchema,
+    MoneyIn,
+    PageParams,
+    SmallInt,
+    amount_out,
+    page_of,
+    paginate,
+)
 from qudao.partners.api_imports import JobOut
 
 from . import runs as run_services
@@ -42,13 +53,13 @@ router = Router(tags=["rebates"])
 # --- schemas -------------------------------------------------------------------------------------
 
 
-class TierIn(InputSchema):
-    lower_bound: AmountIn = Field(description="From (inclusive). The first tier starts at 0.")
-    upper_bound: AmountIn | None = Field(
+class RebateTierIn(InputSchema):
+    lower_bound: DecimalIn = Field(description="From (inclusive). The first tier starts at 0.")
+    upper_bound: DecimalIn | None = Field(
         None, description="Optional check: must be the next tier's lower bound (a gap or overlap is refused)."
     )
     reward: str = Field("rate", description="rate (percent of the basis), fixed, or per_unit (quantity basis).")
-    value: AmountIn
+    value: DecimalIn
 
 
 class PolicyFields(InputSchema):
@@ -72,23 +83,25 @@ class PolicyFields(InputSchema):
     allow_interim: bool | None = None
     effective_from: str | None = None
     tier_style: str | None = Field(None, description="retrospective (全额累进) or marginal (超额累进).")
-    cap: AmountIn | None = Field(None, description="At most this per partner and period (>= 0).")
+    cap: MoneyIn | None = Field(None, description="At most this per partner and period (>= 0).")
     focus_product_line: str | None = None
-    focus_min_share: AmountIn | None = Field(None, description="Percent of net sales in the focus line, at least.")
-    min_payment_ratio: AmountIn | None = Field(None, description="Payments / net invoiced in the period, percent.")
-    max_overdue_days: int | None = Field(None, description="Nothing overdue more than this many days at period end.")
+    focus_min_share: DecimalIn | None = Field(None, description="Percent of net sales in the focus line, at least.")
+    min_payment_ratio: DecimalIn | None = Field(None, description="Payments / net invoiced in the period, percent.")
+    max_overdue_days: SmallInt | None = Field(
+        None, description="Nothing overdue more than this many days at period end."
+    )
     target_tiers: list[str] | None = None
     target_regions: list[str] | None = None
     target_partner_types: list[str] | None = None
     target_partners: list[str] | None = Field(None, description="Partner codes.")
-    tiers: list[TierIn] | None = None
+    tiers: list[RebateTierIn] | None = None
 
 
 class PolicyIn(PolicyFields):
     code: str
 
 
-class TierOut(Schema):
+class RebateTierOut(Schema):
     lower_bound: str
     upper_bound: str | None
     reward: str
@@ -123,12 +136,12 @@ class PolicyOut(Schema):
     focus_product_line: str
     focus_min_share: str | None
     min_payment_ratio: str | None
-    max_overdue_days: int | None
+    max_overdue_days: SmallInt | None
     target_tiers: list[str]
     target_regions: list[str]
     target_partner_types: list[str]
     target_partners: list[str]
-    tiers: list[TierOut]
+    tiers: list[RebateTierOut]
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -139,7 +152,7 @@ class PolicyFilters(Schema):
 
 
 class RunIn(InputSchema):
-    policy: int = Field(description="The policy's id.")
+    policy: Id = Field(description="The policy's id.")
     period: str | None = Field(None, description="Any day of the period (YYYY-MM-DD); a custom policy has one.")
     kind: str = Field(description="interim or final.")
     as_of: str | None = Field(None, description="Interim runs: the last day counted (default yesterday).")
@@ -175,11 +188,11 @@ class RunJobOut(Schema):
 
 
 class RunFilters(Schema):
-    policy: int | None = None
+    policy: IdParam | None = None
     status: str | None = Field(None, description="preview, approved, posted or superseded.")
 
 
-class LineOut(Schema):
+class RebateLineOut(Schema):
     id: int
     run: str
     run_id: int
@@ -205,7 +218,7 @@ class LineOut(Schema):
 
 
 class LineFilters(Schema):
-    partner: int | None = Field(None, description="A partner's id.")
+    partner: IdParam | None = Field(None, description="A partner's id.")
 
 
 class SourceFilters(Schema):
@@ -214,7 +227,7 @@ class SourceFilters(Schema):
     )
 
 
-class SourceOut(Schema):
+class RebateSourceOut(Schema):
     id: int
     kind: str
     document: str
@@ -233,7 +246,7 @@ class SourcePageOut(Schema):
     kind: str
     kinds: list[str]
     count: int
-    items: list[SourceOut]
+    items: list[RebateSourceOut]
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -387,12 +400,12 @@ def policy_create(request, body: PolicyIn):
 
 
 @router.get("/rebates/policies/{policy_id}", response=PolicyOut)
-def policy_detail(request, policy_id: int):
+def policy_detail(request, policy_id: IdParam):
     return policy_out(selectors.get_policy(request.auth, policy_id))
 
 
 @router.patch("/rebates/policies/{policy_id}", response=PolicyOut)
-def policy_update(request, policy_id: int, body: PolicyFields):
+def policy_update(request, policy_id: IdParam, body: PolicyFields):
     """Change a draft (the fields sent; `tiers` replace all tiers). 409 for any other status."""
     policy = selectors.get_policy(request.auth, policy_id)
     _require(request.auth, "rebates.manage")
@@ -400,7 +413,7 @@ def policy_update(request, policy_id: int, body: PolicyFields):
 
 
 @router.post("/rebates/policies/{policy_id}/submit", response=PolicyOut)
-def policy_submit(request, policy_id: int):
+def policy_submit(request, policy_id: IdParam):
     """Send a draft for approval (flow 返利政策审批); it takes effect when approved."""
     policy = selectors.get_policy(request.auth, policy_id)
     _require(request.auth, "rebates.manage")
@@ -408,7 +421,7 @@ def policy_submit(request, policy_id: int):
 
 
 @router.post("/rebates/policies/{policy_id}/versions", response={201: PolicyOut})
-def policy_new_version(request, policy_id: int):
+def policy_new_version(request, policy_id: IdParam):
     """The next version of an active policy, as a draft copy; approved, it supersedes this one."""
     policy = selectors.get_policy(request.auth, policy_id)
     _require(request.auth, "rebates.manage")
@@ -447,19 +460,19 @@ def run_create(request, body: RunIn):
 
 
 @router.get("/rebates/runs/{run_id}", response=RunOut)
-def run_detail(request, run_id: int):
+def run_detail(request, run_id: IdParam):
     return run_out(selectors.get_run(request.auth, run_id))
 
 
 @router.post("/rebates/runs/{run_id}/approve", response=RunOut)
-def run_approve(request, run_id: int):
+def run_approve(request, run_id: IdParam):
     run = selectors.get_run(request.auth, run_id)
     _require(request.auth, "rebates.settle")
     return run_out(run_services.approve_run(run=run, actor=request.auth))
 
 
 @router.post("/rebates/runs/{run_id}/post", response={202: RunJobOut})
-def run_post(request, run_id: int):
+def run_post(request, run_id: IdParam):
     """Post an approved run to the partners' rebate funds, as a job (progress per partner). Posting
     again after an interruption posts the partners left; a posted run answers 409."""
     run = selectors.get_run(request.auth, run_id)
@@ -468,8 +481,8 @@ def run_post(request, run_id: int):
     return Status(202, _run_job(job))
 
 
-@router.get("/rebates/runs/{run_id}/lines", response=page_of(LineOut))
-def run_lines(request, run_id: int, page: Query[PageParams]):
+@router.get("/rebates/runs/{run_id}/lines", response=page_of(RebateLineOut))
+def run_lines(request, run_id: IdParam, page: Query[PageParams]):
     run = selectors.get_run(request.auth, run_id)
     return paginate(selectors.lines(request.auth, run=run), page, line_out)
 
@@ -477,7 +490,7 @@ def run_lines(request, run_id: int, page: Query[PageParams]):
 # --- lines ---------------------------------------------------------------------------------------
 
 
-@router.get("/rebates/lines", response=page_of(LineOut))
+@router.get("/rebates/lines", response=page_of(RebateLineOut))
 def line_list(request, filters: Query[LineFilters], page: Query[PageParams]):
     """Rebate lines in the caller's scope; partner users see the lines posted to them."""
     if not request.auth.can("rebates.view"):
@@ -485,13 +498,13 @@ def line_list(request, filters: Query[LineFilters], page: Query[PageParams]):
     return paginate(selectors.lines(request.auth, partner_id=filters.partner), page, line_out)
 
 
-@router.get("/rebates/lines/{line_id}", response=LineOut)
-def line_detail(request, line_id: int):
+@router.get("/rebates/lines/{line_id}", response=RebateLineOut)
+def line_detail(request, line_id: IdParam):
     return line_out(selectors.get_line(request.auth, line_id))
 
 
 @router.get("/rebates/lines/{line_id}/sources", response=SourcePageOut)
-def line_sources(request, line_id: int, filters: Query[SourceFilters], page: Query[PageParams]):
+def line_sources(request, line_id: IdParam, filters: Query[SourceFilters], page: Query[PageParams]):
     """The order lines, credit note lines, invoice lines, payments or allocations a line counted,
     with the run's filters and window, in a stable order (one kind a page)."""
     line = selectors.get_line(request.auth, line_id)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Schema
 
 from qudao.core.errors import FieldErrors, Forbidden, NotFound
-from qudao.core.schemas import InputSchema, amount_out
+from qudao.core.schemas import Id, IdParam, InputSchema, Quantity, amount_out
 from qudao.partners.scoping import get_visible_partner
 from qudao.pricing import engine as pricing
 
@@ -80,17 +80,17 @@ class ProgressListOut(Schema):
 
 
 class ProgressQuery(Schema):
-    partner: int | None = Field(None, description="HQ: the partner (one you may see). Partner users: their own.")
+    partner: IdParam | None = Field(None, description="HQ: the partner (one you may see). Partner users: their own.")
 
 
 class PreviewLineIn(InputSchema):
-    sku: int
-    quantity: int
+    sku: Id
+    quantity: Quantity
     unit: str | None = None
 
 
 class PreviewIn(InputSchema):
-    partner: int | None = Field(None, description="HQ: the partner ordering. Partner users: their own.")
+    partner: Id | None = Field(None, description="HQ: the partner ordering. Partner users: their own.")
     lines: list[PreviewLineIn]
 
 

