@@ -213,6 +213,9 @@ EMAIL_HOST_USER = os.environ.get("QUDAO_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("QUDAO_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("QUDAO_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("QUDAO_FROM_EMAIL", "Qudao <no-reply@qudao.local>")
+# Where the file backend (QUDAO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend)
+# writes the e-mails, one file per sending connection.
+EMAIL_FILE_PATH = os.environ.get("QUDAO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
