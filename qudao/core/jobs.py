@@ -522,8 +522,10 @@ def preview_job(user, preview_id, *, kind: str) -> Job:
 
 
 def commit_job_of(preview: Job) -> Job | None:
+    """The preview's import job (a dead one found failed here, so the file can be committed again)."""
     job_id = (preview.result or {}).get("commit_job_id")
-    return Job.objects.filter(pk=job_id).first() if job_id else None
+    job = Job.objects.filter(pk=job_id).first() if job_id else None
+    return _reap_if_dead(job) if job is not None else None
 
 
 def can_commit(preview: Job) -> bool:
