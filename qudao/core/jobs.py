@@ -19,9 +19,10 @@ Tasks: a task that runs jobs is declared with `job_task(kind, ...)` in its conte
 those kinds be retried (`retry`).
 
 Leases: a running job carries the identity of the process running it (`worker`: host, pid and
-the process's start time) and a lease, `heartbeat_at`, renewed every quarter of
-settings.JOB_LEASE_SECONDS by a thread of that process through its own connection (so a long
-transaction of the work does not hide it). A job whose lease expired and whose process is not
+the process's start time) and a lease, `lease_expires_at`: settings.JOB_LEASE_SECONDS of the
+process running it, renewed every quarter of that by a thread of that process through its own
+connection (so a long transaction of the work does not hide it). Each process stores its own
+lease on the job, so reapers need not share the setting. A job whose lease expired and whose process is not
 known to be alive on this machine is dead (the process was killed, or its machine restarted):
 `reap_dead_jobs` (every minute in the worker, at its start-up, and when someone looks at the job)
 marks it failed with MESSAGE_WORKER_LOST. On SQLite the lease cannot be renewed while the work
@@ -170,7 +171,7 @@ def start(job_id: int, *, total: int | None = None, message: str = MESSAGE_RUNNI
     values = {
         "status": Job.Status.RUNNING,
         "started_at": now,
-        "heartbeat_at": now,
+        "lease_expires_at": now + timedelta(seconds=lease_seconds()),
         "worker": worker_identity()[:200],
         "attempts": F("attempts") + 1,
         "message": message,
@@ -188,7 +189,8 @@ class Heartbeat:
 
     def __init__(self, job_id: int, attempt: int, worker: str):
         self.job_id, self.attempt, self.worker = job_id, attempt, worker
-        self.interval = max(lease_seconds() / 4, 0.2)
+        self.lease = timedelta(seconds=lease_seconds())
+        self.interval = max(self.lease.total_seconds() / 4, 0.2)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"job-{job_id}-heartbeat", daemon=True)
 
@@ -212,7 +214,7 @@ class Heartbeat:
                 cursor.execute("SET lock_timeout = '2s'")
         renewed = Job.objects.filter(
             pk=self.job_id, status=Job.Status.RUNNING, attempts=self.attempt, worker=self.worker
-        ).update(heartbeat_at=timezone.now())
+        ).update(lease_expires_at=timezone.now() + self.lease)
         return renewed == 1
 
     def _run(self):
@@ -385,18 +387,19 @@ def reap_dead_jobs(job_ids=None) -> list[int]:
     finish it. Returns the ids of the jobs failed. Safe to run anywhere, any number of times: each
     job is failed by a compare-and-set on the lease it was seen with."""
     now = timezone.now()
-    expired_before = now - timedelta(seconds=lease_seconds())
     running = Job.objects.filter(status=Job.Status.RUNNING).filter(
-        Q(heartbeat_at__lt=expired_before) | Q(heartbeat_at__isnull=True, started_at__lt=expired_before)
+        Q(lease_expires_at__lt=now)
+        # running since before leases existed: as if it had taken the lease when it started
+        | Q(lease_expires_at__isnull=True, started_at__lt=now - timedelta(seconds=lease_seconds()))
     )
     if job_ids is not None:
         running = running.filter(pk__in=list(job_ids))
     reaped = []
-    for job in running.only("pk", "kind", "worker", "attempts", "heartbeat_at"):
+    for job in running.only("pk", "kind", "worker", "attempts", "lease_expires_at"):
         if alive_here(job.worker):
             continue  # alive: its lease waits behind its own long transaction (SQLite)
         failed = Job.objects.filter(
-            pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts, heartbeat_at=job.heartbeat_at
+            pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts, lease_expires_at=job.lease_expires_at
         ).update(
             status=Job.Status.FAILED,
             message=MESSAGE_WORKER_LOST,
@@ -447,7 +450,7 @@ def retry(user, job_id) -> Job:
             error=None,
             started_at=None,
             finished_at=None,
-            heartbeat_at=None,
+            lease_expires_at=None,
             worker="",
             progress_done=0,
         )

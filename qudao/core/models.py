@@ -350,16 +350,17 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # The lease of a running job (qudao.core.jobs): the process running it ("host:pid:start"),
-    # when that process last said it is alive, and how many times the job was started.
+    # until when that process vouches for it (renewed while it runs), and how many times the job
+    # was started.
     worker = models.CharField(max_length=200, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["created_by", "-created_at"], name="core_job_creator_idx"),
-            models.Index(fields=["status", "heartbeat_at"], name="core_job_lease_idx"),
+            models.Index(fields=["status", "lease_expires_at"], name="core_job_lease_idx"),
         ]
         verbose_name = _("job")
         verbose_name_plural = _("jobs")

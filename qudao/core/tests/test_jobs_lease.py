@@ -31,8 +31,9 @@ def dead_process_identity() -> str:
     return f"{socket.gethostname()}:{ended.pid}:4242"
 
 
-def running_job(*, user=None, kind="finance.statements", worker: str, beat_seconds_ago: float, result=None) -> Job:
-    beat = timezone.now() - timedelta(seconds=beat_seconds_ago)
+def running_job(*, user=None, kind="finance.statements", worker: str, expired_seconds_ago: float, result=None) -> Job:
+    """A job running since 10 minutes, whose lease expired `expired_seconds_ago` (< 0: in the future)."""
+    now = timezone.now()
     return Job.objects.create(
         kind=kind,
         created_by=user,
@@ -40,32 +41,35 @@ def running_job(*, user=None, kind="finance.statements", worker: str, beat_secon
         message="Running",
         result=result,
         worker=worker,
-        heartbeat_at=beat,
-        started_at=beat,
+        lease_expires_at=now - timedelta(seconds=expired_seconds_ago),
+        started_at=now - timedelta(minutes=10),
         attempts=1,
     )
 
 
-def test_it_fails_only_the_running_jobs_whose_lease_expired_and_whose_process_is_gone(db, settings):
-    # given: a lease of 60 s
-    settings.JOB_LEASE_SECONDS = 60
+def test_it_fails_only_the_running_jobs_whose_lease_expired_and_whose_process_is_gone(db):
+    # given
     gone = dead_process_identity()
-    dead = running_job(worker=gone, beat_seconds_ago=61)
-    fresh = running_job(worker=gone, beat_seconds_ago=30)  # its lease has not expired yet
-    alive = running_job(worker=jobs.worker_identity(), beat_seconds_ago=600)  # this process: alive
-    elsewhere = running_job(worker="another-host:7:99", beat_seconds_ago=61)  # only its lease tells
-    elsewhere_fresh = running_job(worker="another-host:8:99", beat_seconds_ago=5)
+    dead = running_job(worker=gone, expired_seconds_ago=1)
+    fresh = running_job(worker=gone, expired_seconds_ago=-30)  # its lease has not expired yet
+    alive = running_job(worker=jobs.worker_identity(), expired_seconds_ago=600)  # this process: alive
+    elsewhere = running_job(worker="another-host:7:99", expired_seconds_ago=1)  # only its lease tells
+    elsewhere_fresh = running_job(worker="another-host:8:99", expired_seconds_ago=-5)
+    # a job running since before leases existed (none recorded): the reaper's lease from its start
+    legacy = running_job(worker="", expired_seconds_ago=0)
+    Job.objects.filter(pk=legacy.pk).update(lease_expires_at=None)
     # when
     reaped = jobs.reap_dead_jobs()
     # then
-    assert sorted(reaped) == sorted([dead.pk, elsewhere.pk])
+    assert sorted(reaped) == sorted([dead.pk, elsewhere.pk, legacy.pk])
     statuses = dict(Job.objects.values_list("pk", "status"))
-    assert [statuses[job.pk] for job in (dead, fresh, alive, elsewhere, elsewhere_fresh)] == [
+    assert [statuses[job.pk] for job in (dead, fresh, alive, elsewhere, elsewhere_fresh, legacy)] == [
         "failed",
         "running",
         "running",
         "failed",
         "running",
+        "failed",
     ]
     dead.refresh_from_db()
     assert (dead.message, dead.error, dead.finished_at is not None) == (
@@ -98,7 +102,7 @@ def test_a_running_job_renews_its_lease_while_its_work_runs(world, settings):
     def work(job):
         for _ in range(6):
             time.sleep(0.25)
-            seen.append(Job.objects.get(pk=job.pk).heartbeat_at)
+            seen.append(Job.objects.get(pk=job.pk).lease_expires_at)
         # a reaper that runs meanwhile leaves a job whose lease is fresh alone
         assert jobs.reap_dead_jobs() == []
         return {"ok": True}
@@ -107,18 +111,17 @@ def test_a_running_job_renews_its_lease_while_its_work_runs(world, settings):
     finished = jobs.execute(job.pk, work)
     # then: the heartbeat moved on while the work ran, and the job ended as its work did
     assert len(set(seen)) >= 3 and seen == sorted(seen)
-    assert seen[-1] - finished.started_at >= timedelta(seconds=0.8)
+    assert seen[-1] - finished.started_at >= timedelta(seconds=0.8 + 0.8)
     assert (finished.status, finished.result, finished.attempts) == ("succeeded", {"ok": True}, 1)
     assert finished.worker == jobs.worker_identity()
 
 
 def test_the_api_shows_a_dead_job_failed_and_retries_it_once(world, api_client, settings):
     # given: the statements job of a month without entries, left running by a worker that died
-    settings.JOB_LEASE_SECONDS = 60
     job = running_job(
         user=world.finance,
         worker=dead_process_identity(),
-        beat_seconds_ago=120,
+        expired_seconds_ago=60,
         result={"month": "2020-01", "partner": None},
     )
     client = api_client(world.finance)
@@ -180,7 +183,6 @@ def test_a_job_run_inline_without_a_task_cannot_be_retried(world, api_client):
 
 def test_a_killed_import_can_be_committed_again_or_retried_but_not_both(world, api_client, settings):
     # given: a payment file previewed, its import left running by a worker that died
-    settings.JOB_LEASE_SECONDS = 60
     upload = SimpleUploadedFile(
         "bank.csv",
         f"partner_code,amount,received_on,bank_reference\n{world.dist_js.code},100,2026-11-20,BK-K1\n".encode(),
@@ -190,7 +192,7 @@ def test_a_killed_import_can_be_committed_again_or_retried_but_not_both(world, a
         user=world.finance,
         kind=payment_import.COMMIT_KIND,
         worker=dead_process_identity(),
-        beat_seconds_ago=120,
+        expired_seconds_ago=60,
         result={"preview_id": preview.pk},
     )
     Job.objects.filter(pk=killed.pk).update(input_file=preview.input_file.name)
@@ -214,11 +216,10 @@ def test_a_killed_import_can_be_committed_again_or_retried_but_not_both(world, a
 
 
 def test_the_job_page_offers_retry_for_a_failed_job_and_retries_it(world, page_client, settings):
-    settings.JOB_LEASE_SECONDS = 60
     job = running_job(
         user=world.finance,
         worker=dead_process_identity(),
-        beat_seconds_ago=120,
+        expired_seconds_ago=60,
         result={"month": "2020-01", "partner": None},
     )
     client = page_client(world.finance)

@@ -77,7 +77,7 @@ class WorkerWorld:
 
     # --- the worker -------------------------------------------------------------------------
 
-    def env(self) -> dict:
+    def env(self, *, step_seconds: float | None = None) -> dict:
         env = {key: value for key, value in os.environ.items() if not key.startswith(("QUDAO_", "DJANGO_"))}
         env |= {
             "DJANGO_SETTINGS_MODULE": "qudao.settings",
@@ -92,16 +92,18 @@ class WorkerWorld:
         }
         if self.lease_seconds is not None:
             env["QUDAO_JOB_LEASE_SECONDS"] = str(self.lease_seconds)
-        if self.step_seconds:
-            env["QUDAO_TEST_JOB_STEP_SECONDS"] = str(self.step_seconds)
+        step_seconds = self.step_seconds if step_seconds is None else step_seconds
+        if step_seconds:
+            env["QUDAO_TEST_JOB_STEP_SECONDS"] = str(step_seconds)
         return env
 
-    def start_worker(self) -> subprocess.Popen:
+    def start_worker(self, *, step_seconds: float | None = None) -> subprocess.Popen:
+        """A worker; `step_seconds` slows each progress step of its jobs (QUDAO_TEST_JOB_STEP_SECONDS)."""
         log = open(self.tmp_path / f"worker-{len(self.workers) + 1}.log", "w")  # noqa: SIM115 - the child writes it
         worker = subprocess.Popen(
             [sys.executable, "-m", "django", "run_huey", "--workers", "2"],
             cwd=ROOT,
-            env=self.env(),
+            env=self.env(step_seconds=step_seconds),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
