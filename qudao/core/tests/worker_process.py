@@ -126,8 +126,9 @@ class WorkerWorld:
 
     # --- waiting ----------------------------------------------------------------------------
 
-    def wait_for(self, condition, *, timeout: float = 20, what: str = "the worker"):
-        """Poll `condition()` (reading through this process's connection) until it is truthy."""
+    def wait_for(self, condition, *, timeout: float = 60, what: str = "the worker"):
+        """Poll `condition()` (reading through this process's connection) until it is truthy. The
+        bound covers a worker's start-up on a loaded machine (seconds each); it passes at once."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = condition()
