@@ -37,6 +37,7 @@ class WorkerWorld:
         self._saved_connection = None
         self._saved_name = None
         self._saved_storage = None
+        self.sqlite_path: Path | None = None
 
     # --- sharing ----------------------------------------------------------------------------
 
@@ -55,6 +56,7 @@ class WorkerWorld:
             connection.connection = None  # an in-memory database dies with its last connection: keep it
             connection.settings_dict["NAME"] = str(path)
             self.database_url = f"sqlite:///{path}"
+            self.sqlite_path = path
         else:
             db = connection.settings_dict
             password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
@@ -136,6 +138,19 @@ class WorkerWorld:
                 return value
             time.sleep(0.1)
         raise AssertionError(f"{what}: nothing after {timeout} s. Worker log:\n{self.log()}")
+
+    def sqlite_write_locked(self) -> bool:
+        """Some process holds the SQLite database's write transaction open (SQLite shows nobody
+        else what it wrote until it commits, but the lock shows that it writes)."""
+        probe = sqlite3.connect(self.sqlite_path, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.rollback()
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            probe.close()
 
     def mails(self) -> list[email.message.Message]:
         if not self.mail_dir.exists():
