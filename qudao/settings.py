@@ -224,6 +224,12 @@ HUEY = {
     "utc": True,
     "consumer": {"workers": int(os.environ.get("QUDAO_WORKERS", 2)), "worker_type": "thread"},
 }
+# A running job's lease (qudao.core.jobs): renewed every quarter of it while the job runs; a job
+# whose lease expired and whose process is gone is failed as "the worker stopped" (within a minute
+# more: the worker checks every minute, and the job page when it is looked at).
+JOB_LEASE_SECONDS = float(os.environ.get("QUDAO_JOB_LEASE_SECONDS", 120))
+# Tests only: each progress step of a job sleeps this long, so a test can kill a worker half-way.
+JOB_TEST_STEP_SECONDS = float(os.environ.get("QUDAO_TEST_JOB_STEP_SECONDS", 0))
 if REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "connection": {"url": REDIS_URL}})
 else:
@@ -237,6 +243,9 @@ EMAIL_HOST_USER = os.environ.get("QUDAO_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("QUDAO_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("QUDAO_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("QUDAO_FROM_EMAIL", "Qudao <no-reply@qudao.local>")
+# Where the file backend (QUDAO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend)
+# writes the e-mails, one file per sending connection.
+EMAIL_FILE_PATH = os.environ.get("QUDAO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,9 +1,9 @@
 """Background tasks of the catalog (run by Huey; in-process when QUDAO_JOBS_IMMEDIATE)."""
 
-from huey.contrib.djhuey import db_task
+from qudao.core.jobs import job_task
 
 
-@db_task()
+@job_task("catalog.import")
 def commit_catalog_import(job_id: int):
     """Write a previewed product/SKU file (see catalog.importing); the job records the outcome."""
     from .importing import run_commit

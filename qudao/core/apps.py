@@ -8,4 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import audit, checks, tasks  # noqa: F401  (audit signals, system checks, periodic jobs)
+        from django.utils.module_loading import autodiscover_modules
+
+        from . import audit, checks  # noqa: F401  (connects audit signals, registers system checks)
+
+        # Every process knows every task (web, shell, worker): a job is queued by one process,
+        # run by another, and retried by a third, each looking its task up by name or kind.
+        autodiscover_modules("tasks")

@@ -349,10 +349,19 @@ class Job(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The lease of a running job (qudao.core.jobs): the process running it ("host:pid:start"),
+    # until when that process vouches for it (renewed while it runs), and how many times the job
+    # was started.
+    worker = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["created_by", "-created_at"], name="core_job_creator_idx")]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="core_job_creator_idx"),
+            models.Index(fields=["status", "lease_expires_at"], name="core_job_lease_idx"),
+        ]
         verbose_name = _("job")
         verbose_name_plural = _("jobs")
 

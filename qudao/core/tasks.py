@@ -1,9 +1,34 @@
-"""Scheduled jobs of the core context."""
+"""Background and scheduled jobs of the core context."""
+
+import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
-from . import approvals, webhooks
+from . import approvals, jobs, webhooks
+
+logger = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="*"))
+def reap_dead_jobs():
+    """Every minute: running jobs whose worker stopped (lease expired, process gone) become
+    failed, so they can be retried (see qudao.core.jobs)."""
+    return jobs.reap_dead_jobs()
+
+
+@on_startup()
+def reap_dead_jobs_at_start():
+    """A worker starting (after a crash or a restart of the machine) fails the jobs its
+    predecessor left running whose lease has expired already."""
+    from django.db import close_old_connections
+
+    try:
+        jobs.reap_dead_jobs()
+    except Exception:  # the periodic run does it a minute later
+        logger.exception("Could not check for jobs left running by a stopped worker")
+    finally:
+        close_old_connections()
 
 
 @db_periodic_task(crontab(minute="*/15"))

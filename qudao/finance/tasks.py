@@ -2,10 +2,12 @@
 QUDAO_JOBS_IMMEDIATE)."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
+
+from qudao.core.jobs import job_task
 
 
-@db_task()
+@job_task("finance.statements")
 def generate_statements_task(job_id: int):
     """Generate a month's statements (see qudao.finance.statements.start_generation)."""
     from .statements import run_generation
@@ -24,7 +26,7 @@ def generate_last_month_statements():
     return run_scheduled_generation()
 
 
-@db_task()
+@job_task("finance.payment_import")
 def commit_payment_import(job_id: int):
     """Book a previewed payment file, all or nothing (see qudao.finance.importing)."""
     from .importing import run_commit

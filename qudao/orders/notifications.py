@@ -1,17 +1,17 @@
-"""News of an order's moves for those it concerns (a background job, queued after commit)."""
+"""News of an order's moves for those it concerns (run by the task
+`qudao.orders.tasks.send_order_status_news`, queued after the move commits)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from huey.contrib.djhuey import db_task
 
 from qudao.core.notifications import notify
 
 from .models import Order, OrderStatus
 
 
-@db_task()
 def send_status_news(order_id: int, status: str, reason: str = "") -> None:
+    """In-app notifications (and e-mails) of the order's move to `status`, for those it concerns."""
     from .services import concerned_users
 
     order = Order.objects.select_related("partner__channel_manager", "partner__regional_owner").filter(pk=order_id)

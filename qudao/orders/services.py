@@ -177,12 +177,12 @@ def notify_status(order: Order, from_status: str) -> None:
     """In-app (and e-mail, where users have an address and mail is configured) news of an
     order's move to those it concerns: queued once the move is committed, so placing an order
     never waits on a mail server."""
-    from .notifications import send_status_news
+    from .tasks import send_order_status_news  # late: tasks.py is the worker's, it imports us late too
 
     if order.status == OrderStatus.DRAFT:
         return
     order_id, status, reason = order.pk, order.status, order.status_reason
-    transaction.on_commit(lambda: send_status_news(order_id, status, reason))
+    transaction.on_commit(lambda: send_order_status_news(order_id, status, reason))
 
 
 # --- placing -------------------------------------------------------------------------------------

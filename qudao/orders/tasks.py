@@ -1,7 +1,16 @@
-"""Scheduled jobs of the orders context (run by Huey's periodic scheduler in the job worker)."""
+"""Background and scheduled jobs of the orders context (run by the job worker; in-process when
+QUDAO_JOBS_IMMEDIATE). Every task is defined here: the worker imports only `<app>.tasks`."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+
+@db_task()
+def send_order_status_news(order_id: int, status: str, reason: str = ""):
+    """Tell those an order's move concerns (queued when the move commits; see notifications)."""
+    from .notifications import send_status_news
+
+    send_status_news(order_id, status, reason)
 
 
 @db_periodic_task(crontab(minute="7"))

@@ -4,6 +4,7 @@ POST /partners/imports                 upload a file (multipart "file") -> 201 t
 GET  /partners/imports/{id}            the preview, and its commit job (creator or admin; else 404)
 POST /partners/imports/{id}/commit     write the previewed file -> 202 the job
 GET  /jobs/{id}                        a job's progress and outcome (creator or admin; else 404)
+POST /jobs/{id}/retry                  run a failed job again -> 202 the job (same scope; 409 unless failed)
 GET  /partners/export.xlsx?...         the partner list as .xlsx (same filters as GET /partners)
 """
 
@@ -32,6 +33,8 @@ class JobOut(Schema):
     status: str
     status_label: str
     finished: bool
+    can_retry: bool
+    attempts: int
     progress_done: int
     progress_total: int
     percent: int
@@ -141,6 +144,16 @@ def partner_import_commit(request, preview_id: IdParam):
 @router.get("/jobs/{int:job_id}", response=JobOut, url_name="job_detail")
 def job_detail(request, job_id: IdParam):
     return job_out(jobs.visible_job(request.auth, job_id))
+
+
+@router.post("/jobs/{int:job_id}/retry", response={202: JobOut}, url_name="job_retry")
+def job_retry(request, job_id: int):
+    """Run a failed job again, as the same job (for whoever may see it: its creator or an
+    administrator). A job whose worker stopped is failed within minutes and can be retried here;
+    the work continues cleanly (an import books every row exactly once, statements skip the
+    partners done, a rebate run posts the partners left). 409 when the job is not failed (it
+    is queued, running or done), cannot be queued again, or its file's newer import exists."""
+    return Status(202, job_out(jobs.retry(request.auth, job_id)))
 
 
 @router.get("/partners/export.xlsx", url_name="partner_export", response={200: None})

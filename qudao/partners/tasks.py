@@ -1,10 +1,12 @@
 """Background tasks of the partner network (run by Huey; in-process when QUDAO_JOBS_IMMEDIATE)."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
+
+from qudao.core.jobs import job_task
 
 
-@db_task()
+@job_task("partners.import")
 def commit_partner_import(job_id: int):
     """Write a previewed import file (see partners.importing); the job records the outcome."""
     from .importing import run_commit
@@ -12,7 +14,7 @@ def commit_partner_import(job_id: int):
     run_commit(job_id)
 
 
-@db_task()
+@job_task("partners.import_preview")
 def preview_partner_import(job_id: int):
     """Check a big import file row by row (see partners.importing.preview_import)."""
     from .importing import run_preview

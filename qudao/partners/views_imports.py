@@ -137,6 +137,7 @@ def _job_context(request, job_id):
         preview_id = job.pk
     return {
         "job": job,
+        "can_retry": jobs.can_retry(job),
         "message": jobs.display_message(job),
         "preview_url": reverse("partner_imports:preview", args=[preview_id]) if preview_id else "",
         "summary": importing.commit_succeeded_message(job)
@@ -151,6 +152,19 @@ def _job_context(request, job_id):
 @require_GET
 def job_page(request, job_id: int):
     return render(request, "partners/imports/job.html", _job_context(request, job_id))
+
+
+@login_required
+@require_POST
+def job_retry(request, job_id: int):
+    """The job page's "Retry" button: run a failed job again, then follow it on its page."""
+    try:
+        jobs.retry(request.user, job_id)
+    except NotFound:
+        raise Http404() from None
+    except Conflict as error:
+        messages.error(request, str(error.detail))
+    return redirect("partner_imports:job", job_id=job_id)
 
 
 @login_required

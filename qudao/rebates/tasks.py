@@ -1,10 +1,12 @@
 """Background tasks of rebates (run by Huey; in-process when jobs run immediately)."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
+
+from qudao.core.jobs import job_task
 
 
-@db_task()
+@job_task("rebate_run")
 def compute_rebate_run(job_id: int):
     """Compute a rebate run (a preview) - see qudao.rebates.runs."""
     from .runs import run_compute_job
@@ -12,7 +14,7 @@ def compute_rebate_run(job_id: int):
     run_compute_job(job_id)
 
 
-@db_task()
+@job_task("rebate_post")
 def post_rebate_run(job_id: int):
     """Post an approved rebate run partner by partner, with progress - see qudao.rebates.runs."""
     from .runs import run_post_job

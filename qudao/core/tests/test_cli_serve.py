@@ -87,3 +87,35 @@ def test_serve_migrates_seeds_runs_a_worker_and_stops_cleanly(tmp_path):
     key_file = tmp_path / "secret_key"
     assert f"No QUDAO_SECRET_KEY: using this machine's own key ({key_file})." in "".join(lines)
     assert (key_file.stat().st_mode & 0o777, len(key_file.read_text().strip())) == (0o600, 67)
+
+
+def test_serve_without_a_worker_says_jobs_wait_in_the_queue(tmp_path):
+    # given: a fresh database, jobs queued for a worker (not run in-process)
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("QUDAO_", "DJANGO_"))}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "qudao.settings",
+        "QUDAO_VAR_DIR": str(tmp_path),
+        "QUDAO_DATABASE_URL": f"sqlite:///{tmp_path / 'qudao.sqlite3'}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    # when: serving without the worker
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qudao.cli", "serve", "--port", str(port), "--no-seed", "--no-worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        read_until(process, r"Qudao is running at", lines)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    said = "".join(lines) + output
+    # then: it says where jobs go, truthfully
+    assert "No job worker started (--no-worker): jobs wait in the queue until one runs (`qudao worker`)." in said
+    assert "Jobs run in the web process" not in said
+    assert "Job worker started" not in said

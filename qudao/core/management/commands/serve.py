@@ -32,7 +32,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo-partners", type=int, default=None, help="How many demo partners to seed on an empty database."
         )
-        parser.add_argument("--no-worker", action="store_true", help="Do not start the job worker (run it elsewhere).")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start the job worker: jobs wait in the queue until one runs (`qudao worker`).",
+        )
 
     def handle(self, *args, host, port, threads, no_seed, demo_partners, no_worker, **options):
         from waitress import create_server
@@ -69,8 +73,13 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror or error}") from None
 
         worker = None
-        if no_worker or settings.HUEY.get("immediate"):
-            self.stdout.write("Jobs run in the web process (no separate worker).")
+        if settings.HUEY.get("immediate"):
+            self.stdout.write("Jobs run in the web process (QUDAO_JOBS_IMMEDIATE): no separate worker.")
+        elif no_worker:
+            # Jobs are queued (SqliteHuey or Redis) and nothing here runs them: say so, and how.
+            self.stdout.write(
+                "No job worker started (--no-worker): jobs wait in the queue until one runs (`qudao worker`)."
+            )
         else:
             # The consumer is a child process with the same settings and environment.
             worker = subprocess.Popen(
