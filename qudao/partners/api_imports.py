@@ -147,7 +147,7 @@ def job_detail(request, job_id: IdParam):
 
 
 @router.post("/jobs/{int:job_id}/retry", response={202: JobOut}, url_name="job_retry")
-def job_retry(request, job_id: int):
+def job_retry(request, job_id: IdParam):
     """Run a failed job again, as the same job (for whoever may see it: its creator or an
     administrator). A job whose worker stopped is failed within minutes and can be retried here;
     the work continues cleanly (an import books every row exactly once, statements skip the

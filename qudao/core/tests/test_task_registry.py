@@ -42,7 +42,13 @@ print(json.dumps({"worker": worker, "everywhere": everywhere, "failed": failed})
 
 def run_probe(extra_env: dict | None = None) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("QUDAO_", "DJANGO_"))}
-    env |= {"DJANGO_SETTINGS_MODULE": "qudao.settings", "QUDAO_JOBS_IMMEDIATE": "0"} | (extra_env or {})
+    # A worker in production runs with the deployment's secret key (it refuses to start without one,
+    # and so does qudao.wsgi, which the probe imports with every other module).
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "qudao.settings",
+        "QUDAO_JOBS_IMMEDIATE": "0",
+        "QUDAO_SECRET_KEY": "task-registry-probe-" + "k" * 50,
+    } | (extra_env or {})
     done = subprocess.run(
         [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
