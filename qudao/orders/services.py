@@ -674,13 +674,24 @@ def reject_order(*, order: Order, actor, reason: str) -> Order:
 CHANGEABLE = (OrderStatus.SUBMITTED, OrderStatus.PENDING_APPROVAL)
 
 
+def kept_quantities(order: Order) -> dict[int, int]:
+    """What the order holds of each SKU on its own lines (not gifts), in base units: a change may
+    keep up to this much of a SKU that went off sale after the order was placed (the brand still
+    delivers what it accepted), never more, and never add such a SKU anew."""
+    held: dict[int, int] = {}
+    for sku_id, quantity in order.lines.filter(gift_promotion="").values_list("sku_id", "quantity"):
+        held[sku_id] = held.get(sku_id, 0) + quantity
+    return held
+
+
 def change_order(*, order: Order, lines: list[dict], actor, on: date | None = None, rebate_amount=None) -> Order:
     """Change the lines of an order until it is confirmed (the buyer's users or operations): what
     it held is released, and it is priced, reserved (promotions, stock, rebate fund, prepayment) and
     checked (credit, approval rules) again, all in one transaction. `rebate_amount` is the new part
     paid from the rebate fund, checked like place_order's; None keeps the order's, lowered to the
-    share of the new total if it is now above it. The lines before and after are in the
-    `order.changed` event.
+    share of the new total if it is now above it. A SKU gone off sale since the order was placed
+    may stay up to what the order holds of it (`kept_quantities`), never more, and is never added.
+    The lines before and after are in the `order.changed` event.
 
     :raises FieldErrors: as place_order. :raises Conflict: the order is confirmed or later.
     """
@@ -702,6 +713,7 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
             for line in order.lines.all()
         ]
         previous_rebate = order.rebate_amount
+        keep = kept_quantities(order)
         accounts = lock_funds(
             partner,
             prepayment=order.payment_method == "prepayment",
@@ -712,7 +724,7 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
         order.save(update_fields=["rebate_amount", "updated_at"])
         order.lines.all().delete()
         order.priced_on = on
-        quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor)
+        quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor, keep=keep)
         _write_lines(order, quote)
         available = ZERO
         if "rebate" in accounts:

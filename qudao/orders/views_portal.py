@@ -233,14 +233,17 @@ def _place(request, rows, buyer, key):
 def quick_view(request):
     """/portal/orders/quick/: rows of SKU code or barcode, quantity and unit, priced as they are
     typed (htmx, /portal/orders/quick/price/), then placed as one order. GET ?reorder=<number>
-    fills the rows with an order's lines, ?template=<id> with a saved template's.
+    fills the rows with an order's lines, ?template=<id> with a saved template's; lines whose SKU
+    is no longer on sale (or available to the partner) are left out, and the page says which and why.
     POST action: place (default), more (rows), save (a template)."""
     _require_place(request)
     if request.method == "GET":
-        rows = _initial_rows(request)
+        # the lines of an earlier order or a template, less those that may no longer be ordered
+        rows, left_out = carts.leave_out(request.partner, _initial_rows(request))
         buyer = request.partner
         priced = carts.price(buyer, rows, timezone.localdate()) if any(not row.blank for row in rows) else None
-        return render(request, "orders/portal/quick.html", _quick_context(request, carts.pad(rows), priced=priced))
+        context = _quick_context(request, carts.pad(rows), priced=priced, left_out=left_out)
+        return render(request, "orders/portal/quick.html", context)
     buyer = _buyer(request)
     rows = carts.rows_from(request.POST)
     action = request.POST.get("action") or "place"
