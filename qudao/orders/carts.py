@@ -164,6 +164,7 @@ class Priced:
     rows: list[Row]
     result: engine.CartQuote | None = None
     general: list[str] = field(default_factory=list)
+    key_reused: bool = False  # the form's Idempotency-Key already placed an order from other lines
 
     @property
     def has_errors(self) -> bool:

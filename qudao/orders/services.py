@@ -7,7 +7,8 @@ stock):
 1. lock the partner row: orders of one partner are placed one at a time, so the credit check and
    the idempotency check below see every earlier order (credit is the partner row's limit less its
    open orders);
-2. an order with the same Idempotency-Key for this partner is returned as it is (a retry);
+2. an order with the same Idempotency-Key for this partner is returned as it is (a retry), unless
+   it was placed from a different request (qudao.core.idempotency: refused, nothing placed);
 3. create the order, lock the fund accounts it pays from (prepayment, rebate fund), price the
    cart and reserve its promotions (pricing.reservations.reserve, which locks the limited
    promotions), write the lines as priced (gift lines included), and hold the money: the part paid
@@ -34,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core import approvals
+from qudao.core import approvals, idempotency
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.events import publish
 from qudao.core.money import CENT, parse_amount, quantize
@@ -345,6 +346,22 @@ def _clean_lines(lines) -> list[CartLine]:
     return cart
 
 
+def order_fingerprint(*, partner, cart: list[CartLine], ordered_by, note: str, payment_method: str, rebate) -> str:
+    """The Idempotency-Key fingerprint of an order request, from the request as cleaned: the buyer,
+    who ordered for it, the lines as given (SKU, quantity, unit; an empty unit is the base unit),
+    the note, the payment method (the default spelt out or not) and the rebate amount."""
+    return idempotency.fingerprint(
+        {
+            "partner": partner.pk,
+            "ordered_by": ordered_by.pk if ordered_by is not None else None,
+            "lines": [[line.sku, line.quantity, line.unit or None] for line in cart],
+            "note": (note or "").strip(),
+            "payment_method": payment_method,
+            "rebate_amount": rebate,
+        }
+    )
+
+
 def place_order(
     *,
     partner,
@@ -360,10 +377,12 @@ def place_order(
     """Price, check and submit an order for `partner` (see the module docstring). `ordered_by` is
     the distributor placing it for one of its sub-dealers. `rebate_amount` is the part to pay from
     the partner's rebate fund (held now; the rest is paid by `payment_method`). Returns (order,
-    created): a retry with the same Idempotency-Key returns the first order and False.
+    created): a retry with the same Idempotency-Key and the same request returns the first order
+    and False (the key is the buyer's, for as long as the order exists).
 
     :raises FieldErrors: lines.<i>.sku / .quantity / .unit (the pricing engine's and the stock's
-        refusals), idempotency_key, note, payment_method, rebate_amount (over the share of the
+        refusals), idempotency_key (too long; `idempotency_key_reused`: the key placed an order
+        from a different request), note, payment_method, rebate_amount (over the share of the
         total, over what the rebate fund has available, negative, finer than cents).
     :raises Conflict: over the credit limit with no approval flow to allow it.
     """
@@ -384,14 +403,18 @@ def place_order(
     rebate = clean_rebate_amount(rebate_amount)
     cart = _clean_lines(lines)
     on = on or timezone.localdate()
+    request_fingerprint = order_fingerprint(
+        partner=partner, cart=cart, ordered_by=ordered_by, note=note, payment_method=payment_method, rebate=rebate
+    )
     # The number is taken before the order's transaction, in a short one of its own: the sequence
     # row is then not held locked while the order is priced (numbers are gap-tolerant).
     number = next_number("SO")
     with transaction.atomic():
         partner = Partner.objects.select_for_update(of=("self",)).get(pk=partner.pk)  # 1. partner, credit
-        if key is not None:  # 2. a retry returns the first order
+        if key is not None:  # 2. a retry returns the first order; another request with its key is refused
             existing = Order.objects.filter(partner=partner, idempotency_key=key).first()
             if existing is not None:
+                idempotency.check_retry(existing.idempotency_fingerprint, request_fingerprint, existing.number)
                 return existing, False
         previous_orders = (
             Order.objects.filter(partner=partner)
@@ -407,6 +430,7 @@ def place_order(
             priced_on=on,
             note=(note or "").strip(),
             idempotency_key=key,
+            idempotency_fingerprint=request_fingerprint if key is not None else "",
             payment_method=payment_method,
         )
         # the lock order: funds before promotions and stock
