@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from qudao.core import approvals, idempotency
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.events import publish
+from qudao.core.models import ApprovalRequest
 from qudao.core.money import CENT, parse_amount, quantize
 from qudao.core.numbering import next_number
 from qudao.partners import funds
@@ -133,6 +134,10 @@ def move(order: Order, to_status: str, *, actor=None, kind: str | None = None, r
             % {"status": order.get_status_display(), "target": OrderStatus(to_status).label}
         )
     from_status = order.status
+    if from_status == OrderStatus.PENDING_APPROVAL and order.approval_id is not None:
+        # The order no longer waits: its request is withdrawn with it, so no approver decides an
+        # order that is gone (nothing happens when the approvers' own decision moved it).
+        approvals.withdraw(request_id=order.approval_id, actor=actor, reason=reason)
     order.status = to_status
     order.status_reason = reason[:500]
     if to_status == OrderStatus.SUBMITTED and order.submitted_at is None:
@@ -587,6 +592,21 @@ def _locked(order: Order) -> Order:
     return Order.objects.select_for_update(of=("self",)).select_related("partner").get(pk=order.pk)
 
 
+def _lock_approval_first(order: Order):
+    """The lock order puts an approval request first and alone: an order that may be waiting for
+    approval has its request locked before the partner and the order, so that withdrawing it
+    (`move`) never waits for a decision that itself waits for this order. Returns the request."""
+    approval_id = Order.objects.filter(pk=order.pk).values_list("approval_id", flat=True).first()
+    return approvals.lock_request(approval_id)
+
+
+def _check_approval_locked(order: Order, request) -> None:
+    """:raises Conflict: the locked order waits on another request than the one locked first (it
+    was changed in between)."""
+    if order.status == OrderStatus.PENDING_APPROVAL and order.approval_id != (request.pk if request else None):
+        raise Conflict(gettext("The order changed meanwhile. Reload it and try again."))
+
+
 def _release(order: Order, actor) -> None:
     """Give back what the order holds, in the lock order: funds, promotions, stock."""
     from qudao.inventory.services import release_stock
@@ -666,30 +686,36 @@ def _rebate_shares(order: Order) -> Decimal:
 
 def cancel_order(*, order: Order, actor, reason: str) -> Order:
     """Cancel an order before it is allocated; everything it held (stock, promotion consumption,
-    credit) is released. :raises FieldErrors: reason (required)."""
+    credit) is released, and the approval request of an order waiting for approval is withdrawn.
+    :raises FieldErrors: reason (required)."""
     reason = (reason or "").strip()
     if not reason:
         raise FieldErrors.single("reason", _("Say why the order is cancelled."))
     from qudao.partners.models import Partner
 
     with transaction.atomic():
+        request = _lock_approval_first(order)
         Partner.objects.select_for_update(of=("self",)).get(pk=order.partner_id)
         order = _locked(order)
+        _check_approval_locked(order, request)
         move(order, OrderStatus.CANCELLED, actor=actor, reason=reason)
         _release(order, actor)
     return order
 
 
 def reject_order(*, order: Order, actor, reason: str) -> Order:
-    """Operations refuses a submitted order, with the reason; everything it held is released."""
+    """Operations refuses a submitted order, or one waiting for approval (its request is then
+    withdrawn), with the reason; everything it held is released."""
     reason = (reason or "").strip()
     if not reason:
         raise FieldErrors.single("reason", _("Say why the order is rejected."))
     from qudao.partners.models import Partner
 
     with transaction.atomic():
+        request = _lock_approval_first(order)
         Partner.objects.select_for_update(of=("self",)).get(pk=order.partner_id)
         order = _locked(order)
+        _check_approval_locked(order, request)
         move(order, OrderStatus.REJECTED, actor=actor, reason=reason)
         _release(order, actor)
     return order
@@ -725,6 +751,7 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
     cart = _clean_lines(lines)
     on = on or timezone.localdate()
     with transaction.atomic():
+        approval = _lock_approval_first(order)
         partner = Partner.objects.select_for_update(of=("self",)).get(pk=order.partner_id)
         order = _locked(order)
         kind = actor_kind(actor, order)
@@ -732,6 +759,7 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
             raise Forbidden()
         if order.status not in CHANGEABLE:
             raise Conflict(gettext("An order can be changed only until it is confirmed."))
+        _check_approval_locked(order, approval)
         before = [
             {"sku": line.sku_id, "quantity": line.quantity, "line_total": str(line.line_total)}
             for line in order.lines.all()
@@ -767,9 +795,13 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
             .exclude(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED, OrderStatus.REJECTED])
         )
         reasons = approval_reasons(order, credit, previous.count())
-        if not reasons and order.status == OrderStatus.PENDING_APPROVAL:
-            move(order, OrderStatus.SUBMITTED, kind=lifecycle.SYSTEM, reason=gettext("Changed: no approval needed"))
-        elif reasons and order.status == OrderStatus.SUBMITTED:
+        if order.status == OrderStatus.PENDING_APPROVAL:
+            # The approvers were asked about the order before this change: their request is
+            # withdrawn, and a new one (below) asks about the order as it is now, if it still needs one.
+            approvals.withdraw(request_id=order.approval_id, actor=actor, reason=gettext("The order was changed."))
+            order.approval, order.approval_reasons = None, []
+        request = None
+        if reasons:
             request = approvals.start_approval(
                 kind=ORDER_SUBJECT,
                 subject_id=order.pk,
@@ -797,7 +829,10 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
                 )
             if request is not None:
                 order.approval, order.approval_reasons = request, reasons
-                move(order, OrderStatus.PENDING_APPROVAL, kind=lifecycle.SYSTEM)
+                if order.status == OrderStatus.SUBMITTED:
+                    move(order, OrderStatus.PENDING_APPROVAL, kind=lifecycle.SYSTEM)
+        if request is None and order.status == OrderStatus.PENDING_APPROVAL:
+            move(order, OrderStatus.SUBMITTED, kind=lifecycle.SYSTEM, reason=gettext("Changed: no approval needed"))
         order.save()
         after = [
             {"sku": line.sku_id, "quantity": line.quantity, "line_total": str(line.line_total)}
@@ -818,7 +853,11 @@ def confirm_order(*, order: Order, actor) -> Order:
     with transaction.atomic():
         partner = Partner.objects.select_for_update(of=("self",)).get(pk=order.partner_id)
         order = _locked(order)
-        approved_over = "over_credit_limit" in (order.approval_reasons or []) and order.approval_id is not None
+        approved_over = (
+            "over_credit_limit" in (order.approval_reasons or [])
+            and order.approval is not None
+            and order.approval.status == ApprovalRequest.Status.APPROVED
+        )
         credit = credit_of(partner, excluding=order)
         if not approved_over and order.remainder > credit.available:
             raise Conflict(
