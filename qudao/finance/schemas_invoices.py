@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema
+from qudao.core.schemas import UNIT_PRICE_DOC, AmountIn, InputSchema
 
 
 class PartnerRef(Schema):
@@ -30,7 +30,7 @@ class InvoiceLineOut(Schema):
     sku: str | None
     description: str
     quantity: int
-    unit_price: str = Field(..., description="Net unit price after allocated discounts (4 places).")
+    unit_price: str = Field(..., description=UNIT_PRICE_DOC)
     amount: str
 
 

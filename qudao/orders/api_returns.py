@@ -27,7 +27,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
-from qudao.core.schemas import InputSchema, PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import UNIT_PRICE_DOC, InputSchema, PageParams, amount_out, page_of, paginate, unit_price_out
 from qudao.inventory.models import Warehouse
 from qudao.partners.scoping import scope
 
@@ -86,7 +86,7 @@ class ReturnLineOut(Schema):
     quantity: int
     received_quantity: int
     condition: str | None
-    net_unit_price: str
+    net_unit_price: str = Field(description=UNIT_PRICE_DOC)
 
 
 class PhotoOut(Schema):
@@ -100,7 +100,7 @@ class CreditLineOut(Schema):
     line_no: int
     sku: Ref
     quantity: int
-    unit_price: str
+    unit_price: str = Field(description=UNIT_PRICE_DOC)
     amount: str
 
 
@@ -168,7 +168,7 @@ def credit_note_out(note: CreditNote) -> dict:
                 "line_no": line.order_line.line_no,
                 "sku": _sku(line.order_line.sku),
                 "quantity": line.quantity,
-                "unit_price": f"{line.unit_price:.4f}",
+                "unit_price": unit_price_out(line.unit_price),
                 "amount": amount_out(line.amount),
             }
             for line in note.lines.select_related("order_line__sku")
@@ -203,7 +203,7 @@ def return_out(rma: ReturnRequest) -> dict:
                 "quantity": line.quantity,
                 "received_quantity": line.received_quantity,
                 "condition": line.condition or None,
-                "net_unit_price": amount_out(line.order_line.net_unit_price),
+                "net_unit_price": unit_price_out(line.order_line.net_unit_price),
             }
             for line in rma.lines.select_related("order_line__sku")
         ],
