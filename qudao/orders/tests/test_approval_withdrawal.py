@@ -7,6 +7,7 @@ request, for the order as changed."""
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -19,6 +20,7 @@ from qudao.orders import services
 from qudao.orders.models import Order
 
 from .conftest import set_credit
+from .test_pages import texts
 
 
 def post(client, path, body):
@@ -60,7 +62,7 @@ def inbox(client) -> list[str]:
 
 
 def test_cancelling_an_order_waiting_for_approval_withdraws_its_request(
-    world, shop, api_client, django_capture_on_commit_callbacks
+    world, shop, api_client, page_client, django_capture_on_commit_callbacks
 ):
     # given: an order waiting for the regional manager, in its inbox and notifications
     order = waiting_order(world, shop, django_capture_on_commit_callbacks)
@@ -88,6 +90,20 @@ def test_cancelling_an_order_waiting_for_approval_withdraws_its_request(
     assert (inbox(approver), unread(world.regional_js, request)) == ([], 0)
     detail = approver.get(f"/api/v1/approvals/{request.pk}")
     assert (detail.status_code, detail.json()["status"]) == (200, "withdrawn")
+    page = page_client(world.regional_js).get(f"/approvals/{request.pk}/")
+    html = page.content.decode()
+    assert (page.status_code, texts(html, "approval-status"), 'data-testid="decision-form"' in html) == (
+        200,
+        ["Withdrawn"],
+        False,
+    )
+    decisions = [
+        " ".join(re.sub(r"<[^>]+>", " ", item).split())
+        for item in re.findall(r'data-testid="decision">(.*?)</li>', html, re.S)
+    ]
+    assert [(text.split(" · ")[:3], text.endswith("改买别的")) for text in decisions] == [
+        (["Withdrawn", "区域经理审核", "dist_admin"], True)
+    ]
     # and: deciding it answers 409 (with or without the step the approver saw), and changes nothing
     step_id = request.decisions.get().step_id
     for body in ({"decision": "approve"}, {"decision": "approve", "expected_step_id": step_id}):
