@@ -92,7 +92,7 @@ def build(rng: random.Random, clients: int):
 
     call_command("seed", partners=max(60, clients * 3), seed=42, stdout=StringIO())
     warehouse, _ = Warehouse.objects.get_or_create(code="BENCH-HQ", defaults={"name": "基准总仓", "kind": "hq"})
-    sku_ids = list(Sku.objects.filter(lifecycle="on_sale").values_list("pk", flat=True))
+    sku_ids = list(Sku.objects.filter(lifecycle="on_sale", product__lifecycle="on_sale").values_list("pk", flat=True))
     inventory.receive_stock(warehouse_id=warehouse.pk, lines=[(pk, 1_000_000) for pk in sku_ids], note="benchmark")
     Partner.objects.update(credit_limit=Decimal("1000000000"))
     today = timezone.localdate()

@@ -20,6 +20,18 @@ class Lifecycle(models.TextChoices):
     DISCONTINUED = "discontinued", pgettext_lazy("product lifecycle", "Discontinued")
 
 
+def sale_state(sku_lifecycle: str, product_lifecycle: str) -> str:
+    """Whether a SKU may be sold, from its own lifecycle and its product's: on sale only when both
+    are; discontinued when either is (a discontinued product takes all its SKUs off sale); else a
+    draft (not released yet). The catalogue shows, and partners price and order, on-sale SKUs only."""
+    states = {sku_lifecycle, product_lifecycle}
+    if Lifecycle.DISCONTINUED in states:
+        return Lifecycle.DISCONTINUED
+    if states == {Lifecycle.ON_SALE}:
+        return Lifecycle.ON_SALE
+    return Lifecycle.DRAFT
+
+
 class ProductLine(AuditedModel):
     """A node of the product-line tree (家电 > 厨电 > 油烟机). `path` is the materialised path of
     ids ("/3/7/12/"), so "this line and everything below it" is one prefix match."""

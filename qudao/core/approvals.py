@@ -9,6 +9,12 @@ the subject's region), records every decision, and reminds approvers of steps le
 Decisions are compare-and-set on (status, current step): when two approvers act at once, one wins
 and the other gets a Conflict, never a double step.
 
+A subject that stops waiting (an order cancelled, rejected or changed while it waits) withdraws its
+request (`withdraw`) in its own transaction: the request leaves every inbox, its approvers'
+notifications of it are marked read, and a decision on it answers 409. The subject's service locks
+the request first (`lock_request`), before its own rows, as `decide` does, so a withdrawal and a
+decision of the same request run one after the other and never deadlock.
+
 The engine only knows users through three methods the user model provides:
 `User.objects.approvers_for(role, region)`, `user.role_codes()` and `user.region_paths()`.
 """
@@ -28,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .errors import Conflict, FieldErrors, Forbidden, NotFound
 from .events import publish
-from .models import ApprovalDecision, ApprovalFlow, ApprovalRequest, ApprovalStep, BrandSettings
+from .models import ApprovalDecision, ApprovalFlow, ApprovalRequest, ApprovalStep, BrandSettings, Notification
 from .notifications import notify
 from .numbering import next_number
 
@@ -158,31 +164,43 @@ def can_decide(user, request: ApprovalRequest) -> bool:
     return True
 
 
+def _approver_of(user, step: str) -> Q:
+    """The requests whose step at `step` (a path to an ApprovalStep: "current_step", ...) `user`
+    may decide by its roles and regions (admins aside)."""
+    region_match = Q()
+    for path in user.region_paths():
+        region_match |= Q(region__path__startswith=path)
+    within_regions = Q(**{f"{step}__match_region": False})
+    if region_match:
+        within_regions |= Q(**{f"{step}__match_region": True}) & region_match
+    return Q(**{f"{step}__approver_role__in": user.role_codes()}) & within_regions
+
+
 def inbox_for(user) -> QuerySet:
     """Pending requests whose current step this user may decide."""
     pending = ApprovalRequest.objects.filter(status=ApprovalRequest.Status.PENDING).select_related(
         "current_step", "flow", "region", "submitted_by"
     )
-    roles = user.role_codes()
-    if ADMIN_ROLE in roles:
+    if ADMIN_ROLE in user.role_codes():
         return pending
-    region_match = Q()
-    for path in user.region_paths():
-        region_match |= Q(region__path__startswith=path)
-    within_regions = Q(current_step__match_region=False)
-    if region_match:
-        within_regions |= Q(current_step__match_region=True) & region_match
-    return pending.filter(Q(current_step__approver_role__in=roles) & within_regions)
+    return pending.filter(_approver_of(user, "current_step"))
 
 
 def visible_requests(user) -> QuerySet:
-    """Requests a user may read: what it may decide, what it submitted, and (admins, channel
-    managers) everything. Partner-owned subjects are additionally filtered by the caller."""
+    """Requests a user may read: what it may decide, what it submitted or decided, what was
+    withdrawn while it could decide it (so an approver following an old notification learns what
+    happened), and (admins, channel managers) everything. Partner-owned subjects are additionally
+    filtered by the caller."""
     if {ADMIN_ROLE, "channel_manager"} & set(user.role_codes()):
         return ApprovalRequest.objects.all()
     decided = ApprovalDecision.objects.filter(actor=user).values("request_id")
+    withdrawn = ApprovalRequest.objects.filter(
+        _approver_of(user, "decisions__step"),
+        status=ApprovalRequest.Status.WITHDRAWN,
+        decisions__decision=ApprovalDecision.Decision.WITHDRAW,
+    ).values("pk")
     return ApprovalRequest.objects.filter(
-        Q(pk__in=inbox_for(user).values("pk")) | Q(submitted_by=user) | Q(pk__in=decided)
+        Q(pk__in=inbox_for(user).values("pk")) | Q(submitted_by=user) | Q(pk__in=decided) | Q(pk__in=withdrawn)
     )
 
 
@@ -315,6 +333,57 @@ def decide(*, request_id: int, actor, decision: str, comment: str = "", expected
             handler.on_returned(request, actor)
         elif next_step is not None:
             transaction.on_commit(lambda: _notify_step(request))
+    return request
+
+
+def lock_request(request_id: int | None) -> ApprovalRequest | None:
+    """Lock an approval request (the lock order: an approval request first and alone, before the
+    subject's rows), e.g. before its subject may withdraw it. None for no request."""
+    if request_id is None:
+        return None
+    return ApprovalRequest.objects.select_for_update(of=("self",)).filter(pk=request_id).first()
+
+
+def withdraw(*, request_id: int, actor, reason: str) -> ApprovalRequest | None:
+    """Withdraw a request whose subject no longer waits for a decision (its order was cancelled,
+    rejected or changed): the request becomes `withdrawn` (compare-and-set on its status), the
+    withdrawal is recorded with the step it was at, who and why, `approval.withdrawn` is published,
+    and the approvers' unread notifications of it are marked read (it has left their inbox, which
+    lists pending requests only). Returns the request, or None when it was no longer pending or
+    returned (decided meanwhile: the decision stands). Runs in the caller's transaction; call
+    `lock_request` first, before locking anything else."""
+    request = lock_request(request_id)
+    if request is None:
+        return None
+    waiting = (ApprovalRequest.Status.PENDING, ApprovalRequest.Status.RETURNED)
+    step = request.current_step
+    now = timezone.now()
+    moved = ApprovalRequest.objects.filter(pk=request.pk, status__in=waiting).update(
+        status=ApprovalRequest.Status.WITHDRAWN, current_step=None, decided_at=now
+    )
+    if moved != 1:
+        return None
+    request.refresh_from_db()
+    reason = (reason or "").strip()
+    ApprovalDecision.objects.create(
+        request=request,
+        step=step,
+        round=request.round,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        decision=ApprovalDecision.Decision.WITHDRAW,
+        comment=reason,
+    )
+    publish(
+        "approval.withdrawn",
+        "approval_request",
+        request.pk,
+        {"number": request.number, "kind": request.subject_kind, "step": step.name if step else "", "reason": reason},
+    )
+    Notification.objects.filter(
+        url=f"/approvals/{request.pk}/",
+        kind__in=("approval.requested", "approval.reminder"),
+        read_at__isnull=True,
+    ).update(read_at=now)
     return request
 
 

@@ -256,6 +256,8 @@ class ApprovalRequest(models.Model):
         REJECTED = "rejected", _("Rejected")
         RETURNED = "returned", _("Returned for changes")
         CANCELLED = "cancelled", _("Cancelled")
+        # the subject no longer waits for a decision (an order cancelled, rejected or changed meanwhile)
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     number = models.CharField(_("number"), max_length=20, unique=True)
     subject_kind = models.CharField(_("subject"), max_length=40)
@@ -291,13 +293,15 @@ class ApprovalRequest(models.Model):
 
 class ApprovalDecision(models.Model):
     """An approver's decision on one step: approve, reject or return for changes, with a comment.
-    Also records the submitter's resubmission after a return."""
+    Also records the submitter's resubmission after a return, and the withdrawal of a request whose
+    subject stopped waiting (with the step it was at and the reason)."""
 
     class Decision(models.TextChoices):
         APPROVE = "approve", _("Approve")
         REJECT = "reject", _("Reject")
         RETURN = "return", _("Return for changes")
         RESUBMIT = "resubmit", _("Resubmitted")
+        WITHDRAW = "withdraw", _("Withdrawn")
 
     request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="decisions")
     step = models.ForeignKey(ApprovalStep, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -3,6 +3,11 @@
 Rounding rule (the one rule, used wherever an amount is fixed for people to see or pay):
 ROUND_HALF_UP to 0.01 of the currency unit. Stored amounts keep 4 decimal places so that
 intermediate results (unit prices, rates) are not rounded early.
+
+A unit price is not an amount anyone pays: it is shown as it was fixed (`unit_price_text`), to 4
+places where the pricing engine made it so (an order discount allocated to a line: the line total
+divided by the quantity), so that quantity x unit price gives back the line total, which is the
+amount that counts.
 """
 
 from __future__ import annotations
@@ -15,11 +20,23 @@ from .numbers import MAX_AMOUNT_INTEGER_DIGITS
 CENT = Decimal("0.01")
 # Amounts below this bound fit every money column and the sums made of them (core.numbers).
 AMOUNT_BOUND = Decimal(10) ** MAX_AMOUNT_INTEGER_DIGITS
+UNIT_PRICE_STEP = Decimal("0.0001")  # the precision of a stored unit price
 SUPPORTED_CURRENCIES = ("CNY", "HKD", "USD", "EUR")
 
 
 def quantize(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def unit_price_text(value, *, grouping: bool = False) -> str:
+    """A unit price as it is shown everywhere (API, pages, documents): as fixed, never rounded to
+    the cent: 2 places when it is in whole cents ("1299.00"), else up to 4 ("321.8967",
+    "1242.495"). `grouping` adds thousands separators ("1,234,567.8967") for pages."""
+    price = Decimal(str(value)).quantize(UNIT_PRICE_STEP, rounding=ROUND_HALF_UP)
+    places = 2
+    if price != price.quantize(CENT):
+        places = 3 if price == price.quantize(Decimal("0.001")) else 4
+    return f"{price:,.{places}f}" if grouping else f"{price:.{places}f}"
 
 
 def parse_amount(value) -> Decimal:

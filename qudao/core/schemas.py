@@ -23,7 +23,7 @@ from pydantic import BeforeValidator, ConfigDict, WithJsonSchema, create_model
 from pydantic_core import PydanticCustomError
 
 from .errors import DomainError
-from .money import quantize
+from .money import quantize, unit_price_text
 from .numbers import MAX_AMOUNT_INTEGER_DIGITS, MAX_ID, MAX_QUANTITY, MAX_SMALL_INTEGER
 
 # Paging stops a billion rows in: further is no page anyone reads, and would overflow the database.
@@ -159,6 +159,19 @@ AmountIn = MoneyIn
 def amount_out(value: Decimal | None) -> str | None:
     """An amount as the API answers it: a string rounded to 0.01 (ROUND_HALF_UP)."""
     return None if value is None else str(quantize(value))
+
+
+UNIT_PRICE_DOC = (
+    "The net unit price as the pricing engine fixed it, never rounded to the cent: 2 places when it is in whole"
+    " cents, up to 4 where an order discount was allocated to the line (the line total / the quantity, e.g."
+    ' "321.8967" for 3 units totalling 965.69). The line total is the amount that counts.'
+)
+
+
+def unit_price_out(value: Decimal | None) -> str | None:
+    """A unit price as the API answers it: a string as the price was fixed, never rounded to the
+    cent (2 places in whole cents, else up to 4: qudao.core.money.unit_price_text)."""
+    return None if value is None else unit_price_text(value)
 
 
 class PageParams(Schema):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ninja import Query, Router
 
 from qudao.core.api import require
-from qudao.core.schemas import IdParam, PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import IdParam, PageParams, amount_out, page_of, paginate, unit_price_out
 
 from . import selectors, services
 from .models import Invoice, LedgerEntry
@@ -82,7 +82,7 @@ def invoice_out(invoice: Invoice, *, full: bool = False) -> dict:
                 "sku": line.sku.code if line.sku_id else None,
                 "description": line.description,
                 "quantity": line.quantity,
-                "unit_price": str(line.unit_price),
+                "unit_price": unit_price_out(line.unit_price),
                 "amount": amount_out(line.amount),
             }
             for line in invoice.lines.select_related("order_line", "sku")

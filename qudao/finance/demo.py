@@ -2,10 +2,11 @@
 shipped through the real orders services (some in part, a few then delivered), so finance raises
 their invoices the way it does in production (QUDAO_INVOICE_ON), prepaid ones settled at once.
 
-The shipments are dated back up to 120 days (`shipped_at`, which create_shipment accepts for a
-shipment recorded late), so the invoices are issued on those days and fall due after each
+The demo orders are dated back up to four months (orders.demo); each leaves within a few days
+after it was placed (`shipped_at`, which create_shipment accepts for a shipment recorded late,
+never before its order), so the invoices are issued on those days and fall due after each
 partner's payment terms: the aging buckets get a realistic spread, some invoices overdue. Nothing
-is back-dated by hand: every invoice, entry and allocation is what the services wrote."""
+else is back-dated by hand: every invoice, entry and allocation is what the services wrote."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def seed_finance(rng: random.Random, log: Callable[[str], None] = lambda message
                 lines=lines,
                 carrier=rng.choice(("顺丰速运", "德邦物流", "京东物流")),
                 tracking_number=f"DEMO{order.pk:08d}",
-                shipped_at=now - timedelta(days=rng.randint(0, 120), hours=rng.randint(0, 12)),
+                shipped_at=min(now, order.submitted_at + timedelta(days=rng.randint(0, 5), hours=rng.randint(0, 12))),
                 actor=operations,
             )
             shipped += 1

@@ -188,8 +188,10 @@ class Payment(AuditedModel):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
-    # The client's Idempotency-Key (POST /api/v1/finance/payments): a retry returns this payment.
+    # The client's Idempotency-Key (POST /api/v1/finance/payments): a retry returns this payment;
+    # the same key with a different request is refused (the fingerprint: qudao.core.idempotency).
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

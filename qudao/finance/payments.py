@@ -32,6 +32,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qudao.core import idempotency
 from qudao.core.audit import acting_as, current_actor, record_change, serialize_for_audit
 from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.events import publish
@@ -329,6 +330,55 @@ def _allocate(payment: Payment, *, partner, splits: list[Split] | None, actor) -
     return rows
 
 
+def _allocation_key(reference):
+    """An allocation's invoice as the request named it (an invoice, its id or its number)."""
+    if isinstance(reference, Invoice):
+        return reference.number
+    return reference if isinstance(reference, (int, str)) else str(reference)
+
+
+def _amount_key(raw):
+    try:
+        return parse_amount(raw)
+    except (TypeError, ValueError):
+        return str(raw)
+
+
+def payment_fingerprint(partner, cleaned: dict, *, allocations=None, proof=None) -> str:
+    """The Idempotency-Key fingerprint of a payment request, from its cleaned fields, the
+    allocations as asked (invoice and amount, in the order given) and the proof's SHA-256."""
+    import hashlib
+
+    request = {"partner": partner.pk, **cleaned}
+    if allocations:
+        request["allocations"] = [
+            [_allocation_key(pair[0]), _amount_key(pair[1])]
+            if isinstance(pair, (list, tuple)) and len(pair) == 2
+            else str(pair)
+            for pair in allocations
+        ]
+    if proof is not None:
+        digest = hashlib.sha256()
+        for chunk in proof.chunks():
+            digest.update(chunk)
+        proof.seek(0)
+        request["proof"] = digest.hexdigest()
+    return idempotency.fingerprint(request)
+
+
+def _retry_of(partner_id: int, key: str | None, request_fingerprint: str) -> Payment | None:
+    """The payment an earlier request with this key booked, when this one is its retry.
+
+    :raises FieldErrors: idempotency_key (`idempotency_key_reused`): the key booked a payment
+        from a different request."""
+    if key is None:
+        return None
+    existing = Payment.objects.filter(partner_id=partner_id, idempotency_key=key).first()
+    if existing is not None:
+        idempotency.check_retry(existing.idempotency_fingerprint, request_fingerprint, existing.number)
+    return existing
+
+
 def record_payment(
     *,
     partner,
@@ -340,12 +390,13 @@ def record_payment(
 ) -> tuple[Payment, bool]:
     """Book a payment finance received (confirmed at once) and allocate it: to the invoices in
     `allocations` ([(invoice or id or number, amount), ...]) when given, else oldest first.
-    Returns (payment, created): a retry with the same Idempotency-Key returns the first payment
-    and False.
+    Returns (payment, created): a retry with the same Idempotency-Key and the same request returns
+    the first payment and False.
 
     :raises FieldErrors: amount, received_on, method, bank_reference (also: already booked for
         this partner), payer_name, note, allocations.<i>.invoice / .amount, allocations,
-        idempotency_key; nothing is written.
+        idempotency_key (too long; `idempotency_key_reused`: the key booked a payment from a
+        different request); nothing is written.
     """
     errors = FieldErrors()
     key = (idempotency_key or "").strip() or None
@@ -353,10 +404,11 @@ def record_payment(
         errors.add("idempotency_key", _("An Idempotency-Key has at most 100 characters."))
     cleaned = clean_payment(data, errors)
     currency = partner.credit_currency or "CNY"
-    if key is not None:
-        existing = Payment.objects.filter(partner_id=partner.pk, idempotency_key=key).first()
-        if existing is not None:
-            return existing, False
+    request_fingerprint = payment_fingerprint(partner, cleaned, allocations=allocations)
+    # a retry is known before its allocations are checked (the first payment took what they allocate)
+    existing = None if errors.errors else _retry_of(partner.pk, key, request_fingerprint)
+    if existing is not None:
+        return existing, False
     splits = None
     if allocations:
         splits = clean_allocations(partner, currency, allocations, cleaned["amount"], errors)
@@ -369,10 +421,9 @@ def record_payment(
     try:
         with transaction.atomic():
             partner = _lock_partner(partner)
-            if key is not None:
-                existing = Payment.objects.filter(partner=partner, idempotency_key=key).first()
-                if existing is not None:
-                    return existing, False
+            existing = _retry_of(partner.pk, key, request_fingerprint)
+            if existing is not None:
+                return existing, False
             duplicate = booked_reference(partner.pk, cleaned["bank_reference"])
             if duplicate is not None:
                 raise FieldErrors.single("bank_reference", _duplicate_reference_message(duplicate), code="duplicate")
@@ -386,16 +437,16 @@ def record_payment(
                 decided_by=_actor(actor),
                 decided_at=timezone.now(),
                 idempotency_key=key,
+                idempotency_fingerprint=request_fingerprint if key is not None else "",
                 **cleaned,
             )
             _book(payment, partner=partner, actor=actor)
             _allocate(payment, partner=partner, splits=splits, actor=actor)
     except IntegrityError:
         # another request booked the same reference or key between our check and our write
-        if key is not None:
-            existing = Payment.objects.filter(partner_id=partner.pk, idempotency_key=key).first()
-            if existing is not None:
-                return existing, False
+        existing = _retry_of(partner.pk, key, request_fingerprint)
+        if existing is not None:
+            return existing, False
         duplicate = booked_reference(partner.pk, cleaned["bank_reference"])
         if duplicate is not None:
             raise FieldErrors.single(
@@ -410,7 +461,12 @@ def announce_payment(*, partner, data: dict, proof, actor, idempotency_key: str 
     """The partner says it paid (amount, date, bank reference, proof): status announced, nothing
     in the ledger until finance confirms it. Finance is told in-app.
 
-    :raises FieldErrors: amount, received_on, method, bank_reference, payer_name, note, proof.
+    Returns (payment, created): a retry with the same Idempotency-Key and the same request (the
+    same proof file too) returns the first payment and False.
+
+    :raises FieldErrors: amount, received_on, method, bank_reference, payer_name, note, proof,
+        idempotency_key (too long; `idempotency_key_reused`: the key announced a payment from a
+        different request).
     """
     errors = FieldErrors()
     key = (idempotency_key or "").strip() or None
@@ -418,10 +474,10 @@ def announce_payment(*, partner, data: dict, proof, actor, idempotency_key: str 
         errors.add("idempotency_key", _("An Idempotency-Key has at most 100 characters."))
     cleaned = clean_payment(data, errors)
     validate_proof(proof, errors)
-    if key is not None:
-        existing = Payment.objects.filter(partner_id=partner.pk, idempotency_key=key).first()
-        if existing is not None:
-            return existing, False
+    request_fingerprint = payment_fingerprint(partner, cleaned, proof=proof) if proof is not None else ""
+    existing = None if errors.errors else _retry_of(partner.pk, key, request_fingerprint)
+    if existing is not None:
+        return existing, False
     duplicate = booked_reference(partner.pk, cleaned["bank_reference"])
     if duplicate is not None:
         errors.add("bank_reference", _duplicate_reference_message(duplicate))
@@ -430,6 +486,9 @@ def announce_payment(*, partner, data: dict, proof, actor, idempotency_key: str 
     number = next_number("PAY")
     with transaction.atomic():
         partner = _lock_partner(partner)
+        existing = _retry_of(partner.pk, key, request_fingerprint)  # a retry that waited for the first
+        if existing is not None:
+            return existing, False
         duplicate = booked_reference(partner.pk, cleaned["bank_reference"])
         if duplicate is not None:
             raise FieldErrors.single("bank_reference", _duplicate_reference_message(duplicate), code="duplicate")
@@ -441,6 +500,7 @@ def announce_payment(*, partner, data: dict, proof, actor, idempotency_key: str 
             status=Payment.Status.ANNOUNCED,
             created_by=_actor(actor),
             idempotency_key=key,
+            idempotency_fingerprint=request_fingerprint if key is not None else "",
             **cleaned,
         )
         payment.proof.save(stored_name(proof, "proof"), proof, save=False)

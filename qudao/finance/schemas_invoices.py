@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import IdParam, InputSchema, MoneyIn
+from qudao.core.schemas import UNIT_PRICE_DOC, IdParam, InputSchema, MoneyIn
 from qudao.partners.schemas import PartnerRef
 
 
@@ -25,7 +25,7 @@ class InvoiceLineOut(Schema):
     sku: str | None
     description: str
     quantity: int
-    unit_price: str = Field(..., description="Net unit price after allocated discounts (4 places).")
+    unit_price: str = Field(..., description=UNIT_PRICE_DOC)
     amount: str
 
 

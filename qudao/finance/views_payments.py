@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qudao.core import import_pages
+from qudao.core import idempotency, import_pages
 from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.pages import apply_field_errors, hq_page, paginate
 from qudao.core.uploads import upload_response
@@ -98,6 +98,7 @@ def payment_create_view(request):
     partner = visible_partners(request.user).filter(code=code).first() if code else None
     form = PaymentForm(request.POST or None)
     status, alloc_errors, partner_error = 200, {}, ""
+    key = request.POST.get("idempotency_key") or uuid.uuid4().hex
     posted = {name[6:]: value for name, value in request.POST.items() if ALLOC_FIELD.match(name)}
     if request.method == "POST":
         if partner is None:
@@ -120,6 +121,8 @@ def payment_create_view(request):
                 )
                 alloc_errors = _allocation_errors(error, pairs)
                 status = 422
+                if error.code == idempotency.REUSED:  # the form booked a payment from other values
+                    key = uuid.uuid4().hex
             else:
                 messages.success(
                     request,
@@ -138,7 +141,7 @@ def payment_create_view(request):
             "partner": partner,
             "partner_error": partner_error or (_("No partner has this code.") if code and partner is None else ""),
             "rows": rows,
-            "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+            "idempotency_key": key,
             "tab": "payments",
         },
         status=status,
@@ -296,6 +299,7 @@ def portal_announce_view(request):
         raise PermissionDenied
     form = AnnounceForm(request.POST or None, request.FILES or None)
     status = 200
+    key = request.POST.get("idempotency_key") or uuid.uuid4().hex
     if request.method == "POST":
         try:
             payment, _created = payments.announce_payment(
@@ -309,6 +313,8 @@ def portal_announce_view(request):
             form.is_valid()
             apply_field_errors(form, error)
             status = 422
+            if error.code == idempotency.REUSED:  # the form announced a payment from other values
+                key = uuid.uuid4().hex
         else:
             messages.success(
                 request,
@@ -322,7 +328,7 @@ def portal_announce_view(request):
         _portal_context(
             request,
             form=form,
-            idempotency_key=request.POST.get("idempotency_key") or uuid.uuid4().hex,
+            idempotency_key=key,
         ),
         status=status,
     )

@@ -15,7 +15,7 @@ from ninja import Header, Query, Router, Status
 
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
-from qudao.core.schemas import IdParam, PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import IdParam, PageParams, amount_out, page_of, paginate, unit_price_out
 from qudao.partners.scoping import get_visible_partner, scope
 
 from . import services
@@ -69,9 +69,9 @@ def order_out(order: Order, *, full: bool = False) -> dict:
                 "unit": line.unit,
                 "unit_quantity": line.unit_quantity,
                 "quantity": line.quantity,
-                "list_price": amount_out(line.list_price),
+                "list_price": unit_price_out(line.list_price),
                 "promotions": line.promotions,
-                "net_unit_price": amount_out(line.net_unit_price),
+                "net_unit_price": unit_price_out(line.net_unit_price),
                 "line_total": amount_out(line.line_total),
                 "gift_promotion": line.gift_promotion or None,
                 "shipped_quantity": line.shipped_quantity,

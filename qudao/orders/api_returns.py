@@ -26,6 +26,7 @@ from pydantic import ValidationError as PydanticValidationError
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
 from qudao.core.schemas import (
+    UNIT_PRICE_DOC,
     IdParam,
     InputSchema,
     PageParams,
@@ -35,6 +36,7 @@ from qudao.core.schemas import (
     amount_out,
     page_of,
     paginate,
+    unit_price_out,
 )
 from qudao.core.uploads import upload_response
 from qudao.inventory.models import Warehouse
@@ -95,7 +97,7 @@ class ReturnLineOut(Schema):
     quantity: int
     received_quantity: int
     condition: str | None
-    net_unit_price: str
+    net_unit_price: str = Field(description=UNIT_PRICE_DOC)
 
 
 class ReturnPhotoOut(Schema):
@@ -109,7 +111,7 @@ class CreditLineOut(Schema):
     line_no: int
     sku: Ref
     quantity: int
-    unit_price: str
+    unit_price: str = Field(description=UNIT_PRICE_DOC)
     amount: str
 
 
@@ -177,7 +179,7 @@ def credit_note_out(note: CreditNote) -> dict:
                 "line_no": line.order_line.line_no,
                 "sku": _sku(line.order_line.sku),
                 "quantity": line.quantity,
-                "unit_price": f"{line.unit_price:.4f}",
+                "unit_price": unit_price_out(line.unit_price),
                 "amount": amount_out(line.amount),
             }
             for line in note.lines.select_related("order_line__sku")
@@ -212,7 +214,7 @@ def return_out(rma: ReturnRequest) -> dict:
                 "quantity": line.quantity,
                 "received_quantity": line.received_quantity,
                 "condition": line.condition or None,
-                "net_unit_price": amount_out(line.order_line.net_unit_price),
+                "net_unit_price": unit_price_out(line.order_line.net_unit_price),
             }
             for line in rma.lines.select_related("order_line__sku")
         ],

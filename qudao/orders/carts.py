@@ -164,6 +164,7 @@ class Priced:
     rows: list[Row]
     result: engine.CartQuote | None = None
     general: list[str] = field(default_factory=list)
+    key_reused: bool = False  # the form's Idempotency-Key already placed an order from other lines
 
     @property
     def has_errors(self) -> bool:
@@ -174,9 +175,10 @@ class Priced:
         return [row for row in self.rows if not row.blank]
 
 
-def price(partner, rows: list[Row], on: date) -> Priced:
+def price(partner, rows: list[Row], on: date, keep: dict[int, int] | None = None) -> Priced:
     """Check and price the rows for `partner`, with the stock each row's SKU has available (shown
-    as exact numbers or bands, per the brand's setting)."""
+    as exact numbers or bands, per the brand's setting). `keep`: what an order being changed holds
+    of SKUs no longer on sale (services.kept_quantities)."""
     from qudao.inventory import services as inventory
 
     priced = Priced(rows=rows)
@@ -189,7 +191,7 @@ def price(partner, rows: list[Row], on: date) -> Priced:
         return priced
     if ready:
         try:
-            result = engine.quote(partner, [_cart_line(row) for row in ready], on)
+            result = engine.quote(partner, [_cart_line(row) for row in ready], on, keep)
         except FieldErrors as error:
             priced.general.extend(spread(error, ready))
         else:
@@ -208,6 +210,64 @@ def _cart_line(row: Row) -> engine.CartLine:
     return engine.CartLine(sku=row.sku.pk, quantity=int(row.quantity), unit=row.unit or None)
 
 
+# --- what may be ordered now -----------------------------------------------------------------------
+
+UNAVAILABLE = "unavailable"
+
+
+def unorderable(partner, sku_ids) -> dict[int, str]:
+    """{SKU id: why} for the SKUs of `sku_ids` that `partner` may not order now: "unavailable"
+    (outside its sales scope), or the sale state of a SKU not on sale ("draft", "discontinued";
+    catalog.models.sale_state). The pricing engine refuses the same SKUs on their line."""
+    from qudao.catalog.models import Lifecycle, sale_state
+    from qudao.catalog.scope import allowed_sku_q
+
+    ids = {sku_id for sku_id in sku_ids if sku_id is not None}
+    if not ids:
+        return {}
+    allowed = set(Sku.objects.filter(allowed_sku_q(partner), pk__in=ids).values_list("pk", flat=True))
+    reasons = {}
+    for pk, lifecycle, product_lifecycle in Sku.objects.filter(pk__in=ids).values_list(
+        "pk", "lifecycle", "product__lifecycle"
+    ):
+        state = sale_state(lifecycle, product_lifecycle)
+        if pk not in allowed:
+            reasons[pk] = UNAVAILABLE
+        elif state != Lifecycle.ON_SALE:
+            reasons[pk] = state
+    return reasons
+
+
+def refusal(code: str, reason: str) -> str:
+    """The message of a line refused for `reason` (see unorderable), as the engine words it."""
+    if reason == UNAVAILABLE:
+        return _("This SKU is not available to this partner.")
+    return engine.not_on_sale_message(code, reason)
+
+
+def leave_out(partner, rows: list[Row]) -> tuple[list[Row], list[str]]:
+    """Rows loaded from a saved template or an earlier order, less those whose SKU the partner may
+    no longer order (renumbered), and a note for each row left out saying why."""
+    skus = find_skus(row.code for row in rows if row.code)
+    found = {index: skus.get(row.code.upper()) for index, row in enumerate(rows) if row.code}
+    reasons = unorderable(partner, [sku.pk for sku in found.values() if sku is not None])
+    kept, notes = [], []
+    for index, row in enumerate(rows):
+        sku = found.get(index)
+        reason = reasons.get(sku.pk) if sku is not None else None
+        if reason is None:
+            kept.append(row)
+        elif reason == UNAVAILABLE:
+            notes.append(_("%(sku)s was left out: no longer available to you.") % {"sku": sku.code})
+        elif reason == "discontinued":
+            notes.append(_("%(sku)s was left out: not on sale (discontinued).") % {"sku": sku.code})
+        else:
+            notes.append(_("%(sku)s was left out: not on sale (not released yet).") % {"sku": sku.code})
+    for index, row in enumerate(kept):
+        row.index = index
+    return kept, notes
+
+
 # --- order templates (saved carts) ---------------------------------------------------------------
 
 
@@ -221,11 +281,11 @@ def rows_of_template(template: OrderTemplate) -> list[Row]:
 
 
 def save_template(*, partner, name: str, rows: list[Row], actor) -> OrderTemplate:
-    """Save the rows (each with a known SKU and a whole quantity) as the partner's template `name`;
-    a template of the same name is replaced.
+    """Save the rows (each with a known SKU the partner may order now, and a whole quantity) as the
+    partner's template `name`; a template of the same name is replaced.
 
     :raises FieldErrors: template_name (required, at most 100 characters), lines (no usable row),
-        or the rows' own errors on lines.<i>.code / .quantity.
+        or the rows' own errors on lines.<i>.code (unknown, not available, not on sale) / .quantity.
     """
     name = (name or "").strip()
     errors = FieldErrors()
@@ -240,7 +300,10 @@ def save_template(*, partner, name: str, rows: list[Row], actor) -> OrderTemplat
                 errors.add(f"lines.{row.index}.{key}", message)
     if not ready and not any(row.errors for row in rows):
         errors.add("lines", _("Enter a SKU code and a quantity on at least one row."))
+    reasons = unorderable(partner, [row.sku.pk for row in ready])
     for row in ready:
+        if row.sku.pk in reasons:
+            errors.add(f"lines.{row.index}.code", refusal(row.sku.code, reasons[row.sku.pk]))
         if int(row.quantity) < 1:
             errors.add(f"lines.{row.index}.quantity", _("Enter a quantity of at least 1."))
     if errors.errors:

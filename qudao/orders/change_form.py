@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from . import carts, selectors
+from . import carts, selectors, services
 from .carts import Priced, Row
 
 BLANK_ROWS = 3
@@ -80,14 +80,15 @@ def kept(rows: list[ChangeRow]) -> list[ChangeRow]:
 
 def price(order, rows: list[ChangeRow], on: date) -> Priced:
     """Check and price the kept rows for the order's buyer, as carts.price does; removed rows only
-    show their SKU. The figures are a preview: the service prices the order again when it applies
+    show their SKU. A SKU gone off sale since the order was placed may keep up to what the order
+    holds of it. The figures are a preview: the service prices the order again when it applies
     the change (with what the order itself held released)."""
     removed = [row for row in rows if row.removed]
     skus = carts.find_skus(row.code for row in removed)
     for row in removed:
         row.errors, row.line, row.availability = {}, None, None
         row.sku = skus.get(row.code.upper())
-    priced = carts.price(order.partner, kept(rows), on)
+    priced = carts.price(order.partner, kept(rows), on, services.kept_quantities(order))
     priced.rows = rows
     return priced
 

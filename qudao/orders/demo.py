@@ -1,18 +1,35 @@
 """Demo orders for `manage.py seed`: partners with demo users and a credit limit place a few
 orders through the real service (priced, promotions and stock reserved); operations confirms
-some, one is cancelled, one over its credit waits for approval."""
+some, one is cancelled, one over its credit waits for approval. As a history, each order is then
+dated back up to HISTORY_DAYS days (when it was placed, and its timeline with it), so that the
+demo shipments (finance.demo) can leave on the days after each order, never before it."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 from qudao.catalog.models import Sku
 from qudao.catalog.scope import allowed_sku_q
 from qudao.core.errors import DomainError
 
-from .models import Order
+from .models import Order, OrderStatusChange
+
+HISTORY_DAYS = 125
+
+
+def date_back(order: Order, days: int, hours: int = 0) -> None:
+    """Date a demo order `days` (and `hours`) back: when it was created and placed, and each move
+    of its timeline by as much (a demo history; its prices stay today's)."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    delta = timedelta(days=days, hours=hours)
+    placed = timezone.now() - delta
+    Order.objects.filter(pk=order.pk).update(created_at=placed, submitted_at=placed)
+    OrderStatusChange.objects.filter(order=order).update(at=F("at") - delta)
 
 
 def seed_orders(rng: random.Random, log: Callable[[str], None] = lambda message: None) -> dict:
@@ -60,6 +77,7 @@ def seed_orders(rng: random.Random, log: Callable[[str], None] = lambda message:
             except DomainError:
                 continue  # no price, not enough stock or credit for this cart: no order
             placed += 1
+            date_back(order, rng.randint(0, HISTORY_DAYS), rng.randint(0, 12))
             roll = rng.random()
             try:
                 if roll < 0.5 and order.status == "submitted" and operations is not None:

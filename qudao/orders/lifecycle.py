@@ -3,7 +3,10 @@
     draft -> submitted -> confirmed -> allocated -> partially shipped -> shipped -> delivered -> completed
                 \\-> pending approval -> submitted (approved) | rejected
     submitted, pending approval, confirmed -> cancelled (with a reason)
-    submitted -> rejected (with a reason)
+    submitted, pending approval -> rejected (with a reason)
+
+An order that stops waiting for approval other than by the approvers' decision (cancelled,
+rejected by operations, changed) withdraws its approval request (qudao.orders.services.move).
 
 Actors: "partner" (a user of the buying partner, or of the distributor that placed the order for
 it, holding orders.place), "operations" (orders.manage), "system" (the approval engine, timers).
@@ -20,7 +23,7 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.DRAFT, S.SUBMITTED): frozenset({PARTNER}),
     (S.SUBMITTED, S.PENDING_APPROVAL): frozenset({SYSTEM}),
     (S.PENDING_APPROVAL, S.SUBMITTED): frozenset({SYSTEM}),
-    (S.PENDING_APPROVAL, S.REJECTED): frozenset({SYSTEM}),
+    (S.PENDING_APPROVAL, S.REJECTED): frozenset({OPERATIONS, SYSTEM}),
     (S.SUBMITTED, S.CONFIRMED): frozenset({OPERATIONS}),
     (S.SUBMITTED, S.REJECTED): frozenset({OPERATIONS}),
     (S.SUBMITTED, S.CANCELLED): frozenset({PARTNER, OPERATIONS}),

@@ -83,8 +83,10 @@ class Order(AuditedModel):
     # by share as the goods ship, released on cancel); the rest is paid by `payment_method`.
     rebate_amount = models.DecimalField(_("paid from the rebate fund"), max_digits=20, decimal_places=4, default=ZERO)
     note = models.CharField(_("note"), max_length=500, blank=True)
-    # A retried submission with the same key returns this order instead of creating another.
+    # A retried submission with the same key returns this order instead of creating another; the
+    # same key with a different request is refused (the fingerprint: qudao.core.idempotency).
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="")
     approval = models.ForeignKey(
         "core.ApprovalRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

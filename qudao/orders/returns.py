@@ -54,7 +54,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.events import publish
-from qudao.core.money import quantize
+from qudao.core.money import quantize, unit_price_text
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
 from qudao.core.uploads import stored_name
@@ -524,7 +524,7 @@ def _credit(order: Order, rma: ReturnRequest) -> CreditNote:
                 {
                     "line_no": line.order_line.line_no,
                     "quantity": line.quantity,
-                    "unit_price": f"{line.unit_price:.4f}",
+                    "unit_price": unit_price_text(line.unit_price),
                     "amount": f"{line.amount:.2f}",
                 }
                 for line in lines

@@ -6,7 +6,16 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, Quantity, Ref, whole_number
+from qudao.core.schemas import (
+    UNIT_PRICE_DOC,
+    Id,
+    IdParam,
+    InputSchema,
+    MoneyIn,
+    Quantity,
+    Ref,
+    whole_number,
+)
 
 
 class OrderLineIn(InputSchema):
@@ -40,7 +49,7 @@ class OrderLineOut(Schema):
     quantity: int
     list_price: str
     promotions: list[dict]
-    net_unit_price: str
+    net_unit_price: str = Field(description=UNIT_PRICE_DOC)
     line_total: str
     gift_promotion: str | None = Field(None, description="Set on a free line given by a buy-X-get-Y promotion.")
     shipped_quantity: int

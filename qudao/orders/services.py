@@ -7,7 +7,8 @@ stock):
 1. lock the partner row: orders of one partner are placed one at a time, so the credit check and
    the idempotency check below see every earlier order (credit is the partner row's limit less its
    open orders);
-2. an order with the same Idempotency-Key for this partner is returned as it is (a retry);
+2. an order with the same Idempotency-Key for this partner is returned as it is (a retry), unless
+   it was placed from a different request (qudao.core.idempotency: refused, nothing placed);
 3. create the order, lock the fund accounts it pays from (prepayment, rebate fund), price the
    cart and reserve its promotions (pricing.reservations.reserve, which locks the limited
    promotions), write the lines as priced (gift lines included), and hold the money: the part paid
@@ -34,9 +35,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core import approvals
+from qudao.core import approvals, idempotency
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.events import publish
+from qudao.core.models import ApprovalRequest
 from qudao.core.money import CENT, parse_amount, quantize
 from qudao.core.numbering import next_number
 from qudao.partners import funds
@@ -132,6 +134,10 @@ def move(order: Order, to_status: str, *, actor=None, kind: str | None = None, r
             % {"status": order.get_status_display(), "target": OrderStatus(to_status).label}
         )
     from_status = order.status
+    if from_status == OrderStatus.PENDING_APPROVAL and order.approval_id is not None:
+        # The order no longer waits: its request is withdrawn with it, so no approver decides an
+        # order that is gone (nothing happens when the approvers' own decision moved it).
+        approvals.withdraw(request_id=order.approval_id, actor=actor, reason=reason)
     order.status = to_status
     order.status_reason = reason[:500]
     if to_status == OrderStatus.SUBMITTED and order.submitted_at is None:
@@ -345,6 +351,22 @@ def _clean_lines(lines) -> list[CartLine]:
     return cart
 
 
+def order_fingerprint(*, partner, cart: list[CartLine], ordered_by, note: str, payment_method: str, rebate) -> str:
+    """The Idempotency-Key fingerprint of an order request, from the request as cleaned: the buyer,
+    who ordered for it, the lines as given (SKU, quantity, unit; an empty unit is the base unit),
+    the note, the payment method (the default spelt out or not) and the rebate amount."""
+    return idempotency.fingerprint(
+        {
+            "partner": partner.pk,
+            "ordered_by": ordered_by.pk if ordered_by is not None else None,
+            "lines": [[line.sku, line.quantity, line.unit or None] for line in cart],
+            "note": (note or "").strip(),
+            "payment_method": payment_method,
+            "rebate_amount": rebate,
+        }
+    )
+
+
 def place_order(
     *,
     partner,
@@ -360,10 +382,12 @@ def place_order(
     """Price, check and submit an order for `partner` (see the module docstring). `ordered_by` is
     the distributor placing it for one of its sub-dealers. `rebate_amount` is the part to pay from
     the partner's rebate fund (held now; the rest is paid by `payment_method`). Returns (order,
-    created): a retry with the same Idempotency-Key returns the first order and False.
+    created): a retry with the same Idempotency-Key and the same request returns the first order
+    and False (the key is the buyer's, for as long as the order exists).
 
     :raises FieldErrors: lines.<i>.sku / .quantity / .unit (the pricing engine's and the stock's
-        refusals), idempotency_key, note, payment_method, rebate_amount (over the share of the
+        refusals), idempotency_key (too long; `idempotency_key_reused`: the key placed an order
+        from a different request), note, payment_method, rebate_amount (over the share of the
         total, over what the rebate fund has available, negative, finer than cents).
     :raises Conflict: over the credit limit with no approval flow to allow it.
     """
@@ -384,14 +408,18 @@ def place_order(
     rebate = clean_rebate_amount(rebate_amount)
     cart = _clean_lines(lines)
     on = on or timezone.localdate()
+    request_fingerprint = order_fingerprint(
+        partner=partner, cart=cart, ordered_by=ordered_by, note=note, payment_method=payment_method, rebate=rebate
+    )
     # The number is taken before the order's transaction, in a short one of its own: the sequence
     # row is then not held locked while the order is priced (numbers are gap-tolerant).
     number = next_number("SO")
     with transaction.atomic():
         partner = Partner.objects.select_for_update(of=("self",)).get(pk=partner.pk)  # 1. partner, credit
-        if key is not None:  # 2. a retry returns the first order
+        if key is not None:  # 2. a retry returns the first order; another request with its key is refused
             existing = Order.objects.filter(partner=partner, idempotency_key=key).first()
             if existing is not None:
+                idempotency.check_retry(existing.idempotency_fingerprint, request_fingerprint, existing.number)
                 return existing, False
         previous_orders = (
             Order.objects.filter(partner=partner)
@@ -407,6 +435,7 @@ def place_order(
             priced_on=on,
             note=(note or "").strip(),
             idempotency_key=key,
+            idempotency_fingerprint=request_fingerprint if key is not None else "",
             payment_method=payment_method,
         )
         # the lock order: funds before promotions and stock
@@ -563,6 +592,21 @@ def _locked(order: Order) -> Order:
     return Order.objects.select_for_update(of=("self",)).select_related("partner").get(pk=order.pk)
 
 
+def _lock_approval_first(order: Order):
+    """The lock order puts an approval request first and alone: an order that may be waiting for
+    approval has its request locked before the partner and the order, so that withdrawing it
+    (`move`) never waits for a decision that itself waits for this order. Returns the request."""
+    approval_id = Order.objects.filter(pk=order.pk).values_list("approval_id", flat=True).first()
+    return approvals.lock_request(approval_id)
+
+
+def _check_approval_locked(order: Order, request) -> None:
+    """:raises Conflict: the locked order waits on another request than the one locked first (it
+    was changed in between)."""
+    if order.status == OrderStatus.PENDING_APPROVAL and order.approval_id != (request.pk if request else None):
+        raise Conflict(gettext("The order changed meanwhile. Reload it and try again."))
+
+
 def _release(order: Order, actor) -> None:
     """Give back what the order holds, in the lock order: funds, promotions, stock."""
     from qudao.inventory.services import release_stock
@@ -642,30 +686,36 @@ def _rebate_shares(order: Order) -> Decimal:
 
 def cancel_order(*, order: Order, actor, reason: str) -> Order:
     """Cancel an order before it is allocated; everything it held (stock, promotion consumption,
-    credit) is released. :raises FieldErrors: reason (required)."""
+    credit) is released, and the approval request of an order waiting for approval is withdrawn.
+    :raises FieldErrors: reason (required)."""
     reason = (reason or "").strip()
     if not reason:
         raise FieldErrors.single("reason", _("Say why the order is cancelled."))
     from qudao.partners.models import Partner
 
     with transaction.atomic():
+        request = _lock_approval_first(order)
         Partner.objects.select_for_update(of=("self",)).get(pk=order.partner_id)
         order = _locked(order)
+        _check_approval_locked(order, request)
         move(order, OrderStatus.CANCELLED, actor=actor, reason=reason)
         _release(order, actor)
     return order
 
 
 def reject_order(*, order: Order, actor, reason: str) -> Order:
-    """Operations refuses a submitted order, with the reason; everything it held is released."""
+    """Operations refuses a submitted order, or one waiting for approval (its request is then
+    withdrawn), with the reason; everything it held is released."""
     reason = (reason or "").strip()
     if not reason:
         raise FieldErrors.single("reason", _("Say why the order is rejected."))
     from qudao.partners.models import Partner
 
     with transaction.atomic():
+        request = _lock_approval_first(order)
         Partner.objects.select_for_update(of=("self",)).get(pk=order.partner_id)
         order = _locked(order)
+        _check_approval_locked(order, request)
         move(order, OrderStatus.REJECTED, actor=actor, reason=reason)
         _release(order, actor)
     return order
@@ -674,13 +724,24 @@ def reject_order(*, order: Order, actor, reason: str) -> Order:
 CHANGEABLE = (OrderStatus.SUBMITTED, OrderStatus.PENDING_APPROVAL)
 
 
+def kept_quantities(order: Order) -> dict[int, int]:
+    """What the order holds of each SKU on its own lines (not gifts), in base units: a change may
+    keep up to this much of a SKU that went off sale after the order was placed (the brand still
+    delivers what it accepted), never more, and never add such a SKU anew."""
+    held: dict[int, int] = {}
+    for sku_id, quantity in order.lines.filter(gift_promotion="").values_list("sku_id", "quantity"):
+        held[sku_id] = held.get(sku_id, 0) + quantity
+    return held
+
+
 def change_order(*, order: Order, lines: list[dict], actor, on: date | None = None, rebate_amount=None) -> Order:
     """Change the lines of an order until it is confirmed (the buyer's users or operations): what
     it held is released, and it is priced, reserved (promotions, stock, rebate fund, prepayment) and
     checked (credit, approval rules) again, all in one transaction. `rebate_amount` is the new part
     paid from the rebate fund, checked like place_order's; None keeps the order's, lowered to the
-    share of the new total if it is now above it. The lines before and after are in the
-    `order.changed` event.
+    share of the new total if it is now above it. A SKU gone off sale since the order was placed
+    may stay up to what the order holds of it (`kept_quantities`), never more, and is never added.
+    The lines before and after are in the `order.changed` event.
 
     :raises FieldErrors: as place_order. :raises Conflict: the order is confirmed or later.
     """
@@ -690,6 +751,7 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
     cart = _clean_lines(lines)
     on = on or timezone.localdate()
     with transaction.atomic():
+        approval = _lock_approval_first(order)
         partner = Partner.objects.select_for_update(of=("self",)).get(pk=order.partner_id)
         order = _locked(order)
         kind = actor_kind(actor, order)
@@ -697,11 +759,13 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
             raise Forbidden()
         if order.status not in CHANGEABLE:
             raise Conflict(gettext("An order can be changed only until it is confirmed."))
+        _check_approval_locked(order, approval)
         before = [
             {"sku": line.sku_id, "quantity": line.quantity, "line_total": str(line.line_total)}
             for line in order.lines.all()
         ]
         previous_rebate = order.rebate_amount
+        keep = kept_quantities(order)
         accounts = lock_funds(
             partner,
             prepayment=order.payment_method == "prepayment",
@@ -712,7 +776,7 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
         order.save(update_fields=["rebate_amount", "updated_at"])
         order.lines.all().delete()
         order.priced_on = on
-        quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor)
+        quote = reservations.reserve(partner=partner, lines=cart, on=on, reference=order.number, actor=actor, keep=keep)
         _write_lines(order, quote)
         available = ZERO
         if "rebate" in accounts:
@@ -731,9 +795,13 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
             .exclude(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED, OrderStatus.REJECTED])
         )
         reasons = approval_reasons(order, credit, previous.count())
-        if not reasons and order.status == OrderStatus.PENDING_APPROVAL:
-            move(order, OrderStatus.SUBMITTED, kind=lifecycle.SYSTEM, reason=gettext("Changed: no approval needed"))
-        elif reasons and order.status == OrderStatus.SUBMITTED:
+        if order.status == OrderStatus.PENDING_APPROVAL:
+            # The approvers were asked about the order before this change: their request is
+            # withdrawn, and a new one (below) asks about the order as it is now, if it still needs one.
+            approvals.withdraw(request_id=order.approval_id, actor=actor, reason=gettext("The order was changed."))
+            order.approval, order.approval_reasons = None, []
+        request = None
+        if reasons:
             request = approvals.start_approval(
                 kind=ORDER_SUBJECT,
                 subject_id=order.pk,
@@ -761,7 +829,10 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
                 )
             if request is not None:
                 order.approval, order.approval_reasons = request, reasons
-                move(order, OrderStatus.PENDING_APPROVAL, kind=lifecycle.SYSTEM)
+                if order.status == OrderStatus.SUBMITTED:
+                    move(order, OrderStatus.PENDING_APPROVAL, kind=lifecycle.SYSTEM)
+        if request is None and order.status == OrderStatus.PENDING_APPROVAL:
+            move(order, OrderStatus.SUBMITTED, kind=lifecycle.SYSTEM, reason=gettext("Changed: no approval needed"))
         order.save()
         after = [
             {"sku": line.sku_id, "quantity": line.quantity, "line_total": str(line.line_total)}
@@ -782,7 +853,11 @@ def confirm_order(*, order: Order, actor) -> Order:
     with transaction.atomic():
         partner = Partner.objects.select_for_update(of=("self",)).get(pk=order.partner_id)
         order = _locked(order)
-        approved_over = "over_credit_limit" in (order.approval_reasons or []) and order.approval_id is not None
+        approved_over = (
+            "over_credit_limit" in (order.approval_reasons or [])
+            and order.approval is not None
+            and order.approval.status == ApprovalRequest.Status.APPROVED
+        )
         credit = credit_of(partner, excluding=order)
         if not approved_over and order.remainder > credit.available:
             raise Conflict(

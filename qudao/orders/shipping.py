@@ -111,6 +111,31 @@ def _text(value, errors: FieldErrors, key: str, limit: int, *, required_message=
     return text
 
 
+def placed_on(order: Order):
+    """The day the order was placed (submitted), in the deployment's time zone."""
+    return timezone.localdate(order.submitted_at or order.created_at)
+
+
+def check_shipped_at(order: Order, shipped_at, errors: FieldErrors, key: str = "shipped_at"):
+    """The date a shipment left, checked: with its time zone, not in the future (beyond
+    FUTURE_TOLERANCE for clocks that differ), and not before the day its order was placed (in the
+    deployment's time zone: the same day is fine, whatever the hour). Returns it, or None when wrong
+    (the error added at `key`)."""
+    if not isinstance(shipped_at, datetime) or timezone.is_naive(shipped_at):
+        errors.add(key, _("Enter a date and time with its time zone (ISO 8601)."))
+        return None
+    if shipped_at > timezone.now() + FUTURE_TOLERANCE:
+        errors.add(key, _("A shipment cannot leave in the future."))
+        return None
+    placed = placed_on(order)
+    if timezone.localdate(shipped_at) < placed:
+        errors.add(
+            key, _("A shipment cannot leave before its order was placed (%(date)s).") % {"date": placed.isoformat()}
+        )
+        return None
+    return shipped_at
+
+
 def _operations_users():
     from qudao.accounts.roles import OPERATIONS
 
@@ -322,8 +347,9 @@ def create_shipment(
     quantities go up, the timeline starts with a "shipped" event, and the order becomes partially
     shipped or shipped. `external_id` is the ERP's number of the shipment (unique).
 
-    :raises FieldErrors: warehouse, carrier, tracking_number, external_id, shipped_at,
-        lines.<i>.line_no / .quantity (more than left to ship, or than reserved in the warehouse).
+    :raises FieldErrors: warehouse, carrier, tracking_number, external_id, shipped_at (without a
+        time zone, in the future, or before the day the order was placed), lines.<i>.line_no /
+        .quantity (more than left to ship, or than reserved in the warehouse).
     :raises Conflict: the order is not allocated or partially shipped; the external id is taken.
     :raises Forbidden: the actor does not manage orders.
     """
@@ -341,12 +367,9 @@ def create_shipment(
     external_id = _text(external_id, errors, "external_id", 100) or None
     if source not in TrackingSource.values:
         errors.add("source", _("Choose one of: %(choices)s.") % {"choices": ", ".join(TrackingSource.values)})
-    now = timezone.now()
-    shipped_at = shipped_at or now
-    if shipped_at > now + FUTURE_TOLERANCE:
-        errors.add("shipped_at", _("A shipment cannot leave in the future."))
     with transaction.atomic():
         order = _lock(order)
+        shipped_at = check_shipped_at(order, shipped_at or timezone.now(), errors)
         # the lock order: the funds an order pays from (prepayment, rebate fund) are locked before
         # the stock (the capture of this shipment's share comes after it)
         services.lock_funds(
@@ -690,9 +713,8 @@ def _parse_new_shipment(new, order: Order, errors: FieldErrors, row_key: str, wa
         else:
             lines.append((line_ids[line_no], quantity))
     shipped_at = new.get("shipped_at")
-    if shipped_at is not None and (not isinstance(shipped_at, datetime) or timezone.is_naive(shipped_at)):
-        errors.add(f"{key}.shipped_at", _("Enter a date and time with its time zone (ISO 8601)."))
-        shipped_at = None
+    if shipped_at is not None:  # checked here too, so that every wrong row is named at once
+        shipped_at = check_shipped_at(order, shipped_at, errors, f"{key}.shipped_at")
     return {
         "warehouse": warehouse,
         "lines": lines,

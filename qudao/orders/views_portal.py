@@ -3,7 +3,8 @@
 import from a file, the partner's orders with their timeline and shipments, and its credit.
 
 Every submission carries an Idempotency-Key generated when the form was rendered (a hidden
-field): a double tap or a browser retry returns the first order, never a second one. The views
+field): a double tap or a browser retry returns the first order, never a second one; the same form
+sent again with other lines is refused and gets a new key. The views
 parse, call a service or selector and render; the rules are qudao.orders.services'."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qudao.core import idempotency
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.pages import paginate
 from qudao.partners.models import FundAccount
@@ -198,11 +200,9 @@ def _quick_context(request, rows, *, priced=None, buyer=None, key=None, general=
 
 
 def _place(request, rows, buyer, key):
-    """Place the rows as an order for `buyer`: (order, None) or (None, the Priced with errors)."""
-    if key:
-        existing = selectors.placed_with(buyer, key)
-        if existing is not None:  # a retry: the first order, whatever the rows say now
-            return existing, None
+    """Place the rows as an order for `buyer`: (order, None) or (None, the Priced with errors).
+    The form's key makes a double tap return the first order; the same form sent again with other
+    lines (after the back button) is refused, and the page gets a new key for a new order."""
     priced = carts.price(buyer, rows, timezone.localdate())
     if priced.has_errors:
         return None, priced
@@ -219,7 +219,15 @@ def _place(request, rows, buyer, key):
             rebate_amount=(request.POST.get("rebate_amount") or "").strip()[:20],
         )
     except FieldErrors as error:
-        priced.general.extend(carts.spread(error, ready))
+        if error.code == idempotency.REUSED:
+            first = selectors.placed_with(buyer, key)
+            priced.general.append(
+                _("This form already placed order %(number)s. Check the lines and place them again for a new order.")
+                % {"number": first.number}
+            )
+            priced.key_reused = True
+        else:
+            priced.general.extend(carts.spread(error, ready))
         priced.result = None
         return None, priced
     except Conflict as error:
@@ -233,14 +241,17 @@ def _place(request, rows, buyer, key):
 def quick_view(request):
     """/portal/orders/quick/: rows of SKU code or barcode, quantity and unit, priced as they are
     typed (htmx, /portal/orders/quick/price/), then placed as one order. GET ?reorder=<number>
-    fills the rows with an order's lines, ?template=<id> with a saved template's.
+    fills the rows with an order's lines, ?template=<id> with a saved template's; lines whose SKU
+    is no longer on sale (or available to the partner) are left out, and the page says which and why.
     POST action: place (default), more (rows), save (a template)."""
     _require_place(request)
     if request.method == "GET":
-        rows = _initial_rows(request)
+        # the lines of an earlier order or a template, less those that may no longer be ordered
+        rows, left_out = carts.leave_out(request.partner, _initial_rows(request))
         buyer = request.partner
         priced = carts.price(buyer, rows, timezone.localdate()) if any(not row.blank for row in rows) else None
-        return render(request, "orders/portal/quick.html", _quick_context(request, carts.pad(rows), priced=priced))
+        context = _quick_context(request, carts.pad(rows), priced=priced, left_out=left_out)
+        return render(request, "orders/portal/quick.html", context)
     buyer = _buyer(request)
     rows = carts.rows_from(request.POST)
     action = request.POST.get("action") or "place"
@@ -252,7 +263,7 @@ def quick_view(request):
         return _save_template(request, rows, buyer, key)
     order, priced = _place(request, rows, buyer, key or None)
     if order is None:
-        context = _quick_context(request, rows, priced=priced, buyer=buyer, key=key)
+        context = _quick_context(request, rows, priced=priced, buyer=buyer, key=None if priced.key_reused else key)
         return render(request, "orders/portal/quick.html", context, status=422)
     return redirect("orders_portal:detail", order.number)
 
@@ -329,7 +340,7 @@ def place_view(request):
     key = (request.POST.get("idempotency_key") or "").strip()[:100]
     order, priced = _place(request, rows, request.partner, key or None)
     if order is None:
-        context = _quick_context(request, carts.pad(rows), priced=priced, key=key)
+        context = _quick_context(request, carts.pad(rows), priced=priced, key=None if priced.key_reused else key)
         return render(request, "orders/portal/quick.html", context, status=422)
     return redirect("orders_portal:detail", order.number)
 

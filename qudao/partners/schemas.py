@@ -407,7 +407,7 @@ class ApplicationOut(ApplicationListOut):
 
 class ApprovalFilters(Schema):
     box: Literal["inbox", "all"] = Field("inbox", description="inbox: waiting for me; all: every one I may read.")
-    status: Literal["pending", "approved", "rejected", "returned", "cancelled"] | None = None
+    status: Literal["pending", "approved", "rejected", "returned", "cancelled", "withdrawn"] | None = None
     subject_kind: str | None = None
 
 

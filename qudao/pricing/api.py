@@ -17,7 +17,7 @@ from ninja import Query, Router, Status
 
 from qudao.core.api import require
 from qudao.core.errors import NotFound
-from qudao.core.schemas import IdParam, PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import IdParam, PageParams, amount_out, page_of, paginate, unit_price_out
 from qudao.partners.scoping import get_visible_partner, scope
 
 from . import reservations, services
@@ -162,7 +162,7 @@ def quote_out(partner, on, result, *, show_floor: bool) -> dict:
                 "quantity": line.quantity,
                 "unit": line.unit,
                 "unit_quantity": line.unit_quantity,
-                "list_price": amount_out(line.list_price),
+                "list_price": unit_price_out(line.list_price),
                 "source": {
                     "price_list": line.source.price_list_code,
                     "kind": line.source.kind,
@@ -174,7 +174,7 @@ def quote_out(partner, on, result, *, show_floor: bool) -> dict:
                 "floor_price": amount_out(line.floor_price) if show_floor else None,
                 "floor_applied": line.floor_applied,
                 "promotions": [_explained(item) for item in line.promotions],
-                "net_unit_price": amount_out(line.net_unit_price),
+                "net_unit_price": unit_price_out(line.net_unit_price),
                 "line_total": amount_out(line.line_total),
             }
             for line in result.lines
@@ -185,8 +185,8 @@ def quote_out(partner, on, result, *, show_floor: bool) -> dict:
                 "sku": {"id": gift.sku, "code": gift.sku_code, "name": gift.sku_name},
                 "quantity": gift.quantity,
                 "unit": gift.unit,
-                "list_price": amount_out(gift.list_price),
-                "net_unit_price": amount_out(gift.net_unit_price),
+                "list_price": unit_price_out(gift.list_price),
+                "net_unit_price": unit_price_out(gift.net_unit_price),
                 "line_total": amount_out(gift.line_total),
                 "gift": True,
             }
@@ -246,8 +246,8 @@ def catalogue_prices(request, filters: Query[CataloguePriceFilters], page: Query
                 "min_order_qty": sku.min_order_qty,
                 "order_multiple": sku.order_multiple,
                 "quantity": selectors.smallest_order(sku),
-                "list_price": amount_out(line.list_price) if line else None,
-                "net_unit_price": amount_out(line.net_unit_price) if line else None,
+                "list_price": unit_price_out(line.list_price) if line else None,
+                "net_unit_price": unit_price_out(line.net_unit_price) if line else None,
                 "promotions": [
                     {
                         "code": offer.code,

@@ -101,6 +101,12 @@ price (`list_price`) so their value is known.
 Order quantities: a line below the SKU's minimum order quantity, or not a multiple of its order
 multiple (both in base units, after unit conversion), is refused on lines.<i>.quantity.
 
+Only SKUs on sale are priced (the SKU and its product both on sale, catalog.models.sale_state): a
+draft or discontinued SKU in the partner's sales scope is refused on lines.<i>.sku, naming it and
+why ("HOOD-B is not on sale: discontinued."); one outside the scope reads as unknown, whatever its
+lifecycle. An order placed before its SKU went off sale stays valid: when it is changed, the
+engine is given what the order holds (`keep`), and a line may keep up to that quantity.
+
 Rounding (the one rule of qudao.core.money: ROUND_HALF_UP to 0.01)
 -------------------------------------------------------------------
 - list prices keep their stored 4 decimals until the unit price is fixed: it is rounded once, to
@@ -115,6 +121,7 @@ Rounding (the one rule of qudao.core.money: ROUND_HALF_UP to 0.01)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -145,6 +152,7 @@ class SkuInfo:
     base_unit: str = ""
     min_order_qty: int = 1  # base units
     order_multiple: int = 1  # base units
+    sale_state: str = "on_sale"  # catalog.models.sale_state: "on_sale", "draft" or "discontinued"
 
 
 @dataclass(frozen=True)
@@ -451,7 +459,7 @@ def load_promotions(partner, on: date) -> tuple[PromoInfo, ...]:
 def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
     """Everything needed to price `sku_ids` for `partner` on `on`, in a fixed number of queries
     (the SKUs of the cart, and the gift and bundle SKUs of the promotions open to the partner)."""
-    from qudao.catalog.models import Sku, UnitConversion
+    from qudao.catalog.models import Sku, UnitConversion, sale_state
     from qudao.catalog.scope import allowed_sku_q
 
     from .models import FloorPrice, PriceList, PriceListItem, PriceListRule
@@ -466,6 +474,8 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
         "product__base_unit",
         "min_order_qty",
         "order_multiple",
+        "lifecycle",
+        "product__lifecycle",
     )
     cart_ids = {int(sku_id) for sku_id in sku_ids}
     rows = list(Sku.objects.filter(pk__in=cart_ids).values_list(*sku_fields))
@@ -502,8 +512,20 @@ def fetch_pricing_inputs(partner, sku_ids, on: date) -> PricingInputs:
             base_unit=base_unit,
             min_order_qty=min_order_qty,
             order_multiple=order_multiple,
+            sale_state=sale_state(lifecycle, product_lifecycle),
         )
-        for pk, code, name, line_path, product_id, base_unit, min_order_qty, order_multiple in rows
+        for (
+            pk,
+            code,
+            name,
+            line_path,
+            product_id,
+            base_unit,
+            min_order_qty,
+            order_multiple,
+            lifecycle,
+            product_lifecycle,
+        ) in rows
     }
 
     lists_qs = (
@@ -687,17 +709,32 @@ def _conflict(promo: PromoInfo, lines: set, chosen: list) -> tuple[str, PromoInf
     return None
 
 
-def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQuote:
+def not_on_sale_message(code: str, state: str) -> str:
+    """Why a SKU not on sale is refused on a line, naming it (see catalog.models.sale_state)."""
+    if state == "discontinued":
+        return _("%(sku)s is not on sale: discontinued.") % {"sku": code}
+    return _("%(sku)s is not on sale: not released yet.") % {"sku": code}
+
+
+def price_cart(
+    inputs: PricingInputs, lines: list[CartLine], on: date, keep: Mapping[int, int] | None = None
+) -> CartQuote:
     """Price `lines` for the partner of `inputs` on `on` (see the module docstring).
 
+    `keep` is what an order being changed already holds of each SKU ({sku id: base units}): a SKU
+    no longer on sale may stay on the order up to that quantity (all its lines together), never
+    more; without `keep` a SKU not on sale is refused.
+
     :raises FieldErrors: lines.<i>.quantity (zero or negative), lines.<i>.sku (unknown, not in the
-        partner's sales scope, no price on the date), lines.<i>.unit (a unit that does not convert).
+        partner's sales scope, not on sale, no price on the date), lines.<i>.unit (a unit that does
+        not convert).
     """
     errors = FieldErrors()
     if not lines:
         errors.add("lines", _("Add at least one line."))
     work = []
     candidates = ranked_lists(inputs, on)
+    keepable = dict(keep or {})  # what is left of `keep` for the lines still to come
     for index, line in enumerate(lines):
         if not isinstance(line.quantity, int) or line.quantity <= 0:
             errors.add(f"lines.{index}.quantity", _("Enter a quantity of at least 1."))
@@ -711,6 +748,20 @@ def price_cart(inputs: PricingInputs, lines: list[CartLine], on: date) -> CartQu
         if quantity is None:
             errors.add(f"lines.{index}.unit", _("This unit does not convert for this product."))
             continue
+        if sku.sale_state != "on_sale":
+            # Checked after the sales scope, so a SKU the partner may not buy never tells its lifecycle.
+            held = keepable.get(sku.id, 0)
+            if held <= 0:
+                errors.add(f"lines.{index}.sku", not_on_sale_message(sku.code, sku.sale_state))
+                continue
+            if quantity > held:
+                errors.add(
+                    f"lines.{index}.sku",
+                    _("%(sku)s is no longer on sale: this order may keep at most %(quantity)d %(unit)s of it.")
+                    % {"sku": sku.code, "quantity": held, "unit": sku.base_unit},
+                )
+                continue
+            keepable[sku.id] = held - quantity
         if quantity < sku.min_order_qty:
             errors.add(
                 f"lines.{index}.quantity",
@@ -1099,7 +1150,8 @@ class _Settlement:
         return sku.code if sku else str(sku_id)
 
 
-def quote(partner, lines: list[CartLine], on: date) -> CartQuote:
-    """Load the inputs for `lines` and price them (the impure convenience around the pure engine)."""
+def quote(partner, lines: list[CartLine], on: date, keep: Mapping[int, int] | None = None) -> CartQuote:
+    """Load the inputs for `lines` and price them (the impure convenience around the pure engine);
+    `keep` as price_cart's."""
     inputs = fetch_pricing_inputs(partner, [line.sku for line in lines if isinstance(line.sku, int)], on)
-    return price_cart(inputs, lines, on)
+    return price_cart(inputs, lines, on, keep)

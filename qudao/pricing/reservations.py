@@ -46,10 +46,13 @@ def _clean_reference(reference) -> str:
     return reference
 
 
-def reserve(*, partner, lines: list[CartLine], on: date, reference: str, actor=None) -> CartQuote:
+def reserve(
+    *, partner, lines: list[CartLine], on: date, reference: str, actor=None, keep: dict[int, int] | None = None
+) -> CartQuote:
     """Price `lines` for `partner` on `on` and reserve what the applied promotions give, under
     `reference`. Returns the quote that was reserved (limits already reached are reflected in it:
     a promotion with nothing left is `cap_reached`, one with a little left applies to what is left).
+    `keep`: what an order being changed holds of SKUs no longer on sale (engine.price_cart).
 
     :raises FieldErrors: the cart is wrong (see engine.price_cart), or the reference is empty.
     :raises Conflict: this reference has already reserved promotions.
@@ -79,7 +82,7 @@ def reserve(*, partner, lines: list[CartLine], on: date, reference: str, actor=N
             inputs = fetch_pricing_inputs(partner, sku_ids, on)  # what is left, read under the lock
         else:
             locked = set()
-        result = price_cart(inputs, lines, on)
+        result = price_cart(inputs, lines, on, keep)
         if any(use.limited and use.promotion_id not in locked for use in result.usage):
             # a limited promotion started meanwhile: price again rather than use it unlocked
             raise Conflict(_("The promotions changed while the order was priced; place it again."))

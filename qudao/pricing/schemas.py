@@ -8,7 +8,18 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import DecimalIn, Id, IdParam, InputSchema, MoneyIn, Quantity, Ref, RegionRef, SmallInt
+from qudao.core.schemas import (
+    UNIT_PRICE_DOC,
+    DecimalIn,
+    Id,
+    IdParam,
+    InputSchema,
+    MoneyIn,
+    Quantity,
+    Ref,
+    RegionRef,
+    SmallInt,
+)
 
 
 class PriceListIn(InputSchema):
@@ -148,7 +159,7 @@ class QuoteLineOut(Schema):
     floor_price: str | None = Field(None, description="HQ only.")
     floor_applied: bool
     promotions: list[dict]
-    net_unit_price: str
+    net_unit_price: str = Field(description=UNIT_PRICE_DOC)
     line_total: str
 
 
@@ -346,5 +357,5 @@ class CataloguePriceOut(Schema):
     order_multiple: int
     quantity: int = Field(description="The quantity priced: the smallest order (base units).")
     list_price: str | None = Field(None, description="The partner's own list price; null: price on request.")
-    net_unit_price: str | None
+    net_unit_price: str | None = Field(description=UNIT_PRICE_DOC)
     promotions: list[OpenPromotionOut]

@@ -15,7 +15,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.errors import Forbidden, NotFound
-from qudao.core.money import quantize
+from qudao.core.money import quantize, unit_price_text
 from qudao.core.numbers import parse_id
 from qudao.partners.models import Partner
 from qudao.partners.scoping import scope
@@ -210,7 +210,7 @@ def source_out(row: dict, kind: str) -> dict:
         "line_no": row.get("line_no"),
         "sku": row.get("sku"),
         "quantity": row.get("quantity"),
-        "unit_price": None if row.get("unit_price") is None else str(quantize(row["unit_price"])),
+        "unit_price": None if row.get("unit_price") is None else unit_price_text(row["unit_price"]),
         "invoice": row.get("invoice"),
         "due_on": row.get("due_on"),
         "amount": str(amount),

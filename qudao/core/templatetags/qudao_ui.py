@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import template
 
 from qudao.accounts.roles import ALL_ROLE_LABELS
-from qudao.core.money import quantize
+from qudao.core.money import quantize, unit_price_text
 
 register = template.Library()
 
@@ -37,6 +37,15 @@ def money(amount) -> str:
     if amount in (None, ""):
         return ""
     return f"{quantize(Decimal(str(amount))):,.2f}"
+
+
+@register.filter
+def unit_price(amount) -> str:
+    """A unit price as fixed, never rounded to the cent: 1299 -> "1,299.00", 321.896666 ->
+    "321.8967" (qudao.core.money.unit_price_text)."""
+    if amount in (None, ""):
+        return ""
+    return unit_price_text(amount, grouping=True)
 
 
 @register.filter

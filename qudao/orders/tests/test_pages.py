@@ -502,8 +502,9 @@ def test_the_partner_follows_its_shipments_like_a_parcel(world, shop, page_clien
     from qudao.inventory.models import Warehouse
     from qudao.orders import shipping
 
-    # given an order of 2 HOOD-A, confirmed, allocated and shipped, then in transit
+    # given an order of 2 HOOD-A placed on 2026-11-19, confirmed, allocated and shipped, then in transit
     order = place(world, shop, hood_a=2)
+    Order.objects.filter(pk=order.pk).update(submitted_at=timezone.make_aware(datetime(2026, 11, 19, 16, 0)))
     services.confirm_order(order=order, actor=world.operations)
     shipping.allocate_order(order=order, actor=world.operations)
     line = order.lines.get()

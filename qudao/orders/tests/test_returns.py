@@ -350,7 +350,7 @@ def test_it_runs_a_return_through_the_api(world, shop, api_client):
             "quantity": 1,
             "received_quantity": 0,
             "condition": None,
-            "net_unit_price": "1242.50",
+            "net_unit_price": "1242.4967",
         }
     ]
     rma_id = body["id"]

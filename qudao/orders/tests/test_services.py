@@ -77,8 +77,12 @@ def test_placing_an_order_prices_it_reserves_promotions_and_stock_and_submits_it
 
 def test_a_retry_with_the_same_idempotency_key_returns_the_first_order(world, shop):
     first, created = place(world, shop, ("hood_a", 2), key="retry-1")
-    again, created_again = place(world, shop, ("hood_a", 5), key="retry-1")
+    again, created_again = place(world, shop, ("hood_a", 2), key="retry-1")
     assert (created, created_again, again.pk) == (True, False, first.pk)
+    # the same key with another request is not a retry: refused, nothing placed
+    with pytest.raises(FieldErrors) as reused:
+        place(world, shop, ("hood_a", 5), key="retry-1")
+    assert (reused.value.code, list(reused.value.errors)) == ("idempotency_key_reused", ["idempotency_key"])
     assert Order.objects.count() == 1
     assert reserved(shop, "hood_a") == 2
     # the same key for another partner is another order

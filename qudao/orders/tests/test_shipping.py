@@ -28,12 +28,14 @@ def post(client, path, body, **extra):
 
 
 def confirmed_order(world, shop, *pairs):
-    """An order of dist_js (placed by dist_admin), confirmed by operations."""
+    """An order of dist_js (placed by dist_admin a week ago, so that it may be shipped on any day
+    since), confirmed by operations."""
     order, _created = services.place_order(
         partner=world.dist_js,
         lines=[{"sku": shop.skus[key].pk, "quantity": quantity} for key, quantity in pairs],
         actor=world.dist_admin,
     )
+    Order.objects.filter(pk=order.pk).update(submitted_at=timezone.now() - timedelta(days=7))
     return services.confirm_order(order=order, actor=world.operations)
 
 
