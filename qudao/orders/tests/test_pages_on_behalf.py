@@ -112,6 +112,8 @@ def test_operations_places_an_order_for_a_partner_priced_as_it_types_on_the_hq_p
     )
     detail = client.get(f"/orders/{order.number}/").content.decode()
     assert texts(detail, "order-placed-by") == ["operations · HQ on the partner's behalf"]
+    listed = client.get("/orders/").content.decode()
+    assert texts(listed, "order-on-behalf") == ["placed on its behalf by operations"]
     assert f"Order {order.number} is placed for 金陵商贸." in detail
     # and: the partner's users see who placed it for them
     portal = page_client(world.dist_staff).get(f"/portal/orders/{order.number}/").content.decode()
