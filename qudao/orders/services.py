@@ -443,9 +443,6 @@ def place_order(
     from qudao.partners.models import Partner
 
     placer = placer_of(actor, partner)
-    if placer == ON_BEHALF:
-        _check_on_behalf_buyer(partner)
-
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > 100:
         raise FieldErrors.single("idempotency_key", _("An Idempotency-Key has at most 100 characters."))
@@ -470,6 +467,8 @@ def place_order(
             existing = Order.objects.filter(partner=partner, idempotency_key=key).first()
             if existing is not None:
                 return existing, False
+        if placer == ON_BEHALF:  # after the retry: a retried push still answers the order it placed
+            _check_on_behalf_buyer(partner)
         previous_orders = (
             Order.objects.filter(partner=partner)
             .exclude(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED, OrderStatus.REJECTED])

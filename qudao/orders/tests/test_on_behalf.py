@@ -256,3 +256,19 @@ def test_who_may_change_an_order_on_the_partners_behalf(world, shop):
     services.change_order(order=order, lines=lines(shop, ("hood_b", 3)), actor=world.regional_js)
     order.refresh_from_db()
     assert (order.total, reserved(shop, "hood_b")) == (Decimal("6000.00"), 3)
+
+
+def test_a_retried_push_answers_the_order_it_placed_even_once_the_partner_is_suspended(world, shop):
+    from qudao.partners.models import Partner
+
+    # given: the ERP placed an order for dist_js, then HQ suspended dist_js
+    order, _created = place_for(world, shop, world.operations, world.dist_js, ("hood_a", 1), idempotency_key="ERP-1")
+    Partner.objects.filter(pk=world.dist_js.pk).update(status="suspended")
+    world.dist_js.refresh_from_db()
+    # when: the ERP retries the same push, then: the order it placed, not a refusal
+    again, created = place_for(world, shop, world.operations, world.dist_js, ("hood_a", 1), idempotency_key="ERP-1")
+    assert (created, again.pk) == (False, order.pk)
+    # and: a new order is refused
+    with pytest.raises(FieldErrors):
+        place_for(world, shop, world.operations, world.dist_js, ("hood_a", 1), idempotency_key="ERP-2")
+    assert Order.objects.count() == 1
