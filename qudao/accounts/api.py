@@ -1,15 +1,15 @@
-"""API: who am I, personal API tokens."""
+"""API: who am I, personal API tokens, accepting an invitation (choosing the password)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from qudao.core.errors import DomainError
 from qudao.core.proxies import client_address
-from qudao.core.schemas import IdParam, PositiveSmallInt
+from qudao.core.schemas import IdParam, InputSchema, PositiveSmallInt
 
 from . import services
 from .models import ApiToken
@@ -51,6 +51,19 @@ class TokenOut(Schema):
 
 class TokenCreatedOut(TokenOut):
     token: str
+
+
+class InvitationAcceptIn(InputSchema):
+    uid: str = Field(description="The link's first part after /set-password/ (the user, encoded).", max_length=64)
+    token: str = Field(description="The link's second part: the one-time token.", max_length=128)
+    password: str = Field(description="The password chosen: the rules of the link's form apply.", max_length=128)
+
+
+class InvitationAcceptedOut(Schema):
+    id: int
+    username: str = Field(description="The user name to log in with (also the e-mail address or mobile number).")
+    display_name: str
+    partner_id: int | None
 
 
 class TooManyAttempts(DomainError):
@@ -119,6 +132,24 @@ def token_create(request, payload: TokenCreateIn):
             raise BadCredentials(_("The user name or password is wrong."))
     token, raw = services.issue_token(user=user, name=payload.name, expires_in_days=payload.expires_in_days)
     return Status(201, {**TokenOut.from_orm(token).model_dump(), "token": raw})
+
+
+@router.post("/auth/invitations/accept", response=InvitationAcceptedOut, auth=None)
+def invitation_accept(request, payload: InvitationAcceptIn):
+    """Accept an invitation: choose the password with the link the invitation gave
+    (`.../set-password/<uid>/<token>/`: an invited partner user, an approved applicant's first user,
+    an HQ user created without a password), as its HTML form does and under the same rules. The link
+    works once and expires (Django's PASSWORD_RESET_TIMEOUT: 3 days); a used, expired or forged link,
+    or a disabled user, answers 400 `invalid_link`, the form's message; a password the rules refuse,
+    422 on `password`, and the link stays valid. Then log in (POST /auth/tokens)."""
+    user = services.accept_invitation(uidb64=payload.uid, token=payload.token, password=payload.password)
+    membership = user.partner_membership
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": str(user),
+        "partner_id": membership.partner_id if membership and membership.is_active else None,
+    }
 
 
 @router.delete("/auth/tokens/{token_id}", response={204: None})

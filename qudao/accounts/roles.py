@@ -68,6 +68,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "orders.view": HQ_ALL | {PARTNER_ADMIN, PARTNER_STAFF},
     "orders.place": frozenset({PARTNER_ADMIN, PARTNER_STAFF}),
     "orders.manage": frozenset({ADMIN, OPERATIONS}),
+    # ordering on a partner's behalf (代客下单: orders taken by phone or WeChat, or pushed by the
+    # ERP for the brand's sales reps), for the partners the user sees: operations (inside sales),
+    # regional managers and sales. Not channel managers and finance: they decide the approvals
+    # such orders may need (over credit, deep discounts), so placing and approving stay apart.
+    "orders.place_on_behalf": frozenset({ADMIN, OPERATIONS, REGIONAL, SALES}),
     # finance: invoices (receivables), payments, the partner ledger and statements. Finance
     # records and allocates; a partner's users see their own account and announce payments; its
     # administrator confirms or disputes statements.

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.errors import FieldErrors, NotFound
+from qudao.core.errors import DomainError, FieldErrors, NotFound
 from qudao.core.validators import normalise_mobile
 
 from .models import ApiToken, LoginFailure, RoleAssignment, User, hash_token
@@ -222,6 +222,54 @@ def password_setup_link(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return settings.SITE_URL.rstrip("/") + reverse("accounts:set_password", args=[uid, token])
+
+
+class InvalidSetupLink(DomainError):
+    """A password set-up link (an invitation) that was used already, has expired
+    (settings.PASSWORD_RESET_TIMEOUT), was forged, or whose user is disabled."""
+
+    status = 400
+    code = "invalid_link"
+    title = _("This link is not valid any more: it was used already, or it has expired. Ask for a new one.")
+
+
+def user_of_setup_link(uidb64: str, token: str) -> User:
+    """The user a one-time password set-up link (password_setup_link) is for, while it is valid: the
+    token is bound to the user's password hash and last log-in, so choosing a password uses it up;
+    it expires after settings.PASSWORD_RESET_TIMEOUT seconds.
+
+    :raises InvalidSetupLink: used, expired, forged, or the user is disabled."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_str
+    from django.utils.http import urlsafe_base64_decode
+
+    try:
+        pk = int(force_str(urlsafe_base64_decode(str(uidb64 or ""))))
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        raise InvalidSetupLink() from None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, str(token or "")):
+        raise InvalidSetupLink()
+    return user
+
+
+@transaction.atomic
+def accept_invitation(*, uidb64: str, token: str, password: str) -> User:
+    """Choose the password from a one-time link (an invitation, an approved applicant, an HQ user
+    created without a password), with the rules of the link's HTML form (AUTH_PASSWORD_VALIDATORS).
+    The link is used up once the password is set.
+
+    :raises InvalidSetupLink: the link (checked first). :raises FieldErrors: password."""
+    user = user_of_setup_link(uidb64, token)
+    if not password:
+        raise FieldErrors.single("password", _("This field is required."))
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise FieldErrors({"password": list(error.messages)}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
 
 
 def validate_language(language: str) -> str:

@@ -9,13 +9,10 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
-from django.contrib.auth.tokens import default_token_generator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
-from django.utils.encoding import force_str
-from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -81,20 +78,14 @@ def logout_view(request):
     return redirect("accounts:login")
 
 
-def _user_from_uid(uidb64: str) -> User | None:
-    try:
-        pk = int(force_str(urlsafe_base64_decode(uidb64)))
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return User.objects.filter(pk=pk, is_active=True).first()
-
-
 @sensitive_post_parameters("new_password1", "new_password2")
 @never_cache
 def set_password_view(request, uidb64, token):
-    """Choose a password from a one-time link (invitations, approved applicants)."""
-    user = _user_from_uid(uidb64)
-    if user is None or not default_token_generator.check_token(user, token):
+    """Choose a password from a one-time link (invitations, approved applicants). The API's
+    POST /api/v1/auth/invitations/accept does the same (services.accept_invitation)."""
+    try:
+        user = services.user_of_setup_link(uidb64, token)
+    except services.InvalidSetupLink:
         return render(request, "accounts/set_password.html", {"valid_link": False}, status=400)
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():

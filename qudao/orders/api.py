@@ -1,5 +1,7 @@
-"""API of orders: partners place orders (with an Idempotency-Key) and follow them; operations
-confirms, rejects or cancels them. Another partner's order answers 404."""
+"""API of orders: partners place orders (with an Idempotency-Key) and follow them; HQ users holding
+orders.place_on_behalf (an ERP's integration user, inside sales) place and change them on a
+partner's behalf (代客下单); operations confirms, rejects or cancels them. Another partner's order
+answers 404."""
 
 from __future__ import annotations
 
@@ -40,12 +42,22 @@ def _ref(partner) -> dict | None:
     return {"id": partner.pk, "code": partner.code, "name": str(partner)}
 
 
+def _user_ref(user) -> dict | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "username": user.get_username(), "name": str(user)}
+
+
 def order_out(order: Order, *, full: bool = False) -> dict:
     body = {
         "id": order.pk,
         "number": order.number,
         "partner": _ref(order.partner),
         "ordered_by": _ref(order.ordered_by_partner),
+        "placed_by": _user_ref(order.created_by),
+        "channel": order.channel,
+        "channel_label": str(order.get_channel_display()),
+        "on_behalf": order.on_behalf,
         "status": order.status,
         "status_label": str(order.get_status_display()),
         "status_reason": order.status_reason,
@@ -79,14 +91,20 @@ def order_out(order: Order, *, full: bool = False) -> dict:
             for line in order.lines.select_related("sku")
         ]
         body["history"] = [
-            {"from_status": change.from_status, "to_status": change.to_status, "reason": change.reason, "at": change.at}
-            for change in order.status_changes.all()
+            {
+                "from_status": change.from_status,
+                "to_status": change.to_status,
+                "reason": change.reason,
+                "at": change.at,
+                "by": change.actor.get_username() if change.actor_id else None,
+            }
+            for change in order.status_changes.select_related("actor")
         ]
     return body
 
 
 def _orders(user):
-    return scope(Order.objects.select_related("partner", "ordered_by_partner", "approval"), user)
+    return scope(Order.objects.select_related("partner", "ordered_by_partner", "approval", "created_by"), user)
 
 
 def _order(user, order_id: int) -> Order:
@@ -100,14 +118,26 @@ def _order(user, order_id: int) -> Order:
 @router.post("/orders", response={201: OrderOut, 200: OrderOut})
 def order_place(request, payload: OrderIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
     """Place (submit) an order: priced by the pricing engine, promotions and stock reserved, credit
-    checked; it may wait for approval. `rebate_amount` pays part of it from your rebate fund. Send an
-    Idempotency-Key: a retry with the same key answers 200 with the first order and never creates a
-    second one."""
+    checked; it may wait for approval. `rebate_amount` pays part of it from the rebate fund. Send an
+    Idempotency-Key: a retry with the same key (for the same partner) answers 200 with the first
+    order and never creates a second one.
+
+    An HQ user holding orders.place_on_behalf (an ERP's integration user, inside sales) orders on a
+    partner's behalf (代客下单): `partner` is required and must be a partner it sees (else 404);
+    the partner's prices, credit, stock and approval rules apply exactly as to its own orders, and
+    the order answers `channel` "erp", `on_behalf` true and `placed_by`. Other HQ users: 403."""
     user = request.auth
-    require(user, "orders.place")
     own = user.partner
-    buyer = get_visible_partner(user, payload.partner or own.pk)
-    ordered_by = own if buyer.pk != own.pk else None
+    if own is not None:
+        require(user, "orders.place")
+        buyer = get_visible_partner(user, payload.partner or own.pk)
+        ordered_by = own if buyer.pk != own.pk else None
+    else:
+        if payload.partner is None:
+            require(user, "orders.place_on_behalf")
+            raise FieldErrors.single("partner", _("Choose the partner to order for."), code="required")
+        buyer = get_visible_partner(user, payload.partner)  # someone else's partner: 404 before any 403
+        ordered_by = None
     order, created = services.place_order(
         partner=buyer,
         lines=[line.model_dump() for line in payload.lines],
@@ -117,6 +147,7 @@ def order_place(request, payload: OrderIn, idempotency_key: str | None = Header(
         note=payload.note,
         payment_method=payload.payment_method,
         rebate_amount=payload.rebate_amount,
+        via="api",
     )
     return Status(201 if created else 200, order_out(_order(user, order.pk), full=True))
 
@@ -176,7 +207,9 @@ def order_detail(request, order_id: IdParam):
 @router.put("/orders/{order_id}/lines", response=OrderOut)
 def order_change(request, order_id: IdParam, payload: OrderLinesIn):
     """Replace the lines of an order until it is confirmed: it is priced, reserved and checked
-    again (and may wait for approval again). Refused lines answer 422 and change nothing."""
+    again (and may wait for approval again). Refused lines answer 422 and change nothing. The
+    buyer's users, operations, and HQ users holding orders.place_on_behalf (on the partner's
+    behalf: the partner's users are told) may change it."""
     order = services.change_order(
         order=_order(request.auth, order_id),
         lines=[line.model_dump() for line in payload.lines],

@@ -1,8 +1,9 @@
 """Demo orders for `manage.py seed`: partners with demo users and a credit limit place a few
-orders through the real service (priced, promotions and stock reserved); operations confirms
-some, one is cancelled, one over its credit waits for approval. As a history, each order is then
-dated back up to HISTORY_DAYS days (when it was placed, and its timeline with it), so that the
-demo shipments (finance.demo) can leave on the days after each order, never before it."""
+orders through the real service (priced, promotions and stock reserved); the other partners' orders
+are taken by operations on their behalf (代客下单, as by phone); operations confirms some, one is
+cancelled, one over its credit waits for approval. As a history, each order is then dated back up
+to HISTORY_DAYS days (when it was placed, and its timeline with it), so that the demo shipments
+(finance.demo) can leave on the days after each order, never before it."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def seed_orders(rng: random.Random, log: Callable[[str], None] = lambda message:
     members = {member.partner_id: member.user for member in PartnerMember.objects.filter(is_active=True)}
     stocked = set(StockLevel.objects.filter(on_hand__gt=20).values_list("sku_id", flat=True))
     placed = 0
-    # the partners with demo users first, then others (their orders as if imported: no user)
+    # the partners with demo users first, then others (their orders taken by operations on their
+    # behalf, as by phone)
     partners = list(Partner.objects.filter(pk__in=members, status="active").order_by("pk"))
     partners += list(Partner.objects.filter(status="active").exclude(pk__in=members).order_by("pk")[:30])
     for partner in partners:
@@ -71,7 +73,7 @@ def seed_orders(rng: random.Random, log: Callable[[str], None] = lambda message:
                 order, _created = services.place_order(
                     partner=partner,
                     lines=lines,
-                    actor=members.get(partner.pk),
+                    actor=members.get(partner.pk) or operations,
                     idempotency_key=f"demo-{partner.pk}-{number}",
                 )
             except DomainError:

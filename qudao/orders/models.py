@@ -32,6 +32,20 @@ class OrderStatus(models.TextChoices):
     REJECTED = "rejected", pgettext_lazy("order status", "Rejected")
 
 
+class OrderChannel(models.TextChoices):
+    """How an order came in: placed by the partner's own users (in the portal or through the API),
+    or on its behalf (代客下单) by an HQ user on the HQ pages or through the API (an ERP pushing the
+    orders the brand's sales reps took)."""
+
+    PORTAL = "portal", pgettext_lazy("order channel", "Partner portal")
+    API = "api", pgettext_lazy("order channel", "Partner API")
+    HQ = "hq", pgettext_lazy("order channel", "HQ on the partner's behalf")
+    ERP = "erp", pgettext_lazy("order channel", "ERP on the partner's behalf")
+
+
+ON_BEHALF_CHANNELS = (OrderChannel.HQ, OrderChannel.ERP)
+
+
 # Orders that hold credit: submitted and not yet completed, cancelled or rejected. (Once finance
 # invoices an order, its amount moves from here to receivables.)
 OPEN_STATUSES = (
@@ -47,8 +61,10 @@ OPEN_STATUSES = (
 
 class Order(AuditedModel):
     """A partner's order. `partner` is the buyer; `ordered_by_partner` is the distributor that
-    placed it on behalf of one of its sub-dealers (else empty). Amounts are what the pricing
-    engine answered when the order was (re)priced: `list_total` before promotions, `total` after."""
+    placed it on behalf of one of its sub-dealers (else empty); `created_by` is the user who placed
+    it and `channel` how (the partner's own users, or HQ on the partner's behalf: 代客下单). Amounts
+    are what the pricing engine answered when the order was (re)priced: `list_total` before
+    promotions, `total` after."""
 
     number = models.CharField(_("number"), max_length=20, unique=True)
     partner = models.ForeignKey(
@@ -63,7 +79,16 @@ class Order(AuditedModel):
         verbose_name=_("ordered by"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("placed by"),
+    )
+    # Empty for the orders placed before the channel was recorded.
+    channel = models.CharField(
+        _("channel"), max_length=12, choices=OrderChannel.choices, default=OrderChannel.PORTAL, blank=True
     )
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT)
     status_reason = models.CharField(_("reason"), max_length=500, blank=True)
@@ -131,6 +156,11 @@ class Order(AuditedModel):
     def remainder(self) -> Decimal:
         """What the order's payment method pays: the total less the rebate fund's part."""
         return self.total - self.rebate_amount
+
+    @property
+    def on_behalf(self) -> bool:
+        """Placed for the partner by HQ (代客下单), on the HQ pages or through the API."""
+        return self.channel in ON_BEHALF_CHANNELS
 
 
 class OrderLine(models.Model):

@@ -24,9 +24,17 @@ class OrderLineIn(InputSchema):
     unit: str | None = Field(None, description="An ordering unit of the product (e.g. 箱); the base unit if empty.")
 
 
+class UserRef(Schema):
+    id: int
+    username: str
+    name: str
+
+
 class OrderIn(InputSchema):
     partner: Id | None = Field(
-        None, description="The buyer: your own partner (default), or one of your sub-dealers (a distributor)."
+        None,
+        description="The buyer. A partner's user: its own partner (default), or one of its sub-dealers (a"
+        " distributor). An HQ user holding orders.place_on_behalf (代客下单): required, a partner it sees.",
     )
     lines: list[OrderLineIn]
     note: str = ""
@@ -60,13 +68,21 @@ class OrderStatusChangeOut(Schema):
     to_status: str
     reason: str
     at: dt.datetime
+    by: str | None = Field(None, description="The user name of who made the move (null: the system).")
 
 
 class OrderOut(Schema):
     id: int
     number: str
     partner: Ref
-    ordered_by: Ref | None
+    ordered_by: Ref | None = Field(description="The distributor that placed it for one of its sub-dealers.")
+    placed_by: UserRef | None = Field(description="The user who placed it (the partner's, or HQ's on its behalf).")
+    channel: str = Field(
+        description='How it came in: "portal", "api" (the partner\'s own users), "hq" (HQ pages) or "erp" (HQ through'
+        " the API) on the partner's behalf; empty for orders placed before the channel was recorded."
+    )
+    channel_label: str
+    on_behalf: bool = Field(description='Placed by HQ on the partner\'s behalf (代客下单): channel "hq" or "erp".')
     status: str
     status_label: str
     status_reason: str

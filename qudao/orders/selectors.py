@@ -15,7 +15,7 @@ from .models import OPEN_STATUSES, Order, OrderStatus, OrderTemplate
 
 
 def orders(user):
-    return scope(Order.objects.select_related("partner", "ordered_by_partner", "approval"), user)
+    return scope(Order.objects.select_related("partner", "ordered_by_partner", "approval", "created_by"), user)
 
 
 def order_list(user, *, status: str = "", q: str = "", region: str = ""):
@@ -118,6 +118,18 @@ def sub_dealers(user, partner):
     if not partner.is_distributor:
         return visible_partners(user).none()
     return visible_partners(user).exclude(pk=partner.pk).order_by("code")
+
+
+def partners_to_order_for(user, q: str = "", limit: int = 20):
+    """The partners an HQ user may order for on their behalf (代客下单): the active partners it sees
+    (the scoping rule), matched by code, legal or short name, by code; at most `limit`."""
+    from qudao.partners.models import PartnerStatus
+
+    result = visible_partners(user).filter(status=PartnerStatus.ACTIVE).select_related("region", "tier")
+    q = (q or "").strip()
+    if q:
+        result = result.filter(Q(code__icontains=q) | Q(legal_name__icontains=q) | Q(short_name__icontains=q))
+    return list(result.order_by("code")[:limit])
 
 
 def open_orders(partner):

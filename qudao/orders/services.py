@@ -36,7 +36,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core import approvals, idempotency
-from qudao.core.errors import Conflict, FieldErrors, Forbidden
+from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.events import publish
 from qudao.core.models import ApprovalRequest
 from qudao.core.money import CENT, parse_amount, quantize
@@ -46,7 +46,7 @@ from qudao.pricing import reservations
 from qudao.pricing.engine import CartLine
 
 from . import lifecycle
-from .models import OPEN_STATUSES, Order, OrderLine, OrderStatus, OrderStatusChange
+from .models import OPEN_STATUSES, Order, OrderChannel, OrderLine, OrderStatus, OrderStatusChange
 
 ORDER_SUBJECT = "order"
 ZERO = Decimal("0")
@@ -123,6 +123,63 @@ def actor_kind(user, order: Order) -> str | None:
     return None
 
 
+# Who places (or changes) an order: no user (the demo data, jobs), a partner's own user, or an HQ
+# user on the partner's behalf (代客下单).
+SYSTEM_PLACER, PARTNER_PLACER, ON_BEHALF = "system", "partner", "on_behalf"
+
+
+def placer_of(actor, partner) -> str:
+    """Who `actor` is to an order of `partner`: SYSTEM_PLACER (no user), PARTNER_PLACER (a user of
+    a partner: the pages and the API resolve the buyer through the scoping rule, its own partner or
+    a sub-dealer below it), or ON_BEHALF (an HQ user ordering for the partner: it must see the
+    partner and hold orders.place_on_behalf).
+
+    :raises NotFound: an HQ user who does not see the partner (someone else's partner: 404).
+    :raises Forbidden: an HQ user who sees it but may not order on a partner's behalf.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return SYSTEM_PLACER
+    if getattr(actor, "partner", None) is not None:
+        return PARTNER_PLACER
+    from qudao.partners.scoping import visible_partners
+
+    if not visible_partners(actor).filter(pk=partner.pk).exists():
+        raise NotFound()
+    if not actor.can("orders.place_on_behalf"):
+        raise Forbidden()
+    return ON_BEHALF
+
+
+def channel_for(placer: str, via: str) -> str:
+    """The order's channel: the partner's own ("portal" pages, "api"), or on its behalf ("hq" pages,
+    "erp": HQ through the API, as an ERP pushing the orders the brand's sales reps took)."""
+    if placer == ON_BEHALF:
+        return OrderChannel.ERP if via == "api" else OrderChannel.HQ
+    return OrderChannel.API if via == "api" else OrderChannel.PORTAL
+
+
+def user_ref(user) -> dict | None:
+    """A user as the order.* events name it (placed_by, changed_by)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return {"id": user.pk, "username": user.get_username()}
+
+
+def _check_on_behalf_buyer(partner) -> None:
+    """HQ places orders for active partners only: an applicant is not a partner yet, and a
+    suspended or terminated partner's orders are on hold by HQ's own decision.
+
+    :raises FieldErrors: partner."""
+    from qudao.partners.models import PartnerStatus
+
+    if partner.status != PartnerStatus.ACTIVE:
+        raise FieldErrors.single(
+            "partner",
+            gettext("%(partner)s is %(status)s: orders are placed for active partners only.")
+            % {"partner": partner, "status": str(PartnerStatus(partner.status).label).lower()},
+        )
+
+
 def move(order: Order, to_status: str, *, actor=None, kind: str | None = None, reason: str = "") -> Order:
     """Move a locked order to `to_status` if the lifecycle allows it for this actor; record it."""
     kind = kind or actor_kind(actor, order)
@@ -154,7 +211,16 @@ def move(order: Order, to_status: str, *, actor=None, kind: str | None = None, r
         f"order.{to_status}",
         "order",
         order.number,
-        {"number": order.number, "partner": order.partner_id, "status": to_status, "total": str(order.total)},
+        {
+            "number": order.number,
+            "partner": order.partner_id,
+            "status": to_status,
+            "total": str(order.total),
+            # how the order came in and who placed it (on the partner's behalf: 代客下单)
+            "channel": order.channel,
+            "on_behalf": order.on_behalf,
+            "placed_by": user_ref(order.created_by),
+        },
     )
     if to_status in (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED):
         capture_shipped(order, actor)
@@ -378,21 +444,29 @@ def place_order(
     on: date | None = None,
     payment_method: str | None = None,
     rebate_amount=None,
+    via: str = "web",
 ) -> tuple[Order, bool]:
     """Price, check and submit an order for `partner` (see the module docstring). `ordered_by` is
     the distributor placing it for one of its sub-dealers. `rebate_amount` is the part to pay from
-    the partner's rebate fund (held now; the rest is paid by `payment_method`). Returns (order,
-    created): a retry with the same Idempotency-Key and the same request returns the first order
-    and False (the key is the buyer's, for as long as the order exists).
+    the partner's rebate fund (held now; the rest is paid by `payment_method`). `actor` is who
+    places it: the partner's user, or an HQ user on the partner's behalf (代客下单: exactly the same
+    pricing, credit, stock and approval rules; see placer_of); `via` ("web" pages or "api") with
+    it gives the order's channel. Returns (order, created): a retry with the same Idempotency-Key
+    and the same request returns the first order and False (the key is the buyer's, for as long as
+    the order exists).
 
     :raises FieldErrors: lines.<i>.sku / .quantity / .unit (the pricing engine's and the stock's
         refusals), idempotency_key (too long; `idempotency_key_reused`: the key placed an order
         from a different request), note, payment_method, rebate_amount (over the share of the
-        total, over what the rebate fund has available, negative, finer than cents).
+        total, over what the rebate fund has available, negative, finer than cents), partner (HQ
+        ordering for a partner that is not active).
+    :raises NotFound: an HQ user ordering for a partner it does not see.
+    :raises Forbidden: an HQ user who may not order on a partner's behalf.
     :raises Conflict: over the credit limit with no approval flow to allow it.
     """
     from qudao.partners.models import Partner
 
+    placer = placer_of(actor, partner)
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > 100:
         raise FieldErrors.single("idempotency_key", _("An Idempotency-Key has at most 100 characters."))
@@ -421,6 +495,8 @@ def place_order(
             if existing is not None:
                 idempotency.check_retry(existing.idempotency_fingerprint, request_fingerprint, existing.number)
                 return existing, False
+        if placer == ON_BEHALF:  # after the retry: a retried push still answers the order it placed
+            _check_on_behalf_buyer(partner)
         previous_orders = (
             Order.objects.filter(partner=partner)
             .exclude(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED, OrderStatus.REJECTED])
@@ -437,6 +513,7 @@ def place_order(
             idempotency_key=key,
             idempotency_fingerprint=request_fingerprint if key is not None else "",
             payment_method=payment_method,
+            channel=channel_for(placer, via),
         )
         # the lock order: funds before promotions and stock
         accounts = lock_funds(partner, prepayment=payment_method == "prepayment", rebate=rebate > 0)
@@ -465,6 +542,8 @@ def place_order(
                     "rebate_amount": str(order.rebate_amount),
                     "credit_available": str(credit.available),
                     "partner_type": partner.partner_type,
+                    "channel": order.channel,
+                    "placed_by": actor.get_username() if placer != SYSTEM_PLACER else "",
                 },
                 region=partner.region,
                 partner_id=partner.pk,
@@ -483,7 +562,18 @@ def place_order(
         # held only from here to the commit (benchmarks/orders.py measures the difference).
         if stock_reserved_at() == "submitted":
             _reserve_stock_for(order, quote, actor)
+        if placer == ON_BEHALF:
+            notify_on_behalf(order, "placed", actor)
         return order, True
+
+
+def notify_on_behalf(order: Order, action: str, actor) -> None:
+    """Tell the buyer's users that HQ placed ("placed") or changed ("changed") an order for them,
+    once it is committed."""
+    from .tasks import send_on_behalf_news  # late: tasks.py is the worker's, it imports us late too
+
+    order_id, actor_id = order.pk, actor.pk
+    transaction.on_commit(lambda: send_on_behalf_news(order_id, action, actor_id))
 
 
 def stock_reserved_at() -> str:
@@ -735,15 +825,18 @@ def kept_quantities(order: Order) -> dict[int, int]:
 
 
 def change_order(*, order: Order, lines: list[dict], actor, on: date | None = None, rebate_amount=None) -> Order:
-    """Change the lines of an order until it is confirmed (the buyer's users or operations): what
-    it held is released, and it is priced, reserved (promotions, stock, rebate fund, prepayment) and
-    checked (credit, approval rules) again, all in one transaction. `rebate_amount` is the new part
-    paid from the rebate fund, checked like place_order's; None keeps the order's, lowered to the
-    share of the new total if it is now above it. A SKU gone off sale since the order was placed
-    may stay up to what the order holds of it (`kept_quantities`), never more, and is never added.
-    The lines before and after are in the `order.changed` event.
+    """Change the lines of an order until it is confirmed (the buyer's users, operations, or an HQ
+    user on the partner's behalf, as placer_of allows): what it held is released, and it is priced,
+    reserved (promotions, stock, rebate fund, prepayment) and checked (credit, approval rules)
+    again, all in one transaction. `rebate_amount` is the new part paid from the rebate fund,
+    checked like place_order's; None keeps the order's, lowered to the share of the new total if it
+    is now above it. A SKU gone off sale since the order was placed may stay up to what the order
+    holds of it (`kept_quantities`), never more, and is never added. The lines before and after,
+    and who changed them (on the partner's behalf when an HQ user did), are in the `order.changed`
+    event; the buyer's users are told of an HQ change.
 
     :raises FieldErrors: as place_order. :raises Conflict: the order is confirmed or later.
+    :raises NotFound: an HQ user who does not see the order's partner. :raises Forbidden: others.
     """
     from qudao.partners.models import Partner
 
@@ -756,7 +849,11 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
         order = _locked(order)
         kind = actor_kind(actor, order)
         if kind not in (lifecycle.PARTNER, lifecycle.OPERATIONS):
-            raise Forbidden()
+            if kind == lifecycle.SYSTEM or getattr(actor, "partner", None) is not None:
+                raise Forbidden()
+            placer_of(actor, partner)  # an HQ user on the partner's behalf (raises NotFound, Forbidden)
+        # operations and HQ users on the partner's behalf: an HQ user's change is made for the partner
+        on_behalf = getattr(actor, "partner", None) is None
         if order.status not in CHANGEABLE:
             raise Conflict(gettext("An order can be changed only until it is confirmed."))
         _check_approval_locked(order, approval)
@@ -838,7 +935,21 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
             {"sku": line.sku_id, "quantity": line.quantity, "line_total": str(line.line_total)}
             for line in order.lines.all()
         ]
-        publish("order.changed", "order", order.number, {"number": order.number, "before": before, "after": after})
+        publish(
+            "order.changed",
+            "order",
+            order.number,
+            {
+                "number": order.number,
+                "before": before,
+                "after": after,
+                "channel": order.channel,
+                "changed_by": user_ref(actor),
+                "on_behalf": on_behalf,
+            },
+        )
+        if on_behalf:
+            notify_on_behalf(order, "changed", actor)
     return order
 
 

@@ -13,6 +13,14 @@ def send_order_status_news(order_id: int, status: str, reason: str = ""):
     send_status_news(order_id, status, reason)
 
 
+@db_task()
+def send_on_behalf_news(order_id: int, action: str, actor_id: int):
+    """Tell the buyer's users that HQ placed or changed an order for them (see notifications)."""
+    from .notifications import send_on_behalf_news as send
+
+    send(order_id, action, actor_id)
+
+
 @db_periodic_task(crontab(minute="7"))
 def auto_confirm_deliveries():
     """Every hour: orders shipped more than QUDAO_ORDER_AUTO_CONFIRM_DAYS days ago and not yet

@@ -1,7 +1,9 @@
 """HQ pages of orders: the list (by number or partner, by status; a regional manager sees its
 regions' orders only, through the scoping rule) and the order with the waterfall of each line,
-its timeline, its approval, and operations' moves (confirm, reject, cancel with a reason, as the
-lifecycle allows; changing its lines until it is confirmed). The rules are qudao.orders.services'."""
+who placed it and how, its timeline, its approval, and operations' moves (confirm, reject, cancel
+with a reason, as the lifecycle allows); changing its lines until it is confirmed (operations and
+HQ users on the partner's behalf). Placing a new order on a partner's behalf is
+qudao.orders.views_on_behalf. The rules are qudao.orders.services'."""
 
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ def order_list_view(request):
             "statuses": OrderStatus.choices,
             "region": region,
             "regions": selectors.region_options(),
+            "can_order_on_behalf": request.user.can("orders.place_on_behalf"),
         },
     )
 
@@ -64,11 +67,17 @@ def _detail(request, order, status=200, **extra):
             "can_confirm": OrderStatus.CONFIRMED in moves,
             "can_reject": OrderStatus.REJECTED in moves,
             "can_cancel": OrderStatus.CANCELLED in moves,
-            "can_change": can_manage and order.status in services.CHANGEABLE,
+            "can_change": may_change(request.user) and order.status in services.CHANGEABLE,
             **extra,
         },
         status=status,
     )
+
+
+def may_change(user) -> bool:
+    """Operations, and HQ users ordering on partners' behalf (the order is in their scope: it was
+    found through it), change an order's lines until it is confirmed."""
+    return user.can("orders.manage") or user.can("orders.place_on_behalf")
 
 
 @require_GET
@@ -125,9 +134,10 @@ def order_cancel_view(request, number):
 @require_http_methods(["GET", "POST"])
 @hq_page("orders.view", partner_users="404")
 def order_change_view(request, number):
-    """/orders/<number>/change/: operations changes the lines of an order until it is confirmed
-    (the form of the portal's change page: quantities, removed lines, lines added by SKU code)."""
+    """/orders/<number>/change/: operations, or an HQ user on the partner's behalf, changes the
+    lines of an order until it is confirmed (the form of the portal's change page: quantities,
+    removed lines, lines added by SKU code)."""
     order = _order(request, number)  # someone else's order: 404 before any 403
-    if not request.user.can("orders.manage"):
+    if not may_change(request.user):
         raise PermissionDenied
     return views_change.change_page(request, order, "orders/change.html", "orders:detail", {})

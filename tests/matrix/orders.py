@@ -5,6 +5,8 @@ from __future__ import annotations
 from tests.test_authorization_matrix import SEE_DIST, Case, expect, on_dist
 
 PARTNER_PLACERS = ("dist_admin", "dist_staff", "sub_admin", "zj_admin")
+# HQ roles holding orders.place_on_behalf (代客下单), each within its scope
+ON_BEHALF = ("admin", "operations", "regional_js", "regional_zj", "sales")
 
 
 def targets(world) -> dict:
@@ -42,13 +44,34 @@ def _body(t):
     return {"lines": [{"sku": t["order_sku"], "quantity": 1}]}
 
 
+def _body_for_dist(t):
+    return {"partner": t["dist_js"], "lines": [{"sku": t["order_sku"], "quantity": 1}]}
+
+
 ORDER_VIEW = on_dist(SEE_DIST, 200)
 # cancelling: the buyer's users (and its distributor's) and operations; others who see it: 403
 CANCEL = on_dist({"admin", "operations", "dist_admin", "dist_staff"}, 200)
 MANAGE = on_dist({"admin", "operations"}, 200)
+# changing the lines: the buyer's users (and its distributor's), operations, and HQ users ordering on
+# the partner's behalf who see it
+CHANGE = on_dist({"admin", "operations", "regional_js", "dist_admin", "dist_staff"}, 200)
 
 API_CASES = [
-    Case("POST", "/api/v1/orders", expect(403, anonymous=401, **{p: 201 for p in PARTNER_PLACERS}), body=_body),
+    # without `partner`: a partner's users order for their own partner; HQ on a partner's behalf must
+    # name it (422); other HQ roles may not (403)
+    Case(
+        "POST",
+        "/api/v1/orders",
+        expect(403, anonymous=401, **{p: 201 for p in PARTNER_PLACERS}, **{p: 422 for p in ON_BEHALF}),
+        body=_body,
+    ),
+    # for dist_js: its own users, and HQ on its behalf if they see it
+    Case(
+        "POST",
+        "/api/v1/orders",
+        on_dist({"admin", "operations", "regional_js", "dist_admin", "dist_staff"}, 201),
+        body=_body_for_dist,
+    ),
     Case("GET", "/api/v1/orders", expect(200, anonymous=401)),
     Case("GET", "/api/v1/orders/{order_id}", ORDER_VIEW),
     Case("POST", "/api/v1/orders/{order_id}/cancel", CANCEL, body=lambda t: {"reason": "矩阵取消"}),
@@ -75,7 +98,7 @@ API_CASES += [
     Case(
         "PUT",
         "/api/v1/orders/{order_id}/lines",
-        CANCEL,
+        CHANGE,
         body=lambda t: {"lines": [{"sku": t["order_sku"], "quantity": 3}]},
     ),
 ]

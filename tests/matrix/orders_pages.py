@@ -41,7 +41,12 @@ def targets(world) -> dict:
         partner=world.dist_js, lines=[{"sku": sku.pk, "quantity": 3}], actor=world.dist_admin
     )
     template = OrderTemplate.objects.create(partner=world.dist_js, name="矩阵模板", lines=[[sku.pk, 1, ""]])
-    return {"pg_order_number": order.number, "pg_order_sku": sku.pk, "pg_template": template.pk}
+    return {
+        "pg_order_number": order.number,
+        "pg_order_sku": sku.pk,
+        "pg_template": template.pk,
+        "pg_dist_js": world.dist_js.pk,
+    }
 
 
 ORDER_PAGE = "portal/orders/{pg_order_number}/"
@@ -63,8 +68,23 @@ HQ_DETAIL = on_dist({"admin", "channel", "finance", "operations", "regional_js"}
     "dist_staff": 404,
 }
 HQ_MOVE = on_dist({"admin", "operations"}, HQ_ORDER, api=False) | {"dist_admin": 404, "dist_staff": 404}
-# changing the order's lines (until it is confirmed): those who may cancel it / manage orders
-HQ_CHANGE_PAGE = on_dist({"admin", "operations"}, 200, api=False) | {"dist_admin": 404, "dist_staff": 404}
+# changing the order's lines (until it is confirmed): operations and HQ users on the partner's behalf
+HQ_CHANGERS = {"admin", "operations", "regional_js"}
+HQ_CHANGE_PAGE = on_dist(HQ_CHANGERS, 200, api=False) | {"dist_admin": 404, "dist_staff": 404}
+HQ_CHANGE = on_dist(HQ_CHANGERS, HQ_ORDER, api=False) | {"dist_admin": 404, "dist_staff": 404}
+# a new order on a partner's behalf (orders.place_on_behalf): the picker for every holder; the
+# form for dist_js for those who see it (404 otherwise); other HQ roles 403, partners their portal
+ON_BEHALF = {"admin", "operations", "regional_js", "regional_zj", "sales"}
+NEW_ORDER = expect(403, anonymous=LOGIN, partners=PORTAL, **{p: 200 for p in ON_BEHALF})
+NEW_ORDER_FOR_DIST = NEW_ORDER | {"regional_zj": 404, "sales": 404}
+
+
+def _new_rows(t):
+    return {"partner": t["pg_dist_js"], "rows": "5", "code_0": "MX-PG-1", "qty_0": "2", "action": "more"}
+
+
+def _new_price(t):
+    return {"partner": t["pg_dist_js"], "rows": "5", "code_0": "MX-PG-1", "qty_0": "2"}
 
 
 def _change(t):
@@ -103,5 +123,11 @@ PAGE_CASES = [
     Case("POST", HQ_ORDER + "reject/", HQ_MOVE, page=True, body=lambda t: {"reason": "矩阵驳回"}),
     Case("POST", HQ_ORDER + "cancel/", HQ_MOVE, page=True, body=lambda t: {"reason": "矩阵取消"}),
     Case("GET", HQ_ORDER + "change/", HQ_CHANGE_PAGE, page=True),
-    Case("POST", HQ_ORDER + "change/", HQ_MOVE, page=True, body=_change),
+    Case("POST", HQ_ORDER + "change/", HQ_CHANGE, page=True, body=_change),
+    Case("GET", "orders/new/", NEW_ORDER, page=True),
+    Case("GET", "orders/new/", NEW_ORDER, page=True, params={"q": "金陵"}),
+    Case("GET", "orders/new/?partner={pg_dist_js}", NEW_ORDER_FOR_DIST, page=True),
+    Case("POST", "orders/new/", NEW_ORDER_FOR_DIST, page=True, body=_new_rows),
+    Case("GET", "orders/new/partners/", NEW_ORDER, page=True, params={"q": "金陵"}),
+    Case("POST", "orders/new/price/", NEW_ORDER_FOR_DIST, page=True, body=_new_price),
 ]

@@ -17,6 +17,9 @@ def test_the_seed_places_orders_whose_reservations_add_up(db):
     call_command("seed", partners=30, seed=42, stdout=StringIO())
     statuses = set(Order.objects.values_list("status", flat=True))
     assert {"submitted", "confirmed", "cancelled"} <= statuses
+    # the partners without demo users had their orders taken by operations on their behalf
+    assert set(Order.objects.values_list("channel", flat=True)) == {"portal", "hq"}
+    assert set(Order.objects.filter(channel="hq").values_list("created_by__username", flat=True)) == {"operations"}
     # the stock reserved is exactly what the open orders' lines (gifts included) hold: what they
     # have not shipped yet (the finance demo ships some of them)
     open_quantity = OrderLine.objects.filter(order__status__in=OPEN_STATUSES).aggregate(
