@@ -32,9 +32,9 @@ from qudao.core.errors import FieldErrors, Forbidden, NotFound
 from qudao.core.schemas import AmountIn, InputSchema, PageParams, amount_out, page_of, paginate
 from qudao.partners.api_imports import JobOut
 
+from . import engine, selectors, services
 from . import runs as run_services
-from . import selectors, services
-from .models import RebateLine, RebatePolicy, RebateRun
+from .models import BasisKind, RebateLine, RebatePolicy, RebateRun
 
 router = Router(tags=["rebates"])
 
@@ -43,9 +43,14 @@ router = Router(tags=["rebates"])
 
 
 class TierIn(InputSchema):
-    lower_bound: AmountIn = Field(description="From (inclusive). The first tier starts at 0.")
+    lower_bound: AmountIn = Field(
+        description="From (inclusive). The first tier starts at 0. A quantity basis counts whole units: 201 = from "
+        "the 201st unit on (the tier before ends with the 200th)."
+    )
     upper_bound: AmountIn | None = Field(
-        None, description="Optional check: must be the next tier's lower bound (a gap or overlap is refused)."
+        None,
+        description="Optional check (a gap or overlap is refused): for an amount, the next tier's lower bound "
+        "(not included); for a quantity basis, the tier's last unit (200 when the next tier starts at 201).",
     )
     reward: str = Field("rate", description="rate (percent of the basis), fixed, or per_unit (quantity basis).")
     value: AmountIn
@@ -89,8 +94,11 @@ class PolicyIn(PolicyFields):
 
 
 class TierOut(Schema):
-    lower_bound: str
-    upper_bound: str | None
+    lower_bound: str = Field(description="From (inclusive); for a quantity basis, the tier's first unit.")
+    upper_bound: str | None = Field(
+        description="Up to: the next tier's lower bound (not included) for an amount, the tier's last unit for a "
+        "quantity basis; none for the top tier."
+    )
     reward: str
     value: str
 
@@ -245,6 +253,7 @@ def _dec(value) -> str | None:
 
 def policy_out(policy: RebatePolicy) -> dict:
     tiers = list(policy.tiers.all())
+    units = policy.basis == BasisKind.QUANTITY
     return {
         **{
             field: getattr(policy, field)
@@ -281,7 +290,7 @@ def policy_out(policy: RebatePolicy) -> dict:
         "tiers": [
             {
                 "lower_bound": amount_out(tier.lower_bound),
-                "upper_bound": amount_out(tiers[index + 1].lower_bound) if index + 1 < len(tiers) else None,
+                "upper_bound": amount_out(engine.upper_bound(tiers, index, counts_units=units)),
                 "reward": tier.reward,
                 "value": _dec(tier.value),
             }

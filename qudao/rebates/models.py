@@ -8,7 +8,8 @@ partner's rebate fund (返利池).
   conditions, for which partners. Versioned: a policy needs approval (the approval engine) before
   it takes effect; an active one is never edited, only superseded by its next version.
 - RebateTier: from `lower_bound` (inclusive) up to the next tier's lower bound: a rate (percent of
-  the basis), a fixed amount, or an amount per unit.
+  the basis), a fixed amount, or an amount per unit. For a quantity basis bounds count whole units
+  (from 201 = the 201st unit on), the same in both tier styles (qudao.rebates.engine).
 - RebateRun: a policy computed for one period for all its partners: a preview (simulation), then
   approved, then posted to each partner's rebate fund. `as_of` is the last day counted (before the
   period's end for an interim settlement).
@@ -148,7 +149,8 @@ class RebatePolicy(AuditedModel):
 
 
 class RebateTier(models.Model):
-    """One tier of a policy: from `lower_bound` (inclusive) to the next tier's lower bound."""
+    """One tier of a policy (返利档位): from `lower_bound` (inclusive) to the next tier's lower bound;
+    for a quantity basis, from its `lower_bound`-th unit (see qudao.rebates.engine)."""
 
     class Reward(models.TextChoices):
         RATE = "rate", _("Rate (percent of the basis)")

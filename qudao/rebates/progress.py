@@ -428,7 +428,7 @@ def _applies(policy: RebatePolicy, partner: Partner, region_paths: dict[str, str
 
 
 def _outcome(basis: Decimal, tiers, policy) -> engine.Outcome:
-    return engine.compute(basis, tiers, policy.tier_style, policy.cap)
+    return engine.compute(basis, tiers, policy.tier_style, policy.cap, counts_units=policy.basis == BasisKind.QUANTITY)
 
 
 def _describe(item: Progress, tiers, policy) -> None:

@@ -15,8 +15,8 @@ from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.pages import hq_page, paginate
 from qudao.partners.views_portal import partner_portal
 
+from . import engine, selectors, services
 from . import runs as run_services
-from . import selectors, services
 from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, TierStyle
 
 TIER_ROWS = 6
@@ -148,15 +148,15 @@ def policy_edit_view(request, policy_id):
 def policy_detail_view(request, policy_id):
     policy = _get(selectors.get_policy, request.user, policy_id)
     tiers = list(policy.tiers.all())
-    rows = [
-        (tier, tiers[index + 1].lower_bound if index + 1 < len(tiers) else None) for index, tier in enumerate(tiers)
-    ]
+    units = policy.basis == BasisKind.QUANTITY
+    rows = [(tier, engine.upper_bound(tiers, index, counts_units=units)) for index, tier in enumerate(tiers)]
     return render(
         request,
         "rebates/policy_detail.html",
         {
             "policy": policy,
             "tiers": rows,
+            "counts_units": units,
             "versions": RebatePolicy.objects.filter(code=policy.code).order_by("-version"),
             "runs": RebateRun.objects.filter(policy=policy).order_by("-created_at")[:20],
             "can_manage": request.user.can("rebates.manage"),
