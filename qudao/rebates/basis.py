@@ -9,8 +9,9 @@ over partners or order lines. Every function answers {partner id: (amount, units
   notes made in the window.
 - payments: Σ confirmed finance.Payment amounts received in the window (a bounced payment is
   reversed and so not confirmed: it does not count).
-- payments_on_time: the part of those payments allocated to invoices on or before their due date
-  (finance.Allocation's local date <= the invoice's due_on), allocations undone since not counted.
+- payments_on_time: the part of those payments that paid invoices on time: the money arrived
+  (the payment's received_on) on or before the invoice's due_on, whenever finance allocated it;
+  allocations undone since do not count.
 - quantity / amount: net shipped units / net shipped amount of the policy's SKUs or product lines.
 
 The product scope (product lines with the lines below them, through catalog paths; SKUs included;
@@ -239,7 +240,9 @@ def on_time_rows(partners: QuerySet, start: date, end: date):
         payment__received_on__gte=start,
         payment__received_on__lte=end,
         payment__partner_id__in=partners.values("pk"),
-        created_at__date__lte=F("invoice__due_on"),
+    ).filter(
+        # on time = the money arrived by the due date (not the day finance allocated it)
+        payment__received_on__lte=F("invoice__due_on"),
     )
 
 

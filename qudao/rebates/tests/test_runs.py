@@ -106,9 +106,9 @@ def test_it_counts_payments_without_the_bounced_one_marginally(books, world):
     assert rebate_balance(world.dist_js) == D("4000.00")
 
 
-def test_it_counts_only_payments_allocated_on_time(books, world):
-    # given a payment of 150,000.00 in February paying an invoice due 28 February on 20 February
-    # (on time) and one due 31 January (late); an allocation undone since does not count either
+def test_it_counts_only_payments_received_on_time(books, world):
+    # given a payment of 190,000.00 received on 10 February paying an invoice due 28 February (on
+    # time) and one due 31 January (late); an allocation undone since does not count either
     policy = books.policy(basis="payments_on_time")
     payment = books.payment(world.dist_js, "190000", date(2025, 2, 10))
     on_time = books.invoice(world.dist_js, "100000", date(2025, 1, 29), date(2025, 2, 28))
@@ -127,6 +127,24 @@ def test_it_counts_only_payments_allocated_on_time(books, world):
     # then 100,000.00 at 2 % = 2,000.00
     line = line_of(run, world.dist_js)
     assert (line.basis, line.amount) == (D("100000"), D("2000.00"))
+
+
+def test_it_counts_a_payment_on_time_by_the_day_the_money_arrived_not_the_day_it_was_allocated(books, world):
+    # given 120,000.00 that arrived on 20 February for an invoice due 28 February but was only
+    # allocated on 5 March (finance was late, not the partner), and 30,000.00 that arrived on
+    # 3 March for the same due date, allocated that day
+    policy = books.policy(basis="payments_on_time")
+    early = books.payment(world.dist_js, "120000", date(2025, 2, 20))
+    late = books.payment(world.dist_js, "30000", date(2025, 3, 3))
+    invoice = books.invoice(world.dist_js, "150000", date(2025, 1, 29), date(2025, 2, 28))
+    books.allocate(early, invoice, "120000", date(2025, 3, 5))
+    books.allocate(late, invoice, "30000", date(2025, 3, 3))
+    # when
+    run = settle(policy, world.finance)
+    # then the money that arrived by the due date counts: 120,000.00 at 2 % = 2,400.00
+    line = line_of(run, world.dist_js)
+    assert (line.basis, line.tier_index, line.amount) == (D("120000"), 2, D("2400.00"))
+    assert rebate_balance(world.dist_js) == D("2400.00")
 
 
 def test_it_counts_units_of_a_product_line_per_unit_without_gifts_excluded_skus_or_promotions(books, world):
