@@ -42,6 +42,7 @@ class AllocationOut(Schema):
     reference: str
     amount: str
     reverses: int | None
+    allocated_on: date = Field(..., description="The business date of the allocation.")
     created_at: datetime
 
 

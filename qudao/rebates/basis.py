@@ -183,10 +183,9 @@ def shipped(policy, partners, start, end, **options):
 
 
 def credited_rows(policy, partners: QuerySet, start: date, end: date, *, scoped: bool = True, extra: Q | None = None):
-    low, high = bounds(start, end)
     rows = CreditNoteLine.objects.filter(
-        credit_note__created_at__gte=low,
-        credit_note__created_at__lt=high,
+        credit_note__issued_on__gte=start,
+        credit_note__issued_on__lte=end,
         credit_note__partner_id__in=partners.values("pk"),
         order_line__gift_promotion="",
     )
@@ -310,14 +309,14 @@ def payment_ratios(policy: RebatePolicy, partners: QuerySet, start: date, end: d
 
 def overdue_at(partners: QuerySet, day: date, days: int) -> dict[int, Decimal]:
     """{partner: what was outstanding at the end of `day` on invoices more than `days` days past
-    due then} (invoices issued by then, void ones aside; allocations made by then)."""
-    _low, high = bounds(day, day)
+    due then} (invoices issued by then, void ones aside; allocations dated - their business date -
+    by then)."""
     invoices = Invoice.objects.filter(
         partner_id__in=partners.values("pk"), issued_on__lte=day, due_on__lt=day - timedelta(days=days)
     ).exclude(status=Invoice.Status.VOID)
     owed = _grouped(invoices, "partner_id", "amount", Value(ZERO, output_field=DEC))
     settled = _grouped(
-        Allocation.objects.filter(invoice__in=invoices.values("pk"), created_at__lt=high),
+        Allocation.objects.filter(invoice__in=invoices.values("pk"), allocated_on__lte=day),
         "invoice__partner_id",
         "amount",
         Value(ZERO, output_field=DEC),

@@ -12,11 +12,11 @@ Maintenance, incremental, in the publisher's transaction (subscribed in apps.py)
 - `invoice.raised`: net sales invoiced (`basis.invoiced`, extra = this invoice).
 - `payment.received` / `payment.reversed`: payments collected, +/- the payment's amount when its
   received date falls in the period (a reversed payment was confirmed before, so it counted).
-- Payments on time depend on the allocations, which `record_payment` makes after it publishes
-  `payment.received`, and `allocate_payment` publishes nothing: those policies' rows are recomputed
-  for that partner only - after the commit for `payment.received`, at once for
-  `payment.reversed` (its allocations are already undone then). Allocations of money received
-  earlier and left unallocated are caught by the nightly recomputation.
+- Payments on time depend on the allocations (which invoice the money paid), which
+  `record_payment` makes after it publishes `payment.received`: those policies' rows are
+  recomputed for that partner only - after the commit for `payment.received`, at once for
+  `payment.reversed` (its allocations are already undone then) and `payment.allocated` (money
+  left unallocated earlier, allocated later: on time when it arrived by the due date).
 - `rebate_policy.activated`: the policy's current period is computed for all its partners.
 
 Each delta is an `UPDATE ... SET basis = basis + delta` (F expressions, no read-modify-write). When
@@ -231,8 +231,8 @@ def on_shipment_created(event) -> None:
 def on_return_credited(event) -> None:
     from qudao.orders.models import CreditNote
 
-    note = CreditNote.objects.values("pk", "created_at", "partner_id").get(number=event.payload["credit_note"])
-    day = timezone.localdate(note["created_at"])
+    note = CreditNote.objects.values("pk", "issued_on", "partner_id").get(number=event.payload["credit_note"])
+    day = note["issued_on"]
     _apply_sales(NET_BASES, day, note["partner_id"], B.credited, Q(credit_note_id=note["pk"]))
 
 
@@ -269,6 +269,18 @@ def _on_payment(event, sign: int) -> None:
 
 def on_payment_received(event) -> None:
     _on_payment(event, 1)
+
+
+def on_payment_allocated(event) -> None:
+    """Money allocated after it was booked: the on-time policies of the period it arrived in are
+    recomputed for that partner (the allocations are written already, in this transaction)."""
+    from qudao.finance.models import Payment
+
+    payment = Payment.objects.values("received_on", "partner_id").get(pk=event.aggregate_id)
+    pid = payment["partner_id"]
+    for policy, start, _end in _active((BasisKind.PAYMENTS_ON_TIME,), payment["received_on"]):
+        if B.target_partners(policy).filter(pk=pid).exists():
+            recompute(policy, start, partners=[pid])
 
 
 def on_payment_reversed(event) -> None:
@@ -312,6 +324,7 @@ def register() -> None:
     subscribe("invoice.raised", on_invoice_raised)
     subscribe("payment.received", on_payment_received)
     subscribe("payment.reversed", on_payment_reversed)
+    subscribe("payment.allocated", on_payment_allocated)
     subscribe("rebate_policy.activated", on_policy_activated)
 
 

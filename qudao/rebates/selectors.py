@@ -150,13 +150,13 @@ def sources(line: RebateLine, kind: str) -> QuerySet:
                 "quantity",
                 "amount",
                 "unit_price",
-                at=F("credit_note__created_at"),
+                at=F("credit_note__issued_on"),
                 document=F("credit_note__number"),
                 order=F("order_line__order__number"),
                 line_no=F("order_line__line_no"),
                 sku=F("order_line__sku__code"),
             )
-            .order_by("credit_note__created_at", "pk")
+            .order_by("credit_note__issued_on", "pk")
         )
     if kind == "invoices":
         return (

@@ -6,6 +6,7 @@ a priced cart would add; drift found by `check` and mended by `recompute`."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -346,3 +347,22 @@ def test_it_counts_an_announced_payment_when_finance_confirms_it(world, books, d
     # then both count, as a full recomputation says
     assert row(paid, world.dist_js) == (D("2200.0000"), D("0"))
     assert progress.check(paid) == []
+
+
+def test_it_counts_money_on_time_when_finance_allocates_it_later(world, books, django_capture_on_commit_callbacks):
+    # given a monthly on-time policy and 3,000.00 received today while nothing was owed (unallocated)
+    on_time = books.policy(basis="payments_on_time", period_kind="month")
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        payment, _created = payments.record_payment(
+            partner=world.dist_js, data={"amount": "3000", "received_on": today.isoformat(), "bank_reference": "U1"},
+            actor=world.finance,
+        )  # fmt: skip
+    assert (payment.unallocated, row(on_time, world.dist_js)) == (D("3000.00"), (D("0"), D("0")))
+    # when an invoice due in 30 days arrives from the ERP and finance allocates the money to it
+    books.invoice(world.dist_js, "2000", today, today + timedelta(days=30))
+    with django_capture_on_commit_callbacks(execute=True):
+        payments.allocate_payment(payment=Payment.objects.get(pk=payment.pk), actor=world.finance)
+    # then the 2,000.00 that paid it (the money arrived before the due date) counts at once
+    assert row(on_time, world.dist_js) == (D("2000.0000"), D("0"))
+    assert progress.check(on_time) == []
