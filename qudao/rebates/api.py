@@ -71,6 +71,12 @@ class PolicyFields(InputSchema):
         None, description="Promotion codes: lines they applied to do not count."
     )
     growth: bool | None = Field(None, description="Count the growth over the same period of the previous year.")
+    returns_count_in: str | None = Field(
+        None,
+        description="Which period a return reduces: shipment_period (default: the period of the sale it reverses - "
+        "its shipment, or its invoice for an invoiced basis; a re-run of a settled period posts the negative delta) "
+        "or credit_note_period (the period of the credit note).",
+    )
     period_kind: str | None = Field(None, description="month, quarter, half, year or custom.")
     custom_start: str | None = None
     custom_end: str | None = None
@@ -120,6 +126,7 @@ class PolicyOut(Schema):
     excluded_skus: list[str]
     excluded_promotions: list[str]
     growth: bool
+    returns_count_in: str
     period_kind: str
     custom_start: dt.date | None
     custom_end: dt.date | None
@@ -268,6 +275,7 @@ def policy_out(policy: RebatePolicy) -> dict:
                 "basis",
                 *services.LIST_FIELDS,
                 "growth",
+                "returns_count_in",
                 "period_kind",
                 "custom_start",
                 "custom_end",

@@ -3,8 +3,9 @@ partner's rebate fund (返利池).
 
 - RebatePolicy: what earns a rebate (the basis: net sales shipped or invoiced, payments collected,
   optionally on time only, quantity or amount of given SKUs or product lines, or the growth of one
-  of those over the same period of the previous year), over which period (month, quarter, half,
-  year, custom dates), with which tiers (retrospective 全额累进 or marginal 超额累进), cap and
+  of those over the same period of the previous year), which period a return reduces (that of the
+  sale it reverses, by default, or that of its credit note), over which period (month, quarter,
+  half, year, custom dates), with which tiers (retrospective 全额累进 or marginal 超额累进), cap and
   conditions, for which partners. Versioned: a policy needs approval (the approval engine) before
   it takes effect; an active one is never edited, only superseded by its next version.
 - RebateTier: from `lower_bound` (inclusive) up to the next tier's lower bound: a rate (percent of
@@ -53,6 +54,13 @@ class PeriodKind(models.TextChoices):
     CUSTOM = "custom", _("Custom dates")
 
 
+class ReturnsPeriod(models.TextChoices):
+    """Which period a credit note (a return) reduces."""
+
+    SHIPMENT_PERIOD = "shipment_period", _("The period of the sale it reverses (shipment, or invoice)")
+    CREDIT_NOTE_PERIOD = "credit_note_period", _("The period of the credit note")
+
+
 class TierStyle(models.TextChoices):
     RETROSPECTIVE = "retrospective", _("Retrospective (whole basis at the rate reached)")
     MARGINAL = "marginal", _("Marginal (each slice at its own rate)")
@@ -92,6 +100,11 @@ class RebatePolicy(AuditedModel):
     excluded_skus = models.JSONField(_("SKUs excluded"), default=list, blank=True)
     excluded_promotions = models.JSONField(_("promotions excluded"), default=list, blank=True)  # promotion codes
     growth = models.BooleanField(_("growth over the same period last year"), default=False)
+    # a credit note reduces the period of the sale it reverses (a re-run of a settled period posts
+    # the negative delta), or the period it was issued in
+    returns_count_in = models.CharField(
+        _("returns count in"), max_length=20, choices=ReturnsPeriod.choices, default=ReturnsPeriod.SHIPMENT_PERIOD
+    )
     # when
     period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
     custom_start = models.DateField(_("custom period from"), null=True, blank=True)

@@ -8,7 +8,9 @@ Maintenance, incremental, in the publisher's transaction (subscribed in apps.py)
   the filters basis.py uses (`basis.shipped` with `extra` = this shipment): product scope,
   excluded promotions, gift lines aside, the partner among the policy's targets.
 - `return.credited`: the credit note's lines (`basis.credited`, extra = this note) are taken off
-  every net sales basis (shipped, invoiced, quantity, amount).
+  every net sales basis (shipped, invoiced, quantity, amount), in the period the policy counts a
+  return in (`returns_count_in`: the sale's period by default - then a return of goods shipped last
+  quarter leaves this quarter's row alone - or the credit note's).
 - `invoice.raised`: net sales invoiced (`basis.invoiced`, extra = this invoice).
 - `payment.received` / `payment.reversed`: payments collected, +/- the payment's amount when its
   received date falls in the period (a reversed payment was confirmed before, so it counted).
@@ -228,12 +230,42 @@ def on_shipment_created(event) -> None:
     _apply_sales(SHIPPED_BASES, day, shipment["order__partner_id"], B.shipped, Q(shipment_id=shipment["pk"]))
 
 
+def _sale_days(note_id: int) -> set[date]:
+    """The local days of the sales a credit note's lines reverse (their latest shipment, and the
+    latest invoice of their order line): the periods a policy counting returns by the sale's period
+    may have to reduce (`basis.credited_rows` decides, line by line)."""
+    from qudao.orders.models import CreditNoteLine
+
+    rows = CreditNoteLine.objects.filter(credit_note_id=note_id).annotate(
+        sale_at=B.sale_shipped_at(), sale_day=B.sale_invoiced_on()
+    )
+    days: set[date] = set()
+    for sale_at, sale_day in rows.values_list("sale_at", "sale_day"):
+        if sale_at is not None:
+            days.add(timezone.localdate(sale_at))
+        if sale_day is not None:
+            days.add(sale_day)
+    return days
+
+
 def on_return_credited(event) -> None:
+    """The credit note's lines are taken off every net sales basis, in the period each policy counts
+    them in (`returns_count_in`): the credit note's own period, or the period of the sale each line
+    reverses - which may be a period already over (its row, if any, is reduced; the current one is
+    not)."""
     from qudao.orders.models import CreditNote
 
     note = CreditNote.objects.values("pk", "issued_on", "partner_id").get(number=event.payload["credit_note"])
-    day = note["issued_on"]
-    _apply_sales(NET_BASES, day, note["partner_id"], B.credited, Q(credit_note_id=note["pk"]))
+    pid, extra = note["partner_id"], Q(credit_note_id=note["pk"])
+    days = {note["issued_on"], *_sale_days(note["pk"])}
+    for policy in RebatePolicy.objects.filter(status=RebatePolicy.Status.ACTIVE, basis__in=NET_BASES).order_by("pk"):
+        periods = {period for day in days for period in [period_for(policy, day)] if period is not None}
+        for start, end in sorted(periods):
+            partners = B.target_partners(policy).filter(pk=pid)
+            counted = B.credited(policy, partners, start, end, extra=extra)
+            if pid in counted:
+                amount, units = counted[pid]
+                _add(policy, start, pid, -amount, -units)
 
 
 def on_invoice_raised(event) -> None:

@@ -17,7 +17,7 @@ from qudao.partners.views_portal import partner_portal
 
 from . import engine, selectors, services
 from . import runs as run_services
-from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, TierStyle
+from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, ReturnsPeriod, TierStyle
 
 TIER_ROWS = 6
 LIST_INPUTS = services.LIST_FIELDS
@@ -86,6 +86,7 @@ def _form_context(data: dict, errors: dict | None = None, policy=None) -> dict:
         "bases": BasisKind.choices,
         "periods": PeriodKind.choices,
         "styles": TierStyle.choices,
+        "returns_periods": ReturnsPeriod.choices,
         "rewards": RebateTier.Reward.choices,
     }
 
@@ -119,7 +120,9 @@ def policy_new_view(request):
         messages.success(request, _("Policy %(code)s saved as a draft.") % {"code": policy.code})
         return redirect("rebates:policy", policy.pk)
     return render(
-        request, "rebates/policy_form.html", _form_context({"period_kind": "quarter", "tier_style": "retrospective"})
+        request,
+        "rebates/policy_form.html",
+        _form_context({"period_kind": "quarter", "tier_style": "retrospective", "returns_count_in": "shipment_period"}),
     )
 
 

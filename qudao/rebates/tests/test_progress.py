@@ -366,3 +366,29 @@ def test_it_counts_money_on_time_when_finance_allocates_it_later(world, books, d
     # then the 2,000.00 that paid it (the money arrived before the due date) counts at once
     assert row(on_time, world.dist_js) == (D("2000.0000"), D("0"))
     assert progress.check(on_time) == []
+
+
+def test_a_return_of_last_quarter_s_goods_leaves_this_quarter_s_progress_alone_by_default(world, books):
+    # given two quarterly policies on dist_js - returns counted in the sale's period (the default) or
+    # in the credit note's - 10 HOOD-A (10,000.00) shipped last quarter and 5 (5,000.00) this quarter
+    by_sale = books.policy()
+    by_note = books.policy(returns_count_in="credit_note_period")
+    start, _end = progress.period_for(by_sale, timezone.localdate())
+    last_quarter = start - timedelta(days=20)
+    old_line = books.sale(world.dist_js, "hood_a", 10, "1000.00", last_quarter)
+    books.sale(world.dist_js, "hood_a", 5, "1000.00", timezone.localdate())
+    for policy in (by_sale, by_note):
+        progress.recompute(policy)
+        progress.recompute(policy, last_quarter)
+    # when 2 of last quarter's units come back and are credited today (2,000.00)
+    note = credit_return(world, old_line.order, 1, 2)
+    assert (note.amount, note.issued_on) == (D("2000.00"), timezone.localdate())
+    # then by the sale's period this quarter keeps 5,000.00 and last quarter's row loses 2,000.00;
+    # by the credit note's period this quarter loses it
+    assert row(by_sale, world.dist_js) == (D("5000.0000"), D("5.0000"))
+    assert row(by_note, world.dist_js) == (D("3000.0000"), D("3.0000"))
+    past = RebateProgress.objects.get(policy=by_sale, partner=world.dist_js, period_start__lt=start)
+    assert (past.basis, past.units) == (D("8000.0000"), D("8.0000"))
+    # and every row equals a full recomputation with the runs' SQL, this quarter and last
+    assert [progress.check(policy) for policy in (by_sale, by_note)] == [[], []]
+    assert [progress.check(policy, last_quarter) for policy in (by_sale, by_note)] == [[], []]
