@@ -33,12 +33,15 @@ locks (an order's shipment already holds the partner's ledger balance through fi
 so one partner's events serialise there first).
 
 Growth policies: the tiers apply to basis - baseline, the baseline being the same period of the
-previous year, the whole period (the figure to beat); it is computed once, when the row is created
-(or rebuilt by `recompute`), and cached on the row.
+previous year, the whole period (the figure to beat); it is computed when the row is created (or
+rebuilt by `recompute`), cached on the row, and computed again whenever last year's data changes:
+an event dated inside a row's last-year window (an ERP backfilling last year's shipments, credit
+notes, invoices or payments) refreshes that row's baseline from the same SQL, for that partner.
 
 `recompute(policy, period_start, partners)` rebuilds rows from `basis.basis_of` in one set-based
-pass; `check(policy)` lists the partners whose row differs from a full recomputation (the nightly
-task `recompute_rebate_progress` and `manage.py check_rebate_progress`).
+pass; `check(policy)` lists the partners whose row differs from a full recomputation - basis,
+units and, for a growth policy, the baseline (the nightly task `recompute_rebate_progress` and
+`manage.py check_rebate_progress`, whose `--repair` rebuilds exactly the rows that differ).
 
 What the partner sees (`progress_for`) does not evaluate the policy's conditions (focus share,
 payment ratio, overdue receivables): "earned so far" is what the tiers give the basis so far; the
@@ -143,31 +146,56 @@ def recompute(policy: RebatePolicy, period_start: date | None = None, partners=N
 def check(policy: RebatePolicy, period_start: date | None = None) -> list[dict]:
     """The partners whose progress row differs from a full recomputation of the period containing
     `period_start` (default today): [{"partner_id", "stored": (basis, units), "full": (basis,
-    units)}]. A targeted partner without a row counts as zero; a row of a partner no longer
+    units)}], with "stored_baseline" and "full_baseline" for a growth policy (its baseline is
+    compared too). A targeted partner without a row counts as zero; a row of a partner no longer
     targeted differs unless it is zero."""
     start, end = B.period_of(policy, period_start or timezone.localdate())
     targets = B.target_partners(policy)
     figures = B.basis_of(policy, targets, start, end)
+    baselines = B.basis_of(policy, targets, *_last_year(start, end)) if policy.growth else {}
     targeted = set(targets.values_list("pk", flat=True))
     stored = {
-        row["partner_id"]: (row["basis"], row["units"])
+        row["partner_id"]: ((row["basis"], row["units"]), row["baseline"])
         for row in RebateProgress.objects.filter(policy=policy, period_start=start).values(
-            "partner_id", "basis", "units"
+            "partner_id", "basis", "units", "baseline"
         )
     }
     drift = []
     for pid in sorted(targeted | set(stored)):
         counted = figures.get(pid) if pid in targeted else None
         full = (counted["amount"], counted["units"]) if counted else (ZERO, ZERO)
-        have = stored.get(pid, (ZERO, ZERO))
-        if have != full:
-            drift.append({"partner_id": pid, "stored": have, "full": full})
+        have, have_baseline = stored.get(pid, ((ZERO, ZERO), None))
+        if not policy.growth:
+            if have != full:
+                drift.append({"partner_id": pid, "stored": have, "full": full})
+            continue
+        full_baseline = baselines.get(pid, {"amount": ZERO})["amount"] if pid in targeted else ZERO
+        if have != full or (have_baseline or ZERO) != full_baseline:
+            drift.append(
+                {
+                    "partner_id": pid,
+                    "stored": have,
+                    "full": full,
+                    "stored_baseline": have_baseline or ZERO,
+                    "full_baseline": full_baseline,
+                }
+            )
     return drift
 
 
+def drift_text(drift: dict) -> str:
+    """One row's drift as the log and the command say it: "<partner id> <stored> != <recomputed>",
+    and for a growth policy " baseline <stored> != <recomputed>" when the baseline differs."""
+    text = f"{drift['partner_id']} {quantize(drift['stored'][0])} != {quantize(drift['full'][0])}"
+    if "full_baseline" in drift and drift["stored_baseline"] != drift["full_baseline"]:
+        text += f" baseline {quantize(drift['stored_baseline'])} != {quantize(drift['full_baseline'])}"
+    return text
+
+
 def check_all(*, repair: bool = False, on: date | None = None) -> dict[str, list[dict]]:
-    """`check` for every active policy's current period: {policy code: drift}; with `repair`
-    the drifting policies are recomputed (and the drift logged)."""
+    """`check` for every active policy's current period: {policy code: drift}, the drift logged;
+    with `repair` exactly the rows that differ are rebuilt (the others keep their figures and
+    their `updated_at`)."""
     day = on or timezone.localdate()
     out = {}
     for policy in RebatePolicy.objects.filter(status=RebatePolicy.Status.ACTIVE).order_by("code"):
@@ -180,12 +208,10 @@ def check_all(*, repair: bool = False, on: date | None = None) -> dict[str, list
                 "rebate progress drift: policy %s, %s partner(s): %s",
                 policy.code,
                 len(drift),
-                ", ".join(
-                    f"{d['partner_id']} {quantize(d['stored'][0])} != {quantize(d['full'][0])}" for d in drift[:20]
-                ),
+                ", ".join(drift_text(d) for d in drift[:20]),
             )
-        if repair:
-            recompute(policy, day)
+        if repair and drift:
+            recompute(policy, day, partners=[d["partner_id"] for d in drift])
     return out
 
 
@@ -219,6 +245,26 @@ def _apply_sales(bases, day: date, partner_id: int, source, extra: Q) -> None:
             _add(policy, start, partner_id, sign * amount, sign * units)
 
 
+def refresh_baselines(bases, days, partner_id: int, *, later: bool = False) -> None:
+    """Last year's data of a partner changed on `days`: the growth policies' rows (of `bases`) whose
+    last-year window holds one of those days get their baseline computed again, from the same SQL
+    as the runs - after the commit with `later` (the event's document is not final yet)."""
+    if later:
+        transaction.on_commit(lambda: refresh_baselines(bases, days, partner_id))
+        return
+    days = set(days)
+    rows = RebateProgress.objects.filter(
+        partner_id=partner_id, policy__status=RebatePolicy.Status.ACTIVE, policy__growth=True, policy__basis__in=bases
+    ).select_related("policy")
+    for row in rows:
+        low, high = _last_year(row.period_start, row.period_end)
+        if not any(low <= day <= high for day in days):
+            continue
+        partners = B.target_partners(row.policy).filter(pk=partner_id)
+        baseline = B.basis_of(row.policy, partners, low, high).get(partner_id, {"amount": ZERO})["amount"]
+        RebateProgress.objects.filter(pk=row.pk).update(baseline=baseline, updated_at=timezone.now())
+
+
 # --- event handlers (subscribed in apps.py) ------------------------------------------------------
 
 
@@ -228,6 +274,7 @@ def on_shipment_created(event) -> None:
     shipment = Shipment.objects.values("pk", "shipped_at", "order__partner_id").get(number=event.payload["shipment"])
     day = timezone.localdate(shipment["shipped_at"])
     _apply_sales(SHIPPED_BASES, day, shipment["order__partner_id"], B.shipped, Q(shipment_id=shipment["pk"]))
+    refresh_baselines(SHIPPED_BASES, {day}, shipment["order__partner_id"])
 
 
 def _sale_days(note_id: int) -> set[date]:
@@ -266,6 +313,7 @@ def on_return_credited(event) -> None:
             if pid in counted:
                 amount, units = counted[pid]
                 _add(policy, start, pid, -amount, -units)
+    refresh_baselines(NET_BASES, days, pid)
 
 
 def on_invoice_raised(event) -> None:
@@ -279,6 +327,7 @@ def on_invoice_raised(event) -> None:
         B.invoiced,
         Q(invoice_id=invoice["pk"]),
     )
+    refresh_baselines((BasisKind.NET_SALES_INVOICED,), {invoice["issued_on"]}, invoice["partner_id"])
 
 
 def _on_payment(event, sign: int) -> None:
@@ -297,6 +346,8 @@ def _on_payment(event, sign: int) -> None:
             transaction.on_commit(lambda policy=policy, start=start: recompute(policy, start, partners=[pid]))
         else:
             recompute(policy, start, partners=[pid])
+    # the payment is confirmed (received) or its allocations undone (reversed) by the commit
+    refresh_baselines(PAYMENT_BASES, {payment["received_on"]}, pid, later=sign > 0)
 
 
 def on_payment_received(event) -> None:
@@ -313,6 +364,7 @@ def on_payment_allocated(event) -> None:
     for policy, start, _end in _active((BasisKind.PAYMENTS_ON_TIME,), payment["received_on"]):
         if B.target_partners(policy).filter(pk=pid).exists():
             recompute(policy, start, partners=[pid])
+    refresh_baselines((BasisKind.PAYMENTS_ON_TIME,), {payment["received_on"]}, pid)
 
 
 def on_payment_reversed(event) -> None:
