@@ -56,7 +56,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -479,6 +479,8 @@ class Progress:
     sentence: str = ""
     percent: int = 0
     cart: dict | None = field(default=None)
+    closed: bool = False  # the period is over: computed as the runs compute it
+    posted: Decimal | None = None  # a closed period: what runs posted for it to the partner's rebate fund
 
     @property
     def counts_units(self) -> bool:
@@ -535,7 +537,11 @@ def _describe(item: Progress, tiers, policy) -> None:
     bound = outcome.next_bound
     if bound is None:
         item.percent = 100
-        item.sentence = _("You have reached the top tier (%(tier)s).") % {"tier": item.tier_label}
+        item.sentence = (
+            _("This period is over: you reached the top tier (%(tier)s).")
+            if item.closed
+            else _("You have reached the top tier (%(tier)s).")
+        ) % {"tier": item.tier_label}
         return
     index = next(i for i, tier in enumerate(tiers) if tier.lower_bound == bound)
     at_next = _outcome(bound, tiers, policy)
@@ -545,6 +551,15 @@ def _describe(item: Progress, tiers, policy) -> None:
     item.next_total = at_next.amount
     item.next_increase = at_next.amount - outcome.amount
     item.percent = max(0, min(100, int(item.basis * 100 / bound))) if bound > 0 else 0
+    if item.closed:
+        item.sentence = _(
+            "This period is over: %(missing)s more would have lifted you to %(tier)s (+%(increase)s)."
+        ) % {
+            "missing": item.show(item.missing),
+            "tier": item.next_label,
+            "increase": money_text(item.next_increase, policy.currency),
+        }
+        return
     item.sentence = _("%(missing)s more %(period)s lifts you to %(tier)s: +%(increase)s") % {
         "missing": item.show(item.missing),
         "period": _this_period(policy.period_kind),
@@ -607,26 +622,78 @@ def _cart_addition(item: Progress, tiers, policy, lines, skus: dict, line_paths:
     }
 
 
+def clean_progress_day(value) -> date:
+    """The day whose periods a progress read shows (`?on=`): empty = today; a past day picks the
+    periods containing it (a period already over is shown as it closed).
+
+    :raises FieldErrors: on: not a YYYY-MM-DD date, or in the future."""
+    from qudao.core.errors import FieldErrors
+
+    from .services import parse_day
+
+    today = timezone.localdate()
+    if value in (None, ""):
+        return today
+    day = parse_day(value)
+    if day is None:
+        raise FieldErrors.single("on", gettext_lazy("Enter a date as YYYY-MM-DD."))
+    if day > today:
+        raise FieldErrors.single("on", gettext_lazy("Choose today or a day in the past."))
+    return day
+
+
 def progress_for(partner: Partner, on: date | None = None, cart=None) -> list[Progress]:
-    """Every active policy that applies to `partner` on `on` (default today), with its progress;
-    with `cart` (a pricing CartQuote, or its LineQuotes) what the cart would add. Reads: the
-    policies with their tiers (2 queries), the target regions' paths (when any policy names
-    regions), the partner's progress rows (1), and for a cart its SKUs and the product lines."""
+    """Every policy that applies to `partner` on `on` (default today), with its progress; with
+    `cart` (a pricing CartQuote, or its LineQuotes) what the cart would add.
+
+    A period still running (it holds today) is read from the `RebateProgress` rows: the policies
+    active now. A period already over (`on` in the past) is computed from the runs' SQL
+    (`basis.basis_of`, the growth baseline too) for the versions of the policies in effect then,
+    with what runs posted for it (`posted`), and is marked `closed`; a cart adds nothing to it.
+    Reads: the policies with their tiers (2 queries), the target regions' paths (when any policy
+    names regions), the partner's progress rows (1), for a closed period the basis per policy and
+    the posted lines (1), and for a cart its SKUs and the product lines."""
     from qudao.catalog.models import ProductLine, Sku
     from qudao.core.models import Region
 
-    day = on or timezone.localdate()
+    from .models import RebateLine
+
+    today = timezone.localdate()
+    day = on or today
+    statuses = [RebatePolicy.Status.ACTIVE]
+    if day < today:
+        statuses += [RebatePolicy.Status.SUPERSEDED, RebatePolicy.Status.RETIRED]
     policies = [
         (policy, period)
-        for policy in RebatePolicy.objects.filter(status=RebatePolicy.Status.ACTIVE)
+        for policy in RebatePolicy.objects.filter(status__in=statuses)
         .prefetch_related("tiers")
-        .order_by("code")
+        .order_by("code", "version")
         for period in [period_for(policy, day)]
-        if period is not None
+        if period is not None and (policy.status == RebatePolicy.Status.ACTIVE or period[1] < today)
     ]
     codes = {code for policy, _p in policies for code in policy.target_regions}
     region_paths = dict(Region.objects.filter(code__in=codes).values_list("code", "path")) if codes else {}
-    policies = [(policy, period) for policy, period in policies if _applies(policy, partner, region_paths)]
+    closed = [(policy, period) for policy, period in policies if period[1] < today]
+    posted = {}
+    if closed:
+        posted = {
+            (row["policy_id"], row["period_start"]): row["total"]
+            for row in RebateLine.objects.filter(
+                partner=partner,
+                posted_at__isnull=False,
+                policy_id__in=[policy.pk for policy, _p in closed],
+                period_start__in={period[0] for _policy, period in closed},
+            )
+            .values("policy_id", "period_start")
+            .annotate(total=Sum("posted_amount"))
+            .order_by()
+        }
+    # a closed period also shows a partner the runs settled then, even if the policy no longer targets it
+    policies = [
+        (policy, period)
+        for policy, period in policies
+        if _applies(policy, partner, region_paths) or (policy.pk, period[0]) in posted
+    ]
     if not policies:
         return []
     rows = {
@@ -649,20 +716,28 @@ def progress_for(partner: Partner, on: date | None = None, cart=None) -> list[Pr
         wanted = {code for policy, _p in policies for code in policy.product_lines}
         if wanted:
             line_paths = dict(ProductLine.objects.filter(code__in=wanted).values_list("code", "path"))
+    one = Partner.objects.filter(pk=partner.pk)
+    empty = {"amount": ZERO, "units": ZERO}
     out = []
     for policy, (start, end) in policies:
         tiers = _tiers(policy)
         if not tiers:
             continue
-        row = rows.get((policy.pk, start))
-        counted = row.basis if row else ZERO
+        is_closed = end < today
         baseline = None
-        if policy.growth:
-            if row is not None and row.baseline is not None:
-                baseline = row.baseline
-            else:  # no row yet (nothing counted so far): the baseline read once, set-based
-                one = Partner.objects.filter(pk=partner.pk)
-                baseline = B.basis_of(policy, one, *_last_year(start, end)).get(partner.pk, {"amount": ZERO})["amount"]
+        if is_closed:  # computed as the runs compute it
+            figures = B.basis_of(policy, one, start, end).get(partner.pk, empty)
+            counted, units = figures["amount"], figures["units"]
+            if policy.growth:
+                baseline = B.basis_of(policy, one, *_last_year(start, end)).get(partner.pk, empty)["amount"]
+        else:
+            row = rows.get((policy.pk, start))
+            counted, units = (row.basis, row.units) if row else (ZERO, ZERO)
+            if policy.growth:
+                if row is not None and row.baseline is not None:
+                    baseline = row.baseline
+                else:  # no row yet (nothing counted so far): the baseline read once, set-based
+                    baseline = B.basis_of(policy, one, *_last_year(start, end)).get(partner.pk, empty)["amount"]
         item = Progress(
             policy=policy,
             period_start=start,
@@ -670,13 +745,15 @@ def progress_for(partner: Partner, on: date | None = None, cart=None) -> list[Pr
             counted=counted,
             baseline=baseline,
             basis=counted - baseline if baseline is not None else counted,
-            units=row.units if row else ZERO,
+            units=units,
             tier=None,
             tier_label="",
             earned=ZERO,
+            closed=is_closed,
+            posted=posted.get((policy.pk, start), ZERO) if is_closed else None,
         )
         _describe(item, tiers, policy)
-        if cart is not None:
+        if cart is not None and not is_closed:
             item.cart = _cart_addition(item, tiers, policy, lines, skus, line_paths)
         out.append(item)
     return out

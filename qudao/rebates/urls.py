@@ -20,6 +20,7 @@ urlpatterns = [
     path("rebates/runs/<str:number>/post/", views.run_post_view, name="run_post"),
     path("rebates/runs/<str:number>/lines/<int:line_id>/", views.line_view, name="line"),
     path("rebates/partners/<int:partner_id>/statement/", views_statements.statement_view, name="statement"),
+    path("rebates/partners/<int:partner_id>/progress/", views.partner_progress_view, name="partner_progress"),
     path("portal/rebates/", views.portal_list_view, name="portal"),
     path("portal/rebates/statement/", views_statements.portal_statement_view, name="portal_statement"),
     path("portal/rebates/progress/", views.portal_progress_view, name="portal_progress"),

@@ -353,13 +353,29 @@ def portal_line_view(request, line_id):
     )
 
 
+def _progress_context(request, partner) -> tuple[dict, int]:
+    """The progress of `partner` in the periods containing ?on= (default today), for a page; a bad
+    day is a 422 with the field's error and nothing computed."""
+    from django.utils import timezone
+
+    from . import progress
+
+    today = timezone.localdate()
+    context = {"today": today, "on": request.GET.get("on", ""), "errors": {}}
+    try:
+        day = progress.clean_progress_day(request.GET.get("on"))
+    except FieldErrors as error:
+        return context | {"errors": _errors(error), "items": []}, 422
+    return context | {"day": day, "past": day < today, "items": progress.progress_for(partner, day)}, 200
+
+
 @require_GET
 @partner_portal
 def portal_progress_view(request):
     """/portal/rebates/progress/: a card per policy that applies to the partner - its basis so far
-    this period, tier, what it has earned and what the next tier needs (qudao.rebates.progress)."""
-    from . import progress
-
+    this period, tier, what it has earned and what the next tier needs (qudao.rebates.progress);
+    ?on=<a past day>: the periods containing it, as they closed, with what was posted."""
+    context, status = _progress_context(request, request.partner)
     return render(
         request,
         "rebates/portal/progress.html",
@@ -368,6 +384,19 @@ def portal_progress_view(request):
             "is_partner_admin": request.partner_admin,
             "is_distributor": request.partner.is_distributor,
             "section": "rebates",
-            "items": progress.progress_for(request.partner),
+            **context,
         },
+        status=status,
     )
+
+
+@require_GET
+@hq_page("rebates.view", partner_users="404")
+def partner_progress_view(request, partner_id):
+    """/rebates/partners/<id>/progress/: HQ reads a partner's progress (one it may see; else 404),
+    this period or (?on=) a past one."""
+    from qudao.partners.scoping import get_visible_partner
+
+    partner = _get(get_visible_partner, request.user, partner_id)
+    context, status = _progress_context(request, partner)
+    return render(request, "rebates/partner_progress.html", {"partner": partner, **context}, status=status)
