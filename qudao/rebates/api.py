@@ -520,5 +520,6 @@ def line_sources(request, line_id: int, filters: Query[SourceFilters], page: Que
     return {"kind": kind, "kinds": kinds, **result}
 
 
-# the live progress endpoints (/rebates/progress, /rebates/progress/preview) on this router
-from . import api_progress  # noqa: E402, F401
+# the live progress endpoints (/rebates/progress, /rebates/progress/preview) and the manual rebate
+# fund deposits (/rebates/fund-deposits) on this router
+from . import api_deposits, api_progress  # noqa: E402, F401

@@ -310,3 +310,62 @@ class RebateProgress(models.Model):
 
     def __str__(self):
         return f"{self.policy_id} {self.period_start} {self.partner_id}: {self.basis}"
+
+
+class RebateFundDeposit(AuditedModel):
+    """Money finance puts into a partner's rebate fund by hand (返利资金手工入账): a goodwill credit or
+    a correction, with a reason, posted only once approved (subject "rebate_fund_deposit", default
+    flow 返利资金手工入账审批). A goodwill credit is positive; a correction may be negative (it then
+    never takes money held by open orders). Posting writes the fund's entry (reference = number) and,
+    through the fund events, the rebate book of the partner ledger: both append-only."""
+
+    class Kind(models.TextChoices):
+        GOODWILL = "goodwill", pgettext_lazy("rebate fund deposit", "Goodwill credit")
+        CORRECTION = "correction", pgettext_lazy("rebate fund deposit", "Correction")
+
+    class Status(models.TextChoices):
+        PENDING_APPROVAL = "pending_approval", pgettext_lazy("rebate fund deposit", "Pending approval")
+        POSTED = "posted", pgettext_lazy("rebate fund deposit", "Posted")
+        REJECTED = "rejected", pgettext_lazy("rebate fund deposit", "Not approved")
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, related_name="rebate_fund_deposits", verbose_name=_("partner")
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reason = models.CharField(_("reason"), max_length=500)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING_APPROVAL)
+    approval = models.ForeignKey(
+        "core.ApprovalRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    fund_entry = models.OneToOneField(
+        "partners.FundEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("rebate fund deposit")
+        verbose_name_plural = _("rebate fund deposits")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="rebates_fund_deposit_not_zero"),
+            models.CheckConstraint(
+                condition=~Q(kind="goodwill") | Q(amount__gt=0), name="rebates_fund_deposit_goodwill_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["partner", "status"], name="rebates_fund_deposit_partner")]
+
+    def __str__(self):
+        return self.number
+
+    def audit_partner_id(self):
+        return self.partner_id

@@ -20,7 +20,7 @@ from qudao.partners.models import Partner
 from qudao.partners.scoping import scope
 
 from . import basis as B
-from .models import BasisKind, RebateLine, RebatePolicy, RebateRun
+from .models import BasisKind, RebateFundDeposit, RebateLine, RebatePolicy, RebateRun
 
 SOURCE_KINDS = {
     "shipments": _("Shipped order lines"),
@@ -221,3 +221,25 @@ def fund_balance(partner):
     from qudao.partners.models import FundAccount
 
     return FundAccount.objects.filter(partner=partner, kind=FundAccount.Kind.REBATE).first()
+
+
+def fund_deposits(user, *, partner_id=None, status: str = "") -> QuerySet:
+    """Manual rebate fund deposits of the partners `user` sees (HQ records: partner users 403)."""
+    require_hq(user)
+    rows = scope(RebateFundDeposit.objects.select_related("partner", "requested_by", "decided_by"), user)
+    if partner_id:
+        rows = rows.filter(partner_id=partner_id)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("-requested_at", "-pk")
+
+
+def get_fund_deposit(user, deposit_id) -> RebateFundDeposit:
+    """:raises NotFound: no such deposit, or of a partner `user` does not see."""
+    try:
+        deposit = fund_deposits(user).filter(pk=int(deposit_id)).first()
+    except (TypeError, ValueError):
+        deposit = None
+    if deposit is None:
+        raise NotFound()
+    return deposit

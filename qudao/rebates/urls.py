@@ -21,6 +21,7 @@ urlpatterns = [
     path("rebates/runs/<str:number>/lines/<int:line_id>/", views.line_view, name="line"),
     path("rebates/partners/<int:partner_id>/statement/", views_statements.statement_view, name="statement"),
     path("rebates/partners/<int:partner_id>/progress/", views.partner_progress_view, name="partner_progress"),
+    path("rebates/partners/<int:partner_id>/fund/", views.partner_fund_view, name="partner_fund"),
     path("portal/rebates/", views.portal_list_view, name="portal"),
     path("portal/rebates/statement/", views_statements.portal_statement_view, name="portal_statement"),
     path("portal/rebates/progress/", views.portal_progress_view, name="portal_progress"),

@@ -400,3 +400,48 @@ def partner_progress_view(request, partner_id):
     partner = _get(get_visible_partner, request.user, partner_id)
     context, status = _progress_context(request, partner)
     return render(request, "rebates/partner_progress.html", {"partner": partner, **context}, status=status)
+
+
+# --- a partner's rebate fund and manual deposits (HQ) ------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@hq_page("rebates.view", partner_users="404")
+def partner_fund_view(request, partner_id):
+    """/rebates/partners/<id>/fund/: the partner's rebate fund (balance, held, available, its latest
+    entries) and its manual deposits; finance enters one here (a goodwill credit or a correction,
+    with a reason), posted once approved (qudao.rebates.deposits)."""
+    from qudao.partners.models import FundEntry
+    from qudao.partners.scoping import get_visible_partner
+
+    from . import deposits
+    from .models import RebateFundDeposit
+
+    partner = _get(get_visible_partner, request.user, partner_id)
+    can_settle = request.user.can("rebates.settle")
+    data, errors, status = {"kind": RebateFundDeposit.Kind.GOODWILL}, {}, 200
+    if request.method == "POST":
+        if not can_settle:
+            raise PermissionDenied
+        data = {key: request.POST.get(key, "") for key in ("kind", "amount", "reason")}
+        try:
+            deposit = deposits.request_deposit(partner=partner, data=data, actor=request.user)
+        except FieldErrors as error:
+            errors, status = _errors(error), 422
+        except Conflict as error:
+            errors, status = {"__all__": [str(error.detail)]}, 409
+        else:
+            messages.success(request, _("Deposit %(number)s waits for approval.") % {"number": deposit.number})
+            return redirect("rebates:partner_fund", partner.pk)
+    fund = selectors.fund_balance(partner)
+    context = {
+        "partner": partner,
+        "fund": fund,
+        "entries": list(FundEntry.objects.filter(account=fund).order_by("-created_at", "-pk")[:20]) if fund else [],
+        "deposits": list(selectors.fund_deposits(request.user, partner_id=partner.pk)[:50]),
+        "can_settle": can_settle,
+        "kinds": RebateFundDeposit.Kind.choices,
+        "data": data,
+        "errors": errors,
+    }
+    return render(request, "rebates/partner_fund.html", context, status=status)
