@@ -1,5 +1,6 @@
 """Tier bounds mean the same in both styles, through the API and real runs: "up to 200 units
-2.00 a unit, from 201 units 5.00 a unit" typed once gives both styles right (issue 10)."""
+2.00 a unit, from 201 units 5.00 a unit" typed once gives both styles right (issue 10); and the data
+migrations that keep existing policies paying what they paid (units bounds, returns' period)."""
 
 from __future__ import annotations
 
@@ -105,3 +106,19 @@ def test_the_migration_keeps_what_existing_marginal_units_policies_pay(books, wo
         "200.0000",
         "201.0000",
     ]
+
+
+def test_existing_policies_keep_counting_returns_in_the_credit_note_s_period(books):
+    # given a policy written before `returns_count_in` existed (the default is now the sale's period)
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("qudao.rebates.migrations.0005_returns_count_in")
+    policy = books.policy()
+    assert policy.returns_count_in == "shipment_period"
+    # when the data migration runs
+    migration.existing_keep_credit_note_period(apps, None)
+    # then it keeps what it did: a return counts in the period of its credit note
+    policy.refresh_from_db()
+    assert policy.returns_count_in == "credit_note_period"
