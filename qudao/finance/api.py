@@ -96,6 +96,7 @@ def invoice_out(invoice: Invoice, *, full: bool = False) -> dict:
                 "reference": row.reference,
                 "amount": amount_out(row.amount),
                 "reverses": row.reverses_id,
+                "allocated_on": row.allocated_on,
                 "created_at": row.created_at,
             }
             for row in invoice.allocations.select_related("payment", "credit_note").order_by("pk")

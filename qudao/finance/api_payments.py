@@ -75,6 +75,7 @@ def payment_out(payment: Payment, *, full: bool = False) -> dict:
                 "invoice": {"id": row.invoice_id, "number": row.invoice.number},
                 "amount": amount_out(row.amount),
                 "reverses": row.reverses_id,
+                "allocated_on": row.allocated_on,
                 "created_at": row.created_at,
             }
             for row in payments.allocations_of(payment)
@@ -167,7 +168,12 @@ def payment_confirm(request, payment_id: IdParam, payload: AllocationsIn | None 
     is not announced."""
     user = request.auth
     payment = _payment(user, payment_id, "finance.manage")
-    payments.confirm_payment(payment=payment, actor=user, allocations=_pairs(payload.allocations if payload else None))
+    payments.confirm_payment(
+        payment=payment,
+        actor=user,
+        allocations=_pairs(payload.allocations if payload else None),
+        allocated_on=payload.allocated_on if payload else None,
+    )
     return _out(user, payment_id)
 
 
@@ -195,7 +201,9 @@ def payment_allocate(request, payment_id: IdParam, payload: AllocationsIn):
     """Allocate what a confirmed payment has left: to the invoices named, or oldest first."""
     user = request.auth
     payment = _payment(user, payment_id, "finance.manage")
-    payments.allocate_payment(payment=payment, actor=user, allocations=_pairs(payload.allocations))
+    payments.allocate_payment(
+        payment=payment, actor=user, allocations=_pairs(payload.allocations), allocated_on=payload.allocated_on
+    )
     return _out(user, payment_id)
 
 

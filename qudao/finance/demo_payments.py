@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.contrib.auth import get_user_model
@@ -22,7 +22,7 @@ from django.utils import timezone
 from qudao.core.audit import acting_as
 
 from . import payments
-from .models import Allocation, Invoice, Payment
+from .models import Invoice, Payment
 
 # a one-page PDF standing for the photographed bank slip
 SLIP = (
@@ -90,14 +90,12 @@ def seed_payments(rng: random.Random, log: Callable[[str], None] = lambda messag
                     "method": "acceptance_bill" if rng.random() < 0.15 else "bank_transfer",
                     "bank_reference": f"DEMO{partner.code}{position:04d}",
                     "payer_name": f"{partner.legal_name}{rng.choice(PAYERS_SUFFIX)}",
+                    # The demo books in one go what finance would have booked on the day the money
+                    # came in: its allocations are dated that day (statements count an invoice open
+                    # at a month's end by the allocations dated by then).
+                    "allocated_on": received_on,
                 },
                 actor=actor,
-            )
-            # The demo books in one go what finance would have booked on the day the money came in:
-            # its allocations happened then too (statements count an invoice open at a month's end
-            # by the allocations made by then).
-            Allocation.objects.filter(payment=payment).update(
-                created_at=timezone.make_aware(datetime.combine(received_on, time(15, 0)))
             )
             counts["payments"] += 1
         others = [pid for pid in partner_ids if pid not in paying]

@@ -2,7 +2,9 @@
 
 Columns (header in Chinese, Traditional Chinese, English or the key):
     partner_code 伙伴编码 or credit_code 统一社会信用代码 (one of the two per row), amount* 金额,
-    received_on* 到账日期, bank_reference* 银行流水号, payer_name 付款人, method 付款方式, note 备注
+    received_on* 到账日期, bank_reference* 银行流水号, payer_name 付款人, method 付款方式, note 备注,
+    allocated_on 核销日期 (the business date of the payment's allocations, when the ERP settled it;
+    empty: the day it is booked)
 
 `preview_import` checks every row (nothing is written) and stores the preview as a job (kind
 "finance.payment_import_preview"): unknown partner, an amount that is not a positive number of
@@ -53,6 +55,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("payer_name", "付款人", "付款人", "Payer"),
     Column("method", "付款方式", "付款方式", "Method"),
     Column("note", "备注", "備註", "Note"),
+    Column("allocated_on", "核销日期", "核銷日期", "Allocated on"),
 )
 TABLE = Table(COLUMNS, max_rows=MAX_ROWS)
 _COLUMN_ORDER = {column.key: index for index, column in enumerate(COLUMNS)}
@@ -149,6 +152,7 @@ def analyse(parsed: Parsed) -> list[RowPlan]:
                 "bank_reference": plan.values.get("bank_reference", ""),
                 "payer_name": plan.values.get("payer_name", ""),
                 "note": plan.values.get("note", ""),
+                "allocated_on": _date_text(plan.values.get("allocated_on", "")),
             },
             errors,
         )
@@ -211,6 +215,9 @@ def preview_payload(parsed: Parsed, plans: list[RowPlan]) -> dict:
                 "received_on": plan.data["received_on"].isoformat()
                 if plan.data.get("received_on")
                 else plan.values.get("received_on", ""),
+                "allocated_on": plan.data["allocated_on"].isoformat()
+                if plan.data.get("allocated_on")
+                else plan.values.get("allocated_on", ""),
                 "bank_reference": plan.values.get("bank_reference", ""),
                 "payer_name": plan.values.get("payer_name", ""),
                 "method": plan.data.get("method", ""),

@@ -236,7 +236,10 @@ class Payment(AuditedModel):
 
 class Allocation(models.Model):
     """`amount` of a payment (or a credit note, or a settlement from the partner's prepayment or
-    rebate fund) paying `invoice`. Append-only: an undo is a negative row naming `reverses`."""
+    rebate fund) paying `invoice`. Append-only: an undo is a negative row naming `reverses`.
+    `allocated_on` is its business date (statements' open invoices, overdue checks): the day it was
+    made unless finance or the ERP gave the day it was settled (never in the future, never before
+    the invoice was issued or the money arrived); `created_at` is when it was recorded."""
 
     class Source(models.TextChoices):
         PAYMENT = "payment", _("Payment")
@@ -256,6 +259,7 @@ class Allocation(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    allocated_on = models.DateField(_("allocated on"), default=timezone.localdate)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:

@@ -106,15 +106,50 @@ def clean_received_on(value, errors: FieldErrors, key: str = "received_on", toda
     return value
 
 
+def clean_allocated_on(
+    value, errors: FieldErrors, received_on: date | None, key: str = "allocated_on", today: date | None = None
+) -> date | None:
+    """The business date of a payment's allocations, when finance or the ERP gives one (else None:
+    the day they are made): a date, not in the future, not before the money arrived."""
+    if value in (None, ""):
+        return None
+    today = today or timezone.localdate()
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        text = str(value).strip()
+        try:
+            value = parse_date(text[:10]) if len(text) >= 10 else None
+        except ValueError:
+            value = None
+        if value is None:
+            errors.add(key, _("Enter a date such as 2026-11-27."))
+            return None
+    if value > today:
+        errors.add(key, _("The date cannot be in the future."))
+        return None
+    if received_on is not None and value < received_on:
+        errors.add(
+            key,
+            _("The money arrived on %(date)s: it cannot be allocated before.") % {"date": received_on.isoformat()},
+        )
+        return None
+    return value
+
+
 def clean_payment(data: dict, errors: FieldErrors | None = None, prefix: str = "") -> dict:
-    """Check a payment's fields (amount, received_on, method, bank_reference, payer_name, note);
-    every wrong field is added to `errors` (raised when none was given)."""
+    """Check a payment's fields (amount, received_on, method, bank_reference, payer_name, note, and
+    allocated_on: the business date of its allocations, optional); every wrong field is added to
+    `errors` (raised when none was given)."""
     own = errors is None
     errors = errors if errors is not None else FieldErrors()
     cleaned = {
         "amount": clean_amount(data.get("amount"), errors, f"{prefix}amount"),
         "received_on": clean_received_on(data.get("received_on"), errors, f"{prefix}received_on"),
     }
+    cleaned["allocated_on"] = clean_allocated_on(
+        data.get("allocated_on"), errors, cleaned["received_on"], f"{prefix}allocated_on"
+    )
     method = (data.get("method") or Payment.Method.BANK_TRANSFER).strip()
     if method not in Payment.Method.values:
         errors.add(f"{prefix}method", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Payment.Method.values)})
@@ -171,12 +206,14 @@ class Split:
     amount: Decimal
 
 
-def clean_allocations(partner, currency: str, pairs, available: Decimal | None, errors: FieldErrors) -> list[Split]:
+def clean_allocations(
+    partner, currency: str, pairs, available: Decimal | None, errors: FieldErrors, allocated_on: date | None = None
+) -> list[Split]:
     """Check finance's choice of invoices: a list of (invoice or invoice id or number, amount).
-    Each invoice must be the partner's, open, in the payment's currency, named once; each amount
-    positive, in cents and at most what the invoice has outstanding; the sum at most `available`
-    (the payment's amount, or what it has left). Errors at allocations.<i>.invoice / .amount and
-    allocations (the sum)."""
+    Each invoice must be the partner's, open, in the payment's currency, named once, issued by
+    `allocated_on` when given; each amount positive, in cents and at most what the invoice has
+    outstanding; the sum at most `available` (the payment's amount, or what it has left). Errors
+    at allocations.<i>.invoice / .amount and allocations (the sum)."""
     splits: list[Split] = []
     seen: set[int] = set()
     total = ZERO
@@ -204,6 +241,13 @@ def clean_allocations(partner, currency: str, pairs, available: Decimal | None, 
             errors.add(
                 f"{key}.invoice",
                 _("Invoice %(number)s is in %(currency)s.") % {"number": invoice.number, "currency": invoice.currency},
+            )
+            continue
+        if allocated_on is not None and invoice.issued_on > allocated_on:
+            errors.add(
+                f"{key}.invoice",
+                _("Invoice %(number)s was issued on %(date)s: it cannot be settled before.")
+                % {"number": invoice.number, "date": invoice.issued_on.isoformat()},
             )
             continue
         if amount is None:
@@ -283,7 +327,9 @@ def _book(payment: Payment, *, partner, actor) -> None:
     publish("payment.received", "payment", payment.pk, _payload(payment))
 
 
-def _allocate(payment: Payment, *, partner, splits: list[Split] | None, actor) -> list[Allocation]:
+def _allocate(
+    payment: Payment, *, partner, splits: list[Split] | None, actor, allocated_on: date | None = None
+) -> list[Allocation]:
     if splits is None:
         return allocation_service.oldest_first(
             partner,
@@ -293,6 +339,7 @@ def _allocate(payment: Payment, *, partner, splits: list[Split] | None, actor) -
             reference=payment.number,
             actor=actor,
             currency=payment.currency,
+            allocated_on=allocated_on,
         )
     rows = []
     by_pk = sorted(splits, key=lambda split: split.invoice.pk)
@@ -325,6 +372,7 @@ def _allocate(payment: Payment, *, partner, splits: list[Split] | None, actor) -
                 payment=payment,
                 reference=payment.number,
                 actor=actor,
+                allocated_on=allocated_on,
             )
         )
     return rows
@@ -403,6 +451,7 @@ def record_payment(
     if key is not None and len(key) > 100:
         errors.add("idempotency_key", _("An Idempotency-Key has at most 100 characters."))
     cleaned = clean_payment(data, errors)
+    allocated_on = cleaned.pop("allocated_on")
     currency = partner.credit_currency or "CNY"
     request_fingerprint = payment_fingerprint(partner, cleaned, allocations=allocations)
     # a retry is known before its allocations are checked (the first payment took what they allocate)
@@ -411,7 +460,7 @@ def record_payment(
         return existing, False
     splits = None
     if allocations:
-        splits = clean_allocations(partner, currency, allocations, cleaned["amount"], errors)
+        splits = clean_allocations(partner, currency, allocations, cleaned["amount"], errors, allocated_on)
     duplicate = booked_reference(partner.pk, cleaned["bank_reference"])
     if duplicate is not None:
         errors.add("bank_reference", _duplicate_reference_message(duplicate))
@@ -441,7 +490,7 @@ def record_payment(
                 **cleaned,
             )
             _book(payment, partner=partner, actor=actor)
-            _allocate(payment, partner=partner, splits=splits, actor=actor)
+            _allocate(payment, partner=partner, splits=splits, actor=actor, allocated_on=allocated_on)
     except IntegrityError:
         # another request booked the same reference or key between our check and our write
         existing = _retry_of(partner.pk, key, request_fingerprint)
@@ -473,6 +522,7 @@ def announce_payment(*, partner, data: dict, proof, actor, idempotency_key: str 
     if key is not None and len(key) > 100:
         errors.add("idempotency_key", _("An Idempotency-Key has at most 100 characters."))
     cleaned = clean_payment(data, errors)
+    cleaned.pop("allocated_on")  # allocated when finance confirms it
     validate_proof(proof, errors)
     request_fingerprint = payment_fingerprint(partner, cleaned, proof=proof) if proof is not None else ""
     existing = None if errors.errors else _retry_of(partner.pk, key, request_fingerprint)
@@ -537,18 +587,20 @@ def _moved(payment: Payment, status_from: str, *, actor=None, message: str = "",
         record_change(payment, "update", before, serialize_for_audit(payment), message)
 
 
-def confirm_payment(*, payment: Payment, actor, allocations=None) -> Payment:
-    """Finance confirms an announced payment: booked and allocated as `record_payment` does.
+def confirm_payment(*, payment: Payment, actor, allocations=None, allocated_on=None) -> Payment:
+    """Finance confirms an announced payment: booked and allocated as `record_payment` does
+    (`allocated_on`: the allocations' business date, default today).
 
     :raises Conflict: the payment is not announced (already confirmed, rejected or reversed).
-    :raises FieldErrors: allocations.<i>.invoice / .amount, allocations.
+    :raises FieldErrors: allocations.<i>.invoice / .amount, allocations, allocated_on.
     """
     if payment.status != Payment.Status.ANNOUNCED:
         raise Conflict(_("Only an announced payment can be confirmed."))
     errors = FieldErrors()
+    allocated_on = clean_allocated_on(allocated_on, errors, payment.received_on)
     splits = None
     if allocations:
-        splits = clean_allocations(payment.partner, payment.currency, allocations, payment.amount, errors)
+        splits = clean_allocations(payment.partner, payment.currency, allocations, payment.amount, errors, allocated_on)
     if errors.errors:
         raise errors
     with transaction.atomic():
@@ -565,7 +617,7 @@ def confirm_payment(*, payment: Payment, actor, allocations=None) -> Payment:
             decided_by=_actor(actor),
             decided_at=timezone.now(),
         )
-        _allocate(payment, partner=partner, splits=splits, actor=actor)
+        _allocate(payment, partner=partner, splits=splits, actor=actor, allocated_on=allocated_on)
         _tell_partner(
             payment,
             kind="payment.confirmed",
@@ -673,21 +725,26 @@ def reverse_payment(*, payment: Payment, actor, reason: str) -> Payment:
     return payment
 
 
-def allocate_payment(*, payment: Payment, actor, allocations=None) -> list[Allocation]:
-    """Allocate what a confirmed payment has left: to the invoices named (by hand) or oldest first.
+def allocate_payment(*, payment: Payment, actor, allocations=None, allocated_on=None) -> list[Allocation]:
+    """Allocate what a confirmed payment has left: to the invoices named (by hand) or oldest first,
+    as of `allocated_on` (the business date; default today). Publishes `payment.allocated` (the
+    payment, what was allocated, the date) when anything was.
 
     :raises Conflict: the payment is not confirmed.
     :raises FieldErrors: allocations.<i>.invoice / .amount, allocations (more than is left, or
-        nothing left to allocate).
+        nothing left to allocate), allocated_on.
     """
     if payment.status != Payment.Status.CONFIRMED:
         raise Conflict(_("Only a confirmed payment can be allocated."))
     errors = FieldErrors()
     if payment.unallocated <= 0:
         raise FieldErrors.single("allocations", _("This payment has nothing left to allocate."))
+    allocated_on = clean_allocated_on(allocated_on, errors, payment.received_on)
     splits = None
     if allocations:
-        splits = clean_allocations(payment.partner, payment.currency, allocations, payment.unallocated, errors)
+        splits = clean_allocations(
+            payment.partner, payment.currency, allocations, payment.unallocated, errors, allocated_on
+        )
     if errors.errors:
         raise errors
     with transaction.atomic():
@@ -697,7 +754,20 @@ def allocate_payment(*, payment: Payment, actor, allocations=None) -> list[Alloc
             raise Conflict(_("Only a confirmed payment can be allocated."))
         if splits is not None and sum((s.amount for s in splits), ZERO) > payment.unallocated:
             raise FieldErrors.single("allocations", _("This payment has less left to allocate. Reload it."))
-        return _allocate(payment, partner=partner, splits=splits, actor=actor)
+        rows = _allocate(payment, partner=partner, splits=splits, actor=actor, allocated_on=allocated_on)
+        if rows:
+            publish(
+                "payment.allocated",
+                "payment",
+                payment.pk,
+                _payload(
+                    payment,
+                    allocated=str(sum((row.amount for row in rows), ZERO)),
+                    allocated_on=(allocated_on or timezone.localdate()).isoformat(),
+                    invoices=[row.invoice.number for row in rows],
+                ),
+            )
+        return rows
 
 
 def _tell_partner(payment: Payment, *, kind: str, title, body, reason: str = "") -> None:

@@ -37,6 +37,7 @@ class InvoiceAllocationOut(Schema):
     reference: str
     amount: str
     reverses: int | None
+    allocated_on: date = Field(..., description="The business date of the allocation.")
     created_at: datetime
 
 

@@ -14,6 +14,13 @@ class InvoiceRef(Schema):
     number: str
 
 
+ALLOCATED_ON = (
+    "The business date of the allocations (YYYY-MM-DD; default: the day they are made), e.g. the day the ERP "
+    "settled the invoices: not in the future, not before the money arrived, not before an invoice's issue date "
+    "(oldest first then pays only the invoices issued by then)."
+)
+
+
 class AllocationIn(InputSchema):
     invoice: str = Field(..., description="The invoice's id or number (an open invoice of the payment's partner).")
     amount: MoneyIn = Field(..., description="At most what the invoice has outstanding, in cents.")
@@ -32,12 +39,14 @@ class PaymentIn(InputSchema):
         description="Allocate by hand to these invoices (the sum at most the amount; the rest stays unallocated)."
         " Empty: oldest first (oldest due date, then oldest issue date).",
     )
+    allocated_on: str | None = Field(None, description=ALLOCATED_ON)
 
 
 class AllocationsIn(InputSchema):
     allocations: list[AllocationIn] | None = Field(
         None, description="The invoices and amounts; empty: oldest first, up to what the payment has left."
     )
+    allocated_on: str | None = Field(None, description=ALLOCATED_ON)
 
 
 class PaymentReasonIn(InputSchema):
@@ -70,6 +79,7 @@ class PaymentAllocationOut(Schema):
     invoice: InvoiceRef
     amount: str
     reverses: int | None = None
+    allocated_on: dt.date = Field(..., description="The business date of the allocation.")
     created_at: dt.datetime
 
 
@@ -106,6 +116,7 @@ class PaymentImportRowOut(Schema):
     partner_id: int | None = None
     amount: str
     received_on: str
+    allocated_on: str = ""
     bank_reference: str
     payer_name: str
     method: str

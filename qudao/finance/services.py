@@ -377,8 +377,10 @@ def on_fund_movement(event) -> None:
 
 
 def book_credit_note(note, actor=None) -> list[Allocation]:
-    """Post a credit note (receivable, -amount) and allocate it: the open invoices of its order
-    first, then the partner's other open invoices oldest first. Booking twice books once."""
+    """Post a credit note (receivable, -amount, on its issue date) and allocate it: the open
+    invoices of its order first, then the partner's other open invoices oldest first, each
+    allocation dated the credit note's issue date (or the invoice's, when later). Booking twice
+    books once."""
     if note.amount <= 0:
         return []
     with transaction.atomic():
@@ -391,6 +393,7 @@ def book_credit_note(note, actor=None) -> list[Allocation]:
             book=Book.RECEIVABLE,
             kind=LedgerEntry.Kind.CREDIT_NOTE,
             amount=-note.amount,
+            occurred_on=note.issued_on,
             reference=note.number,
             actor=actor,
             currency=note.currency,
@@ -404,6 +407,7 @@ def book_credit_note(note, actor=None) -> list[Allocation]:
             actor=actor,
             order=note.return_request.order_id,
             currency=note.currency,
+            dated_from=note.issued_on,
         )
 
 

@@ -6,7 +6,7 @@ with it.
   entries dated before the month, one grouped query), every entry of the month in date order
   (copied as lines with the book's running balance), the closing balance of each book, and the
   invoices open at the month's end (lines of kind "open_invoice": the invoice amount less what
-  allocations created up to the month's end had paid of it). Generating again rebuilds an issued
+  allocations dated (allocated_on) up to the month's end had paid of it). Generating again rebuilds an issued
   statement nobody has confirmed or disputed yet; any other is never rebuilt (409).
 - `start_generation` runs the month for every partner with ledger entries as a job (progress
   reported; restartable: a partner whose statement exists is skipped). Finance starts it from the
@@ -27,7 +27,7 @@ from __future__ import annotations
 import calendar
 import io
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -108,12 +108,6 @@ def last_full_month(today: date | None = None) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-def _end_instant(end: date) -> datetime:
-    """The first instant after `end` in the deployment's time zone (allocations created before it
-    belong to the month)."""
-    return timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
-
-
 # --- building a statement -------------------------------------------------------------------------
 
 
@@ -139,9 +133,10 @@ def opening_balances(keys, start: date) -> dict[tuple[int, str], dict[str, Decim
 
 def open_invoices_at(partner, currency: str, end: date) -> list[tuple[Invoice, Decimal]]:
     """The partner's invoices issued by `end` with something outstanding at the end of that day:
-    amount less what allocations created up to then had settled (later payments do not count)."""
+    amount less what allocations dated (their business date, `allocated_on`) up to then had settled
+    (later payments do not count; an ERP's settlement dated back does)."""
     settled_then = (
-        Allocation.objects.filter(invoice=OuterRef("pk"), created_at__lt=_end_instant(end))
+        Allocation.objects.filter(invoice=OuterRef("pk"), allocated_on__lte=end)
         .values("invoice")
         .annotate(total=Sum("amount"))
         .values("total")

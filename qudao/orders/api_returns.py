@@ -84,6 +84,11 @@ class ReceiveIn(InputSchema):
         "into its quarantine (never available until released)."
     )
     lines: list[ReceiveLineIn]
+    credited_on: str | None = Field(
+        None,
+        description="The credit note's business date (YYYY-MM-DD; default today), e.g. the day the ERP received "
+        "the goods: not in the future, not before they shipped. Statements, the ledger and rebates count it then.",
+    )
 
 
 class ReturnFilters(Schema):
@@ -126,6 +131,7 @@ class CreditNoteOut(Schema):
     rebate_amount: str = Field(
         description="What went back to the rebate fund (the order was paid partly from it; 0.00 otherwise)."
     )
+    issued_on: dt.date = Field(description="Its business date: the day it counts from (ledger, statements, rebates).")
     created_at: dt.datetime
     lines: list[CreditLineOut]
 
@@ -173,6 +179,7 @@ def credit_note_out(note: CreditNote) -> dict:
         "currency": note.currency,
         "amount": amount_out(note.amount),
         "rebate_amount": amount_out(note.rebate_amount),
+        "issued_on": note.issued_on,
         "created_at": note.created_at,
         "lines": [
             {
@@ -397,7 +404,9 @@ def return_receive(request, return_id: IdParam, payload: ReceiveIn):
             lines.append((by_no[line.line_no], line.received_quantity, line.condition))
     if errors.errors:
         raise errors
-    returns.receive_return(return_request=rma, warehouse=warehouse, lines=lines, actor=request.auth)
+    returns.receive_return(
+        return_request=rma, warehouse=warehouse, lines=lines, actor=request.auth, credited_on=payload.credited_on
+    )
     return return_out(_return(request.auth, return_id))
 
 

@@ -609,7 +609,9 @@ class CreditNote(AuditedModel):
     """What the partner is owed for a received return: Σ received units × the order line's net
     unit price (after allocated discounts), each line rounded to the cent (the lines). For an order
     paid partly from the rebate fund, its share of that (`rebate_amount`) goes back to the rebate
-    fund and `amount` is the rest: what finance posts."""
+    fund and `amount` is the rest: what finance posts. `issued_on` is its business date - the day
+    it counts from in the ledger, statements and rebate bases: the day it was made, unless the ERP
+    that received the goods gave another (never in the future, never before the goods shipped)."""
 
     number = models.CharField(_("number"), max_length=20, unique=True)
     return_request = models.OneToOneField(
@@ -621,12 +623,14 @@ class CreditNote(AuditedModel):
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     amount = models.DecimalField(_("amount"), max_digits=20, decimal_places=4, default=ZERO)
     rebate_amount = models.DecimalField(_("back to the rebate fund"), max_digits=20, decimal_places=4, default=ZERO)
+    issued_on = models.DateField(_("issued on"), default=timezone.localdate)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("credit note")
         verbose_name_plural = _("credit notes")
+        indexes = [models.Index(fields=["partner", "issued_on"], name="orders_creditnote_partner_day")]
 
     def __str__(self):
         return self.number

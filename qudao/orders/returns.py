@@ -45,10 +45,13 @@ return.cancelled, return.received, return.credited.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +76,7 @@ from .models import (
     ReturnReason,
     ReturnRequest,
     ReturnStatus,
+    ShipmentLine,
 )
 from .shipping import PHOTOS_PER_CASE, _lock, _operations_users, _text, _user, _whole, validate_photo
 
@@ -391,14 +395,48 @@ def _clean_receipt(rma: ReturnRequest, lines, errors: FieldErrors) -> dict[int, 
     return received
 
 
-def receive_return(*, return_request: ReturnRequest, warehouse, lines, actor) -> ReturnRequest:
+def clean_credited_on(value, rma: ReturnRequest, errors: FieldErrors, key: str = "credited_on"):
+    """The credit note's business date when the ERP (or operations) gives one - the day the goods
+    were received and credited there - else None (today): a date, not in the future, not before the
+    returned goods first shipped."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        text = str(value).strip()
+        try:
+            value = parse_date(text[:10]) if len(text) >= 10 else None
+        except ValueError:
+            value = None
+        if value is None:
+            errors.add(key, _("Enter a date such as 2026-11-27."))
+            return None
+    if value > timezone.localdate():
+        errors.add(key, _("The date cannot be in the future."))
+        return None
+    shipped = ShipmentLine.objects.filter(order_line__return_lines__return_request=rma).aggregate(
+        first=Min("shipment__shipped_at")
+    )["first"]
+    if shipped is not None and value < timezone.localdate(shipped):
+        errors.add(
+            key,
+            _("The goods shipped on %(date)s: they cannot be credited before.")
+            % {"date": timezone.localdate(shipped).isoformat()},
+        )
+        return None
+    return value
+
+
+def receive_return(*, return_request: ReturnRequest, warehouse, lines, actor, credited_on=None) -> ReturnRequest:
     """Operations records what came back of an approved return: `lines` [(return_line_id,
     received_qty, "sellable" | "quarantine")] (lines not named: nothing came back). Sellable units go
     back on hand in `warehouse` ("return" entries), quarantined ones into the quarantine of the same
     warehouse ("quarantine" entries: never available until released), with the RMA number as
-    reference. Then the credit note is issued (received -> credited).
+    reference. Then the credit note is issued (received -> credited), dated `credited_on` (its
+    business date, e.g. the day the ERP received the goods; default today).
 
-    :raises FieldErrors: warehouse, lines, lines.<i>.<line|quantity|condition>.
+    :raises FieldErrors: warehouse, lines, lines.<i>.<line|quantity|condition>, credited_on.
     :raises Conflict: the return is not approved. :raises Forbidden.
     """
     from qudao.inventory import services as inventory
@@ -413,6 +451,7 @@ def receive_return(*, return_request: ReturnRequest, warehouse, lines, actor) ->
         received = _clean_receipt(rma, lines, errors)
         if warehouse is None or not warehouse.active:
             errors.add("warehouse", _("Choose an active warehouse."))
+        credited_on = clean_credited_on(credited_on, rma, errors)
         if errors.errors:
             raise errors
         if order.rebate_amount > 0:  # the lock order: the rebate fund (credited below) before the stock
@@ -439,7 +478,7 @@ def receive_return(*, return_request: ReturnRequest, warehouse, lines, actor) ->
         rma.warehouse = warehouse
         rma.save()
         _publish("return.received", rma, {"warehouse": warehouse.code, "lines": _lines_payload(rma)})
-        _credit(order, rma)
+        _credit(order, rma, issued_on=credited_on)
     return rma
 
 
@@ -483,7 +522,7 @@ def rebate_share(order: Order, value: Decimal) -> Decimal:
     return max(due - given, Decimal("0"))
 
 
-def _credit(order: Order, rma: ReturnRequest) -> CreditNote:
+def _credit(order: Order, rma: ReturnRequest, issued_on=None) -> CreditNote:
     from qudao.partners import funds
     from qudao.partners.models import FundAccount
 
@@ -497,6 +536,7 @@ def _credit(order: Order, rma: ReturnRequest) -> CreditNote:
         currency=order.currency,
         amount=value - back,
         rebate_amount=back,
+        issued_on=issued_on or timezone.localdate(),
     )
     if back > 0:
         funds.deposit(
@@ -517,6 +557,7 @@ def _credit(order: Order, rma: ReturnRequest) -> CreditNote:
         rma,
         {
             "credit_note": note.number,
+            "issued_on": note.issued_on.isoformat(),
             "currency": note.currency,
             "amount": f"{note.amount:.2f}",
             "rebate_amount": f"{note.rebate_amount:.2f}",

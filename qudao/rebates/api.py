@@ -43,9 +43,9 @@ from qudao.core.schemas import (
 )
 from qudao.partners.api_imports import JobOut
 
+from . import engine, selectors, services
 from . import runs as run_services
-from . import selectors, services
-from .models import RebateLine, RebatePolicy, RebateRun
+from .models import BasisKind, RebateLine, RebatePolicy, RebateRun
 
 router = Router(tags=["rebates"])
 
@@ -54,9 +54,14 @@ router = Router(tags=["rebates"])
 
 
 class RebateTierIn(InputSchema):
-    lower_bound: DecimalIn = Field(description="From (inclusive). The first tier starts at 0.")
+    lower_bound: DecimalIn = Field(
+        description="From (inclusive). The first tier starts at 0. A quantity basis counts whole units: 201 = from "
+        "the 201st unit on (the tier before ends with the 200th)."
+    )
     upper_bound: DecimalIn | None = Field(
-        None, description="Optional check: must be the next tier's lower bound (a gap or overlap is refused)."
+        None,
+        description="Optional check (a gap or overlap is refused): for an amount, the next tier's lower bound "
+        "(not included); for a quantity basis, the tier's last unit (200 when the next tier starts at 201).",
     )
     reward: str = Field("rate", description="rate (percent of the basis), fixed, or per_unit (quantity basis).")
     value: DecimalIn
@@ -77,6 +82,12 @@ class PolicyFields(InputSchema):
         None, description="Promotion codes: lines they applied to do not count."
     )
     growth: bool | None = Field(None, description="Count the growth over the same period of the previous year.")
+    returns_count_in: str | None = Field(
+        None,
+        description="Which period a return reduces: shipment_period (default: the period of the sale it reverses - "
+        "its shipment, or its invoice for an invoiced basis; a re-run of a settled period posts the negative delta) "
+        "or credit_note_period (the period of the credit note).",
+    )
     period_kind: str | None = Field(None, description="month, quarter, half, year or custom.")
     custom_start: str | None = None
     custom_end: str | None = None
@@ -102,8 +113,11 @@ class PolicyIn(PolicyFields):
 
 
 class RebateTierOut(Schema):
-    lower_bound: str
-    upper_bound: str | None
+    lower_bound: str = Field(description="From (inclusive); for a quantity basis, the tier's first unit.")
+    upper_bound: str | None = Field(
+        description="Up to: the next tier's lower bound (not included) for an amount, the tier's last unit for a "
+        "quantity basis; none for the top tier."
+    )
     reward: str
     value: str
 
@@ -125,6 +139,7 @@ class PolicyOut(Schema):
     excluded_skus: list[str]
     excluded_promotions: list[str]
     growth: bool
+    returns_count_in: str
     period_kind: str
     custom_start: dt.date | None
     custom_end: dt.date | None
@@ -258,6 +273,7 @@ def _dec(value) -> str | None:
 
 def policy_out(policy: RebatePolicy) -> dict:
     tiers = list(policy.tiers.all())
+    units = policy.basis == BasisKind.QUANTITY
     return {
         **{
             field: getattr(policy, field)
@@ -272,6 +288,7 @@ def policy_out(policy: RebatePolicy) -> dict:
                 "basis",
                 *services.LIST_FIELDS,
                 "growth",
+                "returns_count_in",
                 "period_kind",
                 "custom_start",
                 "custom_end",
@@ -294,7 +311,7 @@ def policy_out(policy: RebatePolicy) -> dict:
         "tiers": [
             {
                 "lower_bound": amount_out(tier.lower_bound),
-                "upper_bound": amount_out(tiers[index + 1].lower_bound) if index + 1 < len(tiers) else None,
+                "upper_bound": amount_out(engine.upper_bound(tiers, index, counts_units=units)),
                 "reward": tier.reward,
                 "value": _dec(tier.value),
             }
@@ -516,5 +533,6 @@ def line_sources(request, line_id: IdParam, filters: Query[SourceFilters], page:
     return {"kind": kind, "kinds": kinds, **result}
 
 
-# the live progress endpoints (/rebates/progress, /rebates/progress/preview) on this router
-from . import api_progress  # noqa: E402, F401
+# the live progress endpoints (/rebates/progress, /rebates/progress/preview) and the manual rebate
+# fund deposits (/rebates/fund-deposits) on this router
+from . import api_deposits, api_progress  # noqa: E402, F401

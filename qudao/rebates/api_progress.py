@@ -1,7 +1,9 @@
 """The live rebate progress in the API (on the rebates router; see docs/api.md).
 
-GET  /rebates/progress            the partner's progress on every policy that applies to it now
-                                  (partner users: their own; HQ: ?partner=<id>, scoped - 404)
+GET  /rebates/progress            the partner's progress on every policy that applies to it now, or
+                                  in the periods containing ?on=<a past day> (closed periods computed
+                                  as the runs compute them) (partner users: their own; HQ:
+                                  ?partner=<id>, scoped - 404)
 POST /rebates/progress/preview    the same with what a cart (lines priced by the pricing engine)
                                   would add to each policy's basis and rebate
 """
@@ -70,6 +72,12 @@ class ProgressOut(Schema):
     next_increase: str | None
     sentence: str
     percent: int = Field(description="Progress to the next tier's lower bound, 0-100.")
+    closed: bool = Field(
+        False, description="The period is over: its figures are computed as the runs compute them (same SQL)."
+    )
+    posted: str | None = Field(
+        None, description="A closed period: what runs posted for it to the partner's rebate fund (net of true-ups)."
+    )
     cart: CartEffectOut | None = None
 
 
@@ -81,6 +89,11 @@ class ProgressListOut(Schema):
 
 class ProgressQuery(Schema):
     partner: IdParam | None = Field(None, description="HQ: the partner (one you may see). Partner users: their own.")
+    on: str | None = Field(
+        None,
+        description="A day (YYYY-MM-DD, not in the future): the periods containing it - a past quarter's progress "
+        "with ?on=2025-03-31. Default today.",
+    )
 
 
 class PreviewLineIn(InputSchema):
@@ -129,6 +142,8 @@ def progress_out(item: progress.Progress) -> dict:
         "next_increase": amount_out(item.next_increase),
         "sentence": item.sentence,
         "percent": item.percent,
+        "closed": item.closed,
+        "posted": amount_out(item.posted),
         "cart": None
         if item.cart is None
         else {
@@ -158,12 +173,14 @@ def _partner(user, partner_id: int | None):
 
 @router.get("/rebates/progress", response=ProgressListOut)
 def progress_list(request, filters: Query[ProgressQuery]):
-    """The partner's progress on every active policy that applies to it this period: basis so far,
-    tier reached, earned so far, the next tier and what reaching it would pay."""
+    """The partner's progress on every policy that applies to it this period (or in the periods
+    containing `on`): basis so far, tier reached, earned so far, the next tier and what reaching it
+    would pay; a period already over is computed as the runs compute it, with what was posted.
+    422 on `on` for a day that is not a date or lies ahead."""
     partner = _partner(request.auth, filters.partner)
-    today = timezone.localdate()
-    items = progress.progress_for(partner, today)
-    return {"partner": partner.pk, "on": today, "policies": [progress_out(i) for i in items]}
+    day = progress.clean_progress_day(filters.on)
+    items = progress.progress_for(partner, day)
+    return {"partner": partner.pk, "on": day, "policies": [progress_out(i) for i in items]}
 
 
 @router.post("/rebates/progress/preview", response=PreviewOut)

@@ -8,9 +8,10 @@ class RebatesConfig(AppConfig):
     verbose_name = _("Rebates")
 
     def ready(self):
-        from . import progress, services
+        from . import deposits, progress, services
 
         services.register_subjects()
+        deposits.register_subjects()  # manual rebate fund deposits (qudao.rebates.deposits)
         progress.register()  # live progress kept by orders/finance events (qudao.rebates.progress)
         from . import panels
 

@@ -3,14 +3,23 @@ invoices, payments, allocations) for one policy and window over all its partners
 over partners or order lines. Every function answers {partner id: (amount, units)}.
 
 - net_sales_shipped: Σ shipped units (orders.ShipmentLine) × the order line's net unit price (after
-  allocated discounts), by shipment time, minus credit notes (orders.CreditNoteLine) made in the
-  window.
-- net_sales_invoiced: Σ finance.InvoiceLine amounts by issue date (void invoices aside) minus credit
-  notes made in the window.
+  allocated discounts), by shipment time, minus the credit notes (orders.CreditNoteLine) the window
+  counts (below).
+- net_sales_invoiced: Σ finance.InvoiceLine amounts by issue date (void invoices aside) minus the
+  credit notes the window counts.
+
+Which window a credit note counts in is the policy's `returns_count_in`:
+- shipment_period (the default): the period of the sale it reverses - for each credit note line, the
+  latest shipment of its order line made before the credit note (an invoiced basis: the latest
+  invoice billing that order line, by issue date; none: the credit note's own date). Goods shipped
+  in Q1 and returned in Q2 reduce Q1, so a re-run of Q1 posts the negative delta and Q2 is left as
+  it was.
+- credit_note_period: the credit note's business date (`issued_on`).
 - payments: Σ confirmed finance.Payment amounts received in the window (a bounced payment is
   reversed and so not confirmed: it does not count).
-- payments_on_time: the part of those payments allocated to invoices on or before their due date
-  (finance.Allocation's local date <= the invoice's due_on), allocations undone since not counted.
+- payments_on_time: the part of those payments that paid invoices on time: the money arrived
+  (the payment's received_on) on or before the invoice's due_on, whenever finance allocated it;
+  allocations undone since do not count.
 - quantity / amount: net shipped units / net shipped amount of the policy's SKUs or product lines.
 
 The product scope (product lines with the lines below them, through catalog paths; SKUs included;
@@ -27,7 +36,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import DecimalField, F, Q, QuerySet, Sum, TextField, Value
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, TextField, Value
 from django.db.models.functions import Cast, Coalesce
 
 from qudao.catalog.models import ProductLine
@@ -36,7 +45,7 @@ from qudao.finance.models import Allocation, Invoice, InvoiceLine, Payment
 from qudao.orders.models import CreditNoteLine, ShipmentLine
 from qudao.partners.models import Partner, PartnerStatus
 
-from .models import BasisKind, PeriodKind, RebatePolicy
+from .models import BasisKind, PeriodKind, RebatePolicy, ReturnsPeriod
 
 ZERO = Decimal("0")
 DEC = DecimalField(max_digits=24, decimal_places=4)
@@ -181,14 +190,65 @@ def shipped(policy, partners, start, end, **options):
     return _grouped(rows, "shipment__order__partner_id", F("quantity") * F("order_line__net_unit_price"), "quantity")
 
 
-def credited_rows(policy, partners: QuerySet, start: date, end: date, *, scoped: bool = True, extra: Q | None = None):
-    low, high = bounds(start, end)
+def sale_shipped_at():
+    """A credit note line's sale: the latest shipment of its order line made before the credit note."""
+    return Subquery(
+        ShipmentLine.objects.filter(
+            order_line=OuterRef("order_line"), shipment__shipped_at__lte=OuterRef("credit_note__created_at")
+        )
+        .order_by("-shipment__shipped_at", "-pk")
+        .values("shipment__shipped_at")[:1]
+    )
+
+
+def sale_invoiced_on():
+    """A credit note line's sale on an invoiced basis: the latest invoice billing its order line
+    (void ones aside) raised before the credit note, by issue date."""
+    return Subquery(
+        InvoiceLine.objects.filter(
+            order_line=OuterRef("order_line"), invoice__created_at__lte=OuterRef("credit_note__created_at")
+        )
+        .exclude(invoice__status=Invoice.Status.VOID)
+        .order_by("-invoice__issued_on", "-pk")
+        .values("invoice__issued_on")[:1]
+    )
+
+
+def counts_returns_by_sale(policy) -> bool:
+    return getattr(policy, "returns_count_in", ReturnsPeriod.SHIPMENT_PERIOD) == ReturnsPeriod.SHIPMENT_PERIOD
+
+
+def credited_rows(
+    policy,
+    partners: QuerySet,
+    start: date,
+    end: date,
+    *,
+    scoped: bool = True,
+    extra: Q | None = None,
+    invoiced_basis: bool | None = None,
+):
+    """The credit note lines a window counts (see the module docstring: `returns_count_in`);
+    `invoiced_basis` (default: the policy's basis) dates a return by its sale's invoice."""
     rows = CreditNoteLine.objects.filter(
-        credit_note__created_at__gte=low,
-        credit_note__created_at__lt=high,
         credit_note__partner_id__in=partners.values("pk"),
         order_line__gift_promotion="",
     )
+    own_date = Q(credit_note__issued_on__gte=start, credit_note__issued_on__lte=end)
+    if not counts_returns_by_sale(policy):
+        rows = rows.filter(own_date)
+    else:
+        if invoiced_basis is None:
+            invoiced_basis = policy.basis == BasisKind.NET_SALES_INVOICED
+        if invoiced_basis:
+            rows = rows.annotate(sale_day=sale_invoiced_on()).filter(
+                Q(sale_day__gte=start, sale_day__lte=end) | (Q(sale_day__isnull=True) & own_date)
+            )
+        else:
+            low, high = bounds(start, end)
+            rows = rows.annotate(sale_at=sale_shipped_at()).filter(
+                Q(sale_at__gte=low, sale_at__lt=high) | (Q(sale_at__isnull=True) & own_date)
+            )
     if scoped:
         rows = rows.filter(product_scope(policy, "order_line__sku__"))
         rows = _without_promotions(rows, policy, "order_line__", False)
@@ -239,7 +299,9 @@ def on_time_rows(partners: QuerySet, start: date, end: date):
         payment__received_on__gte=start,
         payment__received_on__lte=end,
         payment__partner_id__in=partners.values("pk"),
-        created_at__date__lte=F("invoice__due_on"),
+    ).filter(
+        # on time = the money arrived by the due date (not the day finance allocated it)
+        payment__received_on__lte=F("invoice__due_on"),
     )
 
 
@@ -254,7 +316,15 @@ def net_sales(policy, partners, start, end, *, invoiced_basis: bool, scoped: boo
         gross = invoiced(policy, partners, start, end, scoped=scoped, extra=_prefixed(extra_sku, "sku__"))
     else:
         gross = shipped(policy, partners, start, end, scoped=scoped, extra=_prefixed(extra_sku, "order_line__sku__"))
-    returns = credited(policy, partners, start, end, scoped=scoped, extra=_prefixed(extra_sku, "order_line__sku__"))
+    returns = credited(
+        policy,
+        partners,
+        start,
+        end,
+        scoped=scoped,
+        extra=_prefixed(extra_sku, "order_line__sku__"),
+        invoiced_basis=invoiced_basis,
+    )
     return gross, returns, _merge((gross, 1), (returns, -1))
 
 
@@ -307,14 +377,14 @@ def payment_ratios(policy: RebatePolicy, partners: QuerySet, start: date, end: d
 
 def overdue_at(partners: QuerySet, day: date, days: int) -> dict[int, Decimal]:
     """{partner: what was outstanding at the end of `day` on invoices more than `days` days past
-    due then} (invoices issued by then, void ones aside; allocations made by then)."""
-    _low, high = bounds(day, day)
+    due then} (invoices issued by then, void ones aside; allocations dated - their business date -
+    by then)."""
     invoices = Invoice.objects.filter(
         partner_id__in=partners.values("pk"), issued_on__lte=day, due_on__lt=day - timedelta(days=days)
     ).exclude(status=Invoice.Status.VOID)
     owed = _grouped(invoices, "partner_id", "amount", Value(ZERO, output_field=DEC))
     settled = _grouped(
-        Allocation.objects.filter(invoice__in=invoices.values("pk"), created_at__lt=high),
+        Allocation.objects.filter(invoice__in=invoices.values("pk"), allocated_on__lte=day),
         "invoice__partner_id",
         "amount",
         Value(ZERO, output_field=DEC),

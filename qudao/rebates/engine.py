@@ -1,12 +1,24 @@
 """The tier engine: pure functions, exact Decimals, no database.
 
-Tiers are (lower bound inclusive, reward, value), sorted, the first starting at 0; a tier runs up
-to the next tier's lower bound. A reward is a rate (percent of the basis), a fixed amount, or an
-amount per unit (then the basis is a number of units).
+Tiers are (lower bound, reward, value), sorted, the first starting at 0; a tier runs up to the next
+tier's lower bound. A reward is a rate (percent of the basis), a fixed amount, or an amount per unit
+(then the basis is a number of units).
 
 - Retrospective (全额累进): the whole basis at the reward of the highest tier reached.
 - Marginal (超额累进): each slice of the basis at its own tier's reward; a fixed amount is earned
   once by each tier the basis enters.
+
+**A bound means the same in both styles**: a tier holds the basis from its lower bound on, and the
+tier a basis has reached (retrospective) is the tier its last part falls in (marginal).
+
+- An amount is continuous: a tier "from 100,000.00" holds every yuan from 100,000.00 on; a basis of
+  exactly 100,000.00 has reached it (lower bounds inclusive) and its marginal slice there is empty.
+- A number of units (`counts_units`, a quantity basis) counts whole units: a tier "from 201" holds
+  the 201st unit and every one after it, so the tier before it ends with the 200th unit ("up to
+  200"). With "up to 200 units 2.00 a unit, from 201 units 5.00 a unit": 200 units earn 400.00 in
+  both styles; 201 units reach the second tier (1,005.00 retrospective, 405.00 marginal); 250 units
+  earn 1,250.00 retrospective and 650.00 marginal (200 x 2 + 50 x 5). The first tier of units
+  starts at 0 or 1 (both: the first unit).
 
 A basis of zero or less reaches no tier and earns nothing (a fixed amount is never paid for no
 sales). The cap (per partner and period) applies to the exact amount; the result is rounded
@@ -68,8 +80,24 @@ def _reward(tier: Tier, size: Decimal) -> Decimal:
     return tier.value
 
 
-def compute(basis: Decimal, tiers: list[Tier] | tuple[Tier, ...], style: str, cap: Decimal | None = None) -> Outcome:
-    """The rebate earned by `basis` under `tiers` (already validated: see `clean_tiers`)."""
+def slice_start(tier: Tier, *, counts_units: bool = False) -> Decimal:
+    """Where a tier's slice of the basis begins: its lower bound for an amount; for whole units,
+    after the unit before it (a tier from the 201st unit begins after the 200th)."""
+    if counts_units:
+        return max(tier.lower_bound - 1, ZERO)
+    return tier.lower_bound
+
+
+def compute(
+    basis: Decimal,
+    tiers: list[Tier] | tuple[Tier, ...],
+    style: str,
+    cap: Decimal | None = None,
+    *,
+    counts_units: bool = False,
+) -> Outcome:
+    """The rebate earned by `basis` under `tiers` (already validated: see `clean_tiers`);
+    `counts_units` when the basis is a number of units (the bounds then count whole units)."""
     tiers = sorted(tiers, key=lambda tier: tier.lower_bound)
     reached = [index for index, tier in enumerate(tiers) if basis > 0 and basis >= tier.lower_bound]
     if not reached:
@@ -83,8 +111,9 @@ def compute(basis: Decimal, tiers: list[Tier] | tuple[Tier, ...], style: str, ca
     else:
         exact = ZERO
         for index in reached:
-            upper = tiers[index + 1].lower_bound if index + 1 < len(tiers) else None
-            size = (min(basis, upper) if upper is not None else basis) - tiers[index].lower_bound
+            start = slice_start(tiers[index], counts_units=counts_units)
+            upper = slice_start(tiers[index + 1], counts_units=counts_units) if index + 1 < len(tiers) else None
+            size = (min(basis, upper) if upper is not None else basis) - start
             if size <= 0 and tiers[index].reward != FIXED:
                 continue
             amount = _reward(tiers[index], size)
@@ -111,13 +140,15 @@ def _bound(tiers, index: int) -> Decimal | None:
 def clean_tiers(rows, *, basis_counts_units: bool, field: str = "tiers") -> list[Tier]:
     """Check tier rows (dicts with lower_bound, reward, value) and return them as Tiers, sorted.
 
-    A row may give an `upper_bound` (exclusive): it must then be the next tier's lower bound - below
-    it is a gap, above it an overlap; the top tier has none. Rows may come in any order.
+    A row may give an `upper_bound`, checked against the next tier: for an amount it is the next
+    tier's lower bound (100,000-300,000 then 300,000 and more); for units, whole units, it is the
+    tier's last unit (up to 200, then from 201). Below it is a gap, above it an overlap; the top
+    tier has none. Rows may come in any order.
 
     Errors (all at once, keyed `tiers.<i>.<field>`): no tiers; a bound or value that is not a number
-    or is negative; a first tier not starting at 0; two tiers with the same lower bound (overlap); a
-    gap or overlap with the next tier; an unknown reward; an amount per unit when the basis is not a
-    quantity.
+    or is negative; a bound of units that is not a whole number; a first tier not starting at 0 (or
+    1, the first unit, for units); two tiers with the same lower bound (overlap); a gap or overlap
+    with the next tier; an unknown reward; an amount per unit when the basis is not a quantity.
 
     :raises FieldErrors:
     """
@@ -128,12 +159,12 @@ def clean_tiers(rows, *, basis_counts_units: bool, field: str = "tiers") -> list
     entered: list[tuple[int, Tier, Decimal | None]] = []
     for index, row in enumerate(rows):
         key = f"{field}.{index}"
-        bound = _number(row.get("lower_bound"), f"{key}.lower_bound", errors)
+        bound = _number(row.get("lower_bound"), f"{key}.lower_bound", errors, whole=basis_counts_units)
         value = _number(row.get("value"), f"{key}.value", errors)
         upper_raw = row.get("upper_bound")
         upper = None
         if upper_raw is not None and str(upper_raw).strip():
-            upper = _number(upper_raw, f"{key}.upper_bound", errors)
+            upper = _number(upper_raw, f"{key}.upper_bound", errors, whole=basis_counts_units)
         reward = row.get("reward") or RATE
         if reward not in REWARDS:
             errors.add(f"{key}.reward", _("Choose rate, fixed or per_unit."))
@@ -143,24 +174,33 @@ def clean_tiers(rows, *, basis_counts_units: bool, field: str = "tiers") -> list
             entered.append((index, Tier(bound, reward, value), upper))
     if not errors.errors:
         entered.sort(key=lambda item: item[1].lower_bound)
-        if entered[0][1].lower_bound != 0:
-            errors.add(f"{field}.{entered[0][0]}.lower_bound", _("The first tier must start at 0."))
+        first_bounds = (0, 1) if basis_counts_units else (0,)
+        if entered[0][1].lower_bound not in first_bounds:
+            errors.add(
+                f"{field}.{entered[0][0]}.lower_bound",
+                _("The first tier must start at 0 or 1 (the first unit).")
+                if basis_counts_units
+                else _("The first tier must start at 0."),
+            )
         for position, (index, tier, upper) in enumerate(entered):
             following = entered[position + 1][1].lower_bound if position + 1 < len(entered) else None
-            if position and tier.lower_bound == entered[position - 1][1].lower_bound:
+            if position and _same_start(tier, entered[position - 1][1], basis_counts_units):
                 errors.add(f"{field}.{index}.lower_bound", _("Two tiers start at the same amount: the tiers overlap."))
             if upper is None:
                 continue
-            if upper <= tier.lower_bound:
+            # units: "up to 200" includes the 200th unit and the next tier starts at 201
+            last = following - 1 if basis_counts_units and following is not None else following
+            if upper < tier.lower_bound or (upper == tier.lower_bound and not basis_counts_units):
                 errors.add(f"{field}.{index}.upper_bound", _("The upper bound must be above the lower bound."))
             elif following is None:
                 errors.add(f"{field}.{index}.upper_bound", _("The top tier has no upper bound: leave it empty."))
-            elif upper < following:
+            elif upper < last:
+                gap_from = upper + 1 if basis_counts_units else upper
                 errors.add(
                     f"{field}.{index}.upper_bound",
-                    _("Gap: nothing covers %(from)s to %(to)s.") % {"from": f"{upper:,}", "to": f"{following:,}"},
+                    _("Gap: nothing covers %(from)s to %(to)s.") % {"from": f"{gap_from:,}", "to": f"{last:,}"},
                 )
-            elif upper > following:
+            elif upper > last:
                 errors.add(
                     f"{field}.{index}.upper_bound",
                     _("Overlap: the next tier starts at %(to)s, below this upper bound.") % {"to": f"{following:,}"},
@@ -170,7 +210,23 @@ def clean_tiers(rows, *, basis_counts_units: bool, field: str = "tiers") -> list
     return [tier for _index, tier, _upper in entered]
 
 
-def _number(raw, key: str, errors: FieldErrors) -> Decimal | None:
+def _same_start(tier: Tier, before: Tier, counts_units: bool) -> bool:
+    """Two tiers start at the same place: the same bound, or for units 0 and 1 (the first unit)."""
+    if counts_units:
+        return slice_start(tier, counts_units=True) == slice_start(before, counts_units=True)
+    return tier.lower_bound == before.lower_bound
+
+
+def upper_bound(tiers, index: int, *, counts_units: bool = False) -> Decimal | None:
+    """What tier `index` (0-based, of sorted tiers) runs up to, as users say it: the next tier's
+    lower bound for an amount (not included), the tier's last unit for units; None at the top."""
+    if index + 1 >= len(tiers):
+        return None
+    following = tiers[index + 1].lower_bound
+    return following - 1 if counts_units else following
+
+
+def _number(raw, key: str, errors: FieldErrors, *, whole: bool = False) -> Decimal | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         errors.add(key, _("Enter a number."))
         return None
@@ -184,5 +240,8 @@ def _number(raw, key: str, errors: FieldErrors) -> Decimal | None:
         return None
     if value.as_tuple().exponent < -4:
         errors.add(key, _("Use at most 4 decimal places."))
+        return None
+    if whole and value != value.to_integral_value():
+        errors.add(key, _("Enter a whole number of units."))
         return None
     return value

@@ -3,12 +3,14 @@ partner's rebate fund (返利池).
 
 - RebatePolicy: what earns a rebate (the basis: net sales shipped or invoiced, payments collected,
   optionally on time only, quantity or amount of given SKUs or product lines, or the growth of one
-  of those over the same period of the previous year), over which period (month, quarter, half,
-  year, custom dates), with which tiers (retrospective 全额累进 or marginal 超额累进), cap and
+  of those over the same period of the previous year), which period a return reduces (that of the
+  sale it reverses, by default, or that of its credit note), over which period (month, quarter,
+  half, year, custom dates), with which tiers (retrospective 全额累进 or marginal 超额累进), cap and
   conditions, for which partners. Versioned: a policy needs approval (the approval engine) before
   it takes effect; an active one is never edited, only superseded by its next version.
 - RebateTier: from `lower_bound` (inclusive) up to the next tier's lower bound: a rate (percent of
-  the basis), a fixed amount, or an amount per unit.
+  the basis), a fixed amount, or an amount per unit. For a quantity basis bounds count whole units
+  (from 201 = the 201st unit on), the same in both tier styles (qudao.rebates.engine).
 - RebateRun: a policy computed for one period for all its partners: a preview (simulation), then
   approved, then posted to each partner's rebate fund. `as_of` is the last day counted (before the
   period's end for an interim settlement).
@@ -52,6 +54,13 @@ class PeriodKind(models.TextChoices):
     CUSTOM = "custom", _("Custom dates")
 
 
+class ReturnsPeriod(models.TextChoices):
+    """Which period a credit note (a return) reduces."""
+
+    SHIPMENT_PERIOD = "shipment_period", _("The period of the sale it reverses (shipment, or invoice)")
+    CREDIT_NOTE_PERIOD = "credit_note_period", _("The period of the credit note")
+
+
 class TierStyle(models.TextChoices):
     RETROSPECTIVE = "retrospective", _("Retrospective (whole basis at the rate reached)")
     MARGINAL = "marginal", _("Marginal (each slice at its own rate)")
@@ -91,6 +100,11 @@ class RebatePolicy(AuditedModel):
     excluded_skus = models.JSONField(_("SKUs excluded"), default=list, blank=True)
     excluded_promotions = models.JSONField(_("promotions excluded"), default=list, blank=True)  # promotion codes
     growth = models.BooleanField(_("growth over the same period last year"), default=False)
+    # a credit note reduces the period of the sale it reverses (a re-run of a settled period posts
+    # the negative delta), or the period it was issued in
+    returns_count_in = models.CharField(
+        _("returns count in"), max_length=20, choices=ReturnsPeriod.choices, default=ReturnsPeriod.SHIPMENT_PERIOD
+    )
     # when
     period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
     custom_start = models.DateField(_("custom period from"), null=True, blank=True)
@@ -148,7 +162,8 @@ class RebatePolicy(AuditedModel):
 
 
 class RebateTier(models.Model):
-    """One tier of a policy: from `lower_bound` (inclusive) to the next tier's lower bound."""
+    """One tier of a policy (返利档位): from `lower_bound` (inclusive) to the next tier's lower bound;
+    for a quantity basis, from its `lower_bound`-th unit (see qudao.rebates.engine)."""
 
     class Reward(models.TextChoices):
         RATE = "rate", _("Rate (percent of the basis)")
@@ -295,3 +310,62 @@ class RebateProgress(models.Model):
 
     def __str__(self):
         return f"{self.policy_id} {self.period_start} {self.partner_id}: {self.basis}"
+
+
+class RebateFundDeposit(AuditedModel):
+    """Money finance puts into a partner's rebate fund by hand (返利资金手工入账): a goodwill credit or
+    a correction, with a reason, posted only once approved (subject "rebate_fund_deposit", default
+    flow 返利资金手工入账审批). A goodwill credit is positive; a correction may be negative (it then
+    never takes money held by open orders). Posting writes the fund's entry (reference = number) and,
+    through the fund events, the rebate book of the partner ledger: both append-only."""
+
+    class Kind(models.TextChoices):
+        GOODWILL = "goodwill", pgettext_lazy("rebate fund deposit", "Goodwill credit")
+        CORRECTION = "correction", pgettext_lazy("rebate fund deposit", "Correction")
+
+    class Status(models.TextChoices):
+        PENDING_APPROVAL = "pending_approval", pgettext_lazy("rebate fund deposit", "Pending approval")
+        POSTED = "posted", pgettext_lazy("rebate fund deposit", "Posted")
+        REJECTED = "rejected", pgettext_lazy("rebate fund deposit", "Not approved")
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, related_name="rebate_fund_deposits", verbose_name=_("partner")
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reason = models.CharField(_("reason"), max_length=500)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING_APPROVAL)
+    approval = models.ForeignKey(
+        "core.ApprovalRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    fund_entry = models.OneToOneField(
+        "partners.FundEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("rebate fund deposit")
+        verbose_name_plural = _("rebate fund deposits")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="rebates_fund_deposit_not_zero"),
+            models.CheckConstraint(
+                condition=~Q(kind="goodwill") | Q(amount__gt=0), name="rebates_fund_deposit_goodwill_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["partner", "status"], name="rebates_fund_deposit_partner")]
+
+    def __str__(self):
+        return self.number
+
+    def audit_partner_id(self):
+        return self.partner_id

@@ -8,15 +8,17 @@ Maintenance, incremental, in the publisher's transaction (subscribed in apps.py)
   the filters basis.py uses (`basis.shipped` with `extra` = this shipment): product scope,
   excluded promotions, gift lines aside, the partner among the policy's targets.
 - `return.credited`: the credit note's lines (`basis.credited`, extra = this note) are taken off
-  every net sales basis (shipped, invoiced, quantity, amount).
+  every net sales basis (shipped, invoiced, quantity, amount), in the period the policy counts a
+  return in (`returns_count_in`: the sale's period by default - then a return of goods shipped last
+  quarter leaves this quarter's row alone - or the credit note's).
 - `invoice.raised`: net sales invoiced (`basis.invoiced`, extra = this invoice).
 - `payment.received` / `payment.reversed`: payments collected, +/- the payment's amount when its
   received date falls in the period (a reversed payment was confirmed before, so it counted).
-- Payments on time depend on the allocations, which `record_payment` makes after it publishes
-  `payment.received`, and `allocate_payment` publishes nothing: those policies' rows are recomputed
-  for that partner only - after the commit for `payment.received`, at once for
-  `payment.reversed` (its allocations are already undone then). Allocations of money received
-  earlier and left unallocated are caught by the nightly recomputation.
+- Payments on time depend on the allocations (which invoice the money paid), which
+  `record_payment` makes after it publishes `payment.received`: those policies' rows are
+  recomputed for that partner only - after the commit for `payment.received`, at once for
+  `payment.reversed` (its allocations are already undone then) and `payment.allocated` (money
+  left unallocated earlier, allocated later: on time when it arrived by the due date).
 - `rebate_policy.activated`: the policy's current period is computed for all its partners.
 
 Each delta is an `UPDATE ... SET basis = basis + delta` (F expressions, no read-modify-write). When
@@ -31,12 +33,15 @@ locks (an order's shipment already holds the partner's ledger balance through fi
 so one partner's events serialise there first).
 
 Growth policies: the tiers apply to basis - baseline, the baseline being the same period of the
-previous year, the whole period (the figure to beat); it is computed once, when the row is created
-(or rebuilt by `recompute`), and cached on the row.
+previous year, the whole period (the figure to beat); it is computed when the row is created (or
+rebuilt by `recompute`), cached on the row, and computed again whenever last year's data changes:
+an event dated inside a row's last-year window (an ERP backfilling last year's shipments, credit
+notes, invoices or payments) refreshes that row's baseline from the same SQL, for that partner.
 
 `recompute(policy, period_start, partners)` rebuilds rows from `basis.basis_of` in one set-based
-pass; `check(policy)` lists the partners whose row differs from a full recomputation (the nightly
-task `recompute_rebate_progress` and `manage.py check_rebate_progress`).
+pass; `check(policy)` lists the partners whose row differs from a full recomputation - basis,
+units and, for a growth policy, the baseline (the nightly task `recompute_rebate_progress` and
+`manage.py check_rebate_progress`, whose `--repair` rebuilds exactly the rows that differ).
 
 What the partner sees (`progress_for`) does not evaluate the policy's conditions (focus share,
 payment ratio, overdue receivables): "earned so far" is what the tiers give the basis so far; the
@@ -51,7 +56,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -141,31 +146,56 @@ def recompute(policy: RebatePolicy, period_start: date | None = None, partners=N
 def check(policy: RebatePolicy, period_start: date | None = None) -> list[dict]:
     """The partners whose progress row differs from a full recomputation of the period containing
     `period_start` (default today): [{"partner_id", "stored": (basis, units), "full": (basis,
-    units)}]. A targeted partner without a row counts as zero; a row of a partner no longer
+    units)}], with "stored_baseline" and "full_baseline" for a growth policy (its baseline is
+    compared too). A targeted partner without a row counts as zero; a row of a partner no longer
     targeted differs unless it is zero."""
     start, end = B.period_of(policy, period_start or timezone.localdate())
     targets = B.target_partners(policy)
     figures = B.basis_of(policy, targets, start, end)
+    baselines = B.basis_of(policy, targets, *_last_year(start, end)) if policy.growth else {}
     targeted = set(targets.values_list("pk", flat=True))
     stored = {
-        row["partner_id"]: (row["basis"], row["units"])
+        row["partner_id"]: ((row["basis"], row["units"]), row["baseline"])
         for row in RebateProgress.objects.filter(policy=policy, period_start=start).values(
-            "partner_id", "basis", "units"
+            "partner_id", "basis", "units", "baseline"
         )
     }
     drift = []
     for pid in sorted(targeted | set(stored)):
         counted = figures.get(pid) if pid in targeted else None
         full = (counted["amount"], counted["units"]) if counted else (ZERO, ZERO)
-        have = stored.get(pid, (ZERO, ZERO))
-        if have != full:
-            drift.append({"partner_id": pid, "stored": have, "full": full})
+        have, have_baseline = stored.get(pid, ((ZERO, ZERO), None))
+        if not policy.growth:
+            if have != full:
+                drift.append({"partner_id": pid, "stored": have, "full": full})
+            continue
+        full_baseline = baselines.get(pid, {"amount": ZERO})["amount"] if pid in targeted else ZERO
+        if have != full or (have_baseline or ZERO) != full_baseline:
+            drift.append(
+                {
+                    "partner_id": pid,
+                    "stored": have,
+                    "full": full,
+                    "stored_baseline": have_baseline or ZERO,
+                    "full_baseline": full_baseline,
+                }
+            )
     return drift
 
 
+def drift_text(drift: dict) -> str:
+    """One row's drift as the log and the command say it: "<partner id> <stored> != <recomputed>",
+    and for a growth policy " baseline <stored> != <recomputed>" when the baseline differs."""
+    text = f"{drift['partner_id']} {quantize(drift['stored'][0])} != {quantize(drift['full'][0])}"
+    if "full_baseline" in drift and drift["stored_baseline"] != drift["full_baseline"]:
+        text += f" baseline {quantize(drift['stored_baseline'])} != {quantize(drift['full_baseline'])}"
+    return text
+
+
 def check_all(*, repair: bool = False, on: date | None = None) -> dict[str, list[dict]]:
-    """`check` for every active policy's current period: {policy code: drift}; with `repair`
-    the drifting policies are recomputed (and the drift logged)."""
+    """`check` for every active policy's current period: {policy code: drift}, the drift logged;
+    with `repair` exactly the rows that differ are rebuilt (the others keep their figures and
+    their `updated_at`)."""
     day = on or timezone.localdate()
     out = {}
     for policy in RebatePolicy.objects.filter(status=RebatePolicy.Status.ACTIVE).order_by("code"):
@@ -178,12 +208,10 @@ def check_all(*, repair: bool = False, on: date | None = None) -> dict[str, list
                 "rebate progress drift: policy %s, %s partner(s): %s",
                 policy.code,
                 len(drift),
-                ", ".join(
-                    f"{d['partner_id']} {quantize(d['stored'][0])} != {quantize(d['full'][0])}" for d in drift[:20]
-                ),
+                ", ".join(drift_text(d) for d in drift[:20]),
             )
-        if repair:
-            recompute(policy, day)
+        if repair and drift:
+            recompute(policy, day, partners=[d["partner_id"] for d in drift])
     return out
 
 
@@ -217,6 +245,26 @@ def _apply_sales(bases, day: date, partner_id: int, source, extra: Q) -> None:
             _add(policy, start, partner_id, sign * amount, sign * units)
 
 
+def refresh_baselines(bases, days, partner_id: int, *, later: bool = False) -> None:
+    """Last year's data of a partner changed on `days`: the growth policies' rows (of `bases`) whose
+    last-year window holds one of those days get their baseline computed again, from the same SQL
+    as the runs - after the commit with `later` (the event's document is not final yet)."""
+    if later:
+        transaction.on_commit(lambda: refresh_baselines(bases, days, partner_id))
+        return
+    days = set(days)
+    rows = RebateProgress.objects.filter(
+        partner_id=partner_id, policy__status=RebatePolicy.Status.ACTIVE, policy__growth=True, policy__basis__in=bases
+    ).select_related("policy")
+    for row in rows:
+        low, high = _last_year(row.period_start, row.period_end)
+        if not any(low <= day <= high for day in days):
+            continue
+        partners = B.target_partners(row.policy).filter(pk=partner_id)
+        baseline = B.basis_of(row.policy, partners, low, high).get(partner_id, {"amount": ZERO})["amount"]
+        RebateProgress.objects.filter(pk=row.pk).update(baseline=baseline, updated_at=timezone.now())
+
+
 # --- event handlers (subscribed in apps.py) ------------------------------------------------------
 
 
@@ -226,14 +274,46 @@ def on_shipment_created(event) -> None:
     shipment = Shipment.objects.values("pk", "shipped_at", "order__partner_id").get(number=event.payload["shipment"])
     day = timezone.localdate(shipment["shipped_at"])
     _apply_sales(SHIPPED_BASES, day, shipment["order__partner_id"], B.shipped, Q(shipment_id=shipment["pk"]))
+    refresh_baselines(SHIPPED_BASES, {day}, shipment["order__partner_id"])
+
+
+def _sale_days(note_id: int) -> set[date]:
+    """The local days of the sales a credit note's lines reverse (their latest shipment, and the
+    latest invoice of their order line): the periods a policy counting returns by the sale's period
+    may have to reduce (`basis.credited_rows` decides, line by line)."""
+    from qudao.orders.models import CreditNoteLine
+
+    rows = CreditNoteLine.objects.filter(credit_note_id=note_id).annotate(
+        sale_at=B.sale_shipped_at(), sale_day=B.sale_invoiced_on()
+    )
+    days: set[date] = set()
+    for sale_at, sale_day in rows.values_list("sale_at", "sale_day"):
+        if sale_at is not None:
+            days.add(timezone.localdate(sale_at))
+        if sale_day is not None:
+            days.add(sale_day)
+    return days
 
 
 def on_return_credited(event) -> None:
+    """The credit note's lines are taken off every net sales basis, in the period each policy counts
+    them in (`returns_count_in`): the credit note's own period, or the period of the sale each line
+    reverses - which may be a period already over (its row, if any, is reduced; the current one is
+    not)."""
     from qudao.orders.models import CreditNote
 
-    note = CreditNote.objects.values("pk", "created_at", "partner_id").get(number=event.payload["credit_note"])
-    day = timezone.localdate(note["created_at"])
-    _apply_sales(NET_BASES, day, note["partner_id"], B.credited, Q(credit_note_id=note["pk"]))
+    note = CreditNote.objects.values("pk", "issued_on", "partner_id").get(number=event.payload["credit_note"])
+    pid, extra = note["partner_id"], Q(credit_note_id=note["pk"])
+    days = {note["issued_on"], *_sale_days(note["pk"])}
+    for policy in RebatePolicy.objects.filter(status=RebatePolicy.Status.ACTIVE, basis__in=NET_BASES).order_by("pk"):
+        periods = {period for day in days for period in [period_for(policy, day)] if period is not None}
+        for start, end in sorted(periods):
+            partners = B.target_partners(policy).filter(pk=pid)
+            counted = B.credited(policy, partners, start, end, extra=extra)
+            if pid in counted:
+                amount, units = counted[pid]
+                _add(policy, start, pid, -amount, -units)
+    refresh_baselines(NET_BASES, days, pid)
 
 
 def on_invoice_raised(event) -> None:
@@ -247,6 +327,7 @@ def on_invoice_raised(event) -> None:
         B.invoiced,
         Q(invoice_id=invoice["pk"]),
     )
+    refresh_baselines((BasisKind.NET_SALES_INVOICED,), {invoice["issued_on"]}, invoice["partner_id"])
 
 
 def _on_payment(event, sign: int) -> None:
@@ -265,10 +346,25 @@ def _on_payment(event, sign: int) -> None:
             transaction.on_commit(lambda policy=policy, start=start: recompute(policy, start, partners=[pid]))
         else:
             recompute(policy, start, partners=[pid])
+    # the payment is confirmed (received) or its allocations undone (reversed) by the commit
+    refresh_baselines(PAYMENT_BASES, {payment["received_on"]}, pid, later=sign > 0)
 
 
 def on_payment_received(event) -> None:
     _on_payment(event, 1)
+
+
+def on_payment_allocated(event) -> None:
+    """Money allocated after it was booked: the on-time policies of the period it arrived in are
+    recomputed for that partner (the allocations are written already, in this transaction)."""
+    from qudao.finance.models import Payment
+
+    payment = Payment.objects.values("received_on", "partner_id").get(pk=event.aggregate_id)
+    pid = payment["partner_id"]
+    for policy, start, _end in _active((BasisKind.PAYMENTS_ON_TIME,), payment["received_on"]):
+        if B.target_partners(policy).filter(pk=pid).exists():
+            recompute(policy, start, partners=[pid])
+    refresh_baselines((BasisKind.PAYMENTS_ON_TIME,), {payment["received_on"]}, pid)
 
 
 def on_payment_reversed(event) -> None:
@@ -312,6 +408,7 @@ def register() -> None:
     subscribe("invoice.raised", on_invoice_raised)
     subscribe("payment.received", on_payment_received)
     subscribe("payment.reversed", on_payment_reversed)
+    subscribe("payment.allocated", on_payment_allocated)
     subscribe("rebate_policy.activated", on_policy_activated)
 
 
@@ -382,6 +479,8 @@ class Progress:
     sentence: str = ""
     percent: int = 0
     cart: dict | None = field(default=None)
+    closed: bool = False  # the period is over: computed as the runs compute it
+    posted: Decimal | None = None  # a closed period: what runs posted for it to the partner's rebate fund
 
     @property
     def counts_units(self) -> bool:
@@ -428,7 +527,7 @@ def _applies(policy: RebatePolicy, partner: Partner, region_paths: dict[str, str
 
 
 def _outcome(basis: Decimal, tiers, policy) -> engine.Outcome:
-    return engine.compute(basis, tiers, policy.tier_style, policy.cap)
+    return engine.compute(basis, tiers, policy.tier_style, policy.cap, counts_units=policy.basis == BasisKind.QUANTITY)
 
 
 def _describe(item: Progress, tiers, policy) -> None:
@@ -438,7 +537,11 @@ def _describe(item: Progress, tiers, policy) -> None:
     bound = outcome.next_bound
     if bound is None:
         item.percent = 100
-        item.sentence = _("You have reached the top tier (%(tier)s).") % {"tier": item.tier_label}
+        item.sentence = (
+            _("This period is over: you reached the top tier (%(tier)s).")
+            if item.closed
+            else _("You have reached the top tier (%(tier)s).")
+        ) % {"tier": item.tier_label}
         return
     index = next(i for i, tier in enumerate(tiers) if tier.lower_bound == bound)
     at_next = _outcome(bound, tiers, policy)
@@ -448,6 +551,15 @@ def _describe(item: Progress, tiers, policy) -> None:
     item.next_total = at_next.amount
     item.next_increase = at_next.amount - outcome.amount
     item.percent = max(0, min(100, int(item.basis * 100 / bound))) if bound > 0 else 0
+    if item.closed:
+        item.sentence = _(
+            "This period is over: %(missing)s more would have lifted you to %(tier)s (+%(increase)s)."
+        ) % {
+            "missing": item.show(item.missing),
+            "tier": item.next_label,
+            "increase": money_text(item.next_increase, policy.currency),
+        }
+        return
     item.sentence = _("%(missing)s more %(period)s lifts you to %(tier)s: +%(increase)s") % {
         "missing": item.show(item.missing),
         "period": _this_period(policy.period_kind),
@@ -510,26 +622,78 @@ def _cart_addition(item: Progress, tiers, policy, lines, skus: dict, line_paths:
     }
 
 
+def clean_progress_day(value) -> date:
+    """The day whose periods a progress read shows (`?on=`): empty = today; a past day picks the
+    periods containing it (a period already over is shown as it closed).
+
+    :raises FieldErrors: on: not a YYYY-MM-DD date, or in the future."""
+    from qudao.core.errors import FieldErrors
+
+    from .services import parse_day
+
+    today = timezone.localdate()
+    if value in (None, ""):
+        return today
+    day = parse_day(value)
+    if day is None:
+        raise FieldErrors.single("on", gettext_lazy("Enter a date as YYYY-MM-DD."))
+    if day > today:
+        raise FieldErrors.single("on", gettext_lazy("Choose today or a day in the past."))
+    return day
+
+
 def progress_for(partner: Partner, on: date | None = None, cart=None) -> list[Progress]:
-    """Every active policy that applies to `partner` on `on` (default today), with its progress;
-    with `cart` (a pricing CartQuote, or its LineQuotes) what the cart would add. Reads: the
-    policies with their tiers (2 queries), the target regions' paths (when any policy names
-    regions), the partner's progress rows (1), and for a cart its SKUs and the product lines."""
+    """Every policy that applies to `partner` on `on` (default today), with its progress; with
+    `cart` (a pricing CartQuote, or its LineQuotes) what the cart would add.
+
+    A period still running (it holds today) is read from the `RebateProgress` rows: the policies
+    active now. A period already over (`on` in the past) is computed from the runs' SQL
+    (`basis.basis_of`, the growth baseline too) for the versions of the policies in effect then,
+    with what runs posted for it (`posted`), and is marked `closed`; a cart adds nothing to it.
+    Reads: the policies with their tiers (2 queries), the target regions' paths (when any policy
+    names regions), the partner's progress rows (1), for a closed period the basis per policy and
+    the posted lines (1), and for a cart its SKUs and the product lines."""
     from qudao.catalog.models import ProductLine, Sku
     from qudao.core.models import Region
 
-    day = on or timezone.localdate()
+    from .models import RebateLine
+
+    today = timezone.localdate()
+    day = on or today
+    statuses = [RebatePolicy.Status.ACTIVE]
+    if day < today:
+        statuses += [RebatePolicy.Status.SUPERSEDED, RebatePolicy.Status.RETIRED]
     policies = [
         (policy, period)
-        for policy in RebatePolicy.objects.filter(status=RebatePolicy.Status.ACTIVE)
+        for policy in RebatePolicy.objects.filter(status__in=statuses)
         .prefetch_related("tiers")
-        .order_by("code")
+        .order_by("code", "version")
         for period in [period_for(policy, day)]
-        if period is not None
+        if period is not None and (policy.status == RebatePolicy.Status.ACTIVE or period[1] < today)
     ]
     codes = {code for policy, _p in policies for code in policy.target_regions}
     region_paths = dict(Region.objects.filter(code__in=codes).values_list("code", "path")) if codes else {}
-    policies = [(policy, period) for policy, period in policies if _applies(policy, partner, region_paths)]
+    closed = [(policy, period) for policy, period in policies if period[1] < today]
+    posted = {}
+    if closed:
+        posted = {
+            (row["policy_id"], row["period_start"]): row["total"]
+            for row in RebateLine.objects.filter(
+                partner=partner,
+                posted_at__isnull=False,
+                policy_id__in=[policy.pk for policy, _p in closed],
+                period_start__in={period[0] for _policy, period in closed},
+            )
+            .values("policy_id", "period_start")
+            .annotate(total=Sum("posted_amount"))
+            .order_by()
+        }
+    # a closed period also shows a partner the runs settled then, even if the policy no longer targets it
+    policies = [
+        (policy, period)
+        for policy, period in policies
+        if _applies(policy, partner, region_paths) or (policy.pk, period[0]) in posted
+    ]
     if not policies:
         return []
     rows = {
@@ -552,20 +716,28 @@ def progress_for(partner: Partner, on: date | None = None, cart=None) -> list[Pr
         wanted = {code for policy, _p in policies for code in policy.product_lines}
         if wanted:
             line_paths = dict(ProductLine.objects.filter(code__in=wanted).values_list("code", "path"))
+    one = Partner.objects.filter(pk=partner.pk)
+    empty = {"amount": ZERO, "units": ZERO}
     out = []
     for policy, (start, end) in policies:
         tiers = _tiers(policy)
         if not tiers:
             continue
-        row = rows.get((policy.pk, start))
-        counted = row.basis if row else ZERO
+        is_closed = end < today
         baseline = None
-        if policy.growth:
-            if row is not None and row.baseline is not None:
-                baseline = row.baseline
-            else:  # no row yet (nothing counted so far): the baseline read once, set-based
-                one = Partner.objects.filter(pk=partner.pk)
-                baseline = B.basis_of(policy, one, *_last_year(start, end)).get(partner.pk, {"amount": ZERO})["amount"]
+        if is_closed:  # computed as the runs compute it
+            figures = B.basis_of(policy, one, start, end).get(partner.pk, empty)
+            counted, units = figures["amount"], figures["units"]
+            if policy.growth:
+                baseline = B.basis_of(policy, one, *_last_year(start, end)).get(partner.pk, empty)["amount"]
+        else:
+            row = rows.get((policy.pk, start))
+            counted, units = (row.basis, row.units) if row else (ZERO, ZERO)
+            if policy.growth:
+                if row is not None and row.baseline is not None:
+                    baseline = row.baseline
+                else:  # no row yet (nothing counted so far): the baseline read once, set-based
+                    baseline = B.basis_of(policy, one, *_last_year(start, end)).get(partner.pk, empty)["amount"]
         item = Progress(
             policy=policy,
             period_start=start,
@@ -573,13 +745,15 @@ def progress_for(partner: Partner, on: date | None = None, cart=None) -> list[Pr
             counted=counted,
             baseline=baseline,
             basis=counted - baseline if baseline is not None else counted,
-            units=row.units if row else ZERO,
+            units=units,
             tier=None,
             tier_label="",
             earned=ZERO,
+            closed=is_closed,
+            posted=posted.get((policy.pk, start), ZERO) if is_closed else None,
         )
         _describe(item, tiers, policy)
-        if cart is not None:
+        if cart is not None and not is_closed:
             item.cart = _cart_addition(item, tiers, policy, lines, skus, line_paths)
         out.append(item)
     return out

@@ -240,7 +240,9 @@ def compute_lines(policy: RebatePolicy, start: date, as_of: date) -> list[dict]:
                 # growth over a zero baseline: the whole basis is growth; its rate is undefined
                 "rate": None if last <= 0 else str((basis * HUNDRED / last).quantize(Decimal("0.01"))),
             }
-        outcome = engine.compute(basis, tiers, policy.tier_style, policy.cap)
+        outcome = engine.compute(
+            basis, tiers, policy.tier_style, policy.cap, counts_units=policy.basis == BasisKind.QUANTITY
+        )
         checks = conditions.get(pid, [])
         met = all(check["met"] for check in checks)
         amount = outcome.amount if met else ZERO

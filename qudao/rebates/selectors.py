@@ -21,7 +21,7 @@ from qudao.partners.models import Partner
 from qudao.partners.scoping import scope
 
 from . import basis as B
-from .models import BasisKind, RebateLine, RebatePolicy, RebateRun
+from .models import BasisKind, RebateFundDeposit, RebateLine, RebatePolicy, RebateRun
 
 SOURCE_KINDS = {
     "shipments": _("Shipped order lines"),
@@ -151,13 +151,13 @@ def sources(line: RebateLine, kind: str) -> QuerySet:
                 "quantity",
                 "amount",
                 "unit_price",
-                at=F("credit_note__created_at"),
+                at=F("credit_note__issued_on"),
                 document=F("credit_note__number"),
                 order=F("order_line__order__number"),
                 line_no=F("order_line__line_no"),
                 sku=F("order_line__sku__code"),
             )
-            .order_by("credit_note__created_at", "pk")
+            .order_by("credit_note__issued_on", "pk")
         )
     if kind == "invoices":
         return (
@@ -222,3 +222,25 @@ def fund_balance(partner):
     from qudao.partners.models import FundAccount
 
     return FundAccount.objects.filter(partner=partner, kind=FundAccount.Kind.REBATE).first()
+
+
+def fund_deposits(user, *, partner_id=None, status: str = "") -> QuerySet:
+    """Manual rebate fund deposits of the partners `user` sees (HQ records: partner users 403)."""
+    require_hq(user)
+    rows = scope(RebateFundDeposit.objects.select_related("partner", "requested_by", "decided_by"), user)
+    if partner_id:
+        rows = rows.filter(partner_id=partner_id)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("-requested_at", "-pk")
+
+
+def get_fund_deposit(user, deposit_id) -> RebateFundDeposit:
+    """:raises NotFound: no such deposit, or of a partner `user` does not see."""
+    try:
+        deposit = fund_deposits(user).filter(pk=int(deposit_id)).first()
+    except (TypeError, ValueError):
+        deposit = None
+    if deposit is None:
+        raise NotFound()
+    return deposit

@@ -33,7 +33,7 @@ from qudao.partners.models import Partner, PartnerType, Tier
 from qudao.pricing.models import Promotion
 
 from . import engine
-from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, TierStyle
+from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, ReturnsPeriod, TierStyle
 
 POLICY_SUBJECT = "rebate_policy"
 CODE = re.compile(r"^[-a-zA-Z0-9_]{1,40}$")
@@ -54,6 +54,7 @@ POLICY_FIELDS = (
     "basis",
     *LIST_FIELDS,
     "growth",
+    "returns_count_in",
     "period_kind",
     "custom_start",
     "custom_end",
@@ -162,7 +163,14 @@ def clean_policy(data: dict, *, instance: RebatePolicy | None = None) -> tuple[d
     if currency not in SUPPORTED_CURRENCIES:
         errors.add("currency", _("Choose one of %(codes)s.") % {"codes": ", ".join(SUPPORTED_CURRENCIES)})
     values["currency"] = currency
-    for field, choices in (("basis", BasisKind), ("period_kind", PeriodKind), ("tier_style", TierStyle)):
+    if not merged.get("returns_count_in"):
+        merged["returns_count_in"] = ReturnsPeriod.SHIPMENT_PERIOD
+    for field, choices in (
+        ("basis", BasisKind),
+        ("period_kind", PeriodKind),
+        ("tier_style", TierStyle),
+        ("returns_count_in", ReturnsPeriod),
+    ):
         value = merged.get(field) or ""
         if value not in choices.values:
             errors.add(field, _("Choose one of %(values)s.") % {"values": ", ".join(choices.values)})

@@ -24,8 +24,9 @@ def post_rebate_run(job_id: int):
 
 @db_periodic_task(crontab(hour="2", minute="37"))
 def recompute_rebate_progress():
-    """Every night: every active policy's live progress (this period) checked against a full
-    recomputation, the drift logged (qudao.rebates.progress logger), then rebuilt."""
+    """Every night: every active policy's live progress (this period: basis, units, growth baselines)
+    checked against a full recomputation, the drift logged (qudao.rebates.progress logger), then
+    exactly the rows that differ rebuilt."""
     from .progress import check_all
 
     drift = check_all(repair=True)

@@ -15,9 +15,9 @@ from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.pages import hq_page, paginate
 from qudao.partners.views_portal import partner_portal
 
+from . import engine, selectors, services
 from . import runs as run_services
-from . import selectors, services
-from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, TierStyle
+from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, ReturnsPeriod, TierStyle
 
 TIER_ROWS = 6
 LIST_INPUTS = services.LIST_FIELDS
@@ -86,6 +86,7 @@ def _form_context(data: dict, errors: dict | None = None, policy=None) -> dict:
         "bases": BasisKind.choices,
         "periods": PeriodKind.choices,
         "styles": TierStyle.choices,
+        "returns_periods": ReturnsPeriod.choices,
         "rewards": RebateTier.Reward.choices,
     }
 
@@ -119,7 +120,9 @@ def policy_new_view(request):
         messages.success(request, _("Policy %(code)s saved as a draft.") % {"code": policy.code})
         return redirect("rebates:policy", policy.pk)
     return render(
-        request, "rebates/policy_form.html", _form_context({"period_kind": "quarter", "tier_style": "retrospective"})
+        request,
+        "rebates/policy_form.html",
+        _form_context({"period_kind": "quarter", "tier_style": "retrospective", "returns_count_in": "shipment_period"}),
     )
 
 
@@ -148,15 +151,15 @@ def policy_edit_view(request, policy_id):
 def policy_detail_view(request, policy_id):
     policy = _get(selectors.get_policy, request.user, policy_id)
     tiers = list(policy.tiers.all())
-    rows = [
-        (tier, tiers[index + 1].lower_bound if index + 1 < len(tiers) else None) for index, tier in enumerate(tiers)
-    ]
+    units = policy.basis == BasisKind.QUANTITY
+    rows = [(tier, engine.upper_bound(tiers, index, counts_units=units)) for index, tier in enumerate(tiers)]
     return render(
         request,
         "rebates/policy_detail.html",
         {
             "policy": policy,
             "tiers": rows,
+            "counts_units": units,
             "versions": RebatePolicy.objects.filter(code=policy.code).order_by("-version"),
             "runs": RebateRun.objects.filter(policy=policy).order_by("-created_at")[:20],
             "can_manage": request.user.can("rebates.manage"),
@@ -350,13 +353,29 @@ def portal_line_view(request, line_id):
     )
 
 
+def _progress_context(request, partner) -> tuple[dict, int]:
+    """The progress of `partner` in the periods containing ?on= (default today), for a page; a bad
+    day is a 422 with the field's error and nothing computed."""
+    from django.utils import timezone
+
+    from . import progress
+
+    today = timezone.localdate()
+    context = {"today": today, "on": request.GET.get("on", ""), "errors": {}}
+    try:
+        day = progress.clean_progress_day(request.GET.get("on"))
+    except FieldErrors as error:
+        return context | {"errors": _errors(error), "items": []}, 422
+    return context | {"day": day, "past": day < today, "items": progress.progress_for(partner, day)}, 200
+
+
 @require_GET
 @partner_portal
 def portal_progress_view(request):
     """/portal/rebates/progress/: a card per policy that applies to the partner - its basis so far
-    this period, tier, what it has earned and what the next tier needs (qudao.rebates.progress)."""
-    from . import progress
-
+    this period, tier, what it has earned and what the next tier needs (qudao.rebates.progress);
+    ?on=<a past day>: the periods containing it, as they closed, with what was posted."""
+    context, status = _progress_context(request, request.partner)
     return render(
         request,
         "rebates/portal/progress.html",
@@ -365,6 +384,64 @@ def portal_progress_view(request):
             "is_partner_admin": request.partner_admin,
             "is_distributor": request.partner.is_distributor,
             "section": "rebates",
-            "items": progress.progress_for(request.partner),
+            **context,
         },
+        status=status,
     )
+
+
+@require_GET
+@hq_page("rebates.view", partner_users="404")
+def partner_progress_view(request, partner_id):
+    """/rebates/partners/<id>/progress/: HQ reads a partner's progress (one it may see; else 404),
+    this period or (?on=) a past one."""
+    from qudao.partners.scoping import get_visible_partner
+
+    partner = _get(get_visible_partner, request.user, partner_id)
+    context, status = _progress_context(request, partner)
+    return render(request, "rebates/partner_progress.html", {"partner": partner, **context}, status=status)
+
+
+# --- a partner's rebate fund and manual deposits (HQ) ------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@hq_page("rebates.view", partner_users="404")
+def partner_fund_view(request, partner_id):
+    """/rebates/partners/<id>/fund/: the partner's rebate fund (balance, held, available, its latest
+    entries) and its manual deposits; finance enters one here (a goodwill credit or a correction,
+    with a reason), posted once approved (qudao.rebates.deposits)."""
+    from qudao.partners.models import FundEntry
+    from qudao.partners.scoping import get_visible_partner
+
+    from . import deposits
+    from .models import RebateFundDeposit
+
+    partner = _get(get_visible_partner, request.user, partner_id)
+    can_settle = request.user.can("rebates.settle")
+    data, errors, status = {"kind": RebateFundDeposit.Kind.GOODWILL}, {}, 200
+    if request.method == "POST":
+        if not can_settle:
+            raise PermissionDenied
+        data = {key: request.POST.get(key, "") for key in ("kind", "amount", "reason")}
+        try:
+            deposit = deposits.request_deposit(partner=partner, data=data, actor=request.user)
+        except FieldErrors as error:
+            errors, status = _errors(error), 422
+        except Conflict as error:
+            errors, status = {"__all__": [str(error.detail)]}, 409
+        else:
+            messages.success(request, _("Deposit %(number)s waits for approval.") % {"number": deposit.number})
+            return redirect("rebates:partner_fund", partner.pk)
+    fund = selectors.fund_balance(partner)
+    context = {
+        "partner": partner,
+        "fund": fund,
+        "entries": list(FundEntry.objects.filter(account=fund).order_by("-created_at", "-pk")[:20]) if fund else [],
+        "deposits": list(selectors.fund_deposits(request.user, partner_id=partner.pk)[:50]),
+        "can_settle": can_settle,
+        "kinds": RebateFundDeposit.Kind.choices,
+        "data": data,
+        "errors": errors,
+    }
+    return render(request, "rebates/partner_fund.html", context, status=status)

@@ -3,7 +3,9 @@ role reads them, channel managers (and admins) write policies, finance (and admi
 post runs, channel managers may also compute previews; partner users get 403 from the API and 404
 (record pages) or their portal (lists). Rebate lines follow the scoping rule: dist_js's posted line
 is seen by whoever sees dist_js, 404 for everyone else. Targets use "MX-RB" codes: an active policy
-over dist_js with a posted run (Q1 2025), an approved run (Q3) and a preview (Q2), and a draft."""
+over dist_js with a posted run (Q1 2025), an approved run (Q3) and a preview (Q2), and a draft; and a
+manual rebate fund deposit of dist_js waiting for approval (HQ records: finance and administrators
+enter them, HQ who see dist_js read them)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ MANAGE = {"admin", "channel"}
 SETTLE = {"admin", "finance"}
 COMPUTE = MANAGE | SETTLE
 HQ_ONLY = expect(200, anonymous=401, partners=403)
+# about dist_js, HQ only: those who do not see dist_js 404, partner users 403 (HQ records), the rest 403
+DEPOSIT_API = expect(403, anonymous=401, regional_zj=404, sales=404)
 
 
 def _hq_api(allowed: set[str], ok) -> dict:
@@ -59,7 +63,13 @@ def targets(world) -> dict:
     approved = runs.compute_run(policy=active, period="2025-08-01", kind="final", actor=world.finance)
     runs.approve_run(run=approved, actor=world.finance)
     preview = runs.compute_run(policy=active, period="2025-05-01", kind="final", actor=world.finance)
+    from qudao.rebates import deposits
+
+    deposit = deposits.request_deposit(
+        partner=world.dist_js, data={"kind": "goodwill", "amount": "100.00", "reason": "矩阵补偿"}, actor=world.finance
+    )
     return {
+        "rb_deposit": deposit.pk,
         "rb_active_policy": active.pk,
         "rb_draft_policy": draft.pk,
         "rb_posted_run": posted.pk,
@@ -108,6 +118,16 @@ API_CASES = [
     Case("GET", "/api/v1/rebates/lines/{rb_line}/sources", on_dist(SEE_DIST, 200)),
     # a partner's rebate statement: whoever sees the partner (its own users included)
     Case("GET", "/api/v1/partners/{dist_js}/rebate-statement", on_dist(SEE_DIST, 200)),
+    # manual rebate fund deposits: HQ records (partner users 403), by the partner's scope (404);
+    # entered by finance and administrators
+    Case("GET", "/api/v1/rebates/fund-deposits", HQ_ONLY),
+    Case(
+        "POST",
+        "/api/v1/rebates/fund-deposits",
+        DEPOSIT_API | {persona: 201 for persona in SETTLE},
+        body=lambda t: {"partner": t["dist_js"], "kind": "goodwill", "amount": "50.00", "reason": "矩阵"},
+    ),
+    Case("GET", "/api/v1/rebates/fund-deposits/{rb_deposit}", DEPOSIT_API | {p: 200 for p in SEE_DIST & set(HQ)}),
 ]
 
 HQ_LIST = expect(200, anonymous=LOGIN, partners=PORTAL)
@@ -155,6 +175,15 @@ PAGE_CASES = [
         "rebates/partners/{dist_js}/statement/",
         HQ_RECORD | {"regional_zj": 404, "sales": 404},
         page=True,
+    ),
+    # a partner's rebate fund and manual deposits: read by HQ who see the partner, entered by finance
+    Case("GET", "rebates/partners/{dist_js}/fund/", HQ_RECORD | {"regional_zj": 404, "sales": 404}, page=True),
+    Case(
+        "POST",
+        "rebates/partners/{dist_js}/fund/",
+        _hq_page(SETTLE, "rebates/partners/{dist_js}/fund/") | {"regional_zj": 404, "sales": 404},
+        page=True,
+        body=lambda t: {"kind": "goodwill", "amount": "50.00", "reason": "矩阵"},
     ),
     Case(
         "GET",

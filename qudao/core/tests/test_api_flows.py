@@ -146,7 +146,12 @@ def test_a_new_flow_is_chosen_for_the_subjects_it_matches(world, api_client, usc
     [
         (
             {"subject_kind": "rebate_run"},
-            {"subject_kind": ["Choose one of: credit_change, order, partner_application, price_list, rebate_policy."]},
+            {
+                "subject_kind": [
+                    "Choose one of: credit_change, order, partner_application, price_list, rebate_fund_deposit, "
+                    "rebate_policy."
+                ]
+            },
         ),
         ({"conditions": {"partner_type": {"like": "dist"}}}, {"conditions": ["Unknown operator: like."]}),
         ({"conditions": ["partner_type"]}, {"conditions": ["Give an object."]}),
@@ -192,6 +197,7 @@ def test_the_registered_subjects_are_the_ones_offered(world):
         "order",
         "partner_application",
         "price_list",
+        "rebate_fund_deposit",
         "rebate_policy",
     ]
 

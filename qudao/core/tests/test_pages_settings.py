@@ -69,10 +69,10 @@ def test_it_lists_the_active_flows_with_their_steps(world, page_client):
 
     content = response.content.decode()
     assert response.status_code == 200
-    # the default flows: two for applications, one each for credit changes, price lists, orders and
-    # rebate policies (channel manager, then finance)
-    assert content.count('data-testid="flow"') == 6
-    assert content.count('data-testid="flow-step"') == 10
+    # the default flows: two for applications, one each for credit changes, price lists, orders,
+    # rebate policies (channel manager, then finance) and manual rebate fund deposits (administrator)
+    assert content.count('data-testid="flow"') == 7
+    assert content.count('data-testid="flow-step"') == 11
     assert "经销商准入（两级审批）" in content and "{&quot;partner_type&quot;: &quot;distributor&quot;}" in content
     assert "New flow" not in content  # only administrators configure flows
 

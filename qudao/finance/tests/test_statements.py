@@ -59,7 +59,12 @@ def invoice(partner, number, amount, issued_on, due_on=None):
 
 def allocate(invoice_, payment, amount, at):
     row = Allocation.objects.create(
-        invoice=invoice_, source=Allocation.Source.PAYMENT, payment=payment, amount=D(amount), created_at=at
+        invoice=invoice_,
+        source=Allocation.Source.PAYMENT,
+        payment=payment,
+        amount=D(amount),
+        created_at=at,
+        allocated_on=timezone.localdate(at),
     )
     Invoice.objects.filter(pk=invoice_.pk).update(settled=invoice_.settled + D(amount))
     invoice_.refresh_from_db()

@@ -79,7 +79,9 @@ class Books:
             return_request=rma, order_line=order_line, quantity=quantity, received_quantity=quantity
         )
         amount = order_line.net_unit_price * quantity
-        note = CreditNote.objects.create(number=f"CN-T{n:05d}", return_request=rma, partner=rma.partner, amount=amount)
+        note = CreditNote.objects.create(
+            number=f"CN-T{n:05d}", return_request=rma, partner=rma.partner, amount=amount, issued_on=on
+        )
         CreditNote.objects.filter(pk=note.pk).update(created_at=at(on))
         CreditNoteLine.objects.create(
             credit_note=note,
@@ -132,7 +134,12 @@ class Books:
         from qudao.finance.models import Allocation, Invoice, Payment
 
         allocation = Allocation.objects.create(
-            invoice=invoice, source="payment", payment=payment, amount=Decimal(amount), created_at=at(on)
+            invoice=invoice,
+            source="payment",
+            payment=payment,
+            amount=Decimal(amount),
+            created_at=at(on),
+            allocated_on=on,
         )
         Invoice.objects.filter(pk=invoice.pk).update(settled=F("settled") + Decimal(amount))
         Payment.objects.filter(pk=payment.pk).update(allocated=F("allocated") + Decimal(amount))

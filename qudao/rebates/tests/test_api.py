@@ -36,6 +36,7 @@ def test_it_refuses_a_bad_policy_with_every_field_and_writes_nothing(api_client,
     body = {
         **POLICY,
         "cap": "-1",
+        "returns_count_in": "whenever",
         "target_tiers": [],
         "tiers": [
             {"lower_bound": "0", "upper_bound": "90000", "value": "1"},
@@ -49,6 +50,7 @@ def test_it_refuses_a_bad_policy_with_every_field_and_writes_nothing(api_client,
     assert response.status_code == 422
     assert {error["field"]: error["message"] for error in response.json()["errors"]} == {
         "cap": "Enter zero or more.",
+        "returns_count_in": "Choose one of shipment_period, credit_note_period.",
         "targets": "Choose the partners: by tier, region, type or a list.",
         "tiers.0.upper_bound": "Gap: nothing covers 90,000 to 100,000.",
         "tiers.2.lower_bound": "Two tiers start at the same amount: the tiers overlap.",
@@ -62,9 +64,10 @@ def test_it_takes_a_policy_through_approval_then_versions_it(api_client, books, 
     created = post(channel, "/api/v1/rebates/policies", POLICY)
     assert created.status_code == 201, created.content
     policy = created.json()
-    assert (policy["status"], policy["version"], policy["tiers"][1]) == (
+    assert (policy["status"], policy["version"], policy["returns_count_in"], policy["tiers"][1]) == (
         "draft",
         1,
+        "shipment_period",
         {"lower_bound": "100000.00", "upper_bound": "300000.00", "reward": "rate", "value": "2"},
     )
     assert post(finance, "/api/v1/rebates/policies", {**POLICY, "code": "X"}).status_code == 403

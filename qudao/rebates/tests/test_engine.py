@@ -88,14 +88,95 @@ def test_it_pays_fixed_amounts_per_tier_reached():
 
 
 def test_it_pays_amounts_per_unit():
-    # given per-unit tiers: 2.50 a unit from 0, 4.00 from 100 units
+    # given per-unit tiers: 2.50 a unit from the first unit, 4.00 from the 100th unit
     tiers = [Tier(D("0"), "per_unit", D("2.5")), Tier(D("100"), "per_unit", D("4"))]
-    # when / then
-    assert compute(D("99"), tiers, RETROSPECTIVE).amount == D("247.50")
-    assert compute(D("100"), tiers, RETROSPECTIVE).amount == D("400.00")
-    assert compute(D("101"), tiers, RETROSPECTIVE).amount == D("404.00")
-    assert compute(D("100"), tiers, MARGINAL).amount == D("250.00")
-    assert compute(D("101"), tiers, MARGINAL).amount == D("254.00")
+    # when / then: the 100th unit is in the second tier in both styles
+    assert compute(D("99"), tiers, RETROSPECTIVE, counts_units=True).amount == D("247.50")
+    assert compute(D("100"), tiers, RETROSPECTIVE, counts_units=True).amount == D("400.00")
+    assert compute(D("101"), tiers, RETROSPECTIVE, counts_units=True).amount == D("404.00")
+    assert compute(D("99"), tiers, MARGINAL, counts_units=True).amount == D("247.50")
+    assert compute(D("100"), tiers, MARGINAL, counts_units=True).amount == D("251.50")  # 99 x 2.50 + 1 x 4.00
+    assert compute(D("101"), tiers, MARGINAL, counts_units=True).amount == D("255.50")
+
+
+# "up to 200 units 2.00 a unit, from 201 units 5.00 a unit", as a partner reads it
+UNITS = [Tier(D("0"), "per_unit", D("2")), Tier(D("201"), "per_unit", D("5"))]
+
+
+@pytest.mark.parametrize(
+    ("units", "tier", "retrospective", "marginal"),
+    [
+        ("0", None, "0.00", "0.00"),
+        ("1", 1, "2.00", "2.00"),
+        ("200", 1, "400.00", "400.00"),
+        ("201", 2, "1005.00", "405.00"),  # 200 x 2 + 1 x 5
+        ("250", 2, "1250.00", "650.00"),  # 250 x 5 / 200 x 2 + 50 x 5
+    ],
+)
+def test_it_puts_the_boundary_unit_in_the_same_tier_in_both_styles(units, tier, retrospective, marginal):
+    # given the tiers "up to 200 units 2.00 a unit, from 201 units 5.00 a unit"
+    # when
+    retro = compute(D(units), UNITS, RETROSPECTIVE, counts_units=True)
+    slices = compute(D(units), UNITS, MARGINAL, counts_units=True)
+    # then one tier table gives both styles right: the 201st unit is the second tier's
+    assert (retro.tier, retro.amount) == (tier, D(retrospective))
+    assert (slices.tier, slices.amount) == (tier, D(marginal))
+
+
+def test_it_slices_units_by_whole_units_and_explains_the_next_tier():
+    # when
+    outcome = compute(D("250"), UNITS, MARGINAL, counts_units=True)
+    # then 200 units in the first tier, 50 in the second; 150 units have 51 to go to the 201st
+    assert [(s.tier, s.size, s.amount) for s in outcome.slices] == [(1, D("200"), D("400")), (2, D("50"), D("250"))]
+    assert compute(D("150"), UNITS, MARGINAL, counts_units=True).next_bound == D("201")
+    # and a first tier from 1 (the first unit) means the same as from 0
+    from_one = [Tier(D("1"), "per_unit", D("2")), Tier(D("201"), "per_unit", D("5"))]
+    assert compute(D("250"), from_one, MARGINAL, counts_units=True).amount == D("650.00")
+    assert compute(D("201"), from_one, RETROSPECTIVE, counts_units=True).amount == D("1005.00")
+
+
+def test_it_reads_units_tiers_as_users_type_them_up_to_and_from():
+    # given "1-200 at 2.00 a unit, from 201 at 5.00" with the first tier's last unit
+    tiers = clean_tiers(
+        [
+            {"lower_bound": "201", "reward": "per_unit", "value": "5"},
+            {"lower_bound": "1", "upper_bound": "200", "reward": "per_unit", "value": "2"},
+        ],
+        basis_counts_units=True,
+    )
+    # then
+    assert tiers == [Tier(D("1"), "per_unit", D("2")), Tier(D("201"), "per_unit", D("5"))]
+    # and fractions of units, a gap (nothing covers units 191-200), an overlap and 0 with 1 are refused
+    rows = [
+        {"lower_bound": "0", "upper_bound": "190", "reward": "per_unit", "value": "2"},
+        {"lower_bound": "201", "upper_bound": "300", "reward": "per_unit", "value": "5"},
+        {"lower_bound": "250", "reward": "per_unit", "value": "6"},
+        {"lower_bound": "300.5", "reward": "per_unit", "value": "7"},
+    ]
+    with pytest.raises(FieldErrors) as caught:
+        clean_tiers(rows, basis_counts_units=True)
+    assert {key: [str(m) for m in value] for key, value in caught.value.errors.items()} == {
+        "tiers.3.lower_bound": ["Enter a whole number of units."],
+    }
+    with pytest.raises(FieldErrors) as caught:
+        clean_tiers(rows[:3], basis_counts_units=True)
+    assert {key: [str(m) for m in value] for key, value in caught.value.errors.items()} == {
+        "tiers.0.upper_bound": ["Gap: nothing covers 191 to 200."],
+        "tiers.1.upper_bound": ["Overlap: the next tier starts at 250, below this upper bound."],
+    }
+    with pytest.raises(FieldErrors) as caught:
+        clean_tiers(
+            [{"lower_bound": "0", "reward": "per_unit", "value": "2"}, {"lower_bound": "1", "value": "3"}],
+            basis_counts_units=True,
+        )
+    assert {key: [str(m) for m in value] for key, value in caught.value.errors.items()} == {
+        "tiers.1.lower_bound": ["Two tiers start at the same amount: the tiers overlap."],
+    }
+    with pytest.raises(FieldErrors) as caught:
+        clean_tiers([{"lower_bound": "2", "reward": "per_unit", "value": "2"}], basis_counts_units=True)
+    assert {key: [str(m) for m in value] for key, value in caught.value.errors.items()} == {
+        "tiers.0.lower_bound": ["The first tier must start at 0 or 1 (the first unit)."],
+    }
 
 
 def test_it_refuses_bad_tiers_with_every_error_at_once():

@@ -6,6 +6,7 @@ a priced cart would add; drift found by `check` and mended by `recompute`."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -21,7 +22,7 @@ from qudao.orders.models import CreditNote
 from qudao.orders.tests import conftest as orders_fixtures
 from qudao.partners.models import Partner
 from qudao.pricing import engine as pricing
-from qudao.rebates import progress
+from qudao.rebates import basis, progress
 from qudao.rebates.models import RebatePolicy, RebateProgress
 from qudao.rebates.tasks import recompute_rebate_progress
 
@@ -346,3 +347,130 @@ def test_it_counts_an_announced_payment_when_finance_confirms_it(world, books, d
     # then both count, as a full recomputation says
     assert row(paid, world.dist_js) == (D("2200.0000"), D("0"))
     assert progress.check(paid) == []
+
+
+def test_it_counts_money_on_time_when_finance_allocates_it_later(world, books, django_capture_on_commit_callbacks):
+    # given a monthly on-time policy and 3,000.00 received today while nothing was owed (unallocated)
+    on_time = books.policy(basis="payments_on_time", period_kind="month")
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        payment, _created = payments.record_payment(
+            partner=world.dist_js, data={"amount": "3000", "received_on": today.isoformat(), "bank_reference": "U1"},
+            actor=world.finance,
+        )  # fmt: skip
+    assert (payment.unallocated, row(on_time, world.dist_js)) == (D("3000.00"), (D("0"), D("0")))
+    # when an invoice due in 30 days arrives from the ERP and finance allocates the money to it
+    books.invoice(world.dist_js, "2000", today, today + timedelta(days=30))
+    with django_capture_on_commit_callbacks(execute=True):
+        payments.allocate_payment(payment=Payment.objects.get(pk=payment.pk), actor=world.finance)
+    # then the 2,000.00 that paid it (the money arrived before the due date) counts at once
+    assert row(on_time, world.dist_js) == (D("2000.0000"), D("0"))
+    assert progress.check(on_time) == []
+
+
+def test_a_return_of_last_quarter_s_goods_leaves_this_quarter_s_progress_alone_by_default(world, books):
+    # given two quarterly policies on dist_js - returns counted in the sale's period (the default) or
+    # in the credit note's - 10 HOOD-A (10,000.00) shipped last quarter and 5 (5,000.00) this quarter
+    by_sale = books.policy()
+    by_note = books.policy(returns_count_in="credit_note_period")
+    start, _end = progress.period_for(by_sale, timezone.localdate())
+    last_quarter = start - timedelta(days=20)
+    old_line = books.sale(world.dist_js, "hood_a", 10, "1000.00", last_quarter)
+    books.sale(world.dist_js, "hood_a", 5, "1000.00", timezone.localdate())
+    for policy in (by_sale, by_note):
+        progress.recompute(policy)
+        progress.recompute(policy, last_quarter)
+    # when 2 of last quarter's units come back and are credited today (2,000.00)
+    note = credit_return(world, old_line.order, 1, 2)
+    assert (note.amount, note.issued_on) == (D("2000.00"), timezone.localdate())
+    # then by the sale's period this quarter keeps 5,000.00 and last quarter's row loses 2,000.00;
+    # by the credit note's period this quarter loses it
+    assert row(by_sale, world.dist_js) == (D("5000.0000"), D("5.0000"))
+    assert row(by_note, world.dist_js) == (D("3000.0000"), D("3.0000"))
+    past = RebateProgress.objects.get(policy=by_sale, partner=world.dist_js, period_start__lt=start)
+    assert (past.basis, past.units) == (D("8000.0000"), D("8.0000"))
+    # and every row equals a full recomputation with the runs' SQL, this quarter and last
+    assert [progress.check(policy) for policy in (by_sale, by_note)] == [[], []]
+    assert [progress.check(policy, last_quarter) for policy in (by_sale, by_note)] == [[], []]
+
+
+def test_a_growth_baseline_follows_last_year_s_data_backfilled_by_the_erp(
+    world, books, django_capture_on_commit_callbacks
+):
+    # given a quarterly growth policy on payments collected (1 / 2 / 3 % from 0 / 100,000 / 300,000
+    # of growth) and 150,000.00 received today, with nothing known of last year yet
+    growth = books.policy(basis="payments", growth=True)
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        payments.record_payment(
+            partner=world.dist_js, data={"amount": "150000", "received_on": today.isoformat(), "bank_reference": "N1"},
+            actor=world.finance,
+        )  # fmt: skip
+    seen = {item.policy.code: item for item in progress.progress_for(Partner.objects.get(pk=world.dist_js.pk))}
+    assert (seen[growth.code].baseline, seen[growth.code].basis, seen[growth.code].earned) == (
+        D("0"),
+        D("150000"),
+        D("3000.00"),
+    )
+    # when the ERP backfills 100,000.00 received on the same day last year
+    with django_capture_on_commit_callbacks(execute=True):
+        payments.record_payment(
+            partner=world.dist_js,
+            data={
+                "amount": "100000",
+                "received_on": basis.same_day_last_year(today).isoformat(),
+                "bank_reference": "O1",
+            },
+            actor=world.finance,
+            source=Payment.Source.IMPORT,
+        )
+    # then the row's baseline follows: growth 50,000.00 at 1 % = 500.00
+    seen = {item.policy.code: item for item in progress.progress_for(Partner.objects.get(pk=world.dist_js.pk))}
+    assert (seen[growth.code].baseline, seen[growth.code].basis, seen[growth.code].earned) == (
+        D("100000.0000"),
+        D("50000.0000"),
+        D("500.00"),
+    )
+    assert progress.check(growth) == []
+
+
+def test_the_check_compares_baselines_and_repair_rebuilds_exactly_the_rows_that_differ(world, books, capsys):
+    # given a growth policy on net invoiced sales and a policy on net sales shipped, both over
+    # dist_js and dealer_zj, their rows computed; then, without any event (a direct database load),
+    # last year's invoice of 40,000.00 for dist_js and 7,000.00 shipped today to dealer_zj
+    targets = [world.dist_js.code, world.dealer_zj.code]
+    growth = books.policy(code="G-INV", basis="net_sales_invoiced", growth=True, target_partners=targets)
+    shipped = books.policy(code="N-SHIP", target_partners=targets)
+    progress.recompute(growth)
+    progress.recompute(shipped)
+    today = timezone.localdate()
+    last_year = basis.same_day_last_year(today)
+    books.invoice(world.dist_js, "40000", last_year, last_year + timedelta(days=30))
+    books.sale(world.dealer_zj, "hood_a", 7, "1000.00", today)
+    rows = {
+        (r.policy.code, r.partner_id): (r.pk, r.updated_at) for r in RebateProgress.objects.select_related("policy")
+    }
+    assert len(rows) == 4
+    # when checked
+    with pytest.raises(CommandError, match="2 progress row"):
+        call_command("check_rebate_progress")
+    # then exactly the two rows that differ are listed, the baseline too
+    assert capsys.readouterr().out.splitlines() == [
+        f"G-INV: partner {world.dist_js.pk} stored 0.00 recomputed 0.00, baseline stored 0.00 recomputed 40000.00",
+        f"N-SHIP: partner {world.dealer_zj.pk} stored 0.00 recomputed 7000.00",
+    ]
+    # when repaired
+    call_command("check_rebate_progress", "--repair")
+    # then those two rows are rebuilt and the others keep their row and updated time
+    assert capsys.readouterr().out.splitlines()[-1] == "Rebuilt 2 row(s): G-INV (1), N-SHIP (1)."
+    after = {(r.policy.code, r.partner_id): r for r in RebateProgress.objects.select_related("policy")}
+    assert (after[("G-INV", world.dist_js.pk)].baseline, after[("N-SHIP", world.dealer_zj.pk)].basis) == (
+        D("40000.0000"),
+        D("7000.0000"),
+    )
+    for key in [("G-INV", world.dealer_zj.pk), ("N-SHIP", world.dist_js.pk)]:
+        assert (after[key].pk, after[key].updated_at) == rows[key]
+    for key in [("G-INV", world.dist_js.pk), ("N-SHIP", world.dealer_zj.pk)]:
+        assert after[key].updated_at > rows[key][1]
+    call_command("check_rebate_progress")
+    assert "no drift" in capsys.readouterr().out

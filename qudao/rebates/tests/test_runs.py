@@ -106,9 +106,9 @@ def test_it_counts_payments_without_the_bounced_one_marginally(books, world):
     assert rebate_balance(world.dist_js) == D("4000.00")
 
 
-def test_it_counts_only_payments_allocated_on_time(books, world):
-    # given a payment of 150,000.00 in February paying an invoice due 28 February on 20 February
-    # (on time) and one due 31 January (late); an allocation undone since does not count either
+def test_it_counts_only_payments_received_on_time(books, world):
+    # given a payment of 190,000.00 received on 10 February paying an invoice due 28 February (on
+    # time) and one due 31 January (late); an allocation undone since does not count either
     policy = books.policy(basis="payments_on_time")
     payment = books.payment(world.dist_js, "190000", date(2025, 2, 10))
     on_time = books.invoice(world.dist_js, "100000", date(2025, 1, 29), date(2025, 2, 28))
@@ -127,6 +127,68 @@ def test_it_counts_only_payments_allocated_on_time(books, world):
     # then 100,000.00 at 2 % = 2,000.00
     line = line_of(run, world.dist_js)
     assert (line.basis, line.amount) == (D("100000"), D("2000.00"))
+
+
+def test_it_counts_a_payment_on_time_by_the_day_the_money_arrived_not_the_day_it_was_allocated(books, world):
+    # given 120,000.00 that arrived on 20 February for an invoice due 28 February but was only
+    # allocated on 5 March (finance was late, not the partner), and 30,000.00 that arrived on
+    # 3 March for the same due date, allocated that day
+    policy = books.policy(basis="payments_on_time")
+    early = books.payment(world.dist_js, "120000", date(2025, 2, 20))
+    late = books.payment(world.dist_js, "30000", date(2025, 3, 3))
+    invoice = books.invoice(world.dist_js, "150000", date(2025, 1, 29), date(2025, 2, 28))
+    books.allocate(early, invoice, "120000", date(2025, 3, 5))
+    books.allocate(late, invoice, "30000", date(2025, 3, 3))
+    # when
+    run = settle(policy, world.finance)
+    # then the money that arrived by the due date counts: 120,000.00 at 2 % = 2,400.00
+    line = line_of(run, world.dist_js)
+    assert (line.basis, line.tier_index, line.amount) == (D("120000"), 2, D("2400.00"))
+    assert rebate_balance(world.dist_js) == D("2400.00")
+
+
+def test_a_return_after_its_period_reduces_the_period_of_its_shipment_and_the_re_run_posts_the_delta(books, world):
+    # given two policies on dist_js (1 / 2 / 3 % from 0 / 100,000 / 300,000, retrospective): one
+    # counting returns in the period of the shipment they reverse (the default), one in the period
+    # of the credit note; 300,000.00 shipped in Q1 and settled finally by both (9,000.00 each)
+    by_sale = books.policy()
+    by_note = books.policy(returns_count_in="credit_note_period")
+    assert (by_sale.returns_count_in, by_note.returns_count_in) == ("shipment_period", "credit_note_period")
+    q1_sale = books.sale(world.dist_js, "hood_a", 100, "3000.00", date(2025, 2, 10))
+    first = {policy.code: settle(policy, world.finance) for policy in (by_sale, by_note)}
+    assert [line_of(run, world.dist_js).amount for run in first.values()] == [D("9000.00"), D("9000.00")]
+    assert rebate_balance(world.dist_js) == D("18000.00")
+    # when 20 of those units (60,000.00) come back and are credited on 15 April, 50,000.00 ships on
+    # 5 May, and both policies settle Q1 again and Q2
+    books.credit(q1_sale, 20, date(2025, 4, 15))
+    books.sale(world.dist_js, "hood_b", 50, "1000.00", date(2025, 5, 5))
+    again = {policy.code: settle(policy, world.finance) for policy in (by_sale, by_note)}
+    q2 = {policy.code: settle(policy, world.finance, period=date(2025, 5, 1)) for policy in (by_sale, by_note)}
+    # then by the shipment's period: Q1 counts 240,000.00 at 2 % = 4,800.00, so its re-run posts
+    # -4,200.00 (an adjustment); Q2 counts its own 50,000.00 at 1 % = 500.00
+    line = line_of(again[by_sale.code], world.dist_js)
+    assert (line.basis, line.amount, line.already_posted, line.delta, line.posted_amount) == (
+        D("240000"),
+        D("4800.00"),
+        D("9000.00"),
+        D("-4200.00"),
+        D("-4200.00"),
+    )
+    assert line.explanation["basis"]["returns"] == "60000.00"
+    line = line_of(q2[by_sale.code], world.dist_js)
+    assert (line.basis, line.amount) == (D("50000"), D("500.00"))
+    # and by the credit note's period: Q1 is untouched (posts nothing), Q2 counts 50,000.00 - 60,000.00
+    line = line_of(again[by_note.code], world.dist_js)
+    assert (line.basis, line.amount, line.posted_amount) == (D("300000"), D("9000.00"), D("0"))
+    line = line_of(q2[by_note.code], world.dist_js)
+    assert (line.basis, line.amount) == (D("-10000"), D("0.00"))
+    # and the fund: 18,000.00 - 4,200.00 + 500.00
+    assert rebate_balance(world.dist_js) == D("14300.00")
+    adjustment = FundEntry.objects.get(kind="adjustment")
+    assert (adjustment.balance_delta, adjustment.reference) == (
+        D("-4200.00"),
+        f"{again[by_sale.code].number}/{world.dist_js.code}",
+    )
 
 
 def test_it_counts_units_of_a_product_line_per_unit_without_gifts_excluded_skus_or_promotions(books, world):

@@ -1,7 +1,8 @@
 """`manage.py check_rebate_progress [--repair]`: compare every active policy's live progress rows
-(this period) with a full recomputation from the set-based basis; list each partner that differs
-and exit 1, otherwise 0. `--repair` recomputes the drifting policies afterwards (as the nightly
-task does)."""
+(this period) with a full recomputation from the set-based basis - the basis, the units and a growth
+policy's baseline (the same period last year); list each row that differs and exit 1, otherwise 0.
+`--repair` rebuilds exactly the rows that differ (the others are not touched), as the nightly task
+does."""
 
 from __future__ import annotations
 
@@ -11,24 +12,35 @@ from qudao.core.money import quantize
 from qudao.rebates import progress
 
 
+def _line(code: str, drift: dict) -> str:
+    stored, full = quantize(drift["stored"][0]), quantize(drift["full"][0])
+    line = f"{code}: partner {drift['partner_id']} stored {stored} recomputed {full}"
+    if "full_baseline" in drift and drift["stored_baseline"] != drift["full_baseline"]:
+        line += f", baseline stored {quantize(drift['stored_baseline'])} recomputed {quantize(drift['full_baseline'])}"
+    return line
+
+
 class Command(BaseCommand):
-    help = "Check the live rebate progress against a full recomputation (--repair to rebuild the drifting policies)."
+    help = (
+        "Check the live rebate progress (basis, units, growth baselines) against a full recomputation; "
+        "--repair rebuilds exactly the rows that differ."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--repair", action="store_true", help="Recompute the policies that drift.")
+        parser.add_argument("--repair", action="store_true", help="Rebuild the rows that differ, and only those.")
 
     def handle(self, *args, repair=False, **options):
         results = progress.check_all(repair=repair)
-        lines = [
-            f"{code}: partner {d['partner_id']} stored {quantize(d['stored'][0])} recomputed {quantize(d['full'][0])}"
-            for code, drift in results.items()
-            for d in drift
-        ]
+        lines = [_line(code, drift) for code, rows in results.items() for drift in rows]
         for line in lines:
             self.stdout.write(line)
         if lines and not repair:
             raise CommandError(f"{len(lines)} progress row(s) differ from a recomputation.")
         if lines:
-            self.stdout.write(f"Recomputed: {', '.join(code for code, drift in results.items() if drift)}.")
+            self.stdout.write(
+                f"Rebuilt {len(lines)} row(s): "
+                + ", ".join(f"{code} ({len(rows)})" for code, rows in results.items() if rows)
+                + "."
+            )
         else:
             self.stdout.write(f"Rebate progress: no drift ({len(results)} polic(ies) checked).")
