@@ -24,7 +24,7 @@ class OrderLineIn(InputSchema):
     unit: str | None = Field(None, description="An ordering unit of the product (e.g. 箱); the base unit if empty.")
 
 
-class UserRef(Schema):
+class OrderUserRef(Schema):
     id: int
     username: str
     name: str
@@ -76,7 +76,7 @@ class OrderOut(Schema):
     number: str
     partner: Ref
     ordered_by: Ref | None = Field(description="The distributor that placed it for one of its sub-dealers.")
-    placed_by: UserRef | None = Field(description="The user who placed it (the partner's, or HQ's on its behalf).")
+    placed_by: OrderUserRef | None = Field(description="The user who placed it (the partner's, or HQ's on its behalf).")
     channel: str = Field(
         description='How it came in: "portal", "api" (the partner\'s own users), "hq" (HQ pages) or "erp" (HQ through'
         " the API) on the partner's behalf; empty for orders placed before the channel was recorded."

@@ -14,7 +14,7 @@ import datetime as dt
 from ninja import Field, Query, Schema, Status
 
 from qudao.core.errors import Forbidden
-from qudao.core.schemas import AmountIn, InputSchema, PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, PageParams, amount_out, page_of, paginate
 from qudao.partners.scoping import get_visible_partner
 
 from . import deposits, selectors
@@ -29,9 +29,9 @@ class DepositPartnerRef(Schema):
 
 
 class FundDepositIn(InputSchema):
-    partner: int = Field(description="The partner's id (one you may see).")
+    partner: Id = Field(description="The partner's id (one you may see).")
     kind: str = Field(description="goodwill (a goodwill credit: above zero) or correction (above or below zero).")
-    amount: AmountIn = Field(
+    amount: MoneyIn = Field(
         description="Whole cents, not zero, at most 1,000,000.00 either way; a negative correction takes at most "
         "what the fund has available (money held by open orders is never taken)."
     )
@@ -57,7 +57,7 @@ class FundDepositOut(Schema):
 
 
 class FundDepositFilters(Schema):
-    partner: int | None = None
+    partner: IdParam | None = None
     status: str | None = Field(None, description="pending_approval, posted or rejected.")
 
 
@@ -103,5 +103,5 @@ def fund_deposit_create(request, body: FundDepositIn):
 
 
 @router.get("/rebates/fund-deposits/{deposit_id}", response=FundDepositOut)
-def fund_deposit_detail(request, deposit_id: int):
+def fund_deposit_detail(request, deposit_id: IdParam):
     return deposit_out(selectors.get_fund_deposit(request.auth, deposit_id))

@@ -95,9 +95,16 @@ def test_operations_places_an_order_for_a_partner_at_its_own_prices_holding_its_
     assert told[0].body == ("金陵商贸, 5,248.00 CNY. You may change or cancel it until it is confirmed.")
     # when: the same call is retried with the same Idempotency-Key, then: the first order
     again, created_again = place_for(
-        world, shop, world.operations, world.dist_js, ("hood_a", 9), idempotency_key="tel-1"
+        world, shop, world.operations, world.dist_js, ("hood_a", 2), ("wash_a", 1), idempotency_key="tel-1"
     )
     assert (created_again, again.pk, Order.objects.count()) == (False, order.pk, 1)
+    # and: the key sent again with another request is refused, and nothing more is placed
+    with pytest.raises(FieldErrors) as refused:
+        place_for(world, shop, world.operations, world.dist_js, ("hood_a", 9), idempotency_key="tel-1")
+    assert refused.value.errors["idempotency_key"][0].startswith(
+        f"This Idempotency-Key was already used for {order.number}"
+    )
+    assert Order.objects.count() == 1
 
 
 def test_an_order_placed_on_behalf_over_the_partners_credit_waits_for_approval_like_its_own(world, shop):

@@ -151,17 +151,23 @@ def test_whoever_entered_a_deposit_may_not_approve_it(world, fund):
 def test_the_api_takes_a_deposit_checks_every_field_and_answers_by_scope(world, fund, api_client):
     finance = api_client(world.finance)
     body = {"partner": world.dist_js.pk, "kind": "goodwill", "amount": "500.00", "reason": "补偿"}
-    # when the body is wrong in every field
+    # when the amount is not whole cents (the API's money type refuses it before anything else)
+    bad_amount = finance.post(URL, json.dumps({**body, "amount": "12.345"}), content_type="application/json")
+    # then 422 on the amount
+    assert bad_amount.status_code == 422
+    assert [(e["field"], e["message"]) for e in bad_amount.json()["errors"]] == [
+        ("amount", 'Enter an amount with at most 13 digits before the decimal point and 2 after it, e.g. "500000.00".')
+    ]
+    # when the body is wrong in every other field
     bad = finance.post(
         URL,
-        json.dumps({"partner": world.dist_js.pk, "kind": "gift", "amount": "12.345", "reason": ""}),
+        json.dumps({"partner": world.dist_js.pk, "kind": "gift", "amount": "12.34", "reason": ""}),
         content_type="application/json",
     )
     # then 422 with each field, nothing written
     assert bad.status_code == 422
     assert {e["field"]: e["message"] for e in bad.json()["errors"]} == {
         "kind": "Choose goodwill or correction.",
-        "amount": "The amount has more than two decimals (whole cents only).",
         "reason": "Give the reason.",
     }
     for amount, message in (
