@@ -34,6 +34,7 @@ from qudao.core.audit import acting_as
 from qudao.core.errors import DomainError, FieldErrors, Forbidden
 from qudao.core.imports import FileImport
 from qudao.core.models import Job
+from qudao.core.spreadsheets import Spreadsheet
 from qudao.core.tabular import Column, Parsed, Table
 
 from . import selectors, services
@@ -411,17 +412,16 @@ def run_commit(job_id: int) -> Job | None:
 
 def export_catalog(user, filters: dict | None = None) -> io.BytesIO:
     """Products and SKUs (with the filters of the SKU list) as an .xlsx workbook, in the import's
-    columns; the cost price only for those who may see it.
+    columns; the cost price only for those who may see it. Texts are text, never formulas
+    (core.spreadsheets).
 
     :raises Forbidden: the user may not read the catalog."""
-    import openpyxl
-
     if not (getattr(user, "is_authenticated", False) and user.can("catalog.view")):
         raise Forbidden()
     with_cost = selectors.can_see_cost(user)
     columns = [column for column in COLUMNS if with_cost or column.key != "cost_price"]
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("SKUs"))
+    workbook = Spreadsheet(write_only=True)
+    sheet = workbook.sheet(_("SKUs"))
     sheet.append([column.label() for column in columns])
     for sku in selectors.sku_list(filters or {}).iterator(chunk_size=500):
         product = sku.product
