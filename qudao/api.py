@@ -14,6 +14,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from qudao.accounts.services import user_for_token
 from qudao.core.errors import DomainError, FieldErrors, collect_field_errors
+from qudao.core.schemas import TEXT_ERROR_TYPES
 
 
 class TokenAuth(HttpBearer):
@@ -123,12 +124,11 @@ def handle_schema_errors(request, exc: NinjaValidationError):
             if part not in ("body", "query", "path", "form", "payload", "file")
         ]
         message_factory = _PYDANTIC_MESSAGES.get(error.get("type", ""))
-        errors.append(
-            {
-                "field": ".".join(location) or "__all__",
-                "message": message_factory() if message_factory else _("Enter a valid value."),
-            }
-        )
+        if error.get("type") in TEXT_ERROR_TYPES:  # the text rule's own message, already translated
+            message = error.get("msg") or _("Enter a valid value.")
+        else:
+            message = message_factory() if message_factory else _("Enter a valid value.")
+        errors.append({"field": ".".join(location) or "__all__", "message": message})
     return problem(request, 422, _("Some fields are not valid."), "", "invalid", errors)
 
 

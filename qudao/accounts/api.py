@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from qudao.core.errors import DomainError
+from qudao.core.schemas import SecretText, TextSchema
 
 from . import services
 from .models import ApiToken
@@ -29,12 +30,12 @@ class MeOut(Schema):
     region_codes: list[str]
 
 
-class TokenCreateIn(Schema):
+class TokenCreateIn(TextSchema):
     name: str
     expires_in_days: int | None = 90
     # Bootstrap without a session or token: give the log-in identifier and password.
     username: str | None = None
-    password: str | None = None
+    password: SecretText | None = None
 
 
 class TokenOut(Schema):

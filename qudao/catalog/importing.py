@@ -119,7 +119,9 @@ class RowPlan:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, column: str, message) -> None:
-        self.errors.setdefault(column, []).append(str(message))
+        messages = self.errors.setdefault(column, [])
+        if str(message) not in messages:  # the text rule is checked by the file and the service alike
+            messages.append(str(message))
 
     def add_field_errors(self, error: FieldErrors, mapping: dict[str, str]) -> None:
         for name, messages in error.errors.items():
@@ -197,6 +199,10 @@ def analyse(parsed: Parsed) -> list[RowPlan]:
     """Check every row against the database and the rest of the file (nothing is written)."""
     present = set(parsed.columns)
     plans = [RowPlan(number=number, values=values) for number, values in parsed.rows]
+    for plan in plans:
+        for column, messages in parsed.cell_errors.get(plan.number, {}).items():
+            for message in messages:
+                plan.add(column, message)
     products = {
         p.code: p
         for p in Product.objects.select_related("product_line").filter(

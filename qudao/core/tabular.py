@@ -4,14 +4,16 @@ guessed delimiter), cells as text, and `Table.parse` that matches a header row i
 Traditional Chinese, English or the column keys to the import's columns.
 
 Each import (partners, catalogue, stock, payments) declares its `Column`s and turns the parsed
-rows into its own preview; the errors here are all on the "file" field, in the user's language.
+rows into its own preview; the errors here are all on the "file" field, in the user's language,
+but for cells breaking the text rule (`check_cells`: control characters; line breaks and tabs
+but in a `multiline` column), which are errors of their row (`Parsed.cell_errors`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .errors import FieldErrors
+from .validators import displayable_text, text_problem
 
 MAX_COLUMNS = 60
 
@@ -31,6 +34,7 @@ class Column:
     hant: str
     en: str
     required: bool = False
+    multiline: bool = False  # a free text (a note): line breaks and tabs allowed in its cells
 
     def label(self, language: str | None = None) -> str:
         language = (language or get_language() or "").lower()
@@ -52,6 +56,20 @@ def cell_text(value) -> str:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value).strip()
+
+
+def check_cells(values: dict[str, str], multiline: set[str] | frozenset[str]) -> dict[str, list[str]]:
+    """The text rule (core.validators) on a row's cells {column key: text}: the errors by column.
+    A cell with characters no field accepts gets them replaced by U+FFFD in `values` (in place), so
+    that the row is still shown, looked up and stored with its preview safely (PostgreSQL refuses a
+    NUL in any query and in JSON); its error keeps the row from being imported."""
+    errors: dict[str, list[str]] = {}
+    for key, text in values.items():
+        problem = text_problem(text, multiline=key in multiline)
+        if problem:
+            errors[key] = [problem]
+            values[key] = displayable_text(text)
+    return errors
 
 
 def file_error(message) -> FieldErrors:
@@ -147,6 +165,9 @@ class Parsed:
     columns: list[str]  # the column keys present, in file order
     ignored_columns: list[str]  # headers that are not import columns
     rows: list[tuple[int, dict[str, str]]]  # (row number in the file, {column key: text})
+    # {row number: {column key: [messages]}}: cells breaking the text rule (check_cells); each
+    # import adds them to its rows' errors
+    cell_errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
 
 
 class Table:
@@ -156,6 +177,7 @@ class Table:
         self.columns = columns
         self.max_rows = max_rows
         self.by_key = {column.key: column for column in columns}
+        self.multiline = frozenset(column.key for column in columns if column.multiline)
         self.headers = {
             text.strip().lower(): column.key
             for column in columns
@@ -169,7 +191,7 @@ class Table:
             missing, more than `max_rows` rows."""
         source = xlsx_rows(content) if extension(name) == "xlsx" else csv_rows(content)
         keys = None
-        columns, ignored, rows = [], [], []
+        columns, ignored, rows, cell_errors = [], [], [], {}
         for number, values in source:
             texts = [cell_text(value) for value in values]
             if not any(texts):
@@ -200,9 +222,13 @@ class Table:
                     _("The file has more than %(max)s rows. Split it into files of at most %(max)s rows.")
                     % {"max": self.max_rows}
                 )
-            rows.append((number, {key: (texts[i] if i < len(texts) else "") for i, key in enumerate(keys) if key}))
+            row = {key: (texts[i] if i < len(texts) else "") for i, key in enumerate(keys) if key}
+            errors = check_cells(row, self.multiline)
+            if errors:
+                cell_errors[number] = errors
+            rows.append((number, row))
         if keys is None:
             raise file_error(_("The file is empty."))
         if not rows:
             raise file_error(_("The file has a header but no rows to import."))
-        return Parsed(name=name, columns=columns, ignored_columns=ignored, rows=rows)
+        return Parsed(name=name, columns=columns, ignored_columns=ignored, rows=rows, cell_errors=cell_errors)

@@ -121,3 +121,14 @@ def displayable_text(value: str, replacement: str = "\ufffd") -> str:
     """`value` with every character the text rule never accepts replaced by U+FFFD (�): how
     exports and documents write text stored before the rule, or by a path that bypassed it."""
     return FORBIDDEN_IN_TEXT.sub(replacement, value)
+
+
+def check_text(errors, key: str, value, *, multiline: bool = True) -> bool:
+    """Add the text rule's message for `value` to `errors` (a core.errors.FieldErrors) at `key`;
+    False when it broke the rule. Services call it for every text they store (`multiline=True`:
+    only the characters no field accepts; the forms, the API and imports also keep single-line
+    fields on one line)."""
+    problem = text_problem(value, multiline=multiline)
+    if problem:
+        errors.add(key, problem)
+    return problem is None

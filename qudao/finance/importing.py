@@ -52,7 +52,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("bank_reference", "银行流水号", "銀行流水號", "Bank reference", required=True),
     Column("payer_name", "付款人", "付款人", "Payer"),
     Column("method", "付款方式", "付款方式", "Method"),
-    Column("note", "备注", "備註", "Note"),
+    Column("note", "备注", "備註", "Note", multiline=True),
 )
 TABLE = Table(COLUMNS, max_rows=MAX_ROWS)
 _COLUMN_ORDER = {column.key: index for index, column in enumerate(COLUMNS)}
@@ -91,7 +91,9 @@ class RowPlan:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, column: str, message) -> None:
-        self.errors.setdefault(column, []).append(str(message))
+        messages = self.errors.setdefault(column, [])
+        if str(message) not in messages:  # the text rule is checked by the file and the service alike
+            messages.append(str(message))
 
 
 def _method(text: str) -> str:
@@ -121,6 +123,10 @@ def analyse(parsed: Parsed) -> list[RowPlan]:
     from qudao.partners.models import Partner
 
     plans = [RowPlan(number=number, values=values) for number, values in parsed.rows]
+    for plan in plans:
+        for column, messages in parsed.cell_errors.get(plan.number, {}).items():
+            for message in messages:
+                plan.add(column, message)
     codes = {plan.values.get("partner_code", "").strip() for plan in plans} - {""}
     credit_codes = {normalise_uscc(plan.values.get("credit_code", "")) for plan in plans} - {""}
     by_code = {partner.code: partner for partner in Partner.objects.filter(code__in=codes)}

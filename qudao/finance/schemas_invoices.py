@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema
+from qudao.core.schemas import AmountIn, InputSchema, MultilineText, TextSchema
 
 
 class PartnerRef(Schema):
@@ -17,7 +17,7 @@ class PartnerRef(Schema):
     name: str
 
 
-class InvoiceFilters(Schema):
+class InvoiceFilters(TextSchema):
     partner: int | None = Field(None, description="Partner id.")
     status: Literal["open", "partially_paid", "paid", "void"] | None = None
     overdue: bool | None = Field(None, description="Only open invoices past their due date.")
@@ -90,7 +90,7 @@ class InvoiceRowIn(InputSchema):
     due_on: date | None = Field(None, description="Empty: the issue date plus the partner's payment terms.")
     amount: AmountIn
     currency: str | None = Field(None, description="Empty: the partner's currency.")
-    note: str = ""
+    note: MultilineText = ""
 
 
 class InvoiceBulkIn(InputSchema):
@@ -109,7 +109,7 @@ class InvoiceBulkOut(Schema):
     rows: list[InvoiceBulkRowOut]
 
 
-class AgingFilters(Schema):
+class AgingFilters(TextSchema):
     by: Literal["partner", "region", "overall"] = "partner"
     partner: int | None = Field(None, description="Only this partner.")
 
@@ -133,7 +133,7 @@ class AgingOut(Schema):
     rows: list[AgingRowOut]
 
 
-class LedgerFilters(Schema):
+class LedgerFilters(TextSchema):
     book: Literal["receivable", "prepayment", "rebate"] | None = None
     date_from: date | None = None
     date_to: date | None = None

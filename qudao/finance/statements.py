@@ -48,6 +48,7 @@ from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
 from qudao.core.spreadsheets import Spreadsheet
 from qudao.core.uploads import PHOTOS_AND_PDF, check_upload
+from qudao.core.validators import check_text
 from qudao.partners.scoping import is_own_partner_admin, scope
 
 from . import ledger
@@ -605,6 +606,8 @@ def dispute_statement(*, statement: Statement, line_ids, comment: str, actor, at
         errors.add("comment", _("Say what is wrong."))
     elif len(comment) > COMMENT_MAX:
         errors.add("comment", _("At most %(max)d characters.") % {"max": COMMENT_MAX})
+    else:
+        check_text(errors, "comment", comment)
     if attachment is not None:
         validate_attachment(attachment, errors)
     if statement.status == Statement.Status.CONFIRMED:
@@ -665,6 +668,7 @@ def resolve_dispute(
         raise Forbidden(_("You are not allowed to resolve disputes."))
     errors = FieldErrors()
     resolution = (resolution or "").strip()
+    check_text(errors, "resolution", resolution)
     value = None
     if amount not in (None, ""):
         try:

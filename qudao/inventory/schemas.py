@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import InputSchema
+from qudao.core.schemas import InputSchema, MultilineText, TextSchema
 
 WarehouseKind = Literal["hq", "regional", "partner"]
 
@@ -19,7 +19,7 @@ class Ref(Schema):
     name: str
 
 
-class WarehouseFilters(Schema):
+class WarehouseFilters(TextSchema):
     kind: WarehouseKind | None = None
     active: bool | None = None
 
@@ -56,7 +56,7 @@ class WarehouseOut(Schema):
     updated_at: datetime
 
 
-class StockFilters(Schema):
+class StockFilters(TextSchema):
     sku: str | None = Field(None, description="SKU code.")
     warehouse: str | None = Field(None, description="Warehouse code (or id).")
     q: str | None = Field(None, description="Part of the SKU code or name, or its barcode.")
@@ -78,7 +78,7 @@ class StockOut(Schema):
     updated_at: datetime
 
 
-class EntryFilters(Schema):
+class EntryFilters(TextSchema):
     sku: str | None = Field(None, description="SKU code.")
     warehouse: str | None = Field(None, description="Warehouse code (or id).")
     reference: str | None = Field(None, description="An order number or another reference, exactly.")
@@ -118,7 +118,7 @@ class EntryOut(Schema):
 
 class QuarantineIn(InputSchema):
     quantity: int = Field(..., description="Units to take out of quarantine: 1 to the units in quarantine.")
-    note: str = Field("", description="Why (required to scrap), at most 300 characters.")
+    note: MultilineText = Field("", description="Why (required to scrap), at most 300 characters.")
 
 
 class BulkRowIn(InputSchema):

@@ -27,7 +27,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
-from qudao.core.schemas import InputSchema, PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import InputSchema, MultilineText, PageParams, TextSchema, amount_out, page_of, paginate
 from qudao.inventory.models import Warehouse
 from qudao.partners.scoping import scope
 
@@ -49,16 +49,16 @@ class ReturnLineIn(InputSchema):
 
 class ReturnIn(InputSchema):
     reason: str = Field(description="damaged, wrong_item, unwanted, quality or other.")
-    description: str = ""
+    description: MultilineText = ""
     lines: list[ReturnLineIn]
 
 
 class DecisionIn(InputSchema):
-    note: str = ""
+    note: MultilineText = ""
 
 
 class CancelIn(InputSchema):
-    reason: str = Field("", description="Why the return is cancelled (required for operations).")
+    reason: MultilineText = Field("", description="Why the return is cancelled (required for operations).")
 
 
 class ReceiveLineIn(InputSchema):
@@ -75,7 +75,7 @@ class ReceiveIn(InputSchema):
     lines: list[ReceiveLineIn]
 
 
-class ReturnFilters(Schema):
+class ReturnFilters(TextSchema):
     status: str | None = Field(None, description="requested, approved, rejected, received, credited or cancelled.")
     order: int | None = Field(None, description="An order's id.")
 

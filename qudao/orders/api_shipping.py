@@ -31,7 +31,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
-from qudao.core.schemas import InputSchema, PageParams, page_of, paginate
+from qudao.core.schemas import InputSchema, MultilineText, PageParams, TextSchema, page_of, paginate
 from qudao.partners.scoping import scope
 
 from . import shipping
@@ -81,7 +81,7 @@ class TrackingEventIn(InputSchema):
     status: str = Field(description="picked, shipped, in_transit, out_for_delivery, delivered or exception.")
     at: dt.datetime | None = Field(None, description="When it happened, with its time zone (default: now).")
     location: str = ""
-    note: str = ""
+    note: MultilineText = ""
     external_id: str = Field("", description="The sender's id of the event: a re-sent event is recorded once.")
 
 
@@ -168,11 +168,11 @@ class DiscrepancyIn(InputSchema):
     kind: str = Field(description="short, damaged, wrong_item or other.")
     shipment: str | None = Field(None, description="The shipment's number, when one is concerned.")
     lines: list[CaseLineIn] = []
-    description: str = ""
+    description: MultilineText = ""
 
 
 class ConfirmDeliveryIn(InputSchema):
-    note: str = ""
+    note: MultilineText = ""
     discrepancies: list[DiscrepancyIn] = []
 
 
@@ -215,13 +215,13 @@ class ConfirmationOut(Schema):
     cases: list[CaseOut]
 
 
-class CaseFilters(Schema):
+class CaseFilters(TextSchema):
     status: str | None = Field(None, description="open or resolved.")
     order: int | None = Field(None, description="An order's id.")
 
 
 class ResolveIn(InputSchema):
-    resolution: str = ""
+    resolution: MultilineText = ""
 
 
 # --- output --------------------------------------------------------------------------------------

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from qudao.core.tabular import Column, cell_text, csv_rows, extension, file_error, read_upload, xlsx_rows
+from qudao.core.tabular import (
+    Column,
+    cell_text,
+    check_cells,
+    csv_rows,
+    extension,
+    file_error,
+    read_upload,
+    xlsx_rows,
+)
 
 from .carts import MAX_ROWS, Row
 
@@ -54,6 +63,9 @@ def read_rows(upload) -> list[Row]:
         if len(rows) >= MAX_ROWS:
             raise file_error(_("An order has at most %(max)s lines.") % {"max": MAX_ROWS})
         cells = {key: (texts[i] if i < len(texts) else "") for i, key in enumerate(keys) if key}
+        # characters no field accepts become U+FFFD: the code then finds no SKU (its row error)
+        # and is never sent to the database as it was
+        check_cells(cells, multiline=frozenset())
         rows.append(
             Row(
                 index=len(rows),

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import AmountIn, InputSchema
+from qudao.core.schemas import AmountIn, InputSchema, MultilineText, TextSchema
 
 
 class Ref(Schema):
@@ -26,7 +26,7 @@ class OrderIn(InputSchema):
         None, description="The buyer: your own partner (default), or one of your sub-dealers (a distributor)."
     )
     lines: list[OrderLineIn]
-    note: str = ""
+    note: MultilineText = ""
     payment_method: str | None = Field(
         None, description='"credit" or "prepayment" (as the brand allows; its default if empty).'
     )
@@ -82,7 +82,7 @@ class OrderOut(Schema):
     history: list[StatusChangeOut] | None = None
 
 
-class OrderFilters(Schema):
+class OrderFilters(TextSchema):
     status: str | None = None
     partner: int | None = None
 
@@ -97,7 +97,7 @@ class OrderLinesIn(InputSchema):
 
 
 class ReasonIn(InputSchema):
-    reason: str = ""
+    reason: MultilineText = ""
 
 
 class CreditOut(Schema):
@@ -110,7 +110,7 @@ class CreditOut(Schema):
     available: str
 
 
-class ChangesFilters(Schema):
+class ChangesFilters(TextSchema):
     cursor: str | None = Field(None, description="The `next_cursor` of the previous call; empty: from the start.")
     limit: int = Field(100, ge=1, le=500)
 

@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 
 from qudao.core import jobs
 from qudao.core.models import Job
+from qudao.core.schemas import TextSchema
 
 from . import exporting, importing
 
@@ -78,7 +79,7 @@ class ImportPreviewOut(Schema):
     url: str
 
 
-class ExportFilters(Schema):
+class ExportFilters(TextSchema):
     q: str | None = None
     partner_type: str | None = None
     type: str | None = None

@@ -83,7 +83,7 @@ from qudao.core import jobs
 from qudao.core.audit import acting_as
 from qudao.core.errors import DomainError, FieldErrors, Forbidden
 from qudao.core.models import Job
-from qudao.core.tabular import Column, cell_text, read_upload
+from qudao.core.tabular import Column, cell_text, check_cells, read_upload
 from qudao.core.tabular import csv_rows as _csv_rows
 from qudao.core.tabular import extension as _extension
 from qudao.core.tabular import file_error as _file_error
@@ -276,6 +276,8 @@ class ParsedFile:
     columns: list[str]  # the column keys present, in file order
     ignored_columns: list[str]  # headers that are not import columns
     rows: list[tuple[int, dict[str, str]]]  # (row number in the file, {column key: text})
+    # {row number: {column key: [messages]}}: cells breaking the text rule (core.tabular.check_cells)
+    cell_errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def parse_file(name: str, content: bytes) -> ParsedFile:
@@ -293,6 +295,7 @@ def parse_file(name: str, content: bytes) -> ParsedFile:
     columns: list[str] = []
     ignored: list[str] = []
     rows: list[tuple[int, dict[str, str]]] = []
+    cell_errors: dict[int, dict[str, list[str]]] = {}
     for number, values in source:
         texts = [cell_text(value) for value in values]
         if not any(texts):
@@ -333,12 +336,15 @@ def parse_file(name: str, content: bytes) -> ParsedFile:
                 % {"max": max_rows}
             )
         row = {key: (texts[index] if index < len(texts) else "") for index, key in enumerate(keys) if key}
+        errors = check_cells(row, multiline=frozenset())
+        if errors:
+            cell_errors[number] = errors
         rows.append((number, row))
     if keys is None:
         raise _file_error(_("The file is empty."))
     if not rows:
         raise _file_error(_("The file has a header but no rows to import."))
-    return ParsedFile(name=name, columns=columns, ignored_columns=ignored, rows=rows)
+    return ParsedFile(name=name, columns=columns, ignored_columns=ignored, rows=rows, cell_errors=cell_errors)
 
 
 # --- checking the rows -----------------------------------------------------------------------
@@ -426,6 +432,10 @@ class _Resolver:
 def analyse(parsed: ParsedFile, *, progress=None) -> Analysis:
     """Check every row against the services and the database, and plan what to do with it."""
     plans = [RowPlan(number=number, values=values) for number, values in parsed.rows]
+    for plan in plans:
+        for column, messages in parsed.cell_errors.get(plan.number, {}).items():
+            for message in messages:
+                plan.add_error(column, message)
     present = set(parsed.columns)
     code_max = Partner._meta.get_field("code").max_length
 

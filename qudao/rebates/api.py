@@ -29,7 +29,16 @@ from ninja import Field, Query, Router, Schema, Status
 
 from qudao.core import jobs
 from qudao.core.errors import FieldErrors, Forbidden, NotFound
-from qudao.core.schemas import AmountIn, InputSchema, PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import (
+    AmountIn,
+    InputSchema,
+    MultilineText,
+    PageParams,
+    TextSchema,
+    amount_out,
+    page_of,
+    paginate,
+)
 from qudao.partners.api_imports import JobOut
 
 from . import runs as run_services
@@ -53,7 +62,7 @@ class TierIn(InputSchema):
 
 class PolicyFields(InputSchema):
     name: str | None = None
-    description: str | None = None
+    description: MultilineText | None = None
     currency: str | None = None
     basis: str | None = Field(
         None,
@@ -133,7 +142,7 @@ class PolicyOut(Schema):
     updated_at: dt.datetime
 
 
-class PolicyFilters(Schema):
+class PolicyFilters(TextSchema):
     status: str | None = Field(None, description="draft, pending_approval, active, superseded or retired.")
     code: str | None = None
 
@@ -174,7 +183,7 @@ class RunJobOut(Schema):
     run: RunOut | None
 
 
-class RunFilters(Schema):
+class RunFilters(TextSchema):
     policy: int | None = None
     status: str | None = Field(None, description="preview, approved, posted or superseded.")
 
@@ -204,11 +213,11 @@ class LineOut(Schema):
     explanation: dict[str, Any]
 
 
-class LineFilters(Schema):
+class LineFilters(TextSchema):
     partner: int | None = Field(None, description="A partner's id.")
 
 
-class SourceFilters(Schema):
+class SourceFilters(TextSchema):
     kind: str | None = Field(
         None, description="shipments, credit_notes, invoices, payments or allocations (default: the basis' first)."
     )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Schema
 
 from qudao.core.errors import FieldErrors, Forbidden, NotFound
-from qudao.core.schemas import InputSchema, amount_out
+from qudao.core.schemas import InputSchema, TextSchema, amount_out
 from qudao.partners.scoping import get_visible_partner
 from qudao.pricing import engine as pricing
 
@@ -79,7 +79,7 @@ class ProgressListOut(Schema):
     policies: list[ProgressOut]
 
 
-class ProgressQuery(Schema):
+class ProgressQuery(TextSchema):
     partner: int | None = Field(None, description="HQ: the partner (one you may see). Partner users: their own.")
 
 
