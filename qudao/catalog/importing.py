@@ -323,10 +323,12 @@ IMPORT = FileImport(
     parse=lambda name, content: parse_file(name, content),
     check=lambda parsed: preview_payload(parsed, analyse(parsed)),
     task=lambda: import_module(f"{__package__}.tasks").commit_catalog_import,
+    preview_task=lambda: import_module(f"{__package__}.tasks").preview_catalog_import,
     previewed_message=MESSAGE_PREVIEWED,
 )
 require_import_permission = IMPORT.require_permission
 preview_import = IMPORT.preview
+run_preview = IMPORT.run_preview
 get_preview = IMPORT.get_preview
 commit_import = IMPORT.commit
 flat_errors = IMPORT.flat_errors

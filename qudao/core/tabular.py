@@ -1,5 +1,6 @@
 """Reading tabular import files (.xlsx and .csv) - the part every import shares: the upload's
-size and type checks, the rows of the first sheet (or of a UTF-8 / GB18030 text file with a
+size and type checks, a workbook's expanded size checked before it is opened (`check_workbook`:
+zip bombs), the rows of the first sheet (or of a UTF-8 / GB18030 text file with a
 guessed delimiter), cells as text, and `Table.parse` that matches a header row in Chinese,
 Traditional Chinese, English or the column keys to the import's columns.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -25,6 +27,9 @@ from .errors import FieldErrors
 from .validators import displayable_text, text_problem
 
 MAX_COLUMNS = 60
+MAX_WORKBOOK_MEMBERS = 1000  # files inside an .xlsx (a real one has 10 to 30)
+MAX_COMPRESSION_RATIO = 200  # for members of more than RATIO_CHECKED_FROM_BYTES once expanded
+RATIO_CHECKED_FROM_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,16 @@ def read_upload(upload) -> tuple[str, bytes]:
     return name, content
 
 
+def check_file(name: str, content: bytes) -> None:
+    """What can be known of an import file without reading its rows, done in the upload request
+    before the file is stored and its preview job started: its type, and for a workbook what it
+    expands to (`check_workbook`).
+
+    :raises FieldErrors: on "file"."""
+    if extension(name) == "xlsx":
+        check_workbook(content)
+
+
 def extension(name: str) -> str:
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension == "xls":
@@ -109,12 +124,47 @@ def extension(name: str) -> str:
     return extension
 
 
-def xlsx_rows(content: bytes):
+def _not_a_workbook() -> str:
+    return _("The file is not a readable .xlsx workbook. Open it in Excel or WPS and save it again.")
+
+
+def check_workbook(content: bytes, *, max_expanded_bytes: int | None = None) -> None:
+    """Refuse a workbook that would take too much to open, from its zip directory alone (nothing
+    is decompressed): more than MAX_WORKBOOK_MEMBERS files, members expanding to more than
+    `max_expanded_bytes` (default IMPORT_MAX_EXPANDED_BYTES) in all, or a big member compressed
+    more than MAX_COMPRESSION_RATIO times (a zip bomb: real sheets compress 5 to 50 times). The
+    sizes are those the zip declares; Python's zipfile never expands a member beyond its declared
+    size, so they bound what opening the workbook can cost.
+
+    :raises FieldErrors: on "file"."""
+    limit = max_expanded_bytes if max_expanded_bytes is not None else settings.IMPORT_MAX_EXPANDED_BYTES
+    if not content.startswith(b"PK\x03\x04"):
+        raise file_error(_not_a_workbook())
+    try:
+        members = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise file_error(_not_a_workbook()) from None
+    expanded = sum(member.file_size for member in members)
+    too_compressed = any(
+        member.file_size > RATIO_CHECKED_FROM_BYTES
+        and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
+        for member in members
+    )
+    if len(members) > MAX_WORKBOOK_MEMBERS or expanded > limit or too_compressed:
+        raise file_error(
+            _(
+                "The workbook is too big to open: it expands to %(size)s (the limit is %(limit)s). Save only the "
+                "sheet to import, without pictures, as a new workbook."
+            )
+            % {"size": filesizeformat(expanded), "limit": filesizeformat(limit)}
+        )
+
+
+def xlsx_rows(content: bytes, *, max_expanded_bytes: int | None = None):
     import openpyxl
 
-    not_a_workbook = _("The file is not a readable .xlsx workbook. Open it in Excel or WPS and save it again.")
-    if not content.startswith(b"PK\x03\x04"):
-        raise file_error(not_a_workbook)
+    not_a_workbook = _not_a_workbook()
+    check_workbook(content, max_expanded_bytes=max_expanded_bytes)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # zipfile.BadZipFile, KeyError, InvalidFileException, XML errors...

@@ -30,3 +30,11 @@ def commit_payment_import(job_id: int):
     from .importing import run_commit
 
     run_commit(job_id)
+
+
+@db_task()
+def preview_payment_import(job_id: int):
+    """Read and check an uploaded payment file row by row (see finance.importing); nothing is written."""
+    from .importing import run_preview
+
+    run_preview(job_id)

@@ -16,6 +16,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qudao.core import jobs
+from qudao.core.imports import preview_errors
 from qudao.core.models import Job
 from qudao.core.schemas import TextSchema
 
@@ -112,7 +113,7 @@ def preview_out(job: Job) -> dict:
         "error_count": payload.get("error_count", 0),
         "can_commit": importing.can_commit(job),
         "rows": payload.get("rows", []),
-        "errors": importing.flat_errors(payload.get("rows", [])),
+        "errors": preview_errors(job, importing.flat_errors),
         "commit_job": job_out(commit_job) if commit_job else None,
         "url": f"/partners/import/{job.pk}/",
     }
