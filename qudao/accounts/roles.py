@@ -68,6 +68,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "orders.view": HQ_ALL | {PARTNER_ADMIN, PARTNER_STAFF},
     "orders.place": frozenset({PARTNER_ADMIN, PARTNER_STAFF}),
     "orders.manage": frozenset({ADMIN, OPERATIONS}),
+    # a partner's administrator cancels its partner's return; its staff may ask for returns but
+    # not take one back (operations cancels any with orders.manage)
+    "orders.cancel_return": frozenset({PARTNER_ADMIN}),
     # finance: invoices (receivables), payments, the partner ledger and statements. Finance
     # records and allocates; a partner's users see their own account and announce payments; its
     # administrator confirms or disputes statements.
