@@ -96,6 +96,7 @@ def entry_out(entry: StockEntry) -> dict:
         "reserved_after": entry.reserved_after,
         "quarantined_after": entry.quarantined_after,
         "reference": entry.reference,
+        "reference_hidden": getattr(entry, "reference_hidden", False),
         "note": entry.note,
         "actor": entry.actor.get_username() if entry.actor_id else None,
         "created_at": entry.created_at,
@@ -197,7 +198,8 @@ def quarantine_scrap(request, level_id: int, payload: QuarantineIn):
 def entry_list(request, filters: Query[EntryFilters], page: Query[PageParams]):
     """The stock ledger, newest first: every movement with its reference."""
     require(request.auth, "inventory.view")
-    return paginate(selectors.entry_list(filters.model_dump()), page, entry_out)
+    result = paginate(selectors.entry_list(filters.model_dump(), user=request.auth), page)
+    return result | {"items": [entry_out(entry) for entry in selectors.mask_entries(request.auth, result["items"])]}
 
 
 # --- stock import by file (brands without an ERP connection) ---------------------------------

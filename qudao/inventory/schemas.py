@@ -110,7 +110,10 @@ class EntryOut(Schema):
     on_hand_after: int
     reserved_after: int
     quarantined_after: int
-    reference: str
+    reference: str = Field(..., description="Empty when reference_hidden.")
+    reference_hidden: bool = Field(
+        False, description="The entry belongs to a partner outside your scope: its reference and note are hidden."
+    )
     note: str
     actor: str | None
     created_at: datetime
