@@ -136,7 +136,10 @@ class PolicyOut(Schema):
     target_tiers: list[str]
     target_regions: list[str]
     target_partner_types: list[str]
-    target_partners: list[str]
+    target_partners: list[str] = Field(..., description="The codes of the target partners in your scope.")
+    target_partners_hidden: int = Field(
+        0, description="How many more target partners the policy has, outside your scope (regions)."
+    )
     tiers: list[TierOut]
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -252,8 +255,10 @@ def _dec(value) -> str | None:
     return None if value is None else f"{value.normalize():f}"
 
 
-def policy_out(policy: RebatePolicy) -> dict:
+def policy_out(policy: RebatePolicy, user) -> dict:
+    """The policy as `user` reads it: target partners outside its scope are only counted."""
     tiers = list(policy.tiers.all())
+    target_partners, hidden = selectors.visible_targets(user, policy.target_partners)
     return {
         **{
             field: getattr(policy, field)
@@ -281,6 +286,8 @@ def policy_out(policy: RebatePolicy) -> dict:
                 "updated_at",
             )
         },
+        "target_partners": target_partners,
+        "target_partners_hidden": hidden,
         "supersedes": policy.supersedes_id,
         "status_label": str(policy.get_status_display()),
         "approval_id": policy.approval_id,
@@ -382,7 +389,7 @@ def _data(body: InputSchema) -> dict:
 def policy_list(request, filters: Query[PolicyFilters], page: Query[PageParams]):
     """Every version of every policy (HQ users)."""
     rows = selectors.policies(request.auth, status=filters.status or "", code=filters.code or "")
-    return paginate(rows.prefetch_related("tiers"), page, policy_out)
+    return paginate(rows.prefetch_related("tiers"), page, lambda policy: policy_out(policy, request.auth))
 
 
 @router.post("/rebates/policies", response={201: PolicyOut})
@@ -392,12 +399,12 @@ def policy_create(request, body: PolicyIn):
     (`targets`), unknown codes; nothing is written."""
     _require(request.auth, "rebates.manage")
     policy = services.create_policy(data=_data(body), actor=request.auth)
-    return Status(201, policy_out(policy))
+    return Status(201, policy_out(policy, request.auth))
 
 
 @router.get("/rebates/policies/{policy_id}", response=PolicyOut)
 def policy_detail(request, policy_id: int):
-    return policy_out(selectors.get_policy(request.auth, policy_id))
+    return policy_out(selectors.get_policy(request.auth, policy_id), request.auth)
 
 
 @router.patch("/rebates/policies/{policy_id}", response=PolicyOut)
@@ -405,7 +412,7 @@ def policy_update(request, policy_id: int, body: PolicyFields):
     """Change a draft (the fields sent; `tiers` replace all tiers). 409 for any other status."""
     policy = selectors.get_policy(request.auth, policy_id)
     _require(request.auth, "rebates.manage")
-    return policy_out(services.update_policy(policy=policy, data=_data(body), actor=request.auth))
+    return policy_out(services.update_policy(policy=policy, data=_data(body), actor=request.auth), request.auth)
 
 
 @router.post("/rebates/policies/{policy_id}/submit", response=PolicyOut)
@@ -413,7 +420,7 @@ def policy_submit(request, policy_id: int):
     """Send a draft for approval (flow 返利政策审批); it takes effect when approved."""
     policy = selectors.get_policy(request.auth, policy_id)
     _require(request.auth, "rebates.manage")
-    return policy_out(services.submit_policy(policy=policy, actor=request.auth))
+    return policy_out(services.submit_policy(policy=policy, actor=request.auth), request.auth)
 
 
 @router.post("/rebates/policies/{policy_id}/versions", response={201: PolicyOut})
@@ -421,7 +428,7 @@ def policy_new_version(request, policy_id: int):
     """The next version of an active policy, as a draft copy; approved, it supersedes this one."""
     policy = selectors.get_policy(request.auth, policy_id)
     _require(request.auth, "rebates.manage")
-    return Status(201, policy_out(services.new_version(policy=policy, actor=request.auth)))
+    return Status(201, policy_out(services.new_version(policy=policy, actor=request.auth), request.auth))
 
 
 # --- runs ----------------------------------------------------------------------------------------

@@ -151,11 +151,14 @@ def policy_detail_view(request, policy_id):
     rows = [
         (tier, tiers[index + 1].lower_bound if index + 1 < len(tiers) else None) for index, tier in enumerate(tiers)
     ]
+    target_partners, hidden_targets = selectors.visible_targets(request.user, policy.target_partners)
     return render(
         request,
         "rebates/policy_detail.html",
         {
             "policy": policy,
+            "target_partners": target_partners,
+            "hidden_targets": hidden_targets,
             "tiers": rows,
             "versions": RebatePolicy.objects.filter(code=policy.code).order_by("-version"),
             "runs": RebateRun.objects.filter(policy=policy).order_by("-created_at")[:20],

@@ -9,6 +9,13 @@ from __future__ import annotations
 from tests.test_authorization_matrix import LOGIN, PORTAL, PORTAL_PAGE, SEE_DIST, Case, expect, on_dist
 
 MANAGE = {"admin", "operations"}
+HIDDEN_REFERENCE = "(hidden)"
+
+
+def _ledger_references(response, targets) -> str:
+    return ",".join(item["reference"] or HIDDEN_REFERENCE for item in response.json()["items"])
+
+
 DIST_USERS = ("dist_admin", "dist_staff")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -115,6 +122,23 @@ API_CASES = [
         },
     ),
     Case("GET", "/api/v1/returns/{rma_requested_id}/photos/{rma_photo_id}", ORDER_VIEW),
+    # the stock ledger (an HQ read) shows the order's number only to those who see dist_js
+    Case(
+        "GET",
+        "/api/v1/inventory/entries?warehouse=MX-RMA-WH&kind=shipment",
+        expect(HIDDEN_REFERENCE, anonymous=401, partners=403)
+        | {persona: "{rma_order_number}" for persona in SEE_DIST - set(DIST_USERS)},
+        answer=_ledger_references,
+    ),
+    Case(
+        "GET",
+        "/api/v1/inventory/entries?reference={rma_order_number}",
+        expect("0 entries", anonymous=401, partners=403)
+        | {persona: "1 entries" for persona in SEE_DIST - set(DIST_USERS)},
+        answer=lambda response, targets: (
+            f"{len([i for i in response.json()['items'] if i['kind'] == 'shipment'])} entries"
+        ),
+    ),
     Case("GET", "/api/v1/credit-notes/{rma_credit_note_id}", ORDER_VIEW),
 ]
 
