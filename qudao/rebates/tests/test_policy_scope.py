@@ -32,3 +32,15 @@ def test_a_policy_shows_a_regional_manager_only_the_target_partners_of_its_regio
     assert world.dist_js.code not in page and world.sub_js.code not in page
     full = page_client(world.channel).get(f"/rebates/policies/{policy.pk}/").content.decode()
     assert f'data-testid="target-partners">{", ".join(codes)}</span>' in full
+
+
+def test_a_policy_none_of_whose_target_partners_a_reader_sees_only_counts_them(books, world, page_client):
+    # given: a policy for Jiangsu's partners only
+    policy = books.policy(target_partners=[world.dist_js.code, world.sub_js.code])
+
+    # when: Zhejiang's manager opens it
+    page = page_client(world.regional_zj).get(f"/rebates/policies/{policy.pk}/").content.decode()
+
+    # then
+    assert 'data-testid="target-partners">2 partners outside your regions</span>' in page
+    assert world.dist_js.code not in page
