@@ -113,6 +113,23 @@ def test_a_query_filter_with_a_control_character_answers_422_not_a_server_error(
     ]
 
 
+def test_a_control_character_anywhere_in_a_query_string_is_refused_not_a_server_error(world, api_client, page_client):
+    # given/when: NULs in parameters read directly by a handler or a page (PostgreSQL refuses a
+    # NUL in any query)
+    api = api_client(world.admin).get(f"/api/v1/partners/{world.dist_js.pk}/funds/entries", {"account": "\x00"})
+    page = page_client(world.operations).get("/orders/returns/", {"status": "requested\x00"})
+    portal = page_client(world.dist_admin).get("/portal/returns/", {"status": "\x1b"})
+
+    # then: the API answers 422 problem details at the parameter, the pages 400
+    assert api.status_code == 422
+    assert api["Content-Type"] == "application/problem+json"
+    assert api.json()["errors"] == [
+        {"field": "account", "message": "Remove the invisible control character U+0000 (character 1)."}
+    ]
+    assert (page.status_code, portal.status_code) == (400, 400)
+    assert "Remove the invisible control character U+0000 (character 10)." in page.content.decode()
+
+
 def test_every_api_input_with_text_keeps_the_rule():
     # A new endpoint cannot forget it: every schema an operation reads (bodies, forms, query
     # filters) that has text is a TextSchema.
