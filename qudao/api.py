@@ -19,6 +19,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from qudao.accounts.services import user_for_token
 from qudao.core.errors import PROBLEM_CONTENT_TYPE, DomainError, FieldErrors, collect_field_errors, problem_body
+from qudao.core.schemas import TEXT_ERROR_TYPES
 
 logger = logging.getLogger("qudao.api")
 
@@ -248,12 +249,11 @@ def handle_schema_errors(request, exc: NinjaValidationError):
             if part not in ("body", "query", "path", "form", "payload", "file")
         ]
         message_factory = _PYDANTIC_MESSAGES.get(error.get("type", ""))
-        errors.append(
-            {
-                "field": ".".join(location) or "__all__",
-                "message": message_factory(error.get("ctx") or {}) if message_factory else _("Enter a valid value."),
-            }
-        )
+        if error.get("type") in TEXT_ERROR_TYPES:  # the text rule's own message, already translated
+            message = error.get("msg") or _("Enter a valid value.")
+        else:
+            message = message_factory(error.get("ctx") or {}) if message_factory else _("Enter a valid value.")
+        errors.append({"field": ".".join(location) or "__all__", "message": message})
     return problem(request, 422, _("Some fields are not valid."), "", "invalid", errors)
 
 

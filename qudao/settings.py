@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "qudao.accounts.middleware.UserLanguageMiddleware",
+    "qudao.core.middleware.QueryTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -182,6 +183,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 LICENCE_UPLOAD_MAX_BYTES = int(os.environ.get("QUDAO_LICENCE_MAX_BYTES", 5 * 1024 * 1024))
 IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("QUDAO_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+# What an uploaded .xlsx may expand to (the sum of its zip members' sizes), checked before it is
+# opened: a 1 MB zip bomb can hold a sheet of 1 GB (docs/configuration.md).
+IMPORT_MAX_EXPANDED_BYTES = int(os.environ.get("QUDAO_IMPORT_MAX_EXPANDED_BYTES", 100 * 1024 * 1024))
 # A partner's proof of payment (photo or PDF) when it announces a payment.
 PAYMENT_PROOF_MAX_BYTES = int(os.environ.get("QUDAO_PAYMENT_PROOF_MAX_BYTES", 5 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("QUDAO_IMPORT_MAX_ROWS", 20000))

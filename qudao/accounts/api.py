@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema, Status
 
 from qudao.core.errors import DomainError
 from qudao.core.proxies import client_address
-from qudao.core.schemas import IdParam, InputSchema, PositiveSmallInt
+from qudao.core.schemas import IdParam, InputSchema, PositiveSmallInt, SecretText, TextSchema
 
 from . import services
 from .models import ApiToken
@@ -31,12 +31,12 @@ class MeOut(Schema):
     region_codes: list[str]
 
 
-class TokenCreateIn(Schema):
+class TokenCreateIn(TextSchema):
     name: str
     expires_in_days: PositiveSmallInt | None = 90
     # Bootstrap without a session or token: give the log-in identifier and password.
     username: str | None = None
-    password: str | None = None
+    password: SecretText | None = None
 
 
 class TokenOut(Schema):

@@ -4,12 +4,13 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.forms import Form
 from qudao.core.models import Region
 
 from .roles import HQRole
 
 
-class LoginForm(forms.Form):
+class LoginForm(Form):
     identifier = forms.CharField(
         label=_("User name, e-mail or mobile"),
         max_length=150,
@@ -24,7 +25,7 @@ def language_choices():
     return [("", _("Follow my browser"))] + list(settings.LANGUAGES)
 
 
-class AccountForm(forms.Form):
+class AccountForm(Form):
     display_name = forms.CharField(label=_("Name"), max_length=100, required=False)
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False, widget=forms.EmailInput)
     mobile = forms.CharField(
@@ -34,7 +35,7 @@ class AccountForm(forms.Form):
     language = forms.CharField(label=_("Language"), required=False, widget=forms.Select(choices=language_choices))
 
 
-class TokenForm(forms.Form):
+class TokenForm(Form):
     EXPIRY_CHOICES = [("30", _("30 days")), ("90", _("90 days")), ("365", _("1 year")), ("", _("Never"))]
 
     name = forms.CharField(
@@ -48,7 +49,7 @@ def province_queryset():
     return Region.objects.filter(level=Region.Level.PROVINCE).order_by("code")
 
 
-class HQUserForm(forms.Form):
+class HQUserForm(Form):
     username = forms.CharField(label=_("User name"), max_length=150, required=False)
     display_name = forms.CharField(label=_("Name"), max_length=100, required=False)
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False, widget=forms.EmailInput)

@@ -73,6 +73,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # regional managers and sales. Not channel managers and finance: they decide the approvals
     # such orders may need (over credit, deep discounts), so placing and approving stay apart.
     "orders.place_on_behalf": frozenset({ADMIN, OPERATIONS, REGIONAL, SALES}),
+    # a partner's administrator cancels its partner's return; its staff may ask for returns but
+    # not take one back (operations cancels any with orders.manage)
+    "orders.cancel_return": frozenset({PARTNER_ADMIN}),
     # finance: invoices (receivables), payments, the partner ledger and statements. Finance
     # records and allocates; a partner's users see their own account and announce payments; its
     # administrator confirms or disputes statements.

@@ -19,6 +19,7 @@ from ninja.files import UploadedFile
 from qudao.core import jobs
 from qudao.core.api import require
 from qudao.core.errors import FieldErrors, NotFound
+from qudao.core.imports import preview_errors
 from qudao.core.schemas import IdParam, PageParams, page_of, paginate
 from qudao.partners.api_imports import XLSX_CONTENT_TYPE, JobOut
 from qudao.partners.scoping import get_visible_partner
@@ -393,7 +394,7 @@ def _preview_out(job) -> dict:
         "error_count": payload.get("error_count", 0),
         "can_commit": importing.can_commit(job),
         "rows": payload.get("rows", []),
-        "errors": importing.flat_errors(payload.get("rows", [])),
+        "errors": preview_errors(job, importing.flat_errors),
         "commit_job": _job_out(commit_job) if commit_job else None,
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.forms import Form
 from qudao.partners.models import Tier
 
 from .models import Lifecycle, ProductLine, SalesScopeRule
@@ -18,7 +19,7 @@ def line_choices(blank=True):
     return choices
 
 
-class CatalogFilterForm(forms.Form):
+class CatalogFilterForm(Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     line = forms.ChoiceField(label=_("Product line"), required=False)
     lifecycle = forms.ChoiceField(
@@ -31,7 +32,7 @@ class CatalogFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update({"id": "filter-q", "type": "search"})
 
 
-class LineForm(forms.Form):
+class LineForm(Form):
     code = forms.CharField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=60)
     parent = forms.ChoiceField(label=_("Parent line"), required=False)
@@ -50,7 +51,7 @@ class LineForm(forms.Form):
         return data
 
 
-class ProductForm(forms.Form):
+class ProductForm(Form):
     code = forms.CharField(label=_("Product code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=120)
     product_line = forms.ChoiceField(label=_("Product line"))
@@ -67,7 +68,7 @@ class ProductForm(forms.Form):
         self.fields["product_line"].choices = line_choices()
 
 
-class SkuForm(forms.Form):
+class SkuForm(Form):
     code = forms.CharField(label=_("SKU code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=160)
     barcode = forms.CharField(label=_("Barcode"), max_length=32, required=False)
@@ -111,12 +112,12 @@ def attributes_text(attributes: dict) -> str:
     return "\n".join(f"{name}={value}" for name, value in (attributes or {}).items())
 
 
-class UnitForm(forms.Form):
+class UnitForm(Form):
     unit = forms.CharField(label=_("Unit"), max_length=10)
     factor = forms.CharField(label=_("Base units per unit"), max_length=9)
 
 
-class ScopeRuleForm(forms.Form):
+class ScopeRuleForm(Form):
     effect = forms.ChoiceField(label=_("Effect"), choices=SalesScopeRule.Effect.choices)
     product_line = forms.ChoiceField(label=_("Product line"), required=False)
     sku = forms.CharField(label=_("SKU code"), max_length=40, required=False)

@@ -34,6 +34,7 @@ from qudao.core.audit import acting_as
 from qudao.core.errors import DomainError, FieldErrors, Forbidden
 from qudao.core.imports import FileImport
 from qudao.core.models import Job
+from qudao.core.spreadsheets import Spreadsheet
 from qudao.core.tabular import Column, Parsed, Table
 
 from . import selectors, services
@@ -118,7 +119,9 @@ class RowPlan:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, column: str, message) -> None:
-        self.errors.setdefault(column, []).append(str(message))
+        messages = self.errors.setdefault(column, [])
+        if str(message) not in messages:  # the text rule is checked by the file and the service alike
+            messages.append(str(message))
 
     def add_field_errors(self, error: FieldErrors, mapping: dict[str, str]) -> None:
         for name, messages in error.errors.items():
@@ -196,6 +199,10 @@ def analyse(parsed: Parsed) -> list[RowPlan]:
     """Check every row against the database and the rest of the file (nothing is written)."""
     present = set(parsed.columns)
     plans = [RowPlan(number=number, values=values) for number, values in parsed.rows]
+    for plan in plans:
+        for column, messages in parsed.cell_errors.get(plan.number, {}).items():
+            for message in messages:
+                plan.add(column, message)
     products = {
         p.code: p
         for p in Product.objects.select_related("product_line").filter(
@@ -316,10 +323,12 @@ IMPORT = FileImport(
     parse=lambda name, content: parse_file(name, content),
     check=lambda parsed: preview_payload(parsed, analyse(parsed)),
     task=lambda: import_module(f"{__package__}.tasks").commit_catalog_import,
+    preview_task=lambda: import_module(f"{__package__}.tasks").preview_catalog_import,
     previewed_message=MESSAGE_PREVIEWED,
 )
 require_import_permission = IMPORT.require_permission
 preview_import = IMPORT.preview
+run_preview = IMPORT.run_preview
 get_preview = IMPORT.get_preview
 commit_import = IMPORT.commit
 flat_errors = IMPORT.flat_errors
@@ -411,17 +420,16 @@ def run_commit(job_id: int) -> Job | None:
 
 def export_catalog(user, filters: dict | None = None) -> io.BytesIO:
     """Products and SKUs (with the filters of the SKU list) as an .xlsx workbook, in the import's
-    columns; the cost price only for those who may see it.
+    columns; the cost price only for those who may see it. Texts are text, never formulas
+    (core.spreadsheets).
 
     :raises Forbidden: the user may not read the catalog."""
-    import openpyxl
-
     if not (getattr(user, "is_authenticated", False) and user.can("catalog.view")):
         raise Forbidden()
     with_cost = selectors.can_see_cost(user)
     columns = [column for column in COLUMNS if with_cost or column.key != "cost_price"]
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("SKUs"))
+    workbook = Spreadsheet(write_only=True)
+    sheet = workbook.sheet(_("SKUs"))
     sheet.append([column.label() for column in columns])
     for sku in selectors.sku_list(filters or {}).iterator(chunk_size=500):
         product = sku.product

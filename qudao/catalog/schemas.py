@@ -9,7 +9,18 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import CodeOrId, DecimalIn, Id, IdParam, InputSchema, Quantity, Ref, SmallInt
+from qudao.core.schemas import (
+    CodeOrId,
+    DecimalIn,
+    Id,
+    IdParam,
+    InputSchema,
+    MultilineText,
+    Quantity,
+    Ref,
+    SmallInt,
+    TextSchema,
+)
 
 LifecycleIn = Literal["draft", "on_sale", "discontinued"]
 EffectIn = Literal["allow", "deny"]
@@ -42,7 +53,7 @@ class LinePatch(InputSchema):
     is_active: bool | None = None
 
 
-class CatalogFilters(Schema):
+class CatalogFilters(TextSchema):
     q: str | None = Field(None, description="Part of the name or code, or a whole barcode.")
     line: str | None = Field(None, description="Product line code or id: that line and every line below it.")
     lifecycle: LifecycleIn | None = None
@@ -79,7 +90,7 @@ class ProductIn(InputSchema):
     code: str
     name: str
     product_line: CodeOrId = Field(..., description="Product line code or id.")
-    description: str = ""
+    description: MultilineText = ""
     base_unit: str = "件"
     tax_rate: DecimalIn = "0.13"
     lifecycle: LifecycleIn = "draft"
@@ -89,7 +100,7 @@ class ProductPatch(InputSchema):
     code: str | None = None
     name: str | None = None
     product_line: CodeOrId | None = None
-    description: str | None = None
+    description: MultilineText | None = None
     base_unit: str | None = None
     tax_rate: DecimalIn | None = None
     lifecycle: LifecycleIn | None = None
@@ -162,15 +173,15 @@ class ScopeRuleIn(InputSchema):
     tier: str | None = Field(None, description="Tier code.")
     region: str | None = Field(None, description="Region code; covers every region inside it.")
     partner: Id | None = Field(None, description="Partner id (a partner rule names no tier or region).")
-    note: str = ""
+    note: MultilineText = ""
 
 
-class ScopeRuleFilters(Schema):
+class ScopeRuleFilters(TextSchema):
     partner: IdParam | None = None
     line: str | None = None
 
 
-class CatalogItemFilters(Schema):
+class CatalogItemFilters(TextSchema):
     partner: IdParam | None = Field(
         None, description="Partner id (HQ users must give it; partner users see their own)."
     )

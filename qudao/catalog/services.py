@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from qudao.core.errors import FieldErrors
 from qudao.core.models import Region
 from qudao.core.numbers import parse_id
+from qudao.core.validators import check_text
 from qudao.partners.models import Partner, Tier
 
 from .models import Lifecycle, Product, ProductImage, ProductLine, SalesScopeRule, Sku, UnitConversion
@@ -33,6 +34,8 @@ def _text(data: dict, field: str, errors: FieldErrors, *, required: bool, max_le
         errors.add(field, _("This field is required."))
     elif len(value) > max_length:
         errors.add(field, _("Use at most %(count)d characters.") % {"count": max_length})
+    else:
+        check_text(errors, field, value)
     return value
 
 

@@ -9,3 +9,11 @@ def commit_catalog_import(job_id: int):
     from .importing import run_commit
 
     run_commit(job_id)
+
+
+@job_task("catalog.import_preview")
+def preview_catalog_import(job_id: int):
+    """Read and check an uploaded product/SKU file row by row (see catalog.importing); nothing is written."""
+    from .importing import run_preview
+
+    run_preview(job_id)

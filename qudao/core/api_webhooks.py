@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
+from qudao.core.schemas import TextSchema
+
 from . import webhooks
 from .api import require
 from .errors import NotFound
@@ -88,13 +90,13 @@ class DeliveryDetailOut(DeliveryOut):
     attempt_log: list[AttemptOut]
 
 
-class DeliveryFilters(Schema):
+class DeliveryFilters(TextSchema):
     endpoint: IdParam | None = Field(None, description="Id of the endpoint.")
     status: Literal["pending", "failed", "delivered", "dead"] | None = None
     event_type: str | None = Field(None, description='Exact event type, e.g. "order.shipped".')
 
 
-class EndpointFilters(Schema):
+class EndpointFilters(TextSchema):
     active: bool | None = None
 
 

@@ -1,6 +1,7 @@
 """PDF documents (statements and the like) from a few kinds of blocks, with reportlab. Chinese is
 set in reportlab's built-in CID font STSong-Light, so no font file ships with Qudao and a PDF
-viewer renders it with its own Song typeface.
+viewer renders it with its own Song typeface. Every text is plain text: markup characters are
+escaped (`paragraph_text`) and characters the text rule refuses drawn as U+FFFD.
 
     documents.pdf("Title", [Title("..."), Text("..."), Heading("..."), Grid(rows, widths=(20, 40))])
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+
+from .validators import displayable_text
 
 FONT = "STSong-Light"
 
@@ -78,7 +81,12 @@ def pdf(title: str, blocks: list) -> bytes:
                 commands.append(("ALIGN", (block.numeric_from, 1 if block.header else 0), (-1, -1), "RIGHT"))
             # long texts wrap inside their cell; short ones stay plain strings (faster)
             rows = [
-                [Paragraph(value, cell_style) if isinstance(value, str) and len(value) > 24 else value for value in row]
+                [
+                    (Paragraph(paragraph_text(value), cell_style) if len(value) > 24 else cell_text(value))
+                    if isinstance(value, str)
+                    else value
+                    for value in row
+                ]
                 for row in block.rows
             ]
             story.append(
@@ -106,6 +114,17 @@ def pdf(title: str, blocks: list) -> bytes:
     return buffer.getvalue()
 
 
-def _escape(text: str) -> str:
-    """reportlab's Paragraph reads a little markup: plain text must not be taken for it."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def cell_text(value) -> str:
+    """Text drawn as it is (a table cell): characters the text rule refuses, which data stored
+    before the rule may hold, are drawn as U+FFFD."""
+    return displayable_text(str(value))
+
+
+def paragraph_text(value) -> str:
+    """Text for a reportlab Paragraph, which reads a little markup (<b>, <font>, <img src=...>,
+    <a href=...>, &entities;): user text must never be taken for it, or a name such as "A&B" or
+    "<img src=...>" would break the document or pull a file into it."""
+    return cell_text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_escape = paragraph_text

@@ -1,5 +1,6 @@
-"""Forms of the core pages (approvals, settings, flows). They parse input only: the services in
-approvals.py and flows.py validate and save."""
+"""The base of every form of Qudao (`Form`: the text rule at every text field), and the forms of
+the core pages (approvals, settings, flows). They parse input only: the services in approvals.py
+and flows.py validate and save."""
 
 from __future__ import annotations
 
@@ -11,9 +12,25 @@ from django.utils.translation import gettext_lazy as _
 from . import approvals, flows
 from .models import ApprovalDecision
 from .money import SUPPORTED_CURRENCIES
+from .validators import TextValidator
 
 
-class DecisionForm(forms.Form):
+class Form(forms.Form):
+    """Base of every form of Qudao (a test fails for a form that is not one). Its text fields keep
+    the text rule (core.validators): no control characters, and no line breaks or tabs but in
+    free texts (a Textarea); the error shows at the field and nothing is saved. Passwords are
+    left to their own checks (never displayed or exported)."""
+
+    def full_clean(self):
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput):
+                validator = TextValidator(multiline=isinstance(field.widget, forms.Textarea))
+                if validator not in field.validators:
+                    field.validators.append(validator)
+        super().full_clean()
+
+
+class DecisionForm(Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[
@@ -35,7 +52,7 @@ class DecisionForm(forms.Form):
     wide_fields = ("decision", "comment")
 
 
-class BrandSettingsForm(forms.Form):
+class BrandSettingsForm(Form):
     brand_name = forms.CharField(label=_("brand name"), max_length=100)
     default_currency = forms.ChoiceField(
         label=_("default currency"), choices=[(code, code) for code in SUPPORTED_CURRENCIES]
@@ -58,7 +75,7 @@ def subject_kind_choices():
     return sorted(((kind, str(handler.label)) for kind, handler in approvals.registered_kinds().items()), key=str)
 
 
-class FlowForm(forms.Form):
+class FlowForm(Form):
     subject_kind = forms.ChoiceField(label=_("Subject"), choices=subject_kind_choices)
     name = forms.CharField(label=_("Name"), max_length=100)
     conditions = forms.CharField(
@@ -98,7 +115,7 @@ def role_choices():
     return [("", "—")] + list(flows.approver_roles().items())
 
 
-class FlowStepForm(forms.Form):
+class FlowStepForm(Form):
     name = forms.CharField(label=_("Step"), max_length=100, required=False)
     approver_role = forms.ChoiceField(label=_("Approver role"), choices=role_choices, required=False)
     match_region = forms.BooleanField(label=_("Only approvers of the subject's region"), required=False)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from . import jobs
 from .errors import Conflict, FieldErrors, NotFound
+from .imports import preview_errors
 
 PREVIEW_PAGE_ROWS = 200
 
@@ -43,7 +44,9 @@ def preview(
     request, importing, preview_id, *, template: str, row_extra: Callable[[dict], dict] | None = None, context=None
 ):
     """The preview of a file, row by row with its errors (?errors=1: only rows with errors), and
-    the commit button while it may be committed. Another user's preview is 404."""
+    the commit button while it may be committed; while a worker checks the file, its progress
+    (the page reloads itself), and the file's errors if it cannot be imported at all. Another
+    user's preview is 404."""
     try:
         job = importing.get_preview(request.user, preview_id)
     except NotFound:
@@ -76,6 +79,9 @@ def preview(
             "commit_job": importing.commit_job_of(job),
             "can_commit": importing.can_commit(job),
             "file_name": payload.get("file_name") or job.input_file.name.rsplit("/", 1)[-1],
+            # a preview still being checked by a worker (the page reloads itself), or failed
+            "preview_message": jobs.display_message(job),
+            "file_errors": preview_errors(job, importing.flat_errors) if job.status == job.Status.FAILED else [],
             **(context or {}),
         },
     )

@@ -1,7 +1,9 @@
 """The life of a file import, the same for every import that previews a whole file and then writes
-it all or nothing (the catalogue, stock counts, payments): who may import, the preview job (the
-file read with core.tabular and checked row by row, nothing written), the preview for its creator
-only, and the commit job started once from a preview without errors (core.jobs).
+it all or nothing (the catalogue, stock counts, payments): who may import, the upload (the file's
+size and type, and a workbook's expanded size, checked at once: nothing is parsed in the request),
+the preview job (the stored file read with core.tabular and checked row by row, nothing written),
+the preview for its creator only, and the commit job started once from a preview without errors
+(core.jobs).
 
 Each import declares one `FileImport` with its own parsing, row checks, preview payload and commit
 task, and exposes its methods under the names its views, API and tests call
@@ -13,13 +15,53 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import jobs
-from .errors import Forbidden
+from .errors import FieldErrors, Forbidden
 from .models import Job
-from .tabular import Column, Parsed, read_upload
+from .tabular import Column, Parsed, check_file, read_upload
+
+
+def job_language(job: Job) -> str:
+    """The language a job speaks: its creator's (a worker has no request to take it from)."""
+    user = job.created_by
+    return (getattr(user, "language", "") or settings.LANGUAGE_CODE) if user else settings.LANGUAGE_CODE
+
+
+def stored_file(job: Job) -> tuple[str, bytes]:
+    """The name and bytes of the file a job works on."""
+    with job.input_file.open("rb") as stored:
+        return job.input_file.name.rsplit("/", 1)[-1], stored.read()
+
+
+def preview_errors(job: Job, flat_errors: Callable[[list[dict]], list[dict]]) -> list[dict]:
+    """A preview's errors as {row, column, message}: its rows' errors (`flat_errors` of the stored
+    rows), or, for a preview job that failed on the file as a whole (checked by a worker after
+    the upload answered), those at row 0, column "file"."""
+    if job.status == Job.Status.FAILED:
+        messages = (job.error or {}).get("errors", {}).get("file") or [jobs.display_message(job)]
+        return [{"row": 0, "column": "file", "message": str(message)} for message in messages]
+    payload = (job.result or {}) if job.status == Job.Status.SUCCEEDED else {}
+    return flat_errors(payload.get("rows", []))
+
+
+def start_preview(*, kind: str, user, name: str, content: bytes, task) -> Job:
+    """Store an uploaded import file and start its preview job with `task` (a Huey task taking the
+    job id). Workers run it; in immediate mode (tests, single-process demos) it runs now, and a
+    file that cannot be imported at all is refused as the upload would have been.
+
+    :raises FieldErrors: on "file" (immediate mode only; otherwise the job fails with them)."""
+    job = jobs.create_job(kind=kind, user=user, input_file=ContentFile(content, name=name))
+    jobs.run_task(task, job)
+    job.refresh_from_db()
+    error = job.error or {}
+    if job.status == Job.Status.FAILED and error.get("errors", {}).get("file"):
+        raise FieldErrors(error["errors"], detail=error.get("detail"))
+    return job
 
 
 @dataclass(frozen=True)
@@ -32,6 +74,7 @@ class FileImport:
     parse: Callable[[str, bytes], Parsed]  # raises FieldErrors on "file"
     check: Callable[[Parsed], dict]  # the preview payload of a parsed file (total_rows, rows, ...)
     task: Callable[[], Callable]  # the commit task (imported late: tasks import the module)
+    preview_task: Callable[[], Callable]  # the preview task, which calls `run_preview(job_id)`
     previewed_message: str = "Preview ready"
 
     def require_permission(self, user) -> None:
@@ -39,20 +82,28 @@ class FileImport:
             raise Forbidden(_(self.refusal))
 
     def preview(self, *, user, upload) -> Job:
-        """Read and check an uploaded file (at once); store the preview as a job.
+        """Store an uploaded file and start its preview job, which reads and checks it; the
+        request itself only checks what needs no parsing (core.tabular.check_file).
 
         :raises Forbidden: the user may not import.
-        :raises FieldErrors: on "file" when the file cannot be imported at all.
+        :raises FieldErrors: on "file" when the file cannot be imported at all (too big, wrong
+            type, a workbook expanding beyond IMPORT_MAX_EXPANDED_BYTES; in immediate mode also
+            whatever the preview job finds wrong with the file as a whole).
         """
         self.require_permission(user)
         name, content = read_upload(upload)
-        parsed = self.parse(name, content)
-        job = jobs.create_job(
-            kind=self.preview_kind, user=user, input_file=ContentFile(content, name=name), total=len(parsed.rows)
-        )
-        jobs.execute(job.pk, lambda job: self.check(parsed), success_message=self.previewed_message)
-        job.refresh_from_db()
-        return job
+        check_file(name, content)
+        return start_preview(kind=self.preview_kind, user=user, name=name, content=content, task=self.preview_task())
+
+    def run_preview(self, job_id: int) -> Job | None:
+        """The body of the preview task: read the stored file, check every row, store the payload."""
+        return jobs.execute(job_id, self._preview_work, success_message=self.previewed_message)
+
+    def _preview_work(self, job: Job) -> dict:
+        with translation.override(job_language(job)):
+            parsed = self.parse(*stored_file(job))
+            jobs.advance(job.pk, 0, total=len(parsed.rows))
+            return self.check(parsed)
 
     def get_preview(self, user, preview_id) -> Job:
         """The preview job, for its creator or an administrator. :raises NotFound: otherwise."""

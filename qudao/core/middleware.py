@@ -4,11 +4,14 @@ import secrets
 import uuid
 from http import HTTPStatus
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.html import escape
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from .audit import reset_request_context, set_request_context
 from .errors import PROBLEM_CONTENT_TYPE, problem_body
+from .validators import displayable_text, text_problem
 
 
 class RequestContextMiddleware:
@@ -152,3 +155,48 @@ def _problem_response(status: int, allow: str | None = None) -> HttpResponse:
     if allow:
         response["Allow"] = allow
     return response
+
+
+class QueryTextMiddleware:
+    """Refuses a request whose query string holds a character the text rule never accepts (a
+    control character, core.validators.FORBIDDEN_IN_TEXT): no page or API filter has a use for
+    one, and PostgreSQL refuses a NUL in any query, which made `?status=%00` a server error. The
+    API answers 422 problem details with the parameters as fields; pages answer 400. Forms and
+    API bodies keep the rule field by field (core.forms.Form, core.schemas.TextSchema)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        errors = {}
+        for key, values in request.GET.lists():
+            for text in (key, *values):
+                problem = text_problem(text)
+                if problem:
+                    errors.setdefault(displayable_text(key), [problem])
+        if errors:
+            return self._refuse(request, errors)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request, errors: dict[str, list[str]]):
+        title = gettext("Some fields are not valid.")
+        if request.path.startswith("/api/"):
+            body = {
+                "type": "https://qudao.dev/problems/invalid",
+                "title": title,
+                "status": 422,
+                "code": "invalid",
+                "errors": [
+                    {"field": field, "message": message} for field, messages in errors.items() for message in messages
+                ],
+            }
+            return JsonResponse(
+                body, status=422, content_type="application/problem+json", json_dumps_params={"ensure_ascii": False}
+            )
+        lines = "".join(
+            f"<li>{escape(field)}: {escape(message)}</li>" for field, messages in errors.items() for message in messages
+        )
+        return HttpResponseBadRequest(
+            f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><ul>{lines}</ul>"
+        )

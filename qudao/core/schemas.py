@@ -4,7 +4,8 @@ limit/offset pages and ETags.
 
 Conventions: `XIn` creates, `XPatch` changes part of a record (only the fields sent), `XOut` is
 what the API answers. Inputs refuse unknown fields (a misspelt or read-only field is an error,
-never silently ignored). Money is a string ("500000.00"), never a float; ids and quantities are
+never silently ignored), and keep the text rule (`TextSchema`: no control characters; line breaks
+only in `MultilineText`). Money is a string ("500000.00"), never a float; ids and quantities are
 strict, bounded JSON integers (see "numbers" below).
 """
 
@@ -13,18 +14,19 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from annotated_types import Interval
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
-from pydantic import BeforeValidator, ConfigDict, WithJsonSchema, create_model
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
 from .errors import DomainError
 from .money import quantize, unit_price_text
 from .numbers import MAX_AMOUNT_INTEGER_DIGITS, MAX_ID, MAX_QUANTITY, MAX_SMALL_INTEGER
+from .validators import text_error_code, text_problem
 
 # Paging stops a billion rows in: further is no page anyone reads, and would overflow the database.
 MAX_OFFSET = 1_000_000_000
@@ -32,7 +34,71 @@ MAX_OFFSET = 1_000_000_000
 # --- shared building blocks ------------------------------------------------------------------
 
 
-class InputSchema(Schema):
+class _TextMarker:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+FREE_TEXT = _TextMarker("FREE_TEXT")
+SECRET = _TextMarker("SECRET")
+
+# A free text (a description, note, comment, reason, resolution, message): it may hold line breaks
+# and tabs. Every other str field of a TextSchema is one line (core.validators, the text rule).
+MultilineText = Annotated[str, FREE_TEXT]
+# A secret (a password): checked by its own rules, never displayed or exported.
+SecretText = Annotated[str, SECRET]
+
+# The error types of the text rule, whose message (in the user's language) the API answers as is.
+TEXT_ERROR_TYPES = frozenset({"control_character", "line_break"})
+
+
+def _marked(annotation, marker: _TextMarker) -> bool:
+    if marker in getattr(annotation, "__metadata__", ()):
+        return True
+    return any(_marked(argument, marker) for argument in get_args(annotation))
+
+
+def _first_text_problem(value, multiline: bool) -> tuple[str, str] | None:
+    """(error type, message) for the first text inside `value` (a str, or lists and dicts of them)
+    that breaks the text rule."""
+    if isinstance(value, str):
+        problem = text_problem(value, multiline=multiline)
+        return (text_error_code(value, multiline=multiline), problem) if problem else None
+    if isinstance(value, dict):
+        value = [item for pair in value.items() for item in pair]
+    if isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            found = _first_text_problem(item, multiline)
+            if found:
+                return found
+    return None
+
+
+class TextSchema(Schema):
+    """Base of every API input (JSON bodies, forms, query filters): its text keeps the text rule
+    (core.validators.text_problem): no control characters anywhere, and no line breaks or tabs
+    but in `MultilineText` fields. A wrong field answers 422 at that field; nothing is changed."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _keep_the_text_rule(cls, value, info):
+        if value is None or isinstance(value, bool | int | float | Decimal):
+            return value
+        field = cls.model_fields.get(info.field_name)
+        annotation = field.annotation if field is not None else None
+        metadata = field.metadata if field is not None else ()
+        if SECRET in metadata or _marked(annotation, SECRET):
+            return value
+        found = _first_text_problem(value, FREE_TEXT in metadata or _marked(annotation, FREE_TEXT))
+        if found:
+            raise PydanticCustomError(found[0], found[1])
+        return value
+
+
+class InputSchema(TextSchema):
     """Base of every JSON input: unknown fields are refused with a field error."""
 
     model_config = ConfigDict(extra="forbid")
@@ -250,7 +316,7 @@ class RegionRef(Schema):
     name: str
 
 
-class RegionFilters(Schema):
+class RegionFilters(TextSchema):
     parent: str | None = Field(None, description="Code of the parent region (e.g. 320000 for Jiangsu's cities).")
     level: Literal["country", "province", "city"] | None = None
     q: str | None = Field(None, description="Part of the name (any language) or the code.")
@@ -314,7 +380,7 @@ class FlowOut(Schema):
     steps: list[FlowStepOut]
 
 
-class FlowFilters(Schema):
+class FlowFilters(TextSchema):
     subject_kind: str | None = None
     active: bool | None = None
 
@@ -322,7 +388,7 @@ class FlowFilters(Schema):
 # --- notifications ---------------------------------------------------------------------------
 
 
-class NotificationFilters(Schema):
+class NotificationFilters(TextSchema):
     unread: bool | None = Field(None, description="true: only unread ones.")
 
 
@@ -359,7 +425,7 @@ class SettingsPatch(InputSchema):
 # --- audit trail -----------------------------------------------------------------------------
 
 
-class ChangeFilters(Schema):
+class ChangeFilters(TextSchema):
     model: str | None = Field(None, description='App label and model, e.g. "partners.partner".')
     object_id: str | None = None
 

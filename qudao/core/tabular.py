@@ -1,17 +1,21 @@
 """Reading tabular import files (.xlsx and .csv) - the part every import shares: the upload's
-size and type checks, the rows of the first sheet (or of a UTF-8 / GB18030 text file with a
+size and type checks, a workbook's expanded size checked before it is opened (`check_workbook`:
+zip bombs), the rows of the first sheet (or of a UTF-8 / GB18030 text file with a
 guessed delimiter), cells as text, and `Table.parse` that matches a header row in Chinese,
 Traditional Chinese, English or the column keys to the import's columns.
 
 Each import (partners, catalogue, stock, payments) declares its `Column`s and turns the parsed
-rows into its own preview; the errors here are all on the "file" field, in the user's language.
+rows into its own preview; the errors here are all on the "file" field, in the user's language,
+but for cells breaking the text rule (`check_cells`: control characters; line breaks and tabs
+but in a `multiline` column), which are errors of their row (`Parsed.cell_errors`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -20,8 +24,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .errors import FieldErrors
+from .validators import displayable_text, text_problem
 
 MAX_COLUMNS = 60
+MAX_WORKBOOK_MEMBERS = 1000  # files inside an .xlsx (a real one has 10 to 30)
+MAX_COMPRESSION_RATIO = 200  # for members of more than RATIO_CHECKED_FROM_BYTES once expanded
+RATIO_CHECKED_FROM_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,7 @@ class Column:
     hant: str
     en: str
     required: bool = False
+    multiline: bool = False  # a free text (a note): line breaks and tabs allowed in its cells
 
     def label(self, language: str | None = None) -> str:
         language = (language or get_language() or "").lower()
@@ -52,6 +61,20 @@ def cell_text(value) -> str:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value).strip()
+
+
+def check_cells(values: dict[str, str], multiline: set[str] | frozenset[str]) -> dict[str, list[str]]:
+    """The text rule (core.validators) on a row's cells {column key: text}: the errors by column.
+    A cell with characters no field accepts gets them replaced by U+FFFD in `values` (in place), so
+    that the row is still shown, looked up and stored with its preview safely (PostgreSQL refuses a
+    NUL in any query and in JSON); its error keeps the row from being imported."""
+    errors: dict[str, list[str]] = {}
+    for key, text in values.items():
+        problem = text_problem(text, multiline=key in multiline)
+        if problem:
+            errors[key] = [problem]
+            values[key] = displayable_text(text)
+    return errors
 
 
 def file_error(message) -> FieldErrors:
@@ -82,6 +105,16 @@ def read_upload(upload) -> tuple[str, bytes]:
     return name, content
 
 
+def check_file(name: str, content: bytes) -> None:
+    """What can be known of an import file without reading its rows, done in the upload request
+    before the file is stored and its preview job started: its type, and for a workbook what it
+    expands to (`check_workbook`).
+
+    :raises FieldErrors: on "file"."""
+    if extension(name) == "xlsx":
+        check_workbook(content)
+
+
 def extension(name: str) -> str:
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension == "xls":
@@ -91,12 +124,47 @@ def extension(name: str) -> str:
     return extension
 
 
-def xlsx_rows(content: bytes):
+def _not_a_workbook() -> str:
+    return _("The file is not a readable .xlsx workbook. Open it in Excel or WPS and save it again.")
+
+
+def check_workbook(content: bytes, *, max_expanded_bytes: int | None = None) -> None:
+    """Refuse a workbook that would take too much to open, from its zip directory alone (nothing
+    is decompressed): more than MAX_WORKBOOK_MEMBERS files, members expanding to more than
+    `max_expanded_bytes` (default IMPORT_MAX_EXPANDED_BYTES) in all, or a big member compressed
+    more than MAX_COMPRESSION_RATIO times (a zip bomb: real sheets compress 5 to 50 times). The
+    sizes are those the zip declares; Python's zipfile never expands a member beyond its declared
+    size, so they bound what opening the workbook can cost.
+
+    :raises FieldErrors: on "file"."""
+    limit = max_expanded_bytes if max_expanded_bytes is not None else settings.IMPORT_MAX_EXPANDED_BYTES
+    if not content.startswith(b"PK\x03\x04"):
+        raise file_error(_not_a_workbook())
+    try:
+        members = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise file_error(_not_a_workbook()) from None
+    expanded = sum(member.file_size for member in members)
+    too_compressed = any(
+        member.file_size > RATIO_CHECKED_FROM_BYTES
+        and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
+        for member in members
+    )
+    if len(members) > MAX_WORKBOOK_MEMBERS or expanded > limit or too_compressed:
+        raise file_error(
+            _(
+                "The workbook is too big to open: it expands to %(size)s (the limit is %(limit)s). Save only the "
+                "sheet to import, without pictures, as a new workbook."
+            )
+            % {"size": filesizeformat(expanded), "limit": filesizeformat(limit)}
+        )
+
+
+def xlsx_rows(content: bytes, *, max_expanded_bytes: int | None = None):
     import openpyxl
 
-    not_a_workbook = _("The file is not a readable .xlsx workbook. Open it in Excel or WPS and save it again.")
-    if not content.startswith(b"PK\x03\x04"):
-        raise file_error(not_a_workbook)
+    not_a_workbook = _not_a_workbook()
+    check_workbook(content, max_expanded_bytes=max_expanded_bytes)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # zipfile.BadZipFile, KeyError, InvalidFileException, XML errors...
@@ -147,6 +215,9 @@ class Parsed:
     columns: list[str]  # the column keys present, in file order
     ignored_columns: list[str]  # headers that are not import columns
     rows: list[tuple[int, dict[str, str]]]  # (row number in the file, {column key: text})
+    # {row number: {column key: [messages]}}: cells breaking the text rule (check_cells); each
+    # import adds them to its rows' errors
+    cell_errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
 
 
 class Table:
@@ -156,6 +227,7 @@ class Table:
         self.columns = columns
         self.max_rows = max_rows
         self.by_key = {column.key: column for column in columns}
+        self.multiline = frozenset(column.key for column in columns if column.multiline)
         self.headers = {
             text.strip().lower(): column.key
             for column in columns
@@ -169,7 +241,7 @@ class Table:
             missing, more than `max_rows` rows."""
         source = xlsx_rows(content) if extension(name) == "xlsx" else csv_rows(content)
         keys = None
-        columns, ignored, rows = [], [], []
+        columns, ignored, rows, cell_errors = [], [], [], {}
         for number, values in source:
             texts = [cell_text(value) for value in values]
             if not any(texts):
@@ -200,9 +272,13 @@ class Table:
                     _("The file has more than %(max)s rows. Split it into files of at most %(max)s rows.")
                     % {"max": self.max_rows}
                 )
-            rows.append((number, {key: (texts[i] if i < len(texts) else "") for i, key in enumerate(keys) if key}))
+            row = {key: (texts[i] if i < len(texts) else "") for i, key in enumerate(keys) if key}
+            errors = check_cells(row, self.multiline)
+            if errors:
+                cell_errors[number] = errors
+            rows.append((number, row))
         if keys is None:
             raise file_error(_("The file is empty."))
         if not rows:
             raise file_error(_("The file has a header but no rows to import."))
-        return Parsed(name=name, columns=columns, ignored_columns=ignored, rows=rows)
+        return Parsed(name=name, columns=columns, ignored_columns=ignored, rows=rows, cell_errors=cell_errors)

@@ -12,13 +12,14 @@ from django.views.decorators.http import require_POST
 
 from . import webhooks
 from .errors import DomainError, FieldErrors
+from .forms import Form
 from .models import WebhookDelivery, WebhookEndpoint
 from .pages import apply_field_errors, hq_page, paginate
 
 PERMISSION = "webhooks.manage"
 
 
-class EndpointForm(forms.Form):
+class EndpointForm(Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     url = forms.CharField(
         label=gettext_lazy("URL"), max_length=500, help_text=gettext_lazy("Where events are POSTed (http or https).")

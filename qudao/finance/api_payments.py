@@ -23,6 +23,7 @@ from ninja.files import UploadedFile
 from qudao.core import jobs
 from qudao.core.api import require
 from qudao.core.errors import Forbidden, NotFound
+from qudao.core.imports import preview_errors
 from qudao.core.schemas import IdParam, PageParams, amount_out, page_of, paginate
 from qudao.core.uploads import upload_response
 from qudao.partners.api_imports import JobOut
@@ -230,7 +231,7 @@ def _preview_out(job) -> dict:
         "error_count": payload.get("error_count", 0),
         "can_commit": importing.can_commit(job),
         "rows": payload.get("rows", []),
-        "errors": importing.flat_errors(payload.get("rows", [])),
+        "errors": preview_errors(job, importing.flat_errors),
         "commit_job": _job_out(commit_job) if commit_job else None,
     }
 

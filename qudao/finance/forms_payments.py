@@ -6,10 +6,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.forms import Form
+
 from .models import Payment
 
 
-class PaymentFilterForm(forms.Form):
+class PaymentFilterForm(Form):
     q = forms.CharField(label=_("Number, bank reference or payer"), required=False, max_length=100)
     partner = forms.CharField(label=_("Partner code"), required=False, max_length=30)
     status = forms.ChoiceField(
@@ -26,7 +28,7 @@ class PaymentFilterForm(forms.Form):
     )
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(Form):
     """The fields of a payment (finance's record, or the partner's announcement)."""
 
     amount = forms.CharField(

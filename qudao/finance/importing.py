@@ -54,7 +54,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("bank_reference", "银行流水号", "銀行流水號", "Bank reference", required=True),
     Column("payer_name", "付款人", "付款人", "Payer"),
     Column("method", "付款方式", "付款方式", "Method"),
-    Column("note", "备注", "備註", "Note"),
+    Column("note", "备注", "備註", "Note", multiline=True),
     Column("allocated_on", "核销日期", "核銷日期", "Allocated on"),
 )
 TABLE = Table(COLUMNS, max_rows=MAX_ROWS)
@@ -94,7 +94,9 @@ class RowPlan:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, column: str, message) -> None:
-        self.errors.setdefault(column, []).append(str(message))
+        messages = self.errors.setdefault(column, [])
+        if str(message) not in messages:  # the text rule is checked by the file and the service alike
+            messages.append(str(message))
 
 
 def _method(text: str) -> str:
@@ -124,6 +126,10 @@ def analyse(parsed: Parsed) -> list[RowPlan]:
     from qudao.partners.models import Partner
 
     plans = [RowPlan(number=number, values=values) for number, values in parsed.rows]
+    for plan in plans:
+        for column, messages in parsed.cell_errors.get(plan.number, {}).items():
+            for message in messages:
+                plan.add(column, message)
     codes = {plan.values.get("partner_code", "").strip() for plan in plans} - {""}
     credit_codes = {normalise_uscc(plan.values.get("credit_code", "")) for plan in plans} - {""}
     by_code = {partner.code: partner for partner in Partner.objects.filter(code__in=codes)}
@@ -248,10 +254,12 @@ IMPORT = FileImport(
     parse=lambda name, content: parse_file(name, content),
     check=lambda parsed: preview_payload(parsed, analyse(parsed)),
     task=lambda: import_module(f"{__package__}.tasks").commit_payment_import,
+    preview_task=lambda: import_module(f"{__package__}.tasks").preview_payment_import,
     previewed_message=MESSAGE_PREVIEWED,
 )
 require_import_permission = IMPORT.require_permission
 preview_import = IMPORT.preview
+run_preview = IMPORT.run_preview
 get_preview = IMPORT.get_preview
 commit_import = IMPORT.commit
 flat_errors = IMPORT.flat_errors

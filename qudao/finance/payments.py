@@ -41,6 +41,7 @@ from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
 from qudao.core.numbers import parse_id
 from qudao.core.uploads import PHOTOS_AND_PDF, check_upload, stored_name
+from qudao.core.validators import check_text
 from qudao.partners.scoping import scope
 
 from . import allocation as allocation_service
@@ -158,6 +159,8 @@ def clean_payment(data: dict, errors: FieldErrors | None = None, prefix: str = "
         text = " ".join(str(data.get(name) or "").split()) if name != "note" else str(data.get(name) or "").strip()
         if len(text) > limit:
             errors.add(f"{prefix}{name}", _("At most %(limit)s characters.") % {"limit": limit})
+        else:
+            check_text(errors, f"{prefix}{name}", text)
         cleaned[name] = text[:limit]
     if own and errors.errors:
         raise errors
@@ -639,6 +642,9 @@ def reject_payment(*, payment: Payment, actor, reason: str) -> Payment:
         raise FieldErrors.single("reason", _("Give the reason."), code="required")
     if len(reason) > 500:
         raise FieldErrors.single("reason", _("At most %(limit)s characters.") % {"limit": 500})
+    errors = FieldErrors()
+    if not check_text(errors, "reason", reason):
+        raise errors
     if payment.status != Payment.Status.ANNOUNCED:
         raise Conflict(_("Only an announced payment can be rejected."))
     with transaction.atomic():
@@ -677,6 +683,9 @@ def reverse_payment(*, payment: Payment, actor, reason: str) -> Payment:
         raise FieldErrors.single("reason", _("Give the reason."), code="required")
     if len(reason) > 500:
         raise FieldErrors.single("reason", _("At most %(limit)s characters.") % {"limit": 500})
+    errors = FieldErrors()
+    if not check_text(errors, "reason", reason):
+        raise errors
     if payment.status != Payment.Status.CONFIRMED:
         raise Conflict(_("Only a confirmed payment can be reversed."))
     with transaction.atomic():

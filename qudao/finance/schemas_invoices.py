@@ -8,11 +8,11 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import UNIT_PRICE_DOC, IdParam, InputSchema, MoneyIn
+from qudao.core.schemas import UNIT_PRICE_DOC, IdParam, InputSchema, MoneyIn, MultilineText, TextSchema
 from qudao.partners.schemas import PartnerRef
 
 
-class InvoiceFilters(Schema):
+class InvoiceFilters(TextSchema):
     partner: IdParam | None = Field(None, description="Partner id.")
     status: Literal["open", "partially_paid", "paid", "void"] | None = None
     overdue: bool | None = Field(None, description="Only open invoices past their due date.")
@@ -86,7 +86,7 @@ class InvoiceRowIn(InputSchema):
     due_on: date | None = Field(None, description="Empty: the issue date plus the partner's payment terms.")
     amount: MoneyIn
     currency: str | None = Field(None, description="Empty: the partner's currency.")
-    note: str = ""
+    note: MultilineText = ""
 
 
 class InvoiceBulkIn(InputSchema):
@@ -105,7 +105,7 @@ class InvoiceBulkOut(Schema):
     rows: list[InvoiceBulkRowOut]
 
 
-class AgingFilters(Schema):
+class AgingFilters(TextSchema):
     by: Literal["partner", "region", "overall"] = "partner"
     partner: IdParam | None = Field(None, description="Only this partner.")
 
@@ -129,7 +129,7 @@ class AgingOut(Schema):
     rows: list[AgingRowOut]
 
 
-class LedgerFilters(Schema):
+class LedgerFilters(TextSchema):
     book: Literal["receivable", "prepayment", "rebate"] | None = None
     date_from: date | None = None
     date_to: date | None = None

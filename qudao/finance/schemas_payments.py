@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, Ref
+from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, MultilineText, Ref, TextSchema
 
 
 class InvoiceRef(Schema):
@@ -33,7 +33,7 @@ class PaymentIn(InputSchema):
     method: str = Field("bank_transfer", description="bank_transfer, acceptance_bill, cash or other.")
     bank_reference: str = Field("", description="The bank's reference; one payment per partner and reference.")
     payer_name: str = ""
-    note: str = ""
+    note: MultilineText = ""
     allocations: list[AllocationIn] | None = Field(
         None,
         description="Allocate by hand to these invoices (the sum at most the amount; the rest stays unallocated)."
@@ -50,10 +50,10 @@ class AllocationsIn(InputSchema):
 
 
 class PaymentReasonIn(InputSchema):
-    reason: str = ""
+    reason: MultilineText = ""
 
 
-class AnnouncementForm(Schema):
+class AnnouncementForm(TextSchema):
     """A partner's announcement (multipart, with the proof as the file "proof")."""
 
     amount: str = ""
@@ -61,10 +61,10 @@ class AnnouncementForm(Schema):
     bank_reference: str = ""
     payer_name: str = ""
     method: str = "bank_transfer"
-    note: str = ""
+    note: MultilineText = ""
 
 
-class PaymentFilters(Schema):
+class PaymentFilters(TextSchema):
     partner: IdParam | None = None
     status: str | None = Field(None, description="announced, confirmed, rejected or reversed")
     source: str | None = Field(None, description="finance, import or partner")

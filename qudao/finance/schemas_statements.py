@@ -6,11 +6,11 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import Id, InputSchema, MoneyIn
+from qudao.core.schemas import Id, InputSchema, MoneyIn, MultilineText, TextSchema
 from qudao.partners.schemas import PartnerRef
 
 
-class StatementFilters(Schema):
+class StatementFilters(TextSchema):
     month: str | None = Field(None, description="The month, YYYY-MM (e.g. 2026-10).")
     partner: str | None = Field(None, description="A partner's id or code.")
     status: str | None = Field(None, description="issued, confirmed, disputed or resolved.")
@@ -25,11 +25,11 @@ class GenerateIn(InputSchema):
 
 class DisputeIn(InputSchema):
     lines: list[Id] = Field(description="Ids of lines of this statement (`lines[].id`).")
-    comment: str = Field(description="What is wrong (required, at most 2,000 characters).")
+    comment: MultilineText = Field(description="What is wrong (required, at most 2,000 characters).")
 
 
 class DisputeResolveIn(InputSchema):
-    resolution: str = Field("", description="The explanation (required without an adjustment).")
+    resolution: MultilineText = Field("", description="The explanation (required without an adjustment).")
     amount: MoneyIn | None = Field(
         None, description="An adjustment posted to the ledger today, signed in the book's direction."
     )

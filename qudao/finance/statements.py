@@ -47,7 +47,9 @@ from qudao.core.money import quantize
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
 from qudao.core.numbers import parse_id
+from qudao.core.spreadsheets import Spreadsheet
 from qudao.core.uploads import PHOTOS_AND_PDF, check_upload, stored_name
+from qudao.core.validators import check_text
 from qudao.partners.scoping import is_own_partner_admin, scope
 
 from . import ledger
@@ -602,6 +604,8 @@ def dispute_statement(*, statement: Statement, line_ids, comment: str, actor, at
         errors.add("comment", _("Say what is wrong."))
     elif len(comment) > COMMENT_MAX:
         errors.add("comment", _("At most %(max)d characters.") % {"max": COMMENT_MAX})
+    else:
+        check_text(errors, "comment", comment)
     if attachment is not None:
         validate_attachment(attachment, errors)
     if statement.status == Statement.Status.CONFIRMED:
@@ -662,6 +666,7 @@ def resolve_dispute(
         raise Forbidden(_("You are not allowed to resolve disputes."))
     errors = FieldErrors()
     resolution = (resolution or "").strip()
+    check_text(errors, "resolution", resolution)
     value = None
     if amount not in (None, ""):
         try:
@@ -748,34 +753,28 @@ def download_name(statement: Statement, extension: str) -> str:
 
 def statement_xlsx(statement: Statement) -> bytes:
     """The statement as a workbook: a header, the balances of each book, the month's entries and
-    the invoices open at its end. Amounts are numbers with 2 decimal places."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    bold = Font(bold=True)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Statement")[:31]
+    the invoices open at its end. Amounts are numbers with 2 decimal places; texts (references,
+    descriptions, the partner's name) are text, never formulas (core.spreadsheets)."""
+    amount, day = "#,##0.00", "yyyy-mm-dd"
+    workbook = Spreadsheet()
+    sheet = workbook.sheet(_("Statement"))
     sheet.append([_("Statement"), statement.number])
     sheet.append([_("Partner"), f"{statement.partner.legal_name} ({statement.partner.code})"])
     sheet.append([_("Period"), f"{statement.period_start.isoformat()} - {statement.period_end.isoformat()}"])
     sheet.append([_("Currency"), statement.currency])
     sheet.append([_("Status"), str(statement.get_status_display())])
     sheet.append([])
-    sheet.append([_("Book"), _("Opening balance"), _("Closing balance")])
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
+    sheet.append([_("Book"), _("Opening balance"), _("Closing balance")], bold=True)
     for row in book_rows(statement):
-        sheet.append([str(row["label"]), quantize(row["opening"]), quantize(row["closing"])])
-        for cell in sheet[sheet.max_row][1:]:
-            cell.number_format = "#,##0.00"
+        sheet.append(
+            [str(row["label"]), quantize(row["opening"]), quantize(row["closing"])], formats={1: amount, 2: amount}
+        )
     lines = statement_lines(statement)
     sheet.append([])
-    sheet.append([_("Entries")])
-    sheet[sheet.max_row][0].font = bold
-    sheet.append(["#", _("Date"), _("Book"), _("Kind"), _("Reference"), _("Description"), _("Amount"), _("Balance")])
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
+    sheet.append([_("Entries")], bold=True)
+    sheet.append(
+        ["#", _("Date"), _("Book"), _("Kind"), _("Reference"), _("Description"), _("Amount"), _("Balance")], bold=True
+    )
     for line in lines:
         if line.kind == OPEN_INVOICE:
             continue
@@ -789,28 +788,21 @@ def statement_xlsx(statement: Statement) -> bytes:
                 line.description,
                 quantize(line.amount),
                 quantize(line.balance_after) if line.balance_after is not None else None,
-            ]
+            ],
+            formats={1: day, 6: amount, 7: amount},
         )
-        sheet[sheet.max_row][1].number_format = "yyyy-mm-dd"
-        for cell in sheet[sheet.max_row][6:8]:
-            cell.number_format = "#,##0.00"
     sheet.append([])
-    sheet.append([_("Invoices open at the end of the month")])
-    sheet[sheet.max_row][0].font = bold
-    sheet.append(["#", _("Issued"), _("Invoice"), _("Due"), _("Outstanding")])
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
+    sheet.append([_("Invoices open at the end of the month")], bold=True)
+    sheet.append(["#", _("Issued"), _("Invoice"), _("Due"), _("Outstanding")], bold=True)
     for line in lines:
         if line.kind != OPEN_INVOICE:
             continue
-        sheet.append([line.position, line.occurred_on, line.reference, line.description, quantize(line.amount)])
-        sheet[sheet.max_row][1].number_format = "yyyy-mm-dd"
-        sheet[sheet.max_row][4].number_format = "#,##0.00"
-    for column, width in zip("ABCDEFGH", (14, 14, 14, 16, 20, 30, 14, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        sheet.append(
+            [line.position, line.occurred_on, line.reference, line.description, quantize(line.amount)],
+            formats={1: day, 4: amount},
+        )
+    sheet.widths((14, 14, 14, 16, 20, 30, 14, 14))
+    return workbook.to_bytes()
 
 
 def statement_pdf(statement: Statement) -> bytes:
@@ -823,6 +815,8 @@ def statement_pdf(statement: Statement) -> bytes:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from qudao.core.documents import cell_text, paragraph_text
 
     font = "STSong-Light"
     if font not in pdfmetrics.getRegisteredFontNames():
@@ -856,8 +850,8 @@ def statement_pdf(statement: Statement) -> bytes:
     )
     partner = statement.partner
     story = [
-        Paragraph(f"{_('Statement')} {statement.number}", title_style),
-        Paragraph(f"{partner.legal_name} ({partner.code})", text_style),
+        Paragraph(paragraph_text(f"{_('Statement')} {statement.number}"), title_style),
+        Paragraph(paragraph_text(f"{partner.legal_name} ({partner.code})"), text_style),
         Paragraph(
             f"{_('Period')}: {statement.period_start.isoformat()} - {statement.period_end.isoformat()} · "
             f"{_('Currency')}: {statement.currency} · {_('Status')}: {statement.get_status_display()}",
@@ -878,8 +872,8 @@ def statement_pdf(statement: Statement) -> bytes:
                     line.occurred_on.isoformat(),
                     book_label(line.book),
                     kind_label(line.kind),
-                    line.reference,
-                    Paragraph(line.description, text_style) if line.description else "",
+                    cell_text(line.reference),
+                    Paragraph(paragraph_text(line.description), text_style) if line.description else "",
                     money(line.amount),
                     money(line.balance_after),
                 ]
@@ -891,7 +885,7 @@ def statement_pdf(statement: Statement) -> bytes:
     else:
         story.append(Paragraph(_("No entries this month."), text_style))
     open_rows = [[_("Issued"), _("Invoice"), _("Due"), _("Outstanding")]] + [
-        [line.occurred_on.isoformat(), line.reference, line.description, money(line.amount)]
+        [line.occurred_on.isoformat(), cell_text(line.reference), cell_text(line.description), money(line.amount)]
         for line in lines
         if line.kind == OPEN_INVOICE
     ]

@@ -32,3 +32,11 @@ def commit_payment_import(job_id: int):
     from .importing import run_commit
 
     run_commit(job_id)
+
+
+@job_task("finance.payment_import_preview")
+def preview_payment_import(job_id: int):
+    """Read and check an uploaded payment file row by row (see finance.importing); nothing is written."""
+    from .importing import run_preview
+
+    run_preview(job_id)

@@ -21,6 +21,7 @@ from ninja.files import UploadedFile
 from qudao.core import jobs
 from qudao.core.api import require
 from qudao.core.errors import NotFound
+from qudao.core.imports import preview_errors
 from qudao.core.schemas import IdParam, PageParams, page_of, paginate
 from qudao.partners.api_imports import JobOut
 
@@ -95,6 +96,7 @@ def entry_out(entry: StockEntry) -> dict:
         "reserved_after": entry.reserved_after,
         "quarantined_after": entry.quarantined_after,
         "reference": entry.reference,
+        "reference_hidden": getattr(entry, "reference_hidden", False),
         "note": entry.note,
         "actor": entry.actor.get_username() if entry.actor_id else None,
         "created_at": entry.created_at,
@@ -196,7 +198,8 @@ def quarantine_scrap(request, level_id: IdParam, payload: QuarantineIn):
 def entry_list(request, filters: Query[EntryFilters], page: Query[PageParams]):
     """The stock ledger, newest first: every movement with its reference."""
     require(request.auth, "inventory.view")
-    return paginate(selectors.entry_list(filters.model_dump()), page, entry_out)
+    result = paginate(selectors.entry_list(filters.model_dump(), user=request.auth), page)
+    return result | {"items": [entry_out(entry) for entry in selectors.mask_entries(request.auth, result["items"])]}
 
 
 # --- stock import by file (brands without an ERP connection) ---------------------------------
@@ -221,7 +224,7 @@ def _preview_out(job) -> dict:
         "error_count": payload.get("error_count", 0),
         "can_commit": importing.can_commit(job),
         "rows": payload.get("rows", []),
-        "errors": importing.flat_errors(payload.get("rows", [])),
+        "errors": preview_errors(job, importing.flat_errors),
         "commit_job": _job_out(commit_job) if commit_job else None,
     }
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.forms import Form
+
 from .models import StockEntry, Warehouse
 
 
@@ -14,7 +16,7 @@ def warehouse_choices(blank_label=None):
     return choices + [(w.code, f"{w.code} {w.name}") for w in Warehouse.objects.order_by("pk")]
 
 
-class StockFilterForm(forms.Form):
+class StockFilterForm(Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100, help_text=None)
     warehouse = forms.ChoiceField(label=_("Warehouse"), required=False)
     low = forms.BooleanField(label=_("Low stock only"), required=False)
@@ -25,7 +27,7 @@ class StockFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update({"id": "filter-q", "type": "search", "placeholder": _("SKU code or name")})
 
 
-class EntryFilterForm(forms.Form):
+class EntryFilterForm(Form):
     sku = forms.CharField(label=_("SKU code"), required=False, max_length=40)
     warehouse = forms.ChoiceField(label=_("Warehouse"), required=False)
     reference = forms.CharField(label=_("Reference"), required=False, max_length=64)
@@ -36,7 +38,7 @@ class EntryFilterForm(forms.Form):
         self.fields["warehouse"].choices = warehouse_choices(_("All"))
 
 
-class WarehouseForm(forms.Form):
+class WarehouseForm(Form):
     code = forms.CharField(label=_("Code"), max_length=20)
     name = forms.CharField(label=_("Name"), max_length=80)
     kind = forms.ChoiceField(label=_("Kind"), choices=Warehouse.Kind.choices, initial=Warehouse.Kind.REGIONAL)
@@ -50,13 +52,13 @@ class WarehouseForm(forms.Form):
     )
 
 
-class SafetyStockForm(forms.Form):
+class SafetyStockForm(Form):
     safety_stock = forms.CharField(
         label=_("Safety stock"), max_length=12, widget=forms.TextInput(attrs={"inputmode": "numeric"})
     )
 
 
-class ReceiveForm(forms.Form):
+class ReceiveForm(Form):
     quantity = forms.CharField(
         label=_("Quantity received"), max_length=12, widget=forms.TextInput(attrs={"inputmode": "numeric"})
     )
@@ -65,7 +67,7 @@ class ReceiveForm(forms.Form):
     )
 
 
-class AdjustForm(forms.Form):
+class AdjustForm(Form):
     delta = forms.CharField(
         label=_("Change"),
         max_length=12,
@@ -75,14 +77,14 @@ class AdjustForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
-class QuarantineReleaseForm(forms.Form):
+class QuarantineReleaseForm(Form):
     quantity = forms.CharField(
         label=_("Units to release"), max_length=12, widget=forms.TextInput(attrs={"inputmode": "numeric"})
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False, help_text=_("e.g. checked, as new"))
 
 
-class QuarantineScrapForm(forms.Form):
+class QuarantineScrapForm(Form):
     quantity = forms.CharField(
         label=_("Units to scrap"), max_length=12, widget=forms.TextInput(attrs={"inputmode": "numeric"})
     )

@@ -63,7 +63,9 @@ class RowPlan:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, column: str, message) -> None:
-        self.errors.setdefault(column, []).append(str(message))
+        messages = self.errors.setdefault(column, [])
+        if str(message) not in messages:  # the text rule is checked by the file and the service alike
+            messages.append(str(message))
 
 
 def _count_rows(parsed: Parsed) -> list[services.CountRow]:
@@ -96,6 +98,10 @@ def analyse(parsed: Parsed) -> list[RowPlan]:
         row.key: RowPlan(number=int(row.key), values=values, row=row)
         for row, (_n, values) in zip(rows, parsed.rows, strict=True)
     }
+    for plan in plans.values():
+        for column, messages in parsed.cell_errors.get(plan.number, {}).items():
+            for message in messages:
+                plan.add(column, message)
     errors = FieldErrors()
     services.check_count_rows(rows, versioned=False, errors=errors)
     _add_errors(plans, errors)
@@ -168,10 +174,12 @@ IMPORT = FileImport(
     parse=lambda name, content: parse_file(name, content),
     check=lambda parsed: preview_payload(parsed, analyse(parsed)),
     task=lambda: import_module(f"{__package__}.tasks").commit_stock_import,
+    preview_task=lambda: import_module(f"{__package__}.tasks").preview_stock_import,
     previewed_message=MESSAGE_PREVIEWED,
 )
 require_import_permission = IMPORT.require_permission
 preview_import = IMPORT.preview
+run_preview = IMPORT.run_preview
 get_preview = IMPORT.get_preview
 commit_import = IMPORT.commit
 flat_errors = IMPORT.flat_errors

@@ -11,7 +11,7 @@ from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from qudao.core.numbers import MAX_ID
-from qudao.core.schemas import InputSchema, Quantity, QuantityOrZero, Ref
+from qudao.core.schemas import InputSchema, MultilineText, Quantity, QuantityOrZero, Ref, TextSchema
 
 
 def _erp_version(value: Any) -> int | str:
@@ -32,7 +32,7 @@ ErpVersionIn = Annotated[
 WarehouseKind = Literal["hq", "regional", "partner"]
 
 
-class WarehouseFilters(Schema):
+class WarehouseFilters(TextSchema):
     kind: WarehouseKind | None = None
     active: bool | None = None
 
@@ -69,7 +69,7 @@ class WarehouseOut(Schema):
     updated_at: datetime
 
 
-class StockFilters(Schema):
+class StockFilters(TextSchema):
     sku: str | None = Field(None, description="SKU code.")
     warehouse: str | None = Field(None, description="Warehouse code (or id).")
     q: str | None = Field(None, description="Part of the SKU code or name, or its barcode.")
@@ -91,7 +91,7 @@ class StockOut(Schema):
     updated_at: datetime
 
 
-class EntryFilters(Schema):
+class EntryFilters(TextSchema):
     sku: str | None = Field(None, description="SKU code.")
     warehouse: str | None = Field(None, description="Warehouse code (or id).")
     reference: str | None = Field(None, description="An order number or another reference, exactly.")
@@ -123,7 +123,10 @@ class EntryOut(Schema):
     on_hand_after: int
     reserved_after: int
     quarantined_after: int
-    reference: str
+    reference: str = Field(..., description="Empty when reference_hidden.")
+    reference_hidden: bool = Field(
+        False, description="The entry belongs to a partner outside your scope: its reference and note are hidden."
+    )
     note: str
     actor: str | None
     created_at: datetime
@@ -131,7 +134,7 @@ class EntryOut(Schema):
 
 class QuarantineIn(InputSchema):
     quantity: Quantity = Field(..., description="Units to take out of quarantine: 1 to the units in quarantine.")
-    note: str = Field("", description="Why (required to scrap), at most 300 characters.")
+    note: MultilineText = Field("", description="Why (required to scrap), at most 300 characters.")
 
 
 class StockBulkRowIn(InputSchema):

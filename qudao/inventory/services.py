@@ -47,6 +47,7 @@ from qudao.core.audit import current_actor
 from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.models import Region
 from qudao.core.notifications import notify
+from qudao.core.validators import check_text, text_problem
 from qudao.partners.models import Partner
 
 from .models import StockEntry, StockLevel, Warehouse
@@ -124,6 +125,8 @@ def _clean_reference(reference, errors: FieldErrors | None = None, *, required: 
         message = _("Give the reference (an order number).")
     elif len(text) > REFERENCE_MAX:
         message = _("At most %(max)s characters.") % {"max": REFERENCE_MAX}
+    else:
+        message = text_problem(text)
     if message is not None:
         if errors is None:
             raise FieldErrors.single("reference", message)
@@ -627,6 +630,8 @@ def _leave_quarantine(*, warehouse_id, sku_id, quantity, note, actor, kind: str,
         errors.add("note", _("Say why the units are scrapped."))
     elif len(note) > 300:
         errors.add("note", _("At most %(max)s characters.") % {"max": 300})
+    else:
+        check_text(errors, "note", note)
     sku_pk = parse_quantity(sku_id, minimum=1)
     if sku_pk is None or not Sku.objects.filter(pk=sku_pk).exists():
         errors.add("sku", _("Unknown SKU."))
@@ -707,6 +712,8 @@ def adjust_stock(*, warehouse_id: int, sku_id: int, delta: int, reason: str, act
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason:
         errors.add("reason", _("Give the reason for the adjustment."))
+    else:
+        check_text(errors, "reason", reason)
     sku_pk = parse_quantity(sku_id, minimum=1)
     if sku_pk is None or not Sku.objects.filter(pk=sku_pk).exists():
         errors.add("sku", _("Unknown SKU."))

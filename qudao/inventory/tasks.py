@@ -9,3 +9,11 @@ def commit_stock_import(job_id: int):
     from .importing import run_commit
 
     run_commit(job_id)
+
+
+@job_task("inventory.import_preview")
+def preview_stock_import(job_id: int):
+    """Read and check an uploaded stock file row by row (see inventory.importing); nothing is written."""
+    from .importing import run_preview
+
+    run_preview(job_id)

@@ -121,7 +121,9 @@ def level_view(request, level_id):
                 messages.success(request, _("The stock of %(sku)s is saved.") % {"sku": level.sku.code})
                 return redirect("inventory:level", level.pk)
         status = 422
-    entries = selectors.entry_list({"sku": level.sku.code, "warehouse": level.warehouse_id})[:50]
+    entries = selectors.mask_entries(
+        request.user, selectors.entry_list({"sku": level.sku.code, "warehouse": level.warehouse_id})[:50]
+    )
     return render(
         request,
         "inventory/level.html",
@@ -183,8 +185,9 @@ def warehouse_form_view(request, warehouse_id=None):
 def entry_list_view(request):
     form = EntryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = paginate(request, selectors.entry_list(filters))
-    return render(request, "inventory/entries.html", {"form": form, "page": page, "entries": page.object_list})
+    page = paginate(request, selectors.entry_list(filters, user=request.user))
+    entries = selectors.mask_entries(request.user, page.object_list)
+    return render(request, "inventory/entries.html", {"form": form, "page": page, "entries": entries})
 
 
 # --- import ------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ POST  /orders/{id}/returns              the buyer's users (or operations) ask to
 GET   /returns, /returns/{id}           returns in scope, with their lines and credit note
 POST  /returns/{id}/approve             operations approves (note optional)
 POST  /returns/{id}/reject              operations rejects (note required)
-POST  /returns/{id}/cancel              the buyer's users or operations cancel a requested or approved
-                                        return (reason required for operations)
+POST  /returns/{id}/cancel              the buyer's administrators or operations cancel a requested or
+                                        approved return (reason required for operations)
 POST  /returns/{id}/receive             operations records what came back; the credit note is issued
 GET   /returns/{id}/photos/{photo_id}   a photo of a return
 GET   /credit-notes/{id}                a credit note with its lines
@@ -29,10 +29,12 @@ from qudao.core.schemas import (
     UNIT_PRICE_DOC,
     IdParam,
     InputSchema,
+    MultilineText,
     PageParams,
     PositiveSmallInt,
     Quantity,
     QuantityOrZero,
+    TextSchema,
     amount_out,
     page_of,
     paginate,
@@ -60,16 +62,16 @@ class ReturnLineIn(InputSchema):
 
 class ReturnIn(InputSchema):
     reason: str = Field(description="damaged, wrong_item, unwanted, quality or other.")
-    description: str = ""
+    description: MultilineText = ""
     lines: list[ReturnLineIn]
 
 
 class ReturnDecisionIn(InputSchema):
-    note: str = ""
+    note: MultilineText = ""
 
 
 class CancelIn(InputSchema):
-    reason: str = Field("", description="Why the return is cancelled (required for operations).")
+    reason: MultilineText = Field("", description="Why the return is cancelled (required for operations).")
 
 
 class ReceiveLineIn(InputSchema):
@@ -91,7 +93,7 @@ class ReceiveIn(InputSchema):
     )
 
 
-class ReturnFilters(Schema):
+class ReturnFilters(TextSchema):
     status: str | None = Field(None, description="requested, approved, rejected, received, credited or cancelled.")
     order: IdParam | None = Field(None, description="An order's id.")
 
@@ -367,9 +369,10 @@ def return_reject(request, return_id: IdParam, payload: ReturnDecisionIn):
 
 @router.post("/returns/{return_id}/cancel", response=ReturnOut)
 def return_cancel(request, return_id: IdParam, payload: CancelIn):
-    """The buyer's users cancel their return, or operations does with a `reason` (required), while
-    it is requested or approved and nothing came back; its units may be asked back again. 409 once
-    received, credited, rejected or cancelled; 403 for anyone else who sees it."""
+    """The buyer's administrators cancel their return, or operations does with a `reason`
+    (required), while it is requested or approved and nothing came back; its units may be asked
+    back again. 409 once received, credited, rejected or cancelled; 403 for anyone else who sees
+    it, the partner's staff included (they may ask for returns, not cancel them)."""
     rma = _return(request.auth, return_id)
     returns.cancel_return(return_request=rma, actor=request.auth, reason=payload.reason)
     return return_out(_return(request.auth, return_id))

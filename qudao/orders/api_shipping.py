@@ -31,9 +31,11 @@ from qudao.core.errors import FieldErrors, NotFound
 from qudao.core.schemas import (
     IdParam,
     InputSchema,
+    MultilineText,
     PageParams,
     PositiveSmallInt,
     Quantity,
+    TextSchema,
     page_of,
     paginate,
 )
@@ -87,7 +89,7 @@ class TrackingEventIn(InputSchema):
     status: str = Field(description="picked, shipped, in_transit, out_for_delivery, delivered or exception.")
     at: dt.datetime | None = Field(None, description="When it happened, with its time zone (default: now).")
     location: str = ""
-    note: str = ""
+    note: MultilineText = ""
     external_id: str = Field("", description="The sender's id of the event: a re-sent event is recorded once.")
 
 
@@ -174,11 +176,11 @@ class DiscrepancyIn(InputSchema):
     kind: str = Field(description="short, damaged, wrong_item or other.")
     shipment: str | None = Field(None, description="The shipment's number, when one is concerned.")
     lines: list[CaseLineIn] = []
-    description: str = ""
+    description: MultilineText = ""
 
 
 class ConfirmDeliveryIn(InputSchema):
-    note: str = ""
+    note: MultilineText = ""
     discrepancies: list[DiscrepancyIn] = []
 
 
@@ -221,13 +223,13 @@ class ConfirmationOut(Schema):
     cases: list[CaseOut]
 
 
-class CaseFilters(Schema):
+class CaseFilters(TextSchema):
     status: str | None = Field(None, description="open or resolved.")
     order: IdParam | None = Field(None, description="An order's id.")
 
 
 class CaseResolveIn(InputSchema):
-    resolution: str = ""
+    resolution: MultilineText = ""
 
 
 # --- output --------------------------------------------------------------------------------------

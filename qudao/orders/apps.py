@@ -8,6 +8,10 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self):
-        from . import services
+        from qudao.inventory.selectors import register_reference_owner
+
+        from . import selectors, services
 
         services.register_subjects()
+        # the stock ledger hides the numbers of orders and returns outside a reader's scope
+        register_reference_owner(selectors.stock_reference_owners)

@@ -8,11 +8,25 @@ Columns (header in Chinese, Traditional Chinese, English or the key):
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
-from qudao.core.tabular import Column, cell_text, csv_rows, extension, file_error, read_upload, xlsx_rows
+from qudao.core.tabular import (
+    Column,
+    cell_text,
+    check_cells,
+    csv_rows,
+    extension,
+    file_error,
+    read_upload,
+    xlsx_rows,
+)
 
 from .carts import MAX_ROWS, Row
+
+# An order file is read in the request (the partner sees its rows priced at once), so a workbook
+# may expand to no more than this: 200 lines take a few kilobytes.
+MAX_EXPANDED_BYTES = 5 * 1024 * 1024
 
 COLUMNS: tuple[Column, ...] = (
     Column("sku", "SKU编码/条码", "SKU編碼/條碼", "SKU code or barcode", required=True),
@@ -29,11 +43,15 @@ _HEADERS.update({"sku编码": "sku", "sku編碼": "sku", "sku code": "sku", "条
 def read_rows(upload) -> list[Row]:
     """The rows of an uploaded order file (blank lines skipped), each with its row number.
 
-    :raises FieldErrors: on "file": no file, too large, not .xlsx/.csv, unreadable, empty, a
-        required column missing, no rows, more than MAX_ROWS rows.
+    :raises FieldErrors: on "file": no file, too large, not .xlsx/.csv, unreadable, a workbook
+        expanding to more than MAX_EXPANDED_BYTES, empty, a required column missing, no rows,
+        more than MAX_ROWS rows.
     """
     name, content = read_upload(upload)
-    source = xlsx_rows(content) if extension(name) == "xlsx" else csv_rows(content)
+    if extension(name) == "xlsx":
+        source = xlsx_rows(content, max_expanded_bytes=min(MAX_EXPANDED_BYTES, settings.IMPORT_MAX_EXPANDED_BYTES))
+    else:
+        source = csv_rows(content)
     keys, rows = None, []
     for number, values in source:
         texts = [cell_text(value) for value in values]
@@ -54,6 +72,9 @@ def read_rows(upload) -> list[Row]:
         if len(rows) >= MAX_ROWS:
             raise file_error(_("An order has at most %(max)s lines.") % {"max": MAX_ROWS})
         cells = {key: (texts[i] if i < len(texts) else "") for i, key in enumerate(keys) if key}
+        # characters no field accepts become U+FFFD: the code then finds no SKU (its row error)
+        # and is never sent to the database as it was
+        check_cells(cells, multiline=frozenset())
         rows.append(
             Row(
                 index=len(rows),

@@ -302,8 +302,18 @@ def reject_return(*, return_request: ReturnRequest, actor, note: str) -> ReturnR
 CANCELLABLE = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED)
 
 
+def may_cancel(user, return_request: ReturnRequest) -> bool:
+    """Whether `user` may cancel the return (whatever its status): operations, or an
+    administrator of the buyer (or of the distributor that placed the order) - not its staff."""
+    kind = services.actor_kind(user, return_request.order) if user is not None else None
+    if kind == lifecycle.OPERATIONS:
+        return True
+    return kind == lifecycle.PARTNER and user.can("orders.cancel_return")
+
+
 def cancel_return(*, return_request: ReturnRequest, actor, reason: str = "") -> ReturnRequest:
-    """The buyer's users (those who may ask for its returns) or operations cancel a return that is
+    """The buyer's administrators (`orders.cancel_return`; its staff may ask for returns, not
+    cancel them) or operations cancel a return that is
     requested or approved and of which nothing came back; operations says why (`reason`, kept as
     the decision note with who and when, like approve and reject). Its units may be asked back
     again; the other side is told in-app (operations when the partner cancels, the partner's users
@@ -311,8 +321,10 @@ def cancel_return(*, return_request: ReturnRequest, actor, reason: str = "") -> 
 
     :raises FieldErrors: reason (required for operations; at most 500 characters; nothing written).
     :raises Conflict: received, credited, rejected or cancelled already.
-    :raises Forbidden: neither the buyer's users nor operations.
+    :raises Forbidden: neither the buyer's administrators nor operations.
     """
+    if not may_cancel(actor, return_request):
+        raise Forbidden()
     with transaction.atomic():
         order = _lock(return_request.order)
         kind = services.actor_kind(actor, order) if actor is not None else None

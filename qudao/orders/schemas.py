@@ -12,8 +12,10 @@ from qudao.core.schemas import (
     IdParam,
     InputSchema,
     MoneyIn,
+    MultilineText,
     Quantity,
     Ref,
+    TextSchema,
     whole_number,
 )
 
@@ -37,7 +39,7 @@ class OrderIn(InputSchema):
         " distributor). An HQ user holding orders.place_on_behalf (代客下单): required, a partner it sees.",
     )
     lines: list[OrderLineIn]
-    note: str = ""
+    note: MultilineText = ""
     payment_method: str | None = Field(
         None, description='"credit" or "prepayment" (as the brand allows; its default if empty).'
     )
@@ -101,7 +103,7 @@ class OrderOut(Schema):
     history: list[OrderStatusChangeOut] | None = None
 
 
-class OrderFilters(Schema):
+class OrderFilters(TextSchema):
     status: str | None = None
     partner: IdParam | None = None
 
@@ -116,7 +118,7 @@ class OrderLinesIn(InputSchema):
 
 
 class OrderReasonIn(InputSchema):
-    reason: str = ""
+    reason: MultilineText = ""
 
 
 class CreditOut(Schema):
@@ -129,7 +131,7 @@ class CreditOut(Schema):
     available: str
 
 
-class ChangesFilters(Schema):
+class ChangesFilters(TextSchema):
     cursor: str | None = Field(None, description="The `next_cursor` of the previous call; empty: from the start.")
     limit: whole_number(1, 500, in_text=True) = Field(100, description="How many orders (1-500).")
 

@@ -139,3 +139,14 @@ def open_orders(partner):
 
 def templates_of(partner):
     return OrderTemplate.objects.filter(partner=partner).order_by("name", "pk")
+
+
+def stock_reference_owners(references: set[str]) -> dict[str, int]:
+    """{order or return number: the buying partner's id} for the references among `references`
+    that are orders or returns: how the stock ledger learns whose records its entries name
+    (inventory.selectors.register_reference_owner)."""
+    from .models import ReturnRequest
+
+    owners = dict(Order.objects.filter(number__in=references).values_list("number", "partner_id"))
+    owners.update(ReturnRequest.objects.filter(number__in=references).values_list("number", "order__partner_id"))
+    return owners

@@ -41,6 +41,7 @@ from qudao.core.events import publish
 from qudao.core.models import ApprovalRequest
 from qudao.core.money import CENT, parse_amount, quantize
 from qudao.core.numbering import next_number
+from qudao.core.validators import check_text
 from qudao.partners import funds
 from qudao.pricing import reservations
 from qudao.pricing.engine import CartLine
@@ -106,6 +107,13 @@ def credit_of(partner, *, excluding: Order | None = None) -> Credit:
 
 
 # --- who may act ---------------------------------------------------------------------------------
+
+
+def _check_text(key: str, value: str) -> None:
+    """:raises FieldErrors: on `key` when `value` breaks the text rule (core.validators)."""
+    errors = FieldErrors()
+    if not check_text(errors, key, value):
+        raise errors
 
 
 def actor_kind(user, order: Order) -> str | None:
@@ -472,6 +480,7 @@ def place_order(
         raise FieldErrors.single("idempotency_key", _("An Idempotency-Key has at most 100 characters."))
     if len(note or "") > 500:
         raise FieldErrors.single("note", _("A note has at most 500 characters."))
+    _check_text("note", note or "")
     allowed_methods = payment_methods()
     payment_method = payment_method or allowed_methods[0]
     if payment_method not in allowed_methods:
@@ -781,6 +790,7 @@ def cancel_order(*, order: Order, actor, reason: str) -> Order:
     reason = (reason or "").strip()
     if not reason:
         raise FieldErrors.single("reason", _("Say why the order is cancelled."))
+    _check_text("reason", reason)
     from qudao.partners.models import Partner
 
     with transaction.atomic():
@@ -799,6 +809,7 @@ def reject_order(*, order: Order, actor, reason: str) -> Order:
     reason = (reason or "").strip()
     if not reason:
         raise FieldErrors.single("reason", _("Say why the order is rejected."))
+    _check_text("reason", reason)
     from qudao.partners.models import Partner
 
     with transaction.atomic():

@@ -48,6 +48,7 @@ from qudao.core.events import publish
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
 from qudao.core.uploads import PHOTOS, check_upload, stored_name
+from qudao.core.validators import check_text
 
 from . import lifecycle, services
 from .models import (
@@ -108,6 +109,8 @@ def _text(value, errors: FieldErrors, key: str, limit: int, *, required_message=
         errors.add(key, _("At most %(max)s characters.") % {"max": limit})
     elif not text and required_message is not None:
         errors.add(key, required_message)
+    else:
+        check_text(errors, key, text)
     return text
 
 

@@ -136,7 +136,11 @@ def portal_list_view(request):
 
 
 def _portal_detail(request, rma, status=200, **extra):
-    can_cancel = rma.status in returns.CANCELLABLE and services.actor_kind(request.user, rma.order) == "partner"
+    can_cancel = (
+        rma.status in returns.CANCELLABLE
+        and services.actor_kind(request.user, rma.order) == "partner"
+        and returns.may_cancel(request.user, rma)
+    )
     context = _detail(rma) | {"can_cancel": can_cancel, "errors": {}, **extra}
     return render(request, "orders/returns/portal_detail.html", _portal_context(request, **context), status=status)
 
@@ -151,11 +155,11 @@ def portal_detail_view(request, number):
 @require_POST
 @partner_portal
 def portal_cancel_view(request, number):
-    """/portal/returns/<number>/cancel/: the buyer's users cancel a requested or approved return
-    (reason optional)."""
+    """/portal/returns/<number>/cancel/: the buyer's administrators cancel a requested or approved
+    return (reason optional); its staff get 403."""
     rma = _return(request, number)  # another partner's return: 404
-    if services.actor_kind(request.user, rma.order) != "partner":
-        raise PermissionDenied
+    if services.actor_kind(request.user, rma.order) != "partner" or not returns.may_cancel(request.user, rma):
+        raise PermissionDenied  # a user of another side, or the partner's staff
     try:
         returns.cancel_return(return_request=rma, actor=request.user, reason=request.POST.get("reason") or "")
     except FieldErrors as error:

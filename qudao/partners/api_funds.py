@@ -8,7 +8,7 @@ import datetime as dt
 from ninja import Field, Query, Router, Schema, Status
 
 from qudao.core.api import require
-from qudao.core.schemas import IdParam, InputSchema, MoneyIn, PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import IdParam, InputSchema, MoneyIn, MultilineText, PageParams, amount_out, page_of, paginate
 
 from . import funds
 from .models import FundAccount, FundEntry
@@ -39,7 +39,7 @@ class FundEntryOut(Schema):
 class DepositIn(InputSchema):
     amount: MoneyIn
     reference: str = ""
-    note: str = ""
+    note: MultilineText = ""
 
 
 def _fund_out(account: FundAccount) -> dict:

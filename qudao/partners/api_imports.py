@@ -17,8 +17,9 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qudao.core import jobs
+from qudao.core.imports import preview_errors
 from qudao.core.models import Job
-from qudao.core.schemas import IdParam
+from qudao.core.schemas import IdParam, TextSchema
 
 from . import exporting, importing
 
@@ -82,7 +83,7 @@ class ImportPreviewOut(Schema):
     url: str
 
 
-class ExportFilters(Schema):
+class ExportFilters(TextSchema):
     q: str | None = None
     partner_type: str | None = None
     type: str | None = None
@@ -115,7 +116,7 @@ def preview_out(job: Job) -> dict:
         "error_count": payload.get("error_count", 0),
         "can_commit": importing.can_commit(job),
         "rows": payload.get("rows", []),
-        "errors": importing.flat_errors(payload.get("rows", [])),
+        "errors": preview_errors(job, importing.flat_errors),
         "commit_job": job_out(commit_job) if commit_job else None,
         "url": f"/partners/import/{job.pk}/",
     }

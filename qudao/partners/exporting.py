@@ -4,8 +4,9 @@ The export holds exactly the partners of `selectors.partner_list(user, filters)`
 may see (the scoping rule), narrowed by the same filters as the partner list page and API. Its
 first columns are the import columns (partners.importing.COLUMNS), so an exported file can be
 edited and imported again; read-only columns (region name, tier name, parent, created) follow
-and are ignored on import. Rows are written with openpyxl's write-only mode into a temporary
-file that the response streams, so memory stays flat whatever the number of partners.
+and are ignored on import. Rows are written with core.spreadsheets (user text as text, never a
+formula) in write-only mode into a temporary file that the response streams, so memory stays
+flat whatever the number of partners.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from qudao.core.errors import Forbidden
+from qudao.core.spreadsheets import Spreadsheet
 from qudao.core.validators import uscc_check_character
 
 from . import selectors
@@ -86,9 +88,6 @@ def export_partners(user, filters: dict):
 
     :raises Forbidden: the user may not export partners.
     """
-    import openpyxl
-    from openpyxl.styles import Font
-
     if not (getattr(user, "is_authenticated", False) and user.can("partners.export")):
         raise Forbidden(_("You are not allowed to export partners."))
     partners = (
@@ -96,14 +95,9 @@ def export_partners(user, filters: dict):
         .select_related("region__parent__parent")
         .prefetch_related("tags", Prefetch("contacts", queryset=PartnerContact.objects.order_by("-is_primary", "pk")))
     )
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Partners")[:31])
-    header = []
-    for column in (*COLUMNS, *EXPORT_ONLY_COLUMNS):
-        cell = openpyxl.cell.WriteOnlyCell(sheet, value=column.label())
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    workbook = Spreadsheet(write_only=True)
+    sheet = workbook.sheet(_("Partners"))
+    sheet.append([column.label() for column in (*COLUMNS, *EXPORT_ONLY_COLUMNS)], bold=True)
     for partner in partners.iterator(chunk_size=CHUNK):
         sheet.append(_row(partner))
     stream = tempfile.TemporaryFile()
@@ -115,11 +109,6 @@ def export_partners(user, filters: dict):
 def import_template() -> bytes:
     """An empty import workbook: the header row in the user's language, and a sheet that explains
     every column."""
-    import io
-
-    import openpyxl
-    from openpyxl.styles import Font
-
     descriptions = {
         "code": _("Optional. Finds the partner again when the file is imported again; a new partner gets this code."),
         "type": _("Required. distributor, dealer, agent or service (经销商, 分销商, 代理商, 服务商)."),
@@ -156,18 +145,12 @@ def import_template() -> bytes:
         "contact_mobile": "13800000000",
         "contact_email": "zhangsan@example.cn",
     }
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = _("Partners")[:31]
-    sheet.append([column.label() for column in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, column in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = max(14, len(column.label()) * 2 + 4)
-    guide = workbook.create_sheet(title=_("Instructions")[:31])
-    guide.append([_("Column"), _("Key"), _("Required"), _("What to enter"), _("Example")])
-    for cell in guide[1]:
-        cell.font = Font(bold=True)
+    workbook = Spreadsheet()
+    sheet = workbook.sheet(_("Partners"))
+    sheet.append([column.label() for column in COLUMNS], bold=True)
+    sheet.widths([max(14, len(column.label()) * 2 + 4) for column in COLUMNS])
+    guide = workbook.sheet(_("Instructions"))
+    guide.append([_("Column"), _("Key"), _("Required"), _("What to enter"), _("Example")], bold=True)
     for column in COLUMNS:
         guide.append(
             [
@@ -178,7 +161,5 @@ def import_template() -> bytes:
                 examples[column.key],
             ]
         )
-    guide.column_dimensions["D"].width = 80
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    guide.widths([14, 14, 10, 80, 30])
+    return workbook.to_bytes()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.accounts.models import User
 from qudao.accounts.roles import HQRole
+from qudao.core.forms import Form
 from qudao.core.models import Region
 from qudao.core.money import SUPPORTED_CURRENCIES
 
@@ -59,7 +60,7 @@ def comma_list(value) -> str:
 # --- the partner list --------------------------------------------------------------------------
 
 
-class PartnerFilterForm(forms.Form):
+class PartnerFilterForm(Form):
     """The list's search and filters (GET). Invalid values are ignored, never an error page."""
 
     q = forms.CharField(
@@ -98,7 +99,7 @@ class PartnerFilterForm(forms.Form):
 # --- create / edit -----------------------------------------------------------------------------
 
 
-class PartnerForm(forms.Form):
+class PartnerForm(Form):
     # Required fields are checked by the service (not the form), so that one round shows every
     # wrong field: the form's own "required" would stop before the service sees the rest.
     partner_type = forms.ChoiceField(label=_("Type"), choices=PartnerType.choices, required=False)
@@ -213,7 +214,7 @@ class ReasonField(forms.CharField):
         super().__init__(**kwargs)
 
 
-class StatusForm(forms.Form):
+class StatusForm(Form):
     status = forms.ChoiceField(label=_("New status"))
     reason = ReasonField()
     wide_fields = ("reason",)
@@ -225,7 +226,7 @@ class StatusForm(forms.Form):
         self.fields["status"].choices = [(value, label) for value, label in PartnerStatus.choices if value in allowed]
 
 
-class TierForm(forms.Form):
+class TierForm(Form):
     tier = forms.ChoiceField(label=_("New tier"))
     reason = ReasonField()
     wide_fields = ("reason",)
@@ -236,7 +237,7 @@ class TierForm(forms.Form):
         self.fields["tier"].choices = tier_choices()
 
 
-class CreditForm(forms.Form):
+class CreditForm(Form):
     credit_limit = forms.CharField(
         label=_("Credit limit"), max_length=24, widget=forms.TextInput(attrs={"inputmode": "decimal"})
     )
@@ -249,7 +250,7 @@ class CreditForm(forms.Form):
     shown_required = ("reason",)
 
 
-class ParentForm(forms.Form):
+class ParentForm(Form):
     parent = forms.CharField(
         label=_("Parent distributor (partner code)"),
         max_length=20,
@@ -258,7 +259,7 @@ class ParentForm(forms.Form):
     )
 
 
-class ContactForm(forms.Form):
+class ContactForm(Form):
     name = forms.CharField(label=_("Name"), max_length=60, required=False)
     role = forms.CharField(label=_("Role"), max_length=60, required=False)
     mobile = forms.CharField(
@@ -269,7 +270,7 @@ class ContactForm(forms.Form):
     shown_required = ("name",)
 
 
-class TierSettingsForm(forms.Form):
+class TierSettingsForm(Form):
     code = forms.CharField(label=_("Code"), max_length=30, required=False)
     name = forms.CharField(label=_("Name"), max_length=50, required=False)
     rank = forms.CharField(label=_("Rank"), max_length=4, required=False, help_text=_("1 is the highest tier."))
@@ -282,7 +283,7 @@ class TierSettingsForm(forms.Form):
         return data
 
 
-class ApplicationFilterForm(forms.Form):
+class ApplicationFilterForm(Form):
     q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search"}))
     status = forms.ChoiceField(label=_("Status"), required=False)
 

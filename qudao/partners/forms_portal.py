@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.accounts.roles import PartnerRole
 from qudao.core.errors import FieldErrors
+from qudao.core.forms import Form
 from qudao.core.models import BrandSettings, Region
 
 from .models import Partner, PartnerApplication, PartnerStatus, PartnerType
@@ -97,7 +98,7 @@ def public_distributor(pk) -> Partner | None:
 # --- the application ------------------------------------------------------------------------------
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(Form):
     """A company applying to become a partner (also used to change and resubmit a returned one)."""
 
     partner_type = forms.ChoiceField(label=_("I apply as"), required=False)
@@ -283,7 +284,7 @@ class ApplicationForm(forms.Form):
 # --- the portal -----------------------------------------------------------------------------------
 
 
-class PartnerProfileForm(forms.Form):
+class PartnerProfileForm(Form):
     """The part of its own record a partner admin maintains: address, invoice and bank details."""
 
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
@@ -300,7 +301,7 @@ class PartnerProfileForm(forms.Form):
         return {field: self.cleaned_data[field] for field in PORTAL_PROFILE_FIELDS}
 
 
-class ContactForm(forms.Form):
+class ContactForm(Form):
     name = _required(forms.CharField(label=_("Name"), max_length=60, required=False))
     role = forms.CharField(label=_("Role"), max_length=60, required=False, help_text=_("E.g. purchasing, finance."))
     mobile = forms.CharField(
@@ -316,7 +317,7 @@ class ContactForm(forms.Form):
         return dict(self.cleaned_data)
 
 
-class InviteForm(forms.Form):
+class InviteForm(Form):
     display_name = _required(forms.CharField(label=_("Name"), max_length=100, required=False))
     mobile = forms.CharField(
         label=_("Mobile"),
@@ -334,5 +335,5 @@ class InviteForm(forms.Form):
         return dict(self.cleaned_data)
 
 
-class SubDealerSearchForm(forms.Form):
+class SubDealerSearchForm(Form):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)

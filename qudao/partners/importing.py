@@ -48,11 +48,11 @@ columns (and the read-only columns of the export, such as 地区名称) are igno
 
 Preview, then commit
 --------------------
-`preview_import` reads the file (at most IMPORT_MAX_ROWS rows and IMPORT_UPLOAD_MAX_BYTES bytes),
-checks every row and stores the preview as a job (kind "partners.import_preview"): for every row
-its action (create, update or unchanged) and its errors by column. Files of up to
-IMPORT_SYNC_PREVIEW_ROWS rows (default 1000) are checked during the upload request; bigger files
-are checked by a background job and the preview shows its progress until it is ready. Every value is
+`preview_import` stores the file (at most IMPORT_UPLOAD_MAX_BYTES bytes; a workbook expanding to
+at most IMPORT_MAX_EXPANDED_BYTES) and starts the preview job (kind "partners.import_preview"),
+which reads it (at most IMPORT_MAX_ROWS rows), checks every row and stores for every row its
+action (create, update or unchanged) and its errors by column; the preview shows the job's
+progress until it is ready. Nothing is parsed in the upload request. Every value is
 checked by partners.services (clean_partner_data, clean_contact, check_parent); this module only
 maps columns to fields and finds rows and partners by their keys. Files that cannot be read at
 all (wrong type, corrupt workbook, empty, too big, too many rows, missing columns) are refused
@@ -73,7 +73,6 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -82,8 +81,9 @@ from django.utils.translation import gettext_noop as N_
 from qudao.core import jobs
 from qudao.core.audit import acting_as
 from qudao.core.errors import DomainError, FieldErrors, Forbidden
+from qudao.core.imports import job_language, start_preview, stored_file
 from qudao.core.models import Job
-from qudao.core.tabular import Column, cell_text, read_upload
+from qudao.core.tabular import Column, cell_text, check_cells, check_file, read_upload
 from qudao.core.tabular import csv_rows as _csv_rows
 from qudao.core.tabular import extension as _extension
 from qudao.core.tabular import file_error as _file_error
@@ -101,7 +101,6 @@ ACTION_CREATE = "create"
 ACTION_UPDATE = "update"
 ACTION_UNCHANGED = "unchanged"
 
-SYNC_PREVIEW_ROWS = 1000  # default of settings.IMPORT_SYNC_PREVIEW_ROWS
 PROGRESS_EVERY = 100
 
 MESSAGE_CHECKING = N_("Checking the file")
@@ -276,6 +275,8 @@ class ParsedFile:
     columns: list[str]  # the column keys present, in file order
     ignored_columns: list[str]  # headers that are not import columns
     rows: list[tuple[int, dict[str, str]]]  # (row number in the file, {column key: text})
+    # {row number: {column key: [messages]}}: cells breaking the text rule (core.tabular.check_cells)
+    cell_errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def parse_file(name: str, content: bytes) -> ParsedFile:
@@ -293,6 +294,7 @@ def parse_file(name: str, content: bytes) -> ParsedFile:
     columns: list[str] = []
     ignored: list[str] = []
     rows: list[tuple[int, dict[str, str]]] = []
+    cell_errors: dict[int, dict[str, list[str]]] = {}
     for number, values in source:
         texts = [cell_text(value) for value in values]
         if not any(texts):
@@ -333,12 +335,15 @@ def parse_file(name: str, content: bytes) -> ParsedFile:
                 % {"max": max_rows}
             )
         row = {key: (texts[index] if index < len(texts) else "") for index, key in enumerate(keys) if key}
+        errors = check_cells(row, multiline=frozenset())
+        if errors:
+            cell_errors[number] = errors
         rows.append((number, row))
     if keys is None:
         raise _file_error(_("The file is empty."))
     if not rows:
         raise _file_error(_("The file has a header but no rows to import."))
-    return ParsedFile(name=name, columns=columns, ignored_columns=ignored, rows=rows)
+    return ParsedFile(name=name, columns=columns, ignored_columns=ignored, rows=rows, cell_errors=cell_errors)
 
 
 # --- checking the rows -----------------------------------------------------------------------
@@ -426,6 +431,10 @@ class _Resolver:
 def analyse(parsed: ParsedFile, *, progress=None) -> Analysis:
     """Check every row against the services and the database, and plan what to do with it."""
     plans = [RowPlan(number=number, values=values) for number, values in parsed.rows]
+    for plan in plans:
+        for column, messages in parsed.cell_errors.get(plan.number, {}).items():
+            for message in messages:
+                plan.add_error(column, message)
     present = set(parsed.columns)
     code_max = Partner._meta.get_field("code").max_length
 
@@ -743,51 +752,35 @@ def require_import_permission(user) -> None:
 
 
 def preview_import(*, user, upload) -> Job:
-    """Read and check an uploaded file; store the preview (and the file) as a job.
-
-    The file itself (type, size, header, number of rows) is checked at once. Its rows are checked
-    at once too when there are at most IMPORT_SYNC_PREVIEW_ROWS of them; a bigger file is checked
-    by a background job, whose progress the preview shows until it is ready.
+    """Store an uploaded file and start its preview job, which reads and checks every row; the
+    preview shows the job's progress until it is ready. The request only checks what needs no
+    parsing (size, type, a workbook's expanded size: core.tabular.check_file).
 
     :raises Forbidden: the user may not import partners.
-    :raises FieldErrors: on "file" when the file cannot be imported at all.
+    :raises FieldErrors: on "file" when the file cannot be imported at all (in immediate mode also
+        what the job finds wrong with the file as a whole: header, rows, a corrupt workbook).
     """
     from .tasks import preview_partner_import
 
     require_import_permission(user)
     name, content = read_upload(upload)
-    parsed = parse_file(name, content)
-    job = jobs.create_job(
-        kind=PREVIEW_KIND, user=user, input_file=ContentFile(content, name=name), total=len(parsed.rows)
-    )
-    if len(parsed.rows) <= getattr(settings, "IMPORT_SYNC_PREVIEW_ROWS", SYNC_PREVIEW_ROWS):
-        jobs.execute(job.pk, lambda job: _preview_work(job, parsed), success_message=MESSAGE_PREVIEWED)
-    else:
-        jobs.run_task(preview_partner_import, job)
-    job.refresh_from_db()
-    return job
+    check_file(name, content)
+    return start_preview(kind=PREVIEW_KIND, user=user, name=name, content=content, task=preview_partner_import)
 
 
 def _stored_file(job: Job) -> ParsedFile:
-    with job.input_file.open("rb") as stored:
-        content = stored.read()
-    return parse_file(job.input_file.name.rsplit("/", 1)[-1], content)
+    return parse_file(*stored_file(job))
 
 
-def _job_language(job: Job) -> str:
-    user = job.created_by
-    return (getattr(user, "language", "") or settings.LANGUAGE_CODE) if user else settings.LANGUAGE_CODE
-
-
-def _preview_work(job: Job, parsed: ParsedFile | None = None) -> dict:
-    if parsed is None:  # in a worker: read the stored file, in the language of the user
-        with translation.override(_job_language(job)):
-            return _preview_work(job, _stored_file(job))
-    return preview_payload(analyse(parsed, progress=lambda done: jobs.advance(job.pk, done)))
+def _preview_work(job: Job) -> dict:
+    with translation.override(job_language(job)):  # a worker speaks the language of the user
+        parsed = _stored_file(job)
+        jobs.advance(job.pk, 0, total=len(parsed.rows))
+        return preview_payload(analyse(parsed, progress=lambda done: jobs.advance(job.pk, done)))
 
 
 def run_preview(job_id: int) -> Job | None:
-    """The body of the preview task (files above IMPORT_SYNC_PREVIEW_ROWS rows)."""
+    """The body of the preview task."""
     return jobs.execute(job_id, _preview_work, success_message=MESSAGE_PREVIEWED)
 
 
@@ -889,7 +882,7 @@ def _apply_row(plan: RowPlan, user, reason: str) -> None:
 
 def _commit_work(job: Job) -> dict:
     user = job.created_by
-    with translation.override(_job_language(job)):
+    with translation.override(job_language(job)):
         require_import_permission(user)
         preview_id = (job.result or {}).get("preview_id")
         parsed = _stored_file(job)

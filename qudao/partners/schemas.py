@@ -13,7 +13,16 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, RegionRef, SmallInt
+from qudao.core.schemas import (
+    Id,
+    IdParam,
+    InputSchema,
+    MoneyIn,
+    MultilineText,
+    RegionRef,
+    SmallInt,
+    TextSchema,
+)
 
 # --- shared references -----------------------------------------------------------------------
 
@@ -46,7 +55,7 @@ class TierIn(InputSchema):
     code: str
     name: str
     rank: SmallInt
-    description: str = ""
+    description: MultilineText = ""
     is_active: bool = True
 
 
@@ -54,11 +63,11 @@ class TierPatch(InputSchema):
     code: str | None = None
     name: str | None = None
     rank: SmallInt | None = None
-    description: str | None = None
+    description: MultilineText | None = None
     is_active: bool | None = None
 
 
-class TierFilters(Schema):
+class TierFilters(TextSchema):
     active: bool | None = None
 
 
@@ -96,7 +105,7 @@ PartnerTypeIn = Literal["distributor", "dealer", "agent", "service"]
 PartnerStatusIn = Literal["applicant", "active", "suspended", "terminated"]
 
 
-class PartnerFilters(Schema):
+class PartnerFilters(TextSchema):
     q: str | None = Field(None, description="Part of the code, legal or short name, or credit code.")
     partner_type: PartnerTypeIn | None = None
     tier: str | None = Field(None, description="Tier code.")
@@ -207,12 +216,12 @@ class PartnerPatch(InputSchema):
 
 class StatusChangeIn(InputSchema):
     status: PartnerStatusIn
-    reason: str
+    reason: MultilineText
 
 
 class TierChangeIn(InputSchema):
     tier: str = Field(..., description="Tier code.")
-    reason: str
+    reason: MultilineText
 
 
 class PartnerStatusChangeOut(Schema):
@@ -233,7 +242,7 @@ class TierChangeOut(Schema):
     at: datetime
 
 
-class ChildrenFilters(Schema):
+class ChildrenFilters(TextSchema):
     depth: Literal["all", "1"] = Field("all", description="1: direct sub-dealers only; all: every level below.")
 
 
@@ -250,7 +259,7 @@ class CreditChangeIn(InputSchema):
     credit_limit: MoneyIn
     payment_terms_days: SmallInt
     currency: str | None = None
-    reason: str
+    reason: MultilineText
 
 
 class CreditChangeOut(Schema):
@@ -300,7 +309,7 @@ class MemberInvitedOut(Schema):
 # --- applications ----------------------------------------------------------------------------
 
 
-class ApplicationForm(Schema):
+class ApplicationForm(TextSchema):
     """The public application form (multipart, with the licence scan as the file "licence").
     Everything is checked by the service so that all mistakes come back at once."""
 
@@ -315,10 +324,10 @@ class ApplicationForm(Schema):
     contact_name: str = ""
     contact_mobile: str = ""
     contact_email: str = ""
-    message: str = ""
+    message: MultilineText = ""
 
 
-class ApplicationResubmitForm(Schema):
+class ApplicationResubmitForm(TextSchema):
     """A returned application, corrected: only the fields sent change (the licence too)."""
 
     partner_type: str | None = None
@@ -332,7 +341,7 @@ class ApplicationResubmitForm(Schema):
     contact_name: str | None = None
     contact_mobile: str | None = None
     contact_email: str | None = None
-    message: str | None = None
+    message: MultilineText | None = None
 
 
 class ApplicationCreatedOut(Schema):
@@ -353,7 +362,7 @@ class ApplicationStatusOut(Schema):
     login_username: str | None = Field(None, description="When approved: the first administrator's user name.")
 
 
-class ApplicationFilters(Schema):
+class ApplicationFilters(TextSchema):
     status: Literal["submitted", "returned", "approved", "rejected"] | None = None
     q: str | None = Field(None, description="Part of the number, legal name or credit code, or the mobile.")
 
@@ -405,7 +414,7 @@ class ApplicationOut(ApplicationListOut):
 # --- approvals -------------------------------------------------------------------------------
 
 
-class ApprovalFilters(Schema):
+class ApprovalFilters(TextSchema):
     box: Literal["inbox", "all"] = Field("inbox", description="inbox: waiting for me; all: every one I may read.")
     status: Literal["pending", "approved", "rejected", "returned", "cancelled", "withdrawn"] | None = None
     subject_kind: str | None = None
@@ -462,5 +471,5 @@ class ApprovalOut(ApprovalListOut):
 
 class ApprovalDecisionIn(InputSchema):
     decision: Literal["approve", "reject", "return"]
-    comment: str = ""
+    comment: MultilineText = ""
     expected_step_id: Id | None = Field(None, description="The step you saw; 409 when the request moved on.")

@@ -30,7 +30,7 @@ from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
 from qudao.core.numbers import parse_id
 from qudao.core.uploads import stored_name
-from qudao.core.validators import is_valid_uscc, normalise_mobile, normalise_uscc
+from qudao.core.validators import check_text, is_valid_uscc, normalise_mobile, normalise_uscc
 
 from .models import (
     STATUS_TRANSITIONS,
@@ -83,6 +83,8 @@ def _text(data: dict, field: str, errors: FieldErrors, *, required=False, max_le
         errors.add(field, _("This field is required."))
     elif len(value) > max_length:
         errors.add(field, _("At most %(max)d characters.") % {"max": max_length})
+    else:
+        check_text(errors, field, value)
     return value
 
 

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qudao.catalog.models import ProductLine, Sku
+from qudao.core.forms import Form
 from qudao.partners.models import Tier
 
 from .models import CURRENCY_CHOICES, PriceList, PriceListRule, Promotion, ScopeKind
@@ -27,7 +28,7 @@ def date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PriceListFilterForm(forms.Form):
+class PriceListFilterForm(Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + list(PriceList.Status.choices)
@@ -39,7 +40,7 @@ class PriceListFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update({"id": "filter-q", "type": "search"})
 
 
-class PriceListForm(forms.Form):
+class PriceListForm(Form):
     code = forms.CharField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=120)
     tier = forms.ChoiceField(label=_("Tier"), required=False)
@@ -70,13 +71,13 @@ class PriceListForm(forms.Form):
         return data
 
 
-class ItemForm(forms.Form):
+class ItemForm(Form):
     sku = forms.CharField(label=_("SKU code"), max_length=40)
     min_qty = forms.IntegerField(label=_("From quantity"), required=False, initial=1)
     price = forms.CharField(label=_("Price"), max_length=24)
 
 
-class RuleForm(forms.Form):
+class RuleForm(Form):
     product_line = forms.ChoiceField(label=_("Product line"))
     method = forms.ChoiceField(label=_("Method"), choices=PriceListRule.Method.choices)
     value = forms.CharField(label=_("Value"), max_length=24, help_text=_("Percent of base (e.g. 95) or yuan off."))
@@ -87,7 +88,7 @@ class RuleForm(forms.Form):
         self.fields["product_line"].choices = line_choices()
 
 
-class FloorForm(forms.Form):
+class FloorForm(Form):
     sku = forms.CharField(label=_("SKU code"), max_length=40)
     price = forms.CharField(label=_("Floor price"), max_length=24)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="CNY")
@@ -95,7 +96,7 @@ class FloorForm(forms.Form):
     valid_to = forms.DateField(label=_("Valid to"), required=False, widget=date_input())
 
 
-class PromotionFilterForm(forms.Form):
+class PromotionFilterForm(Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + list(Promotion.Status.choices)
     )
@@ -106,7 +107,7 @@ def sku_ids(codes) -> dict[str, int]:
     return dict(Sku.objects.filter(code__in=[code for code in codes if code]).values_list("code", "pk"))
 
 
-class PromotionForm(forms.Form):
+class PromotionForm(Form):
     code = forms.CharField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=Promotion.Kind.choices)
@@ -283,6 +284,6 @@ def _plain(amount) -> str:
     return text
 
 
-class QuoteForm(forms.Form):
+class QuoteForm(Form):
     partner = forms.CharField(label=_("Partner"), max_length=40, help_text=_("Partner code or ID."))
     on = forms.DateField(label=_("Date"), required=False, widget=date_input())

@@ -19,6 +19,7 @@ from qudao.core.schemas import (
     Ref,
     RegionRef,
     SmallInt,
+    TextSchema,
 )
 
 
@@ -46,7 +47,7 @@ class PriceListPatch(InputSchema):
     priority: SmallInt | None = None
 
 
-class PriceListFilters(Schema):
+class PriceListFilters(TextSchema):
     status: Literal["draft", "pending_approval", "active", "rejected"] | None = None
     kind: Literal["base", "region", "tier", "tier_region", "partner"] | None = None
     valid_on: dt.date | None = Field(None, description="Only lists valid on this date.")
@@ -114,7 +115,7 @@ class FloorPatch(InputSchema):
     valid_to: dt.date | None = None
 
 
-class FloorFilters(Schema):
+class FloorFilters(TextSchema):
     sku: IdParam | None = None
 
 
@@ -331,7 +332,7 @@ class PromotionUsageOut(Schema):
     budget_amount: str | None
 
 
-class CataloguePriceFilters(Schema):
+class CataloguePriceFilters(TextSchema):
     partner: IdParam | None = Field(None, description="The partner (HQ); a partner user sees its own.")
     q: str = Field("", description="Search by SKU code or name, product code or name, or barcode.")
     product_line: IdParam | None = Field(None, description="A product line, with the lines below it.")

@@ -35,8 +35,10 @@ from qudao.core.schemas import (
     IdParam,
     InputSchema,
     MoneyIn,
+    MultilineText,
     PageParams,
     SmallInt,
+    TextSchema,
     amount_out,
     page_of,
     paginate,
@@ -69,7 +71,7 @@ class RebateTierIn(InputSchema):
 
 class PolicyFields(InputSchema):
     name: str | None = None
-    description: str | None = None
+    description: MultilineText | None = None
     currency: str | None = None
     basis: str | None = Field(
         None,
@@ -155,13 +157,16 @@ class PolicyOut(Schema):
     target_tiers: list[str]
     target_regions: list[str]
     target_partner_types: list[str]
-    target_partners: list[str]
+    target_partners: list[str] = Field(..., description="The codes of the target partners in your scope.")
+    target_partners_hidden: int = Field(
+        0, description="How many more target partners the policy has, outside your scope (regions)."
+    )
     tiers: list[RebateTierOut]
     created_at: dt.datetime
     updated_at: dt.datetime
 
 
-class PolicyFilters(Schema):
+class PolicyFilters(TextSchema):
     status: str | None = Field(None, description="draft, pending_approval, active, superseded or retired.")
     code: str | None = None
 
@@ -202,7 +207,7 @@ class RunJobOut(Schema):
     run: RunOut | None
 
 
-class RunFilters(Schema):
+class RunFilters(TextSchema):
     policy: IdParam | None = None
     status: str | None = Field(None, description="preview, approved, posted or superseded.")
 
@@ -232,11 +237,11 @@ class RebateLineOut(Schema):
     explanation: dict[str, Any]
 
 
-class LineFilters(Schema):
+class LineFilters(TextSchema):
     partner: IdParam | None = Field(None, description="A partner's id.")
 
 
-class SourceFilters(Schema):
+class SourceFilters(TextSchema):
     kind: str | None = Field(
         None, description="shipments, credit_notes, invoices, payments or allocations (default: the basis' first)."
     )
@@ -271,9 +276,11 @@ def _dec(value) -> str | None:
     return None if value is None else f"{value.normalize():f}"
 
 
-def policy_out(policy: RebatePolicy) -> dict:
+def policy_out(policy: RebatePolicy, user) -> dict:
+    """The policy as `user` reads it: target partners outside its scope are only counted."""
     tiers = list(policy.tiers.all())
     units = policy.basis == BasisKind.QUANTITY
+    target_partners, hidden = selectors.visible_targets(user, policy.target_partners)
     return {
         **{
             field: getattr(policy, field)
@@ -302,6 +309,8 @@ def policy_out(policy: RebatePolicy) -> dict:
                 "updated_at",
             )
         },
+        "target_partners": target_partners,
+        "target_partners_hidden": hidden,
         "supersedes": policy.supersedes_id,
         "status_label": str(policy.get_status_display()),
         "approval_id": policy.approval_id,
@@ -403,7 +412,7 @@ def _data(body: InputSchema) -> dict:
 def policy_list(request, filters: Query[PolicyFilters], page: Query[PageParams]):
     """Every version of every policy (HQ users)."""
     rows = selectors.policies(request.auth, status=filters.status or "", code=filters.code or "")
-    return paginate(rows.prefetch_related("tiers"), page, policy_out)
+    return paginate(rows.prefetch_related("tiers"), page, lambda policy: policy_out(policy, request.auth))
 
 
 @router.post("/rebates/policies", response={201: PolicyOut})
@@ -413,12 +422,12 @@ def policy_create(request, body: PolicyIn):
     (`targets`), unknown codes; nothing is written."""
     _require(request.auth, "rebates.manage")
     policy = services.create_policy(data=_data(body), actor=request.auth)
-    return Status(201, policy_out(policy))
+    return Status(201, policy_out(policy, request.auth))
 
 
 @router.get("/rebates/policies/{policy_id}", response=PolicyOut)
 def policy_detail(request, policy_id: IdParam):
-    return policy_out(selectors.get_policy(request.auth, policy_id))
+    return policy_out(selectors.get_policy(request.auth, policy_id), request.auth)
 
 
 @router.patch("/rebates/policies/{policy_id}", response=PolicyOut)
@@ -426,7 +435,7 @@ def policy_update(request, policy_id: IdParam, body: PolicyFields):
     """Change a draft (the fields sent; `tiers` replace all tiers). 409 for any other status."""
     policy = selectors.get_policy(request.auth, policy_id)
     _require(request.auth, "rebates.manage")
-    return policy_out(services.update_policy(policy=policy, data=_data(body), actor=request.auth))
+    return policy_out(services.update_policy(policy=policy, data=_data(body), actor=request.auth), request.auth)
 
 
 @router.post("/rebates/policies/{policy_id}/submit", response=PolicyOut)
@@ -434,7 +443,7 @@ def policy_submit(request, policy_id: IdParam):
     """Send a draft for approval (flow 返利政策审批); it takes effect when approved."""
     policy = selectors.get_policy(request.auth, policy_id)
     _require(request.auth, "rebates.manage")
-    return policy_out(services.submit_policy(policy=policy, actor=request.auth))
+    return policy_out(services.submit_policy(policy=policy, actor=request.auth), request.auth)
 
 
 @router.post("/rebates/policies/{policy_id}/versions", response={201: PolicyOut})
@@ -442,7 +451,7 @@ def policy_new_version(request, policy_id: IdParam):
     """The next version of an active policy, as a draft copy; approved, it supersedes this one."""
     policy = selectors.get_policy(request.auth, policy_id)
     _require(request.auth, "rebates.manage")
-    return Status(201, policy_out(services.new_version(policy=policy, actor=request.auth)))
+    return Status(201, policy_out(services.new_version(policy=policy, actor=request.auth), request.auth))
 
 
 # --- runs ----------------------------------------------------------------------------------------

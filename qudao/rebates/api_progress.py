@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Schema
 
 from qudao.core.errors import FieldErrors, Forbidden, NotFound
-from qudao.core.schemas import Id, IdParam, InputSchema, Quantity, amount_out
+from qudao.core.schemas import Id, IdParam, InputSchema, Quantity, TextSchema, amount_out
 from qudao.partners.scoping import get_visible_partner
 from qudao.pricing import engine as pricing
 
@@ -87,7 +87,7 @@ class ProgressListOut(Schema):
     policies: list[ProgressOut]
 
 
-class ProgressQuery(Schema):
+class ProgressQuery(TextSchema):
     partner: IdParam | None = Field(None, description="HQ: the partner (one you may see). Partner users: their own.")
     on: str | None = Field(
         None,

@@ -1,6 +1,7 @@
 """Reads of rebates, through the scoping rule.
 
-Policies and runs are HQ records (partner users get 403 for them). Rebate lines belong to their
+Policies and runs are HQ records (partner users get 403 for them); a policy's list of target
+partners shows a reader only the partners in its scope (`visible_targets`). Rebate lines belong to their
 partner: a partner user sees its own (and, for a distributor, its sub-dealers') lines of runs that
 posted them, nothing of previews; anything else answers 404.
 
@@ -18,7 +19,7 @@ from qudao.core.errors import Forbidden, NotFound
 from qudao.core.money import quantize, unit_price_text
 from qudao.core.numbers import parse_id
 from qudao.partners.models import Partner
-from qudao.partners.scoping import scope
+from qudao.partners.scoping import partner_q, scope
 
 from . import basis as B
 from .models import BasisKind, RebateFundDeposit, RebateLine, RebatePolicy, RebateRun
@@ -45,6 +46,18 @@ def policies(user, *, status: str = "", code: str = "") -> QuerySet:
     if code:
         rows = rows.filter(code=code)
     return rows.order_by("code", "-version")
+
+
+def visible_targets(user, codes: list[str]) -> tuple[list[str], int]:
+    """The partner codes of a policy's target list that `user` may see (the scoping rule), in the
+    list's order, and how many others it holds ("and 12 partners outside your regions"): a
+    regional manager reads every policy but learns no partner codes outside its regions."""
+    codes = list(codes or [])
+    if not codes or partner_q(user) is None:
+        return codes, 0
+    visible = set(scope(Partner.objects.filter(code__in=codes), user, "").values_list("code", flat=True))
+    shown = [code for code in codes if code in visible]
+    return shown, len(codes) - len(shown)
 
 
 def get_policy(user, policy_id) -> RebatePolicy:

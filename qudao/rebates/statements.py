@@ -172,18 +172,13 @@ def _line_rows(statement: RebateStatement) -> list[list[str]]:
 
 
 def statement_xlsx(statement: RebateStatement) -> bytes:
-    """The statement as an .xlsx workbook: a summary, the fund's movements and the posted rebates."""
-    import io
+    """The statement as an .xlsx workbook: a summary, the fund's movements and the posted rebates.
+    Amounts are numbers; texts are text, never formulas (core.spreadsheets)."""
+    from qudao.core.spreadsheets import Spreadsheet
 
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Rebate statement")[:31]
-    bold = Font(bold=True)
-    sheet.append([_title(statement)])
-    sheet["A1"].font = Font(bold=True, size=13)
+    workbook = Spreadsheet()
+    sheet = workbook.sheet(_("Rebate statement"))
+    sheet.append([_title(statement)], bold=True, size=13)
     sheet.append([_("Partner code"), statement.partner.code, _("Currency"), statement.currency])
     sheet.append([])
     for label, value in summary_rows(statement):
@@ -193,20 +188,14 @@ def statement_xlsx(statement: RebateStatement) -> bytes:
         (_("Rebates posted"), _line_rows(statement), {3, 5, 6}),
     ):
         sheet.append([])
-        sheet.append([title])
-        sheet.cell(row=sheet.max_row, column=1).font = bold
-        sheet.append(rows[0])
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
+        sheet.append([title], bold=True)
+        sheet.append(rows[0], bold=True)
         for row in rows[1:]:
             sheet.append(
                 [Decimal(value.replace(",", "")) if index in amounts else value for index, value in enumerate(row)]
             )
-    for column, width in zip("ABCDEFG", (14, 30, 24, 20, 30, 14, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    sheet.widths((14, 30, 24, 20, 30, 14, 14))
+    return workbook.to_bytes()
 
 
 def statement_pdf(statement: RebateStatement) -> bytes:

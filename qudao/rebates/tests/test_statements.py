@@ -144,3 +144,23 @@ def statements_content(file_format: str) -> str:
     from qudao.rebates.views_statements import CONTENT_TYPES
 
     return CONTENT_TYPES[file_format]
+
+
+def test_the_xlsx_writes_formula_like_and_control_character_text_as_plain_text(fund, world):
+    from openpyxl import load_workbook
+
+    # given: a deposit whose note a spreadsheet would evaluate, a policy name holding a control
+    # character stored before the text rule (straight to the database)
+    funds.deposit(partner=world.dist_js, amount="10.00", reference="@REF", note="=cmd|' /C calc'!A0", kind=REBATE)
+    type(fund.policy).objects.filter(pk=fund.policy.pk).update(name="测试\x0b返利")
+    statement = statements.rebate_statement(world.dist_js, date(2025, 12, 1), timezone.localdate())
+
+    # when
+    sheet = load_workbook(io.BytesIO(statements.statement_xlsx(statement))).active
+
+    # then: exact texts in string cells; amounts numbers
+    cells = {cell.value: cell for row in sheet.iter_rows() for cell in row if cell.value is not None}
+    for text in ("=cmd|' /C calc'!A0", "@REF"):
+        assert (cells[text].data_type, cells[text].quotePrefix) == ("s", True)
+    assert f"测试\ufffd返利 ({fund.policy.code})" in cells
+    assert statements.statement_pdf(statement).startswith(b"%PDF")
