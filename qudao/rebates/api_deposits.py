@@ -14,7 +14,7 @@ import datetime as dt
 from ninja import Field, Query, Schema, Status
 
 from qudao.core.errors import Forbidden
-from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, PageParams, amount_out, page_of, paginate
+from qudao.core.schemas import Id, IdParam, InputSchema, MoneyIn, PageParams, TextSchema, amount_out, page_of, paginate
 from qudao.partners.scoping import get_visible_partner
 
 from . import deposits, selectors
@@ -56,7 +56,7 @@ class FundDepositOut(Schema):
     fund_entry: int | None = Field(None, description="The rebate fund's entry, once posted.")
 
 
-class FundDepositFilters(Schema):
+class FundDepositFilters(TextSchema):
     partner: IdParam | None = None
     status: str | None = Field(None, description="pending_approval, posted or rejected.")
 
