@@ -684,3 +684,48 @@ def test_every_page_is_in_the_matrix():
     covered = {_normalise(case.route) for case in PAGE_CASES}
     missing = {route for route in routes - UNCOVERED_PAGES if _normalise(route) not in covered}
     assert missing == set()
+
+
+# --- hostile numbers on the pages ------------------------------------------------------------------
+# The API's numbers are strict types (qudao/core/tests/test_api_contract.py walks every operation);
+# pages read their numbers by hand from query strings and forms. Every page, asked by the personas
+# that may open it, with "³" (which str.isdigit() accepts and int() refuses) and 20 digits (past a
+# bigint) in its query string and in each number of its form, answers without a server error.
+HOSTILE_NUMBERS = ("³", "99999999999999999999", "-1", "1e30")
+HOSTILE_QUERY_KEYS = ("page", "per_page", "partner", "line", "warehouse", "sku", "status", "policy", "on", "year")
+
+
+def _numberish(value) -> bool:
+    return isinstance(value, int | str) and not isinstance(value, bool) and str(value).strip().lstrip("-").isdigit()
+
+
+@pytest.mark.parametrize("case", [case for case in PAGE_CASES], ids=Case.id)
+def test_no_page_answers_a_server_error_to_hostile_numbers(case, matrix, db):
+    world, targets, clients = matrix
+    allowed = [
+        persona
+        for persona in ("admin", "operations", "finance", "dist_admin")
+        if case.expected.get(persona) not in (401, 403, 404, 405, LOGIN)
+    ]
+    failures = []
+    for persona in allowed[:2]:
+        _api, client = clients[persona]
+        for hostile in HOSTILE_NUMBERS:
+            variants = []
+            if case.method == "GET":
+                variants.append(case.params | {key: hostile for key in HOSTILE_QUERY_KEYS})
+            elif case.body and not case.multipart:
+                body = case.body(targets)
+                variants += [body | {key: hostile} for key, value in body.items() if _numberish(value)]
+            for params in variants:
+                client.cookies = copy.deepcopy(client.logged_in_cookies)
+                path = "/" + _format(case.route, targets)
+                try:
+                    with transaction.atomic():
+                        response = getattr(client, case.method.lower())(path, params)
+                        raise _Rollback()
+                except _Rollback:
+                    pass
+                if response.status_code >= 500:
+                    failures.append((persona, hostile, sorted(params), response.status_code))
+    assert failures == []

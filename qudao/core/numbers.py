@@ -40,3 +40,15 @@ def parse_id(value) -> int | None:
     else:
         return None
     return number if 1 <= number <= MAX_ID else None
+
+
+def parse_digits(value) -> int | None:
+    """The whole number written in `value` as ASCII digits (0 to 2^63 - 1), or None.
+
+    For numbers typed into pages (quantities, ids in form fields): `"³".isdigit()` is true but
+    int("³") fails, and 20 digits overflow the database, so neither may reach a query or a service
+    as a number; the caller passes the raw text on instead (the service then names the field)."""
+    if not isinstance(value, str) or not _ASCII_DIGITS.match(value.strip()):
+        return None
+    number = int(value.strip())
+    return number if number <= MAX_ID else None

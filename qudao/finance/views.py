@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from qudao.core.errors import NotFound
+from qudao.core.numbers import parse_id
 from qudao.core.pages import hq_page, paginate
 from qudao.partners.scoping import visible_partners
 from qudao.partners.views_portal import partner_portal
@@ -44,7 +45,7 @@ def _detail_context(invoice: Invoice) -> dict:
 @hq_page("finance.view")
 def invoice_list_view(request):
     filters = {
-        "partner": request.GET.get("partner") if (request.GET.get("partner") or "").isdigit() else None,
+        "partner": parse_id(request.GET.get("partner") or ""),
         "status": request.GET.get("status") if request.GET.get("status") in Invoice.Status.values else "",
         "overdue": request.GET.get("overdue") == "1",
         "q": (request.GET.get("q") or "").strip()[:64],

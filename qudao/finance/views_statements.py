@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
+from qudao.core.numbers import parse_id
 from qudao.core.pages import hq_page, paginate
 from qudao.core.uploads import upload_response
 from qudao.partners.views_portal import partner_portal
@@ -287,7 +288,7 @@ def portal_dispute_view(request, number):
             status=422,
             errors=errors,
             comment=request.POST.get("comment", ""),
-            chosen={int(value) for value in request.POST.getlist("lines") if value.isdigit()},
+            chosen={parse_id(value) for value in request.POST.getlist("lines")} - {None},
         )
     except Conflict as error:
         messages.error(request, str(error.detail))

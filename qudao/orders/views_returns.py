@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
+from qudao.core.numbers import parse_digits, parse_id
 from qudao.core.pages import hq_page, paginate
 from qudao.inventory.models import Warehouse
 from qudao.partners.scoping import scope
@@ -93,7 +94,7 @@ def portal_request_view(request, number):
         raw = (request.POST.get(f"qty_{row['line'].pk}") or "").strip()
         if raw:
             row_of[len(lines)] = row["line"].pk
-            lines.append((row["line"].pk, int(raw) if raw.isdigit() else raw))
+            lines.append((row["line"].pk, raw if parse_digits(raw) is None else parse_digits(raw)))
     try:
         rma = returns.request_return(
             order=order,
@@ -262,7 +263,8 @@ def hq_cancel_view(request, number):
 
 
 def _warehouse(value):
-    return Warehouse.objects.filter(pk=int(value)).first() if (value or "").isdigit() else None
+    pk = parse_id(value or "")
+    return Warehouse.objects.filter(pk=pk).first() if pk is not None else None
 
 
 @require_POST
@@ -273,7 +275,11 @@ def hq_receive_view(request, number):
     for line in rma.lines.all():
         raw = (request.POST.get(f"received_{line.pk}") or "0").strip()
         lines.append(
-            (line.pk, int(raw) if raw.isdigit() else raw, request.POST.get(f"condition_{line.pk}") or "sellable")
+            (
+                line.pk,
+                raw if parse_digits(raw) is None else parse_digits(raw),
+                request.POST.get(f"condition_{line.pk}") or "sellable",
+            )
         )
     try:
         returns.receive_return(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
+from qudao.core.numbers import parse_digits, parse_id
 from qudao.core.pages import hq_page, paginate
 from qudao.core.uploads import upload_response
 from qudao.inventory.models import Warehouse
@@ -55,7 +56,7 @@ def allocate_view(request, number):
     order = _manage(request, number)
     posted = [raw.strip() for raw in request.POST.getlist("warehouse") if raw.strip()]
     reallocate = request.POST.get("mode") == "reallocate"
-    warehouse_ids = [int(raw) if raw.isdigit() else 0 for raw in posted] if posted or reallocate else None
+    warehouse_ids = [parse_id(raw) or 0 for raw in posted] if posted or reallocate else None
     try:
         order = shipping.allocate_order(order=order, actor=request.user, warehouse_ids=warehouse_ids)
     except FieldErrors as error:
@@ -80,7 +81,7 @@ def ship_view(request, number):
         raw = (request.POST.get(f"qty_{line.pk}") or "").strip()
         if raw in ("", "0"):
             continue
-        if not raw.isdigit():
+        if parse_digits(raw) is None:
             errors.add(f"line.{line.pk}", _("Enter a whole number of at least 1."))
             continue
         line_ids.append(line.pk)
@@ -92,7 +93,7 @@ def ship_view(request, number):
             raise errors
         shipment = shipping.create_shipment(
             order=order,
-            warehouse=int(posted["warehouse"]) if posted["warehouse"].isdigit() else None,
+            warehouse=parse_id(posted["warehouse"]),
             lines=lines,
             carrier=posted["carrier"],
             tracking_number=posted["tracking_number"],
@@ -361,7 +362,7 @@ def portal_confirm_view(request, number):
             raw = (request.POST.get(f"qty_{line.pk}") or "").strip()
             if raw in ("", "0"):
                 continue
-            if not raw.isdigit():
+            if parse_digits(raw) is None:
                 errors.add(f"line.{line.pk}", _("Enter a whole number of at least 1."))
                 continue
             line_ids.append(line.pk)

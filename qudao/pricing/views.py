@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from qudao.catalog.models import Sku
 from qudao.core.errors import Conflict, FieldErrors, NotFound
+from qudao.core.numbers import parse_digits, parse_id
 from qudao.core.pages import apply_field_errors, hq_page, paginate
 from qudao.core.views import readable_requests
 from qudao.partners.scoping import get_visible_partner, scope, visible_partners
@@ -488,7 +489,7 @@ def _find_partner(user, text: str):
     """A partner the user may see, by code or id. Anything else is 404 (never 403)."""
     from qudao.partners.models import Partner
 
-    pk = text if text.isdigit() else Partner.objects.filter(code=text).values_list("pk", flat=True).first()
+    pk = parse_id(text) or Partner.objects.filter(code=text).values_list("pk", flat=True).first()
     try:
         return get_visible_partner(user, pk)
     except NotFound:
@@ -514,7 +515,7 @@ def quote_view(request):
             sku_id = ids.get(row["sku"])
             if sku_id is None:
                 row["errors"]["sku"] = [_("Unknown SKU code.") if row["sku"] else _("Enter a SKU code.")]
-            quantity = int(row["quantity"]) if row["quantity"].isdigit() else row["quantity"]
+            quantity = row["quantity"] if parse_digits(row["quantity"]) is None else parse_digits(row["quantity"])
             # the engine judges the quantity (an unparsed value is reported at lines.<i>.quantity)
             lines.append(CartLine(sku=sku_id or 0, quantity=quantity, unit=row["unit"] or None))
             by_line.append(row)

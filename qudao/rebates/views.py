@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
+from qudao.core.numbers import parse_id
 from qudao.core.pages import hq_page, paginate
 from qudao.partners.views_portal import partner_portal
 
@@ -225,7 +226,8 @@ def run_new_view(request):
     data = request.POST if request.method == "POST" else {}
     context = {"policies": policies, "data": data, "errors": {}, "kinds": RebateRun.Kind.choices}
     if request.method == "POST":
-        policy = policies.filter(pk=data.get("policy") or 0).first() if str(data.get("policy", "")).isdigit() else None
+        policy_id = parse_id(str(data.get("policy", "")))
+        policy = policies.filter(pk=policy_id).first() if policy_id is not None else None
         if policy is None:
             context["errors"] = {"policy": [_("Choose an active policy.")]}
             return render(request, "rebates/run_new.html", context, status=422)
