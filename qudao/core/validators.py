@@ -132,3 +132,32 @@ def check_text(errors, key: str, value, *, multiline: bool = True) -> bool:
     if problem:
         errors.add(key, problem)
     return problem is None
+
+
+def clean_past_date(value, errors, key: str, *, today=None):
+    """A business date typed or sent by an ERP (a `date`, a `datetime` or "YYYY-MM-DD..."), at most
+    `today` (the deployment's today by default). None when no date was given; on a bad date the
+    field error is added to `errors` (a core.errors.FieldErrors) and None is returned, so the
+    caller checks its own bounds only on a good date."""
+    from datetime import date, datetime
+
+    from django.utils import timezone
+    from django.utils.dateparse import parse_date
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        text = str(value).strip()
+        try:
+            value = parse_date(text[:10]) if len(text) >= 10 else None
+        except ValueError:
+            value = None
+        if value is None:
+            errors.add(key, _("Enter a date such as 2026-11-27."))
+            return None
+    if value > (today or timezone.localdate()):
+        errors.add(key, _("The date cannot be in the future."))
+        return None
+    return value

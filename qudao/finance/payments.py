@@ -22,13 +22,12 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,7 +40,7 @@ from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
 from qudao.core.numbers import parse_id
 from qudao.core.uploads import PHOTOS_AND_PDF, check_upload, stored_name
-from qudao.core.validators import check_text
+from qudao.core.validators import check_text, clean_past_date
 from qudao.partners.scoping import scope
 
 from . import allocation as allocation_service
@@ -83,28 +82,11 @@ def clean_amount(value, errors: FieldErrors, key: str = "amount") -> Decimal | N
 
 
 def clean_received_on(value, errors: FieldErrors, key: str = "received_on", today: date | None = None) -> date | None:
-    today = today or timezone.localdate()
+    """The date the money arrived: required, a date, not in the future."""
     if value in (None, ""):
         errors.add(key, _("Enter the date the money was received."))
         return None
-    if isinstance(value, str):
-        try:
-            parsed = parse_date(value.strip()[:10]) if len(value.strip()) >= 10 else None
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            errors.add(key, _("Enter a date such as 2026-11-27."))
-            return None
-        value = parsed
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        errors.add(key, _("Enter a date such as 2026-11-27."))
-        return None
-    if value > today:
-        errors.add(key, _("The date cannot be in the future."))
-        return None
-    return value
+    return clean_past_date(value, errors, key, today=today)
 
 
 def clean_allocated_on(
@@ -112,22 +94,8 @@ def clean_allocated_on(
 ) -> date | None:
     """The business date of a payment's allocations, when finance or the ERP gives one (else None:
     the day they are made): a date, not in the future, not before the money arrived."""
-    if value in (None, ""):
-        return None
-    today = today or timezone.localdate()
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        text = str(value).strip()
-        try:
-            value = parse_date(text[:10]) if len(text) >= 10 else None
-        except ValueError:
-            value = None
-        if value is None:
-            errors.add(key, _("Enter a date such as 2026-11-27."))
-            return None
-    if value > today:
-        errors.add(key, _("The date cannot be in the future."))
+    value = clean_past_date(value, errors, key, today=today)
+    if value is None:
         return None
     if received_on is not None and value < received_on:
         errors.add(

@@ -45,13 +45,11 @@ return.cancelled, return.received, return.credited.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +59,7 @@ from qudao.core.money import quantize, unit_price_text
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
 from qudao.core.uploads import stored_name
+from qudao.core.validators import clean_past_date
 
 from . import lifecycle, services
 from .models import (
@@ -411,21 +410,8 @@ def clean_credited_on(value, rma: ReturnRequest, errors: FieldErrors, key: str =
     """The credit note's business date when the ERP (or operations) gives one - the day the goods
     were received and credited there - else None (today): a date, not in the future, not before the
     returned goods first shipped."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        text = str(value).strip()
-        try:
-            value = parse_date(text[:10]) if len(text) >= 10 else None
-        except ValueError:
-            value = None
-        if value is None:
-            errors.add(key, _("Enter a date such as 2026-11-27."))
-            return None
-    if value > timezone.localdate():
-        errors.add(key, _("The date cannot be in the future."))
+    value = clean_past_date(value, errors, key)
+    if value is None:
         return None
     shipped = ShipmentLine.objects.filter(order_line__return_lines__return_request=rma).aggregate(
         first=Min("shipment__shipped_at")
