@@ -131,6 +131,7 @@ from django.utils.translation import gettext as _
 
 from qudao.core.errors import FieldErrors
 from qudao.core.money import CENT, quantize
+from qudao.core.numbers import MAX_QUANTITY
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -725,7 +726,8 @@ def price_cart(
     no longer on sale may stay on the order up to that quantity (all its lines together), never
     more; without `keep` a SKU not on sale is refused.
 
-    :raises FieldErrors: lines.<i>.quantity (zero or negative), lines.<i>.sku (unknown, not in the
+    :raises FieldErrors: lines.<i>.quantity (zero, negative, or more than core.numbers.MAX_QUANTITY
+        units, as typed or in the base unit), lines.<i>.sku (unknown, not in the
         partner's sales scope, not on sale, no price on the date), lines.<i>.unit (a unit that does
         not convert).
     """
@@ -747,6 +749,14 @@ def price_cart(
         quantity = _base_quantity(sku, line)
         if quantity is None:
             errors.add(f"lines.{index}.unit", _("This unit does not convert for this product."))
+            continue
+        if line.quantity > MAX_QUANTITY or quantity > MAX_QUANTITY:
+            # Every path that orders (quotes, orders, changes, imports, templates) is priced here, so
+            # the bound is kept here: a quantity the integer columns cannot hold is bad input.
+            errors.add(
+                f"lines.{index}.quantity",
+                _("Enter a quantity of at most %(limit)s units.") % {"limit": f"{MAX_QUANTITY:,}"},
+            )
             continue
         if sku.sale_state != "on_sale":
             # Checked after the sales scope, so a SKU the partner may not buy never tells its lifecycle.

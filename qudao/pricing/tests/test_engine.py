@@ -206,6 +206,8 @@ def test_it_refuses_zero_quantities_unknown_or_unauthorised_skus_unpriced_skus_a
         CartLine(unpriced.pk, 1),
         CartLine(hood.pk, 1, unit="托"),
         CartLine(999999, 1),
+        CartLine(hood.pk, 1_000_000_001),  # more than the integer columns hold with room for sums
+        CartLine(hood.pk, 999_999_999_999),  # 12 digits, as a page's quantity box takes them
     ]
     # when
     with pytest.raises(FieldErrors) as caught:
@@ -219,6 +221,8 @@ def test_it_refuses_zero_quantities_unknown_or_unauthorised_skus_unpriced_skus_a
         "lines.4.sku": ["This SKU has no price for this partner on this date."],
         "lines.5.unit": ["This unit does not convert for this product."],
         "lines.6.sku": ["This SKU is not available to this partner."],
+        "lines.7.quantity": ["Enter a quantity of at most 1,000,000,000 units."],
+        "lines.8.quantity": ["Enter a quantity of at most 1,000,000,000 units."],
     }
 
 
