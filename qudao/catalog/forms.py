@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qudao.core.forms import Form
 from qudao.partners.models import Tier
@@ -36,7 +37,7 @@ class LineForm(Form):
     code = forms.CharField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=60)
     parent = forms.ChoiceField(label=_("Parent line"), required=False)
-    sort_order = forms.IntegerField(label=_("Order"), required=False, min_value=0)
+    sort_order = forms.IntegerField(label=pgettext_lazy("sort order", "Order"), required=False, min_value=0)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):

@@ -43,7 +43,7 @@ class ProductLine(AuditedModel):
     )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
-    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    sort_order = models.PositiveIntegerField(pgettext_lazy("sort order", "order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
     audit_exclude = ("path", "depth")

@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .audit import AuditedModel
 
@@ -232,7 +233,7 @@ class ApprovalStep(models.Model):
     approvers whose regions contain the subject's region)."""
 
     flow = models.ForeignKey(ApprovalFlow, on_delete=models.CASCADE, related_name="steps")
-    sequence = models.PositiveSmallIntegerField(_("order"))
+    sequence = models.PositiveSmallIntegerField(pgettext_lazy("sort order", "order"))
     name = models.CharField(_("name"), max_length=100)
     approver_role = models.CharField(_("approver role"), max_length=40)
     match_region = models.BooleanField(_("only approvers of the subject's region"), default=False)

@@ -35,7 +35,9 @@ class PaymentForm(Form):
         label=_("Amount"), max_length=30, widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
     )
     received_on = forms.CharField(label=_("Received on"), max_length=10, widget=forms.DateInput(attrs={"type": "date"}))
-    method = forms.ChoiceField(label=_("Method"), choices=Payment.Method.choices, initial=Payment.Method.BANK_TRANSFER)
+    method = forms.ChoiceField(
+        label=_("Payment method"), choices=Payment.Method.choices, initial=Payment.Method.BANK_TRANSFER
+    )
     bank_reference = forms.CharField(label=_("Bank reference"), required=False, max_length=64)
     payer_name = forms.CharField(label=_("Payer"), required=False, max_length=200)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)

@@ -4,7 +4,7 @@ ledger's books."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qudao.core.panels import Panel, register_panel
 
@@ -22,7 +22,7 @@ def register() -> None:
         "partner",
         Panel(
             "finance",
-            _("Account"),
+            pgettext_lazy("money account", "Account"),
             "finance/panels/account.html",
             account_panel,
             45,

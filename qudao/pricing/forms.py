@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qudao.catalog.models import ProductLine, Sku
 from qudao.core.forms import Form
@@ -79,7 +80,7 @@ class ItemForm(Form):
 
 class RuleForm(Form):
     product_line = forms.ChoiceField(label=_("Product line"))
-    method = forms.ChoiceField(label=_("Method"), choices=PriceListRule.Method.choices)
+    method = forms.ChoiceField(label=pgettext_lazy("price rule", "Method"), choices=PriceListRule.Method.choices)
     value = forms.CharField(label=_("Value"), max_length=24, help_text=_("Percent of base (e.g. 95) or yuan off."))
     rounding = forms.ChoiceField(label=_("Rounding"), choices=PriceListRule.Rounding.choices)
 
