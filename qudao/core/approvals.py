@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -42,6 +43,17 @@ ADMIN_ROLE = "admin"
 
 
 @dataclass(frozen=True)
+class ContextField:
+    """One key of a subject's approval context (what flow conditions test) as a person reads it:
+    its label and a function showing a value (an enum's label, a region's name, money with
+    separators; core.display has the usual ones)."""
+
+    label: object  # lazy translation
+    display: Callable[[object], str] = str
+    hidden: bool = False  # kept for the conditions, not shown among the request's facts
+
+
+@dataclass(frozen=True)
 class SubjectHandler:
     kind: str
     label: object  # lazy translation
@@ -49,6 +61,7 @@ class SubjectHandler:
     on_rejected: Callable[[ApprovalRequest, object], None]
     on_returned: Callable[[ApprovalRequest, object], None] = lambda request, actor: None
     subject_url: Callable[[ApprovalRequest], str] = lambda request: ""
+    fields: dict[str, ContextField] = dataclass_field(default_factory=dict)  # the context's keys, for people
 
 
 _handlers: dict[str, SubjectHandler] = {}
@@ -67,6 +80,51 @@ def get_handler(kind: str) -> SubjectHandler:
 
 def registered_kinds() -> dict[str, SubjectHandler]:
     return dict(_handlers)
+
+
+# --- For people ------------------------------------------------------------------------------
+
+
+def _field_of(kind: str, key: str) -> ContextField:
+    handler = _handlers.get(kind)
+    known = handler.fields.get(key) if handler else None
+    return known or ContextField(key.replace("_", " ").capitalize())
+
+
+def describe_context(kind: str, context: dict) -> list[tuple[str, str]]:
+    """A request's context as (label, value) facts in the reader's language: "伙伴类型: 服务商",
+    "省份: 广东", never "partner_type service" or "province 440000"."""
+    facts = []
+    for key, value in (context or {}).items():
+        known = _field_of(kind, key)
+        if known.hidden or value in (None, "", []):
+            continue
+        facts.append((str(known.label), known.display(value)))
+    return facts
+
+
+_OPERATOR_WORDS = {
+    "eq": _("is"),
+    "ne": _("is not"),
+    "in": _("is one of"),
+    "not_in": _("is none of"),
+    "gt": _("is more than"),
+    "gte": _("is at least"),
+    "lt": _("is less than"),
+    "lte": _("is at most"),
+}
+
+
+def describe_conditions(kind: str, conditions: dict) -> list[str]:
+    """A flow's conditions as sentences: {"partner_type": "distributor"} -> "伙伴类型 是 一级经销商"."""
+    sentences = []
+    for key, expected in (conditions or {}).items():
+        known = _field_of(kind, key)
+        tests = expected if isinstance(expected, dict) else {"in" if isinstance(expected, list) else "eq": expected}
+        for operator, value in tests.items():
+            shown = known.display(value)
+            sentences.append(f"{known.label} {_OPERATOR_WORDS.get(operator, operator)} {shown}")
+    return sentences
 
 
 # --- Conditions ------------------------------------------------------------------------------

@@ -75,6 +75,7 @@ def approval_context(user, approval: ApprovalRequest, form: DecisionForm | None 
         "decision_form": form if may_decide else None,
         "subject_label": handler.label if handler else approval.subject_kind,
         "subject_url": handler.subject_url(approval) if handler else "",
+        "facts": approvals.describe_context(approval.subject_kind, approval.context),
     }
 
 
@@ -237,7 +238,7 @@ def flows_view(request):
     roles = flows.approver_roles()
     groups: dict[str, dict] = {}
     for flow in flow_list:
-        flow.conditions_json = json.dumps(flow.conditions, ensure_ascii=False) if flow.conditions else ""
+        flow.condition_sentences = approvals.describe_conditions(flow.subject_kind, flow.conditions)
         for step in flow.steps.all():
             step.role_label = roles.get(step.approver_role, step.approver_role)
         group = groups.setdefault(

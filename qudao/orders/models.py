@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from qudao.core import display
 from qudao.core.audit import AuditedModel
 
 ZERO = Decimal("0")
@@ -57,6 +58,23 @@ OPEN_STATUSES = (
     OrderStatus.SHIPPED,
     OrderStatus.DELIVERED,
 )
+
+
+# Why an order waits for approval, as people read it (the keys are kept on the order and the API).
+APPROVAL_REASON_LABELS = {
+    "over_credit_limit": _("Over the available credit"),
+    "large_order": _("A large order"),
+    "deep_discount": _("A deep discount"),
+    "first_orders": _("One of the partner's first orders"),
+}
+
+
+def approval_reason_text(reasons) -> str:
+    """["large_order", "first_orders"] -> "A large order, One of the partner's first orders" (in the
+    reader's language)."""
+    if not isinstance(reasons, list | tuple):
+        reasons = [reasons]
+    return display.join(str(APPROVAL_REASON_LABELS.get(reason, reason)) for reason in reasons)
 
 
 class Order(AuditedModel):
@@ -141,6 +159,10 @@ class Order(AuditedModel):
             models.Index(fields=["status", "submitted_at"], name="orders_order_status_submitted"),
             models.Index(fields=["updated_at", "id"], name="orders_order_changes"),  # the ERP's feed
         ]
+
+    @property
+    def approval_reasons_text(self) -> str:
+        return approval_reason_text(self.approval_reasons or [])
 
     def __str__(self):
         return self.number

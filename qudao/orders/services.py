@@ -31,11 +31,12 @@ from decimal import ROUND_DOWN, Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core import approvals, idempotency
+from qudao.core import approvals, display, idempotency
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.events import publish
 from qudao.core.models import ApprovalRequest
@@ -43,11 +44,20 @@ from qudao.core.money import CENT, parse_amount, quantize
 from qudao.core.numbering import next_number
 from qudao.core.validators import check_text
 from qudao.partners import funds
+from qudao.partners.models import PartnerType
 from qudao.pricing import reservations
 from qudao.pricing.engine import CartLine
 
 from . import lifecycle
-from .models import OPEN_STATUSES, Order, OrderChannel, OrderLine, OrderStatus, OrderStatusChange
+from .models import (
+    OPEN_STATUSES,
+    Order,
+    OrderChannel,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    approval_reason_text,
+)
 
 ORDER_SUBJECT = "order"
 ZERO = Decimal("0")
@@ -1024,6 +1034,30 @@ def on_order_rejected(request, actor) -> None:
         _release(order, actor)
 
 
+def _user_name(username) -> str:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    return str(user) if user else str(username or "")
+
+
+def _order_url(request) -> str:
+    number = Order.objects.filter(pk=request.subject_id).values_list("number", flat=True).first()
+    return reverse("orders:detail", args=[number]) if number else ""
+
+
+ORDER_FIELDS = {
+    "reasons": approvals.ContextField(_("Why it needs approval"), approval_reason_text),
+    "over_credit_limit": approvals.ContextField(_("Over the available credit"), display.yes_no, hidden=True),
+    "total": approvals.ContextField(_("Total"), display.money_text),
+    "rebate_amount": approvals.ContextField(_("From the rebate fund"), display.money_text),
+    "credit_available": approvals.ContextField(_("Credit available"), display.money_text),
+    "partner_type": approvals.ContextField(_("Partner type"), display.labels(PartnerType)),
+    "channel": approvals.ContextField(_("Channel"), display.labels(OrderChannel)),
+    "placed_by": approvals.ContextField(_("Placed by"), _user_name),
+}
+
+
 def register_subjects() -> None:
     approvals.register_subject(
         approvals.SubjectHandler(
@@ -1032,6 +1066,7 @@ def register_subjects() -> None:
             on_approved=on_order_approved,
             on_rejected=on_order_rejected,
             on_returned=on_order_rejected,
-            subject_url=lambda request: f"/api/v1/orders/{request.subject_id}",
+            subject_url=_order_url,
+            fields=ORDER_FIELDS,
         )
     )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from qudao.accounts import services as account_services
 from qudao.accounts.models import User
 from qudao.accounts.roles import HQRole, PartnerRole
-from qudao.core import approvals
+from qudao.core import approvals, display
 from qudao.core.audit import record_change
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.events import publish
@@ -1177,6 +1177,36 @@ def set_member_active(*, partner: Partner, actor, user_id, active: bool) -> Part
     return member
 
 
+def tier_name(code) -> str:
+    """A tier's name for people, from its code (a list of codes: their names joined)."""
+    if isinstance(code, list | tuple):
+        return display.join(tier_name(item) for item in code)
+    tier = Tier.objects.filter(code=code).first()
+    return tier.name if tier else str(code)
+
+
+def partner_name(code) -> str:
+    """A partner's name for people, from its code (a list of codes: their names joined)."""
+    if isinstance(code, list | tuple):
+        return display.join(partner_name(item) for item in code)
+    partner = Partner.objects.filter(code=code).first()
+    return f"{partner} ({partner.code})" if partner else str(code)
+
+
+PARTNER_TYPE_FIELD = approvals.ContextField(_("Partner type"), display.labels(PartnerType))
+APPLICATION_FIELDS = {
+    "partner_type": PARTNER_TYPE_FIELD,
+    "province": approvals.ContextField(_("Province"), display.region_name),
+    "has_parent": approvals.ContextField(_("Applying under a distributor"), display.yes_no),
+}
+CREDIT_FIELDS = {
+    "increase": approvals.ContextField(_("Increase"), display.money_text),
+    "new_limit": approvals.ContextField(_("New credit limit"), display.money_text),
+    "partner_type": PARTNER_TYPE_FIELD,
+    "tier": approvals.ContextField(_("Tier"), tier_name),
+}
+
+
 def register_subjects() -> None:
     approvals.register_subject(
         approvals.SubjectHandler(
@@ -1186,6 +1216,7 @@ def register_subjects() -> None:
             on_rejected=on_application_rejected,
             on_returned=on_application_returned,
             subject_url=lambda request: f"/applications/{request.subject_id}/",
+            fields=APPLICATION_FIELDS,
         )
     )
     approvals.register_subject(
@@ -1197,5 +1228,6 @@ def register_subjects() -> None:
             # Returned credit changes are closed like rejections: finance files a new one.
             on_returned=on_credit_change_rejected,
             subject_url=lambda request: f"/partners/{request.partner_id}/",
+            fields=CREDIT_FIELDS,
         )
     )

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core import approvals
+from qudao.core import approvals, display
 from qudao.core.errors import Conflict, FieldErrors
 from qudao.core.models import BrandSettings, Region
 from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount
@@ -392,7 +392,14 @@ def register_subjects() -> None:
             on_approved=on_price_list_approved,
             on_rejected=on_price_list_rejected,
             on_returned=on_price_list_returned,
-            subject_url=lambda request: f"/api/v1/pricing/price-lists/{request.subject_id}",
+            subject_url=lambda request: f"/pricing/price-lists/{request.subject_id}/",
+            fields={
+                "max_discount_percent": approvals.ContextField(
+                    _("Largest discount below base"), display.percent_of_hundred_text
+                ),
+                "kind": approvals.ContextField(_("Audience"), display.labels(ScopeKind)),
+                "price_list": approvals.ContextField(_("Price list")),
+            },
         )
     )
 

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core import approvals
+from qudao.core import approvals, display
 from qudao.core.audit import acting_as, current_actor, record_change, serialize_for_audit
 from qudao.core.errors import Conflict, FieldErrors, Forbidden
 from qudao.core.events import publish
@@ -42,6 +42,7 @@ from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
 from qudao.partners import funds
 from qudao.partners.models import FundAccount
+from qudao.partners.services import partner_name
 
 from .models import RebateFundDeposit
 
@@ -264,5 +265,10 @@ def register_subjects() -> None:
             # returned like rejected: finance enters a new deposit if it is still due
             on_returned=on_deposit_not_approved,
             subject_url=lambda request: f"/rebates/partners/{request.partner_id}/fund/",
+            fields={
+                "kind": approvals.ContextField(_("Kind"), display.labels(RebateFundDeposit.Kind)),
+                "amount": approvals.ContextField(_("Amount"), display.money_text),
+                "partner": approvals.ContextField(_("Partner"), partner_name),
+            },
         )
     )

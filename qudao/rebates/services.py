@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qudao.catalog.models import ProductLine, Sku
-from qudao.core import approvals
+from qudao.core import approvals, display
 from qudao.core.errors import Conflict, FieldErrors
 from qudao.core.events import publish
 from qudao.core.models import Region
@@ -434,5 +434,10 @@ def register_subjects() -> None:
             on_rejected=on_policy_not_approved,
             on_returned=on_policy_not_approved,
             subject_url=lambda request: f"/rebates/policies/{request.subject_id}/",
+            fields={
+                "code": approvals.ContextField(_("Code")),
+                "basis": approvals.ContextField(_("Basis"), display.labels(BasisKind)),
+                "version": approvals.ContextField(_("Version")),
+            },
         )
     )

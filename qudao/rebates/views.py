@@ -11,9 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qudao.catalog.models import ProductLine
+from qudao.core import display
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.numbers import parse_id
 from qudao.core.pages import hq_page, paginate
+from qudao.partners.models import PartnerType
+from qudao.partners.services import partner_name, tier_name
 from qudao.partners.views_portal import partner_portal
 
 from . import engine, selectors, services
@@ -160,8 +164,14 @@ def policy_detail_view(request, policy_id):
         "rebates/policy_detail.html",
         {
             "policy": policy,
-            "target_partners": target_partners,
+            "target_partners": partner_name(target_partners),
             "hidden_targets": hidden_targets,
+            "target_tiers": tier_name(policy.target_tiers or []),
+            "target_regions": display.region_name(policy.target_regions or []),
+            "target_types": display.labels(PartnerType)(policy.target_partner_types or []),
+            "product_lines": display.join(
+                ProductLine.objects.filter(code__in=policy.product_lines or []).values_list("name", flat=True)
+            ),
             "tiers": rows,
             "counts_units": units,
             "versions": RebatePolicy.objects.filter(code=policy.code).order_by("-version"),

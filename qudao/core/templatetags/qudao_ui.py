@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import template
 
 from qudao.accounts.roles import ALL_ROLE_LABELS
-from qudao.core.money import quantize, unit_price_text
+from qudao.core.display import money_text, percent_of_hundred_text, percent_text
+from qudao.core.money import unit_price_text
 
 register = template.Library()
 
@@ -32,11 +31,22 @@ def get(mapping, key):
 
 
 @register.filter
-def money(amount) -> str:
-    """1234567.5 -> "1,234,567.50" (ROUND_HALF_UP to 0.01, the one rounding rule)."""
-    if amount in (None, ""):
-        return ""
-    return f"{quantize(Decimal(str(amount))):,.2f}"
+def money(amount, currency: str = "") -> str:
+    """The one way money is shown to people: 1234567.5 -> "1,234,567.50" (ROUND_HALF_UP to 0.01,
+    the one rounding rule); `{{ amount|money:currency }}` -> "CNY 1,234,567.50"."""
+    return money_text(amount, currency or "")
+
+
+@register.filter
+def percent(fraction) -> str:
+    """A rate stored as a fraction, as people read it: 0.13 -> "13%" (core.display.percent_text)."""
+    return percent_text(fraction)
+
+
+@register.filter
+def percent_value(percent_number) -> str:
+    """A rate stored in percent (a discount of 12.5), as people read it: "12.5%"."""
+    return percent_of_hundred_text(percent_number)
 
 
 @register.filter

@@ -28,10 +28,12 @@ def test_a_policy_shows_a_regional_manager_only_the_target_partners_of_its_regio
     assert seen(world.regional_zj) == ([world.dealer_zj.code], 2)
     # the page
     page = page_client(world.regional_zj).get(f"/rebates/policies/{policy.pk}/").content.decode()
-    assert f'data-testid="target-partners">{world.dealer_zj.code} and 2 partners outside your regions</span>' in page
+    zj = f"{world.dealer_zj} ({world.dealer_zj.code})"  # names, not bare codes
+    assert f'data-testid="target-partners">{zj} and 2 partners outside your regions</span>' in page
     assert world.dist_js.code not in page and world.sub_js.code not in page
     full = page_client(world.channel).get(f"/rebates/policies/{policy.pk}/").content.decode()
-    assert f'data-testid="target-partners">{", ".join(codes)}</span>' in full
+    names = [f"{partner} ({partner.code})" for partner in (world.dist_js, world.sub_js, world.dealer_zj)]
+    assert f'data-testid="target-partners">{", ".join(names)}</span>' in full
 
 
 def test_a_policy_none_of_whose_target_partners_a_reader_sees_only_counts_them(books, world, page_client):
