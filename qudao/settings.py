@@ -165,6 +165,8 @@ LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("en", "E
 LOCALE_PATHS = [BASE_DIR / "qudao" / "locale"]
 TIME_ZONE = os.environ.get("QUDAO_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
+# One date format per language (qudao/formats/<language>/formats.py); pages show local times.
+FORMAT_MODULE_PATH = ["qudao.formats"]
 USE_TZ = True
 
 # --- Static and uploaded files --------------------------------------------------------------

@@ -3,11 +3,13 @@ are shown at these fields, which carry the same names)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from qudao.core.forms import Form
+from qudao.core.forms import Form, PercentField
 from qudao.partners.models import Tier
 
 from .models import Lifecycle, ProductLine, SalesScopeRule
@@ -57,9 +59,7 @@ class ProductForm(Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     product_line = forms.ChoiceField(label=_("Product line"))
     base_unit = forms.CharField(label=_("Base unit"), max_length=10, initial="件")
-    tax_rate = forms.CharField(
-        label=_("Tax rate"), max_length=8, initial="0.13", help_text=_("A fraction: 0.13 is 13 %.")
-    )
+    tax_rate = PercentField(label=_("Tax rate (%)"), initial=Decimal("0.13"), help_text=_("e.g. 13 for 13%."))
     lifecycle = forms.ChoiceField(label=_("Lifecycle"), choices=Lifecycle.choices)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     wide_fields = ("description",)

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_noop as N_
 
 from qudao.core import jobs
 from qudao.core.audit import acting_as
+from qudao.core.display import percent_text
 from qudao.core.errors import DomainError, FieldErrors, Forbidden
 from qudao.core.imports import FileImport
 from qudao.core.models import Job
@@ -134,8 +135,29 @@ def _product_data(values: dict[str, str], present: set[str]) -> dict:
     for name, column in PRODUCT_FIELDS.items():
         if column in present and (values.get(column) or name == "code"):
             text = values.get(column, "")
-            data[name] = _lifecycle(text) if name == "lifecycle" else text
+            if name == "lifecycle":
+                text = _lifecycle(text)
+            elif name == "tax_rate":
+                text = _tax_rate(text)
+            data[name] = text
     return data
+
+
+def _tax_rate(text: str) -> str:
+    """A tax rate as people write it ("13%", as the export writes it, or 13) to the stored fraction
+    ("0.13"); a number up to 1 is taken as a fraction already (files written before: "0.13").
+    Anything else goes to the service as it is, which refuses it at its cell."""
+    value = str(text).strip()
+    percent = value.endswith("%")
+    try:
+        number = Decimal(value.rstrip("%").strip())
+    except ArithmeticError:
+        return value
+    if not number.is_finite():
+        return value
+    if percent or number > 1:
+        return format((number / 100).normalize(), "f")
+    return value
 
 
 def _sku_data(values: dict[str, str], present: set[str], plan: RowPlan) -> dict:
@@ -438,7 +460,7 @@ def export_catalog(user, filters: dict | None = None) -> io.BytesIO:
             "product_name": product.name,
             "product_line": product.product_line.code,
             "base_unit": product.base_unit,
-            "tax_rate": str(product.tax_rate.normalize()),
+            "tax_rate": percent_text(product.tax_rate, places=4),
             "product_lifecycle": product.lifecycle,
             "sku_code": sku.code,
             "sku_name": sku.name,

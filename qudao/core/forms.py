@@ -5,6 +5,7 @@ and flows.py validate and save."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,50 @@ class Form(forms.Form):
                 if validator not in field.validators:
                     field.validators.append(validator)
         super().full_clean()
+
+
+class PercentField(forms.Field):
+    """A rate people type and read as a percentage ("13" or "13%" for 13 %) and Qudao stores as a
+    fraction (Decimal("0.13")): `clean` gives the fraction, the form shows a stored fraction as its
+    percentage. `places` is how many decimals of a percent are allowed (2: 12.25 %, a fraction of
+    4 decimals)."""
+
+    default_error_messages = {
+        "invalid": _("Enter a percentage, e.g. 13 for 13%."),
+        "range": _("Enter a percentage from 0 to 100."),
+        "places": _("Enter a percentage with at most %(places)s decimals."),
+    }
+
+    widget = forms.TextInput
+
+    def __init__(self, *, places: int = 2, **kwargs):
+        self.places = places
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+        self.widget.attrs.setdefault("maxlength", "12")
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):  # a stored fraction (initial data): shown as a percentage
+            return format((value * 100).normalize(), "f")
+        return value
+
+    def to_python(self, value):
+        text = str(value if value is not None else "").strip().rstrip("%").strip()
+        if not text:
+            return None
+        if len(text) > 12:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            percent = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not percent.is_finite():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if percent < 0 or percent > 100:
+            raise forms.ValidationError(self.error_messages["range"], code="range")
+        if percent.as_tuple().exponent < -self.places:
+            raise forms.ValidationError(self.error_messages["places"], code="places", params={"places": self.places})
+        return (percent / 100).quantize(Decimal(1).scaleb(-(self.places + 2)))
 
 
 class DecisionForm(Form):

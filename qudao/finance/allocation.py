@@ -121,7 +121,7 @@ def allocate(
             errors.add(
                 "amount",
                 _("The amount %(amount)s exceeds what invoice %(number)s has outstanding (%(outstanding)s).")
-                % {"amount": f"{amount:.2f}", "number": invoice.number, "outstanding": f"{invoice.outstanding:.2f}"},
+                % {"amount": f"{amount:,.2f}", "number": invoice.number, "outstanding": f"{invoice.outstanding:,.2f}"},
             )
         if payment is not None:
             if payment.status != Payment.Status.CONFIRMED:
@@ -132,7 +132,7 @@ def allocate(
                 errors.add(
                     "amount",
                     _("The amount %(amount)s exceeds what payment %(number)s has left (%(left)s).")
-                    % {"amount": f"{amount:.2f}", "number": payment.number, "left": f"{payment.unallocated:.2f}"},
+                    % {"amount": f"{amount:,.2f}", "number": payment.number, "left": f"{payment.unallocated:,.2f}"},
                 )
         if credit_note is not None and (
             credit_note.partner_id != invoice.partner_id or credit_note.currency != invoice.currency

@@ -227,7 +227,7 @@ def clean_allocations(
             errors.add(
                 f"{key}.amount",
                 _("Invoice %(number)s has %(outstanding)s outstanding; %(amount)s is more.")
-                % {"number": invoice.number, "outstanding": f"{invoice.outstanding:.2f}", "amount": f"{amount:.2f}"},
+                % {"number": invoice.number, "outstanding": f"{invoice.outstanding:,.2f}", "amount": f"{amount:,.2f}"},
             )
             continue
         total += amount
@@ -236,7 +236,7 @@ def clean_allocations(
         errors.add(
             "allocations",
             _("The allocations add up to %(total)s, more than the %(available)s to allocate.")
-            % {"total": f"{total:.2f}", "available": f"{available:.2f}"},
+            % {"total": f"{total:,.2f}", "available": f"{available:,.2f}"},
         )
     return splits
 
@@ -328,8 +328,8 @@ def _allocate(
                 _("Invoice %(number)s has %(outstanding)s outstanding; %(amount)s is more.")
                 % {
                     "number": invoice.number,
-                    "outstanding": f"{invoice.outstanding:.2f}",
-                    "amount": f"{split.amount:.2f}",
+                    "outstanding": f"{invoice.outstanding:,.2f}",
+                    "amount": f"{split.amount:,.2f}",
                 },
             )
     if errors.errors:

@@ -33,12 +33,13 @@ def test_it_creates_a_product_and_a_sku_through_the_forms(world, catalog, page_c
             "name": "柜式空调",
             "product_line": "home",
             "base_unit": "台",
-            "tax_rate": "0.13",
+            "tax_rate": "13",  # a percentage, stored as the fraction
             "lifecycle": "draft",
         },
     )
     product = Product.objects.get(code="AC-9")
     assert response["Location"] == f"/catalog/products/{product.pk}/"
+    assert str(product.tax_rate) == "0.1300"
     response = client.post(
         f"/catalog/products/{product.pk}/skus/new/",
         {

@@ -166,3 +166,30 @@ def test_money_is_shown_one_way(amount, currency, shown):
 def test_rates_are_shown_as_percentages(fraction, shown):
     assert display.percent_text(fraction) == shown
     assert Template("{% load qudao_ui %}{{ rate|percent }}").render(Context({"rate": fraction})) == shown
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "date", "datetime", "short"),
+    [
+        ("zh-hans", "2026年12月1日", "2026年12月1日 00:30", "2026-12-01 00:30"),
+        ("zh-hant", "2026年12月1日", "2026年12月1日 00:30", "2026-12-01 00:30"),
+        ("en", "1 Dec 2026", "1 Dec 2026 00:30", "2026-12-01 00:30"),
+    ],
+)
+def test_one_date_format_per_language_in_local_time(settings, language, date, datetime, short):
+    # given a moment stored in UTC, shown in the deployment's time zone (Asia/Shanghai, UTC+8)
+    from datetime import UTC
+    from datetime import datetime as dt
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    moment = dt(2026, 11, 30, 16, 30, tzinfo=UTC)
+    template = Template('{{ at|date }}|{{ at }}|{{ at|date:"SHORT_DATETIME_FORMAT" }}')
+
+    with translation.override(language):
+        shown = template.render(Context({"at": moment}))
+
+    assert shown == f"{date}|{datetime}|{short}"
+    assert "T16:30" not in shown and "+00:00" not in shown

@@ -155,7 +155,7 @@ def test_it_allocates_by_hand_and_refuses_more_than_an_invoice_has_outstanding(w
     with pytest.raises(FieldErrors) as error:
         pay(world, "1000.00", allocations=[("INV-A", "600.00"), ("INV-B", "600.00")])
     assert error.value.errors == {
-        "allocations": ["The allocations add up to 1200.00, more than the 1000.00 to allocate."]
+        "allocations": ["The allocations add up to 1,200.00, more than the 1,000.00 to allocate."]
     }
     assert (Payment.objects.count(), Allocation.objects.count(), LedgerEntry.objects.count()) == counts
     # when the choice is right: 300 to B, 500 to C (newer first, finance's choice), 200 left on the payment

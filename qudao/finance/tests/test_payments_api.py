@@ -72,7 +72,7 @@ def test_it_answers_422_with_every_wrong_field_and_books_nothing(world, api_clie
     assert response.json()["errors"] == [
         {"field": "amount", "message": "The amount must be greater than zero."},
         {"field": "received_on", "message": "The date cannot be in the future."},
-        {"field": "allocations.0.amount", "message": "Invoice INV-A has 1000.00 outstanding; 1000.01 is more."},
+        {"field": "allocations.0.amount", "message": "Invoice INV-A has 1,000.00 outstanding; 1,000.01 is more."},
         {"field": "allocations.1.invoice", "message": "No open invoice of this partner has this number."},
     ]
     assert Payment.objects.count() == 0

@@ -33,7 +33,7 @@ def test_it_records_a_payment_from_the_page_with_a_manual_allocation(world, page
     }
     response = client.post("/finance/payments/new/", form)
     assert response.status_code == 422
-    assert "Invoice INV-A has 1000.00 outstanding; 1000.01 is more." in response.content.decode()
+    assert "Invoice INV-A has 1,000.00 outstanding; 1,000.01 is more." in response.content.decode()
     assert Payment.objects.count() == 0
     # when it allocates 800 to C and 1000 to A
     response = client.post("/finance/payments/new/", form | {f"alloc_{a.pk}": "1000", f"alloc_{c.pk}": "800"})
