@@ -73,6 +73,27 @@ def test_an_approval_request_reads_in_chinese(world, uscc):
     assert facts == {"伙伴类型": "一级经销商", "省份": jiangsu, "申请成为经销商的下级": "否"}
 
 
+def test_the_approval_page_and_the_flow_list_read_in_chinese(world, page_client, uscc):
+    # given a Jiangsu manager who reads Simplified Chinese, and a distributor's application
+    world.regional_js.language = "zh-hans"
+    world.regional_js.save()
+    approval = apply(uscc, 503).approval
+    client = page_client(world.regional_js)
+
+    # when it opens the request and the flows
+    facts = facts_of(client.get(f"/approvals/{approval.pk}/").content.decode())
+    world.admin.language = "zh-hans"
+    world.admin.save()
+    flows = page_client(world.admin).get("/settings/flows/").content.decode()
+
+    # then the subject reads in Chinese, by label and name
+    assert "<dt>伙伴类型</dt><dd>一级经销商</dd>" in facts
+    assert f"<dt>省份</dt><dd>{world.regions['jiangsu'].name}</dd>" in facts
+    assert "<dt>申请成为经销商的下级</dt><dd>否</dd>" in facts
+    assert 'data-testid="flow-conditions">伙伴类型 为 一级经销商</span>' in flows
+    assert "订单" in flows and "排序" not in flows  # the order subject's flows are headed 订单
+
+
 def test_the_flow_list_states_conditions_as_sentences(world, page_client):
     # given the reference flows (the two-step flow is for distributors)
     assert ApprovalFlow.objects.filter(conditions={"partner_type": "distributor"}).exists()
