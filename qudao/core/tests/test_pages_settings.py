@@ -73,7 +73,7 @@ def test_it_lists_the_active_flows_with_their_steps(world, page_client):
     # rebate policies (channel manager, then finance) and manual rebate fund deposits (administrator)
     assert content.count('data-testid="flow"') == 7
     assert content.count('data-testid="flow-step"') == 11
-    assert "经销商准入（两级审批）" in content and "{&quot;partner_type&quot;: &quot;distributor&quot;}" in content
+    assert "经销商准入（两级审批）" in content and "Partner type is Distributor" in content
     assert "New flow" not in content  # only administrators configure flows
 
 
