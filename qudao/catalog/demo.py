@@ -1,6 +1,7 @@
 """Demo catalogue for `manage.py seed`: a two-level product-line tree of Chinese home appliances
-(家电 > 厨电, 冰洗, 空调, ...), about 40 products and 120 SKUs with barcodes, cartons (箱) as an
-ordering unit, and a few sales-scope rules. Deterministic for a given random generator.
+(家电 > 厨电, 冰洗, 空调, ...), about 40 products (HOOD-A and HOOD-B of the README among them)
+with a picture each, 120 SKUs with barcodes, cartons (箱) as an ordering unit, and a few
+sales-scope rules. Deterministic for a given random generator.
 
 The line names are those the demo partners name in Partner.product_lines, so each demo partner
 is authorised for its own lines (partner-level allow rules, see catalog.scope)."""
@@ -210,6 +211,7 @@ def seed_catalog(rng: random.Random, log: Callable[[str], None] = lambda message
                     )
                     counts["skus"] += 1
         counts["skus"] += _seed_readme_hoods()
+        counts["products"] += 1
         counts["images"] = _seed_images()
         rules = [
             {"effect": "allow", "product_line": "small", "note": "小家电向全渠道开放"},
