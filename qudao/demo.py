@@ -9,11 +9,10 @@ package above every context, runs them in order, so no context imports a higher 
 3. pricing.demo: price lists of every audience, floor prices, promotions of every kind;
 4. inventory.demo: warehouses and opening stock;
 5. qudao.demo_history: twelve months of orders in every status, shipped, delivered, invoiced, paid,
-   returned and disputed, through the real services, dated back day by day;
+   returned and disputed, through the real services under the demo clock (qudao.core.demo_clock);
+   each month's statements issued on the 1st (confirmed by the partners; last month's one disputed);
 6. rebates.demo: policies through their approval flow, posted runs of the past quarters, live
-   progress;
-7. finance.demo_statements: the monthly statements of the past months (some confirmed, one
-   disputed), last, when every entry they state exists.
+   progress, a manual deposit waiting for approval.
 
 Deterministic for a given seed (every step draws from its own `random.Random(seed)`)."""
 
