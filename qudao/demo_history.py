@@ -59,6 +59,7 @@ class _History:
         self.today = timezone.localdate()
         self.queue: list = []
         self.stops: dict[int, str] = {}  # order id -> the stage where a recent order stops
+        self.planned_invoices: set[int] = set()  # invoices whose payment is planned (or not to come)
         self.sequence = itertools.count()
         self.users = {user.username: user for user in User.objects.filter(is_active=True)}
         self.operations = self.users.get("operations")
@@ -532,7 +533,6 @@ def seed_history(rng: random.Random, log: Callable[[str], None] = lambda message
         history = _History(rng, clock, log)
         if history.operations is None or history.finance is None:
             return {}
-        history.planned_invoices = set()
         history.plan_orders(_trading_partners())
         history.plan_statements()
         # invoices appear as orders ship: look for new ones to plan their payment every week
