@@ -1,6 +1,7 @@
 """Demo catalogue for `manage.py seed`: a two-level product-line tree of Chinese home appliances
-(家电 > 厨电, 冰洗, 空调, ...), about 40 products and 120 SKUs with barcodes, cartons (箱) as an
-ordering unit, and a few sales-scope rules. Deterministic for a given random generator.
+(家电 > 厨电, 冰洗, 空调, ...), about 40 products (HOOD-A and HOOD-B of the README among them)
+with a picture each, 120 SKUs with barcodes, cartons (箱) as an ordering unit, and a few
+sales-scope rules. Deterministic for a given random generator.
 
 The line names are those the demo partners name in Partner.product_lines, so each demo partner
 is authorised for its own lines (partner-level allow rules, see catalog.scope)."""
@@ -92,6 +93,67 @@ def _barcode(number: int) -> str:
     return body + str((10 - total % 10) % 10)
 
 
+# The README's worked examples name these two: HOOD-A at a base price of 1,299.00 and HOOD-B at
+# 2,000.00 (pricing.demo prices the base list at cost + 35 % rounded to the yuan).
+README_HOODS = (("HOOD-A", "欧式油烟机 A 款", Decimal("962.22")), ("HOOD-B", "欧式油烟机 B 款", Decimal("1481.48")))
+LINE_COLOURS = {
+    "kitchen": (176, 84, 48),
+    "laundry-cold": (52, 120, 176),
+    "aircon": (40, 150, 160),
+    "small": (200, 140, 40),
+    "tv": (60, 60, 90),
+    "water-heater": (180, 60, 70),
+    "water": (50, 140, 100),
+}
+
+
+def _seed_readme_hoods() -> int:
+    product = services.create_product(
+        data={
+            "code": "HOOD",
+            "name": "欧式油烟机",
+            "product_line": "kitchen",
+            "base_unit": "台",
+            "lifecycle": Lifecycle.ON_SALE,
+            "description": "欧式油烟机，厨电系列（README 示例中的 HOOD-A 与 HOOD-B）。",
+        }
+    )
+    services.add_unit(product=product, data={"unit": "托", "factor": 6})
+    for index, (code, name, cost) in enumerate(README_HOODS):
+        services.create_sku(
+            data={
+                "product": product,
+                "code": code,
+                "barcode": _barcode(990_000 + index),
+                "name": name,
+                "attributes": {"款式": name[-3:]},
+                "cost_price": cost,
+                "min_order_qty": 1,
+                "order_multiple": 1,
+                "lifecycle": Lifecycle.ON_SALE,
+            }
+        )
+    return len(README_HOODS)
+
+
+def _seed_images() -> int:
+    """One picture per product (a PNG drawn now, in its line's colour), through add_image: stored
+    under its verified kind and served as image/png."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qudao.core.demo_media import demo_image
+
+    from .models import Product
+
+    count = 0
+    for product in Product.objects.select_related("product_line").order_by("code"):
+        colour = LINE_COLOURS.get(product.product_line.code, (90, 90, 90))
+        picture = demo_image(product.code, colour, size=240)
+        services.add_image(product=product, upload=SimpleUploadedFile(f"{product.code}.png", picture, "image/png"))
+        count += 1
+    return count
+
+
 def seed_catalog(rng: random.Random, log: Callable[[str], None] = lambda message: None) -> dict:
     """Build the demo catalogue once (does nothing if product lines exist). Returns counts."""
     if ProductLine.objects.exists():
@@ -148,6 +210,9 @@ def seed_catalog(rng: random.Random, log: Callable[[str], None] = lambda message
                         }
                     )
                     counts["skus"] += 1
+        counts["skus"] += _seed_readme_hoods()
+        counts["products"] += 1
+        counts["images"] = _seed_images()
         rules = [
             {"effect": "allow", "product_line": "small", "note": "小家电向全渠道开放"},
             {"effect": "allow", "product_line": "home", "tier": "strategic", "note": "战略客户可经营全品类"},

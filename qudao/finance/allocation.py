@@ -30,7 +30,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,9 +50,12 @@ def _status_for(amount: Decimal, settled: Decimal) -> str:
 
 
 def _move_invoice(invoice: Invoice, delta: Decimal) -> None:
+    # The row is locked (select_for_update) and the sum is made here, in Decimal: SQLite keeps
+    # decimals as floating point, where "settled + delta" in SQL can land a hair above the amount
+    # and break the check constraint (0.1 + 0.2 > 0.3).
     invoice.settled += delta
     invoice.status = _status_for(invoice.amount, invoice.settled)
-    Invoice.objects.filter(pk=invoice.pk).update(settled=F("settled") + delta, status=invoice.status)
+    Invoice.objects.filter(pk=invoice.pk).update(settled=invoice.settled, status=invoice.status)
 
 
 def date_errors(day: date, *, invoice: Invoice, payment: Payment | None = None, credit_note=None) -> list[str]:
@@ -145,7 +147,8 @@ def allocate(
             raise errors
         _move_invoice(invoice, amount)
         if payment is not None:
-            Payment.objects.filter(pk=payment.pk).update(allocated=F("allocated") + amount)
+            # locked above; summed in Decimal, not in SQL (see _move_invoice)
+            Payment.objects.filter(pk=payment.pk).update(allocated=payment.allocated + amount)
         return Allocation.objects.create(
             invoice=invoice,
             source=source,
@@ -173,7 +176,7 @@ def unallocate(allocation: Allocation, actor=None) -> Allocation:
             raise Conflict(_("This allocation is already undone or is itself an undo."))
         _move_invoice(invoice, -allocation.amount)
         if payment is not None:
-            Payment.objects.filter(pk=payment.pk).update(allocated=F("allocated") - allocation.amount)
+            Payment.objects.filter(pk=payment.pk).update(allocated=payment.allocated - allocation.amount)
         return Allocation.objects.create(
             invoice=invoice,
             source=allocation.source,

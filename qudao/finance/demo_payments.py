@@ -1,4 +1,5 @@
-"""Demo payments (回款) for `manage.py seed`, after the demo invoices (finance.demo.seed_finance).
+"""Demo payments (回款) for a database that has invoices and no payments yet (the whole demo pays
+its invoices as they fall due in qudao.demo_history instead).
 
 About two partners in three with open invoices have paid: most of them their oldest invoices in
 full, some only part of the oldest one (left partially paid), a few a round sum that leaves money

@@ -21,7 +21,7 @@ from qudao.partners.models import Partner, Tier
 
 from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion
 
-TIER_RULES = (("strategic", 90), ("gold", 94), ("silver", 97))
+TIER_RULES = (("strategic", 90), ("gold", 95), ("silver", 97))  # gold 95 %: the README's example
 
 
 def _yuan(amount: Decimal) -> Decimal:
@@ -37,7 +37,7 @@ def seed_pricing(rng: random.Random, log: Callable[[str], None] = lambda message
     if not skus or root is None:
         return {"price_lists": 0, "created": False}
     log("Creating the demo price policies ...")
-    start = timezone.localdate().replace(month=1, day=1)
+    start = (timezone.localdate() - timedelta(days=400)).replace(day=1)  # before the demo's year of orders
     next_month = (timezone.localdate().replace(day=1) + timedelta(days=32)).replace(day=1)
     lines = {line.code: line for line in ProductLine.objects.all()}
     with transaction.atomic():
@@ -73,6 +73,17 @@ def seed_pricing(rng: random.Random, log: Callable[[str], None] = lambda message
                 value=Decimal("100"),
                 rounding="1",
             )
+            hood = next((sku for sku in skus if sku.code == "HOOD-A"), None)
+            if hood is not None:  # the README's example: the Jiangsu list prices HOOD-A at 1,250.00
+                kitchen = PriceList.objects.create(
+                    code="js-kitchen",
+                    name="江苏厨电区域价",
+                    region=jiangsu,
+                    valid_from=start,
+                    priority=1,
+                    status="active",
+                )
+                PriceListItem.objects.create(price_list=kitchen, sku=hood, price=Decimal("1250.00"))
         guangdong = Region.objects.filter(code="440000").first()
         gold = Tier.objects.filter(code="gold").first()
         if guangdong is not None and gold is not None:
@@ -110,9 +121,40 @@ def seed_pricing(rng: random.Random, log: Callable[[str], None] = lambda message
                 for sku in rising
             )
         _seed_promotions(rng, skus, lines, start, base_prices)
+        _seed_pending_clearance(skus, base_prices)
     _seed_consumption(rng)
     on_sale = sum(1 for sku in skus if sku.lifecycle == Lifecycle.ON_SALE)
     return {"price_lists": PriceList.objects.count(), "skus": len(skus), "on_sale": on_sale, "created": True}
+
+
+def _seed_pending_clearance(skus, base_prices) -> None:
+    """A year-end clearance list for 彩电 at 80 % of base, sent for approval (more than the
+    configured discount below base): it waits in the approvers' inbox."""
+    from qudao.accounts.models import User
+
+    from . import services
+
+    tvs = [sku for sku in skus if sku.product.product_line.code == "tv"]
+    if not tvs:
+        return
+    today = timezone.localdate()
+    clearance = PriceList.objects.create(
+        code="tv-clearance",
+        name="彩电年末清仓价",
+        valid_from=today + timedelta(days=7),
+        valid_to=today + timedelta(days=37),
+        priority=2,
+        status="draft",
+    )
+    PriceListItem.objects.bulk_create(
+        PriceListItem(
+            price_list=clearance,
+            sku=sku,
+            price=max(_yuan(base_prices[sku.pk] * Decimal("0.8")), _yuan(sku.cost_price * Decimal("1.05"))),
+        )
+        for sku in tvs
+    )
+    services.activate_price_list(price_list=clearance, actor=User.objects.filter(username="channel").first())
 
 
 def _first_sku(skus, product_code):

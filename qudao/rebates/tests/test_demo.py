@@ -1,4 +1,4 @@
-"""The demo: three policies through the approval flow and the last quarter posted."""
+"""The demo: three policies through the approval flow and every full quarter of the last year posted."""
 
 from __future__ import annotations
 
@@ -27,9 +27,12 @@ def test_it_seeds_active_policies_and_posts_the_last_quarter_once(books, world):
         ("DEMO-UNITS", "active"),
     ]
     assert RebatePolicy.objects.get(code="DEMO-Q-NET").approval.status == "approved"
-    run = RebateRun.objects.get()
-    assert (report["run"], run.status, run.period_end) == (run.number, "posted", last_quarter)
+    # every full quarter since the quarter a year ago began is posted, the last one last
+    runs = list(RebateRun.objects.order_by("period_end"))
+    assert [run.status for run in runs] == ["posted"] * 4 == ["posted"] * report["runs"]
+    run = runs[-1]
+    assert (report["run"], run.period_end) == (run.number, last_quarter)
     assert rebate_balance(world.dist_js) == D("2000.00")
     # and seeding again does nothing
     assert seed_rebates(random.Random(1)) == {}
-    assert RebateRun.objects.count() == 1
+    assert RebateRun.objects.count() == 4

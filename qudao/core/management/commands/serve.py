@@ -42,7 +42,6 @@ class Command(BaseCommand):
         from waitress import create_server
 
         from qudao.partners import demo
-        from qudao.partners.models import Partner
 
         if not os.environ.get("QUDAO_SITE_URL"):
             # Links in e-mails and pages (set-password, recruiting) point at where we serve, unless
@@ -62,10 +61,8 @@ class Command(BaseCommand):
 
         self.stdout.write("Preparing the database ...")
         call_command("migrate", interactive=False, verbosity=0)
-        if not no_seed and not Partner.objects.exists():
-            self.stdout.write("The database is empty: seeding the demo data ...")
-            report = demo.seed_demo(partners=demo.DEFAULT_PARTNERS if demo_partners is None else demo_partners)
-            self.stdout.write(f"Seeded {report.partners} partners in {report.seconds:.1f} s.")
+        if not no_seed:
+            self.seed_if_empty(demo_partners=demo_partners)
 
         try:
             server = create_server(application, host=host, port=port, threads=threads, ident="Qudao")
@@ -118,6 +115,19 @@ class Command(BaseCommand):
             if worker is not None:
                 _stop(worker)
             self.stdout.write("Qudao stopped.")
+
+    def seed_if_empty(self, *, demo_partners: int | None = None):
+        """On a database without partners, seed the whole demo (qudao.demo.seed_everything: the same
+        as `qudao seed`), so the first run shows the whole product. Returns its report, or None."""
+        from qudao.demo import DEFAULT_PARTNERS, seed_everything
+        from qudao.partners.models import Partner
+
+        if Partner.objects.exists():
+            return None
+        self.stdout.write("The database is empty: seeding the demo data (partners, catalogue, a year of orders) ...")
+        report = seed_everything(partners=DEFAULT_PARTNERS if demo_partners is None else demo_partners)
+        self.stdout.write(f"Seeded {report.partners} partners and a year of their trade in {report.seconds:.1f} s.")
+        return report
 
 
 def _stop(process: subprocess.Popen) -> None:

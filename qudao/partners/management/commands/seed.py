@@ -1,21 +1,13 @@
-"""`manage.py seed [--partners N] [--seed S] [--force]`: deterministic demo data (see partners.demo)."""
-
-import random
+"""`manage.py seed [--partners N] [--seed S] [--force]`: the whole deterministic demo (qudao.demo)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from qudao.catalog import demo as catalog_demo
-from qudao.finance import demo as finance_demo
-from qudao.finance import demo_payments, demo_statements
-from qudao.inventory import demo as inventory_demo
-from qudao.orders import demo as orders_demo
+from qudao import demo as full_demo
 from qudao.partners import demo
-from qudao.pricing import demo as pricing_demo
-from qudao.rebates import demo as rebates_demo
 
 
 class Command(BaseCommand):
-    help = "Build deterministic, realistic demo data: users for every role and a partner network of N partners."
+    help = "Build the whole deterministic demo: users for every role, N partners, and a year of their trade."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -41,29 +33,22 @@ class Command(BaseCommand):
             raise CommandError("--partners must be zero or more.")
         log = self.stdout.write if verbosity >= 1 else (lambda message: None)
         try:
-            report = demo.seed_demo(partners=partners, seed=seed, force=force, log=log)
+            report = full_demo.seed_everything(partners=partners, seed=seed, force=force, log=log)
         except demo.SeedRefused:
             raise CommandError(
                 "The database already has partners; nothing was seeded. Use --force to add more."
             ) from None
         except ValueError as error:
             raise CommandError(str(error)) from None
-        catalog_demo.seed_catalog(random.Random(seed), log=log)
-        pricing_demo.seed_pricing(random.Random(seed), log=log)
-        inventory_demo.seed_inventory(random.Random(seed), log=log)
-        orders_demo.seed_orders(random.Random(seed), log=log)
-        finance_demo.seed_finance(random.Random(seed), log=log)  # invoices of the shipped demo orders
-        demo_payments.seed_payments(random.Random(seed), log=log)
-        rebates_demo.seed_rebates(random.Random(seed), log=log)
-        demo_statements.seed_statements(random.Random(seed), log=log)  # last: the months' entries
+        network = report.network
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Seeded in {report.seconds:.1f} s: {report.partners} partners "
-                    f"({report.distributors} distributors, {report.sub_dealers} under a parent), "
-                    f"{report.applications} pending applications, {report.users} demo users."
+                    f"Seeded in {report.seconds:.1f} s: {network.partners} partners "
+                    f"({network.distributors} distributors, {network.sub_dealers} under a parent), "
+                    f"{network.applications} pending applications, {network.users} demo users."
                 )
             )
             self.stdout.write("")
             self.stdout.write("Demo logins:")
-            self.stdout.write(demo.format_logins(report.logins))
+            self.stdout.write(demo.format_logins(network.logins))

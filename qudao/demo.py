@@ -1,0 +1,81 @@
+"""The whole demo in one call: `seed_everything()`, used by `qudao seed` and by `qudao serve` on an
+empty database (so `make run` on a fresh clone shows the whole product, not only a partner list).
+
+Each bounded context seeds its own part (its `demo.py`), lowest first; this module, in the project
+package above every context, runs them in order, so no context imports a higher one:
+
+1. partners.demo: the demo users, the named demo partners and the bulk of the network;
+2. catalog.demo: product lines, products with pictures, SKUs (HOOD-A and HOOD-B of the README);
+3. pricing.demo: price lists of every audience, floor prices, promotions of every kind;
+4. inventory.demo: warehouses and opening stock;
+5. qudao.demo_history: twelve months of orders in every status, shipped, delivered, invoiced, paid,
+   returned and disputed, through the real services under the demo clock (qudao.core.demo_clock);
+   each month's statements issued on the 1st (confirmed by the partners; last month's one disputed);
+6. rebates.demo: policies through their approval flow, posted runs of the past quarters, live
+   progress, a manual deposit waiting for approval.
+
+Deterministic for a given seed (every step draws from its own `random.Random(seed)`)."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from qudao.partners import demo as partners_demo
+
+DEFAULT_PARTNERS = partners_demo.DEFAULT_PARTNERS
+DEFAULT_SEED = partners_demo.DEFAULT_SEED
+SeedRefused = partners_demo.SeedRefused
+
+
+@dataclass
+class DemoReport:
+    """What one seeding built (the partner network's report, and each later step's counts)."""
+
+    network: partners_demo.SeedReport
+    steps: dict[str, dict] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def partners(self) -> int:
+        return self.network.partners
+
+    @property
+    def logins(self) -> list[dict]:
+        return self.network.logins
+
+
+def seed_everything(
+    *,
+    partners: int = DEFAULT_PARTNERS,
+    seed: int = DEFAULT_SEED,
+    force: bool = False,
+    log: Callable[[str], None] = lambda message: None,
+) -> DemoReport:
+    """Build the whole demo. Every step after the partners does nothing when its data exists
+    already (so `--force` adds partners only).
+
+    :raises SeedRefused: the database has partners and `force` is False.
+    :raises ValueError: fewer partners than the named demo partners."""
+    from qudao import demo_history
+    from qudao.catalog import demo as catalog_demo
+    from qudao.inventory import demo as inventory_demo
+    from qudao.pricing import demo as pricing_demo
+    from qudao.rebates import demo as rebates_demo
+
+    started = time.monotonic()
+    network = partners_demo.seed_demo(partners=partners, seed=seed, force=force, log=log)
+    report = DemoReport(network=network)
+    steps = (
+        ("catalog", catalog_demo.seed_catalog),
+        ("pricing", pricing_demo.seed_pricing),
+        ("inventory", inventory_demo.seed_inventory),
+        ("history", demo_history.seed_history),
+        ("rebates", rebates_demo.seed_rebates),
+    )
+    for name, step in steps:
+        report.steps[name] = step(random.Random(seed), log=log) or {}
+    report.seconds = time.monotonic() - started
+    return report
