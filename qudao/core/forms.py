@@ -9,7 +9,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import approvals, flows
+from . import approvals, flows, pickers
 from .models import ApprovalDecision
 from .money import SUPPORTED_CURRENCIES
 from .validators import TextValidator
@@ -19,7 +19,16 @@ class Form(forms.Form):
     """Base of every form of Qudao (a test fails for a form that is not one). Its text fields keep
     the text rule (core.validators): no control characters, and no line breaks or tabs but in
     free texts (a Textarea); the error shows at the field and nothing is saved. Passwords are
-    left to their own checks (never displayed or exported)."""
+    left to their own checks (never displayed or exported).
+
+    `user`: who fills the form in; its pickers (qudao.core.pickers) search and accept only what
+    this user may see."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is not None:
+            pickers.bind_user(self, user)
 
     def full_clean(self):
         for field in self.fields.values():

@@ -108,7 +108,10 @@ def price_list_form_view(request, price_list_id=None):
     price_list = get_object_or_404(_price_lists(request.user), pk=price_list_id) if price_list_id else None
     fixed = price_list is not None and price_list.status not in services.EDITABLE
     form = PriceListForm(
-        request.POST or None, initial=_price_list_initial(price_list) if price_list else None, fixed=fixed
+        request.POST or None,
+        initial=_price_list_initial(price_list) if price_list else None,
+        fixed=fixed,
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -145,7 +148,7 @@ def _price_list_context(request, price_list, item_form=None, rule_form=None) -> 
         "rules": price_list.rules.select_related("product_line").order_by("product_line__path"),
         "can_manage": can_manage,
         "editable": editable,
-        "item_form": item_form or ItemForm(),
+        "item_form": item_form or ItemForm(user=request.user),
         "rule_form": rule_form or RuleForm(),
         "approval_readable": approval_readable,
         "tab": "lists",
@@ -163,9 +166,9 @@ def price_list_detail_view(request, price_list_id):
 def item_set_view(request, price_list_id):
     _require_manage(request)
     price_list = get_object_or_404(_price_lists(request.user), pk=price_list_id)
-    form = ItemForm(request.POST)
+    form = ItemForm(request.POST, user=request.user)
     if form.is_valid():
-        code = form.cleaned_data["sku"].strip()
+        code = form.cleaned_data["sku"]
         sku = Sku.objects.filter(code=code).first()
         if sku is None:
             form.add_error("sku", _("Unknown SKU code."))
@@ -276,13 +279,13 @@ def price_list_delete_view(request, price_list_id):
 @hq_page("pricing.view")
 def floor_list_view(request):
     can_manage = request.user.can("pricing.manage")
-    form = FloorForm(request.POST or None)
+    form = FloorForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST":
         _require_manage(request)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            code = data["sku"].strip()
+            code = data["sku"]
             sku = Sku.objects.filter(code=code).first()
             if sku is None:
                 form.add_error("sku", _("Unknown SKU code."))
@@ -361,7 +364,10 @@ def promotion_form_view(request, promotion_id=None):
     if promotion is not None and promotion.status != Promotion.Status.DRAFT:
         editable = services.EDITABLE_WHILE_ACTIVE
     form = PromotionForm(
-        request.POST or None, initial=promotion_initial(promotion) if promotion else None, editable=editable
+        request.POST or None,
+        initial=promotion_initial(promotion) if promotion else None,
+        editable=editable,
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         data = form.data_for_service()
