@@ -76,14 +76,14 @@ class PartnerField(PickerField):
         return partner.pk if partner is not None else None
 
     def label_for(self, value) -> str:
+        """ "Legal name · code" of the partner `value` names (an id, or a code as older forms kept)."""
         text = str(value)
-        if not text.isdigit() or len(text) > 12:
-            return text
         partners = visible_partners(self.user) if self.user is not None else Partner.objects.all()
-        partner = partners.filter(pk=int(text)).only("legal_name", "code").first()
-        if partner is None:
-            return text
-        return f"{partner.legal_name} · {partner.code}"
+        if text.isdigit() and len(text) <= 12:
+            partner = partners.filter(pk=int(text)).only("legal_name", "code").first()
+        else:
+            partner = partners.filter(code=text).only("legal_name", "code").first()
+        return f"{partner.legal_name} · {partner.code}" if partner is not None else text
 
 
 @require_GET
