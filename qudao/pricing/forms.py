@@ -80,6 +80,10 @@ class ItemForm(Form):
     price = forms.CharField(label=_("Price"), max_length=24)
 
 
+# The grid editor of a list's prices: rows of ItemForm (empty rows are skipped), saved at once.
+ItemGridFormSet = forms.formset_factory(ItemForm, extra=5, max_num=200, absolute_max=200)
+
+
 class RuleForm(Form):
     product_line = forms.ChoiceField(label=_("Product line"))
     method = forms.ChoiceField(label=_("Method"), choices=PriceListRule.Method.choices)

@@ -196,4 +196,31 @@
       });
     summary.textContent = labels.length ? labels.join("、") : summary.getAttribute("data-none");
   });
+
+  /* Grid editors (rows of inputs, e.g. a price list's prices; flow conditions):
+     [data-grid] holds <template data-grid-template> (one row with "__prefix__" where its index
+     goes), [data-grid-rows], a [data-grid-add] button and [data-grid-remove] buttons in rows. The
+     count lives in the formset's TOTAL_FORMS input (or [data-grid-count]); a removed row's index
+     is simply missing from what is sent, which the server reads as an empty row. */
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest && event.target.closest("[data-grid-add]");
+    var remove = event.target.closest && event.target.closest("[data-grid-remove]");
+    if (add) {
+      var grid = add.closest("[data-grid]");
+      var count = grid.querySelector('input[name$="TOTAL_FORMS"], [data-grid-count]');
+      var template = grid.querySelector("template[data-grid-template]");
+      var index = parseInt(count.value, 10) || 0;
+      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      grid.querySelector("[data-grid-rows]").insertAdjacentHTML("beforeend", html);
+      count.value = String(index + 1);
+      var rows = grid.querySelectorAll("[data-grid-row]");
+      var first = rows[rows.length - 1].querySelector("input:not([type=hidden]), select");
+      if (first) first.focus();
+    } else if (remove) {
+      var row = remove.closest("[data-grid-row]");
+      var next = row.nextElementSibling;
+      if (next && next.hasAttribute("data-grid-row-errors")) next.remove();
+      row.remove();
+    }
+  });
 })();
