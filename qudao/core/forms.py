@@ -88,12 +88,11 @@ class FlowForm(Form):
     subject_kind = forms.ChoiceField(label=_("Subject"), choices=subject_kind_choices)
     name = forms.CharField(label=_("Name"), max_length=100)
     conditions = forms.CharField(
-        label=_("Conditions (JSON)"),
+        label=_("Other conditions (JSON)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "class": "mono"}),
         help_text=_(
-            'Which subjects this flow applies to, e.g. {"partner_type": "distributor"} or '
-            '{"increase": {"gte": 500000}}; empty for all.'
+            'Only for what the condition rows cannot say, e.g. {"partner_type": {"ne": "dealer"}}; usually empty.'
         ),
     )
     priority = forms.IntegerField(
@@ -106,6 +105,9 @@ class FlowForm(Form):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["subject_kind"]
+        else:
+            # chosen above the form (its condition fields depend on it), carried along hidden
+            self.fields["subject_kind"].widget = forms.HiddenInput()
 
     def clean_conditions(self):
         text = (self.cleaned_data.get("conditions") or "").strip()

@@ -1024,6 +1024,20 @@ def on_order_rejected(request, actor) -> None:
         _release(order, actor)
 
 
+def _order_condition_fields() -> tuple:
+    """What an order's approval context holds that flows may test (the flow form's builder)."""
+    from qudao.partners.models import PartnerType
+
+    return (
+        approvals.ConditionField("total", _("Order total"), "amount"),
+        approvals.ConditionField("rebate_amount", _("Rebate used"), "amount"),
+        approvals.ConditionField("credit_available", _("Credit available"), "amount"),
+        approvals.ConditionField("over_credit_limit", _("Over the credit limit"), "boolean"),
+        approvals.ConditionField("partner_type", _("Partner type"), "choice", PartnerType.choices),
+        approvals.ConditionField("channel", _("Order channel"), "choice", OrderChannel.choices),
+    )
+
+
 def register_subjects() -> None:
     approvals.register_subject(
         approvals.SubjectHandler(
@@ -1033,5 +1047,6 @@ def register_subjects() -> None:
             on_rejected=on_order_rejected,
             on_returned=on_order_rejected,
             subject_url=lambda request: f"/api/v1/orders/{request.subject_id}",
+            condition_fields=_order_condition_fields(),
         )
     )

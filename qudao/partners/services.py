@@ -1177,6 +1177,10 @@ def set_member_active(*, partner: Partner, actor, user_id, active: bool) -> Part
     return member
 
 
+def _tier_choices() -> list[tuple[str, str]]:
+    return [(tier.code, tier.name) for tier in Tier.objects.order_by("rank")]
+
+
 def register_subjects() -> None:
     approvals.register_subject(
         approvals.SubjectHandler(
@@ -1186,6 +1190,11 @@ def register_subjects() -> None:
             on_rejected=on_application_rejected,
             on_returned=on_application_returned,
             subject_url=lambda request: f"/applications/{request.subject_id}/",
+            condition_fields=(
+                approvals.ConditionField("partner_type", _("Partner type"), "choice", PartnerType.choices),
+                approvals.ConditionField("province", _("Province"), "region"),
+                approvals.ConditionField("has_parent", _("Applies under a distributor"), "boolean"),
+            ),
         )
     )
     approvals.register_subject(
@@ -1197,5 +1206,11 @@ def register_subjects() -> None:
             # Returned credit changes are closed like rejections: finance files a new one.
             on_returned=on_credit_change_rejected,
             subject_url=lambda request: f"/partners/{request.partner_id}/",
+            condition_fields=(
+                approvals.ConditionField("increase", _("Credit limit increase"), "amount"),
+                approvals.ConditionField("new_limit", _("New credit limit"), "amount"),
+                approvals.ConditionField("partner_type", _("Partner type"), "choice", PartnerType.choices),
+                approvals.ConditionField("tier", _("Tier"), "choice", _tier_choices),
+            ),
         )
     )

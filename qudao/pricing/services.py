@@ -450,6 +450,10 @@ def register_subjects() -> None:
             on_rejected=on_price_list_rejected,
             on_returned=on_price_list_returned,
             subject_url=lambda request: f"/api/v1/pricing/price-lists/{request.subject_id}",
+            condition_fields=(
+                approvals.ConditionField("max_discount_percent", _("Largest discount below base (%)"), "number"),
+                approvals.ConditionField("kind", _("Audience"), "choice", ScopeKind.choices),
+            ),
         )
     )
 

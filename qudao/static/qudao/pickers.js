@@ -223,4 +223,17 @@
       row.remove();
     }
   });
+
+  /* The flow form's condition builder: choosing a row's field puts in the comparison and value
+     inputs that field needs (from <template data-condition-slot="field">, "__prefix__" being the
+     row's index, read from the field select's name cond_field_<index>). */
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select[data-condition-field]")) return;
+    var builder = select.closest("[data-condition-builder]");
+    var cell = select.closest("[data-grid-row]").querySelector("[data-condition-slot-cell]");
+    var index = (select.name.match(/(\d+)$/) || [])[1] || "0";
+    var template = builder.querySelector('template[data-condition-slot="' + CSS.escape(select.value) + '"]');
+    cell.innerHTML = template ? template.innerHTML.replace(/__prefix__/g, index) : "";
+  });
 })();
