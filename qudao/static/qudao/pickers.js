@@ -131,6 +131,7 @@
     var p = parts(event.target);
     if (!p) return;
     p.value.value = "";
+    close(p); // the options shown are for the old text: none until the new ones arrive
     clearTimeout(timers.get(p.picker));
     timers.set(
       p.picker,
