@@ -10,9 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qudao.core.forms import Form, PercentField
+from qudao.core.pickers import RegionField
 from qudao.partners.models import Tier
+from qudao.partners.pickers import PartnerField
 
 from .models import Lifecycle, ProductLine, SalesScopeRule
+from .pickers import SkuField
 
 
 def line_choices(blank=True):
@@ -121,10 +124,10 @@ class UnitForm(Form):
 class ScopeRuleForm(Form):
     effect = forms.ChoiceField(label=_("Effect"), choices=SalesScopeRule.Effect.choices)
     product_line = forms.ChoiceField(label=_("Product line"), required=False)
-    sku = forms.CharField(label=_("SKU code"), max_length=40, required=False)
+    sku = SkuField(label=_("SKU"), required=False)
     tier = forms.ChoiceField(label=_("Tier"), required=False)
-    region = forms.CharField(label=_("Region code"), max_length=16, required=False)
-    partner = forms.CharField(label=_("Partner code"), max_length=20, required=False)
+    region = RegionField(label=_("Region"), required=False)
+    partner = PartnerField(label=_("Partner"), required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import pickers, views
 
 app_name = "catalog"
 
 urlpatterns = [
+    path("pickers/skus/", pickers.sku_options_view, name="picker"),
     path("catalog/", views.product_list_view, name="products"),
     path("catalog/products/new/", views.product_form_view, name="product_create"),
     path("catalog/products/<int:product_id>/", views.product_detail_view, name="product"),

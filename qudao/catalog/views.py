@@ -230,7 +230,7 @@ def line_form_view(request, line_id=None):
 @hq_page("catalog.view")
 def scope_view(request):
     can_manage = request.user.can("catalog.manage")
-    form = ScopeRuleForm(request.POST or None)
+    form = ScopeRuleForm(request.POST or None, user=request.user)
     if request.method == "POST":
         if not can_manage:
             from django.core.exceptions import PermissionDenied

@@ -54,6 +54,24 @@ class ContextField:
 
 
 @dataclass(frozen=True)
+class ConditionField:
+    """A value of a subject's approval context that flows may test (the flow form's condition
+    builder offers these, with their label and the input their kind needs).
+
+    kind: "choice" (one of `choices`), "region" (a region's code), "amount" or "number" (compared
+    with gte/gt/lte/lt), "boolean". `choices`: [(value, label)] or a callable returning them."""
+
+    name: str
+    label: object  # lazy translation
+    kind: str
+    choices: object = ()
+
+    def choice_list(self) -> list[tuple[str, str]]:
+        choices = self.choices() if callable(self.choices) else self.choices
+        return [(str(value), str(label)) for value, label in choices]
+
+
+@dataclass(frozen=True)
 class SubjectHandler:
     kind: str
     label: object  # lazy translation
@@ -62,6 +80,7 @@ class SubjectHandler:
     on_returned: Callable[[ApprovalRequest, object], None] = lambda request, actor: None
     subject_url: Callable[[ApprovalRequest], str] = lambda request: ""
     fields: dict[str, ContextField] = dataclass_field(default_factory=dict)  # the context's keys, for people
+    condition_fields: tuple[ConditionField, ...] = ()
 
 
 _handlers: dict[str, SubjectHandler] = {}

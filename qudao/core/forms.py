@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import approvals, flows
+from . import approvals, flows, pickers
 from .models import ApprovalDecision
 from .money import SUPPORTED_CURRENCIES
 from .validators import TextValidator
@@ -20,7 +20,16 @@ class Form(forms.Form):
     """Base of every form of Qudao (a test fails for a form that is not one). Its text fields keep
     the text rule (core.validators): no control characters, and no line breaks or tabs but in
     free texts (a Textarea); the error shows at the field and nothing is saved. Passwords are
-    left to their own checks (never displayed or exported)."""
+    left to their own checks (never displayed or exported).
+
+    `user`: who fills the form in; its pickers (qudao.core.pickers) search and accept only what
+    this user may see."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is not None:
+            pickers.bind_user(self, user)
 
     def full_clean(self):
         for field in self.fields.values():
@@ -124,12 +133,11 @@ class FlowForm(Form):
     subject_kind = forms.ChoiceField(label=_("Subject"), choices=subject_kind_choices)
     name = forms.CharField(label=_("Name"), max_length=100)
     conditions = forms.CharField(
-        label=_("Conditions (JSON)"),
+        label=_("Other conditions (JSON)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "class": "mono"}),
         help_text=_(
-            'Which subjects this flow applies to, e.g. {"partner_type": "distributor"} or '
-            '{"increase": {"gte": 500000}}; empty for all.'
+            'Only for what the condition rows cannot say, e.g. {"partner_type": {"ne": "dealer"}}; usually empty.'
         ),
     )
     priority = forms.IntegerField(
@@ -142,6 +150,9 @@ class FlowForm(Form):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["subject_kind"]
+        else:
+            # chosen above the form (its condition fields depend on it), carried along hidden
+            self.fields["subject_kind"].widget = forms.HiddenInput()
 
     def clean_conditions(self):
         text = (self.cleaned_data.get("conditions") or "").strip()

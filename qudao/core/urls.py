@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views, views_webhooks
+from . import pickers, views, views_webhooks
 
 app_name = "core"
 
 urlpatterns = [
+    path("pickers/regions/", pickers.region_options_view, name="picker_regions"),
     path("approvals/", views.approvals_view, name="approvals"),
     path("approvals/<int:request_id>/", views.approval_detail_view, name="approval_detail"),
     path("notifications/", views.notifications_view, name="notifications"),

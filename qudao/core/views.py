@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import approvals, flows
+from . import approvals, condition_builder, flows
 from .errors import DomainError, FieldErrors, NotFound
-from .forms import BrandSettingsForm, DecisionForm, FlowForm, FlowStepFormSet
-from .models import ApprovalFlow, ApprovalRequest, ApprovalStep, BrandSettings, Notification
+from .forms import BrandSettingsForm, DecisionForm, FlowForm, FlowStepFormSet, subject_kind_choices
+from .models import ApprovalFlow, ApprovalRequest, ApprovalStep, BrandSettings, Notification, Region
 from .pages import apply_field_errors, hq_page, paginate, safe_next
 
 # --- approvals ---------------------------------------------------------------------------------
@@ -291,12 +291,24 @@ def _apply_flow_errors(form, formset, forms_used, error: FieldErrors) -> None:
     apply_field_errors(form, other)
 
 
+def _flow_subject(request, flow: ApprovalFlow | None) -> str:
+    """The subject the flow is for: the flow's own, else the one chosen (?subject= above the form,
+    then the posted subject_kind), else the first registered."""
+    if flow is not None:
+        return flow.subject_kind
+    kinds = [kind for kind, _label in subject_kind_choices()]
+    wanted = request.POST.get("subject_kind") or request.GET.get("subject") or ""
+    return wanted if wanted in kinds else (kinds[0] if kinds else "")
+
+
 def _flow_form_page(request, flow: ApprovalFlow | None):
     editing = flow is not None
+    kind = _flow_subject(request, flow)
     if editing:
+        rows, leftover = condition_builder.rows_from_conditions(flow.conditions, kind)
         initial = {
             "name": flow.name,
-            "conditions": json.dumps(flow.conditions, ensure_ascii=False) if flow.conditions else "",
+            "conditions": json.dumps(leftover, ensure_ascii=False) if leftover else "",
             "priority": flow.priority,
             "is_active": flow.is_active,
         }
@@ -305,19 +317,35 @@ def _flow_form_page(request, flow: ApprovalFlow | None):
             for step in flow.steps.order_by("sequence")
         ]
     else:
-        initial, step_initial = {"priority": 0, "is_active": True}, []
+        rows = []
+        initial, step_initial = {"priority": 0, "is_active": True, "subject_kind": kind}, []
     form = FlowForm(request.POST or None, initial=initial, editing=editing)
     # A posted formset carries its rows itself: with `initial` too, Django would drop a row left
     # as it was ("unchanged extra form").
     if request.method == "POST":
         formset = FlowStepFormSet(request.POST, prefix="steps")
+        rows = condition_builder.rows_from_post(request.POST)
     else:
         formset = FlowStepFormSet(initial=step_initial, prefix="steps")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    valid = False
+    if request.method == "POST":
+        valid = all([form.is_valid(), formset.is_valid()])  # both, so that both show their errors
+        built = condition_builder.conditions_from_rows(rows, kind)
+        if built is None:
+            form.add_error(None, _("Please correct the condition rows."))
+            valid = False
+    if valid:
+        other = form.cleaned_data["conditions"]
+        overlap = sorted(set(other) & set(built))
+        if overlap:
+            form.add_error(
+                "conditions", _("Already in the condition rows: %(fields)s.") % {"fields": ", ".join(overlap)}
+            )
+            return _render_flow_form(request, form, formset, flow, kind, rows)
         steps, forms_used = _steps_from_formset(formset)
         data = {
             "name": form.cleaned_data["name"],
-            "conditions": form.cleaned_data["conditions"],
+            "conditions": built | other,
             "priority": form.cleaned_data["priority"],
             "is_active": form.cleaned_data["is_active"],
             "steps": steps,
@@ -340,7 +368,33 @@ def _flow_form_page(request, flow: ApprovalFlow | None):
             else:
                 messages.success(request, _("Flow “%(name)s” is saved.") % {"name": saved.name})
             return redirect("core:flows")
-    return render(request, "core/flow_form.html", {"form": form, "formset": formset, "flow": flow, "tab": "flows"})
+    return _render_flow_form(request, form, formset, flow, kind, rows)
+
+
+def _render_flow_form(request, form, formset, flow, kind, rows):
+    fields = condition_builder.field_options(kind)
+    by_name = {item["name"]: item for item in fields}
+    for row in rows:
+        row.spec = by_name.get(row.name)
+        row.text = ""
+        if row.spec and row.spec["kind"] == "region":
+            region = Region.objects.select_related("parent").filter(code=row.value).first()
+            row.text = region.full_name if region else row.value
+        if row.spec and row.spec["kind"] == "choice":
+            labels = dict(row.spec["choices"])
+            row.text = "、".join(labels.get(value, value) for value in row.values)
+    context = {
+        "form": form,
+        "formset": formset,
+        "flow": flow,
+        "tab": "flows",
+        "subject_kind": kind,
+        "subject_choices": subject_kind_choices(),
+        "condition_fields": fields,
+        "condition_rows": rows,
+        "blank_row": condition_builder.Row(index=0),
+    }
+    return render(request, "core/flow_form.html", context)
 
 
 @hq_page("approvals.configure")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.forms import Form
+from qudao.partners.pickers import PartnerField
 
 from .models import Payment
 
@@ -60,3 +61,9 @@ class AnnounceForm(PaymentForm):
 
     def data_for_service(self) -> dict:
         return {name: self.data.get(name, "") for name in self.fields if name != "proof"}
+
+
+class PaymentPartnerForm(Form):
+    """The partner a payment is recorded for, picked by name, code or credit code (a picker)."""
+
+    partner = PartnerField(label=_("Partner"))

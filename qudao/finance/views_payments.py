@@ -18,13 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qudao.core import idempotency, import_pages
 from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.pages import apply_field_errors, hq_page, paginate
+from qudao.core.pickers import SEARCH_SUFFIX
 from qudao.core.uploads import upload_response
+from qudao.partners.pickers import find_partner
 from qudao.partners.scoping import visible_partners
 from qudao.partners.views_portal import partner_portal
 from qudao.pricing.selectors import currency_symbol
 
 from . import importing, payments
-from .forms_payments import AnnounceForm, PaymentFilterForm, PaymentForm
+from .forms_payments import AnnounceForm, PaymentFilterForm, PaymentForm, PaymentPartnerForm
 from .models import Payment
 
 ALLOC_FIELD = re.compile(r"^alloc_(\d{1,12})$")
@@ -92,10 +94,15 @@ def payment_list_view(request):
 @require_http_methods(["GET", "POST"])
 @hq_page("finance.manage")
 def payment_create_view(request):
-    """/finance/payments/new/: record a payment for a partner (chosen by code); its open invoices
+    """/finance/payments/new/: record a payment for a partner (picked by name, code or credit
+    code); its open invoices
     with an amount field each allocate by hand; left empty, the payment is allocated oldest first."""
-    code = (request.POST.get("partner") or request.GET.get("partner") or "").strip()[:30]
-    partner = visible_partners(request.user).filter(code=code).first() if code else None
+    code = (request.POST.get("partner") or request.GET.get("partner") or "").strip()[:100]
+    if not code:  # the picker's typed text, when nothing was picked (or the page ran without script)
+        code = (request.GET.get("partner" + SEARCH_SUFFIX) or "").strip()[:100]
+    # by the picker's id, or a typed code, credit code or exact name, among the partners it sees
+    partner = find_partner(request.user, code) if code else None
+    picker = PaymentPartnerForm(initial={"partner": partner.pk if partner else code}, user=request.user)
     form = PaymentForm(request.POST or None)
     status, alloc_errors, partner_error = 200, {}, ""
     key = request.POST.get("idempotency_key") or uuid.uuid4().hex
@@ -139,6 +146,7 @@ def payment_create_view(request):
             "form": form,
             "code": code,
             "partner": partner,
+            "picker": picker,
             "partner_error": partner_error or (_("No partner has this code.") if code and partner is None else ""),
             "rows": rows,
             "idempotency_key": key,

@@ -7,6 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.forms import Form
+from qudao.core.pickers import RegionField
+from qudao.partners.pickers import PartnerField
 
 from .models import StockEntry, Warehouse
 
@@ -42,10 +44,8 @@ class WarehouseForm(Form):
     code = forms.CharField(label=_("Code"), max_length=20)
     name = forms.CharField(label=_("Name"), max_length=80)
     kind = forms.ChoiceField(label=_("Kind"), choices=Warehouse.Kind.choices, initial=Warehouse.Kind.REGIONAL)
-    region = forms.CharField(label=_("Region code"), max_length=16, required=False, help_text=_("e.g. 320000"))
-    partner = forms.CharField(
-        label=_("Partner code"), max_length=40, required=False, help_text=_("Only for a partner's own warehouse.")
-    )
+    region = RegionField(label=_("Region"), required=False, help_text=_("A province, or a city inside it."))
+    partner = PartnerField(label=_("Partner"), required=False, help_text=_("Only for a partner's own warehouse."))
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     ships_to_partners = forms.BooleanField(
         label=_("Ships to partners"), required=False, initial=True, help_text=_("Orders may be filled from it.")

@@ -162,7 +162,9 @@ def _warehouse_initial(warehouse: Warehouse) -> dict:
 @hq_page("inventory.manage")
 def warehouse_form_view(request, warehouse_id=None):
     warehouse = get_object_or_404(Warehouse, pk=warehouse_id) if warehouse_id else None
-    form = WarehouseForm(request.POST or None, initial=_warehouse_initial(warehouse) if warehouse else None)
+    form = WarehouseForm(
+        request.POST or None, initial=_warehouse_initial(warehouse) if warehouse else None, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["region"] = data.get("region") or None

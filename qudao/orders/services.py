@@ -1056,6 +1056,18 @@ ORDER_FIELDS = {
     "channel": approvals.ContextField(_("Channel"), display.labels(OrderChannel)),
     "placed_by": approvals.ContextField(_("Placed by"), _user_name),
 }
+def _order_condition_fields() -> tuple:
+    """What an order's approval context holds that flows may test (the flow form's builder)."""
+    from qudao.partners.models import PartnerType
+
+    return (
+        approvals.ConditionField("total", _("Order total"), "amount"),
+        approvals.ConditionField("rebate_amount", _("Rebate used"), "amount"),
+        approvals.ConditionField("credit_available", _("Credit available"), "amount"),
+        approvals.ConditionField("over_credit_limit", _("Over the credit limit"), "boolean"),
+        approvals.ConditionField("partner_type", _("Partner type"), "choice", PartnerType.choices),
+        approvals.ConditionField("channel", _("Order channel"), "choice", OrderChannel.choices),
+    )
 
 
 def register_subjects() -> None:
@@ -1068,5 +1080,6 @@ def register_subjects() -> None:
             on_returned=on_order_rejected,
             subject_url=_order_url,
             fields=ORDER_FIELDS,
+            condition_fields=_order_condition_fields(),
         )
     )

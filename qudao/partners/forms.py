@@ -12,6 +12,7 @@ from qudao.accounts.roles import HQRole
 from qudao.core.forms import Form
 from qudao.core.models import Region
 from qudao.core.money import SUPPORTED_CURRENCIES
+from qudao.core.pickers import MultiSelect, RegionField
 
 from .models import STATUS_TRANSITIONS, PartnerApplication, PartnerStatus, PartnerType, Tier
 
@@ -23,18 +24,6 @@ BLANK = [("", "—")]
 
 def province_choices():
     return [(region.code, region.display_name) for region in Region.objects.filter(level=Region.Level.PROVINCE)]
-
-
-def region_choices():
-    """Provinces with their cities, grouped: a partner sits in a province or a city."""
-    regions = Region.objects.exclude(level=Region.Level.COUNTRY).select_related("parent").order_by("path")
-    groups: dict[str, tuple[str, list]] = {}
-    for region in regions:
-        if region.level == Region.Level.PROVINCE:
-            groups[region.code] = (region.display_name, [(region.code, region.display_name)])
-        elif region.parent_id and region.parent.code in groups:
-            groups[region.parent.code][1].append((region.code, f"{region.parent.display_name} {region.display_name}"))
-    return BLANK + [(label, options) for label, options in groups.values()]
 
 
 def tier_choices(active_only=True):
@@ -111,7 +100,7 @@ class PartnerForm(Form):
         required=False,
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )
-    region = forms.ChoiceField(label=_("Region"), required=False)
+    region = RegionField(label=_("Region"), required=False, help_text=_("A province, or a city inside it."))
     tier = forms.ChoiceField(label=_("Tier"), required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     parent_code = forms.CharField(
@@ -122,7 +111,7 @@ class PartnerForm(Form):
     territories = forms.MultipleChoiceField(
         label=_("Sales territory"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=MultiSelect,
         help_text=_("Provinces the partner may sell into and recruit sub-dealers in; empty means its own province."),
     )
     product_lines = forms.CharField(
@@ -154,7 +143,6 @@ class PartnerForm(Form):
 
     def __init__(self, *args, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = region_choices()
         self.fields["tier"].choices = tier_choices()
         owners = hq_owner_choices()
         self.fields["channel_manager"].choices = owners

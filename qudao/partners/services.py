@@ -1205,6 +1205,8 @@ CREDIT_FIELDS = {
     "partner_type": PARTNER_TYPE_FIELD,
     "tier": approvals.ContextField(_("Tier"), tier_name),
 }
+def _tier_choices() -> list[tuple[str, str]]:
+    return [(tier.code, tier.name) for tier in Tier.objects.order_by("rank")]
 
 
 def register_subjects() -> None:
@@ -1217,6 +1219,11 @@ def register_subjects() -> None:
             on_returned=on_application_returned,
             subject_url=lambda request: f"/applications/{request.subject_id}/",
             fields=APPLICATION_FIELDS,
+            condition_fields=(
+                approvals.ConditionField("partner_type", _("Partner type"), "choice", PartnerType.choices),
+                approvals.ConditionField("province", _("Province"), "region"),
+                approvals.ConditionField("has_parent", _("Applies under a distributor"), "boolean"),
+            ),
         )
     )
     approvals.register_subject(
@@ -1229,5 +1236,11 @@ def register_subjects() -> None:
             on_returned=on_credit_change_rejected,
             subject_url=lambda request: f"/partners/{request.partner_id}/",
             fields=CREDIT_FIELDS,
+            condition_fields=(
+                approvals.ConditionField("increase", _("Credit limit increase"), "amount"),
+                approvals.ConditionField("new_limit", _("New credit limit"), "amount"),
+                approvals.ConditionField("partner_type", _("Partner type"), "choice", PartnerType.choices),
+                approvals.ConditionField("tier", _("Tier"), "choice", _tier_choices),
+            ),
         )
     )

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import pickers, views
 
 app_name = "partners"
 
 urlpatterns = [
+    path("pickers/partners/", pickers.partner_options_view, name="picker"),
     path("partners/", views.partner_list_view, name="list"),
     path("partners/new/", views.partner_create_view, name="create"),
     path("partners/<int:partner_id>/", views.partner_detail_view, name="detail"),

@@ -8,8 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qudao.catalog.models import ProductLine, Sku
+from qudao.catalog.pickers import SkuField
 from qudao.core.forms import Form
+from qudao.core.pickers import RegionField
 from qudao.partners.models import Tier
+from qudao.partners.pickers import PartnerField
 
 from .models import CURRENCY_CHOICES, PriceList, PriceListRule, Promotion, ScopeKind
 
@@ -45,9 +48,9 @@ class PriceListForm(Form):
     code = forms.CharField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=120)
     tier = forms.ChoiceField(label=_("Tier"), required=False)
-    region = forms.CharField(label=_("Region code"), max_length=16, required=False, help_text=_("e.g. 320000"))
-    partner = forms.IntegerField(
-        label=_("Partner ID"), required=False, help_text=_("A partner's own list names no tier or region.")
+    region = RegionField(label=_("Region"), required=False, help_text=_("A province, or a city inside it."))
+    partner = PartnerField(
+        label=_("Partner"), required=False, help_text=_("A partner's own list names no tier or region.")
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="CNY")
     valid_from = forms.DateField(label=_("Valid from"), required=False, widget=date_input())
@@ -73,9 +76,13 @@ class PriceListForm(Form):
 
 
 class ItemForm(Form):
-    sku = forms.CharField(label=_("SKU code"), max_length=40)
+    sku = SkuField(label=_("SKU"))
     min_qty = forms.IntegerField(label=_("From quantity"), required=False, initial=1)
     price = forms.CharField(label=_("Price"), max_length=24)
+
+
+# The grid editor of a list's prices: rows of ItemForm (empty rows are skipped), saved at once.
+ItemGridFormSet = forms.formset_factory(ItemForm, extra=5, max_num=200, absolute_max=200)
 
 
 class RuleForm(Form):
@@ -90,7 +97,7 @@ class RuleForm(Form):
 
 
 class FloorForm(Form):
-    sku = forms.CharField(label=_("SKU code"), max_length=40)
+    sku = SkuField(label=_("SKU"))
     price = forms.CharField(label=_("Floor price"), max_length=24)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="CNY")
     valid_from = forms.DateField(label=_("Valid from"), required=False, widget=date_input())
@@ -121,10 +128,10 @@ class PromotionForm(Form):
     stack_group = forms.CharField(label=_("Stacking group"), max_length=40, required=False)
     priority = forms.IntegerField(label=_("Priority"), required=False, initial=0, help_text=_("Higher goes first."))
     tier = forms.ChoiceField(label=_("Tier"), required=False)
-    region = forms.CharField(label=_("Region code"), max_length=16, required=False)
-    partner = forms.IntegerField(label=_("Partner ID"), required=False)
+    region = RegionField(label=_("Region"), required=False)
+    partner = PartnerField(label=_("Partner"), required=False)
     product_line = forms.ChoiceField(label=_("Product line"), required=False)
-    sku = forms.CharField(label=_("SKU code"), max_length=40, required=False, help_text=_("A line or a SKU, not both."))
+    sku = SkuField(label=_("SKU"), required=False, help_text=_("A line or a SKU, not both."))
     valid_from = forms.DateField(label=_("Valid from"), required=False, widget=date_input())
     valid_to = forms.DateField(label=_("Valid to"), required=False, widget=date_input())
     value = forms.CharField(
@@ -152,9 +159,8 @@ class PromotionForm(Form):
     )
     buy_qty = forms.IntegerField(label=_("Buy quantity"), required=False, help_text=_("Buy X, get Y free: the X."))
     gift_qty = forms.IntegerField(label=_("Gift quantity"), required=False, help_text=_("Buy X, get Y free: the Y."))
-    gift_sku = forms.CharField(
-        label=_("Gift SKU code"),
-        max_length=40,
+    gift_sku = SkuField(
+        label=_("Gift SKU"),
         required=False,
         help_text=_("Empty: the same SKU as the line bought."),
     )

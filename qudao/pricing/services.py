@@ -232,6 +232,63 @@ def set_item(*, price_list: PriceList, data: dict, actor=None) -> PriceListItem:
     return item
 
 
+MAX_GRID_ROWS = 200
+
+
+def set_items(*, price_list: PriceList, rows: list[dict], actor=None) -> list[PriceListItem]:
+    """Add or replace several prices at once (the grid editor): all of them or none.
+
+    `rows`: [{"sku": id, "min_qty": int, "price": text}], each checked as `set_item` checks one.
+    :raises FieldErrors: "rows" when there is none or too many, "rows.<i>.<field>" for each wrong
+        row (a SKU and quantity given twice is wrong on its second row); nothing is saved.
+    """
+    from qudao.catalog.models import Sku
+
+    _require_editable(price_list)
+    errors = FieldErrors()
+    if not rows:
+        errors.add("rows", _("Enter at least one price."))
+    elif len(rows) > MAX_GRID_ROWS:
+        errors.add("rows", _("At most %(max)d rows at once.") % {"max": MAX_GRID_ROWS})
+    if errors.errors:
+        raise errors
+    skus = Sku.objects.in_bulk([row.get("sku") for row in rows if isinstance(row.get("sku"), int)])
+    cleaned, seen = [], {}
+    for index, row in enumerate(rows):
+        sku = skus.get(row.get("sku")) if isinstance(row.get("sku"), int) else None
+        if sku is None:
+            errors.add(f"rows.{index}.sku", _("Unknown SKU."))
+        min_qty = row.get("min_qty") or 1
+        if not isinstance(min_qty, int) or min_qty < 1:
+            errors.add(f"rows.{index}.min_qty", _("Enter a quantity of at least 1."))
+            min_qty = None
+        price = _amount(row.get("price"), f"rows.{index}.price", errors)
+        if sku is not None and price is not None:
+            floor = floor_for_period(sku.pk, price_list.currency, price_list.valid_from, price_list.valid_to)
+            if floor is not None and price < floor:
+                errors.add(
+                    f"rows.{index}.price",
+                    _("The price is below the floor price of %(floor)s for this SKU.") % {"floor": floor},
+                )
+        if sku is not None and min_qty is not None:
+            if (sku.pk, min_qty) in seen:
+                errors.add(
+                    f"rows.{index}.sku",
+                    _("Row %(row)d already prices this SKU from this quantity.") % {"row": seen[sku.pk, min_qty] + 1},
+                )
+            seen.setdefault((sku.pk, min_qty), index)
+        cleaned.append((sku, min_qty, price))
+    if errors.errors:
+        raise errors
+    with transaction.atomic():
+        return [
+            PriceListItem.objects.update_or_create(
+                price_list=price_list, sku=sku, min_qty=min_qty, defaults={"price": price}
+            )[0]
+            for sku, min_qty, price in cleaned
+        ]
+
+
 def delete_item(*, item: PriceListItem) -> None:
     _require_editable(item.price_list)
     item.delete()
@@ -400,6 +457,10 @@ def register_subjects() -> None:
                 "kind": approvals.ContextField(_("Audience"), display.labels(ScopeKind)),
                 "price_list": approvals.ContextField(_("Price list")),
             },
+            condition_fields=(
+                approvals.ConditionField("max_discount_percent", _("Largest discount below base (%)"), "number"),
+                approvals.ConditionField("kind", _("Audience"), "choice", ScopeKind.choices),
+            ),
         )
     )
 

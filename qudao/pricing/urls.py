@@ -12,6 +12,7 @@ urlpatterns = [
     path("pricing/price-lists/<int:price_list_id>/", views.price_list_detail_view, name="price_list"),
     path("pricing/price-lists/<int:price_list_id>/edit/", views.price_list_form_view, name="price_list_edit"),
     path("pricing/price-lists/<int:price_list_id>/items/", views.item_set_view, name="item_set"),
+    path("pricing/price-lists/<int:price_list_id>/items/grid/", views.item_grid_view, name="item_grid"),
     path(
         "pricing/price-lists/<int:price_list_id>/items/<int:item_id>/delete/",
         views.item_delete_view,

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from qudao.catalog.models import Sku
@@ -25,6 +26,7 @@ from .engine import CartLine, quote
 from .forms import (
     FloorForm,
     ItemForm,
+    ItemGridFormSet,
     PriceListFilterForm,
     PriceListForm,
     PromotionFilterForm,
@@ -108,7 +110,10 @@ def price_list_form_view(request, price_list_id=None):
     price_list = get_object_or_404(_price_lists(request.user), pk=price_list_id) if price_list_id else None
     fixed = price_list is not None and price_list.status not in services.EDITABLE
     form = PriceListForm(
-        request.POST or None, initial=_price_list_initial(price_list) if price_list else None, fixed=fixed
+        request.POST or None,
+        initial=_price_list_initial(price_list) if price_list else None,
+        fixed=fixed,
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -145,7 +150,7 @@ def _price_list_context(request, price_list, item_form=None, rule_form=None) -> 
         "rules": price_list.rules.select_related("product_line").order_by("product_line__path"),
         "can_manage": can_manage,
         "editable": editable,
-        "item_form": item_form or ItemForm(),
+        "item_form": item_form or ItemForm(user=request.user),
         "rule_form": rule_form or RuleForm(),
         "approval_readable": approval_readable,
         "tab": "lists",
@@ -163,9 +168,9 @@ def price_list_detail_view(request, price_list_id):
 def item_set_view(request, price_list_id):
     _require_manage(request)
     price_list = get_object_or_404(_price_lists(request.user), pk=price_list_id)
-    form = ItemForm(request.POST)
+    form = ItemForm(request.POST, user=request.user)
     if form.is_valid():
-        code = form.cleaned_data["sku"].strip()
+        code = form.cleaned_data["sku"]
         sku = Sku.objects.filter(code=code).first()
         if sku is None:
             form.add_error("sku", _("Unknown SKU code."))
@@ -183,6 +188,59 @@ def item_set_view(request, price_list_id):
                 return redirect("pricing:price_list", price_list.pk)
     context = _price_list_context(request, price_list, item_form=form)
     return render(request, "pricing/price_list_detail.html", context, status=422)
+
+
+@hq_page("pricing.view")
+def item_grid_view(request, price_list_id):
+    """/pricing/price-lists/<id>/items/grid/: rows of SKU (picked by name, code or barcode), from
+    quantity and price, saved in one submit by services.set_items: every row or none, each wrong
+    row's errors next to it."""
+    _require_manage(request)
+    price_list = get_object_or_404(_price_lists(request.user), pk=price_list_id)
+    if price_list.status not in services.EDITABLE:
+        messages.error(
+            request, _("Only a draft or rejected price list can change its prices; create a new list instead.")
+        )
+        return redirect("pricing:price_list", price_list.pk)
+    formset = ItemGridFormSet(request.POST or None, prefix="items", form_kwargs={"user": request.user})
+    grid_errors, status = [], 200
+    if request.method == "POST":
+        status = 422
+        if formset.is_valid():
+            filled = [form for form in formset.forms if form.has_changed()]
+            ids = dict(Sku.objects.filter(code__in=[f.cleaned_data["sku"] for f in filled]).values_list("code", "pk"))
+            rows = [
+                {
+                    "sku": ids.get(form.cleaned_data["sku"]),
+                    "min_qty": form.cleaned_data["min_qty"] or 1,
+                    "price": form.cleaned_data["price"],
+                }
+                for form in filled
+            ]
+            try:
+                services.set_items(price_list=price_list, rows=rows, actor=request.user)
+            except FieldErrors as error:
+                for key, messages_ in error.errors.items():
+                    parts = key.split(".")
+                    if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(filled):
+                        for message in messages_:
+                            filled[int(parts[1])].add_error(parts[2], message)
+                    else:
+                        grid_errors.extend(str(message) for message in messages_)
+            except Conflict as error:
+                _error_messages(request, error)
+                return redirect("pricing:price_list", price_list.pk)
+            else:
+                count = len(rows)
+                message = ngettext("%(count)d price is saved.", "%(count)d prices are saved.", count)
+                messages.success(request, message % {"count": count})
+                return redirect("pricing:price_list", price_list.pk)
+    return render(
+        request,
+        "pricing/items_grid.html",
+        {"price_list": price_list, "formset": formset, "grid_errors": grid_errors, "tab": "lists"},
+        status=status,
+    )
 
 
 @hq_page("pricing.view")
@@ -276,13 +334,13 @@ def price_list_delete_view(request, price_list_id):
 @hq_page("pricing.view")
 def floor_list_view(request):
     can_manage = request.user.can("pricing.manage")
-    form = FloorForm(request.POST or None)
+    form = FloorForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST":
         _require_manage(request)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            code = data["sku"].strip()
+            code = data["sku"]
             sku = Sku.objects.filter(code=code).first()
             if sku is None:
                 form.add_error("sku", _("Unknown SKU code."))
@@ -361,7 +419,10 @@ def promotion_form_view(request, promotion_id=None):
     if promotion is not None and promotion.status != Promotion.Status.DRAFT:
         editable = services.EDITABLE_WHILE_ACTIVE
     form = PromotionForm(
-        request.POST or None, initial=promotion_initial(promotion) if promotion else None, editable=editable
+        request.POST or None,
+        initial=promotion_initial(promotion) if promotion else None,
+        editable=editable,
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         data = form.data_for_service()

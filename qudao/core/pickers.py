@@ -1,0 +1,225 @@
+"""Searchable pickers: form fields whose widget lets a person type a name and pick a record, while
+the form still submits the record's key (an id or a code). See docs/pickers.md.
+
+A picker is a `PickerField` with a `PickerWidget`:
+- the widget renders a hidden input carrying the value (`name`) and a visible text box
+  (`name__search`) showing the record's label; qudao/static/qudao/pickers.js fetches the options
+  from the field's search URL (JSON `{"results": [{"value", "label", "detail", "more"}]}`) as the
+  person types, and puts the chosen value in the hidden input;
+- the field resolves what was submitted on the server, so validation stays authoritative: the
+  hidden value (an id or a code), or, when the page ran without script or the person typed
+  without picking, the typed text (a code, a credit code, an exact name). Anything unknown or
+  outside what the user may see is a field error in the user's language.
+
+Fields that depend on who is asking (partners) get the user from `bind_user(form, user)`.
+
+This module also holds the region picker (regions are core's reference data: province, then city)
+and `MultiSelect`, a checkbox dropdown for fields that take several tiers, types or lines.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from .models import Region
+
+SEARCH_SUFFIX = "__search"
+MAX_QUERY = 100
+MAX_RESULTS = 20
+
+
+class PickerWidget(forms.Widget):
+    """A hidden value and a visible search box (see the module's docstring)."""
+
+    template_name = "core/widgets/picker.html"
+
+    field = None  # the PickerField this widget belongs to (set by the field, also on its copies)
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        value = "" if value is None else str(value).strip()
+        if value:
+            return value
+        text = data.get(name + SEARCH_SUFFIX)
+        return "" if text is None else str(text).strip()
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and name + SEARCH_SUFFIX not in data
+
+    def id_for_label(self, id_):
+        return f"{id_}{SEARCH_SUFFIX}" if id_ else id_
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        text = ""
+        field = self.field
+        if value not in (None, "") and field is not None:
+            text = field.label_for(value) or str(value)
+        url = reverse(field.search_url_name) if field is not None and field.search_url_name else ""
+        widget = context["widget"]
+        widget.update(
+            {
+                "search_name": name + SEARCH_SUFFIX,
+                "search_id": self.id_for_label(widget["attrs"].get("id")),
+                "text": text,
+                "search_url": str(url),
+                "placeholder": str(field.placeholder) if field is not None else "",
+            }
+        )
+        return context
+
+
+class PickerField(forms.Field):
+    """A field whose value is resolved by `resolve(text)` (None: unknown). `user` is set by
+    `bind_user`; a field that needs it and has none finds nothing."""
+
+    widget = PickerWidget
+    search_url_name = ""
+    default_error_messages = {"unknown": _("Choose one from the list.")}
+    placeholder = _("Type to search")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = None
+        self.widget.field = self
+
+    def __deepcopy__(self, memo):
+        # every form gets copies of its fields; each copy's widget must name that copy (its user)
+        result = super().__deepcopy__(memo)
+        result.widget.field = result
+        return result
+
+    def resolve(self, text: str):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def label_for(self, value) -> str:
+        return str(value)
+
+    def to_python(self, value):
+        text = (value or "").strip() if isinstance(value, str) else value
+        if text in (None, ""):
+            return None
+        resolved = self.resolve(str(text)[:MAX_QUERY])
+        if resolved is None:
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+        return resolved
+
+    def prepare_value(self, value):
+        return "" if value is None else value
+
+
+def bind_user(form, user) -> None:
+    """Give every picker of `form` the user it searches for (the scoping rule applies)."""
+    for field in form.fields.values():
+        if isinstance(field, PickerField):
+            field.user = user
+
+
+# --- regions ---------------------------------------------------------------------------------------
+
+_SUFFIXES = ("省", "市", "自治区", "特别行政区", "壮族自治区", "回族自治区", "维吾尔自治区")
+
+
+def regions_matching(q: str, *, parent: str = "", limit: int = MAX_RESULTS) -> list[Region]:
+    """Provinces and cities matching `q` (a name in any language, or a code), provinces first;
+    with `parent` (a region's code), that region's children."""
+    regions = Region.objects.exclude(level=Region.Level.COUNTRY).select_related("parent")
+    if parent:
+        return list(regions.filter(parent__code=parent).order_by("path")[:limit])
+    q = (q or "").strip()[:MAX_QUERY]
+    if not q:
+        return list(regions.filter(level=Region.Level.PROVINCE).order_by("path")[:limit])
+    match = Q(name__icontains=q) | Q(name_hant__icontains=q) | Q(name_en__icontains=q)
+    if q.isdigit():
+        match |= Q(code__startswith=q)
+    regions = regions.filter(match).annotate(
+        rank=Case(When(level=Region.Level.PROVINCE, then=Value(0)), default=Value(1), output_field=IntegerField())
+    )
+    return list(regions.order_by("rank", "path")[:limit])
+
+
+def region_option(region: Region) -> dict:
+    parent = region.parent if region.parent_id and region.parent.level != Region.Level.COUNTRY else None
+    return {
+        "value": region.code,
+        "label": region.full_name,
+        "detail": f"{region.get_level_display()} · {region.code}" if parent is None else region.code,
+        "more": region.level == Region.Level.PROVINCE,
+    }
+
+
+def find_region(text: str) -> Region | None:
+    """The region a person means by `text`: its code, or its name (江苏 or 江苏省, 南京 or
+    南京市, in any language); None if unknown or ambiguous."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    region = Region.objects.filter(code=text).first()
+    if region is not None:
+        return region
+    names = {text} | {text + suffix for suffix in _SUFFIXES}
+    # "江苏省 南京市" (a full name as the picker shows it): the last part, inside the first
+    parts = text.split()
+    found = Region.objects.exclude(level=Region.Level.COUNTRY).filter(
+        Q(name__in=names) | Q(name_hant__in=names) | Q(name_en__iexact=text)
+    )
+    if len(parts) == 2:
+        inside = find_region(parts[0])
+        inner = find_region(parts[1]) if inside is not None else None
+        return inner if inner is not None and inside.contains(inner) else None
+    found = list(found[:2])
+    return found[0] if len(found) == 1 else None
+
+
+class RegionField(PickerField):
+    """A province or a city, picked by name (江苏 → 南京); the value is the region's code."""
+
+    search_url_name = "core:picker_regions"
+    default_error_messages = {"unknown": _("Unknown region.")}
+    placeholder = _("Province or city")
+
+    def resolve(self, text: str):
+        region = find_region(text)
+        return region.code if region is not None else None
+
+    def label_for(self, value) -> str:
+        region = Region.objects.select_related("parent").filter(code=str(value)).first()
+        return region.full_name if region else str(value)
+
+
+@require_GET
+def region_options_view(request):
+    """/pickers/regions/?q=江苏 or ?parent=320000: regions as picker options (reference data,
+    public like /api/v1/regions)."""
+    parent = (request.GET.get("parent") or "").strip()[:16]
+    if parent and not re.fullmatch(r"\d{1,16}", parent):
+        parent = "-"
+    regions = regions_matching(request.GET.get("q") or "", parent=parent)
+    return picker_response([region_option(region) for region in regions])
+
+
+def picker_response(options: list[dict]) -> JsonResponse:
+    return JsonResponse({"results": options}, json_dumps_params={"ensure_ascii": False})
+
+
+# --- several of a few: tiers, partner types, product lines ------------------------------------------
+
+
+class MultiSelect(forms.CheckboxSelectMultiple):
+    """A dropdown of checkboxes showing the chosen labels (`<details>`, no script needed)."""
+
+    template_name = "core/widgets/multi_select.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        chosen = {str(item) for item in (value or [])}
+        context["widget"]["chosen_labels"] = [str(label) for key, label in self.choices if str(key) in chosen and key]
+        context["widget"]["none_label"] = str(_("None chosen"))
+        return context

@@ -1,0 +1,127 @@
+"""Pickers instead of codes, in a real browser: a channel manager types a partner's Chinese name
+into the price-list form and picks it (the form submits its id), then, for a regional list, types
+江苏, picks the province and then 南京 among its cities; both lists are saved as picked."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from conftest import PASSWORD
+
+from .ui import login, scroll_width
+
+
+def test_a_channel_manager_picks_a_partner_by_name_and_a_city_by_province(live_server, browser, world):
+    from qudao.pricing.models import PriceList
+
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    desk = context.new_page()
+    try:
+        login(desk, base, "channel", PASSWORD)
+        # when: a partner's own list, the partner found by its Chinese name
+        desk.goto(f"{base}/pricing/price-lists/new/")
+        desk.fill("#id_code", "jl-browser")
+        desk.fill("#id_name", "金陵专享价")
+        desk.fill("#id_valid_from", "2026-07-01")
+        desk.locator("[data-testid=picker-input-partner]").press_sequentially("金陵", delay=50)
+        option = desk.locator("[data-testid=picker-partner] [data-testid=picker-option]")
+        expect(option).to_have_count(1)
+        expect(option).to_contain_text("南京金陵商贸有限公司")
+        expect(option).to_contain_text(world.dist_js.code)
+        option.click()
+        # then: the name shows, the id is what the form sends
+        expect(desk.locator("[data-testid=picker-input-partner]")).to_have_value("南京金陵商贸有限公司")
+        expect(desk.locator("#id_partner")).to_have_value(str(world.dist_js.pk))
+        with desk.expect_navigation():
+            desk.click("form.form button.btn-primary")
+        saved = PriceList.objects.get(code="jl-browser")
+        assert saved.partner_id == world.dist_js.pk
+        assert desk.url == f"{base}/pricing/price-lists/{saved.pk}/"
+
+        # when: a regional list, 江苏 typed, the province picked, then 南京 among its cities
+        desk.goto(f"{base}/pricing/price-lists/new/")
+        desk.fill("#id_code", "js-nanjing")
+        desk.fill("#id_name", "南京区域价")
+        desk.fill("#id_valid_from", "2026-07-01")
+        desk.locator("[data-testid=picker-input-region]").press_sequentially("江苏", delay=50)
+        options = desk.locator("[data-testid=picker-region] [data-testid=picker-option]")
+        province = desk.locator("[data-testid=picker-region] [data-testid=picker-option][data-value='320000']")
+        expect(options.first).to_have_attribute("data-value", "320000")
+        province.click()
+        nanjing = desk.locator("[data-testid=picker-region] [data-testid=picker-option][data-value='320100']")
+        expect(nanjing).to_be_visible()
+        expect(desk.locator("#id_region")).to_have_value("320000")
+        nanjing.click()
+        expect(desk.locator("#id_region")).to_have_value("320100")
+        expect(desk.locator("[data-testid=picker-input-region]")).to_have_value("江苏省 南京市")
+        assert scroll_width(desk) <= 1440
+        with desk.expect_navigation():
+            desk.click("form.form button.btn-primary")
+        # then
+        assert PriceList.objects.get(code="js-nanjing").region.code == "320100"
+    finally:
+        context.close()
+
+
+def test_the_price_grid_adds_rows_and_the_flow_builder_offers_each_fields_input(live_server, browser, world):
+    from datetime import date
+
+    from qudao.catalog.models import Lifecycle, Product, ProductLine, Sku
+    from qudao.core.models import ApprovalFlow
+    from qudao.pricing.models import PriceList
+
+    line = ProductLine.objects.create(code="kitchen", name="厨电")
+    line.path = f"/{line.pk}/"
+    line.save()
+    product = Product.objects.create(code="P-HOOD", name="油烟机", product_line=line, lifecycle=Lifecycle.ON_SALE)
+    Sku.objects.create(product=product, code="HOOD-A", name="欧式油烟机", barcode="6901234567892")
+    Sku.objects.create(product=product, code="HOOD-B", name="侧吸油烟机")
+    draft = PriceList.objects.create(code="grid-browser", name="网格", valid_from=date(2026, 7, 1))
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+    context.set_default_timeout(10_000)
+    desk = context.new_page()
+    try:
+        login(desk, base, "admin", PASSWORD)
+        # the grid: a SKU found by barcode in the first row, a row added for one found by name
+        desk.goto(f"{base}/pricing/price-lists/{draft.pk}/items/grid/")
+        desk.locator("[data-testid=picker-input-items-0-sku]").press_sequentially("6901234567892", delay=20)
+        first = desk.locator("[data-testid=picker-items-0-sku] [data-testid=picker-option]")
+        expect(first).to_have_count(1)
+        first.click()
+        desk.fill("#id_items-0-price", "1,188.00")
+        desk.click("[data-testid=grid-add]")
+        expect(desk.locator("[data-testid=grid-row]")).to_have_count(6)
+        desk.locator("[data-testid=picker-input-items-5-sku]").press_sequentially("侧吸", delay=50)
+        added = desk.locator("[data-testid=picker-items-5-sku] [data-testid=picker-option]")
+        expect(added).to_have_count(1)
+        expect(added).to_contain_text("侧吸油烟机")
+        added.click()
+        desk.fill("#id_items-5-min_qty", "10")
+        desk.fill("#id_items-5-price", "999")
+        with desk.expect_navigation():
+            desk.click("[data-testid=grid-save]")
+        prices = sorted((item.sku.code, item.min_qty, f"{item.price:.2f}") for item in draft.items.all())
+        assert prices == [("HOOD-A", 1, "1188.00"), ("HOOD-B", 10, "999.00")]
+
+        # the flow builder: a field chosen, its own inputs appear; saved as the engine's JSON
+        desk.goto(f"{base}/settings/flows/new/?subject=credit_change")
+        desk.fill("#id_name", "大额授信（浏览器）")
+        desk.click("[data-testid=condition-add]")
+        desk.select_option("select[name=cond_field_0]", "increase")
+        desk.select_option("select[name=cond_op_0]", "gte")
+        desk.fill("input[name=cond_value_0]", "500,000")
+        desk.click("[data-testid=condition-add]")
+        desk.select_option("select[name=cond_field_1]", "tier")
+        desk.locator("[data-testid=condition-builder] details.multi-select summary").click()
+        desk.locator("input[name=cond_value_1][value=gold]").check()
+        desk.fill("#id_steps-0-name", "财务复核")
+        desk.select_option("#id_steps-0-approver_role", "finance")
+        with desk.expect_navigation():
+            desk.click("form[data-testid=flow-form] button.btn-primary")
+        flow = ApprovalFlow.objects.get(name="大额授信（浏览器）")
+        assert flow.conditions == {"increase": {"gte": 500000}, "tier": "gold"}
+    finally:
+        context.close()
