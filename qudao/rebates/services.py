@@ -137,9 +137,13 @@ def _unknown(codes: list[str], known, field: str, errors: FieldErrors) -> None:
         errors.add(field, _("Unknown: %(codes)s.") % {"codes": ", ".join(missing)})
 
 
-def clean_policy(data: dict, *, instance: RebatePolicy | None = None) -> tuple[dict, list[engine.Tier]]:
+def clean_policy(
+    data: dict, *, instance: RebatePolicy | None = None, for_preview: bool = False
+) -> tuple[dict, list[engine.Tier]]:
     """The policy's fields and tiers, checked; `data` may hold only the fields to change when
-    `instance` is given. Every wrong field at once.
+    `instance` is given. Every wrong field at once. `for_preview`: only what decides what the policy
+    pays (the live preview of a policy being typed): its code, name and effective date may still
+    be missing.
 
     :raises FieldErrors:
     """
@@ -147,7 +151,7 @@ def clean_policy(data: dict, *, instance: RebatePolicy | None = None) -> tuple[d
     current = {field: getattr(instance, field) for field in POLICY_FIELDS} if instance else {}
     merged = {**current, **{key: value for key, value in data.items() if key in POLICY_FIELDS}}
     values: dict = {}
-    if instance is None:
+    if instance is None and not for_preview:
         code = str(data.get("code") or "").strip()
         if not CODE.match(code):
             errors.add("code", _("Enter a code of letters, digits, - or _ (at most 40)."))
@@ -155,7 +159,7 @@ def clean_policy(data: dict, *, instance: RebatePolicy | None = None) -> tuple[d
             errors.add("code", _("A policy with this code exists. Write its next version instead."))
         values["code"] = code
     name = str(merged.get("name") or "").strip()
-    if not name:
+    if not name and not for_preview:
         errors.add("name", _("Enter a name."))
     values["name"] = name[:120]
     values["description"] = str(merged.get("description") or "")[:2000]
@@ -179,7 +183,7 @@ def clean_policy(data: dict, *, instance: RebatePolicy | None = None) -> tuple[d
         values[field] = _codes(merged.get(field))
     values["growth"] = _bool(merged.get("growth"))
     values["allow_interim"] = _bool(merged.get("allow_interim"))
-    values["effective_from"] = _date(merged.get("effective_from"), "effective_from", errors, required=True)
+    values["effective_from"] = _date(merged.get("effective_from"), "effective_from", errors, required=not for_preview)
     values["custom_start"] = _date(merged.get("custom_start"), "custom_start", errors)
     values["custom_end"] = _date(merged.get("custom_end"), "custom_end", errors)
     if values["period_kind"] == PeriodKind.CUSTOM:
@@ -205,8 +209,11 @@ def clean_policy(data: dict, *, instance: RebatePolicy | None = None) -> tuple[d
             errors.add("max_overdue_days", _("Enter a whole number of days, 0 or more."))
     focus = str(merged.get("focus_product_line") or "").strip()
     values["focus_product_line"] = focus
-    if bool(focus) != (values["focus_min_share"] is not None) and "focus_min_share" not in errors.errors:
+    # the message goes to the one left empty (the share was blamed for a missing line too)
+    if focus and values["focus_min_share"] is None and "focus_min_share" not in errors.errors:
         errors.add("focus_min_share", _("Give both the focus product line and its minimum share, or neither."))
+    elif not focus and values["focus_min_share"] is not None:
+        errors.add("focus_product_line", _("Give both the focus product line and its minimum share, or neither."))
     if focus and not ProductLine.objects.filter(code=focus).exists():
         errors.add("focus_product_line", _("Unknown: %(codes)s.") % {"codes": focus})
     # what the codes name must exist
