@@ -18,7 +18,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from qudao.core.errors import FieldErrors
 from qudao.partners.models import Partner
 from qudao.partners.scoping import visible_partners
 
@@ -28,6 +30,7 @@ from .models import BasisKind, PeriodKind, RebatePolicy
 
 ZERO = Decimal("0")
 SHOWN_PARTNERS = 8
+MIN_YEAR = 1900
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ def preview_policy(*, user, data: dict, today: date | None = None, shown: int = 
     if period is None:
         return None
     start, end, complete = period
+    if start.year < MIN_YEAR:  # a custom period of year 1 cannot be compared with the year before it
+        raise FieldErrors.single("custom_start", _("Enter a date as YYYY-MM-DD."))
     partners = Partner.objects.filter(pk__in=B.target_partners(policy).values("pk")).filter(
         pk__in=visible_partners(user).values("pk")
     )

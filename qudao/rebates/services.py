@@ -36,6 +36,7 @@ from . import engine
 from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, ReturnsPeriod, TierStyle
 
 POLICY_SUBJECT = "rebate_policy"
+MAX_OVERDUE_DAYS = 3650
 CODE = re.compile(r"^[-a-zA-Z0-9_]{1,40}$")
 LIST_FIELDS = (
     "product_lines",
@@ -206,7 +207,12 @@ def clean_policy(
             if values["max_overdue_days"] < 0:
                 raise ValueError
         except (TypeError, ValueError):
+            values["max_overdue_days"] = None
             errors.add("max_overdue_days", _("Enter a whole number of days, 0 or more."))
+        else:
+            # 20 digits of days overflowed the overdue date (a server error) and the column
+            if values["max_overdue_days"] > MAX_OVERDUE_DAYS:
+                errors.add("max_overdue_days", _("Enter at most %(high)s.") % {"high": MAX_OVERDUE_DAYS})
     focus = str(merged.get("focus_product_line") or "").strip()
     values["focus_product_line"] = focus
     # the message goes to the one left empty (the share was blamed for a missing line too)
