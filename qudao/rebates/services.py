@@ -29,6 +29,7 @@ from qudao.core.errors import Conflict, FieldErrors
 from qudao.core.events import publish
 from qudao.core.models import Region
 from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount
+from qudao.core.validators import check_text
 from qudao.partners.models import Partner, PartnerType, Tier
 from qudao.pricing.models import Promotion
 
@@ -162,8 +163,11 @@ def clean_policy(
     name = str(merged.get("name") or "").strip()
     if not name and not for_preview:
         errors.add("name", _("Enter a name."))
+    # the text rule: the page's form reached the database without it (the API's schema has it)
+    check_text(errors, "name", name, multiline=False)
     values["name"] = name[:120]
     values["description"] = str(merged.get("description") or "")[:2000]
+    check_text(errors, "description", values["description"])
     currency = str(merged.get("currency") or "CNY").upper()
     if currency not in SUPPORTED_CURRENCIES:
         errors.add("currency", _("Choose one of %(codes)s.") % {"codes": ", ".join(SUPPORTED_CURRENCIES)})

@@ -293,6 +293,12 @@ def test_field_errors_stand_next_to_their_field_with_a_summary_on_top(page_clien
     # and the summary on top links to every one of them, in the form's order
     summary = re.findall(r'<a href="#([^"]+)" data-testid="error-link">', html)
     assert summary == ["f-name", "f-targets", "f-cap", "f-focus_product_line"]
+    # and the text rule holds: a right-to-left override in the name, a NUL in the description
+    hidden = client.post(
+        "/rebates/policies/new/", {**UNIT_FORM, "name": "返利\u202e政策", "description": "说明\x00"}
+    ).content.decode()
+    assert errors_at(hidden, "name") == ["Remove the invisible control character U+202E (character 3)."]
+    assert errors_at(hidden, "description") == ["Remove the invisible control character U+0000 (character 3)."]
     # and 20 digits of days (they overflowed the overdue date) are refused at the field
     days = client.post("/rebates/policies/new/", {**UNIT_FORM, "max_overdue_days": "99999999999999999999"})
     assert errors_at(days.content.decode(), "max_overdue_days") == ["Enter at most 3650."]

@@ -17,6 +17,10 @@
   }
 
   ready(function () {
+    var summary = document.getElementById("error-summary");
+    if (summary) {
+      summary.focus(); // a screen reader reads the errors first; each links to its field
+    }
     var form = document.getElementById("policy-form");
     if (!form) {
       return;
