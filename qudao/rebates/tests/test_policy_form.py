@@ -366,3 +366,24 @@ def test_targets_are_chosen_by_their_labels(page_client, books, world):
     assert [(t.reward, t.value) for t in policy.tiers.all()] == [("rate", D("3"))]
     shown = client.get(f"/rebates/policies/{policy.pk}/edit/").content.decode()
     assert re.search(r'name="tier_value_0" value="3"[^>]*><span class="tier-unit" data-tier-unit>%</span>', shown)
+
+
+def test_the_last_complete_period_is_the_one_before_today():
+    from datetime import date
+
+    def period(kind, today, **custom):
+        return preview.last_complete_period(RebatePolicy(period_kind=kind, **custom), today)
+
+    today = date(2026, 12, 7)
+    assert period("month", today) == (date(2026, 11, 1), date(2026, 11, 30), True)
+    assert period("quarter", today) == (date(2026, 7, 1), date(2026, 9, 30), True)
+    assert period("half", today) == (date(2026, 1, 1), date(2026, 6, 30), True)
+    assert period("year", today) == (date(2025, 1, 1), date(2025, 12, 31), True)
+    assert period("quarter", date(2026, 1, 1)) == (date(2025, 10, 1), date(2025, 12, 31), True)
+    # a custom period: its dates once over, its days so far while it runs, nothing before it begins
+    over = {"custom_start": date(2026, 3, 1), "custom_end": date(2026, 5, 31)}
+    running = {"custom_start": date(2026, 11, 15), "custom_end": date(2027, 2, 28)}
+    ahead = {"custom_start": date(2027, 1, 1), "custom_end": date(2027, 3, 31)}
+    assert period("custom", today, **over) == (date(2026, 3, 1), date(2026, 5, 31), True)
+    assert period("custom", today, **running) == (date(2026, 11, 15), date(2026, 12, 6), False)
+    assert period("custom", today, **ahead) is None
