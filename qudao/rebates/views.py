@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
@@ -83,7 +83,7 @@ FIELD_LABELS = {
     "custom_start": gettext_lazy("Custom period from"),
     "custom_end": gettext_lazy("Custom period to"),
     "targets": gettext_lazy("Who it targets"),
-    "target_tiers": gettext_lazy("Partner tiers"),
+    "target_tiers": pgettext_lazy("partner tier", "Partner tiers"),
     "target_regions": gettext_lazy("Regions"),
     "target_partner_types": gettext_lazy("Partner types"),
     "target_partners": gettext_lazy("Partners (codes)"),
