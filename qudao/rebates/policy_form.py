@@ -49,8 +49,9 @@ FIELD_LABELS = {
     "tiers": gettext_lazy("Tier table"),
     "cap": gettext_lazy("Cap per partner and period"),
     "focus_product_line": gettext_lazy("Focus product line"),
-    "focus_min_share": gettext_lazy("Minimum share of the focus line (%)"),
-    "min_payment_ratio": gettext_lazy("Minimum payment ratio (%)"),
+    # no "%" here: the templates' "(%)" labels are other messages ("(%%)" in the catalogues)
+    "focus_min_share": gettext_lazy("Minimum share of the focus line"),
+    "min_payment_ratio": gettext_lazy("Minimum payment ratio"),
     "max_overdue_days": gettext_lazy("No receivables overdue more than (days)"),
 }
 TIER_CELL_LABELS = {
