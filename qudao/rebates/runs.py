@@ -198,16 +198,28 @@ def _run_partners(policy: RebatePolicy, start: date):
     return Partner.objects.filter(Q(pk__in=targeted) | Q(pk__in=earlier))
 
 
-def compute_lines(policy: RebatePolicy, start: date, as_of: date) -> list[dict]:
-    """Every partner's result for `policy` over [start, as_of], as dicts of RebateLine fields."""
-    partners = _run_partners(policy, start)
-    tiers = [engine.Tier(t.lower_bound, t.reward, t.value) for t in policy.tiers.all()]
+def compute_lines(
+    policy: RebatePolicy,
+    start: date,
+    as_of: date,
+    *,
+    tiers: list[engine.Tier] | None = None,
+    partners=None,
+) -> list[dict]:
+    """Every partner's result for `policy` over [start, as_of], as dicts of RebateLine fields.
+
+    A run passes a saved policy; the live preview of a policy being typed (qudao.rebates.preview)
+    passes an unsaved one with its `tiers` and the `partners` to compute (nothing posted before)."""
+    if partners is None:
+        partners = _run_partners(policy, start)
+    if tiers is None:
+        tiers = [engine.Tier(t.lower_bound, t.reward, t.value) for t in policy.tiers.all()]
     now = B.basis_of(policy, partners, start, as_of)
     before = {}
     if policy.growth:
         before = B.basis_of(policy, partners, B.same_day_last_year(start), B.same_day_last_year(as_of))
     conditions = _conditions(policy, partners, start, as_of)
-    posted = posted_before(policy, start)
+    posted = posted_before(policy, start) if policy.pk is not None else {}
     lines = []
     empty = {"gross": ZERO, "returns": ZERO, "amount": ZERO, "units": ZERO}
     show = _u if policy.basis == BasisKind.QUANTITY else _s

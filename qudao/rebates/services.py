@@ -29,6 +29,7 @@ from qudao.core.errors import Conflict, FieldErrors
 from qudao.core.events import publish
 from qudao.core.models import Region
 from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount
+from qudao.core.validators import check_text
 from qudao.partners.models import Partner, PartnerType, Tier
 from qudao.pricing.models import Promotion
 
@@ -36,6 +37,7 @@ from . import engine
 from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, ReturnsPeriod, TierStyle
 
 POLICY_SUBJECT = "rebate_policy"
+MAX_OVERDUE_DAYS = 3650
 CODE = re.compile(r"^[-a-zA-Z0-9_]{1,40}$")
 LIST_FIELDS = (
     "product_lines",
@@ -137,9 +139,13 @@ def _unknown(codes: list[str], known, field: str, errors: FieldErrors) -> None:
         errors.add(field, _("Unknown: %(codes)s.") % {"codes": ", ".join(missing)})
 
 
-def clean_policy(data: dict, *, instance: RebatePolicy | None = None) -> tuple[dict, list[engine.Tier]]:
+def clean_policy(
+    data: dict, *, instance: RebatePolicy | None = None, for_preview: bool = False
+) -> tuple[dict, list[engine.Tier]]:
     """The policy's fields and tiers, checked; `data` may hold only the fields to change when
-    `instance` is given. Every wrong field at once.
+    `instance` is given. Every wrong field at once. `for_preview`: only what decides what the policy
+    pays (the live preview of a policy being typed): its code, name and effective date may still
+    be missing.
 
     :raises FieldErrors:
     """
@@ -147,7 +153,7 @@ def clean_policy(data: dict, *, instance: RebatePolicy | None = None) -> tuple[d
     current = {field: getattr(instance, field) for field in POLICY_FIELDS} if instance else {}
     merged = {**current, **{key: value for key, value in data.items() if key in POLICY_FIELDS}}
     values: dict = {}
-    if instance is None:
+    if instance is None and not for_preview:
         code = str(data.get("code") or "").strip()
         if not CODE.match(code):
             errors.add("code", _("Enter a code of letters, digits, - or _ (at most 40)."))
@@ -155,10 +161,13 @@ def clean_policy(data: dict, *, instance: RebatePolicy | None = None) -> tuple[d
             errors.add("code", _("A policy with this code exists. Write its next version instead."))
         values["code"] = code
     name = str(merged.get("name") or "").strip()
-    if not name:
+    if not name and not for_preview:
         errors.add("name", _("Enter a name."))
+    # the text rule: the page's form reached the database without it (the API's schema has it)
+    check_text(errors, "name", name, multiline=False)
     values["name"] = name[:120]
     values["description"] = str(merged.get("description") or "")[:2000]
+    check_text(errors, "description", values["description"])
     currency = str(merged.get("currency") or "CNY").upper()
     if currency not in SUPPORTED_CURRENCIES:
         errors.add("currency", _("Choose one of %(codes)s.") % {"codes": ", ".join(SUPPORTED_CURRENCIES)})
@@ -179,7 +188,7 @@ def clean_policy(data: dict, *, instance: RebatePolicy | None = None) -> tuple[d
         values[field] = _codes(merged.get(field))
     values["growth"] = _bool(merged.get("growth"))
     values["allow_interim"] = _bool(merged.get("allow_interim"))
-    values["effective_from"] = _date(merged.get("effective_from"), "effective_from", errors, required=True)
+    values["effective_from"] = _date(merged.get("effective_from"), "effective_from", errors, required=not for_preview)
     values["custom_start"] = _date(merged.get("custom_start"), "custom_start", errors)
     values["custom_end"] = _date(merged.get("custom_end"), "custom_end", errors)
     if values["period_kind"] == PeriodKind.CUSTOM:
@@ -202,11 +211,19 @@ def clean_policy(data: dict, *, instance: RebatePolicy | None = None) -> tuple[d
             if values["max_overdue_days"] < 0:
                 raise ValueError
         except (TypeError, ValueError):
+            values["max_overdue_days"] = None
             errors.add("max_overdue_days", _("Enter a whole number of days, 0 or more."))
+        else:
+            # 20 digits of days overflowed the overdue date (a server error) and the column
+            if values["max_overdue_days"] > MAX_OVERDUE_DAYS:
+                errors.add("max_overdue_days", _("Enter at most %(high)s.") % {"high": MAX_OVERDUE_DAYS})
     focus = str(merged.get("focus_product_line") or "").strip()
     values["focus_product_line"] = focus
-    if bool(focus) != (values["focus_min_share"] is not None) and "focus_min_share" not in errors.errors:
+    # the message goes to the one left empty (the share was blamed for a missing line too)
+    if focus and values["focus_min_share"] is None and "focus_min_share" not in errors.errors:
         errors.add("focus_min_share", _("Give both the focus product line and its minimum share, or neither."))
+    elif not focus and values["focus_min_share"] is not None:
+        errors.add("focus_product_line", _("Give both the focus product line and its minimum share, or neither."))
     if focus and not ProductLine.objects.filter(code=focus).exists():
         errors.add("focus_product_line", _("Unknown: %(codes)s.") % {"codes": focus})
     # what the codes name must exist

@@ -9,6 +9,7 @@ app_name = "rebates"
 urlpatterns = [
     path("rebates/policies/", views.policy_list_view, name="policies"),
     path("rebates/policies/new/", views.policy_new_view, name="policy_new"),
+    path("rebates/policies/preview/", views.policy_preview_view, name="policy_preview"),
     path("rebates/policies/<int:policy_id>/", views.policy_detail_view, name="policy"),
     path("rebates/policies/<int:policy_id>/edit/", views.policy_edit_view, name="policy_edit"),
     path("rebates/policies/<int:policy_id>/submit/", views.policy_submit_view, name="policy_submit"),

@@ -22,10 +22,9 @@ from qudao.partners.views_portal import partner_portal
 
 from . import engine, selectors, services
 from . import runs as run_services
-from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, ReturnsPeriod, TierStyle
+from .models import BasisKind, RebatePolicy, RebateRun
 
 TIER_ROWS = 6
-LIST_INPUTS = services.LIST_FIELDS
 
 
 def _get(call, *args, **kwargs):
@@ -57,98 +56,68 @@ def policy_list_view(request):
     )
 
 
-def _form_data(post) -> dict:
-    """The policy form as the service reads it: lists as text, tiers from rows."""
-    data = {key: post.get(key, "") for key in services.POLICY_FIELDS if key not in ("growth", "allow_interim")}
-    data["growth"] = post.get("growth") == "on"
-    data["allow_interim"] = post.get("allow_interim") == "on"
-    if "code" in post:
-        data["code"] = post.get("code", "")
-    tiers = []
-    for index in range(TIER_ROWS):
-        lower, value = post.get(f"tier_lower_{index}", "").strip(), post.get(f"tier_value_{index}", "").strip()
-        if lower or value:
-            tiers.append(
-                {"lower_bound": lower, "value": value, "reward": post.get(f"tier_reward_{index}", "rate") or "rate"}
-            )
-    data["tiers"] = tiers
-    return data
-
-
-def _form_context(data: dict, errors: dict | None = None, policy=None) -> dict:
-    tiers = list(data.get("tiers") or [])
-    tiers += [{"lower_bound": "", "value": "", "reward": "rate"}] * (TIER_ROWS - len(tiers))
-    shown = dict(data)
-    for key in LIST_INPUTS:
-        value = shown.get(key)
-        if isinstance(value, list):
-            shown[key] = ", ".join(value)
-    return {
-        "data": shown,
-        "tiers": list(enumerate(tiers)),
-        "errors": errors or {},
-        "policy": policy,
-        "bases": BasisKind.choices,
-        "periods": PeriodKind.choices,
-        "styles": TierStyle.choices,
-        "returns_periods": ReturnsPeriod.choices,
-        "rewards": RebateTier.Reward.choices,
-    }
-
-
 def _errors(error: FieldErrors) -> dict:
     return {key: [str(message) for message in messages_] for key, messages_ in error.errors.items()}
-
-
-def _policy_data(policy: RebatePolicy) -> dict:
-    data = {field: getattr(policy, field) for field in services.POLICY_FIELDS}
-    for key in ("custom_start", "custom_end", "effective_from"):
-        data[key] = data[key].isoformat() if data[key] else ""
-    for key in ("cap", "focus_min_share", "min_payment_ratio", "max_overdue_days"):
-        data[key] = "" if data[key] is None else data[key]
-    data["code"] = policy.code
-    data["tiers"] = [
-        {"lower_bound": tier.lower_bound, "value": tier.value, "reward": tier.reward} for tier in policy.tiers.all()
-    ]
-    return data
 
 
 @require_http_methods(["GET", "POST"])
 @hq_page("rebates.manage")
 def policy_new_view(request):
+    from . import policy_form as form
+
     if request.method == "POST":
-        data = _form_data(request.POST)
+        data = form.form_data(request.POST)
         try:
-            policy = services.create_policy(data=data, actor=request.user)
+            policy = services.create_policy(data=form.service_data(data), actor=request.user)
         except FieldErrors as error:
-            return render(request, "rebates/policy_form.html", _form_context(data, _errors(error)), status=422)
+            context = form.form_context(data, _errors(error), blank_rows=TIER_ROWS)
+            return render(request, "rebates/policy_form.html", context, status=422)
         messages.success(request, _("Policy %(code)s saved as a draft.") % {"code": policy.code})
         return redirect("rebates:policy", policy.pk)
-    return render(
-        request,
-        "rebates/policy_form.html",
-        _form_context({"period_kind": "quarter", "tier_style": "retrospective", "returns_count_in": "shipment_period"}),
-    )
+    initial = {"period_kind": "quarter", "tier_style": "retrospective", "returns_count_in": "shipment_period"}
+    return render(request, "rebates/policy_form.html", form.form_context(initial, blank_rows=TIER_ROWS))
 
 
 @require_http_methods(["GET", "POST"])
 @hq_page("rebates.manage", partner_users="404")
 def policy_edit_view(request, policy_id):
+    from . import policy_form as form
+
     policy = _get(selectors.get_policy, request.user, policy_id)
     if request.method == "POST":
-        data = _form_data(request.POST)
+        data = form.form_data(request.POST)
         data.pop("code", None)
         try:
-            services.update_policy(policy=policy, data=data, actor=request.user)
+            services.update_policy(policy=policy, data=form.service_data(data), actor=request.user)
         except FieldErrors as error:
-            return render(request, "rebates/policy_form.html", _form_context(data, _errors(error), policy), status=422)
+            context = form.form_context(data, _errors(error), policy, blank_rows=TIER_ROWS)
+            return render(request, "rebates/policy_form.html", context, status=422)
         except Conflict as error:
             messages.error(request, str(error.detail))
         return redirect("rebates:policy", policy.pk)
     if not policy.is_editable:
         messages.error(request, _("Only a draft can be changed. Write the policy's next version instead."))
         return redirect("rebates:policy", policy.pk)
-    return render(request, "rebates/policy_form.html", _form_context(_policy_data(policy), policy=policy))
+    context = form.form_context(form.policy_data(policy), policy=policy, blank_rows=TIER_ROWS)
+    return render(request, "rebates/policy_form.html", context)
+
+
+@require_POST
+@hq_page("rebates.manage", partner_users="404")
+def policy_preview_view(request):
+    """The policy form's live preview (htmx posts the whole form here as it changes): what the
+    partners it targets, among those the user may see, would have earned in the last complete
+    period. Writes nothing (qudao.rebates.preview); the fields it still needs are listed."""
+    from . import policy_form as form
+    from . import preview
+
+    data = form.form_data(request.POST)
+    context = {"errors": {}, "preview": None}
+    try:
+        context["preview"] = preview.preview_policy(user=request.user, data=form.service_data(data))
+    except FieldErrors as error:
+        context["error_summary"] = form.summary(form.on_rows(_errors(error), data["tier_rows"]))
+    return render(request, "rebates/_policy_preview.html", context)
 
 
 @require_GET

@@ -154,6 +154,24 @@ LINE_PAGE = HQ_RECORD | {"regional_zj": 404, "sales": 404}
 PAGE_CASES = [
     Case("GET", "rebates/policies/", HQ_LIST, page=True),
     Case("GET", "rebates/policies/new/", _hq_page(MANAGE, 200, partners=PORTAL), page=True),
+    # the policy form's live preview (htmx): those who write policies; it writes nothing
+    Case(
+        "POST",
+        "rebates/policies/preview/",
+        _hq_page(MANAGE, 200),
+        page=True,
+        body=lambda t: {
+            "basis": "net_sales_shipped",
+            "period_kind": "quarter",
+            "tier_style": "marginal",
+            "target_partners": t["rb_dist_code"],
+            "max_overdue_days": "30",
+            "tier_lower_0": "0",
+            "tier_value_0": "1",
+            "tier_lower_1": "100000",
+            "tier_value_1": "2",
+        },
+    ),
     Case("GET", "rebates/policies/{rb_draft_policy}/", HQ_RECORD, page=True),
     Case("GET", "rebates/policies/{rb_draft_policy}/edit/", _hq_page(MANAGE, 200), page=True),
     Case(

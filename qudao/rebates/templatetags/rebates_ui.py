@@ -1,6 +1,9 @@
 """Template helpers of the rebate pages."""
 
+from decimal import Decimal
+
 from django import template
+from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
@@ -21,3 +24,45 @@ def tier_errors(errors, index):
 @register.filter
 def source_label(kinds, kind):
     return dict(kinds).get(kind, kind)
+
+
+@register.filter
+def units(value) -> str:
+    """A number of units with thousands separators, decimals only when there are any: 1250 ->
+    "1,250", 2.5 -> "2.5"."""
+    if value in (None, ""):
+        return ""
+    number = Decimal(str(value))
+    if number == number.to_integral_value():
+        return f"{number:,.0f}"
+    return f"{number.normalize():,f}"
+
+
+@register.filter
+def percent(value) -> str:
+    """A rate stored as a percentage, shown as one: 3.0000 -> "3%", 2.5 -> "2.5%"."""
+    if value in (None, ""):
+        return ""
+    return f"{units(value)}%"
+
+
+@register.simple_tag
+def field_errors(errors, key, row=None):
+    """The errors of one field, right at it: <ul class="errorlist" data-errors-for="key">; with
+    `row`, those of that cell of the tier table's row (key tiers.<row>.<cell>)."""
+    if row is not None:
+        key = f"tiers.{row}.{key}"
+    messages = (errors or {}).get(key, [])
+    if not messages:
+        return ""
+    return format_html(
+        '<ul class="errorlist" id="e-{}" data-errors-for="{}" role="alert">{}</ul>',
+        key.replace(".", "-"),
+        key,
+        format_html_join("", "<li>{}</li>", ((message,) for message in messages)),
+    )
+
+
+@register.filter
+def has_errors(errors, key) -> bool:
+    return bool((errors or {}).get(key))
