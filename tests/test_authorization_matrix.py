@@ -552,7 +552,7 @@ def _outcome(response, case: Case, targets) -> object:
         return PORTAL
     if location in ("/", "http://testserver/"):
         return HOME
-    if "/partners/jobs/" in location:
+    if location.startswith(("/jobs/", "/partners/jobs/")):  # a job's page
         return "job"
     return location.lstrip("/").format()
 

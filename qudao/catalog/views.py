@@ -22,6 +22,13 @@ from . import importing, scope, selectors, services
 from .forms import CatalogFilterForm, LineForm, ProductForm, ScopeRuleForm, SkuForm, UnitForm, attributes_text
 from .models import Product, ProductImage, ProductLine, SalesScopeRule, Sku, UnitConversion
 
+import_pages.register_results(
+    importing,
+    preview_url="catalog:import_preview",
+    result_url="catalog:products",
+    result_label=gettext_lazy("Open the catalogue"),
+)
+
 
 @hq_page("catalog.view")
 def product_list_view(request):

@@ -13,12 +13,28 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import jobs
 from .errors import Conflict, FieldErrors, NotFound
 from .imports import preview_errors
 
 PREVIEW_PAGE_ROWS = 200
+
+
+def register_results(importing, *, preview_url: str, result_url: str, result_label) -> None:
+    """The links an import's job pages end with: its preview (the checked file) and, once
+    imported, the list the rows went to (`result_label`, a lazy translation: "Open the catalogue")."""
+    from django.urls import reverse
+
+    def preview_result(job):
+        return jobs.JobResult(reverse(preview_url, args=[job.pk]), _("Open the preview"))
+
+    def commit_result(job):
+        return jobs.JobResult(reverse(result_url), str(result_label))
+
+    jobs.register_result(importing.PREVIEW_KIND, preview_result, title=gettext_lazy("Check an import file"))
+    jobs.register_result(importing.COMMIT_KIND, commit_result, title=gettext_lazy("Import a file"))
 
 
 def upload(request, importing, *, template: str, preview_url: str, context: dict | None = None):
@@ -102,5 +118,6 @@ def commit(request, importing, preview_id, *, preview_url: str, done: Callable |
         elif job.status == job.Status.FAILED:
             messages.error(request, jobs.display_message(job))
         else:
-            messages.info(request, _("The import is running. Reload this page to see its outcome."))
+            # a worker writes it: its page shows the progress and ends with a link to the result
+            return redirect("core:job", job_id=job.pk)
     return redirect(preview_url, preview_id)

@@ -461,6 +461,48 @@ def retry(user, job_id) -> Job:
     return job
 
 
+# --- results -------------------------------------------------------------------------------------
+# What a finished job produced, as a link the job page ends with ("Open run RR-2611-0001", "See
+# the statements of 2026-11"). Each context registers a function per job kind (core never imports
+# the apps above it): `register_result("rebate_run", fn)`, `fn(job) -> JobResult | None`.
+
+
+class JobResult:
+    def __init__(self, url: str, label: str):
+        self.url = url
+        self.label = label
+
+    def __repr__(self):
+        return f"JobResult({self.url!r}, {self.label!r})"
+
+
+_RESULTS: dict[str, Callable[[Job], JobResult | None]] = {}
+_TITLES: dict[str, object] = {}
+
+
+def register_result(kind: str, result: Callable[[Job], JobResult | None], *, title=None) -> None:
+    """`title` (a lazy translation) names the work on the job page ("Statements of a month")."""
+    _RESULTS[kind] = result
+    if title is not None:
+        _TITLES[kind] = title
+
+
+def title_of(job: Job) -> str:
+    return str(_TITLES.get(job.kind, "")) or gettext("Job")
+
+
+def result_of(job: Job) -> JobResult | None:
+    """The link to what a succeeded job produced (None while it runs, when it failed, or when its
+    kind registered no result)."""
+    if job.status != Job.Status.SUCCEEDED or job.kind not in _RESULTS:
+        return None
+    try:
+        return _RESULTS[job.kind](job)
+    except (KeyError, TypeError, ValueError):  # a result written by an older version of the job
+        logger.warning("no result link for job %s", job.pk, exc_info=True)
+        return None
+
+
 # --- reads -----------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pickers, views, views_webhooks
+from . import pickers, views, views_jobs, views_webhooks
 
 app_name = "core"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/<int:notification_id>/read/", views.notification_read_view, name="notification_read"),
     path("notifications/read-all/", views.notifications_read_all_view, name="notifications_read_all"),
+    path("jobs/<int:job_id>/", views_jobs.job_view, name="job"),
+    path("jobs/<int:job_id>/status/", views_jobs.job_status_view, name="job_status"),
+    path("jobs/<int:job_id>/retry/", views_jobs.job_retry_view, name="job_retry"),
     path("settings/", views.settings_view, name="settings"),
     path("settings/flows/", views.flows_view, name="flows"),
     path("settings/flows/new/", views.flow_create_view, name="flow_create"),

@@ -128,7 +128,7 @@ def statement_detail_out(statement: Statement) -> dict:
 
 
 def _job_out(job) -> dict:
-    return jobs.job_payload(job) | {"url": f"/partners/jobs/{job.pk}/"}
+    return jobs.job_payload(job) | {"url": f"/jobs/{job.pk}/"}
 
 
 def _dispute_body(request) -> tuple[DisputeIn, object]:

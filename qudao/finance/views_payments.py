@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qudao.core import idempotency, import_pages
@@ -28,6 +29,13 @@ from qudao.pricing.selectors import currency_symbol
 from . import importing, payments
 from .forms_payments import AnnounceForm, PaymentFilterForm, PaymentForm, PaymentPartnerForm
 from .models import Payment
+
+import_pages.register_results(
+    importing,
+    preview_url="finance_payments:import_preview",
+    result_url="finance_payments:list",
+    result_label=gettext_lazy("Open the payments"),
+)
 
 ALLOC_FIELD = re.compile(r"^alloc_(\d{1,12})$")
 PORTAL_PAGE_SIZE = 20

@@ -11,9 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from qudao.core import jobs
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.numbers import parse_id
 from qudao.core.pages import hq_page, paginate
@@ -24,6 +28,25 @@ from . import statements
 from .models import Book, Statement, StatementDispute
 
 PAGE_SIZE = 20
+
+
+def _generation_result(job) -> jobs.JobResult:
+    """A generated month ends on its statements (a rebuilt one on the statement itself)."""
+    result = job.result or {}
+    numbers = result.get("numbers") or []
+    if result.get("partner") and len(numbers) == 1:
+        return jobs.JobResult(
+            reverse("finance_statements:detail", args=[numbers[0]]),
+            _("Open statement %(number)s") % {"number": numbers[0]},
+        )
+    month = result.get("month", "")
+    return jobs.JobResult(
+        f"{reverse('finance_statements:list')}?{urlencode({'month': month})}",
+        _("See the statements of %(month)s") % {"month": month},
+    )
+
+
+jobs.register_result(statements.JOB_KIND, _generation_result, title=gettext_lazy("Statements of a month"))
 
 
 def _statement(request, number) -> Statement:
@@ -123,7 +146,7 @@ def generate_view(request):
         return render(request, "finance/statements/list.html", context, status=422)
     except Forbidden:
         raise PermissionDenied from None
-    return redirect(f"/partners/jobs/{job.pk}/")
+    return redirect("core:job", job_id=job.pk)
 
 
 @require_GET
@@ -155,7 +178,7 @@ def rebuild_view(request, number):
     except (Conflict, FieldErrors) as error:
         messages.error(request, str(error.detail) if isinstance(error, Conflict) else " ".join(_messages(error)))
         return redirect("finance_statements:detail", number=statement.number)
-    return redirect(f"/partners/jobs/{job.pk}/")
+    return redirect("core:job", job_id=job.pk)
 
 
 @require_POST

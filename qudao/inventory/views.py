@@ -28,6 +28,13 @@ from .forms import (
 )
 from .models import StockLevel, Warehouse
 
+import_pages.register_results(
+    importing,
+    preview_url="inventory:import_preview",
+    result_url="inventory:stock",
+    result_label=gettext_lazy("Open the stock"),
+)
+
 
 @hq_page("inventory.view")
 def stock_list_view(request):

@@ -165,10 +165,12 @@ class Priced:
     result: engine.CartQuote | None = None
     general: list[str] = field(default_factory=list)
     key_reused: bool = False  # the form's Idempotency-Key already placed an order from other lines
+    # errors of the order's own fields (rebate_amount), shown beside them
+    fields: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
-        return bool(self.general) or any(row.errors for row in self.rows)
+        return bool(self.general) or bool(self.fields) or any(row.errors for row in self.rows)
 
     @property
     def filled(self) -> list[Row]:

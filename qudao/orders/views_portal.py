@@ -14,10 +14,12 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qudao.core import idempotency
@@ -34,6 +36,34 @@ from .carts import Row
 from .models import OrderStatus
 
 PAGE_SIZE = 20
+# the order's own fields a refused order shows its errors beside (not the lines')
+ORDER_FIELDS = ("rebate_amount",)
+APPROVAL_REASONS = {
+    "over_credit_limit": _lazy("it is over your available credit"),
+    "large_order": _lazy("it is a large order"),
+    "deep_discount": _lazy("its discount is above the usual"),
+    "first_orders": _lazy("it is one of your first orders"),
+}
+
+
+def placed_message(request, order) -> None:
+    """Tell the partner the order is placed, in which status, and what happens next."""
+    status = order.get_status_display()
+    if order.status == OrderStatus.PENDING_APPROVAL:
+        reasons = [str(APPROVAL_REASONS[r]) for r in order.approval_reasons or [] if r in APPROVAL_REASONS]
+        text = _(
+            "Order %(number)s is placed (%(status)s). It waits for HQ's approval because %(reasons)s; "
+            "you are told when it is decided."
+        ) % {"number": order.number, "status": status, "reasons": _("; ").join(reasons) or _("of the brand's rules")}
+    elif order.status == OrderStatus.SUBMITTED:
+        text = _(
+            "Order %(number)s is placed (%(status)s). Next, HQ confirms it; you are told when it is confirmed."
+        ) % {"number": order.number, "status": status}
+    else:
+        text = _("Order %(number)s is placed (%(status)s).") % {"number": order.number, "status": status}
+    messages.success(request, text)
+
+
 QTY_FIELD = re.compile(r"^qty_(\d{1,9})$")
 
 
@@ -227,6 +257,8 @@ def _place(request, rows, buyer, key):
             )
             priced.key_reused = True
         else:
+            own_fields = {key: [str(m) for m in error.errors.pop(key)] for key in ORDER_FIELDS if key in error.errors}
+            priced.fields.update(own_fields)
             priced.general.extend(carts.spread(error, ready))
         priced.result = None
         return None, priced
@@ -265,6 +297,7 @@ def quick_view(request):
     if order is None:
         context = _quick_context(request, rows, priced=priced, buyer=buyer, key=None if priced.key_reused else key)
         return render(request, "orders/portal/quick.html", context, status=422)
+    placed_message(request, order)
     return redirect("orders_portal:detail", order.number)
 
 
@@ -339,9 +372,24 @@ def place_view(request):
     ]
     key = (request.POST.get("idempotency_key") or "").strip()[:100]
     order, priced = _place(request, rows, request.partner, key or None)
+    from_catalog = request.POST.get("source") == "catalog"
+    if order is None and from_catalog and not any(row.errors for row in priced.rows):
+        # the catalogue's cart: the user stays on it, each error beside its field
+        from qudao.pricing.views_portal import cart_entries, render_quote
+
+        place = {
+            "errors": {**priced.fields, "general": priced.general},
+            "rebate_amount": (request.POST.get("rebate_amount") or "").strip()[:20],
+        }
+        return render_quote(request, cart_entries(request.POST), place=place, status=422)
     if order is None:
         context = _quick_context(request, carts.pad(rows), priced=priced, key=None if priced.key_reused else key)
         return render(request, "orders/portal/quick.html", context, status=422)
+    placed_message(request, order)
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("orders_portal:detail", args=[order.number])
+        return response
     return redirect("orders_portal:detail", order.number)
 
 

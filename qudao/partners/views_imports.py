@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qudao.core import jobs
@@ -19,6 +20,17 @@ from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 
 from . import exporting, importing
 from .api_imports import XLSX_CONTENT_TYPE
+
+jobs.register_result(
+    importing.PREVIEW_KIND,
+    lambda job: jobs.JobResult(reverse("partner_imports:preview", args=[job.pk]), _("Open the preview")),
+    title=gettext_lazy("Check an import file"),
+)
+jobs.register_result(
+    importing.COMMIT_KIND,
+    lambda job: jobs.JobResult(reverse("partners:list"), _("Open the partners")),
+    title=gettext_lazy("Import a file"),
+)
 
 PREVIEW_PAGE_SIZE = 200
 
@@ -143,6 +155,7 @@ def _job_context(request, job_id):
         "summary": importing.commit_succeeded_message(job)
         if job.kind == importing.COMMIT_KIND and job.status == job.Status.SUCCEEDED
         else "",
+        "job_result": jobs.result_of(job) if job.kind == importing.COMMIT_KIND else None,
         "error_rows": (job.error or {}).get("rows", []),
         "error_detail": (job.error or {}).get("detail", ""),
     }

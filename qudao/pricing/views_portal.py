@@ -272,9 +272,21 @@ def quote_view(request):
     promotion with its amount, net unit price, line total), the gifts, the total and the promotions
     not applied, in words. Errors are shown at the SKU they are about. htmx renders it in place;
     without JavaScript it is a full page with the quantities to correct."""
+    return render_quote(request, _entries(request.POST))
+
+
+def cart_entries(data) -> list[Entry]:
+    """The cart's quantities and units as a form sent them (qty_<sku id>, unit_<sku id>)."""
+    return _entries(data)
+
+
+def render_quote(request, entries: list[Entry], *, place: dict | None = None, status: int = 200):
+    """The priced cart of `entries`: in place for htmx, else a full page. `place`: what the place
+    form shows again when placing the order was refused (orders.views_portal.place_view): its
+    errors beside their fields ("rebate_amount") or above the button ("__all__"), and the amount typed.
+    """
     partner = request.partner
     today = timezone.localdate()
-    entries = _entries(request.POST)
     lines, line_skus, sku_errors = _parse(entries)
     general: list[str] = []
     result = None
@@ -327,10 +339,12 @@ def quote_view(request):
             if entry.quantity
         ],
     )
+    context["place"] = place or {}
     if request.htmx:
+        # htmx swaps 2xx answers only: a refused order is shown in place with its errors
         return render(request, "pricing/portal/_quote.html", context | {"oob": True})
     # without JavaScript: the way back to the catalogue keeps the quantities
     carried = [(f"qty_{entry.sku_id}", entry.quantity) for entry in entries if entry.quantity]
     carried += [(f"unit_{entry.sku_id}", entry.unit) for entry in entries if entry.quantity and entry.unit]
     back_url = reverse("pricing_portal:catalog") + (f"?{urlencode(carried)}" if carried else "")
-    return render(request, "pricing/portal/quote.html", context | {"back_url": back_url})
+    return render(request, "pricing/portal/quote.html", context | {"back_url": back_url}, status=status)

@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qudao.catalog.models import ProductLine
-from qudao.core import display
+from qudao.core import display, jobs
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.numbers import parse_id
 from qudao.core.pages import hq_page, paginate
@@ -23,6 +25,16 @@ from qudao.partners.views_portal import partner_portal
 from . import engine, selectors, services
 from . import runs as run_services
 from .models import BasisKind, RebatePolicy, RebateRun
+
+
+def _run_result(job) -> jobs.JobResult:
+    number = (job.result or {})["run"]
+    return jobs.JobResult(reverse("rebates:run", args=[number]), _("Open run %(number)s") % {"number": number})
+
+
+# a computed run, and a posted one, end on the run's page
+jobs.register_result("rebate_run", _run_result, title=gettext_lazy("Compute a rebate run"))
+jobs.register_result("rebate_post", _run_result, title=gettext_lazy("Post a rebate run"))
 
 TIER_ROWS = 6
 
@@ -227,8 +239,8 @@ def run_new_view(request):
         number = (job.result or {}).get("run")
         if number:
             return redirect("rebates:run", number)
-        messages.info(request, _("The run is being computed."))
-        return redirect("rebates:runs")
+        # computed by a worker: its page shows the progress and ends with a link to the run
+        return redirect("core:job", job_id=job.pk)
     return render(request, "rebates/run_new.html", context)
 
 
@@ -245,8 +257,19 @@ def run_detail_view(request, number):
             "page": page,
             "rows": page.object_list,
             "can_settle": request.user.can("rebates.settle"),
+            # a posting still running: its live progress instead of the buttons
+            "posting": _posting_job(run),
         },
     )
+
+
+def _posting_job(run) -> dict | None:
+    from qudao.core.views_jobs import job_context
+
+    job = run.job
+    if job is None or job.is_finished:
+        return None
+    return job_context(job, reload_when_done=True)
 
 
 @require_POST

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from conftest import PASSWORD
 
 from .test_portal_catalog import build_shop
-from .ui import assert_fits_phone, login, scroll_width, texts
+from .ui import assert_fits_phone, login, open_menu_item, scroll_width, texts
 
 WIDE = 1440
 
@@ -37,8 +37,7 @@ def test_operations_places_an_order_for_a_partner_on_a_wide_screen(live_server, 
     try:
         # when operations opens Orders > New order for a partner and searches the partner by name
         login(desk, base, "operations", PASSWORD)
-        with desk.expect_navigation():
-            desk.click("[data-testid=nav-orders]")
+        open_menu_item(desk, "nav-orders")
         with desk.expect_navigation():
             desk.click("[data-testid=new-order]")
         desk.fill("[data-testid=partner-search]", "金陵")

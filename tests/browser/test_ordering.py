@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from conftest import PASSWORD
 
 from .test_portal_catalog import build_shop
-from .ui import assert_fits_phone, login, texts
+from .ui import assert_fits_phone, login, open_menu_item, texts
 
 
 def test_it_lets_a_partner_order_on_a_phone_and_operations_confirm_it(live_server, open_page, world):
@@ -60,8 +60,7 @@ def test_it_lets_a_partner_order_on_a_phone_and_operations_confirm_it(live_serve
     # when operations opens the order on the HQ page and confirms it
     desk = open_page("desktop")
     login(desk, base, "operations", PASSWORD)
-    with desk.expect_navigation():
-        desk.click("[data-testid=nav-orders]")
+    open_menu_item(desk, "nav-orders")
     with desk.expect_navigation():
         desk.click(f"[data-testid=order-row][data-number={order.number}] a")
     assert texts(desk, "[data-testid=line-total]") == ["2,598.00", "3,000.00"]

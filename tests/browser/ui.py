@@ -69,3 +69,18 @@ def assert_no_partner_shown(page: Page, marks: dict[str, list[str]]) -> None:
             # whole values only: partner code P2611270001 is also the tail of application number AP2611270001
             found = re.search(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", html)
             assert found is None, f"{page.url} shows partner {code}: {value!r}"
+
+
+def open_menu_item(page: Page, testid: str) -> None:
+    """Go to an HQ menu item as a person would: unfold the menu (narrow screens) and open its
+    group's dropdown when the link is not on screen, then follow it."""
+    link = page.locator(f"nav.mainnav [data-testid={testid}]")
+    if not link.is_visible():
+        toggle = page.locator("[data-testid=nav-toggle]")
+        if toggle.is_visible():
+            toggle.click()
+        group = page.locator(f"details[data-nav-group]:has([data-testid={testid}]) > summary")
+        if not link.is_visible() and group.count():
+            group.click()
+    with page.expect_navigation():
+        link.click()

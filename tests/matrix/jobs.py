@@ -32,4 +32,8 @@ API_CASES = [
 
 PAGE_CASES = [
     Case("POST", "partners/jobs/{failed_job}/retry/", only({"admin": "job", "channel": "job"}, 404, LOGIN), page=True),
+    # the job page of any kind of job (qudao.core.views_jobs): its creator or an administrator
+    Case("GET", "jobs/{failed_job}/", only({"admin": 200, "channel": 200}, 404, LOGIN), page=True),
+    Case("GET", "jobs/{failed_job}/status/", only({"admin": 200, "channel": 200}, 404, LOGIN), page=True),
+    Case("POST", "jobs/{failed_job}/retry/", only({"admin": "job", "channel": "job"}, 404, LOGIN), page=True),
 ]

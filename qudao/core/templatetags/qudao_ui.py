@@ -71,3 +71,11 @@ def approvals_waiting(user) -> int:
     if not getattr(user, "is_authenticated", False) or not user.is_hq:
         return 0
     return inbox_for(user).count()
+
+
+@register.simple_tag
+def main_nav(user, path: str) -> list[dict]:
+    """The HQ menu groups `user` sees, with the current page marked (qudao.core.navigation)."""
+    from qudao.core.navigation import hq_menu
+
+    return hq_menu(user, path)

@@ -288,7 +288,8 @@ def test_the_upload_only_stores_the_file_and_its_preview_job_parses_it(
     queued = response.json()
     assert (queued["status"], queued["rows"], queued["total_rows"], queued["can_commit"]) == ("queued", [], 0, False)
     page = page_client(world.channel).get(f"/catalog/import/{queued['id']}/").content.decode()
-    assert 'data-testid="preview-progress"' in page and '<meta http-equiv="refresh" content="2">' in page
+    assert 'data-testid="preview-progress"' in page and 'hx-trigger="every 1s"' in page
+    assert f'hx-get="/jobs/{queued["id"]}/status/?reload=1"' in page and "http-equiv" not in page
 
     # when: the worker runs the preview task
     importing.run_preview(queued["id"])

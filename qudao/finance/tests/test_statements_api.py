@@ -94,7 +94,7 @@ def test_it_generates_a_month_as_a_job_for_finance_only(world, api_client):
     # then
     assert started.status_code == 202
     job = started.json()
-    assert (job["status"], job["result"]["generated"], job["url"]) == ("succeeded", 1, f"/partners/jobs/{job['id']}/")
+    assert (job["status"], job["result"]["generated"], job["url"]) == ("succeeded", 1, f"/jobs/{job['id']}/")
     assert (refused.status_code, partner_refused.status_code) == (403, 403)
     assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "month")
     assert Statement.objects.count() == 1

@@ -39,10 +39,15 @@ def test_it_lists_statements_with_filters_and_generates_a_month(world, page_clie
     refused = client.post("/finance/statements/generate/", {"month": "2099-01"})
     # then
     job = Job.objects.get(kind="finance.statements")
-    assert (started.status_code, started["Location"]) == (302, f"/partners/jobs/{job.pk}/")
+    assert (started.status_code, started["Location"]) == (302, f"/jobs/{job.pk}/")
     assert (job.status, job.result["generated"]) == ("succeeded", 2)
-    job_page = client.get(f"/partners/jobs/{job.pk}/")
+    job_page = client.get(f"/jobs/{job.pk}/")
     assert job_page.status_code == 200 and "Statements generated" in job_page.content.decode()
+    # ... which ends with a link to the statements of the month
+    assert (
+        '<a class="btn btn-primary" href="/finance/statements/?month=2026-09" data-testid="job-result">'
+        "See the statements of 2026-09</a>"
+    ) in job_page.content.decode()
     assert refused.status_code == 422
     assert "Statements are generated for months that are over." in refused.content.decode()
     assert Statement.objects.filter(period_start=date(2026, 9, 1)).count() == 2
@@ -50,8 +55,13 @@ def test_it_lists_statements_with_filters_and_generates_a_month(world, page_clie
     october = Statement.objects.get(period_start=date(2026, 10, 1))
     assert 'data-testid="rebuild"' in client.get(f"/finance/statements/{october.number}/").content.decode()
     again = client.post(f"/finance/statements/{october.number}/rebuild/")
-    assert again.status_code == 302 and again["Location"].startswith("/partners/jobs/")
-    assert Job.objects.order_by("-pk").first().result["numbers"] == [october.number]
+    rebuilt = Job.objects.order_by("-pk").first()
+    assert (again.status_code, again["Location"]) == (302, f"/jobs/{rebuilt.pk}/")
+    assert rebuilt.result["numbers"] == [october.number]
+    assert (
+        f'href="/finance/statements/{october.number}/" data-testid="job-result">Open statement {october.number}</a>'
+        in (client.get(f"/jobs/{rebuilt.pk}/").content.decode())
+    )
     assert page_client(world.channel).post("/finance/statements/generate/", {"month": "2026-09"}).status_code == 403
 
 

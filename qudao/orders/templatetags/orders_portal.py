@@ -22,7 +22,11 @@ def place_order_form(context):
     partner = getattr(request, "partner", None) or getattr(user, "partner", None)
     result = context.get("result")
     total = getattr(result, "total", None)
+    place = context.get("place") or {}
     return {
+        # a refused order shown again: its errors beside their fields, the amount typed
+        "place_errors": place.get("errors") or {},
+        "rebate_amount": place.get("rebate_amount") or "0",
         "allowed": allowed,
         "rebate": rebate_offer(partner, total) if allowed and partner is not None else None,
         "symbol": context.get("symbol", ""),

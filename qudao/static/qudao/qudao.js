@@ -4,6 +4,11 @@
    data-autosubmit        on a <select>: choosing an option submits its form
    data-confirm="..."     on a <form> or a submit <button>: ask first; "Cancel" sends nothing
    data-select-on-focus   on an <input>: focusing it selects its text (links to copy)
+   data-once              on a <form>: it is sent once; its submit buttons are disabled meanwhile
+                          (work that starts a job is never started twice by a double click)
+   data-nav-toggle        the "Menu" button of the main navigation (partials/nav.html): below
+                          960 px it folds the menu; its groups (<details data-nav-group>) close
+                          each other, on Escape and on a click elsewhere
 
    Live filter forms (hx-trigger="change, input changed delay:... from:#q, ...") refresh their list
    while the search box "q" is typed in; its own change event (when it loses focus) must not refresh
@@ -46,4 +51,84 @@
       target.select();
     }
   });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.hasAttribute || !form.hasAttribute("data-once")) {
+      return;
+    }
+    if (form.getAttribute("data-submitted") === "true") {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-submitted", "true");
+    // disabled after the browser has read the form, so the clicked button's name is still sent
+    window.setTimeout(function () {
+      var buttons = form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]");
+      for (var i = 0; i < buttons.length; i++) {
+        buttons[i].disabled = true;
+        buttons[i].setAttribute("aria-busy", "true");
+      }
+    }, 0);
+  });
+
+  // --- the main navigation ---------------------------------------------------------------------
+  function navGroups() {
+    return document.querySelectorAll("details[data-nav-group]");
+  }
+
+  function closeGroups(except) {
+    var groups = navGroups();
+    for (var i = 0; i < groups.length; i++) {
+      if (groups[i] !== except && groups[i].open) {
+        groups[i].open = false;
+      }
+    }
+  }
+
+  function setUpNav() {
+    var toggle = document.querySelector("[data-nav-toggle]");
+    if (!toggle) {
+      return;
+    }
+    var nav = toggle.closest(".mainnav");
+    nav.classList.add("nav-js");
+    toggle.addEventListener("click", function () {
+      var open = nav.classList.toggle("nav-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    var groups = navGroups();
+    for (var i = 0; i < groups.length; i++) {
+      groups[i].addEventListener("toggle", function (event) {
+        if (event.target.open) {
+          closeGroups(event.target);
+        }
+      });
+    }
+    document.addEventListener("click", function (event) {
+      if (!event.target.closest || !event.target.closest("details[data-nav-group]")) {
+        closeGroups(null);
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") {
+        return;
+      }
+      var open = event.target.closest && event.target.closest("details[data-nav-group][open]");
+      if (open) {
+        open.open = false;
+        open.querySelector("summary").focus();
+      } else if (nav.classList.contains("nav-open")) {
+        nav.classList.remove("nav-open");
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.focus();
+      }
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUpNav);
+  } else {
+    setUpNav();
+  }
 })();

@@ -1,0 +1,67 @@
+"""The page of a background job (/jobs/<id>/): its live progress, polled with htmx, ending with a
+link to what it produced (qudao.core.jobs.result_of) or with its error and a retry button. Only
+its creator or an administrator sees a job; anyone else gets 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from . import jobs
+from .errors import Conflict, NotFound
+
+
+def _job(request, job_id):
+    try:
+        return jobs.visible_job(request.user, job_id)
+    except NotFound:
+        raise Http404() from None
+
+
+def job_context(job, *, reload_when_done: bool = False) -> dict:
+    """What partials/job_progress.html shows of `job`."""
+    return {
+        "job": job,
+        "job_title": jobs.title_of(job),
+        "job_message": jobs.display_message(job),
+        "job_result": jobs.result_of(job),
+        "job_error": (job.error or {}).get("detail", "") if job.status == job.Status.FAILED else "",
+        "can_retry": jobs.can_retry(job),
+        "reload_when_done": reload_when_done,
+    }
+
+
+@login_required
+@require_GET
+def job_view(request, job_id: int):
+    return render(request, "core/job.html", job_context(_job(request, job_id)))
+
+
+@login_required
+@require_GET
+def job_status_view(request, job_id: int):
+    """The progress fragment the job page polls every second until the job is finished. With
+    ?reload=1 (a page that shows the job's outcome itself, e.g. an import preview), a finished job
+    reloads that whole page instead."""
+    job = _job(request, job_id)
+    reload_when_done = request.GET.get("reload") == "1"
+    response = render(request, "partials/job_progress.html", job_context(job, reload_when_done=reload_when_done))
+    if reload_when_done and job.is_finished:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def job_retry_view(request, job_id: int):
+    """Run a failed job again, then follow it on its page."""
+    try:
+        jobs.retry(request.user, job_id)
+    except NotFound:
+        raise Http404() from None
+    except Conflict as error:
+        messages.error(request, str(error.detail))
+    return redirect("core:job", job_id=job_id)

@@ -1,0 +1,95 @@
+"""After placing an order the partner reads that it worked, its status and what happens next; a
+refused rebate amount in the catalogue's cart keeps the partner on the cart, the error beside the
+field (HOOD-A 1,299.00)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from qudao.orders.models import Order
+
+from .conftest import set_credit
+from .test_pages import key_of, quick_rows
+from .test_rebate_payment import rebate_fund
+
+
+@pytest.fixture
+def english():
+    with translation.override("en"):
+        yield
+
+
+def test_the_order_page_says_the_order_is_placed_and_waits_for_hq(world, shop, page_client, english):
+    set_credit(world.dist_js, "100000")
+    client = page_client(world.dist_admin)
+    form = client.get("/portal/orders/quick/").content.decode()
+    placed = client.post(
+        "/portal/orders/quick/", quick_rows(("HOOD-A", "2"), idempotency_key=key_of(form)), follow=True
+    )
+    order = Order.objects.get()
+    assert order.status == "submitted"
+    assert placed.redirect_chain == [(f"/portal/orders/{order.number}/", 302)]
+    assert (
+        f'data-testid="message">Order {order.number} is placed (Submitted). Next, HQ confirms it; '
+        "you are told when it is confirmed.</div>"
+    ) in placed.content.decode()
+
+
+def test_an_order_over_the_credit_limit_says_it_waits_for_approval_and_why(world, shop, page_client, english):
+    set_credit(world.dist_js, "1000")
+    client = page_client(world.dist_admin)
+    form = client.get("/portal/orders/quick/").content.decode()
+    placed = client.post(
+        "/portal/orders/quick/", quick_rows(("HOOD-A", "2"), idempotency_key=key_of(form)), follow=True
+    )
+    order = Order.objects.get()
+    assert (order.status, order.approval_reasons) == ("pending_approval", ["over_credit_limit"])
+    assert (
+        f"Order {order.number} is placed (Pending approval). It waits for HQ&#x27;s approval because it is over "
+        "your available credit; you are told when it is decided."
+    ) in placed.content.decode()
+
+
+def test_a_refused_rebate_amount_keeps_the_partner_on_the_cart_with_the_error_beside_the_field(
+    world, shop, page_client, english
+):
+    # given 500.00 in the rebate fund and 2 HOOD-A (2,598.00; 30% is 779.40) priced in the catalogue
+    set_credit(world.dist_js, "100000")
+    rebate_fund(world, "500")
+    client = page_client(world.dist_admin)
+    hood = shop.skus["hood_a"]
+    quote = client.post("/portal/catalog/quote/", {f"qty_{hood.pk}": "2"}, HTTP_HX_REQUEST="true").content.decode()
+    # the cart's place form is sent in place (htmx), once, and says it comes from the catalogue
+    assert 'hx-post="/portal/orders/place/" hx-target="#quote-result" hx-swap="outerHTML"' in quote
+    assert '<input type="hidden" name="source" value="catalog">' in quote
+    form = {f"qty_{hood.pk}": "2", "idempotency_key": key_of(quote), "rebate_amount": "600", "source": "catalog"}
+
+    # when it asks to pay 600.00 from the fund (in place, with htmx)
+    refused = client.post("/portal/orders/place/", form, HTTP_HX_REQUEST="true")
+    # then the cart comes back with the error beside the rebate amount, which keeps its value and
+    # takes the focus; nothing is placed
+    html = refused.content.decode()
+    assert refused.status_code == 200 and 'id="quote-result"' in html
+    assert (
+        'value="600" autocomplete="off" data-testid="rebate-amount" aria-invalid="true" '
+        'aria-describedby="rebate-amount-error" autofocus>'
+    ) in html
+    assert (
+        '<div class="pt-error" id="rebate-amount-error" role="alert" data-testid="rebate-amount-error">'
+        "<p>The rebate fund has 500.00 available, less than 600.00.</p></div>"
+    ) in html
+    assert html.index('data-testid="rebate-amount-error"') < html.index('data-testid="place-order"')
+    assert Order.objects.count() == 0
+
+    # without JavaScript the same cart is a full page, answered 422
+    page = client.post("/portal/orders/place/", form)
+    assert page.status_code == 422
+    assert 'data-testid="rebate-amount-error"' in page.content.decode()
+    assert 'data-testid="quick-form"' not in page.content.decode()
+
+    # when it pays 400.00, then htmx is sent to the order, which says it is placed
+    placed = client.post("/portal/orders/place/", form | {"rebate_amount": "400"}, HTTP_HX_REQUEST="true")
+    order = Order.objects.get()
+    assert (placed.status_code, placed["HX-Redirect"]) == (204, f"/portal/orders/{order.number}/")
+    assert f"Order {order.number} is placed (Submitted)." in client.get(placed["HX-Redirect"]).content.decode()
