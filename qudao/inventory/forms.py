@@ -43,6 +43,15 @@ class WarehouseForm(Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     kind = forms.ChoiceField(label=_("Kind"), choices=Warehouse.Kind.choices, initial=Warehouse.Kind.REGIONAL)
     region = forms.CharField(label=_("Region code"), max_length=16, required=False, help_text=_("e.g. 320000"))
+    serves = forms.CharField(
+        label=_("Serves regions"),
+        max_length=1000,
+        required=False,
+        help_text=_(
+            "City or province codes, e.g. 440100 440600. Orders of partners there are filled from this "
+            "warehouse first; empty: its own region."
+        ),
+    )
     partner = forms.CharField(
         label=_("Partner code"), max_length=40, required=False, help_text=_("Only for a partner's own warehouse.")
     )

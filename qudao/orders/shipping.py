@@ -209,7 +209,8 @@ def shipment_payload(shipment: Shipment) -> dict:
 
 def allocate_order(*, order: Order, actor, warehouse_ids: list[int] | None = None) -> Order:
     """Operations allocates a confirmed order: it must hold reserved exactly what it still has to
-    ship. What it lacks is reserved; with `warehouse_ids` every reservation is moved to those
+    ship. What it lacks is reserved (nearest warehouses to the partner first, ADR 0014); with
+    `warehouse_ids` every reservation is moved to those
     warehouses (filled in that order, splitting when one has too little). An allocated or
     partially shipped order may be allocated again to other warehouses (order.reallocated).
 
@@ -246,7 +247,13 @@ def allocate_order(*, order: Order, actor, warehouse_ids: list[int] | None = Non
             lines = [(sku, needed[sku]) for sku in sorted(needed)]
             if lines:
                 try:
-                    reserve_stock(reference=order.number, lines=lines, warehouse_ids=warehouse_ids, actor=actor)
+                    reserve_stock(
+                        reference=order.number,
+                        lines=lines,
+                        warehouse_ids=warehouse_ids,
+                        near=order.partner.region,
+                        actor=actor,
+                    )
                 except FieldErrors as error:
                     raise _allocation_errors(error, lines) from None
         if first:
