@@ -51,6 +51,7 @@ from qudao.core.uploads import PHOTOS, check_upload, stored_name
 from qudao.core.validators import check_text
 
 from . import lifecycle, services
+from .carriers import stored_carrier
 from .models import (
     DeliveryConfirmation,
     DiscrepancyCase,
@@ -372,7 +373,7 @@ def create_shipment(
     if warehouse is None or not warehouse.active:
         errors.add("warehouse", _("Name an active warehouse."))
         warehouse = None
-    carrier = _text(carrier, errors, "carrier", 80)
+    carrier = stored_carrier(_text(carrier, errors, "carrier", 80))
     tracking_number = _text(tracking_number, errors, "tracking_number", 80)
     external_id = _text(external_id, errors, "external_id", 100) or None
     if source not in TrackingSource.values:

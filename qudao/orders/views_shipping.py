@@ -23,7 +23,7 @@ from qudao.inventory.models import Warehouse
 from qudao.partners.scoping import scope
 from qudao.partners.views_portal import partner_portal
 
-from . import shipping, views, views_portal
+from . import carriers, shipping, views, views_portal
 from .models import DiscrepancyCase, DiscrepancyKind, Shipment, ShipmentStatus
 
 
@@ -199,7 +199,11 @@ def hq_actions(request, order) -> dict:
                 rows.append({"line": line, "left": left, "proposed": proposed})
     warehouses = list(Warehouse.objects.filter(pk__in=_shipping_ids()).order_by("code"))
     can_reallocate = can_ship and bool(rows)
+    carrier_choices = carriers.choices()
     return {
+        "carriers": carrier_choices,
+        # a refused form shows again a carrier typed elsewhere (the API, an old value) as it was
+        "posted_other_carrier": _other_carrier(request, carrier_choices),
         "ship_warehouse": str(ship_warehouse or ""),
         "can_allocate": status == "confirmed",
         "can_reallocate": can_reallocate,
@@ -212,6 +216,11 @@ def hq_actions(request, order) -> dict:
         "tracking_statuses": ShipmentStatus.choices,
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
     }
+
+
+def _other_carrier(request, carrier_choices) -> str:
+    posted = (request.POST.get("carrier") or "").strip() if request.method == "POST" else ""
+    return posted if posted and posted not in {code for code, _name in carrier_choices} else ""
 
 
 def _allocation_context(request, order, warehouses) -> dict:

@@ -130,3 +130,104 @@ def test_the_hq_order_page_shows_the_tracking_location(world, guangzhou_shop, pa
     )
     page = page_client(world.operations).get(f"/orders/{order.number}/").content.decode()
     assert '<span data-testid="tracking-location">广州白云转运中心</span>' in page
+
+
+# --- carriers ------------------------------------------------------------------------------------
+
+
+def _shipped(world, catalogue, houses, carrier, number):
+    order = place(world, catalogue, ("hood_a", 1))
+    order = services.confirm_order(order=order, actor=world.operations)
+    shipping.allocate_order(order=order, actor=world.operations)
+    return order, shipping.create_shipment(
+        order=order,
+        warehouse=houses["FS"],
+        lines=[(order.lines.get(line_no=1).pk, 1)],
+        carrier=carrier,
+        tracking_number=number,
+        actor=world.operations,
+    )
+
+
+def test_carriers_by_code_link_to_their_tracking_page_and_free_texts_stay(world, guangzhou_shop):
+    from qudao.orders.carriers import carrier_name, stored_carrier, tracking_link
+
+    assert stored_carrier(" sf ") == "SF"
+    assert stored_carrier("顺丰") == "顺丰"  # a free text is kept as typed
+    assert stored_carrier("本地货运") == "本地货运"
+    with translation.override("en"):
+        assert carrier_name("SF") == "SF Express"
+        assert carrier_name("顺丰") == "SF Express"
+        assert carrier_name("本地货运") == "本地货运"
+    assert tracking_link("SF", "SF 100/2") == "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF%20100%2F2"
+    assert tracking_link("EMS", "E1") == "https://www.ems.com.cn/queryList?mailNum=E1"
+    assert tracking_link("本地货运", "X1") is None
+    assert tracking_link("SF", "") is None
+
+    catalogue, houses = guangzhou_shop
+    _order, shipment = _shipped(world, catalogue, houses, "jd", "JD0001")
+    assert shipment.carrier == "JD"
+    assert shipment.tracking_url == "https://www.jdl.com/orderSearch/?waybillCodes=JD0001"
+
+
+def test_the_ship_form_offers_the_carriers_and_the_pages_link_to_tracking(world, guangzhou_shop, page_client):
+    catalogue, houses = guangzhou_shop
+    order = place(world, catalogue, ("hood_a", 1))
+    order = services.confirm_order(order=order, actor=world.operations)
+    shipping.allocate_order(order=order, actor=world.operations)
+    ops = page_client(world.operations)
+    with translation.override("en"):
+        form = ops.get(f"/orders/{order.number}/").content.decode()
+    select = form[form.index('id="ship-carrier"') : form.index("</select>", form.index('id="ship-carrier"'))]
+    assert re.findall(r'<option value="([^"]*)"', select) == [
+        "",
+        "SF",
+        "JD",
+        "ZTO",
+        "YTO",
+        "STO",
+        "YUNDA",
+        "DEPPON",
+        "EMS",
+    ]
+    line = order.lines.get(line_no=1)
+    answer = ops.post(
+        f"/orders/{order.number}/ship/",
+        {"warehouse": str(houses["FS"].pk), "carrier": "ZTO", "tracking_number": "7500001", f"qty_{line.pk}": "1"},
+    )
+    assert answer.status_code == 302
+    link = (
+        '<a href="https://www.zto.com/GuestService/Bill?txtbill=7500001" class="mono" target="_blank" '
+        'rel="noopener noreferrer" data-testid="tracking-link"'
+    )
+    assert link in ops.get(f"/orders/{order.number}/").content.decode()
+    assert link in page_client(world.dist_admin).get(f"/portal/orders/{order.number}/").content.decode()
+
+
+def test_the_api_lists_carriers_and_accepts_a_code(world, guangzhou_shop, api_client):
+    catalogue, houses = guangzhou_shop
+    client = api_client(world.operations)
+    listed = client.get("/api/v1/carriers", HTTP_ACCEPT_LANGUAGE="en")
+    assert listed.status_code == 200
+    assert listed.json()[0] == {
+        "code": "SF",
+        "name": "SF Express",
+        "tracking_url": "https://www.sf-express.com/chn/sc/waybill/waybill-detail/{number}",
+    }
+    assert [row["code"] for row in listed.json()] == ["SF", "JD", "ZTO", "YTO", "STO", "YUNDA", "DEPPON", "EMS"]
+    order = place(world, catalogue, ("hood_a", 1))
+    order = services.confirm_order(order=order, actor=world.operations)
+    shipping.allocate_order(order=order, actor=world.operations)
+    import json
+
+    answer = client.post(
+        f"/api/v1/orders/{order.pk}/shipments",
+        json.dumps(
+            {"warehouse": "FS", "lines": [{"line_no": 1, "quantity": 1}], "carrier": "yto", "tracking_number": "YT9"}
+        ),
+        content_type="application/json",
+    )
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert (body["carrier"], body["tracking_number"]) == ("YTO", "YT9")
+    assert body["tracking_url"] == "https://www.yto.net.cn/gw/index/index.html?waybillNo=YT9"
