@@ -39,31 +39,13 @@ CARRIERS = (
         "https://www.sf-express.com/chn/sc/waybill/waybill-detail/{number}",
         ("顺丰", "顺丰速运", "順豐", "SF Express"),
     ),
-    Carrier(
-        "JD", _("JD Logistics"), "https://www.jdl.com/orderSearch/?waybillCodes={number}", ("京东", "京东物流", "京東")
-    ),
-    Carrier(
-        "ZTO", _("ZTO Express"), "https://www.zto.com/GuestService/Bill?txtbill={number}", ("中通", "中通快递", "中通快遞")
-    ),
-    Carrier(
-        "YTO",
-        _("YTO Express"),
-        "https://www.yto.net.cn/gw/index/index.html?waybillNo={number}",
-        ("圆通", "圆通速递", "圓通"),
-    ),
-    Carrier(
-        "STO",
-        _("STO Express"),
-        "https://www.sto.cn/pc/service-page/queryWaybill?billCode={number}",
-        ("申通", "申通快递", "申通快遞"),
-    ),
-    Carrier(
-        "YUNDA", _("Yunda Express"), "https://www.yundaex.com/cn/?mailNo={number}", ("韵达", "韵达快递", "韻達")
-    ),
-    Carrier(
-        "DEPPON", _("Deppon Express"), "https://www.deppon.com/mail/?mailNo={number}", ("德邦", "德邦快递", "德邦物流")
-    ),
-    Carrier("EMS", _("EMS"), "https://www.ems.com.cn/queryList?mailNum={number}", ("中国邮政", "邮政EMS", "China Post")),
+    Carrier("JD", _("JD Logistics"), "https://www.jdl.com/orderSearch/?waybillCodes={number}", ("京东", "京东物流")),
+    Carrier("ZTO", _("ZTO Express"), "https://www.zto.com/GuestService/Bill?txtbill={number}", ("中通", "中通快递")),
+    Carrier("YTO", _("YTO Express"), "https://www.yto.net.cn/gw/index/index.html?waybillNo={number}", ("圆通",)),
+    Carrier("STO", _("STO Express"), "https://www.sto.cn/pc/service-page/queryWaybill?billCode={number}", ("申通",)),
+    Carrier("YUNDA", _("Yunda Express"), "https://www.yundaex.com/cn/?mailNo={number}", ("韵达", "韵达快递")),
+    Carrier("DEPPON", _("Deppon Express"), "https://www.deppon.com/mail/?mailNo={number}", ("德邦", "德邦快递")),
+    Carrier("EMS", _("EMS"), "https://www.ems.com.cn/queryList?mailNum={number}", ("中国邮政", "邮政EMS")),
 )
 
 
