@@ -17,6 +17,12 @@ def region(code):
     return Region.objects.get(code=code)
 
 
+def world_user(network, username):
+    from qudao.accounts.models import User
+
+    return User.objects.get(username=username)
+
+
 @pytest.fixture
 def network(world):
     """HQ in Hangzhou (first by id), 苏州仓 in Suzhou, 佛山仓 in Foshan, 北京仓 in Beijing (North
@@ -96,3 +102,31 @@ def test_served_regions_are_checked_and_a_bad_list_changes_nothing(network):
     services.update_warehouse(warehouse=houses["foshan"], data={"serves": ""})
     assert list(houses["foshan"].serves.all()) == []
     assert StockEntry.objects.count() == 0
+
+
+def test_the_warehouse_form_and_the_api_set_the_served_regions(network, page_client, api_client):
+    _catalog, houses = network
+    foshan = houses["foshan"]
+    client = page_client(world_user(network, "operations"))
+    form = {"code": "FS", "name": "佛山仓", "kind": "regional", "region": "440600", "active": "on"}
+    refused = client.post(
+        f"/inventory/warehouses/{foshan.pk}/edit/", form | {"serves": "440100 abc"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert refused.status_code == 200
+    assert refused.context["form"].errors == {"serves": ["Unknown province or city codes: abc."]}
+    assert (
+        client.post(f"/inventory/warehouses/{foshan.pk}/edit/", form | {"serves": "440100、450000"}).status_code == 302
+    )
+    assert sorted(foshan.serves.values_list("code", flat=True)) == ["440100", "450000"]
+    listed = client.get("/inventory/warehouses/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Guangzhou、Guangxi" in listed
+
+    api = api_client(world_user(network, "operations"))
+    answer = api.patch(
+        f"/api/v1/inventory/warehouses/{foshan.pk}", {"serves": ["440600"]}, content_type="application/json"
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["serves"] == ["440600"]
+    bad = api.patch(f"/api/v1/inventory/warehouses/{foshan.pk}", {"serves": ["CN"]}, content_type="application/json")
+    assert bad.status_code == 422
+    assert list(foshan.serves.values_list("code", flat=True)) == ["440600"]
