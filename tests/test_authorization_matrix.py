@@ -354,6 +354,7 @@ PAGE_CASES = [
     Case("GET", "partners/", HQ_PAGE, page=True),
     Case("GET", "partners/new/", TIER_PAGE, page=True),
     Case("GET", "partners/{dist_js}/", dist_page(SEE_DIST), page=True),
+    Case("GET", "partners/{dist_js}/audit/", dist_page(SEE_DIST), page=True),
     Case("GET", "partners/{dist_js}/edit/", dist_page(CHANGERS, 200) | {"finance": 403, "operations": 403}, page=True),
     Case("GET", "partners/{dist_js}/status/", dist_page(IMPORTERS, 200), page=True),
     Case("GET", "partners/{dist_js}/tier/", dist_page(IMPORTERS, 200), page=True),

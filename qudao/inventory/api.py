@@ -59,6 +59,7 @@ def warehouse_out(warehouse: Warehouse) -> dict:
         "name": warehouse.name,
         "kind": warehouse.kind,
         "region": warehouse.region.code if warehouse.region_id else None,
+        "serves": [region.code for region in warehouse.serves.all()],
         "partner": {"id": partner.pk, "code": partner.code, "name": str(partner)} if partner else None,
         "active": warehouse.active,
         "ships_to_partners": warehouse.ships_to_partners,

@@ -45,6 +45,15 @@ class WarehouseForm(Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     kind = forms.ChoiceField(label=_("Kind"), choices=Warehouse.Kind.choices, initial=Warehouse.Kind.REGIONAL)
     region = RegionField(label=_("Region"), required=False, help_text=_("A province, or a city inside it."))
+    serves = forms.CharField(
+        label=_("Serves regions"),
+        max_length=1000,
+        required=False,
+        help_text=_(
+            "City or province codes, e.g. 440100 440600. Orders of partners there are filled from this "
+            "warehouse first; empty: its own region."
+        ),
+    )
     partner = PartnerField(label=_("Partner"), required=False, help_text=_("Only for a partner's own warehouse."))
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     ships_to_partners = forms.BooleanField(

@@ -42,6 +42,14 @@ class Warehouse(AuditedModel):
         related_name="warehouses",
         verbose_name=_("partner"),
     )
+    # The cities and provinces the warehouse delivers to first (ADR 0014). None: its own region.
+    serves = models.ManyToManyField(
+        "core.Region",
+        blank=True,
+        related_name="+",
+        verbose_name=_("serves regions"),
+        help_text=_("Orders of partners in these cities or provinces are filled from here first."),
+    )
     active = models.BooleanField(_("active"), default=True)
     ships_to_partners = models.BooleanField(
         _("ships to partners"),
@@ -69,6 +77,12 @@ class Warehouse(AuditedModel):
 
     def audit_partner_id(self):
         return self.partner_id
+
+    def served_regions(self) -> list:
+        """The regions this warehouse serves first: those named, else its own region (a prefetch
+        of `serves` and a select of `region` make this query-free)."""
+        named = list(self.serves.all())
+        return named or ([self.region] if self.region_id else [])
 
 
 class StockLevel(models.Model):

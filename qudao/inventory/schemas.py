@@ -42,6 +42,10 @@ class WarehouseIn(InputSchema):
     name: str
     kind: WarehouseKind = "regional"
     region: str | None = Field(None, description="Region code, e.g. 320000.")
+    serves: list[str] = Field(
+        default_factory=list,
+        description="City or province codes the warehouse serves first (ADR 0014); empty: its own region.",
+    )
     partner: str | None = Field(None, description="The partner's code or id (kind partner only).")
     active: bool = True
     ships_to_partners: bool = True
@@ -52,6 +56,7 @@ class WarehousePatch(InputSchema):
     name: str | None = None
     kind: WarehouseKind | None = None
     region: str | None = None
+    serves: list[str] | None = None
     partner: str | None = None
     active: bool | None = None
     ships_to_partners: bool | None = None
@@ -63,6 +68,7 @@ class WarehouseOut(Schema):
     name: str
     kind: str
     region: str | None
+    serves: list[str]
     partner: Ref | None
     active: bool
     ships_to_partners: bool

@@ -68,7 +68,7 @@ def mask_entries(user, entries: Iterable[StockEntry]) -> list[StockEntry]:
 
 def warehouse_list(filters: dict | None = None):
     filters = filters or {}
-    warehouses = Warehouse.objects.select_related("region", "partner")
+    warehouses = Warehouse.objects.select_related("region", "partner").prefetch_related("serves")
     if filters.get("kind"):
         warehouses = warehouses.filter(kind=filters["kind"])
     if filters.get("active") is not None:

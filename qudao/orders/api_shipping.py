@@ -11,6 +11,7 @@ POST  /orders/{id}/complete            operations: delivered -> completed
 GET   /cases, /cases/{id}              discrepancy cases in scope
 POST  /cases/{id}/resolve              operations closes a case
 GET   /cases/{id}/photos/{photo_id}    a photo of a case
+GET   /carriers                        the carriers a shipment may name (code, name, tracking URL)
 
 Integrations (the ERP, a carrier's push) use an API token of a user holding the operations role.
 """
@@ -80,7 +81,9 @@ class ShipLineIn(InputSchema):
 class ShipmentIn(InputSchema):
     warehouse: str = Field(description="The code of the warehouse the goods leave from; it must hold them reserved.")
     lines: list[ShipLineIn]
-    carrier: str = ""
+    carrier: str = Field(
+        "", description="A carrier's code from GET /carriers (SF, JD, ZTO, ...); any other text is kept as it is."
+    )
     tracking_number: str = ""
     shipped_at: dt.datetime | None = Field(None, description="When it left (default: now).")
 
@@ -118,8 +121,10 @@ class ShipmentOut(Schema):
     number: str
     order: str
     warehouse: Ref
-    carrier: str
+    carrier: str = Field(description="The carrier's code (GET /carriers), or the free text recorded.")
+    carrier_name: str = Field(description="The carrier's name, or the free text recorded.")
     tracking_number: str
+    tracking_url: str | None = Field(description="The carrier's tracking page for this number, when known.")
     status: str
     status_label: str
     external_id: str | None
@@ -246,7 +251,9 @@ def shipment_out(shipment: Shipment) -> dict:
         "order": shipment.order.number,
         "warehouse": _ref(shipment.warehouse),
         "carrier": shipment.carrier,
+        "carrier_name": shipment.carrier_name,
         "tracking_number": shipment.tracking_number,
+        "tracking_url": shipment.tracking_url,
         "status": shipment.status,
         "status_label": str(shipment.get_status_display()),
         "external_id": shipment.external_id,
@@ -601,3 +608,17 @@ def case_photo(request, case_id: IdParam, photo_id: IdParam):
     if photo is None or not photo.file:
         raise NotFound()
     return upload_response(photo.file, photo.name)
+
+
+class CarrierOut(Schema):
+    code: str
+    name: str
+    tracking_url: str = Field(description="The tracking page, `{number}` standing for the tracking number.")
+
+
+@router.get("/carriers", response=list[CarrierOut])
+def carrier_list(request):
+    """The carriers a shipment may name by code (orders.carriers; a deployment may set its own)."""
+    from .carriers import carriers
+
+    return [{"code": item.code, "name": str(item.name), "tracking_url": item.tracking_url} for item in carriers()]

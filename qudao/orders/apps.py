@@ -13,5 +13,8 @@ class OrdersConfig(AppConfig):
         from . import selectors, services
 
         services.register_subjects()
+        from . import panels
+
+        panels.register()  # the partner 360 page's orders, returns, cases and sales trend
         # the stock ledger hides the numbers of orders and returns outside a reader's scope
         register_reference_owner(selectors.stock_reference_owners)

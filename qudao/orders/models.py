@@ -326,6 +326,20 @@ class Shipment(AuditedModel):
     def audit_partner_id(self):
         return Order.objects.filter(pk=self.order_id).values_list("partner_id", flat=True).first()
 
+    @property
+    def carrier_name(self) -> str:
+        """The carrier's name from the registry (orders.carriers), else the text as recorded."""
+        from .carriers import carrier_name
+
+        return carrier_name(self.carrier)
+
+    @property
+    def tracking_url(self) -> str | None:
+        """The carrier's tracking page for this shipment's tracking number, when the carrier is known."""
+        from .carriers import tracking_link
+
+        return tracking_link(self.carrier, self.tracking_number)
+
 
 class ShipmentLine(models.Model):
     """How many base units of one order line a shipment carries."""

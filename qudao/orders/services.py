@@ -602,7 +602,8 @@ def stock_reserved_at() -> str:
 
 
 def _reserve_stock_for(order: Order, quote, actor) -> None:
-    """Reserve the stock of the order's lines (gifts included); with backorders allowed
+    """Reserve the stock of the order's lines (gifts included) from the warehouses nearest to the
+    partner's region first (ADR 0014); with backorders allowed
     (settings.ORDER_ALLOW_BACKORDERS) a line takes what there is and waits for the rest."""
     from qudao.inventory.services import reserve_stock
 
@@ -611,6 +612,7 @@ def _reserve_stock_for(order: Order, quote, actor) -> None:
         reserve_stock(
             reference=order.number,
             lines=stock_lines,
+            near=order.partner.region,
             actor=actor,
             allow_backorder=bool(getattr(settings, "ORDER_ALLOW_BACKORDERS", False)),
         )

@@ -51,6 +51,7 @@ from qudao.core.uploads import PHOTOS, check_upload, stored_name
 from qudao.core.validators import check_text
 
 from . import lifecycle, services
+from .carriers import stored_carrier
 from .models import (
     DeliveryConfirmation,
     DiscrepancyCase,
@@ -209,7 +210,8 @@ def shipment_payload(shipment: Shipment) -> dict:
 
 def allocate_order(*, order: Order, actor, warehouse_ids: list[int] | None = None) -> Order:
     """Operations allocates a confirmed order: it must hold reserved exactly what it still has to
-    ship. What it lacks is reserved; with `warehouse_ids` every reservation is moved to those
+    ship. What it lacks is reserved (nearest warehouses to the partner first, ADR 0014); with
+    `warehouse_ids` every reservation is moved to those
     warehouses (filled in that order, splitting when one has too little). An allocated or
     partially shipped order may be allocated again to other warehouses (order.reallocated).
 
@@ -246,7 +248,13 @@ def allocate_order(*, order: Order, actor, warehouse_ids: list[int] | None = Non
             lines = [(sku, needed[sku]) for sku in sorted(needed)]
             if lines:
                 try:
-                    reserve_stock(reference=order.number, lines=lines, warehouse_ids=warehouse_ids, actor=actor)
+                    reserve_stock(
+                        reference=order.number,
+                        lines=lines,
+                        warehouse_ids=warehouse_ids,
+                        near=order.partner.region,
+                        actor=actor,
+                    )
                 except FieldErrors as error:
                     raise _allocation_errors(error, lines) from None
         if first:
@@ -365,7 +373,7 @@ def create_shipment(
     if warehouse is None or not warehouse.active:
         errors.add("warehouse", _("Name an active warehouse."))
         warehouse = None
-    carrier = _text(carrier, errors, "carrier", 80)
+    carrier = stored_carrier(_text(carrier, errors, "carrier", 80))
     tracking_number = _text(tracking_number, errors, "tracking_number", 80)
     external_id = _text(external_id, errors, "external_id", 100) or None
     if source not in TrackingSource.values:

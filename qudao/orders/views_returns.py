@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.numbers import parse_digits, parse_id
 from qudao.core.pages import hq_page, paginate
+from qudao.core.uploads import upload_response
 from qudao.inventory.models import Warehouse
 from qudao.partners.scoping import scope
 from qudao.partners.views_portal import partner_portal
@@ -296,3 +297,23 @@ def hq_receive_view(request, number):
         messages.error(request, str(error.detail))
         return redirect("returns:detail", rma.number)
     return _done(request, rma)
+
+
+def _photo(request, number, photo_id):
+    photo = _return(request, number).photos.filter(pk=photo_id).first()  # another partner's: 404
+    if photo is None or not photo.file:
+        raise Http404
+    return upload_response(photo.file, photo.name)
+
+
+@require_GET
+@hq_page("orders.view", partner_users="404")
+def hq_photo_view(request, number, photo_id):
+    """A photo of a return, served as the kind its bytes are (an image inline: the page's thumbnail)."""
+    return _photo(request, number, photo_id)
+
+
+@require_GET
+@partner_portal
+def portal_photo_view(request, number, photo_id):
+    return _photo(request, number, photo_id)

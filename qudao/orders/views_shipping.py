@@ -4,6 +4,7 @@ order page. The rules are qudao.orders.shipping's; another partner's order or ca
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from qudao.inventory.models import Warehouse
 from qudao.partners.scoping import scope
 from qudao.partners.views_portal import partner_portal
 
-from . import shipping, views, views_portal
+from . import carriers, shipping, views, views_portal
 from .models import DiscrepancyCase, DiscrepancyKind, Shipment, ShipmentStatus
 
 
@@ -179,14 +180,31 @@ def hq_actions(request, order) -> dict:
     status = order.status
     can_ship = status in shipping.SHIPPABLE
     rows = []
+    ship_warehouse = None
     if can_ship:
+        # The ship form proposes the warehouse that holds most of what the order has reserved (after
+        # a re-allocation: the new one), and per line what that warehouse holds for it.
+        held: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for row in shipping.allocation(order):
+            held[row["warehouse"].pk][row["sku"].pk] += row["quantity"]
+        if held:
+            ship_warehouse = max(held, key=lambda pk: (sum(held[pk].values()), -pk))
+        there = dict(held.get(ship_warehouse, {}))
         for line in order.lines.select_related("sku").order_by("line_no"):
             left = line.quantity - line.shipped_quantity
             if left > 0:
-                rows.append({"line": line, "left": left})
+                proposed = left if ship_warehouse is None else min(left, there.get(line.sku_id, 0))
+                if ship_warehouse is not None:
+                    there[line.sku_id] = there.get(line.sku_id, 0) - proposed
+                rows.append({"line": line, "left": left, "proposed": proposed})
     warehouses = list(Warehouse.objects.filter(pk__in=_shipping_ids()).order_by("code"))
     can_reallocate = can_ship and bool(rows)
+    carrier_choices = carriers.choices()
     return {
+        "carriers": carrier_choices,
+        # a refused form shows again a carrier typed elsewhere (the API, an old value) as it was
+        "posted_other_carrier": _other_carrier(request, carrier_choices),
+        "ship_warehouse": str(ship_warehouse or ""),
         "can_allocate": status == "confirmed",
         "can_reallocate": can_reallocate,
         **(_allocation_context(request, order, warehouses) if status == "confirmed" or can_reallocate else {}),
@@ -198,6 +216,11 @@ def hq_actions(request, order) -> dict:
         "tracking_statuses": ShipmentStatus.choices,
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
     }
+
+
+def _other_carrier(request, carrier_choices) -> str:
+    posted = (request.POST.get("carrier") or "").strip() if request.method == "POST" else ""
+    return posted if posted and posted not in {code for code, _name in carrier_choices} else ""
 
 
 def _allocation_context(request, order, warehouses) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
+from qudao.core.audit import describe
 from qudao.core.models import ApprovalRequest, ObjectChange, Region
 
 from .models import CreditTermsChange, Partner, PartnerApplication
@@ -132,5 +133,32 @@ def approvals_panel(request, partner):
     return {"approval_requests": partner_approvals(request.user, partner)[:50]}
 
 
+AUDIT_PANEL_ENTRIES = 10  # the 360 page shows the latest few; "show more" pages through the rest
+AUDIT_PAGE_ENTRIES = 30
+
+
 def audit_panel(request, partner):
-    return {"changes": partner_audit_trail(request.user, partner)[:100]}
+    changes = list(partner_audit_trail(request.user, partner).order_by("-at", "-pk")[: AUDIT_PANEL_ENTRIES + 1])
+    return {
+        "entries": describe(changes[:AUDIT_PANEL_ENTRIES]),
+        "next_page": 1 if len(changes) > AUDIT_PANEL_ENTRIES else None,
+    }
+
+
+def audit_page(request, partner):
+    """One page of the partner's audit trail as readable entries (page 1 continues the panel)."""
+    number = _page_number(request.GET.get("page"))
+    start = AUDIT_PANEL_ENTRIES + (number - 1) * AUDIT_PAGE_ENTRIES
+    changes = list(
+        partner_audit_trail(request.user, partner).order_by("-at", "-pk")[start : start + AUDIT_PAGE_ENTRIES + 1]
+    )
+    return {
+        "entries": describe(changes[:AUDIT_PAGE_ENTRIES]),
+        "page_number": number,
+        "next_page": number + 1 if len(changes) > AUDIT_PAGE_ENTRIES else None,
+    }
+
+
+def _page_number(raw) -> int:
+    text = (raw or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 6 and int(text) > 0 else 1

@@ -10,6 +10,7 @@ urlpatterns = [
     path("partners/new/", views.partner_create_view, name="create"),
     path("partners/<int:partner_id>/", views.partner_detail_view, name="detail"),
     path("partners/<int:partner_id>/edit/", views.partner_edit_view, name="edit"),
+    path("partners/<int:partner_id>/audit/", views.partner_audit_view, name="audit"),
     path("partners/<int:partner_id>/status/", views.partner_status_view, name="status"),
     path("partners/<int:partner_id>/tier/", views.partner_tier_view, name="tier"),
     path("partners/<int:partner_id>/credit/", views.partner_credit_view, name="credit"),

@@ -220,6 +220,16 @@ def partner_detail_view(request, partner):
     )
 
 
+@partner_page("audit.view")
+def partner_audit_view(request, partner):
+    """The partner's audit trail after the 360 panel's latest entries, a page at a time: the
+    entries alone for the panel's "show more" (htmx), else a page of its own."""
+    context = {"partner": partner, **selectors.audit_page(request, partner)}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "partners/panels/_audit_entries.html", context)
+    return render(request, "partners/audit.html", context)
+
+
 @partner_page("partners.change")
 def partner_edit_view(request, partner):
     form = PartnerForm(request.POST or None, initial=PartnerForm.initial_for(partner), editing=True)

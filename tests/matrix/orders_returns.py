@@ -168,6 +168,8 @@ PAGE_CASES = [
     ),
     Case("GET", "orders/returns/", HQ_LIST, page=True),
     Case("GET", "orders/returns/{rma_credited_number}/", HQ_DETAIL, page=True),
+    Case("GET", "orders/returns/{rma_requested_number}/photos/{rma_photo_id}/", HQ_DETAIL, page=True),
+    Case("GET", "portal/returns/{rma_requested_number}/photos/{rma_photo_id}/", PORTAL_OWN, page=True),
     Case("POST", "orders/returns/{rma_requested_number}/approve/", _hq_move("rma_requested_number"), page=True),
     Case(
         "POST",

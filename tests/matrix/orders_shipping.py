@@ -133,6 +133,7 @@ API_CASES = [
     Case("GET", "/api/v1/cases/{ship_case_id}", ORDER_VIEW),
     Case("POST", "/api/v1/cases/{ship_case_id}/resolve", on_dist(MANAGE, 200), body=lambda t: {"resolution": "矩阵"}),
     Case("GET", "/api/v1/cases/{ship_case_id}/photos/{ship_photo_id}", ORDER_VIEW),
+    Case("GET", "/api/v1/carriers", expect(200, anonymous=401)),
 ]
 
 PAGE_CASES: list[Case] = []

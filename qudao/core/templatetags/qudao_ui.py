@@ -79,3 +79,12 @@ def main_nav(user, path: str) -> list[dict]:
     from qudao.core.navigation import hq_menu
 
     return hq_menu(user, path)
+@register.filter
+def is_image(stored) -> bool:
+    """Whether a stored upload (a FieldFile or its name) is a photo: uploads are saved under the
+    extension of the kind their bytes were verified to be (core.uploads.stored_name), and served
+    as that kind, so the name tells. Thumbnails are shown for these, a file link for the rest."""
+    from qudao.core.uploads import PHOTOS
+
+    name = getattr(stored, "name", stored) or ""
+    return isinstance(name, str) and "." in name and name.rsplit(".", 1)[-1].lower() in PHOTOS
