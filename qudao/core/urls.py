@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/<int:notification_id>/read/", views.notification_read_view, name="notification_read"),
     path("notifications/read-all/", views.notifications_read_all_view, name="notifications_read_all"),
     path("settings/", views.settings_view, name="settings"),
+    path("brand/logo/", views.brand_logo_view, name="brand_logo"),
     path("settings/flows/", views.flows_view, name="flows"),
     path("settings/flows/new/", views.flow_create_view, name="flow_create"),
     path("settings/flows/<int:flow_id>/", views.flow_edit_view, name="flow_edit"),
