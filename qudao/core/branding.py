@@ -32,7 +32,8 @@ def brand() -> Brand:
     """The brand as configured now (the product's name when no brand name is set)."""
     from .models import BrandSettings
 
-    row = BrandSettings.current()
+    # read only (no get_or_create): a page never writes, the defaults stand in for a missing row
+    row = BrandSettings.objects.filter(pk=1).first() or BrandSettings()
     name = (row.brand_name or "").strip() or str(settings.PRODUCT_NAME)
     logo_url = logo_path = ""
     if row.logo:
