@@ -347,6 +347,8 @@ PAGE_CASES = [
         expect("settings/flows/", anonymous=LOGIN, partners=PORTAL, admin=200, channel="settings/tiers/"),
         page=True,
     ),
+    # the brand's logo is public (the log-in page shows it); the matrix's brand has none
+    Case("GET", "brand/logo/", expect(404), page=True),
     Case("GET", "settings/flows/", HQ_PAGE, page=True),  # every HQ user may read the flows
     Case("GET", "settings/flows/new/", ADMIN_PAGE, page=True),
     Case("GET", "settings/flows/{flow_id}/", ADMIN_PAGE, page=True),
@@ -396,6 +398,7 @@ PAGE_CASES = [
     Case("GET", "apply/distributors/", PUBLIC, page=True, params={"province": "320000", "city": "320500"}),
     Case("GET", "apply/status/{application_token}/", PUBLIC, page=True),
     Case("GET", "portal/", PORTAL_PAGE, page=True),
+    Case("GET", "portal/me/", PORTAL_PAGE, page=True),
     Case("GET", "portal/profile/edit/", PORTAL_PAGE | {"dist_staff": 403}, page=True),
     Case("GET", "portal/profile/contacts/add/", PORTAL_PAGE | {"dist_staff": 403}, page=True),
     Case(

@@ -1,4 +1,7 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from qudao.core.branding import brand
 
 
 def navigation(request):
@@ -8,6 +11,8 @@ def navigation(request):
         unread = user.notifications.filter(read_at__isnull=True).count()
     return {
         "PRODUCT_NAME": settings.PRODUCT_NAME,
+        # the brand's name, short name, logo and colour (read only by a page that shows them)
+        "BRAND": SimpleLazyObject(brand),
         "unread_notifications": unread,
         "current_user": user,
     }

@@ -15,12 +15,15 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import approvals
+from . import approvals, branding
 from .errors import Conflict, FieldErrors
 from .models import ApprovalFlow, ApprovalRequest, ApprovalStep, BrandSettings
 from .money import SUPPORTED_CURRENCIES, parse_amount
+from .uploads import check_upload, stored_name
+from .validators import check_text
 
 MAX_STEPS = 10
 
@@ -188,6 +191,33 @@ def update_brand_settings(*, data: dict) -> BrandSettings:
     cleaned: dict = {}
     if "brand_name" in data:
         cleaned["brand_name"] = _clean_name(data["brand_name"], errors, "brand_name", 100)
+        if cleaned["brand_name"]:
+            check_text(errors, "brand_name", cleaned["brand_name"], multiline=False)
+    if "short_name" in data:
+        short = data["short_name"]
+        short = short.strip() if isinstance(short, str) else ""
+        if len(short) > 20:
+            errors.add("short_name", _("At most %(max)d characters.") % {"max": 20})
+        elif short:
+            check_text(errors, "short_name", short, multiline=False)
+        cleaned["short_name"] = short
+    if "primary_colour" in data:
+        colour = data["primary_colour"]
+        colour = colour.strip() if isinstance(colour, str) else ""
+        if colour and not branding.COLOUR.match(colour):
+            errors.add("primary_colour", _("Enter a colour as #RRGGBB, e.g. #C8102E."))
+        cleaned["primary_colour"] = colour.upper()
+    logo = data.get("logo")
+    if logo:
+        check_upload(
+            logo,
+            errors,
+            "logo",
+            kinds=branding.LOGO_KINDS,
+            max_bytes=branding.LOGO_MAX_BYTES,
+            wrong_kind=_("Upload the logo as a PNG, JPEG or WebP image."),
+            not_genuine=_("This file is not a PNG, JPEG or WebP image."),
+        )
     if "default_currency" in data:
         currency = str(data["default_currency"] or "").upper()
         if currency not in SUPPORTED_CURRENCIES:
@@ -220,5 +250,11 @@ def update_brand_settings(*, data: dict) -> BrandSettings:
         raise errors
     for field, value in cleaned.items():
         setattr(settings_row, field, value)
+    if logo:
+        # a new name per upload (the bytes' kind decides the extension): a cached old logo is never served
+        stem = f"logo-{timezone.now():%Y%m%d%H%M%S%f}"
+        settings_row.logo.save(stored_name(logo, stem), logo, save=False)
+    elif data.get("remove_logo") is True:
+        settings_row.logo = ""
     settings_row.save()
     return settings_row

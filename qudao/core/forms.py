@@ -108,6 +108,26 @@ class DecisionForm(Form):
 
 class BrandSettingsForm(Form):
     brand_name = forms.CharField(label=_("brand name"), max_length=100)
+    short_name = forms.CharField(
+        label=_("short name"),
+        max_length=20,
+        required=False,
+        help_text=_("Shown where space is short (a phone's header); the brand name when empty."),
+    )
+    logo = forms.FileField(
+        label=_("logo"),
+        required=False,
+        help_text=_("A PNG, JPEG or WebP image of at most 1 MB, shown in the header, on the log-in page and on PDFs."),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    remove_logo = forms.BooleanField(label=_("remove the logo"), required=False)
+    primary_colour = forms.CharField(
+        label=_("primary colour"),
+        max_length=7,
+        required=False,
+        help_text=_("A colour as #RRGGBB, e.g. #C8102E."),
+        widget=forms.TextInput(attrs={"placeholder": "#C8102E", "spellcheck": "false"}),
+    )
     default_currency = forms.ChoiceField(
         label=_("default currency"), choices=[(code, code) for code in SUPPORTED_CURRENCIES]
     )

@@ -64,10 +64,26 @@ class Region(models.Model):
         return other.path.startswith(self.path)
 
 
+def brand_logo_path(instance, filename: str) -> str:
+    return f"brand/{filename}"
+
+
 class BrandSettings(models.Model):
-    """The brand's configurable rules (one row). Read with `BrandSettings.current()`."""
+    """The brand's configurable rules and its face (one row). Read with `BrandSettings.current()`;
+    pages, e-mails and PDFs read the face through `qudao.core.branding.brand()`."""
 
     brand_name = models.CharField(_("brand name"), max_length=100, default="Qudao Demo Brand")
+    short_name = models.CharField(
+        _("short name"),
+        max_length=20,
+        blank=True,
+        help_text=_("Shown where space is short (a phone's header); the brand name when empty."),
+    )
+    # stored under the name of the kind its bytes are (core.uploads.stored_name), served by core:brand_logo
+    logo = models.FileField(_("logo"), upload_to=brand_logo_path, max_length=200, blank=True)
+    primary_colour = models.CharField(
+        _("primary colour"), max_length=7, blank=True, help_text=_("A colour as #RRGGBB, e.g. #C8102E.")
+    )
     default_currency = models.CharField(_("default currency"), max_length=3, default="CNY")
     parent_must_cover_child_region = models.BooleanField(
         _("a parent distributor must cover the sub-dealer's region"),

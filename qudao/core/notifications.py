@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import translation
 
+from . import branding
 from .models import Notification
 
 
@@ -35,5 +36,5 @@ def notify(
             rendered_body = _render(body, params)
         created.append(Notification(user=user, kind=kind, title=rendered_title[:200], body=rendered_body, url=url))
         if email and user.email:
-            send_mail(rendered_title, rendered_body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
+            send_mail(rendered_title, rendered_body, branding.sender(), [user.email], fail_silently=True)
     return Notification.objects.bulk_create(created)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/status/", views_jobs.job_status_view, name="job_status"),
     path("jobs/<int:job_id>/retry/", views_jobs.job_retry_view, name="job_retry"),
     path("settings/", views.settings_view, name="settings"),
+    path("brand/logo/", views.brand_logo_view, name="brand_logo"),
     path("settings/flows/", views.flows_view, name="flows"),
     path("settings/flows/new/", views.flow_create_view, name="flow_create"),
     path("settings/flows/<int:flow_id>/", views.flow_edit_view, name="flow_edit"),

@@ -25,6 +25,7 @@ from .errors import DomainError, FieldErrors, NotFound
 from .forms import BrandSettingsForm, DecisionForm, FlowForm, FlowStepFormSet, subject_kind_choices
 from .models import ApprovalFlow, ApprovalRequest, ApprovalStep, BrandSettings, Notification, Region
 from .pages import apply_field_errors, hq_page, paginate, safe_next
+from .uploads import upload_response
 
 # --- approvals ---------------------------------------------------------------------------------
 
@@ -210,12 +211,14 @@ def settings_view(request):
     current = BrandSettings.current()
     initial = {
         "brand_name": current.brand_name,
+        "short_name": current.short_name,
+        "primary_colour": current.primary_colour,
         "default_currency": current.default_currency,
         "parent_must_cover_child_region": current.parent_must_cover_child_region,
         "credit_change_approval_threshold": f"{current.credit_change_approval_threshold.normalize():f}",
         "approval_reminder_hours": current.approval_reminder_hours,
     }
-    form = BrandSettingsForm(request.POST or None, initial=initial)
+    form = BrandSettingsForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             flows.update_brand_settings(data=form.cleaned_data)
@@ -224,7 +227,19 @@ def settings_view(request):
         else:
             messages.success(request, _("The settings are saved."))
             return redirect("core:settings")
-    return render(request, "core/settings.html", {"form": form, "tab": "brand"})
+    return render(request, "core/settings.html", {"form": form, "tab": "brand", "current": current})
+
+
+def brand_logo_view(request):
+    """/brand/logo/: the brand's logo, for everyone (the log-in page shows it), served as the kind
+    its bytes are (core.uploads.upload_response)."""
+    current = BrandSettings.objects.filter(pk=1).first()
+    if current is None:
+        raise Http404
+    response = upload_response(current.logo, "logo")
+    # public and versioned by the page's ?v= (branding.brand): a browser may keep it
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @hq_page("approvals.view")

@@ -806,21 +806,18 @@ def statement_xlsx(statement: Statement) -> bytes:
 
 
 def statement_pdf(statement: Statement) -> bytes:
-    """The statement as an A4 PDF (reportlab; Chinese through the built-in STSong-Light CID font,
-    so no font file is needed)."""
+    """The statement as an A4 PDF (reportlab): the brand's header, then the statement, its text in
+    the document font that qudao.core.documents embeds (a subset of WenQuanYi Micro Hei)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from qudao.core.documents import cell_text, paragraph_text
+    from qudao.core.documents import brand_header, cell_text, paragraph_text
+    from qudao.core.documents import font as document_font
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    font = document_font()
     title_style = ParagraphStyle("title", fontName=font, fontSize=15, leading=20)
     text_style = ParagraphStyle("text", fontName=font, fontSize=9, leading=12)
     heading_style = ParagraphStyle("heading", fontName=font, fontSize=11, leading=16, spaceBefore=6)
@@ -850,6 +847,7 @@ def statement_pdf(statement: Statement) -> bytes:
     )
     partner = statement.partner
     story = [
+        *brand_header(font),
         Paragraph(paragraph_text(f"{_('Statement')} {statement.number}"), title_style),
         Paragraph(paragraph_text(f"{partner.legal_name} ({partner.code})"), text_style),
         Paragraph(

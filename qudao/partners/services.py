@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from qudao.accounts import services as account_services
 from qudao.accounts.models import User
 from qudao.accounts.roles import HQRole, PartnerRole
-from qudao.core import approvals, display
+from qudao.core import approvals, branding, display
 from qudao.core.audit import record_change
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.events import publish
@@ -883,7 +883,7 @@ def _email_applicant(application: PartnerApplication, subject, body, params: dic
         send_mail(
             str(subject) % params,
             str(body) % params,
-            settings.DEFAULT_FROM_EMAIL,
+            branding.sender(),
             [application.contact_email],
             fail_silently=True,
         )
@@ -1145,7 +1145,7 @@ def invite_member(*, partner: Partner, actor, data: dict) -> tuple[PartnerMember
                 send_mail(
                     str(_("You are invited to %(partner)s on Qudao")) % params,
                     str(_("Your user name is %(username)s. Choose your password here: %(link)s")) % params,
-                    settings.DEFAULT_FROM_EMAIL,
+                    branding.sender(),
                     [user.email],
                     fail_silently=True,
                 )

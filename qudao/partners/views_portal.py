@@ -111,6 +111,15 @@ def home_view(request):
     )
 
 
+@require_GET
+@partner_portal
+def me_view(request):
+    """/portal/me/: the "me" tab of the phone portal: who is logged in, for which partner, and the
+    pages that do not fit in the tab bar (profile, users, sub-dealers, applications, rebates,
+    notifications, the account, the language, logging out)."""
+    return render(request, "portal/me.html", _context(request, "me"))
+
+
 @require_http_methods(["GET", "POST"])
 @partner_portal
 def profile_edit_view(request):

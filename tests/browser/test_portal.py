@@ -33,8 +33,9 @@ def test_it_shows_a_distributor_admin_its_sub_dealer_and_never_another_partner_o
     assert_fits_phone(phone)
     assert_no_partner_shown(phone, elsewhere)
 
-    # when it opens its sub-dealers
-    phone.click("[data-testid=nav-sub-dealers]")
+    # when it opens its sub-dealers (from the "me" tab: the tab bar holds the five main sections)
+    phone.click("[data-testid=nav-me]")
+    phone.click("[data-testid=me-sub-dealers]")
 
     # then the list holds exactly its sub-dealer, row by row, cell by cell
     rows = phone.locator("[data-testid=sub-dealer-row]")
@@ -118,13 +119,15 @@ def test_it_switches_the_page_language_and_keeps_the_users_choice(live_server, o
     expect(phone.locator("[data-testid=partner-name]")).to_have_text("苏州姑苏电器经营部")
     expect(phone.locator("[data-testid=profile-region]")).to_have_text("江苏省 苏州市")
 
-    # when it switches to Traditional Chinese
+    # when it switches to Traditional Chinese (on its "me" tab)
+    phone.click("[data-testid=nav-me]")
     with phone.expect_navigation():
         phone.select_option("[data-testid=language-select]", "zh-hant")
 
-    # then the portal page comes back in Traditional Chinese, and the choice is saved on the user
-    assert phone.url == f"{base}/portal/"
+    # then the page comes back in Traditional Chinese, and the choice is saved on the user
+    assert phone.url == f"{base}/portal/me/"
     expect(phone.locator("html")).to_have_attribute("lang", "zh-hant")
+    phone.click("[data-testid=nav-home]")
     expect(phone.locator("[data-testid=profile-region]")).to_have_text("江蘇省 蘇州市")
     assert_fits_phone(phone)
     assert User.objects.get(username="sub_admin").language == "zh-hant"
@@ -138,11 +141,13 @@ def test_it_switches_the_page_language_and_keeps_the_users_choice(live_server, o
     expect(other_device.locator("[data-testid=profile-region]")).to_have_text("江蘇省 蘇州市")
 
     # when it switches to English there
+    other_device.click("[data-testid=nav-me]")
     with other_device.expect_navigation():
         other_device.select_option("[data-testid=language-select]", "en")
 
     # then the page is in English
     expect(other_device.locator("html")).to_have_attribute("lang", "en")
+    expect(other_device.locator("[data-testid=nav-home]")).to_have_text("Home")
+    other_device.click("[data-testid=nav-home]")
     expect(other_device.locator("[data-testid=profile-region]")).to_have_text("Jiangsu Suzhou")
-    expect(other_device.locator("[data-testid=nav-home]")).to_have_text("Profile")
     assert User.objects.get(username="sub_admin").language == "en"

@@ -5,6 +5,7 @@ Invoice rows), so these tests do not depend on how invoices and payments are rai
 from __future__ import annotations
 
 import io
+import re
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -111,53 +112,16 @@ def september_to_november(partner):
 
 
 def pdf_text(pdf: bytes) -> str:
-    """The text a PDF shows (its Tj strings), read without reportlab: page streams inflated (zlib,
-    or ASCII85 then zlib), PDF string escapes undone, the CID font's UTF-16BE decoded."""
-    import base64
-    import re
-    import zlib
+    """The text a PDF shows, decoded through its fonts' ToUnicode maps (qudao.core.tests.pdf_reading)."""
+    from qudao.core.tests.pdf_reading import pdf_text as read
 
-    def inflate(data: bytes) -> bytes:
-        for decode in (zlib.decompress, lambda raw: zlib.decompress(base64.a85decode(raw.strip(), adobe=True))):
-            try:
-                return decode(data)
-            except Exception:  # noqa: BLE001 - not this encoding
-                continue
-        return data
+    return read(pdf)
 
-    def unescape(raw: bytes) -> bytes:
-        out, i = bytearray(), 0
-        while i < len(raw):
-            if raw[i] == 0x5C and i + 1 < len(raw):
-                octal = re.match(rb"[0-7]{1,3}", raw[i + 1 : i + 4])
-                if octal:
-                    out.append(int(octal.group(), 8) & 0xFF)
-                    i += 1 + len(octal.group())
-                    continue
-                out += {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(raw[i + 1 : i + 2], raw[i + 1 : i + 2])
-                i += 2
-            else:
-                out.append(raw[i])
-                i += 1
-        return bytes(out)
 
-    cid_fonts = {
-        name
-        for block in re.findall(rb"\d+ 0 obj(.*?)endobj", pdf, re.S)
-        if b"/Subtype /Type0" in block
-        for name in re.findall(rb"/Name /(F\d+)", block)
-    }
-    texts = []
-    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
-        content = inflate(stream)
-        font = b""
-        for match in re.finditer(rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\)\s*Tj", content, re.S):
-            if match.group(1):
-                font = match.group(1)
-                continue
-            raw = unescape(match.group(2))
-            texts.append(raw.decode("utf-16-be", "replace") if font in cid_fonts else raw.decode("latin-1"))
-    return " ".join(texts)
+def pdf_fonts(pdf: bytes) -> list[dict]:
+    from qudao.core.tests.pdf_reading import fonts
+
+    return fonts(pdf)
 
 
 def line_tuples(statement):
@@ -500,7 +464,10 @@ def test_it_writes_the_statement_as_xlsx_with_exact_figures_and_as_a_pdf(world):
     ]
     assert rows[22] == (7, datetime(2026, 10, 31), "INV-B", "2026-11-30", 250)
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
-    assert b"/BaseFont /STSong-Light" in pdf
+    # one font, embedded (a subset of WenQuanYi Micro Hei travels with the PDF), no font of the viewer's
+    assert {(re.sub(r"^[A-Z]{6}\+|-\d+$", "", font["base_font"]), font["embedded"]) for font in pdf_fonts(pdf)} == {
+        ("WenQuanYiMicroHei", True)
+    }
     assert b"/Count 1" in pdf  # one page
     text = pdf_text(pdf)
     for shown in (
