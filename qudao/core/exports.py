@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import itertools
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -100,6 +101,9 @@ class ListExport:
     columns: tuple[ExportColumn, ...]
     rows: Callable[[object, dict], Iterable]
     chunk: int = CHUNK
+    # `batch(user, rows)`: the rows of one chunk as the user may read them (e.g. the stock ledger
+    # blanks references to partners outside the user's scope), one set-based step per chunk
+    batch: Callable[[object, list], list] | None = None
 
     def __post_init__(self):
         _EXPORTS[self.name] = self
@@ -155,10 +159,13 @@ def requested_export(request, choices: dict, default: ListExport) -> ListExport:
     return choices.get(request.GET.get("export") or "", default)
 
 
-def _iterate(rows, chunk: int):
-    if isinstance(rows, QuerySet):
-        return rows.iterator(chunk_size=chunk)
-    return iter(rows)
+def _iterate(export: ListExport, rows, user):
+    source = rows.iterator(chunk_size=export.chunk) if isinstance(rows, QuerySet) else iter(rows)
+    if export.batch is None:
+        yield from source
+        return
+    while chunk := list(itertools.islice(source, export.chunk)):
+        yield from export.batch(user, chunk)
 
 
 def _count(rows) -> int:
@@ -167,9 +174,11 @@ def _count(rows) -> int:
     return len(rows)
 
 
-def write(export: ListExport, rows, file_format: str, stream, *, progress: Callable[[int], None] | None = None) -> int:
-    """Write `rows` (a queryset or a list) as `file_format` to the binary `stream`; returns the
-    number of rows. `progress(done)` is called after every chunk."""
+def write(
+    export: ListExport, rows, file_format: str, stream, *, user=None, progress: Callable[[int], None] | None = None
+) -> int:
+    """Write `rows` (a queryset or a list) as `file_format` to the binary `stream`, as `user` may
+    read them; returns the number of rows. `progress(done)` is called after every chunk."""
     done = 0
     if file_format == "csv":
         import io
@@ -177,7 +186,7 @@ def write(export: ListExport, rows, file_format: str, stream, *, progress: Calla
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         writer = CsvFile(text)
         writer.append(export.headers())
-        for row in _iterate(rows, export.chunk):
+        for row in _iterate(export, rows, user):
             writer.append(export.values(row))
             done += 1
             if progress and done % export.chunk == 0:
@@ -189,7 +198,7 @@ def write(export: ListExport, rows, file_format: str, stream, *, progress: Calla
         sheet = workbook.sheet(str(export.title))
         sheet.append(export.headers(), bold=True)
         formats = export.formats()
-        for row in _iterate(rows, export.chunk):
+        for row in _iterate(export, rows, user):
             sheet.append(export.values(row), formats=formats)
             done += 1
             if progress and done % export.chunk == 0:
@@ -220,7 +229,7 @@ def respond(request, export: ListExport, *, params=None, job_page: str = "core:e
         job = start_export(request.user, export, filters, file_format, total=total)
         return redirect(job_page, job.pk)
     stream = tempfile.TemporaryFile()
-    write(export, rows, file_format, stream)
+    write(export, rows, file_format, stream, user=request.user)
     stream.seek(0)
     return FileResponse(
         stream, as_attachment=True, filename=export.file_name(file_format), content_type=content_type(file_format)
@@ -256,7 +265,9 @@ def run_export_job(job_id: int) -> Job | None:
             total = _count(rows)
             jobs.advance(job.pk, 0, total=total, message=MESSAGE_WRITING)
             with tempfile.TemporaryFile() as stream:
-                written = write(export, rows, file_format, stream, progress=lambda done: jobs.advance(job.pk, done))
+                written = write(
+                    export, rows, file_format, stream, user=user, progress=lambda done: jobs.advance(job.pk, done)
+                )
                 stream.seek(0)
                 name = export.file_name(file_format)
                 path = default_storage.save(f"exports/{job.pk}/{name}", File(stream, name=name))
