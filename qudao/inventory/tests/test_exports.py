@@ -14,7 +14,7 @@ from qudao.orders.tests.conftest import set_credit, shop  # noqa: F401  (fixture
 from qudao.pricing.tests.conftest import catalogue  # noqa: F401
 
 
-def test_it_exports_stock_with_exact_cells_and_the_list_filters(world, shop, page_client):
+def test_it_exports_stock_with_exact_cells_and_the_list_filters(world, shop, page_client):  # noqa: F811
     # given: 20 of each SKU in HQ (the shop), 5 HOOD-A in Suzhou with a safety stock of 8
     suzhou = Warehouse.objects.create(code="SZ", name="苏州仓", kind="regional")
     services.receive_stock(warehouse_id=suzhou.pk, lines=[(shop.skus["hood_a"].pk, 5)], note="=SUM(A1)")
@@ -53,7 +53,7 @@ def test_it_exports_stock_with_exact_cells_and_the_list_filters(world, shop, pag
     assert page_client(world.dist_admin).get("/inventory/", {"format": "xlsx"}).status_code == 302
 
 
-def test_it_exports_the_stock_ledger_with_other_regions_references_blanked(world, shop, page_client):
+def test_it_exports_the_stock_ledger_with_other_regions_references_blanked(world, shop, page_client):  # noqa: F811
     # given: an order of dealer_zj (Zhejiang) holding HQ stock
     set_credit(world.dealer_zj, "100000")
     order, _created = orders.place_order(
