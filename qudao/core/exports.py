@@ -71,7 +71,7 @@ class ExportColumn:
     "text", "money" (Decimal, rounded half-up to cents), "price" (up to four decimals),
     "quantity", "number", "percent" (a fraction: 0.13 shows as 13.00%), "date" or "datetime"."""
 
-    label: str
+    label: object  # a (lazy) text, or a function giving it (an import column's `label`)
     value: Callable[[object], object]
     kind: str = "text"
 
@@ -104,12 +104,14 @@ class ListExport:
     # `batch(user, rows)`: the rows of one chunk as the user may read them (e.g. the stock ledger
     # blanks references to partners outside the user's scope), one set-based step per chunk
     batch: Callable[[object, list], list] | None = None
+    # `count(user, params)`: the number of rows, when `rows` gives a generator (not a queryset)
+    count: Callable[[object, dict], int] | None = None
 
     def __post_init__(self):
         _EXPORTS[self.name] = self
 
     def headers(self) -> list[str]:
-        return [str(column.label) for column in self.columns]
+        return [str(column.label() if callable(column.label) else column.label) for column in self.columns]
 
     def values(self, row) -> list:
         return [column.cell(row) for column in self.columns]
@@ -168,7 +170,9 @@ def _iterate(export: ListExport, rows, user):
         yield from export.batch(user, chunk)
 
 
-def _count(rows) -> int:
+def _count(export: ListExport, rows, user, filters: dict) -> int:
+    if export.count is not None:
+        return export.count(user, filters)
     if isinstance(rows, QuerySet):
         return rows.count()
     return len(rows)
@@ -224,7 +228,7 @@ def respond(request, export: ListExport, *, params=None, job_page: str = "core:e
         return None
     filters = filter_params(params if params is not None else request.GET)
     rows = export.rows(request.user, filters)
-    total = _count(rows)
+    total = _count(export, rows, request.user, filters)
     if total > inline_limit():
         job = start_export(request.user, export, filters, file_format, total=total)
         return redirect(job_page, job.pk)
@@ -261,8 +265,9 @@ def run_export_job(job_id: int) -> Job | None:
         if user is None or not user.is_active:
             raise jobs.JobFailed(N_("The user who asked for this export no longer exists."))
         with translation.override(job_language(job)):
-            rows = export.rows(user, spec.get("filters") or {})
-            total = _count(rows)
+            filters = spec.get("filters") or {}
+            rows = export.rows(user, filters)
+            total = _count(export, rows, user, filters)
             jobs.advance(job.pk, 0, total=total, message=MESSAGE_WRITING)
             with tempfile.TemporaryFile() as stream:
                 written = write(
