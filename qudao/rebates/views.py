@@ -11,12 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qudao.core import exports as list_exports
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.numbers import parse_id
 from qudao.core.pages import hq_page, paginate
 from qudao.partners.views_portal import partner_portal
 
-from . import engine, selectors, services
+from . import engine, exports, selectors, services
 from . import runs as run_services
 from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, ReturnsPeriod, TierStyle
 
@@ -257,6 +258,8 @@ def run_new_view(request):
 @hq_page("rebates.view", partner_users="404")
 def run_detail_view(request, number):
     run = _get(selectors.get_run, request.user, number)
+    if (download := list_exports.respond(request, exports.RUN_LINES, params={"run": run.number})) is not None:
+        return download  # ?format=xlsx|csv: the run's lines the page shows
     page = paginate(request, selectors.lines(request.user, run=run))
     return render(
         request,
@@ -325,6 +328,8 @@ def line_view(request, number, line_id):
 @require_GET
 @partner_portal
 def portal_list_view(request):
+    if (download := list_exports.respond(request, exports.PORTAL_LINES)) is not None:
+        return download  # ?format=xlsx|csv: the partner's posted rebate lines
     page = paginate(request, selectors.lines(request.user, partner_id=request.partner.pk), 20)
     return render(
         request,
