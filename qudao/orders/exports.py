@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qudao.core.exports import ExportColumn, ListExport
 from qudao.partners.scoping import scope
@@ -49,7 +50,7 @@ ORDER_COLUMNS = (
     ExportColumn(_("Region"), lambda order: order.partner.region.display_name if order.partner.region_id else ""),
     ExportColumn(_("Ordered by"), lambda order: str(order.ordered_by_partner) if order.ordered_by_partner_id else ""),
     ExportColumn(_("Status"), lambda order: order.get_status_display()),
-    ExportColumn(_("Channel"), lambda order: order.get_channel_display()),
+    ExportColumn(pgettext_lazy("order channel", "Channel"), lambda order: order.get_channel_display()),
     ExportColumn(_("Payment method"), lambda order: order.get_payment_method_display()),
     ExportColumn(_("Currency"), lambda order: order.currency),
     ExportColumn(_("List total"), lambda order: order.list_total, "money"),

@@ -2,7 +2,7 @@
 break, previewed, then written all or nothing.
 
 Columns (header in Chinese, Traditional Chinese, English or the key):
-    sku* SKU编码, price* 价格, min_qty 起订数量 (the quantity the price applies from; 1 when empty)
+    sku* SKU编码, price* 价格, min_qty 起始数量 (the quantity the price applies from; 1 when empty)
 
 A price list item has no dates of its own: the price list's validity applies to all its items.
 `preview_import(user=, price_list=, upload=)` stores the file and checks every row in a job (kind
@@ -49,7 +49,7 @@ ROW = "row"
 COLUMNS: tuple[Column, ...] = (
     Column("sku", "SKU编码", "SKU編碼", "SKU code", required=True),
     Column("price", "价格", "價格", "Price", required=True),
-    Column("min_qty", "起订数量", "起訂數量", "From quantity"),
+    Column("min_qty", "起始数量", "起始數量", "From quantity"),
 )
 COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
 
