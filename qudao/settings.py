@@ -191,6 +191,9 @@ IMPORT_MAX_EXPANDED_BYTES = int(os.environ.get("QUDAO_IMPORT_MAX_EXPANDED_BYTES"
 # A partner's proof of payment (photo or PDF) when it announces a payment.
 PAYMENT_PROOF_MAX_BYTES = int(os.environ.get("QUDAO_PAYMENT_PROOF_MAX_BYTES", 5 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("QUDAO_IMPORT_MAX_ROWS", 20000))
+# A list export with more rows than this is written by a job (progress, then a download link) instead
+# of in the request (qudao.core.exports).
+EXPORT_INLINE_MAX_ROWS = int(os.environ.get("QUDAO_EXPORT_INLINE_MAX_ROWS", 5000))
 # A price list whose prices go more than this many percent below the base list waits for approval.
 PRICING_APPROVAL_DISCOUNT_PERCENT = os.environ.get("QUDAO_PRICING_APPROVAL_DISCOUNT_PERCENT", "15")
 STOCK_DISPLAY = os.environ.get("QUDAO_STOCK_DISPLAY", "bands")  # partners see "exact" numbers or "bands"

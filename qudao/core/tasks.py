@@ -47,3 +47,11 @@ def deliver_webhooks():
 @db_task()
 def deliver_webhooks_now():
     webhooks.dispatch()
+
+
+@jobs.job_task("core.export")
+def run_export(job_id):
+    """Write a big list export (qudao.core.exports) to a file its creator downloads."""
+    from .exports import run_export_job
+
+    return run_export_job(job_id)

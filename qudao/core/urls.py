@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pickers, views, views_jobs, views_webhooks
+from . import pickers, views, views_exports, views_jobs, views_webhooks
 
 app_name = "core"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("pickers/regions/", pickers.region_options_view, name="picker_regions"),
     path("approvals/", views.approvals_view, name="approvals"),
     path("approvals/<int:request_id>/", views.approval_detail_view, name="approval_detail"),
+    path("exports/<int:job_id>/", views_exports.export_job_view, name="export_job"),
+    path("exports/<int:job_id>/status/", views_exports.export_job_status_view, name="export_job_status"),
+    path("exports/<int:job_id>/download/", views_exports.export_download_view, name="export_download"),
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/<int:notification_id>/read/", views.notification_read_view, name="notification_read"),
     path("notifications/read-all/", views.notifications_read_all_view, name="notifications_read_all"),

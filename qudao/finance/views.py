@@ -11,14 +11,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from qudao.core import exports as list_exports
 from qudao.core.errors import NotFound
-from qudao.core.numbers import parse_id
 from qudao.core.pages import hq_page, paginate
 from qudao.partners.scoping import visible_partners
 from qudao.partners.views_portal import partner_portal
 from qudao.pricing.selectors import currency_symbol
 
-from . import selectors
+from . import exports, selectors
 from .models import Invoice
 
 AGING_VIEWS = ("partner", "region", "overall")
@@ -44,12 +44,9 @@ def _detail_context(invoice: Invoice) -> dict:
 @require_GET
 @hq_page("finance.view")
 def invoice_list_view(request):
-    filters = {
-        "partner": parse_id(request.GET.get("partner") or ""),
-        "status": request.GET.get("status") if request.GET.get("status") in Invoice.Status.values else "",
-        "overdue": request.GET.get("overdue") == "1",
-        "q": (request.GET.get("q") or "").strip()[:64],
-    }
+    if (download := list_exports.respond(request, exports.INVOICES)) is not None:
+        return download  # ?format=xlsx|csv: what the list shows
+    filters = exports.invoice_filters(request.GET)
     page = paginate(request, selectors.invoices(request.user, filters))
     template = "finance/_invoice_table.html" if request.headers.get("HX-Request") else "finance/invoices.html"
     return render(
@@ -77,7 +74,9 @@ def invoice_detail_view(request, number):
 @require_GET
 @hq_page("finance.view")
 def aging_view(request):
-    by = request.GET.get("by") if request.GET.get("by") in AGING_VIEWS else "partner"
+    if (download := list_exports.respond(request, exports.AGING)) is not None:
+        return download  # ?format=xlsx|csv: what the list shows
+    by = exports.aging_view(request.GET)
     today = timezone.localdate()
     rows = selectors.aging(request.user, by, today=today)
     template = "finance/_aging_table.html" if request.headers.get("HX-Request") else "finance/aging.html"
@@ -106,6 +105,8 @@ def portal_view(request):
     days overdue, its fund balances and its ledger entries (newest first, paginated)."""
     if not request.user.can("finance.view"):
         raise PermissionDenied
+    if (download := list_exports.respond(request, exports.PORTAL_INVOICES)) is not None:
+        return download  # ?format=xlsx|csv: what the list shows
     partner = request.partner
     today = timezone.localdate()
     open_invoices = [

@@ -16,17 +16,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qudao.core import exports as list_exports
 from qudao.core import idempotency, import_pages
 from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.pages import apply_field_errors, hq_page, paginate
 from qudao.core.pickers import SEARCH_SUFFIX
 from qudao.core.uploads import upload_response
 from qudao.partners.pickers import find_partner
-from qudao.partners.scoping import visible_partners
 from qudao.partners.views_portal import partner_portal
 from qudao.pricing.selectors import currency_symbol
 
-from . import importing, payments
+from . import exports, importing, payments
 from .forms_payments import AnnounceForm, PaymentFilterForm, PaymentForm, PaymentPartnerForm
 from .models import Payment
 
@@ -80,12 +80,10 @@ def _proof_response(payment: Payment):
 def payment_list_view(request):
     """/finance/payments/: announced payments (waiting for finance) first, then the newest; by
     partner code, status, source, dates, number / bank reference / payer."""
+    if (download := list_exports.respond(request, exports.PAYMENTS)) is not None:
+        return download  # ?format=xlsx|csv: what the list shows
     form = PaymentFilterForm(request.GET or None)
-    filters = dict(form.cleaned_data) if form.is_valid() else {}
-    code = (filters.pop("partner", "") or "").strip()
-    if code:
-        partner = visible_partners(request.user).filter(code=code).first()
-        filters["partner"] = partner.pk if partner else -1
+    filters = exports.payment_filters(request.user, request.GET)
     page = paginate(request, payments.payment_list(request.user, filters))
     context = {
         "form": form,
@@ -297,7 +295,9 @@ def portal_list_view(request):
     first, each with the invoices it paid."""
     if not request.user.can("finance.view"):
         raise PermissionDenied
-    status = request.GET.get("status") if request.GET.get("status") in Payment.Status.values else ""
+    if (download := list_exports.respond(request, exports.PORTAL_PAYMENTS)) is not None:
+        return download  # ?format=xlsx|csv: what the list shows
+    status = exports.portal_payment_filters(request.GET)["status"]
     page = paginate(request, payments.payment_list(request.user, {"status": status}), PORTAL_PAGE_SIZE)
     rows = [(payment, payments.allocations_of(payment)) for payment in page.object_list]
     return render(

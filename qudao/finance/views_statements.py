@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from qudao.core import exports as list_exports
 from qudao.core import jobs
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.numbers import parse_id
@@ -24,7 +25,7 @@ from qudao.core.pages import hq_page, paginate
 from qudao.core.uploads import upload_response
 from qudao.partners.views_portal import partner_portal
 
-from . import statements
+from . import exports, statements
 from .models import Book, Statement, StatementDispute
 
 PAGE_SIZE = 20
@@ -94,11 +95,7 @@ def _detail_context(statement: Statement, **extra) -> dict:
 
 
 def _list_filters(request) -> dict:
-    return {
-        "month": (request.GET.get("month") or "").strip(),
-        "partner": (request.GET.get("partner") or "").strip(),
-        "status": request.GET.get("status") or "",
-    }
+    return exports.statement_filters(request.GET)
 
 
 def _list_context(request, **extra) -> dict:
@@ -131,6 +128,8 @@ def _list_context(request, **extra) -> dict:
 @hq_page("finance.view")
 def statement_list_view(request):
     """/finance/statements/: statements in scope, by month, partner (code) and status."""
+    if (download := list_exports.respond(request, exports.STATEMENTS)) is not None:
+        return download  # ?format=xlsx|csv: what the list shows
     return render(request, "finance/statements/list.html", _list_context(request))
 
 
@@ -253,6 +252,8 @@ def portal_list_view(request):
         rows = statements.statement_list(request.user, status=status)
     except Forbidden:
         raise PermissionDenied from None
+    if (download := list_exports.respond(request, exports.PORTAL_STATEMENTS)) is not None:
+        return download  # ?format=xlsx|csv: what the list shows
     page = paginate(request, rows, PAGE_SIZE)
     return render(
         request,

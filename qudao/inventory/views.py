@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from qudao.core import exports as list_exports
 from qudao.core import import_pages
 from qudao.core.errors import FieldErrors
 from qudao.core.pages import apply_field_errors, hq_page, paginate
 
-from . import importing, selectors, services
+from . import exports, importing, selectors, services
 from .forms import (
     AdjustForm,
     EntryFilterForm,
@@ -38,8 +39,10 @@ import_pages.register_results(
 
 @hq_page("inventory.view")
 def stock_list_view(request):
+    if (download := list_exports.respond(request, exports.STOCK)) is not None:
+        return download  # ?format=xlsx|csv: what the list shows
     form = StockFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = exports.stock_filters(request.GET)
     page = paginate(request, selectors.stock_list(filters))
     template = "inventory/_stock_table.html" if request.headers.get("HX-Request") else "inventory/stock_list.html"
     return render(
@@ -193,8 +196,10 @@ def warehouse_form_view(request, warehouse_id=None):
 
 @hq_page("inventory.view")
 def entry_list_view(request):
+    if (download := list_exports.respond(request, exports.ENTRIES)) is not None:
+        return download  # ?format=xlsx|csv: what the list shows
     form = EntryFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = exports.entry_filters(request.GET)
     page = paginate(request, selectors.entry_list(filters, user=request.user))
     entries = selectors.mask_entries(request.user, page.object_list)
     return render(request, "inventory/entries.html", {"form": form, "page": page, "entries": entries})

@@ -14,10 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qudao.core import exports as list_exports
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.pages import hq_page, paginate
 
-from . import selectors, services, views_change
+from . import exports, selectors, services, views_change
 from .models import OrderStatus
 
 
@@ -31,10 +32,12 @@ def _order(request, number):
 @require_GET
 @hq_page("orders.view")
 def order_list_view(request):
-    q = (request.GET.get("q") or "").strip()[:100]
-    status = request.GET.get("status") or ""
-    region = (request.GET.get("region") or "").strip()[:16]
-    page = paginate(request, selectors.order_list(request.user, status=status, q=q, region=region))
+    export = list_exports.requested_export(request, {"shipments": exports.SHIPMENTS_HQ}, exports.ORDERS_HQ)
+    if (download := list_exports.respond(request, export)) is not None:
+        return download  # ?format=xlsx|csv: the orders (or their shipments) the list shows
+    filters = exports.hq_order_filters(request.GET)
+    q, status, region = filters["q"], filters["status"], filters["region"]
+    page = paginate(request, selectors.order_list(request.user, **filters))
     template = "orders/_table.html" if request.headers.get("HX-Request") else "orders/list.html"
     return render(
         request,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qudao.core import exports as list_exports
 from qudao.core import idempotency
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.pages import paginate
@@ -31,7 +32,7 @@ from qudao.partners.views_portal import partner_portal
 from qudao.pricing import engine
 from qudao.pricing.selectors import currency_symbol
 
-from . import carts, importing, selectors, services, views_change
+from . import carts, exports, importing, selectors, services, views_change
 from .carts import Row
 from .models import OrderStatus
 
@@ -103,7 +104,10 @@ def _order(request, number):
 def order_list_view(request):
     """/portal/orders/: the orders in the partner's scope (its own; a distributor's sub-dealers'
     too), newest first, by status, 20 a page."""
-    status = request.GET.get("status") or ""
+    export = list_exports.requested_export(request, {"shipments": exports.SHIPMENTS_PORTAL}, exports.ORDERS_PORTAL)
+    if (download := list_exports.respond(request, export)) is not None:
+        return download  # ?format=xlsx|csv: the orders (or their shipments) the list shows
+    status = exports.portal_order_filters(request.GET)["status"]
     page = paginate(request, selectors.order_list(request.user, status=status), PAGE_SIZE)
     return render(
         request,

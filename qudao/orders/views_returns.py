@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qudao.core import exports as list_exports
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.numbers import parse_digits, parse_id
 from qudao.core.pages import hq_page, paginate
@@ -20,7 +21,7 @@ from qudao.inventory.models import Warehouse
 from qudao.partners.scoping import scope
 from qudao.partners.views_portal import partner_portal
 
-from . import returns, selectors, services
+from . import exports, returns, selectors, services
 from .models import CreditNote, ReturnCondition, ReturnReason, ReturnRequest, ReturnStatus
 
 PAGE_SIZE = 20
@@ -30,11 +31,7 @@ def _messages(error: FieldErrors) -> list[str]:
     return [str(message) for messages_ in error.errors.values() for message in messages_]
 
 
-def return_list(user, status: str = ""):
-    rows = scope(ReturnRequest.objects.select_related("order", "partner"), user)
-    if status in ReturnStatus.values:
-        rows = rows.filter(status=status)
-    return rows.order_by("-created_at", "-pk")
+return_list = exports.return_list
 
 
 def _return(request, number) -> ReturnRequest:
@@ -128,6 +125,8 @@ def portal_request_view(request, number):
 @partner_portal
 def portal_list_view(request):
     """/portal/returns/: the partner's returns (and its sub-dealers'), newest first."""
+    if (download := list_exports.respond(request, exports.RETURNS)) is not None:
+        return download
     status = request.GET.get("status") or ""
     page = paginate(request, return_list(request.user, status), PAGE_SIZE)
     return render(
@@ -181,6 +180,8 @@ def portal_cancel_view(request, number):
 @require_GET
 @hq_page("orders.view")
 def hq_list_view(request):
+    if (download := list_exports.respond(request, exports.RETURNS)) is not None:
+        return download
     status = request.GET.get("status") or ""
     page = paginate(request, return_list(request.user, status))
     return render(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_imports
 
 app_name = "pricing"
 
@@ -35,4 +35,17 @@ urlpatterns = [
     path("pricing/promotions/<int:promotion_id>/status/", views.promotion_status_view, name="promotion_status"),
     path("pricing/promotions/<int:promotion_id>/delete/", views.promotion_delete_view, name="promotion_delete"),
     path("pricing/quote/", views.quote_view, name="quote"),
+    # a price list's items from a file (pricing.importing)
+    path("pricing/price-lists/import/template.xlsx", views_imports.import_template_view, name="import_template"),
+    path("pricing/price-lists/<int:price_list_id>/import/", views_imports.import_upload_view, name="import"),
+    path(
+        "pricing/price-lists/<int:price_list_id>/import/<int:preview_id>/",
+        views_imports.import_preview_view,
+        name="import_preview",
+    ),
+    path(
+        "pricing/price-lists/<int:price_list_id>/import/<int:preview_id>/commit/",
+        views_imports.import_commit_view,
+        name="import_commit",
+    ),
 ]

@@ -15,13 +15,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from qudao.catalog.models import Sku
+from qudao.core import exports as list_exports
 from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.numbers import parse_digits, parse_id
 from qudao.core.pages import apply_field_errors, hq_page, paginate
 from qudao.core.views import readable_requests
 from qudao.partners.scoping import get_visible_partner, scope, visible_partners
 
-from . import services
+from . import exports, services
 from .engine import CartLine, quote
 from .forms import (
     FloorForm,
@@ -66,6 +67,8 @@ def _price_lists(user):
 
 @hq_page("pricing.view")
 def price_list_list_view(request):
+    if (download := list_exports.respond(request, exports.PRICE_LISTS)) is not None:
+        return download  # ?format=xlsx|csv: what the list shows
     form = PriceListFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     lists = _price_lists(request.user).order_by("code")
@@ -160,6 +163,9 @@ def _price_list_context(request, price_list, item_form=None, rule_form=None) -> 
 @hq_page("pricing.view")
 def price_list_detail_view(request, price_list_id):
     price_list = get_object_or_404(_price_lists(request.user), pk=price_list_id)
+    items = {"price_list": price_list.pk}
+    if (download := list_exports.respond(request, exports.PRICE_LIST_ITEMS, params=items)) is not None:
+        return download  # ?format=xlsx|csv: its items, in the import's columns
     return render(request, "pricing/price_list_detail.html", _price_list_context(request, price_list))
 
 
@@ -382,6 +388,8 @@ def floor_delete_view(request, floor_id):
 
 @hq_page("pricing.view")
 def promotion_list_view(request):
+    if (download := list_exports.respond(request, exports.PROMOTIONS)) is not None:
+        return download  # ?format=xlsx|csv: what the list shows
     form = PromotionFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     promotions = visible_promotions(request.user).select_related("tier", "region", "partner", "product_line", "sku")

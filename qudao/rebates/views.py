@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qudao.catalog.models import ProductLine
 from qudao.core import display, jobs
+from qudao.core import exports as list_exports
 from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.numbers import parse_id
 from qudao.core.pages import hq_page, paginate
@@ -22,7 +23,7 @@ from qudao.partners.models import PartnerType
 from qudao.partners.services import partner_name, tier_name
 from qudao.partners.views_portal import partner_portal
 
-from . import engine, selectors, services
+from . import engine, exports, selectors, services
 from . import runs as run_services
 from .models import BasisKind, RebatePolicy, RebateRun
 
@@ -248,6 +249,8 @@ def run_new_view(request):
 @hq_page("rebates.view", partner_users="404")
 def run_detail_view(request, number):
     run = _get(selectors.get_run, request.user, number)
+    if (download := list_exports.respond(request, exports.RUN_LINES, params={"run": run.number})) is not None:
+        return download  # ?format=xlsx|csv: the run's lines the page shows
     page = paginate(request, selectors.lines(request.user, run=run))
     return render(
         request,
@@ -327,6 +330,8 @@ def line_view(request, number, line_id):
 @require_GET
 @partner_portal
 def portal_list_view(request):
+    if (download := list_exports.respond(request, exports.PORTAL_LINES)) is not None:
+        return download  # ?format=xlsx|csv: the partner's posted rebate lines
     page = paginate(request, selectors.lines(request.user, partner_id=request.partner.pk), 20)
     return render(
         request,

@@ -131,4 +131,23 @@
   } else {
     setUpNav();
   }
+  // Export links (partials/export_buttons.html): the list's current filters, as htmx put them in
+  // the address bar, with the file format asked for.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-export]");
+    if (!link) {
+      return;
+    }
+    var params = new URLSearchParams(window.location.search);
+    params.delete("page");
+    params.delete("export");
+    if (link.getAttribute("data-export-kind")) {
+      params.set("export", link.getAttribute("data-export-kind"));
+    }
+    params.set("format", link.getAttribute("data-export"));
+    var url = new URL(link.href, window.location.href);
+    if (url.pathname === window.location.pathname) {
+      link.href = url.pathname + "?" + params.toString();
+    }
+  });
 })();
