@@ -144,6 +144,13 @@ def test_the_preview_sees_only_the_users_scope_and_writes_nothing(shipped_last_q
     assert [model.objects.count() for model in (RebatePolicy, RebateRun, RebateLine, RebateProgress, OutboxEvent)] == (
         counts
     )
+    # and it is set-based: as many queries for three partners as for one (the user's roles read once)
+    preview.preview_policy(user=world.channel, data=data)
+    with CaptureQueriesContext(connection) as one:
+        preview.preview_policy(user=world.channel, data={**data, "target_partner_types": ["distributor"]})
+    with CaptureQueriesContext(connection) as three:
+        assert preview.preview_policy(user=world.channel, data=data).partner_count == 3
+    assert len(three.captured_queries) == len(one.captured_queries)
     # and a partner user's scope is its own partner and those below it
     assert [row.partner.code for row in preview.preview_policy(user=world.dist_admin, data=data).rows] == [
         world.dist_js.code,
