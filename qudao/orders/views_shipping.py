@@ -197,7 +197,9 @@ def hq_actions(request, order) -> dict:
                 if ship_warehouse is not None:
                     there[line.sku_id] = there.get(line.sku_id, 0) - proposed
                 rows.append({"line": line, "left": left, "proposed": proposed})
-    warehouses = list(Warehouse.objects.filter(pk__in=_shipping_ids()).order_by("code"))
+    # nearest to the partner first (ADR 0014): the order a reservation without a choice fills in
+    ranked = _shipping_ids(order.partner.region)
+    warehouses = sorted(Warehouse.objects.filter(pk__in=ranked), key=lambda wh: ranked.index(wh.pk))
     can_reallocate = can_ship and bool(rows)
     carrier_choices = carriers.choices()
     return {
@@ -268,10 +270,10 @@ def _allocation_context(request, order, warehouses) -> dict:
     }
 
 
-def _shipping_ids():
+def _shipping_ids(near=None):
     from qudao.inventory.services import shipping_warehouse_ids
 
-    return shipping_warehouse_ids()
+    return shipping_warehouse_ids(near)
 
 
 # --- discrepancy cases (HQ) ------------------------------------------------------------------------

@@ -231,3 +231,10 @@ def test_the_api_lists_carriers_and_accepts_a_code(world, guangzhou_shop, api_cl
     body = answer.json()
     assert (body["carrier"], body["tracking_number"]) == ("YTO", "YT9")
     assert body["tracking_url"] == "https://www.yto.net.cn/gw/index/index.html?waybillNo=YT9"
+
+
+def test_the_allocation_form_lists_the_warehouses_nearest_to_the_partner_first(world, guangzhou_shop, page_client):
+    catalogue, _houses = guangzhou_shop
+    order = services.confirm_order(order=place(world, catalogue, ("hood_a", 1)), actor=world.operations)
+    page = page_client(world.operations).get(f"/orders/{order.number}/").content.decode()
+    assert re.findall(r'data-testid="warehouse-stock-row" data-warehouse="(\w+)"', page) == ["FS", "HQ", "SZ"]
