@@ -179,7 +179,8 @@ def render_markdown() -> str:
         "|---|---|---|---|---|---|",
     ]
     for term in glossary["terms"]:
-        never = " ".join(sorted(set(term.get("forbidden", {}).get("zh_Hans", []))))
+        forbidden = term.get("forbidden", {})
+        never = " ".join(dict.fromkeys(forbidden.get("zh_Hans", []) + forbidden.get("zh_Hant", [])))
         context = f"`{term['msgctxt']}`" if term.get("msgctxt") else ""
         lines.append(
             f"| {term['en']} | {term['zh_Hans']} | {term['zh_Hant']} | {term['meaning']} | {never} | {context} |"
