@@ -179,7 +179,8 @@ def render_markdown() -> str:
         "|---|---|---|---|---|---|",
     ]
     for term in glossary["terms"]:
-        never = " ".join(sorted(set(term.get("forbidden", {}).get("zh_Hans", []))))
+        forbidden = term.get("forbidden", {})
+        never = " ".join(dict.fromkeys(forbidden.get("zh_Hans", []) + forbidden.get("zh_Hant", [])))
         context = f"`{term['msgctxt']}`" if term.get("msgctxt") else ""
         lines.append(
             f"| {term['en']} | {term['zh_Hans']} | {term['zh_Hant']} | {term['meaning']} | {never} | {context} |"
@@ -200,5 +201,37 @@ def render_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def messages_from_json(path: Path) -> list[Message]:
+    """Translations handed in as JSON ([{"msgid", "msgctxt"?, "msgid_plural"?, "zh_Hans", "zh_Hant"}])
+    as catalogue messages, one list per language: to check them before they go into the catalogues."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def check_json(path: Path) -> list[str]:
+    found = []
+    glossary = load()
+    for language in LANGUAGES:
+        messages = []
+        for item in messages_from_json(path):
+            text = item.get(language, "")
+            messages.append(
+                Message(
+                    msgid=item["msgid"],
+                    msgctxt=item.get("msgctxt"),
+                    msgid_plural=item.get("msgid_plural"),
+                    msgstrs=text if isinstance(text, list) else [text],
+                )
+            )
+        found += forbidden_renderings(messages, language, glossary) + missing_preferred(messages, language, glossary)
+    return found
+
+
 if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    if len(sys.argv) > 2 and sys.argv[1] == "check":
+        # python -m qudao.core.glossary check translations.json ...: what breaks the glossary
+        problems_found = [problem for name in sys.argv[2:] for problem in check_json(Path(name))]
+        print("\n".join(problems_found) or "The translations follow the glossary.")
+        sys.exit(1 if problems_found else 0)
     print(render_markdown(), end="")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from qudao.core import approvals, display
 from qudao.core.errors import Conflict, FieldErrors
 from qudao.core.models import BrandSettings, Region
-from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount
+from qudao.core.money import SUPPORTED_CURRENCIES, parse_amount, unit_price_text
 
 from .engine import HUNDRED, RuleInfo, _ancestor_paths, rule_price
 from .models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion, ScopeKind
@@ -222,7 +222,11 @@ def set_item(*, price_list: PriceList, data: dict, actor=None) -> PriceListItem:
     if sku is not None and price is not None:
         floor = floor_for_period(sku.pk, price_list.currency, price_list.valid_from, price_list.valid_to)
         if floor is not None and price < floor:
-            errors.add("price", _("The price is below the floor price of %(floor)s for this SKU.") % {"floor": floor})
+            errors.add(
+                "price",
+                _("The price is below the floor price of %(floor)s for this SKU.")
+                % {"floor": unit_price_text(floor, grouping=True)},
+            )
     if errors.errors:
         raise errors
     with transaction.atomic():

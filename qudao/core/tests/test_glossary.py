@@ -131,3 +131,18 @@ def test_docs_glossary_is_rendered_from_the_json():
     assert path.read_text(encoding="utf-8") == glossary.render_markdown(), (
         "docs/glossary.md is stale: .venv/bin/python -m qudao.core.glossary > docs/glossary.md"
     )
+
+
+def test_translations_handed_in_as_json_are_checked_before_they_are_applied(tmp_path):
+    path = tmp_path / "helper.json"
+    path.write_text(
+        '[{"msgid": "Open invoices", "zh_Hans": "未结发票", "zh_Hant": "未結應收單"},'
+        ' {"msgid": "%(n)s order", "msgid_plural": "%(n)s orders",'
+        ' "zh_Hans": ["%(n)s 个订单"], "zh_Hant": ["%(n)s 個訂單"]}]',
+        encoding="utf-8",
+    )
+
+    assert glossary.check_json(path) == [
+        "zh_Hans: 'Open invoices' is '未结发票': 发票 is not “receivable (invoice)”",
+        "zh_Hans: 'Open invoices' is '未结发票', not '应收单'",
+    ]

@@ -125,7 +125,7 @@ def test_hq_builds_a_price_list_and_activates_it(world, catalogue, api_client):
     # an item below the floor is refused, nothing saved
     response = post(client, f"/api/v1/pricing/price-lists/{list_id}/items", {"sku": hood.pk, "price": "1199.99"})
     assert response.status_code == 422
-    assert errors(response) == {"price": "The price is below the floor price of 1200.0000 for this SKU."}
+    assert errors(response) == {"price": "The price is below the floor price of 1,200.00 for this SKU."}
     assert not PriceListItem.objects.filter(price_list_id=list_id).exists()
     # a valid item and a rule
     response = post(client, f"/api/v1/pricing/price-lists/{list_id}/items", {"sku": hood.pk, "price": "1250.00"})

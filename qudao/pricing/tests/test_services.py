@@ -70,7 +70,7 @@ def test_it_refuses_an_item_below_the_floor_and_saves_nothing(world, catalogue):
     with pytest.raises(FieldErrors) as caught:
         services.set_item(price_list=gold, data={"sku": hood.pk, "price": "1249.99"})
     # then
-    assert messages(caught.value) == {"price": ["The price is below the floor price of 1250.0000 for this SKU."]}
+    assert messages(caught.value) == {"price": ["The price is below the floor price of 1,250.00 for this SKU."]}
     assert not PriceListItem.objects.filter(price_list=gold).exists()
     # and at the floor it is accepted
     assert services.set_item(price_list=gold, data={"sku": hood.pk, "price": "1250.00"}).price == Decimal("1250.00")

@@ -178,7 +178,7 @@ def test_bad_items_and_rules_show_the_field_error_and_change_nothing(world, cata
     )
     assert unknown.status_code == 422 and "Unknown SKU code." in _html(unknown)
     assert below.status_code == 422
-    assert "The price is below the floor price of 1500.0000 for this SKU." in _html(below)
+    assert "The price is below the floor price of 1,500.00 for this SKU." in _html(below)
     assert rule.status_code == 422 and "Enter an amount, e.g. 1299.00." in _html(rule)
     assert list(PriceListItem.objects.values_list("pk", "price")) == before
     assert not PriceListRule.objects.exists()

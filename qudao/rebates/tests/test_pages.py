@@ -78,7 +78,7 @@ def test_it_takes_a_run_from_preview_to_posted_and_explains_it(page_client, book
     line = RebateLine.objects.get(run=run)
     explained = finance.get(f"/rebates/runs/{run.number}/lines/{line.pk}/").content.decode()
     assert "350000.00" in explained
-    assert "tier 3: 50000.00 → 1500.0000" in explained
+    assert "tier 3: 50000.00 → 1,500.00" in explained  # the slice's rebate as money
     assert explained.count('data-testid="source-row"') == 1
     # and the partner sees its fund and the line in the portal; another partner does not
     portal = page_client(world.dist_admin).get("/portal/rebates/").content.decode()
