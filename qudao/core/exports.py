@@ -106,6 +106,8 @@ class ListExport:
     batch: Callable[[object, list], list] | None = None
     # `count(user, params)`: the number of rows, when `rows` gives a generator (not a queryset)
     count: Callable[[object, dict], int] | None = None
+    # the permission the list's page requires: checked again when a job writes the file later
+    permission: str = ""
 
     def __post_init__(self):
         _EXPORTS[self.name] = self
@@ -264,6 +266,8 @@ def run_export_job(job_id: int) -> Job | None:
         user = job.created_by
         if user is None or not user.is_active:
             raise jobs.JobFailed(N_("The user who asked for this export no longer exists."))
+        if export.permission and not user.can(export.permission):
+            raise jobs.JobFailed(N_("You may no longer see this list."))
         with translation.override(job_language(job)):
             filters = spec.get("filters") or {}
             rows = export.rows(user, filters)
