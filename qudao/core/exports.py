@@ -65,6 +65,15 @@ CENT = Decimal("0.01")
 NOT_FILTERS = ("format", "export", "page", "per_page")
 
 
+def price_value(value: Decimal) -> Decimal:
+    """A unit price as written: at least two decimals, at most four, no trailing zeros beyond
+    the cents (1200.0000 -> 1200.00, 1150.1230 -> 1150.123)."""
+    value = value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    while value.as_tuple().exponent < -2 and value == value.quantize(Decimal(10) ** (value.as_tuple().exponent + 1)):
+        value = value.quantize(Decimal(10) ** (value.as_tuple().exponent + 1))
+    return value
+
+
 @dataclass(frozen=True)
 class ExportColumn:
     """One column: its header (lazy, translated when written), the value of a row, and its kind:
@@ -81,6 +90,8 @@ class ExportColumn:
             return None if self.kind != "text" else ""
         if self.kind == "money" and isinstance(value, Decimal):
             return value.quantize(CENT, rounding=ROUND_HALF_UP)
+        if self.kind == "price" and isinstance(value, Decimal):
+            return price_value(value)
         if self.kind == "datetime" and isinstance(value, datetime.datetime) and timezone.is_aware(value):
             return timezone.localtime(value).replace(tzinfo=None, second=0, microsecond=0)
         if self.kind == "text" and not isinstance(value, str):
