@@ -65,6 +65,15 @@ CENT = Decimal("0.01")
 NOT_FILTERS = ("format", "export", "page", "per_page")
 
 
+def price_value(value: Decimal) -> Decimal:
+    """A unit price as written: at least two decimals, at most four, no trailing zeros beyond
+    the cents (1200.0000 -> 1200.00, 1150.1230 -> 1150.123)."""
+    value = value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    while value.as_tuple().exponent < -2 and value == value.quantize(Decimal(10) ** (value.as_tuple().exponent + 1)):
+        value = value.quantize(Decimal(10) ** (value.as_tuple().exponent + 1))
+    return value
+
+
 @dataclass(frozen=True)
 class ExportColumn:
     """One column: its header (lazy, translated when written), the value of a row, and its kind:
@@ -81,6 +90,8 @@ class ExportColumn:
             return None if self.kind != "text" else ""
         if self.kind == "money" and isinstance(value, Decimal):
             return value.quantize(CENT, rounding=ROUND_HALF_UP)
+        if self.kind == "price" and isinstance(value, Decimal):
+            return price_value(value)
         if self.kind == "datetime" and isinstance(value, datetime.datetime) and timezone.is_aware(value):
             return timezone.localtime(value).replace(tzinfo=None, second=0, microsecond=0)
         if self.kind == "text" and not isinstance(value, str):
@@ -106,6 +117,8 @@ class ListExport:
     batch: Callable[[object, list], list] | None = None
     # `count(user, params)`: the number of rows, when `rows` gives a generator (not a queryset)
     count: Callable[[object, dict], int] | None = None
+    # the permission the list's page requires: checked again when a job writes the file later
+    permission: str = ""
 
     def __post_init__(self):
         _EXPORTS[self.name] = self
@@ -264,6 +277,8 @@ def run_export_job(job_id: int) -> Job | None:
         user = job.created_by
         if user is None or not user.is_active:
             raise jobs.JobFailed(N_("The user who asked for this export no longer exists."))
+        if export.permission and not user.can(export.permission):
+            raise jobs.JobFailed(N_("You may no longer see this list."))
         with translation.override(job_language(job)):
             filters = spec.get("filters") or {}
             rows = export.rows(user, filters)

@@ -69,6 +69,7 @@ INVOICES = ListExport(
     "receivables",
     INVOICE_COLUMNS,
     lambda user, params: selectors.invoices(user, invoice_filters(params)),
+    permission="finance.view",
 )
 PORTAL_INVOICES = ListExport(
     "finance.portal_invoices",
@@ -76,6 +77,7 @@ PORTAL_INVOICES = ListExport(
     "receivables",
     INVOICE_COLUMNS,
     lambda user, params: portal_invoices(user),
+    permission="finance.view",
 )
 
 
@@ -125,6 +127,7 @@ PAYMENTS = ListExport(
     "payments",
     PAYMENT_COLUMNS,
     lambda user, params: payments.payment_list(user, payment_filters(user, params)).select_related("partner"),
+    permission="finance.view",
 )
 PORTAL_PAYMENTS = ListExport(
     "finance.portal_payments",
@@ -132,6 +135,7 @@ PORTAL_PAYMENTS = ListExport(
     "payments",
     PAYMENT_COLUMNS,
     lambda user, params: payments.payment_list(user, portal_payment_filters(params)).select_related("partner"),
+    permission="finance.view",
 )
 
 
@@ -164,7 +168,7 @@ AGING_COLUMNS = (
     ExportColumn(_("Total outstanding"), _bucket("total"), "money"),
 )
 
-AGING = ListExport("finance.aging", _("Aging"), "aging", AGING_COLUMNS, _aging_rows)
+AGING = ListExport("finance.aging", _("Aging"), "aging", AGING_COLUMNS, _aging_rows, permission="finance.view")
 
 
 # --- statements -----------------------------------------------------------------------------------
@@ -210,11 +214,14 @@ STATEMENT_COLUMNS = (
     ExportColumn(_("Confirmed"), lambda statement: statement.confirmed_at, "datetime"),
 )
 
-STATEMENTS = ListExport("finance.statements", _("Statements"), "statements", STATEMENT_COLUMNS, _statement_rows)
+STATEMENTS = ListExport(
+    "finance.statements", _("Statements"), "statements", STATEMENT_COLUMNS, _statement_rows, permission="finance.view"
+)
 PORTAL_STATEMENTS = ListExport(
     "finance.portal_statements",
     _("Statements"),
     "statements",
     STATEMENT_COLUMNS,
     lambda user, params: statements.statement_list(user, status=params.get("status") or ""),
+    permission="finance.view",
 )

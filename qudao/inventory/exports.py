@@ -41,6 +41,7 @@ STOCK = ListExport(
     "stock",
     STOCK_COLUMNS,
     lambda user, params: selectors.stock_list(stock_filters(params)),
+    permission="inventory.view",
 )
 
 
@@ -72,4 +73,5 @@ ENTRIES = ListExport(
     ENTRY_COLUMNS,
     lambda user, params: selectors.entry_list(entry_filters(params), user=user),
     batch=selectors.mask_entries,
+    permission="inventory.view",
 )

@@ -69,7 +69,9 @@ def _orders(filters):
     return rows
 
 
-ORDERS_HQ = ListExport("orders.hq", _("Orders"), "orders", ORDER_COLUMNS, _orders(hq_order_filters))
+ORDERS_HQ = ListExport(
+    "orders.hq", _("Orders"), "orders", ORDER_COLUMNS, _orders(hq_order_filters), permission="orders.view"
+)
 ORDERS_PORTAL = ListExport("orders.portal", _("Orders"), "orders", ORDER_COLUMNS, _orders(portal_order_filters))
 
 
@@ -103,7 +105,12 @@ def _shipments(filters):
 
 
 SHIPMENTS_HQ = ListExport(
-    "orders.shipments_hq", _("Shipments"), "shipments", SHIPMENT_COLUMNS, _shipments(hq_order_filters)
+    "orders.shipments_hq",
+    _("Shipments"),
+    "shipments",
+    SHIPMENT_COLUMNS,
+    _shipments(hq_order_filters),
+    permission="orders.view",
 )
 SHIPMENTS_PORTAL = ListExport(
     "orders.shipments_portal", _("Shipments"), "shipments", SHIPMENT_COLUMNS, _shipments(portal_order_filters)

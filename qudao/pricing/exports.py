@@ -119,6 +119,7 @@ PRICE_LISTS = ListExport(
     PRICE_LIST_COLUMNS,
     _price_list_rows,
     count=_price_list_row_count,
+    permission="pricing.view",
 )
 
 
@@ -151,6 +152,7 @@ PRICE_LIST_ITEMS = ListExport(
         ExportColumn(_("SKU name"), lambda item: item.sku.name),  # ignored on import
     ),
     _items,
+    permission="pricing.view",
 )
 
 
@@ -195,4 +197,6 @@ PROMOTION_COLUMNS = (
     ExportColumn(_("Used (amount)"), lambda promotion: promotion.used_amount, "money"),
 )
 
-PROMOTIONS = ListExport("pricing.promotions", _("Promotions"), "promotions", PROMOTION_COLUMNS, promotions)
+PROMOTIONS = ListExport(
+    "pricing.promotions", _("Promotions"), "promotions", PROMOTION_COLUMNS, promotions, permission="pricing.view"
+)

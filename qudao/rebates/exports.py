@@ -56,5 +56,7 @@ def _portal_lines(user, params):
     return selectors.lines(user, partner_id=partner.pk if partner else -1)
 
 
-RUN_LINES = ListExport("rebates.run_lines", _("Rebate lines"), "rebate-lines", LINE_COLUMNS, _run_lines)
+RUN_LINES = ListExport(
+    "rebates.run_lines", _("Rebate lines"), "rebate-lines", LINE_COLUMNS, _run_lines, permission="rebates.view"
+)
 PORTAL_LINES = ListExport("rebates.portal_lines", _("Rebate lines"), "rebate-lines", LINE_COLUMNS, _portal_lines)

@@ -205,3 +205,22 @@ def test_a_big_export_runs_as_a_job_whose_file_only_its_creator_downloads(
     job = Job.objects.filter(kind="core.export", created_by=world.dist_admin).get()
     assert response["Location"] == f"/exports/{job.pk}/"
     assert job.result["rows"] == 2
+
+
+def test_an_export_job_writes_nothing_for_a_user_who_lost_the_list(world, orders, page_client):
+    from qudao.core import exports
+    from qudao.finance.exports import INVOICES
+    from qudao.orders.exports import ORDERS_HQ
+
+    # a user deactivated, or without the list's permission (operations does not see finance), when
+    # the worker writes the file: the job fails and there is no file
+    world.finance.is_active = False
+    world.finance.save()
+    job = exports.start_export(world.finance, ORDERS_HQ, {}, "xlsx")
+    assert (job.status, job.message) == (Job.Status.FAILED, "The user who asked for this export no longer exists.")
+    assert "file" not in (job.result or {})
+    job = exports.start_export(world.operations, INVOICES, {}, "csv")
+    assert (job.status, job.message) == (Job.Status.FAILED, "You may no longer see this list.")
+    client = page_client(world.operations)
+    assert client.get(f"/exports/{job.pk}/download/").status_code == 404
+    assert "You may no longer see this list." in client.get(f"/exports/{job.pk}/").content.decode()
