@@ -67,3 +67,34 @@ def test_the_job_page_goes_from_waiting_to_done_and_links_to_the_run(live_server
         assert run.amount_total == Decimal("0")
     finally:
         context.close()
+
+
+def test_a_double_click_on_generate_starts_one_job(live_server, browser, world, monkeypatch):
+    from qudao.core import jobs
+    from qudao.core.models import Job
+
+    # given jobs that wait for a worker
+    monkeypatch.setattr(jobs, "run_task", lambda task, job: None)
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        login(page, live_server.url, "finance", PASSWORD)
+        page.goto(f"{live_server.url}/finance/statements/")
+        posts = []
+        page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+        # (the answer goes to a frame, so the page stays to be looked at)
+        page.evaluate(
+            """() => { const sink = document.createElement("iframe"); sink.name = "sink";
+            document.body.appendChild(sink); document.querySelector("[data-testid=generate-form]").target = "sink"; }"""
+        )
+        # when finance clicks Generate, then clicks again
+        page.click("[data-testid=generate]")
+        expect(page.locator("[data-testid=generate]")).to_be_disabled()
+        page.evaluate("document.querySelector('[data-testid=generate-form]').requestSubmit()")
+        page.wait_for_timeout(500)
+        # then the form was sent once, and one job started
+        assert posts == [f"{live_server.url}/finance/statements/generate/"]
+        assert Job.objects.filter(kind="finance.statements").count() == 1
+    finally:
+        context.close()

@@ -72,6 +72,22 @@
     }, 0);
   });
 
+  // a page restored by the Back button (bfcache) may be sent again
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) {
+      return;
+    }
+    var forms = document.querySelectorAll("form[data-once][data-submitted]");
+    for (var i = 0; i < forms.length; i++) {
+      forms[i].removeAttribute("data-submitted");
+      var buttons = forms[i].querySelectorAll("button[aria-busy], input[aria-busy]");
+      for (var j = 0; j < buttons.length; j++) {
+        buttons[j].disabled = false;
+        buttons[j].removeAttribute("aria-busy");
+      }
+    }
+  });
+
   // --- the main navigation ---------------------------------------------------------------------
   function navGroups() {
     return document.querySelectorAll("details[data-nav-group]");
