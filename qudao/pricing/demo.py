@@ -155,7 +155,8 @@ def _seed_pending_clearance(skus, base_prices) -> None:
         )
         for sku in tvs
     )
-    services.activate_price_list(price_list=clearance, actor=User.objects.filter(username="channel").first())
+    # proposed by the administrator: the channel manager (step one) decides it
+    services.activate_price_list(price_list=clearance, actor=User.objects.filter(username="admin").first())
 
 
 def _first_sku(skus, product_code):
