@@ -122,8 +122,9 @@ class _History:
                 else:
                     day, number = self.today, f"recent-{number}"
                 lines = []
+                least = 2 if day >= self.today else 1  # a recent order may stop partly shipped: 2 units or more
                 for pk, minimum, multiple in self.rng.sample(skus, self.rng.randint(1, min(4, len(skus)))):
-                    quantity = max(minimum, self.rng.randint(1, 6))
+                    quantity = max(minimum, least, self.rng.randint(1, 6))
                     lines.append({"sku": pk, "quantity": quantity + (-quantity % multiple)})
                 moment = _moment(day, self.rng)
                 if day >= self.today:

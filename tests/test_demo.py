@@ -99,7 +99,7 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     assert StockEntry.objects.aggregate(r=Sum("reserved_delta"))["r"] == open_quantity
 
     # shipments, one receivable each (raised on the day it left), payments, returns, cases
-    assert Shipment.objects.count() == Invoice.objects.filter(source="order").count() > 50
+    assert Shipment.objects.count() == Invoice.objects.filter(source="shipment").count() > 50
     for shipment in Shipment.objects.select_related("order")[:50]:
         assert shipment.shipped_at >= shipment.order.submitted_at
     assert Payment.objects.filter(status="confirmed").count() > 20
@@ -128,13 +128,14 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     assert "no drift" in progress_out.getvalue()
 
     # approvals waiting: an order over its credit, applications, a credit change, a price list, a
-    # manual rebate deposit
+    # rebate policy at finance's step, a manual rebate deposit
     assert set(ApprovalRequest.objects.filter(status="pending").values_list("subject_kind", flat=True)) >= {
         "order",
         "partner_application",
         "credit_change",
         "price_list",
-        "rebate_deposit",
+        "rebate_policy",
+        "rebate_fund_deposit",
     }
     assert Notification.objects.filter(user__username__in=["operations", "dist_admin", "finance"]).exists()
 

@@ -26,6 +26,7 @@ from qudao.core.errors import Conflict
 from .models import Book, LedgerBalance, LedgerEntry
 
 ZERO = Decimal("0")
+STORED = Decimal("0.0001")  # amounts are stored to four places
 
 
 def _balance_row(partner_id: int, currency: str, book: str) -> LedgerBalance:
@@ -127,7 +128,8 @@ def reconcile(partner_ids=None) -> list[Mismatch]:
     found = {(row.partner_id, row.currency, row.book): row.balance for row in balances}
     mismatches = []
     for key in sorted(set(sums) | set(found)):
-        balance, total = found.get(key, ZERO), sums.get(key, ZERO)
+        # to the stored precision: SQLite sums decimals in floating point (4440.00000000003)
+        balance, total = found.get(key, ZERO), sums.get(key, ZERO).quantize(STORED)
         if balance != total:
             mismatches.append(Mismatch(*key, balance=balance, entries=total))
     return mismatches

@@ -128,8 +128,8 @@ def seed_pricing(rng: random.Random, log: Callable[[str], None] = lambda message
 
 
 def _seed_pending_clearance(skus, base_prices) -> None:
-    """A year-end clearance list for 彩电 at 80 % of base, sent for approval (more than the
-    configured discount below base): it waits in the approvers' inbox."""
+    """A year-end clearance list for 彩电 in Guangdong at 80 % of base, sent for approval (more than
+    the configured discount below base): it waits in the approvers' inbox."""
     from qudao.accounts.models import User
 
     from . import services
@@ -140,7 +140,8 @@ def _seed_pending_clearance(skus, base_prices) -> None:
     today = timezone.localdate()
     clearance = PriceList.objects.create(
         code="tv-clearance",
-        name="彩电年末清仓价",
+        name="广东彩电年末清仓价",
+        region=Region.objects.filter(code="440000").first(),
         valid_from=today + timedelta(days=7),
         valid_to=today + timedelta(days=37),
         priority=2,
@@ -154,7 +155,8 @@ def _seed_pending_clearance(skus, base_prices) -> None:
         )
         for sku in tvs
     )
-    services.activate_price_list(price_list=clearance, actor=User.objects.filter(username="channel").first())
+    # proposed by the administrator: the channel manager (step one) decides it
+    services.activate_price_list(price_list=clearance, actor=User.objects.filter(username="admin").first())
 
 
 def _first_sku(skus, product_code):

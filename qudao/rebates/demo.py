@@ -64,6 +64,32 @@ def _request_goodwill_deposit(finance) -> None:
         pass  # no approval flow for deposits in this database: manual money is never posted without one
 
 
+def _submit_launch_policy(channel, line, common) -> None:
+    """A launch policy the channel manager has approved: it waits for finance, the flow's last step."""
+    from qudao.core import approvals
+
+    from . import services
+
+    policy = services.create_policy(
+        data={
+            **common,
+            "code": "DEMO-LAUNCH",
+            "name": f"{line.name}新品上市推广返利",
+            "basis": "quantity",
+            "product_lines": [line.code],
+            "period_kind": "month",
+            "tier_style": "retrospective",
+            "target_partner_types": ["distributor", "dealer"],
+            "tiers": [{"lower_bound": "0", "reward": "per_unit", "value": "5"}],
+        },
+        actor=channel,
+    )
+    policy = services.submit_policy(policy=policy, actor=channel)
+    request = policy.approval if policy.status == "pending_approval" else None
+    if request is not None and request.current_step and request.current_step.approver_role in channel.role_codes():
+        approvals.decide(request_id=request.pk, actor=channel, decision="approve", comment="同意，请财务复核预算")
+
+
 def seed_rebates(rng: random.Random, log: Callable[[str], None] = lambda message: None) -> dict:
     """Create the demo policies and post one run, once (nothing when policies exist)."""
     from qudao.accounts.models import User
@@ -149,6 +175,7 @@ def seed_rebates(rng: random.Random, log: Callable[[str], None] = lambda message
 
     rows = sum(progress.recompute(policy) for policy in created if progress.period_for(policy, today))
     _request_goodwill_deposit(finance)
+    _submit_launch_policy(channel, line, common)
     run = posted[-1]
     return {
         "policies": len(created),

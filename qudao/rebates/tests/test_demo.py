@@ -22,10 +22,14 @@ def test_it_seeds_active_policies_and_posts_the_last_quarter_once(books, world):
     report = seed_rebates(random.Random(1))
     # then three active policies, approved by the channel manager then finance
     assert sorted(RebatePolicy.objects.values_list("code", "status")) == [
+        ("DEMO-LAUNCH", "pending_approval"),
         ("DEMO-PAY", "active"),
         ("DEMO-Q-NET", "active"),
         ("DEMO-UNITS", "active"),
     ]
+    # and a fourth, approved by the channel manager, waits for finance
+    launch = RebatePolicy.objects.get(code="DEMO-LAUNCH").approval
+    assert (launch.status, launch.current_step.approver_role) == ("pending", "finance")
     assert RebatePolicy.objects.get(code="DEMO-Q-NET").approval.status == "approved"
     # every full quarter since the quarter a year ago began is posted, the last one last
     runs = list(RebateRun.objects.order_by("period_end"))
