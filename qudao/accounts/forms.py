@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.core.forms import Form
 from qudao.core.models import Region
+from qudao.core.pickers import MultiSelect
 
 from .roles import HQRole
 
@@ -68,7 +69,7 @@ class HQUserForm(Form):
         label=_("Regions"),
         queryset=Region.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=MultiSelect,
         help_text=_("For regional managers and sales: the provinces whose partners they see."),
     )
     wide_fields = ("roles", "regions")

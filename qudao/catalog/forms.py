@@ -137,3 +137,9 @@ class ScopeRuleForm(Form):
 
     def data_for_service(self) -> dict:
         return {key: (value or None) if key != "note" else value for key, value in self.cleaned_data.items()}
+
+
+class ScopeCheckForm(Form):
+    """ "What may a partner buy?": the partner, picked by name, code or credit code."""
+
+    partner = PartnerField(label=_("Partner"))

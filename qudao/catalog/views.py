@@ -16,10 +16,19 @@ from qudao.core.errors import FieldErrors
 from qudao.core.pages import apply_field_errors, hq_page, paginate
 from qudao.core.uploads import upload_response
 from qudao.partners.api_imports import XLSX_CONTENT_TYPE
-from qudao.partners.scoping import visible_partners
+from qudao.partners.pickers import find_partner
 
 from . import importing, scope, selectors, services
-from .forms import CatalogFilterForm, LineForm, ProductForm, ScopeRuleForm, SkuForm, UnitForm, attributes_text
+from .forms import (
+    CatalogFilterForm,
+    LineForm,
+    ProductForm,
+    ScopeCheckForm,
+    ScopeRuleForm,
+    SkuForm,
+    UnitForm,
+    attributes_text,
+)
 from .models import Product, ProductImage, ProductLine, SalesScopeRule, Sku, UnitConversion
 
 import_pages.register_results(
@@ -254,9 +263,10 @@ def scope_view(request):
     page = paginate(request, selectors.scope_rules({"line": request.GET.get("line")}))
     # "what may this partner buy?": a partner the user may see (partners.scoping), by code
     checked, authorised = None, None
-    code = (request.GET.get("partner") or "").strip()
+    # the partner picker's id, or a code, credit code or exact name typed without picking
+    code = (request.GET.get("partner") or request.GET.get("partner__search") or "").strip()[:100]
     if code:
-        checked = visible_partners(request.user).select_related("tier", "region").filter(code=code).first()
+        checked = find_partner(request.user, code)
         if checked is not None:
             authorised = selectors.catalogue_for_partner(checked)
     return render(
@@ -268,6 +278,7 @@ def scope_view(request):
             "rules": page.object_list,
             "can_manage": can_manage,
             "partner_code": code,
+            "partner_picker": ScopeCheckForm(initial={"partner": checked.pk if checked else code}, user=request.user),
             "checked": checked,
             "authorised_count": authorised.count() if authorised is not None else 0,
             "authorised": authorised[:50] if authorised is not None else [],

@@ -137,7 +137,7 @@ def regions_matching(q: str, *, parent: str = "", limit: int = MAX_RESULTS) -> l
     if not q:
         return list(regions.filter(level=Region.Level.PROVINCE).order_by("path")[:limit])
     match = Q(name__icontains=q) | Q(name_hant__icontains=q) | Q(name_en__icontains=q)
-    if q.isdigit():
+    if re.fullmatch(r"[0-9]{1,16}", q):
         match |= Q(code__startswith=q)
     regions = regions.filter(match).annotate(
         rank=Case(When(level=Region.Level.PROVINCE, then=Value(0)), default=Value(1), output_field=IntegerField())
@@ -199,7 +199,7 @@ def region_options_view(request):
     """/pickers/regions/?q=江苏 or ?parent=320000: regions as picker options (reference data,
     public like /api/v1/regions)."""
     parent = (request.GET.get("parent") or "").strip()[:16]
-    if parent and not re.fullmatch(r"\d{1,16}", parent):
+    if parent and not re.fullmatch(r"[0-9]{1,16}", parent):
         parent = "-"
     regions = regions_matching(request.GET.get("q") or "", parent=parent)
     return picker_response([region_option(region) for region in regions])

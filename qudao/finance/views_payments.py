@@ -115,7 +115,7 @@ def payment_create_view(request):
     posted = {name[6:]: value for name, value in request.POST.items() if ALLOC_FIELD.match(name)}
     if request.method == "POST":
         if partner is None:
-            partner_error = _("No partner has this code.") if code else _("Enter the partner's code.")
+            partner_error = _("No partner you may see matches this.") if code else _("Choose the partner.")
             status = 422
         else:
             pairs = _posted_allocations(request)
@@ -153,7 +153,8 @@ def payment_create_view(request):
             "code": code,
             "partner": partner,
             "picker": picker,
-            "partner_error": partner_error or (_("No partner has this code.") if code and partner is None else ""),
+            "partner_error": partner_error
+            or (_("No partner you may see matches this.") if code and partner is None else ""),
             "rows": rows,
             "idempotency_key": key,
             "tab": "payments",

@@ -122,14 +122,11 @@ def sub_dealers(user, partner):
 
 def partners_to_order_for(user, q: str = "", limit: int = 20):
     """The partners an HQ user may order for on their behalf (代客下单): the active partners it sees
-    (the scoping rule), matched by code, legal or short name, by code; at most `limit`."""
-    from qudao.partners.models import PartnerStatus
+    (the scoping rule), matched as every partner picker matches them (legal or short name, code,
+    credit code: qudao.partners.pickers); at most `limit`."""
+    from qudao.partners.pickers import partners_matching
 
-    result = visible_partners(user).filter(status=PartnerStatus.ACTIVE).select_related("region", "tier")
-    q = (q or "").strip()
-    if q:
-        result = result.filter(Q(code__icontains=q) | Q(legal_name__icontains=q) | Q(short_name__icontains=q))
-    return list(result.order_by("code")[:limit])
+    return partners_matching(user, q, active_only=True, limit=limit)
 
 
 def open_orders(partner):

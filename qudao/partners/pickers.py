@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from qudao.core.numbers import parse_id
 from qudao.core.pickers import MAX_QUERY, MAX_RESULTS, PickerField, picker_response
 
 from .models import Partner, PartnerStatus
@@ -47,8 +48,9 @@ def find_partner(user, text: str, *, active_only: bool = False) -> Partner | Non
     partners = visible_partners(user)
     if active_only:
         partners = partners.filter(status=PartnerStatus.ACTIVE)
-    if text.isdigit() and len(text) <= 12:
-        found = partners.filter(pk=int(text)).first()
+    pk = parse_id(text)
+    if pk is not None:
+        found = partners.filter(pk=pk).first()
         if found is not None:
             return found
     found = partners.filter(Q(code__iexact=text) | Q(credit_code=text.upper())).first()
@@ -79,8 +81,9 @@ class PartnerField(PickerField):
         """ "Legal name · code" of the partner `value` names (an id, or a code as older forms kept)."""
         text = str(value)
         partners = visible_partners(self.user) if self.user is not None else Partner.objects.all()
-        if text.isdigit() and len(text) <= 12:
-            partner = partners.filter(pk=int(text)).only("legal_name", "code").first()
+        pk = parse_id(text)
+        if pk is not None:
+            partner = partners.filter(pk=pk).only("legal_name", "code").first()
         else:
             partner = partners.filter(code=text).only("legal_name", "code").first()
         return f"{partner.legal_name} · {partner.code}" if partner is not None else text

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qudao.catalog.models import ProductLine, Sku
-from qudao.catalog.pickers import SkuField
+from qudao.catalog.pickers import SkuField, find_sku
 from qudao.core.forms import Form
 from qudao.core.pickers import RegionField
 from qudao.partners.models import Tier
@@ -168,7 +168,7 @@ class PromotionForm(Form):
         label=_("Bundle"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
-        help_text=_("Bundle price: one “SKU code,quantity” per line, e.g. HOOD-A,1"),
+        help_text=_("Bundle price: one “SKU,quantity” per line (its code, barcode or name), e.g. HOOD-A,1"),
     )
     partner_cap_qty = forms.IntegerField(label=_("Cap per partner"), required=False, min_value=0)
     budget_qty = forms.IntegerField(label=_("Budget (quantity)"), required=False, min_value=0)
@@ -224,9 +224,13 @@ class PromotionForm(Form):
         if "bundle_items" in data:
             bundle = []
             for code, quantity in data.get("bundle_items") or []:
-                if code not in ids:
+                sku_id = ids.get(code)
+                if sku_id is None and self.user is not None:  # a barcode or an exact name, as the pickers read them
+                    found = find_sku(self.user, code)
+                    sku_id = found.pk if found is not None else None
+                if sku_id is None:
                     self.add_error("bundle_items", _("Unknown SKU code: %(code)s.") % {"code": code})
-                bundle.append([ids.get(code), quantity])
+                bundle.append([sku_id, quantity])
             data["bundle_items"] = bundle
         for key in ("tier", "region", "stacking"):
             if key in data:

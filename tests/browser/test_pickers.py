@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 
-from .ui import login, scroll_width
+from .ui import assert_fits_phone, login, scroll_width
 
 
 def test_a_channel_manager_picks_a_partner_by_name_and_a_city_by_province(live_server, browser, world):
@@ -125,3 +125,26 @@ def test_the_price_grid_adds_rows_and_the_flow_builder_offers_each_fields_input(
         assert flow.conditions == {"increase": {"gte": 500000}, "tier": "gold"}
     finally:
         context.close()
+
+
+def test_the_new_pages_fit_a_375_px_screen(live_server, open_page, world):
+    from datetime import date
+
+    from qudao.pricing.models import PriceList
+
+    draft = PriceList.objects.create(code="grid-phone", name="网格", valid_from=date(2026, 7, 1))
+    page = open_page("phone")
+    login(page, live_server.url, "admin", PASSWORD)
+    for path in (
+        f"/pricing/price-lists/{draft.pk}/items/grid/",
+        "/pricing/price-lists/new/",
+        "/finance/payments/new/",
+        "/settings/flows/new/?subject=partner_application",
+    ):
+        page.goto(live_server.url + path)
+        if "flows" in path:  # a condition on the province: its region picker
+            page.click("[data-testid=condition-add]")
+            page.select_option("select[name=cond_field_0]", "province")
+        page.locator("[data-picker-input]").first.press_sequentially("江苏", delay=20)
+        expect(page.locator("[data-picker-options]").first).to_be_visible()  # options, or "—"
+        assert_fits_phone(page)

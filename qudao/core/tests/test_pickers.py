@@ -76,3 +76,23 @@ def test_a_region_field_takes_the_picked_code_or_a_typed_name_and_refuses_the_re
     assert 'data-picker="/pickers/regions/"' in html
     assert 'value="江苏省 南京市"' in html and 'name="region" value="320100"' in html
     assert 'for="id_region__search"' in html
+
+
+def test_a_multi_select_shows_the_chosen_labels_and_posts_several_values(db):
+    from django import forms
+
+    from qudao.core.pickers import MultiSelect
+
+    class TiersForm(Form):
+        tiers = forms.MultipleChoiceField(
+            label="Tiers", required=False, widget=MultiSelect, choices=[("gold", "金牌"), ("silver", "银牌")]
+        )
+
+    # the labels, not the keys, in the summary; each a checkbox
+    html = TiersForm(initial={"tiers": ["gold", "silver"]}).as_div()
+    assert "<summary" in html and "金牌、银牌</summary>" in html
+    assert html.count('type="checkbox" name="tiers"') == 2 and html.count("checked") == 2
+    assert "None chosen</summary>" in TiersForm().as_div()
+    # several values come back as a list
+    form = TiersForm({"tiers": ["gold", "silver"]})
+    assert form.is_valid() and form.cleaned_data["tiers"] == ["gold", "silver"]

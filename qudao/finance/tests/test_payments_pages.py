@@ -146,3 +146,24 @@ def test_it_lets_the_partner_announce_from_its_phone_and_see_its_payments(world,
     other = page_client(world.zj_admin)
     assert 'data-testid="payment-card"' not in other.get("/portal/finance/payments/").content.decode()
     assert other.get(f"/portal/finance/payments/{announced.number}/proof/").status_code == 404
+
+
+def test_it_finds_the_partner_of_a_payment_by_name_id_or_credit_code_within_the_scope(world, page_client):
+    # given: finance (every partner) and a manager of another region (another scope, but no
+    # finance.manage: the page itself is refused before any partner is looked up)
+    three_invoices(world.dist_js)
+    client = page_client(world.finance)
+    # when: typed by its full name without picking, picked (its id), or by its credit code
+    by_name = client.get("/finance/payments/new/", {"partner": "", "partner__search": "南京金陵商贸有限公司"})
+    by_id = client.get("/finance/payments/new/", {"partner": str(world.dist_js.pk)})
+    by_credit_code = client.get("/finance/payments/new/", {"partner__search": world.dist_js.credit_code})
+    unknown = client.get("/finance/payments/new/", {"partner__search": "不存在的公司"})
+    # then: the same partner's form, its name shown in the picker; unknown is an error at the field
+    for response in (by_name, by_id, by_credit_code):
+        html = response.content.decode()
+        assert response.status_code == 200 and 'data-testid="payment-form"' in html
+        assert f'<input type="hidden" name="partner" value="{world.dist_js.code}">' in html
+        assert f'value="南京金陵商贸有限公司 · {world.dist_js.code}"' in html
+    html = unknown.content.decode()
+    assert 'data-testid="payment-form"' not in html
+    assert "No partner you may see matches this." in html

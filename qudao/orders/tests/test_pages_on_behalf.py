@@ -40,6 +40,10 @@ def test_the_partner_is_picked_by_name_or_code_among_the_active_partners_the_use
     assert codes(operations.get("/orders/new/", {"q": world.sub_js.code.lower()}).content.decode()) == [
         world.sub_js.code
     ]
+    # by credit code too, as every partner picker finds partners
+    assert codes(operations.get("/orders/new/", {"q": world.dist_js.credit_code}).content.decode()) == [
+        world.dist_js.code
+    ]
     # each one leads to the order form for that partner
     assert (
         f'href="/orders/new/?partner={world.dist_js.pk}"'

@@ -199,3 +199,26 @@ def test_the_grid_editor_saves_nothing_when_a_row_is_wrong_and_says_which(world,
     )
     # only managers
     assert page_client(world.finance).get(url).status_code == 403
+
+
+def test_a_bundles_lines_name_skus_by_code_barcode_or_name(world, catalogue):
+    from qudao.pricing.forms import PromotionForm
+
+    # given
+    hood = catalogue.skus["hood_a"]
+    hood.name, hood.barcode = "欧式油烟机 A", "6901234567892"
+    hood.save()
+    data = {"code": "set-1", "name": "套餐", "kind": "bundle", "stacking": "exclusive", "valid_from": "2026-01-01"}
+    # when
+    by_name = PromotionForm(data | {"bundle_items": "欧式油烟机 A,1\nWASH-A,2"}, user=world.channel)
+    by_barcode = PromotionForm(data | {"bundle_items": "6901234567892,1"}, user=world.channel)
+    unknown = PromotionForm(data | {"bundle_items": "不存在,1"}, user=world.channel)
+    # then
+    assert by_name.is_valid() and by_name.data_for_service()["bundle_items"] == [
+        [hood.pk, 1],
+        [catalogue.skus["wash_a"].pk, 2],
+    ]
+    assert by_barcode.is_valid() and by_barcode.data_for_service()["bundle_items"] == [[hood.pk, 1]]
+    with translation.override("en"):
+        assert unknown.is_valid() and unknown.data_for_service() is None
+        assert unknown.errors["bundle_items"] == ["Unknown SKU code: 不存在."]
