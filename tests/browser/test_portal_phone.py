@@ -154,7 +154,6 @@ def test_it_fits_every_portal_page_on_a_phone_with_a_compact_header_and_a_tab_ba
 
 
 def orders_with_steppers_and_a_sticky_cart_total(live_server, browser) -> None:
-    partner = Partner.objects.get(code="P000006")
     context = browser.new_context(**PHONE)
     context.set_default_timeout(15_000)
     phone = context.new_page()
