@@ -33,8 +33,8 @@
     var input = stepper.querySelector("input");
     if (!input) return;
     var direction = parseInt(button.getAttribute("data-step"), 10) || 1;
-    var unit = input.form && input.form.querySelector("select[name='unit_" + input.name.slice(4) + "']");
-    var inPacks = unit && unit.value;
+    var unit = input.form && input.form.querySelector("[name='unit_" + input.name.slice(4) + "']");
+    var inPacks = unit && unit.value && unit.value !== unit.getAttribute("placeholder");
     var minimum = inPacks ? 1 : Math.max(1, whole(stepper.getAttribute("data-min-qty")));
     var multiple = inPacks ? 1 : Math.max(1, whole(stepper.getAttribute("data-multiple")));
     var next = stepped(whole(input.value), direction, minimum, multiple);
