@@ -8,6 +8,7 @@ the contexts above it).
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Query, Router, Status
 
@@ -194,6 +195,10 @@ def notification_read_all(request):
 def settings_out(settings_row: BrandSettings) -> dict:
     return {
         "brand_name": settings_row.brand_name,
+        "short_name": settings_row.short_name,
+        "primary_colour": settings_row.primary_colour,
+        # the logo is uploaded on the settings page; served at this address (empty: none)
+        "logo_url": reverse("core:brand_logo") if settings_row.logo else "",
         "default_currency": settings_row.default_currency,
         "parent_must_cover_child_region": settings_row.parent_must_cover_child_region,
         "credit_change_approval_threshold": amount_out(settings_row.credit_change_approval_threshold),

@@ -407,6 +407,9 @@ class NotificationOut(Schema):
 
 class SettingsOut(Schema):
     brand_name: str
+    short_name: str
+    primary_colour: str
+    logo_url: str
     default_currency: str
     parent_must_cover_child_region: bool
     credit_change_approval_threshold: str
@@ -416,6 +419,8 @@ class SettingsOut(Schema):
 
 class SettingsPatch(InputSchema):
     brand_name: str | None = None
+    short_name: str | None = Field(None, description="Shown where space is short; empty: the brand name.")
+    primary_colour: str | None = Field(None, description="#RRGGBB, or empty.")
     default_currency: str | None = None
     parent_must_cover_child_region: bool | None = None
     credit_change_approval_threshold: MoneyIn | None = None

@@ -213,6 +213,15 @@ def availability_display(qty: int, safety: int = 0, mode: str | None = None) -> 
     }
 
 
+def partner_availability(sku_ids: Iterable[int]) -> dict[int, dict]:
+    """{sku_id: availability_display(...)} over the shipping warehouses, for the portal's
+    catalogue: a band, or the count in "exact" mode (one query)."""
+    return {
+        sku_id: availability_display(row["available"], row["safety_stock"])
+        for sku_id, row in stock_summary(sku_ids).items()
+    }
+
+
 def low_stock(*, warehouse_ids: Iterable[int] | None = None, sku_ids: Iterable[int] | None = None):
     """Levels whose available is at or below their safety stock (active warehouses), as a query."""
     levels = StockLevel.objects.filter(warehouse__active=True).filter(on_hand__lte=F("reserved") + F("safety_stock"))

@@ -24,6 +24,7 @@ from qudao.core.pages import paginate
 from qudao.partners.views_portal import partner_portal
 
 from . import engine, selectors
+from .availability import availability
 
 PAGE_SIZE = 20
 MAX_LINES = 200
@@ -75,6 +76,7 @@ class Card:
     units: list
     spec: list
     image: object = None
+    availability: dict | None = None  # what the partner may see of the stock (pricing.availability)
     quantity: str = ""
     unit: str = ""
     errors: list = field(default_factory=list)
@@ -134,6 +136,9 @@ def catalog_view(request):
     badges = selectors.promotions_by_sku(selectors.open_promotions(partner, today, skus), skus)
     entered = {entry.sku_id: entry for entry in _entries(request.GET) if entry.quantity}
     cards = [_card(sku, prices.get(sku.pk), badges.get(sku.pk, []), entered.get(sku.pk)) for sku in skus]
+    stock = availability([sku.pk for sku in skus])
+    for card in cards:
+        card.availability = stock.get(card.sku.pk)
     on_page = {sku.pk for sku in skus}
     context = _context(
         request,
@@ -317,10 +322,13 @@ def render_quote(request, entries: list[Entry], *, place: dict | None = None, st
     error_lines = [
         {"sku": known.get(sku_id), "sku_id": sku_id, "errors": messages} for sku_id, messages in sku_errors.items()
     ]
+    # the cart bar's hint: what the promotions took off the list prices (gifts counted apart)
+    saved = sum((item["amount"] or 0 for row in rows for item in row.promotions), 0)
     context = _context(
         request,
         result=result,
         rows=rows,
+        saved=quantize(saved) if saved else None,
         gifts=list(getattr(result, "gifts", ()) or ()) if result is not None else [],
         not_applied=not_applied,
         next_steps=next_steps,

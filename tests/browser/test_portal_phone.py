@@ -13,7 +13,9 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from conftest import ensure_reference_data
+from qudao.catalog.models import Sku
 from qudao.finance.models import Invoice, Statement
+from qudao.inventory.services import partner_availability
 from qudao.orders.models import Order, ReturnRequest
 from qudao.partners.models import Partner
 from qudao.rebates.models import RebateLine
@@ -145,8 +147,58 @@ def test_it_fits_every_portal_page_on_a_phone_with_a_compact_header_and_a_tab_ba
     # given the seeded demo: a distributor's admin and a dealer's admin, each on a 375 x 812 phone
     for username, code in [("dist_admin", "P000001"), ("dealer_admin", "P000006")]:
         walk_portal_on_a_phone(live_server, browser, username, code)
+    # and the dealer orders from its catalogue with steppers, stock badges and a cart total in view
+    orders_with_steppers_and_a_sticky_cart_total(live_server, browser)
     # and at 1440 px the portal keeps a top navigation
     keeps_a_top_navigation_on_a_desktop(live_server, browser)
+
+
+def orders_with_steppers_and_a_sticky_cart_total(live_server, browser) -> None:
+    context = browser.new_context(**PHONE)
+    context.set_default_timeout(15_000)
+    phone = context.new_page()
+    login(phone, live_server.url, "dealer_admin", settings.DEMO_PASSWORD)
+    phone.goto(live_server.url + "/portal/catalog/")
+
+    # then every card shows the stock band the inventory gives for its SKU
+    cards = phone.locator("[data-testid=sku-card]")
+    codes = cards.evaluate_all("cards => cards.map(card => card.dataset.code)")
+    assert codes
+    skus = {sku.code: sku for sku in Sku.objects.filter(code__in=codes)}
+    bands = partner_availability([sku.pk for sku in skus.values()])
+    shown = phone.locator("[data-testid=sku-card]").evaluate_all(
+        "cards => cards.map(card => [card.dataset.code, card.querySelector('[data-testid=sku-stock]').dataset.band])"
+    )
+    assert shown == [[code, bands[skus[code].pk]["band"]] for code in codes]
+
+    # when it taps + twice and − once on the first product
+    card = cards.first
+    sku = skus[codes[0]]
+    quantity = card.locator("[data-testid=qty-input]")
+    card.locator("[data-testid=qty-plus]").click()
+    expect(quantity).to_have_value(str(sku.min_order_qty))
+    card.locator("[data-testid=qty-plus]").click()
+    expect(quantity).to_have_value(str(sku.min_order_qty + sku.order_multiple))
+    card.locator("[data-testid=qty-minus]").click()
+    card.locator("[data-testid=qty-minus]").click()
+
+    # then it steps by the order multiple above the minimum order quantity, and down to nothing
+    expect(quantity).to_have_value("")
+
+    # when it orders the minimum and prices the order
+    card.locator("[data-testid=qty-plus]").click()
+    phone.click("[data-testid=price-order]")
+
+    # then the total and the button stay in view above the tab bar, whatever the length of the cart
+    bar = phone.locator("[data-testid=cart-bar]")
+    expect(bar.locator("[data-testid=quote-total]")).to_be_visible()
+    expect(bar.locator("[data-testid=place-order]")).to_be_visible()
+    box = bar.bounding_box()
+    tabbar = phone.locator("[data-testid=portal-tabbar]").bounding_box()
+    assert box is not None and tabbar is not None
+    assert box["y"] + box["height"] <= tabbar["y"] + 1, (box, tabbar)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()
 
 
 def walk_portal_on_a_phone(live_server, browser, username: str, code: str) -> None:
@@ -155,6 +207,7 @@ def walk_portal_on_a_phone(live_server, browser, username: str, code: str) -> No
     context.set_default_timeout(15_000)
     phone = context.new_page()
     base = live_server.url
+    phone.goto(f"{base}/login/", timeout=60_000)  # the server's first page (slow on a busy machine)
     login(phone, base, username, settings.DEMO_PASSWORD)
     problems = []
 

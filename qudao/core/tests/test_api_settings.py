@@ -45,6 +45,9 @@ def test_hq_reads_the_settings(world, api_client, persona):
     body = response.json()
     assert {key: value for key, value in body.items() if key != "updated_at"} == {
         "brand_name": "Qudao Demo Brand",
+        "short_name": "",
+        "primary_colour": "",
+        "logo_url": "",
         "default_currency": "CNY",
         "parent_must_cover_child_region": True,
         "credit_change_approval_threshold": "100000.00",
@@ -61,13 +64,22 @@ def test_the_admin_changes_the_settings_and_they_take_effect(world, api_client):
     # when
     response = api_client(world.admin).patch(
         "/api/v1/settings",
-        {"credit_change_approval_threshold": "1000.50", "approval_reminder_hours": 48, "brand_name": "美味厨电"},
+        {
+            "credit_change_approval_threshold": "1000.50",
+            "approval_reminder_hours": 48,
+            "brand_name": "美味厨电",
+            "short_name": "美味",
+            "primary_colour": "#c8102e",
+        },
         content_type="application/json",
     )
     # then
     assert response.status_code == 200
     assert {key: value for key, value in response.json().items() if key != "updated_at"} == {
         "brand_name": "美味厨电",
+        "short_name": "美味",
+        "primary_colour": "#C8102E",
+        "logo_url": "",
         "default_currency": "CNY",
         "parent_must_cover_child_region": True,
         "credit_change_approval_threshold": "1000.50",

@@ -156,7 +156,7 @@ def test_it_lists_exactly_the_skus_the_partner_may_buy_and_finds_them_by_name_co
     # then only the list is sent, and the address bar gets the search
     assert partial.status_code == 200
     assert codes(partial) == ["HOOD-A", "HOOD-B"]
-    assert "pt-tabs" not in partial.content.decode()
+    assert "portal-tabbar" not in partial.content.decode()
     assert partial["HX-Push-Url"] == "/portal/catalog/?q=hood"
 
 
@@ -294,7 +294,7 @@ def test_it_prices_the_partners_order_line_by_line_with_the_promotions_in_words(
 
     # then a full page shows the 300.00 off shared between the lines to the cent, and the quantities to change
     assert response.status_code == 200
-    assert "pt-tabs" in html
+    assert "portal-tabbar" in html
     assert re.findall(r'data-testid="quote-line-total">([^<]+)<', html) == ["¥4,779.41", "¥1,720.59"]
     assert '<strong data-testid="quote-total">¥6,500.00</strong>' in html
     assert 'data-testid="not-applied"' not in html
