@@ -194,6 +194,113 @@ class RegionField(PickerField):
         return region.full_name if region else str(value)
 
 
+class RegionMultiPicker(forms.Widget):
+    """Several regions: each chosen one is a ticked box (a chip: untick to drop it, no script
+    needed) and a search box adds more. pickers.js adds a chip per option picked; a province picked
+    then offers its cities, and a city picked there replaces that province. Typed text that was not
+    picked (no script) is sent as `name__search` and resolved by the field."""
+
+    template_name = "core/widgets/region_multi_picker.html"
+    placeholder = _("Type a province or city, then pick it")
+
+    def value_from_datadict(self, data, files, name):
+        values = [str(value).strip() for value in data.getlist(name)] if hasattr(data, "getlist") else []
+        if not values and isinstance(data.get(name), list | tuple):
+            values = [str(value).strip() for value in data.get(name)]
+        elif not values and isinstance(data.get(name), str):
+            values = [data.get(name).strip()]
+        text = data.get(name + SEARCH_SUFFIX)
+        text = "" if text is None else str(text).strip()
+        # each box is one region; a plain value (an API-like post, a test) may still list several
+        return [piece for value in values for piece in split_region_text(value)] + split_region_text(text)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and name + SEARCH_SUFFIX not in data
+
+    def id_for_label(self, id_):
+        return f"{id_}{SEARCH_SUFFIX}" if id_ else id_
+
+    def format_value(self, value):
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):
+            return split_region_text(value)
+        return [str(item) for item in value]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        chosen, unknown = [], []
+        for item in context["widget"]["value"]:
+            region = find_region(item)
+            if region is None:
+                unknown.append(item)
+            elif region.code not in {chip["value"] for chip in chosen}:
+                chosen.append({"value": region.code, "label": region.full_name})
+        widget = context["widget"]
+        widget.update(
+            {
+                "chips": chosen,
+                "text": " ".join(unknown),
+                "search_name": name + SEARCH_SUFFIX,
+                "search_id": self.id_for_label(widget["attrs"].get("id")),
+                "search_url": str(reverse("core:picker_regions")),
+                "placeholder": str(self.placeholder),
+            }
+        )
+        return context
+
+
+def split_region_text(text: str) -> list[str]:
+    """Regions typed in one box: separated by commas, 、, semicolons or new lines; spaces separate
+    too, except inside a full name the picker shows ("江苏省 南京市")."""
+    pieces = [piece.strip() for piece in re.split(r"[,，、;；\n]+", text or "") if piece.strip()]
+    out = []
+    for piece in pieces:
+        if " " in piece and find_region(piece) is None:
+            out.extend(part for part in piece.split() if part)
+        else:
+            out.append(piece)
+    return out
+
+
+class RegionMultipleField(forms.Field):
+    """Several provinces or cities, picked by name (广东 → 佛山); the value is a list of region
+    codes. A code or an exact name typed without picking is accepted too; anything unknown is one
+    field error naming it."""
+
+    widget = RegionMultiPicker
+    default_error_messages = {
+        "unknown": _("Unknown region: %(names)s. Pick provinces or cities from the list."),
+        "too_many": _("At most %(max)s regions."),
+    }
+
+    def __init__(self, *args, max_regions: int = 100, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_regions = max_regions
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return []
+        items = split_region_text(value) if isinstance(value, str) else [str(item).strip() for item in value]
+        items = [item[:MAX_QUERY] for item in items if item]
+        if len(items) > self.max_regions:
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"max": self.max_regions}
+            )
+        codes, unknown = [], []
+        for item in items:
+            region = find_region(item)
+            if region is None or region.level not in (Region.Level.PROVINCE, Region.Level.CITY):
+                unknown.append(item)
+            elif region.code not in codes:
+                codes.append(region.code)
+        if unknown:
+            raise forms.ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"names": "、".join(unknown[:5])}
+            )
+        return codes
+
+
 @require_GET
 def region_options_view(request):
     """/pickers/regions/?q=江苏 or ?parent=320000: regions as picker options (reference data,

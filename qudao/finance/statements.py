@@ -505,11 +505,21 @@ def status_history(statement: Statement) -> list[dict]:
     from qudao.core.models import ObjectChange
 
     labels = dict(Statement.Status.choices)
-    changes = ObjectChange.objects.filter(
-        content_type=ContentType.objects.get_for_model(Statement), object_id=str(statement.pk)
-    ).order_by("at", "pk")
+    changes = (
+        ObjectChange.objects.filter(
+            content_type=ContentType.objects.get_for_model(Statement), object_id=str(statement.pk)
+        )
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+    # the person's name as people know it (actor_name is the login name kept for a deleted user)
     return [
-        {"at": change.at, "actor": change.actor_name, "status": status, "label": labels.get(status, status)}
+        {
+            "at": change.at,
+            "actor": str(change.actor) if change.actor_id else change.actor_name,
+            "status": status,
+            "label": labels.get(status, status),
+        }
         for change in changes
         if (status := (change.after or {}).get("status"))
     ]

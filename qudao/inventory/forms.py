@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.forms import Form
-from qudao.core.pickers import RegionField
+from qudao.core.pickers import RegionField, RegionMultipleField
 from qudao.partners.pickers import PartnerField
 
 from .models import StockEntry, Warehouse
@@ -45,13 +45,12 @@ class WarehouseForm(Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     kind = forms.ChoiceField(label=_("Kind"), choices=Warehouse.Kind.choices, initial=Warehouse.Kind.REGIONAL)
     region = RegionField(label=_("Region"), required=False, help_text=_("A province, or a city inside it."))
-    serves = forms.CharField(
+    serves = RegionMultipleField(
         label=_("Serves regions"),
-        max_length=1000,
         required=False,
         help_text=_(
-            "City or province codes, e.g. 440100 440600. Orders of partners there are filled from this "
-            "warehouse first; empty: its own region."
+            "Provinces or cities, e.g. 广东省 or 佛山市: orders of partners there are filled from this "
+            "warehouse first. Empty: its own region."
         ),
     )
     partner = PartnerField(label=_("Partner"), required=False, help_text=_("Only for a partner's own warehouse."))

@@ -163,7 +163,7 @@ def _warehouse_initial(warehouse: Warehouse) -> dict:
         "name": warehouse.name,
         "kind": warehouse.kind,
         "region": warehouse.region.code if warehouse.region_id else "",
-        "serves": " ".join(region.code for region in warehouse.serves.all()),
+        "serves": [region.code for region in warehouse.serves.all()],
         "partner": warehouse.partner.code if warehouse.partner_id else "",
         "active": warehouse.active,
         "ships_to_partners": warehouse.ships_to_partners,

@@ -148,3 +148,47 @@ def test_the_new_pages_fit_a_375_px_screen(live_server, open_page, world):
         page.locator("[data-picker-input]").first.press_sequentially("江苏", delay=20)
         expect(page.locator("[data-picker-options]").first).to_be_visible()  # options, or "—"
         assert_fits_phone(page)
+
+
+def test_operations_pick_the_regions_a_warehouse_serves_by_name(live_server, browser, world):
+    """The warehouse form's served regions: 广东 typed and picked, then 佛山 among its cities
+    (the city replaces the province), then 广西 typed and kept as a province; a chip unticked is
+    dropped. The form saves the regions' codes."""
+    from qudao.inventory.models import Warehouse
+
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN", is_mobile=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        login(page, base, "operations", PASSWORD)
+        page.goto(f"{base}/inventory/warehouses/new/")
+        page.fill("#id_code", "FS")
+        page.fill("#id_name", "佛山仓")
+        search = page.locator("[data-testid=picker-input-serves]")
+        options = page.locator("[data-testid=multi-picker-serves] [data-testid=picker-option]")
+        search.press_sequentially("广东", delay=50)
+        options.and_(page.locator("[data-value='440000']")).click()
+        chips = page.locator("[data-testid=chip-serves]")
+        expect(chips).to_have_count(1)
+        options.and_(page.locator("[data-value='440600']")).click()  # a city of 广东
+        expect(chips).to_have_count(1)
+        expect(chips.first).to_have_attribute("value", "440600")
+        expect(page.locator("[data-testid=multi-picker-serves] .picker-chips")).to_contain_text("广东省 佛山市")
+        expect(search).to_have_value("")
+        search.press_sequentially("广西", delay=50)
+        options.and_(page.locator("[data-value='450000']")).click()
+        search.press("Escape")
+        expect(chips).to_have_count(2)
+        search.press_sequentially("北京", delay=50)
+        options.and_(page.locator("[data-value='110000']")).click()
+        search.press("Escape")
+        expect(chips).to_have_count(3)
+        page.locator("[data-testid=chip-serves][value='110000']").uncheck()  # changed its mind
+        assert scroll_width(page) <= 375
+        with page.expect_navigation():
+            page.click("[data-testid=warehouse-form] button.btn-primary")
+        warehouse = Warehouse.objects.get(code="FS")
+        assert sorted(warehouse.serves.values_list("code", flat=True)) == ["440600", "450000"]
+    finally:
+        context.close()

@@ -18,6 +18,17 @@ def can(user, permission: str) -> bool:
 
 
 @register.filter
+def can_read_approval(user, approval_id) -> bool:
+    """{% if user|can_read_approval:order.approval_id %}: link an approval request only where the
+    user may open it (its page answers 404 otherwise); the engine and its scopes decide."""
+    if not approval_id or not getattr(user, "is_authenticated", False):
+        return False
+    from qudao.core.views import readable_requests
+
+    return readable_requests(user).filter(pk=approval_id).exists()
+
+
+@register.filter
 def role_label(code: str) -> str:
     return str(ALL_ROLE_LABELS.get(code, code))
 
@@ -79,6 +90,8 @@ def main_nav(user, path: str) -> list[dict]:
     from qudao.core.navigation import hq_menu
 
     return hq_menu(user, path)
+
+
 @register.filter
 def is_image(stored) -> bool:
     """Whether a stored upload (a FieldFile or its name) is a photo: uploads are saved under the

@@ -161,7 +161,10 @@ def test_it_lets_the_partner_admin_dispute_lines_and_confirm_in_the_portal(world
     assert (confirmed.status_code, confirmed["Location"]) == (302, url)
     statement.refresh_from_db()
     assert (statement.status, statement.confirmed_by) == ("confirmed", world.dist_admin)
+    type(world.dist_admin).objects.filter(pk=world.dist_admin.pk).update(display_name="周建华")
     history = page_client(world.finance).get(f"/finance/statements/{statement.number}/").content.decode()
+    # who moved it, by the name people know (not the login name)
+    assert "· 周建华</li>" in history and "· dist_admin</li>" not in history
     steps = [
         status for status in ("issued", "disputed", "resolved", "confirmed") if f'data-status="{status}"' in history
     ]

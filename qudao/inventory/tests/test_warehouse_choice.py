@@ -113,7 +113,8 @@ def test_the_warehouse_form_and_the_api_set_the_served_regions(network, page_cli
         f"/inventory/warehouses/{foshan.pk}/edit/", form | {"serves": "440100 abc"}, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert refused.status_code == 200
-    assert refused.context["form"].errors == {"serves": ["Unknown province or city codes: abc."]}
+    unknown = "Unknown region: abc. Pick provinces or cities from the list."
+    assert refused.context["form"].errors == {"serves": [unknown]}
     assert (
         client.post(f"/inventory/warehouses/{foshan.pk}/edit/", form | {"serves": "440100、450000"}).status_code == 302
     )
@@ -130,3 +131,42 @@ def test_the_warehouse_form_and_the_api_set_the_served_regions(network, page_cli
     bad = api.patch(f"/api/v1/inventory/warehouses/{foshan.pk}", {"serves": ["CN"]}, content_type="application/json")
     assert bad.status_code == 422
     assert list(foshan.serves.values_list("code", flat=True)) == ["440600"]
+
+
+def test_the_warehouse_form_picks_served_regions_by_name(network, page_client):
+    """The served regions are chips of ticked boxes (one region each, shown by name) and a search
+    box: names typed there (广东, 佛山市, 江苏省 南京市) are resolved like picked codes."""
+    _catalog, houses = network
+    foshan = houses["foshan"]
+    foshan.serves.set([region("440100")])
+    client = page_client(world_user(network, "operations"))
+    shown = client.get(f"/inventory/warehouses/{foshan.pk}/edit/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'type="checkbox" name="serves" value="440100" checked' in shown
+    assert "广东省 广州市" in shown  # the chip shows the region's name, not its code
+    assert 'name="serves__search"' in shown
+
+    form = {"code": "FS", "name": "佛山仓", "kind": "regional", "region": "440600", "active": "on"}
+    saved = client.post(
+        f"/inventory/warehouses/{foshan.pk}/edit/",
+        form | {"serves": ["440100"], "serves__search": "佛山、江苏省 南京市, 广西"},
+    )
+    assert saved.status_code == 302
+    assert sorted(foshan.serves.values_list("code", flat=True)) == ["320100", "440100", "440600", "450000"]
+
+    # an unticked chip is dropped; an unknown name is one field error that keeps what was typed
+    refused = client.post(
+        f"/inventory/warehouses/{foshan.pk}/edit/",
+        form | {"serves": ["440600"], "serves__search": "佛山 火星"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 200
+    assert refused.context["form"].errors == {
+        "serves": ["Unknown region: 火星. Pick provinces or cities from the list."]
+    }
+    page = refused.content.decode()
+    assert 'value="火星"' in page and 'name="serves" value="440600" checked' in page
+    assert sorted(foshan.serves.values_list("code", flat=True)) == ["320100", "440100", "440600", "450000"]
+
+    cleared = client.post(f"/inventory/warehouses/{foshan.pk}/edit/", form)
+    assert cleared.status_code == 302
+    assert list(foshan.serves.all()) == []

@@ -66,3 +66,15 @@ def field_errors(errors, key, row=None):
 @register.filter
 def has_errors(errors, key) -> bool:
     return bool((errors or {}).get(key))
+
+
+@register.filter
+def basis_figure(value, kind) -> str:
+    """A figure of a rebate basis as people read it: units for a quantity basis ("1,250"), money
+    otherwise ("114,497.95"). The explanation stores plain strings ("114497.95")."""
+    from qudao.core.display import money_text
+    from qudao.rebates.models import BasisKind
+
+    if value in (None, ""):
+        return ""
+    return units(value) if kind == BasisKind.QUANTITY else money_text(value)

@@ -227,3 +227,20 @@ def test_the_hq_page_shows_the_fund_and_takes_a_deposit(world, fund, page_client
     assert page_client(world.channel).get(path).status_code == 200
     assert page_client(world.channel).post(path, {"kind": "goodwill", "amount": "1", "reason": "x"}).status_code == 403
     assert RebateFundDeposit.objects.count() == 1
+
+
+def test_the_fund_page_links_the_deposits_approval_only_for_who_may_open_it(world, fund, page_client):
+    """Operations may read a partner's rebate fund but not its approval requests: the pending
+    deposit's status is shown without a link (the link answered 404); finance keeps the link."""
+    deposit = deposits.request_deposit(
+        partner=world.dist_js, data={"kind": "goodwill", "amount": "500.00", "reason": "补偿"}, actor=world.finance
+    )
+    link = f'href="/approvals/{deposit.approval_id}/"'
+    url = f"/rebates/partners/{world.dist_js.pk}/fund/"
+    finance_page = page_client(world.finance).get(url)
+    assert finance_page.status_code == 200 and link in finance_page.content.decode()
+    operations = page_client(world.operations)
+    operations_page = operations.get(url)
+    assert operations_page.status_code == 200
+    assert link not in operations_page.content.decode()
+    assert operations.get(f"/approvals/{deposit.approval_id}/").status_code == 404

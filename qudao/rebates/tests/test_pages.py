@@ -77,8 +77,10 @@ def test_it_takes_a_run_from_preview_to_posted_and_explains_it(page_client, book
     # then the line explains the slices and lists the shipment it counted
     line = RebateLine.objects.get(run=run)
     explained = finance.get(f"/rebates/runs/{run.number}/lines/{line.pk}/").content.decode()
-    assert "350000.00" in explained
-    assert "tier 3: 50000.00 → 1,500.00" in explained  # the slice's rebate as money
+    # every figure with thousands separators: the basis, the slices, the next tier, the unit price
+    assert "350,000.00" in explained and "350000.00" not in explained
+    assert "tier 3: 50,000.00 → 1,500.00" in explained
+    assert '<td class="num">1,000.00</td>' in explained  # the net unit price of the shipment
     assert explained.count('data-testid="source-row"') == 1
     # and the partner sees its fund and the line in the portal; another partner does not
     portal = page_client(world.dist_admin).get("/portal/rebates/").content.decode()

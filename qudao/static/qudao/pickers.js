@@ -98,7 +98,47 @@
       .catch(function () {});
   }
 
+  /* A multiple picker (RegionMultiPicker): each pick adds a ticked box to the chips; a province
+     picked then offers its cities, and a city picked among them replaces that province. */
+  function addChip(p, item) {
+    var chips = p.picker.closest("[data-multi-picker]").querySelector("[data-picker-chips]");
+    var value = item.getAttribute("data-value");
+    var drilled = p.picker.getAttribute("data-drilled-from");
+    if (drilled && !item.hasAttribute("data-more")) {
+      var province = chips.querySelector('input[value="' + CSS.escape(drilled) + '"][data-added-by-drill]');
+      if (province) province.closest("li").remove();
+    }
+    var box = chips.querySelector('input[value="' + CSS.escape(value) + '"]');
+    if (!box) {
+      var li = document.createElement("li");
+      var label = document.createElement("label");
+      label.className = "picker-chip";
+      box = document.createElement("input");
+      box.type = "checkbox";
+      box.name = chips.getAttribute("data-name");
+      box.value = value;
+      box.setAttribute("data-testid", "chip-" + box.name);
+      if (item.hasAttribute("data-more")) box.setAttribute("data-added-by-drill", "1");
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + item.getAttribute("data-label")));
+      li.appendChild(label);
+      chips.appendChild(li);
+    }
+    box.checked = true;
+    p.input.value = "";
+    if (item.hasAttribute("data-more")) {
+      p.picker.setAttribute("data-drilled-from", value);
+      var heading = p.picker.getAttribute("data-more-heading") || item.getAttribute("data-label");
+      search(p, { parent: value }, heading);
+      p.input.focus();
+    } else {
+      p.picker.removeAttribute("data-drilled-from");
+      close(p);
+    }
+  }
+
   function choose(p, item) {
+    if (p.picker.hasAttribute("data-picker-multiple")) return addChip(p, item);
     p.value.value = item.getAttribute("data-value");
     p.input.value = item.getAttribute("data-label");
     p.value.dispatchEvent(new Event("change", { bubbles: true }));
@@ -130,7 +170,8 @@
     if (!event.target.matches("[data-picker-input]")) return;
     var p = parts(event.target);
     if (!p) return;
-    p.value.value = "";
+    if (p.value) p.value.value = "";
+    p.picker.removeAttribute("data-drilled-from");
     close(p); // the options shown are for the old text: none until the new ones arrive
     clearTimeout(timers.get(p.picker));
     timers.set(
@@ -144,7 +185,7 @@
   document.addEventListener("focusin", function (event) {
     if (!event.target.matches("[data-picker-input]")) return;
     var p = parts(event.target);
-    if (p && !p.value.value) search(p, { q: p.input.value.trim() });
+    if (p && (!p.value || !p.value.value)) search(p, { q: p.input.value.trim() });
   });
 
   document.addEventListener("focusout", function (event) {
