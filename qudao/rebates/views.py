@@ -79,16 +79,18 @@ def policy_new_view(request):
     from . import policy_form as form
 
     if request.method == "POST":
-        data = form.form_data(request.POST)
+        data = form.form_data(request.POST, request.user)
         try:
+            form.check_pickers(data)
             policy = services.create_policy(data=form.service_data(data), actor=request.user)
         except FieldErrors as error:
-            context = form.form_context(data, _errors(error), blank_rows=TIER_ROWS)
+            context = form.form_context(data, _errors(error), blank_rows=TIER_ROWS, user=request.user)
             return render(request, "rebates/policy_form.html", context, status=422)
         messages.success(request, _("Policy %(code)s saved as a draft.") % {"code": policy.code})
         return redirect("rebates:policy", policy.pk)
     initial = {"period_kind": "quarter", "tier_style": "retrospective", "returns_count_in": "shipment_period"}
-    return render(request, "rebates/policy_form.html", form.form_context(initial, blank_rows=TIER_ROWS))
+    context = form.form_context(initial, blank_rows=TIER_ROWS, user=request.user)
+    return render(request, "rebates/policy_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,12 +100,13 @@ def policy_edit_view(request, policy_id):
 
     policy = _get(selectors.get_policy, request.user, policy_id)
     if request.method == "POST":
-        data = form.form_data(request.POST)
+        data = form.form_data(request.POST, request.user)
         data.pop("code", None)
         try:
+            form.check_pickers(data, instance=policy)
             services.update_policy(policy=policy, data=form.service_data(data), actor=request.user)
         except FieldErrors as error:
-            context = form.form_context(data, _errors(error), policy, blank_rows=TIER_ROWS)
+            context = form.form_context(data, _errors(error), policy, blank_rows=TIER_ROWS, user=request.user)
             return render(request, "rebates/policy_form.html", context, status=422)
         except Conflict as error:
             messages.error(request, str(error.detail))
@@ -111,7 +114,7 @@ def policy_edit_view(request, policy_id):
     if not policy.is_editable:
         messages.error(request, _("Only a draft can be changed. Write the policy's next version instead."))
         return redirect("rebates:policy", policy.pk)
-    context = form.form_context(form.policy_data(policy), policy=policy, blank_rows=TIER_ROWS)
+    context = form.form_context(form.policy_data(policy), policy=policy, blank_rows=TIER_ROWS, user=request.user)
     return render(request, "rebates/policy_form.html", context)
 
 
@@ -124,7 +127,7 @@ def policy_preview_view(request):
     from . import policy_form as form
     from . import preview
 
-    data = form.form_data(request.POST)
+    data = form.form_data(request.POST, request.user, typed=False)
     context = {"errors": {}, "preview": None}
     try:
         context["preview"] = preview.preview_policy(user=request.user, data=form.service_data(data))
