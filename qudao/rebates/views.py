@@ -157,6 +157,7 @@ def policy_detail_view(request, policy_id):
             "product_lines": display.join(
                 ProductLine.objects.filter(code__in=policy.product_lines or []).values_list("name", flat=True)
             ),
+            **_named_products(request.user, policy),
             "tiers": rows,
             "counts_units": units,
             "versions": RebatePolicy.objects.filter(code=policy.code).order_by("-version"),
@@ -164,6 +165,31 @@ def policy_detail_view(request, policy_id):
             "can_manage": request.user.can("rebates.manage"),
         },
     )
+
+
+def _named_products(user, policy) -> dict:
+    """The SKUs, promotions and focus line a policy names, by their names (it keeps their codes); a
+    promotion the user may not see (another region's partner's) is counted, not named."""
+    from qudao.catalog.models import Sku
+    from qudao.pricing.visibility import visible_promotions
+
+    def sku_names(codes) -> str:
+        names = dict(Sku.objects.filter(code__in=codes or []).values_list("code", "name"))
+        return display.join(names.get(code, code) for code in codes or [])
+
+    codes = list(policy.excluded_promotions or [])
+    names = dict(visible_promotions(user).filter(code__in=codes).values_list("code", "name"))
+    promotions = display.join(names[code] for code in codes if code in names)
+    hidden = len(codes) - len(names)
+    if hidden:
+        promotions = f"{promotions} +{hidden}" if promotions else f"+{hidden}"
+    focus = ProductLine.objects.filter(code=policy.focus_product_line).values_list("name", flat=True).first()
+    return {
+        "skus": sku_names(policy.skus),
+        "excluded_skus": sku_names(policy.excluded_skus),
+        "excluded_promotions": promotions,
+        "focus_product_line": focus or policy.focus_product_line,
+    }
 
 
 @require_POST
