@@ -19,6 +19,7 @@ and `MultiSelect`, a checkbox dropdown for fields that take several tiers, types
 
 from __future__ import annotations
 
+import copy
 import re
 
 from django import forms
@@ -63,6 +64,8 @@ class PickerWidget(forms.Widget):
         if value not in (None, "") and field is not None:
             text = field.label_for(value) or str(value)
         url = reverse(field.search_url_name) if field is not None and field.search_url_name else ""
+        if url and field.search_query:
+            url = f"{url}?{field.search_query}"
         widget = context["widget"]
         widget.update(
             {
@@ -84,6 +87,7 @@ class PickerField(forms.Field):
     search_url_name = ""
     default_error_messages = {"unknown": _("Choose one from the list.")}
     placeholder = _("Type to search")
+    search_query = ""  # appended to the search URL (e.g. "value=code": options carry codes)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,7 +122,7 @@ class PickerField(forms.Field):
 def bind_user(form, user) -> None:
     """Give every picker of `form` the user it searches for (the scoping rule applies)."""
     for field in form.fields.values():
-        if isinstance(field, PickerField):
+        if isinstance(field, PickerField | MultiPickerField):
             field.user = user
 
 
@@ -330,3 +334,129 @@ class MultiSelect(forms.CheckboxSelectMultiple):
         context["widget"]["chosen_labels"] = [str(label) for key, label in self.choices if str(key) in chosen and key]
         context["widget"]["none_label"] = str(_("None chosen"))
         return context
+
+
+# --- several records: chips ------------------------------------------------------------------------
+
+_LIST_SEPARATORS = re.compile(r"[,，;；、\n]+")
+MAX_CHOSEN = 200
+
+
+def typed_items(text: str) -> list[str]:
+    """The values a person typed in a multi picker's text box without script: separated by commas
+    (，、;) or lines; a piece with spaces is split at them too when it is a list of codes
+    ("P000001 P000002"), the field tries it whole first (a name may hold a space)."""
+    return [piece.strip() for piece in _LIST_SEPARATORS.split(text or "") if piece.strip()]
+
+
+class MultiPickerWidget(forms.Widget):
+    """Chips of the chosen records, each a hidden input with its value (`name`) and a remove
+    button, and a search box (`name__search`) whose options add chips (pickers.js). Without script
+    the chips are ticked checkboxes (untick one to drop it) and the box takes a typed list of codes
+    or names separated by commas."""
+
+    template_name = "core/widgets/multi_picker.html"
+
+    field = None  # the MultiPickerField this widget belongs to
+
+    def value_from_datadict(self, data, files, name):
+        getlist = getattr(data, "getlist", None)
+        values = getlist(name) if getlist else data.get(name) or []
+        if isinstance(values, str):
+            values = [values]
+        # a chip's value is a code or an id (a comma never is one): "A, B" posted as one value is two
+        items = [item for value in values for item in typed_items(str(value))]
+        items += typed_items(str(data.get(name + SEARCH_SUFFIX) or ""))
+        return list(dict.fromkeys(items))[:MAX_CHOSEN]
+
+    def value_omitted_from_data(self, data, files, name):
+        return False  # an empty list is a choice (nothing), never "left as it was"
+
+    def id_for_label(self, id_):
+        return f"{id_}{SEARCH_SUFFIX}" if id_ else id_
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        field = self.field
+        values = [str(item) for item in (value or []) if str(item).strip()]
+        labels = field.labels_for(values) if field is not None else {}
+        item = field.item if field is not None else None
+        url = str(reverse(item.search_url_name)) if item is not None and item.search_url_name else ""
+        if url and item.search_query:
+            url += "?" + item.search_query
+        widget = context["widget"]
+        widget.update(
+            {
+                "chips": [(item_value, labels.get(item_value) or item_value) for item_value in values],
+                "search_name": name + SEARCH_SUFFIX,
+                "search_id": self.id_for_label(widget["attrs"].get("id")),
+                "search_url": url,
+                "placeholder": str(item.placeholder) if item is not None else "",
+                "remove_label": str(_("Remove")),
+            }
+        )
+        return context
+
+
+class MultiPickerField(forms.Field):
+    """Several records picked one by one (partners, SKUs, promotions, regions): `item` is the
+    single picker that finds and resolves one; the cleaned value is the list of resolved values
+    (without repeats, in the order chosen). Anything unknown or outside the user's scope is one
+    field error naming what was not found; nothing is dropped silently."""
+
+    widget = MultiPickerWidget
+    default_error_messages = {"unknown": _("Not found among what you may choose: %(values)s.")}
+
+    def __init__(self, item: PickerField, *args, **kwargs):
+        self.item = item
+        super().__init__(*args, **kwargs)
+        self.widget.field = self
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.item = copy.deepcopy(self.item, memo)
+        result.widget.field = result
+        return result
+
+    @property
+    def user(self):
+        return self.item.user
+
+    @user.setter
+    def user(self, value):
+        self.item.user = value
+
+    def labels_for(self, values: list[str]) -> dict[str, str]:
+        return {value: self.item.label_for(value) for value in values}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return []
+        items = [value] if isinstance(value, str) else list(value)
+        resolved, unknown = [], []
+        for text in items:
+            text = str(text).strip()[:MAX_QUERY]
+            found = self.item.resolve(text) if text else None
+            if found is None and " " in text:  # "P000001 P000002": a list typed with spaces
+                pieces = [self.item.resolve(piece) for piece in text.split()]
+                if all(piece is not None for piece in pieces):
+                    resolved.extend(pieces)
+                    continue
+            if found is None:
+                unknown.append(text)
+            else:
+                resolved.append(found)
+        if unknown:
+            raise forms.ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"values": "、".join(unknown)}
+            )
+        return list(dict.fromkeys(resolved))
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+    def prepare_value(self, value):
+        if value in (None, ""):
+            return []
+        return [value] if isinstance(value, str) else list(value)

@@ -30,13 +30,16 @@ def partners_matching(user, q: str, *, active_only: bool = False, limit: int = M
     return list(partners.order_by("code")[:limit])
 
 
-def partner_option(partner: Partner) -> dict:
+def partner_option(partner: Partner, *, by_code: bool = False) -> dict:
+    """A partner as a picker option; its value is the id (or, `by_code`, the code: policies keep
+    the codes of the partners they name)."""
     details = [partner.code, partner.get_partner_type_display()]
     if partner.region_id:
         details.append(partner.region.display_name)
     if partner.status != PartnerStatus.ACTIVE:
         details.append(partner.get_status_display())
-    return {"value": str(partner.pk), "label": partner.legal_name, "detail": " · ".join(details), "more": False}
+    value = partner.code if by_code else str(partner.pk)
+    return {"value": value, "label": partner.legal_name, "detail": " · ".join(details), "more": False}
 
 
 def find_partner(user, text: str, *, active_only: bool = False) -> Partner | None:
@@ -61,21 +64,27 @@ def find_partner(user, text: str, *, active_only: bool = False) -> Partner | Non
 
 
 class PartnerField(PickerField):
-    """A partner the user may see; the cleaned value is the partner's id."""
+    """A partner the user may see; the cleaned value is the partner's id (`by_code=True`: its
+    code, for records that name partners by code, like a rebate policy's targets)."""
 
     search_url_name = "partners:picker"
     default_error_messages = {"unknown": _("Unknown partner.")}
     placeholder = _("Name, code or credit code")
 
-    def __init__(self, *args, active_only: bool = False, **kwargs):
+    def __init__(self, *args, active_only: bool = False, by_code: bool = False, **kwargs):
         self.active_only = active_only
+        self.by_code = by_code
         super().__init__(*args, **kwargs)
+        if by_code:
+            self.search_query = "value=code"
 
     def resolve(self, text: str):
         if self.user is None:
             return None
         partner = find_partner(self.user, text, active_only=self.active_only)
-        return partner.pk if partner is not None else None
+        if partner is None:
+            return None
+        return partner.code if self.by_code else partner.pk
 
     def label_for(self, value) -> str:
         """ "Legal name · code" of the partner `value` names (an id, or a code as older forms kept)."""
@@ -92,8 +101,9 @@ class PartnerField(PickerField):
 @require_GET
 def partner_options_view(request):
     """/pickers/partners/?q=: the partners the user sees that match, as picker options (JSON).
-    ?active=1 keeps the active ones (ordering)."""
+    ?active=1 keeps the active ones (ordering); ?value=code gives codes as values."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     partners = partners_matching(request.user, request.GET.get("q") or "", active_only=request.GET.get("active") == "1")
-    return picker_response([partner_option(partner) for partner in partners])
+    by_code = request.GET.get("value") == "code"
+    return picker_response([partner_option(partner, by_code=by_code) for partner in partners])

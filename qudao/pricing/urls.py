@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from . import views, views_imports
+from . import pickers, views, views_imports
 
 app_name = "pricing"
 
 urlpatterns = [
+    path("pickers/promotions/", pickers.promotion_options_view, name="picker"),
     path("pricing/", views.price_list_list_view, name="price_lists"),
     path("pricing/price-lists/new/", views.price_list_form_view, name="price_list_create"),
     path("pricing/price-lists/<int:price_list_id>/", views.price_list_detail_view, name="price_list"),

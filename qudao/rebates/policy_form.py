@@ -18,12 +18,21 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from qudao.catalog.pickers import SkuField
+from qudao.core.errors import FieldErrors
+from qudao.core.forms import Form
+from qudao.core.pickers import SEARCH_SUFFIX, MultiPickerField, RegionField
+from qudao.partners.pickers import PartnerField
+from qudao.pricing.pickers import PromotionField
+
 from . import engine, services
 from .models import BasisKind, PeriodKind, RebatePolicy, RebateTier, ReturnsPeriod, TierStyle
 
 BLANK_ROWS = 6  # blank rows without JS (qudao/static/qudao/rebates_policy.js adds and removes rows)
 MAX_TIER_ROWS = 50
-CHOSEN_LISTS = ("product_lines", "target_tiers", "target_regions", "target_partner_types")
+CHOSEN_LISTS = ("product_lines", "target_tiers", "target_partner_types")
+PICKED_LISTS = ("skus", "excluded_skus", "excluded_promotions", "target_regions", "target_partners")
+TARGET_FIELDS = ("target_tiers", "target_regions", "target_partner_types", "target_partners")
 TIER_CELLS = ("lower_bound", "upper_bound", "reward", "value")
 FIELD_LABELS = {
     "code": gettext_lazy("Code"),
@@ -34,7 +43,7 @@ FIELD_LABELS = {
     "basis": gettext_lazy("Basis"),
     "returns_count_in": gettext_lazy("Returns reduce"),
     "product_lines": gettext_lazy("Product lines"),
-    "skus": gettext_lazy("SKUs (codes)"),
+    "skus": gettext_lazy("SKUs"),
     "excluded_skus": gettext_lazy("SKUs excluded"),
     "excluded_promotions": gettext_lazy("Promotions excluded"),
     "period_kind": gettext_lazy("Period"),
@@ -44,7 +53,7 @@ FIELD_LABELS = {
     "target_tiers": pgettext_lazy("partner tier", "Partner tiers"),
     "target_regions": gettext_lazy("Regions"),
     "target_partner_types": gettext_lazy("Partner types"),
-    "target_partners": gettext_lazy("Partners (codes)"),
+    "target_partners": gettext_lazy("Partners"),
     "tier_style": gettext_lazy("Tier style"),
     "tiers": gettext_lazy("Tier table"),
     "cap": gettext_lazy("Cap per partner and period"),
@@ -82,12 +91,49 @@ def _tier_rows_posted(post) -> list[tuple[int, dict]]:
     return rows
 
 
-def form_data(post) -> dict:
-    """The policy form as the service reads it: chosen lists, codes as text, tiers from rows (with
-    `tier_rows`: the form row of each tier, to show a tier's errors on its row)."""
+class PolicyPickers(Form):
+    """The policy's lists of records, picked by name (docs/pickers.md): SKUs by name, code or
+    barcode, promotions by name or code, regions as 江苏 → 南京, partners by name, short name, code
+    or credit code. Each submits codes, as the policy keeps them; without script each takes a typed
+    list of codes. What the user may not see is not found (a field error)."""
+
+    skus = MultiPickerField(SkuField(), required=False, label=FIELD_LABELS["skus"])
+    excluded_skus = MultiPickerField(SkuField(), required=False, label=FIELD_LABELS["excluded_skus"])
+    excluded_promotions = MultiPickerField(PromotionField(), required=False, label=FIELD_LABELS["excluded_promotions"])
+    target_regions = MultiPickerField(RegionField(), required=False, label=FIELD_LABELS["target_regions"])
+    target_partners = MultiPickerField(
+        PartnerField(by_code=True), required=False, label=FIELD_LABELS["target_partners"]
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "f-%s")
+        super().__init__(*args, **kwargs)
+
+
+def picker_form(data: dict, user) -> PolicyPickers:
+    """The pickers showing what `data` names (a stored policy, or what a form resolved)."""
+    initial = {key: list(data.get(key) or []) for key in PICKED_LISTS}
+    return PolicyPickers(initial=initial, user=user)
+
+
+def form_data(post, user=None, *, typed: bool = True) -> dict:
+    """The policy form as the service reads it: chosen lists, picked codes, tiers from rows (with
+    `tier_rows`: the form row of each tier, to show a tier's errors on its row; `picker_errors`:
+    what a picker could not find, by field; `_pickers`: the bound pickers, to show them again).
+    `typed=False` (the live preview): only the chips, not the text still being typed."""
     data = {key: post.get(key, "") for key in services.POLICY_FIELDS if key not in ("growth", "allow_interim")}
     for key in CHOSEN_LISTS:
         data[key] = [value for value in post.getlist(key) if value.strip()]
+    if not typed:
+        post = post.copy()
+        for key in PICKED_LISTS:
+            post.pop(key + SEARCH_SUFFIX, None)
+    pickers = PolicyPickers(post, user=user)
+    pickers.is_valid()
+    for key in PICKED_LISTS:
+        data[key] = list(pickers.cleaned_data.get(key) or [])
+    data["picker_errors"] = {key: [str(message) for message in messages_] for key, messages_ in pickers.errors.items()}
+    data["_pickers"] = pickers
     data["growth"] = post.get("growth") == "on"
     data["allow_interim"] = post.get("allow_interim") == "on"
     if "code" in post:
@@ -162,31 +208,54 @@ def _tier_table(data: dict, errors: dict, blank_rows: int) -> list[dict]:
     return rows
 
 
+def check_pickers(data: dict, *, instance=None) -> None:
+    """Refuse the form when a picker found nothing for what was sent, with every other error of the
+    form too (the service's, less "choose the partners" when a target list was refused).
+
+    :raises FieldErrors:
+    """
+    picker_errors = data.get("picker_errors") or {}
+    if not picker_errors:
+        return
+    errors = FieldErrors()
+    try:
+        services.clean_policy(service_data(data), instance=instance)
+    except FieldErrors as error:
+        errors = error
+    if any(key in picker_errors for key in TARGET_FIELDS):
+        errors.errors.pop("targets", None)
+    for key, messages_ in picker_errors.items():
+        for message in messages_:
+            errors.add(key, message)
+    raise errors
+
+
 def _choices(data: dict) -> dict:
     """The labelled lists the targets and products are chosen from (what a policy already names is
     kept in the list even when it is no longer offered, so that saving does not drop it)."""
     from qudao.catalog.models import ProductLine
-    from qudao.core.models import Region
     from qudao.partners.models import PartnerType
     from qudao.partners.models import Tier as PartnerTier
 
-    chosen_regions = list(data.get("target_regions") or [])
-    regions = Region.objects.filter(Q(level=Region.Level.PROVINCE) | Q(code__in=chosen_regions)).order_by("code")
     lines = ProductLine.objects.filter(Q(is_active=True) | Q(code__in=list(data.get("product_lines") or [])))
     tiers = PartnerTier.objects.filter(Q(is_active=True) | Q(code__in=list(data.get("target_tiers") or [])))
     return {
-        "region_choices": [(region.code, region.full_name or region.display_name) for region in regions],
         "line_choices": [(line.code, line.name, line.depth) for line in lines.order_by("path")],
         "partner_tier_choices": [(tier.code, tier.name) for tier in tiers.order_by("rank", "pk")],
         "partner_type_choices": PartnerType.choices,
     }
 
 
-def form_context(data: dict, errors: dict | None = None, policy=None, *, blank_rows: int = BLANK_ROWS) -> dict:
+def form_context(
+    data: dict, errors: dict | None = None, policy=None, *, blank_rows: int = BLANK_ROWS, user=None
+) -> dict:
     errors = on_rows(errors or {}, list(data.get("tier_rows") or range(len(data.get("tiers") or []))))
-    shown = dict(data)
+    shown = {key: value for key, value in data.items() if key not in ("_pickers", "picker_errors")}
+    pickers = data.get("_pickers") or picker_form(data, user)
     for key in services.LIST_FIELDS:
         value = shown.get(key)
+        if key in PICKED_LISTS:
+            continue
         if key not in CHOSEN_LISTS and isinstance(value, list):
             shown[key] = ", ".join(value)
         elif key in CHOSEN_LISTS:
@@ -199,6 +268,7 @@ def form_context(data: dict, errors: dict | None = None, policy=None, *, blank_r
         "errors": errors,
         "error_summary": summary(errors),
         "policy": policy,
+        "pickers": pickers,
         "bases": BasisKind.choices,
         "periods": PeriodKind.choices,
         "styles": TierStyle.choices,
@@ -231,4 +301,4 @@ def policy_data(policy: RebatePolicy) -> dict:
 
 
 def service_data(data: dict) -> dict:
-    return {key: value for key, value in data.items() if key != "tier_rows"}
+    return {key: value for key, value in data.items() if key not in ("tier_rows", "picker_errors", "_pickers")}

@@ -79,16 +79,18 @@ def policy_new_view(request):
     from . import policy_form as form
 
     if request.method == "POST":
-        data = form.form_data(request.POST)
+        data = form.form_data(request.POST, request.user)
         try:
+            form.check_pickers(data)
             policy = services.create_policy(data=form.service_data(data), actor=request.user)
         except FieldErrors as error:
-            context = form.form_context(data, _errors(error), blank_rows=TIER_ROWS)
+            context = form.form_context(data, _errors(error), blank_rows=TIER_ROWS, user=request.user)
             return render(request, "rebates/policy_form.html", context, status=422)
         messages.success(request, _("Policy %(code)s saved as a draft.") % {"code": policy.code})
         return redirect("rebates:policy", policy.pk)
     initial = {"period_kind": "quarter", "tier_style": "retrospective", "returns_count_in": "shipment_period"}
-    return render(request, "rebates/policy_form.html", form.form_context(initial, blank_rows=TIER_ROWS))
+    context = form.form_context(initial, blank_rows=TIER_ROWS, user=request.user)
+    return render(request, "rebates/policy_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,12 +100,13 @@ def policy_edit_view(request, policy_id):
 
     policy = _get(selectors.get_policy, request.user, policy_id)
     if request.method == "POST":
-        data = form.form_data(request.POST)
+        data = form.form_data(request.POST, request.user)
         data.pop("code", None)
         try:
+            form.check_pickers(data, instance=policy)
             services.update_policy(policy=policy, data=form.service_data(data), actor=request.user)
         except FieldErrors as error:
-            context = form.form_context(data, _errors(error), policy, blank_rows=TIER_ROWS)
+            context = form.form_context(data, _errors(error), policy, blank_rows=TIER_ROWS, user=request.user)
             return render(request, "rebates/policy_form.html", context, status=422)
         except Conflict as error:
             messages.error(request, str(error.detail))
@@ -111,7 +114,7 @@ def policy_edit_view(request, policy_id):
     if not policy.is_editable:
         messages.error(request, _("Only a draft can be changed. Write the policy's next version instead."))
         return redirect("rebates:policy", policy.pk)
-    context = form.form_context(form.policy_data(policy), policy=policy, blank_rows=TIER_ROWS)
+    context = form.form_context(form.policy_data(policy), policy=policy, blank_rows=TIER_ROWS, user=request.user)
     return render(request, "rebates/policy_form.html", context)
 
 
@@ -124,7 +127,7 @@ def policy_preview_view(request):
     from . import policy_form as form
     from . import preview
 
-    data = form.form_data(request.POST)
+    data = form.form_data(request.POST, request.user, typed=False)
     context = {"errors": {}, "preview": None}
     try:
         context["preview"] = preview.preview_policy(user=request.user, data=form.service_data(data))
@@ -154,6 +157,7 @@ def policy_detail_view(request, policy_id):
             "product_lines": display.join(
                 ProductLine.objects.filter(code__in=policy.product_lines or []).values_list("name", flat=True)
             ),
+            **_named_products(request.user, policy),
             "tiers": rows,
             "counts_units": units,
             "versions": RebatePolicy.objects.filter(code=policy.code).order_by("-version"),
@@ -161,6 +165,31 @@ def policy_detail_view(request, policy_id):
             "can_manage": request.user.can("rebates.manage"),
         },
     )
+
+
+def _named_products(user, policy) -> dict:
+    """The SKUs, promotions and focus line a policy names, by their names (it keeps their codes); a
+    promotion the user may not see (another region's partner's) is counted, not named."""
+    from qudao.catalog.models import Sku
+    from qudao.pricing.visibility import visible_promotions
+
+    def sku_names(codes) -> str:
+        names = dict(Sku.objects.filter(code__in=codes or []).values_list("code", "name"))
+        return display.join(names.get(code, code) for code in codes or [])
+
+    codes = list(policy.excluded_promotions or [])
+    names = dict(visible_promotions(user).filter(code__in=codes).values_list("code", "name"))
+    promotions = display.join(names[code] for code in codes if code in names)
+    hidden = len(codes) - len(names)
+    if hidden:
+        promotions = f"{promotions} +{hidden}" if promotions else f"+{hidden}"
+    focus = ProductLine.objects.filter(code=policy.focus_product_line).values_list("name", flat=True).first()
+    return {
+        "skus": sku_names(policy.skus),
+        "excluded_skus": sku_names(policy.excluded_skus),
+        "excluded_promotions": promotions,
+        "focus_product_line": focus or policy.focus_product_line,
+    }
 
 
 @require_POST

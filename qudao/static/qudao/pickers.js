@@ -100,7 +100,7 @@
 
   /* A multiple picker (RegionMultiPicker): each pick adds a ticked box to the chips; a province
      picked then offers its cities, and a city picked among them replaces that province. */
-  function addChip(p, item) {
+  function addRegionChip(p, item) {
     var chips = p.picker.closest("[data-multi-picker]").querySelector("[data-picker-chips]");
     var value = item.getAttribute("data-value");
     var drilled = p.picker.getAttribute("data-drilled-from");
@@ -137,8 +137,91 @@
     }
   }
 
+
+  /* Multi pickers ([data-picker-multi]): each choice becomes a chip holding a hidden input with
+     its value and a remove button; the server renders chips as ticked checkboxes (no script:
+     untick to drop), turned into hidden inputs here. */
+  function enhanceChip(chip) {
+    var box = chip.querySelector("input[data-chip-value]");
+    if (box && box.type === "checkbox") box.type = "hidden";
+    var remove = chip.querySelector("[data-chip-remove]");
+    if (remove) remove.hidden = false;
+  }
+
+  function enhanceAll(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll("[data-picker-multi] [data-chip]"), enhanceChip);
+  }
+
+  function changed(picker) {
+    picker.dispatchEvent(new Event("change", { bubbles: true }));
+    picker.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function addChip(p, value, label) {
+    var picker = p.picker;
+    var chips = picker.querySelector("[data-chips]");
+    var present = Array.prototype.some.call(chips.querySelectorAll("input[data-chip-value]"), function (input) {
+      return input.value === value;
+    });
+    if (!present) {
+      var chip = document.createElement("li");
+      chip.className = "chip";
+      chip.setAttribute("data-chip", "");
+      chip.setAttribute("data-testid", "chip");
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = picker.getAttribute("data-field-name");
+      hidden.value = value;
+      hidden.setAttribute("data-chip-value", "");
+      var text = document.createElement("span");
+      text.className = "chip-label";
+      text.textContent = label;
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "chip-remove";
+      remove.textContent = "×";
+      remove.setAttribute("data-chip-remove", "");
+      remove.setAttribute("data-testid", "chip-remove");
+      remove.setAttribute("aria-label", (picker.getAttribute("data-remove-label") || "") + ": " + label);
+      chip.appendChild(hidden);
+      chip.appendChild(text);
+      chip.appendChild(remove);
+      chips.appendChild(chip);
+    }
+    p.input.value = "";
+    p.value.value = "";
+    close(p);
+    p.input.focus();
+    changed(picker);
+  }
+
+  document.addEventListener("click", function (event) {
+    var remove = event.target.closest && event.target.closest("[data-chip-remove]");
+    if (!remove) return;
+    var picker = remove.closest("[data-picker-multi]");
+    remove.closest("[data-chip]").remove();
+    var input = picker.querySelector("[data-picker-input]");
+    if (input) input.focus();
+    changed(picker);
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () {
+      enhanceAll(document);
+    });
+  } else {
+    enhanceAll(document);
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    enhanceAll(event.target);
+  });
+
   function choose(p, item) {
-    if (p.picker.hasAttribute("data-picker-multiple")) return addChip(p, item);
+    if (p.picker.hasAttribute("data-picker-multiple")) return addRegionChip(p, item);
+    if (p.picker.hasAttribute("data-picker-multi")) {
+      addChip(p, item.getAttribute("data-value"), item.getAttribute("data-label"));
+      return;
+    }
     p.value.value = item.getAttribute("data-value");
     p.input.value = item.getAttribute("data-label");
     p.value.dispatchEvent(new Event("change", { bubbles: true }));
