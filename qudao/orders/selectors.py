@@ -66,13 +66,20 @@ def order_lines(order: Order):
 
 def priced_lines(order: Order) -> list:
     """The order's lines, each with `applied`: its promotions as priced (name, amount off the
-    line, amount per unit for unit kinds, whether it is the line's share of an order discount)."""
-    from qudao.pricing.models import Promotion
+    line, amount per unit for unit kinds, whether it is the line's share of an order discount),
+    and `price_list_name`: the name of the price list that priced it."""
+    from qudao.pricing.models import PriceList, Promotion
 
     lines = list(order_lines(order))
     codes = {item.get("promotion") for line in lines for item in line.promotions or []}
     names = dict(Promotion.objects.filter(code__in=codes).values_list("code", "name"))
+    list_codes = {(line.price_source or {}).get("price_list") for line in lines} - {None, ""}
+    list_names = dict(PriceList.objects.filter(code__in=list_codes).values_list("code", "name"))
     for line in lines:
+        # the price list a person recognises by its name (its code stays beside it, smaller)
+        list_code = (line.price_source or {}).get("price_list") or ""
+        line.price_list_code = list_code
+        line.price_list_name = list_names.get(list_code, list_code)
         line.applied = [
             {
                 "code": item.get("promotion"),

@@ -547,12 +547,11 @@ def place_order(
             request = approvals.start_approval(
                 kind=ORDER_SUBJECT,
                 subject_id=order.pk,
-                title=str(_("Order %(number)s of %(partner)s: %(total)s %(currency)s"))
+                title=str(_("Order %(number)s of %(partner)s: %(amount)s"))
                 % {
                     "number": order.number,
                     "partner": partner,
-                    "total": f"{order.total:,.2f}",
-                    "currency": order.currency,
+                    "amount": display.money_text(order.total, order.currency),  # "CNY 6,000.00", as everywhere
                 },
                 context={
                     "reasons": reasons,
@@ -925,12 +924,11 @@ def change_order(*, order: Order, lines: list[dict], actor, on: date | None = No
             request = approvals.start_approval(
                 kind=ORDER_SUBJECT,
                 subject_id=order.pk,
-                title=str(_("Order %(number)s of %(partner)s: %(total)s %(currency)s"))
+                title=str(_("Order %(number)s of %(partner)s: %(amount)s"))
                 % {
                     "number": order.number,
                     "partner": partner,
-                    "total": f"{order.total:,.2f}",
-                    "currency": order.currency,
+                    "amount": display.money_text(order.total, order.currency),  # "CNY 6,000.00", as everywhere
                 },
                 context={
                     "reasons": reasons,
@@ -1058,6 +1056,8 @@ ORDER_FIELDS = {
     "channel": approvals.ContextField(_("Channel"), display.labels(OrderChannel)),
     "placed_by": approvals.ContextField(_("Placed by"), _user_name),
 }
+
+
 def _order_condition_fields() -> tuple:
     """What an order's approval context holds that flows may test (the flow form's builder)."""
     from qudao.partners.models import PartnerType

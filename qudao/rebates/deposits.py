@@ -124,11 +124,10 @@ def request_deposit(*, partner, data: dict, actor) -> RebateFundDeposit:
         approval = approvals.start_approval(
             kind=DEPOSIT_SUBJECT,
             subject_id=deposit.pk,
-            title=gettext("Rebate fund of %(partner)s: %(amount)s %(currency)s (%(kind)s)")
+            title=gettext("Rebate fund of %(partner)s: %(amount)s (%(kind)s)")
             % {
                 "partner": partner,
-                "amount": f"{deposit.amount:,.2f}",
-                "currency": deposit.currency,
+                "amount": display.money_text(deposit.amount, deposit.currency),
                 "kind": deposit.get_kind_display(),
             },
             context={"kind": deposit.kind, "amount": str(deposit.amount), "partner": partner.code},

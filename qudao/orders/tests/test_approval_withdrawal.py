@@ -160,7 +160,7 @@ def test_a_change_withdraws_the_request_and_asks_again_only_if_the_order_still_n
         "pending",
         True,
     )
-    assert (second.context["total"], second.title) == ("6000.00", f"Order {order.number} of 金陵商贸: 6,000.00 CNY")
+    assert (second.context["total"], second.title) == ("6000.00", f"Order {order.number} of 金陵商贸: CNY 6,000.00")
     assert first.decisions.get().comment == "The order was changed."
     approver = api_client(world.regional_js)
     assert inbox(approver) == [second.number]

@@ -86,8 +86,13 @@ def test_the_quote_and_the_order_show_the_engines_net_unit_price(world, shop, fi
         "/portal/catalog/quote/", {f"qty_{filter_cart.pk}": "3", f"qty_{wash.pk}": "1"}, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert re.findall(r'data-testid="quote-net-price">([^<]+)<', catalogue) == ["¥321.8967", "¥3,000.00"]
+    from qudao.pricing.models import PriceList
+
+    PriceList.objects.filter(code="filters").update(name="滤芯专价")
     hq = page_client(world.operations).get(f"/orders/{number}/").content.decode()
     assert texts(hq, "net-unit-price") == ["321.8967", "3,000.00"]
+    # the line's price list by its name, its code beside it
+    assert texts(hq, "price-source")[0].startswith("滤芯专价 filters")
     waterfall = (
         page_client(world.channel)
         .post(

@@ -235,6 +235,8 @@ def test_the_fund_page_links_the_deposits_approval_only_for_who_may_open_it(worl
     deposit = deposits.request_deposit(
         partner=world.dist_js, data={"kind": "goodwill", "amount": "500.00", "reason": "补偿"}, actor=world.finance
     )
+    # its approval's title shows money the one way: currency first, separators, two decimals
+    assert "CNY 500.00" in ApprovalRequest.objects.get(pk=deposit.approval_id).title
     link = f'href="/approvals/{deposit.approval_id}/"'
     url = f"/rebates/partners/{world.dist_js.pk}/fund/"
     finance_page = page_client(world.finance).get(url)

@@ -3,6 +3,7 @@ submit, a run from preview to posted, a line's explanation and sources, and the 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal as D
 
@@ -80,12 +81,16 @@ def test_it_takes_a_run_from_preview_to_posted_and_explains_it(page_client, book
     # every figure with thousands separators: the basis, the slices, the next tier, the unit price
     assert "350,000.00" in explained and "350000.00" not in explained
     assert "tier 3: 50,000.00 → 1,500.00" in explained
-    assert '<td class="num">1,000.00</td>' in explained  # the net unit price of the shipment
+    assert 'data-label="Net unit price">1,000.00</td>' in explained  # the shipment's net unit price
     assert explained.count('data-testid="source-row"') == 1
     # and the partner sees its fund and the line in the portal; another partner does not
     portal = page_client(world.dist_admin).get("/portal/rebates/").content.decode()
     assert 'data-testid="rebate-balance">CNY 6,500.00' in portal
-    assert page_client(world.dist_admin).get(f"/portal/rebates/{line.pk}/").status_code == 200
+    portal_line = page_client(world.dist_admin).get(f"/portal/rebates/{line.pk}/")
+    assert portal_line.status_code == 200
+    # on a phone the rows are stacked cards: every cell says what it is
+    row = re.search(r'<tr data-testid="source-row">(.*?)</tr>', portal_line.content.decode(), re.S).group(1)
+    assert row.count("<td") == 7 and row.count("data-label=") == 7
     assert page_client(world.zj_admin).get(f"/portal/rebates/{line.pk}/").status_code == 404
     # a bad request for a run is shown with its error
     refused = finance.post("/rebates/runs/new/", {"policy": policy.pk, "period": "2025-03-31", "kind": "interim"})

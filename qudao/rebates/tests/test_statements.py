@@ -104,6 +104,9 @@ def test_the_partner_reads_and_downloads_its_own_statement_and_hq_reads_the_part
     assert page.status_code == 200
     body = page.content.decode()
     assert "5,940.00" in body and fund.policy.name in body and 'data-testid="statement-line"' in body
+    # the phone's stacked cards: every cell of a posted line says what it is
+    line_row = body.split('<tr data-testid="statement-line">', 1)[1].split("</tr>", 1)[0]
+    assert line_row.count("<td") == 6 and line_row.count("data-label=") == 6
     download = portal.get("/portal/rebates/statement/?from=2025-12-01&to=2025-12-31&format=xlsx")
     assert download["Content-Type"] == statements_content("xlsx")
     assert (
