@@ -118,10 +118,30 @@ def forbidden_renderings(messages: list[Message], language: str, glossary: dict 
                 continue
             if paths and not any(ref.startswith(tuple(paths)) for ref in message.references):
                 continue
+            # another term the source also names may rightly use the word inside its own rendering
+            # ("sub-dealers ... under a distributor": 一级 inside 一级经销商): leave those out first
+            texts = [
+                _without_other_terms(text, message, term, forbidden, language, glossary) for text in message.msgstrs
+            ]
             for word in forbidden:
-                if any(word in text for text in message.msgstrs):
+                if any(word in text for text in texts):
                     found.append(f"{language}: {message.label} is {message.msgstrs[0]!r}: {word} is not “{term['en']}”")
     return found
+
+
+def _without_other_terms(
+    text: str, message: Message, term: dict, forbidden: list[str], language: str, glossary: dict
+) -> str:
+    for other in glossary["terms"]:
+        rendering = other.get(language)
+        if other is term or "match" not in other or not rendering or rendering in forbidden:
+            continue
+        # only a longer word that holds a refused one (一级经销商 holds 一级), never the refused word itself
+        if not any(word in rendering and word != rendering for word in forbidden):
+            continue
+        if re.search(other["match"], message.msgid, re.IGNORECASE):
+            text = text.replace(rendering, "")
+    return text
 
 
 def missing_preferred(messages: list[Message], language: str, glossary: dict | None = None) -> list[str]:

@@ -146,3 +146,21 @@ def test_translations_handed_in_as_json_are_checked_before_they_are_applied(tmp_
         "zh_Hans: 'Open invoices' is '未结发票': 发票 is not “receivable (invoice)”",
         "zh_Hans: 'Open invoices' is '未结发票', not '应收单'",
     ]
+
+
+def test_a_word_inside_another_named_terms_rendering_is_not_a_mistranslation():
+    # given a message naming both sub-dealers and a distributor, translated with both words
+    message = glossary.Message(
+        msgctxt=None,
+        msgid="Applications of sub-dealers are made under a distributor.",
+        msgid_plural=None,
+        msgstrs=["二级分销商的申请由一级经销商提交。"],
+        references=[],
+    )
+    # then 一级 (refused for "sub-dealer") is accepted inside 一级经销商 (the distributor's word)
+    assert glossary.forbidden_renderings([message], "zh_Hans") == []
+    # but the same word alone for a sub-dealer is still refused
+    wrong = glossary.Message(
+        msgctxt=None, msgid="Sub-dealers", msgid_plural=None, msgstrs=["一级分销商"], references=[]
+    )
+    assert glossary.forbidden_renderings([wrong], "zh_Hans") != []
