@@ -50,7 +50,7 @@ def find_partner(user, text: str, *, active_only: bool = False) -> Partner | Non
     partners = visible_partners(user)
     if active_only:
         partners = partners.filter(status=PartnerStatus.ACTIVE)
-    if text.isdigit() and len(text) <= 12:
+    if text.isascii() and text.isdigit() and len(text) <= 12:
         found = partners.filter(pk=int(text)).first()
         if found is not None:
             return found
@@ -88,7 +88,7 @@ class PartnerField(PickerField):
         """ "Legal name · code" of the partner `value` names (an id, or a code as older forms kept)."""
         text = str(value)
         partners = visible_partners(self.user) if self.user is not None else Partner.objects.all()
-        if text.isdigit() and len(text) <= 12:
+        if text.isascii() and text.isdigit() and len(text) <= 12:
             partner = partners.filter(pk=int(text)).only("legal_name", "code").first()
         else:
             partner = partners.filter(code=text).only("legal_name", "code").first()

@@ -292,5 +292,5 @@ def _plain(amount) -> str:
 
 
 class QuoteForm(Form):
-    partner = forms.CharField(label=_("Partner"), max_length=40, help_text=_("Partner code or ID."))
+    partner = PartnerField(label=_("Partner"))
     on = forms.DateField(label=_("Date"), required=False, widget=date_input())

@@ -490,10 +490,17 @@ def test_a_regional_manager_prices_only_partners_of_its_regions(world, catalogue
     other = page_client(world.regional_zj).post("/pricing/quote/", cart | {"partner": world.dist_js.code})
     unknown = page_client(world.regional_zj).post("/pricing/quote/", cart | {"partner": "NO-SUCH"})
     assert own.status_code == 200 and "1,299.00" in _html(own)
-    assert (other.status_code, unknown.status_code) == (404, 404)
-    # the partner suggestions list only visible partners
+    # another region's partner does not exist for it; a text naming no partner is a field error
+    assert (other.status_code, unknown.status_code) == (404, 422)
+    field = _html(unknown).split('data-field="partner"')[1].split('data-field="on"')[0]
+    assert "Unknown partner." in field and 'has-error" data-field="partner"' in _html(unknown)
+    # the partner is picked by name among the visible partners only (the picker's search)
     form = _html(page_client(world.regional_zj).get("/pricing/quote/"))
-    assert world.dealer_zj.code in form and world.dist_js.code not in form
+    assert 'data-testid="picker-partner"' in form and "/pickers/partners/" in form
+    by_name = page_client(world.regional_zj).post("/pricing/quote/", cart | {"partner__search": "西湖家电"})
+    assert by_name.status_code == 200 and "1,299.00" in _html(by_name)
+    hidden = page_client(world.regional_zj).post("/pricing/quote/", cart | {"partner__search": "金陵商贸"})
+    assert hidden.status_code == 422
 
 
 def test_the_quote_form_starts_with_five_empty_rows_and_today(world, catalogue, page_client):
