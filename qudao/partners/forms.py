@@ -15,6 +15,7 @@ from qudao.core.money import SUPPORTED_CURRENCIES
 from qudao.core.pickers import MultiSelect, RegionField
 
 from .models import STATUS_TRANSITIONS, PartnerApplication, PartnerStatus, PartnerType, Tier
+from .pickers import PartnerField
 
 BLANK = [("", "—")]
 
@@ -103,8 +104,9 @@ class PartnerForm(Form):
     region = RegionField(label=_("Region"), required=False, help_text=_("A province, or a city inside it."))
     tier = forms.ChoiceField(label=_("Tier"), required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
-    parent_code = forms.CharField(
-        label=_("Parent distributor (partner code)"), max_length=20, required=False, help_text=_("Empty for none.")
+    # picked by name among the partners the user sees; cleaned to the code the service takes
+    parent_code = PartnerField(
+        by_code=True, label=_("Parent distributor"), required=False, help_text=_("Empty for none.")
     )
     channel_manager = forms.ChoiceField(label=_("Channel manager"), required=False)
     regional_owner = forms.ChoiceField(label=_("Regional owner"), required=False)

@@ -159,7 +159,7 @@ def partner_list_view(request):
 
 @hq_page("partners.create")
 def partner_create_view(request):
-    form = PartnerForm(request.POST or None, initial={"tier": services.default_tier().code})
+    form = PartnerForm(request.POST or None, initial={"tier": services.default_tier().code}, user=request.user)
     if request.method == "POST" and form.is_valid():
         contact = form.contact_data()
         data = form.partner_data()
@@ -232,7 +232,7 @@ def partner_audit_view(request, partner):
 
 @partner_page("partners.change")
 def partner_edit_view(request, partner):
-    form = PartnerForm(request.POST or None, initial=PartnerForm.initial_for(partner), editing=True)
+    form = PartnerForm(request.POST or None, initial=PartnerForm.initial_for(partner), editing=True, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_partner(partner=partner, data=form.partner_data(), actor=request.user)

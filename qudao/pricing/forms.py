@@ -115,6 +115,52 @@ def sku_ids(codes) -> dict[str, int]:
     return dict(Sku.objects.filter(code__in=[code for code in codes if code]).values_list("code", "pk"))
 
 
+class BundleRowsWidget(forms.Textarea):  # a Textarea: its value is lines (the text rule allows them)
+    """A bundle's SKUs as rows of a SKU picker (name, code or barcode) and a quantity (a grid
+    editor, docs/pickers.md); what it gives the form is the text the field always read, one
+    "SKU,quantity" per line. A post without its rows (the field's text itself) is read as it is."""
+
+    template_name = "pricing/widgets/bundle_rows.html"
+    BLANK_ROWS = 2
+    MAX_ROWS = 50
+
+    def value_from_datadict(self, data, files, name):
+        count = str(data.get(f"{name}-count") or "")
+        if not count.isascii() or not count.isdigit():
+            return data.get(name)
+        lines = []
+        for index in range(min(int(count), self.MAX_ROWS)):
+            sku = str(data.get(f"{name}-{index}-sku") or data.get(f"{name}-{index}-sku__search") or "").strip()
+            quantity = str(data.get(f"{name}-{index}-qty") or "").strip()
+            if sku or quantity:
+                lines.append(f"{sku},{quantity}")
+        return "\n".join(lines)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and f"{name}-count" not in data
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        rows = []
+        for line in str(value or "").splitlines():
+            if line.strip():
+                sku, _comma, quantity = line.replace("，", ",").partition(",")
+                rows.append((sku.strip(), quantity.strip()))
+        rows += [("", "")] * self.BLANK_ROWS
+        picker = SkuField()
+        context["widget"].update(
+            {
+                "rows": [
+                    {"index": index, "sku": picker.widget.render(f"{name}-{index}-sku", sku), "qty": quantity}
+                    for index, (sku, quantity) in enumerate(rows)
+                ],
+                "count": len(rows),
+                "blank_sku": picker.widget.render(f"{name}-__prefix__-sku", ""),
+            }
+        )
+        return context
+
+
 class PromotionForm(Form):
     code = forms.CharField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=120)
@@ -167,8 +213,8 @@ class PromotionForm(Form):
     bundle_items = forms.CharField(
         label=_("Bundle"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
-        help_text=_("Bundle price: one “SKU,quantity” per line (its code, barcode or name), e.g. HOOD-A,1"),
+        widget=BundleRowsWidget,
+        help_text=_("Bundle price: the SKUs of one set, each with its quantity."),
     )
     partner_cap_qty = forms.IntegerField(label=_("Cap per partner"), required=False, min_value=0)
     budget_qty = forms.IntegerField(label=_("Budget (quantity)"), required=False, min_value=0)
@@ -203,9 +249,11 @@ class PromotionForm(Form):
             if not line.strip():
                 continue
             parts = [part.strip() for part in line.replace("，", ",").split(",")]
-            if len(parts) != 2 or not parts[1].isdigit():
-                raise forms.ValidationError(_("Write each line as SKU code,quantity."))
-            rows.append((parts[0], int(parts[1])))
+            if len(parts) != 2 or not parts[1].isascii() or not parts[1].isdigit():
+                raise forms.ValidationError(_("Give each SKU of the bundle a whole quantity."))
+            # a row's SKU as picked (its code) or typed: a code, a barcode or an exact name
+            sku = find_sku(self.user, parts[0]) if self.user is not None else None
+            rows.append((sku.code if sku is not None else parts[0], int(parts[1])))
         return rows
 
     def data_for_service(self) -> dict:
@@ -296,5 +344,5 @@ def _plain(amount) -> str:
 
 
 class QuoteForm(Form):
-    partner = forms.CharField(label=_("Partner"), max_length=40, help_text=_("Partner code or ID."))
+    partner = PartnerField(label=_("Partner"))
     on = forms.DateField(label=_("Date"), required=False, widget=date_input())

@@ -20,7 +20,7 @@ from qudao.core.errors import Conflict, FieldErrors, NotFound
 from qudao.core.numbers import parse_digits, parse_id
 from qudao.core.pages import apply_field_errors, hq_page, paginate
 from qudao.core.views import readable_requests
-from qudao.partners.scoping import get_visible_partner, scope, visible_partners
+from qudao.partners.scoping import get_visible_partner, scope
 
 from . import exports, services
 from .engine import CartLine, quote
@@ -565,17 +565,29 @@ def _find_partner(user, text: str):
         raise Http404() from None
 
 
+def _refuse_unseen_partner(user, data) -> None:
+    """A partner that exists but that `user` may not see is another's data: 404, never a hint
+    (an unknown text is the picker's field error)."""
+    from qudao.partners.models import Partner
+
+    text = str(data.get("partner") or data.get("partner__search") or "").strip()[:40]
+    if text and Partner.objects.filter(Q(code=text) | Q(pk=parse_id(text) or 0)).exists():
+        _find_partner(user, text)
+
+
 @hq_page("pricing.view")
 def quote_view(request):
     data = request.POST if request.method == "POST" else (request.GET if request.GET.get("partner") else None)
-    form = QuoteForm(data, initial={"on": timezone.localdate()})
+    form = QuoteForm(data, initial={"on": timezone.localdate()}, user=request.user)
     rows = _quote_rows(request)
     result, partner, status = None, None, 200
     if request.POST.get("more"):
         data = None  # only more rows: keep what was typed, price nothing yet
-        form = QuoteForm(request.POST)
+        form = QuoteForm(request.POST, user=request.user)
+    if data is not None and not form.is_valid() and "partner" in form.errors:
+        _refuse_unseen_partner(request.user, data)
     if data is not None and form.is_valid():
-        partner = _find_partner(request.user, form.cleaned_data["partner"].strip())
+        partner = _find_partner(request.user, str(form.cleaned_data["partner"]))
         on = form.cleaned_data.get("on") or timezone.localdate()
         filled = [row for row in rows if row["sku"] or row["quantity"] or row["unit"]]
         ids = dict(Sku.objects.filter(code__in=[row["sku"] for row in filled]).values_list("code", "pk"))
@@ -611,7 +623,6 @@ def quote_view(request):
         "result": result,
         "partner": partner,
         "tab": "quote",
-        "partner_options": visible_partners(request.user).order_by("code")[:200],
     }
     if result is not None:
         context.update(_waterfall(result))

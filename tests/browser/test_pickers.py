@@ -7,6 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from qudao.pricing.tests.conftest import catalogue  # noqa: F401  (a fixture used below)
 
 from .ui import assert_fits_phone, login, scroll_width
 
@@ -192,3 +193,36 @@ def test_operations_pick_the_regions_a_warehouse_serves_by_name(live_server, bro
         assert sorted(warehouse.serves.values_list("code", flat=True)) == ["440600", "450000"]
     finally:
         context.close()
+
+
+def test_a_bundle_is_built_from_picked_skus_and_fits_a_phone(live_server, open_page, world, catalogue):  # noqa: F811
+    from qudao.pricing.models import Promotion
+
+    catalogue.skus["hood_a"].name = "侧吸油烟机 A1"
+    catalogue.skus["hood_a"].save()
+    base = live_server.url
+    page = open_page("phone")
+    login(page, base, "channel", PASSWORD)
+    page.goto(f"{base}/pricing/promotions/new/")
+    page.fill("#id_code", "set-phone")
+    page.fill("#id_name", "油烟机套餐")
+    page.select_option("#id_kind", "bundle")
+    page.fill("#id_valid_from", "2026-07-01")
+    page.fill("#id_value", "2500")
+    page.select_option("#id_stacking", "exclusive")
+    rows = page.locator("[data-testid=bundle-row]")
+    expect(rows).to_have_count(2)
+    # a third row added, the SKU found by its name in the first
+    page.click("[data-testid=bundle-add]")
+    expect(rows).to_have_count(3)
+    rows.nth(0).locator("[data-picker-input]").press_sequentially("侧吸", delay=50)
+    option = rows.nth(0).locator("[data-testid=picker-option]")
+    expect(option).to_have_count(1)
+    option.click()
+    rows.nth(0).locator("[data-testid=bundle-qty]").fill("2")
+    assert scroll_width(page) <= 375
+    with page.expect_navigation():
+        page.click("form.form button.btn-primary")
+    assert Promotion.objects.filter(code="set-phone").exists(), page.locator(".errorlist").all_inner_texts()
+    promotion = Promotion.objects.get(code="set-phone")
+    assert promotion.bundle_items == [[catalogue.skus["hood_a"].pk, 2]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -490,10 +491,17 @@ def test_a_regional_manager_prices_only_partners_of_its_regions(world, catalogue
     other = page_client(world.regional_zj).post("/pricing/quote/", cart | {"partner": world.dist_js.code})
     unknown = page_client(world.regional_zj).post("/pricing/quote/", cart | {"partner": "NO-SUCH"})
     assert own.status_code == 200 and "1,299.00" in _html(own)
-    assert (other.status_code, unknown.status_code) == (404, 404)
-    # the partner suggestions list only visible partners
+    # another region's partner does not exist for it; a text naming no partner is a field error
+    assert (other.status_code, unknown.status_code) == (404, 422)
+    field = _html(unknown).split('data-field="partner"')[1].split('data-field="on"')[0]
+    assert "Unknown partner." in field and 'has-error" data-field="partner"' in _html(unknown)
+    # the partner is picked by name among the visible partners only (the picker's search)
     form = _html(page_client(world.regional_zj).get("/pricing/quote/"))
-    assert world.dealer_zj.code in form and world.dist_js.code not in form
+    assert 'data-testid="picker-partner"' in form and "/pickers/partners/" in form
+    by_name = page_client(world.regional_zj).post("/pricing/quote/", cart | {"partner__search": "西湖家电"})
+    assert by_name.status_code == 200 and "1,299.00" in _html(by_name)
+    hidden = page_client(world.regional_zj).post("/pricing/quote/", cart | {"partner__search": "金陵商贸"})
+    assert hidden.status_code == 422
 
 
 def test_the_quote_form_starts_with_five_empty_rows_and_today(world, catalogue, page_client):
@@ -516,9 +524,9 @@ def test_it_edits_a_draft_promotion_and_only_some_fields_of_a_started_one(world,
     promo = make_promo("b1", "bundle", value=4000, bundle_items=[[catalogue.skus["hood_a"].pk, 1]])
     Promotion.objects.filter(pk=promo.pk).update(status="draft")
     client = page_client(world.channel)
-    # the form shows the bundle with SKU codes
+    # the form shows the bundle as rows: the SKU (picked, its code) and its quantity
     form = _html(client.get(f"/pricing/promotions/{promo.pk}/edit/"))
-    assert "HOOD-A,1" in form
+    assert 'name="bundle_items-0-sku" value="HOOD-A"' in form and 'name="bundle_items-0-qty" value="1"' in form
     # when: a draft changes anything
     changed = client.post(
         f"/pricing/promotions/{promo.pk}/edit/",
@@ -603,3 +611,44 @@ def test_the_waterfall_shows_gift_lines_and_incomplete_bundles(world, catalogue,
     assert 'data-sku="WASH-A"' in gift and "3,000.00" in gift and "0.00" in gift and "gift1" in gift
     assert '<th class="num" data-testid="quote-total">4,598.00</th>' in html
     assert "the bundle is not complete; missing: WASH-A × 1" in html
+
+
+def test_a_bundle_is_rows_of_picked_skus_and_quantities(world, catalogue, page_client):
+    # given HOOD-A's name and barcode
+    catalogue.skus["hood_a"].name = "侧吸油烟机 A1"
+    catalogue.skus["hood_a"].barcode = "6901234567892"
+    catalogue.skus["hood_a"].save()
+    client = page_client(world.channel)
+    form = _html(client.get("/pricing/promotions/new/"))
+    assert 'data-testid="bundle-rows"' in form and 'name="bundle_items-0-sku__search"' in form
+    # when a bundle is given as rows: one SKU picked (its code), one typed by name, one by barcode
+    # (the same SKU twice is the service's error), blank rows skipped
+    base = {"name": "套餐", "kind": "bundle", "stacking": "exclusive", "valid_from": "2026-01-01", "value": "4500"}
+    rows = {
+        "bundle_items-count": "4",
+        "bundle_items-0-sku": "WASH-A",
+        "bundle_items-0-qty": "1",
+        "bundle_items-1-sku__search": "侧吸油烟机 A1",
+        "bundle_items-1-qty": "2",
+        "bundle_items-2-sku__search": "",
+        "bundle_items-2-qty": "",
+    }
+    response = client.post("/pricing/promotions/new/", base | {"code": "set-rows"} | rows)
+    assert response.status_code == 302, re.findall(r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', _html(response))
+    promo = Promotion.objects.get(code="set-rows")
+    assert promo.bundle_items == [[catalogue.skus["wash_a"].pk, 1], [catalogue.skus["hood_a"].pk, 2]]
+    # and its edit form shows the rows with the SKUs' names
+    edit = _html(client.get(f"/pricing/promotions/{promo.pk}/edit/"))
+    assert 'name="bundle_items-1-sku__search" value="侧吸油烟机 A1 · HOOD-A"' in edit
+    assert 'name="bundle_items-1-qty" value="2"' in edit
+    # a row whose SKU no one finds, or without a whole quantity, is refused at the bundle
+    twice = rows | {"bundle_items-3-sku__search": "6901234567892", "bundle_items-3-qty": "1"}
+    refused = client.post("/pricing/promotions/new/", base | {"code": "set-twice"} | twice)
+    assert refused.status_code == 422 and "This SKU is already in the bundle." in _html(refused)
+    unknown = rows | {"bundle_items-0-sku": "NOPE-9"}
+    unknown_sku = _html(client.post("/pricing/promotions/new/", base | {"code": "x1"} | unknown))
+    assert "Unknown SKU code: NOPE-9." in unknown_sku
+    no_quantity = rows | {"bundle_items-0-qty": "两"}
+    missing = _html(client.post("/pricing/promotions/new/", base | {"code": "x2"} | no_quantity))
+    assert "Give each SKU of the bundle a whole quantity." in missing
+    assert not Promotion.objects.filter(code__in=["set-twice", "x1", "x2"]).exists()

@@ -256,6 +256,8 @@
     if (p.value) p.value.value = "";
     p.picker.removeAttribute("data-drilled-from");
     close(p); // the options shown are for the old text: none until the new ones arrive
+    var pending = requests.get(p.picker); // nor those of a search still under way (on focus)
+    if (pending) pending.abort();
     clearTimeout(timers.get(p.picker));
     timers.set(
       p.picker,
