@@ -119,7 +119,9 @@ logger = logging.getLogger("qudao.api")
 
 
 def _is_api(request) -> bool:
-    return request.path_info.startswith("/api/")
+    # path_info, not path: under a path prefix (SCRIPT_NAME) request.path starts with the prefix
+    path = request.path_info
+    return path == "/api" or path.startswith("/api/")
 
 
 def _is_json(response) -> bool:
@@ -181,7 +183,7 @@ class QueryTextMiddleware:
     @staticmethod
     def _refuse(request, errors: dict[str, list[str]]):
         title = gettext("Some fields are not valid.")
-        if request.path.startswith("/api/"):
+        if _is_api(request):
             body = {
                 "type": "https://qudao.dev/problems/invalid",
                 "title": title,

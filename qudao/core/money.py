@@ -12,6 +12,8 @@ amount that counts.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -20,6 +22,7 @@ from .numbers import MAX_AMOUNT_INTEGER_DIGITS
 CENT = Decimal("0.01")
 # Amounts below this bound fit every money column and the sums made of them (core.numbers).
 AMOUNT_BOUND = Decimal(10) ** MAX_AMOUNT_INTEGER_DIGITS
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 UNIT_PRICE_STEP = Decimal("0.0001")  # the precision of a stored unit price
 SUPPORTED_CURRENCIES = ("CNY", "HKD", "USD", "EUR")
 
@@ -45,8 +48,14 @@ def parse_amount(value) -> Decimal:
     column, and rounding them to the cent overflows Decimal's precision)."""
     if isinstance(value, float):
         raise ValueError("floats are not exact; pass a string or Decimal")
+    # full-width digits and signs (a Chinese input method) read as ASCII ones
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    # a comma only as a thousands separator: "1299,50" (a decimal comma) or "1,5" is refused,
+    # never read as 129950 or 15; Decimal would also take "1_000"
+    if "_" in text or ("," in text and not _GROUPED.fullmatch(text)):
+        raise ValueError(f"not an amount: {value!r}")
     try:
-        amount = Decimal(str(value).replace(",", "").strip())
+        amount = Decimal(text.replace(",", ""))
     except (InvalidOperation, ValueError) as error:
         raise ValueError(f"not an amount: {value!r}") from error
     if not amount.is_finite() or abs(amount) >= AMOUNT_BOUND:

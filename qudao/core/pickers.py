@@ -339,7 +339,7 @@ class MultiSelect(forms.CheckboxSelectMultiple):
 # --- several records: chips ------------------------------------------------------------------------
 
 _LIST_SEPARATORS = re.compile(r"[,，;；、\n]+")
-MAX_CHOSEN = 200
+MAX_CHOSEN = 200  # values one multiple picker takes (a policy naming partners, SKUs, regions)
 
 
 def typed_items(text: str) -> list[str]:
@@ -367,7 +367,8 @@ class MultiPickerWidget(forms.Widget):
         # a chip's value is a code or an id (a comma never is one): "A, B" posted as one value is two
         items = [item for value in values for item in typed_items(str(value))]
         items += typed_items(str(data.get(name + SEARCH_SUFFIX) or ""))
-        return list(dict.fromkeys(items))[:MAX_CHOSEN]
+        # one more than the field takes, so that the field refuses too many (never drops them)
+        return list(dict.fromkeys(items))[: MAX_CHOSEN + 1]
 
     def value_omitted_from_data(self, data, files, name):
         return False  # an empty list is a choice (nothing), never "left as it was"
@@ -405,7 +406,10 @@ class MultiPickerField(forms.Field):
     field error naming what was not found; nothing is dropped silently."""
 
     widget = MultiPickerWidget
-    default_error_messages = {"unknown": _("Not found among what you may choose: %(values)s.")}
+    default_error_messages = {
+        "unknown": _("Not found among what you may choose: %(values)s."),
+        "too_many": _("Choose at most %(max)s."),
+    }
 
     def __init__(self, item: PickerField, *args, **kwargs):
         self.item = item
@@ -433,6 +437,10 @@ class MultiPickerField(forms.Field):
         if value in (None, ""):
             return []
         items = [value] if isinstance(value, str) else list(value)
+        # bounded before anything is looked up: each value costs queries, and the policy's live
+        # preview posts the form on every change (a list typed with spaces counts each code)
+        if sum(len(str(text)[:MAX_QUERY].split()) or 1 for text in items) > MAX_CHOSEN:
+            raise forms.ValidationError(self.error_messages["too_many"], code="too_many", params={"max": MAX_CHOSEN})
         resolved, unknown = [], []
         for text in items:
             text = str(text).strip()[:MAX_QUERY]

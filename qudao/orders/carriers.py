@@ -12,7 +12,7 @@ whose name or alias it is, with its link) and never refused.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +27,7 @@ class Carrier:
 
     def link(self, number: str) -> str | None:
         number = (number or "").strip()
-        if not number or "{number}" not in self.tracking_url:
+        if not number or "{number}" not in self.tracking_url or not web_template(self.tracking_url):
             return None
         return self.tracking_url.replace("{number}", quote(number, safe=""))
 
@@ -49,6 +49,20 @@ CARRIERS = (
 )
 
 
+def web_template(template) -> str:
+    """`template` when it is an absolute http(s) address, else "": a tracking link is put in an
+    href on every shipment page, so a configured `javascript:`, `data:` or relative template must
+    never reach one."""
+    text = str(template or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    return text
+
+
 def carriers() -> list[Carrier]:
     configured = getattr(settings, "QUDAO_CARRIERS", None)
     if not configured:
@@ -57,7 +71,7 @@ def carriers() -> list[Carrier]:
         Carrier(
             str(item["code"]).strip().upper(),
             item.get("name") or item["code"],
-            item.get("tracking_url", ""),
+            web_template(item.get("tracking_url", "")),
             tuple(item.get("aliases", ())),
         )
         for item in configured
