@@ -296,5 +296,6 @@ def _plain(amount) -> str:
 
 
 class QuoteForm(Form):
-    partner = forms.CharField(label=_("Partner"), max_length=40, help_text=_("Partner code or ID."))
+    # by name, short name, code or credit code, among the partners the user sees; cleaned: its id
+    partner = PartnerField(label=_("Partner"))
     on = forms.DateField(label=_("Date"), required=False, widget=date_input())

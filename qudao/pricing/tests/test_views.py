@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from qudao.pricing.models import FloorPrice, PriceList, PriceListItem, PriceListRule, Promotion, PromotionUsage
 
@@ -491,9 +492,21 @@ def test_a_regional_manager_prices_only_partners_of_its_regions(world, catalogue
     unknown = page_client(world.regional_zj).post("/pricing/quote/", cart | {"partner": "NO-SUCH"})
     assert own.status_code == 200 and "1,299.00" in _html(own)
     assert (other.status_code, unknown.status_code) == (404, 404)
-    # the partner suggestions list only visible partners
+    # the partner picker finds only visible partners, and a name typed without picking that
+    # matches none of them is the field's error (the form is shown again), not a 404
     form = _html(page_client(world.regional_zj).get("/pricing/quote/"))
-    assert world.dealer_zj.code in form and world.dist_js.code not in form
+    assert 'data-testid="picker-partner"' in form and 'data-picker="/pickers/partners/"' in form
+    found = page_client(world.regional_zj).get("/pickers/partners/?q=" + world.dist_js.legal_name[:2]).json()
+    assert world.dist_js.code not in str(found)
+    by_name = page_client(world.regional_js).post(
+        "/pricing/quote/", cart | {"partner__search": world.dist_js.legal_name}
+    )
+    assert by_name.status_code == 200 and "1,299.00" in _html(by_name)
+    with translation.override("en"):
+        typed = page_client(world.regional_zj).post(
+            "/pricing/quote/", cart | {"partner__search": world.dist_js.legal_name}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert typed.status_code == 422 and "Unknown partner." in _html(typed)
 
 
 def test_the_quote_form_starts_with_five_empty_rows_and_today(world, catalogue, page_client):
