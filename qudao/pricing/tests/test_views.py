@@ -394,6 +394,42 @@ def test_it_creates_a_promotion_and_shows_field_errors(world, catalogue, page_cl
     assert "spend 5,000.00: 200.00 off; spend 10,000.00: 500.00 off" in html
 
 
+def test_promotion_tiers_are_edited_as_rows_of_spend_and_amount_off(world, catalogue, page_client):
+    client = page_client(world.channel)
+    form = {
+        "code": "t2",
+        "name": "阶梯满减",
+        "kind": "tiered_threshold",
+        "stacking": "exclusive",
+        "valid_from": "2026-01-01",
+        "tiers_rows": "4",
+        "tiers_spend_0": "5000",
+        "tiers_off_0": "200",
+        # row 1 was removed in the page: nothing is sent for it
+        "tiers_spend_2": "10000",
+        "tiers_off_2": "",
+        "tiers_spend_3": "",
+        "tiers_off_3": "",
+    }
+    # a half-filled row: the service's error at the tiers, nothing created
+    with translation.override("en"):
+        bad = client.post("/pricing/promotions/new/", form, HTTP_ACCEPT_LANGUAGE="en")
+    assert bad.status_code == 422 and "Enter [spend, amount off] as two amounts." in _html(bad)
+    assert not Promotion.objects.filter(code="t2").exists()
+    # the rows come back as typed, with the editor
+    html = _html(bad)
+    assert 'data-testid="tier-rows-tiers"' in html
+    assert 'name="tiers_spend_0" value="5000"' in html and 'name="tiers_spend_1" value="10000"' in html
+    # filled in: saved as the engine's pairs
+    good = client.post("/pricing/promotions/new/", form | {"tiers_off_2": "500"})
+    promo = Promotion.objects.get(code="t2")
+    assert good.status_code == 302 and promo.tiers == [["5000", "200"], ["10000", "500"]]
+    # the edit form shows one row per tier and an empty one to add
+    html = _html(client.get(f"/pricing/promotions/{promo.pk}/edit/"))
+    assert html.split("<template")[0].count('data-testid="tier-row"') == 3
+    assert 'name="tiers_off_1" value="500' in html
+
+
 def test_it_starts_pauses_and_ends_a_promotion(world, catalogue, page_client):
     promo = make_promo("a10", "percent_off", value=10)
     Promotion.objects.filter(pk=promo.pk).update(status="draft")
