@@ -125,7 +125,7 @@ def filter_partner_id(user, params) -> int | None:
     return partner.pk if partner is not None else -1
 
 
-class PartnerFilterForm(Form):
+class PartnerFilterBarForm(Form):
     """The partner picker of a list's filter bar (payments, receivables, statements): it submits
     the partner's code, so `?partner=P000001` links keep working; an unknown partner is an error
     under the box (and `filter_partner_id` empties the list)."""
@@ -133,9 +133,9 @@ class PartnerFilterForm(Form):
     partner = PartnerField(label=_("Partner"), required=False, by_code=True)
 
 
-def partner_filter_form(request) -> PartnerFilterForm:
+def partner_filter_form(request) -> PartnerFilterBarForm:
     """The filter bar's partner picker, bound to the query string (so it shows the chosen partner's
     name, or the error), for `request.user`."""
-    form = PartnerFilterForm(request.GET or None, user=request.user)
+    form = PartnerFilterBarForm(request.GET or None, user=request.user)
     form.is_valid()
     return form
