@@ -76,3 +76,21 @@ def sku_options_view(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     return picker_response([sku_option(sku) for sku in skus_matching(request.user, request.GET.get("q") or "")])
+
+
+def product_line_choices() -> list[tuple[str, str]]:
+    """The active product lines as (name, label) for forms outside the catalogue (registered in
+    core.choices as "product_lines" by CatalogConfig.ready): the value is the line's name, as a
+    partner's authorised product lines name them (catalog.scope accepts a code or a name); the label
+    shows a sub-line under its parent ("厨房电器 › 油烟机")."""
+    from .models import ProductLine
+
+    lines = list(ProductLine.objects.filter(is_active=True).select_related("parent").order_by("path", "sort_order"))
+    seen, choices = set(), []
+    for line in lines:
+        if line.name in seen:
+            continue
+        seen.add(line.name)
+        label = f"{line.parent.name} › {line.name}" if line.parent_id else line.name
+        choices.append((line.name, label))
+    return choices

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.core.errors import FieldErrors
 from qudao.core.exports import ExportColumn, ListExport
-from qudao.core.numbers import parse_id
 
 from . import payments, selectors, statements
 from .models import Invoice, Payment, Statement
@@ -28,11 +27,14 @@ def _partner_columns():
 # --- receivables ----------------------------------------------------------------------------------
 
 
-def invoice_filters(params) -> dict:
-    """The HQ receivable list's filters (finance.views.invoice_list_view) from its query string."""
+def invoice_filters(user, params) -> dict:
+    """The HQ receivable list's filters (finance.views.invoice_list_view) from its query string; the
+    partner by id or code (`?partner=P000001`), within the user's scope."""
+    from qudao.partners.pickers import filter_partner_id
+
     status = params.get("status") or ""
     return {
-        "partner": parse_id(params.get("partner") or ""),
+        "partner": filter_partner_id(user, params),
         "status": status if status in Invoice.Status.values else "",
         "overdue": params.get("overdue") == "1",
         "q": (params.get("q") or "").strip()[:64],
@@ -68,7 +70,7 @@ INVOICES = ListExport(
     _("Receivables"),
     "receivables",
     INVOICE_COLUMNS,
-    lambda user, params: selectors.invoices(user, invoice_filters(params)),
+    lambda user, params: selectors.invoices(user, invoice_filters(user, params)),
     permission="finance.view",
 )
 PORTAL_INVOICES = ListExport(
@@ -86,17 +88,18 @@ PORTAL_INVOICES = ListExport(
 
 def payment_filters(user, params) -> dict:
     """The HQ payment list's filters (finance.views_payments.payment_list_view): its filter form,
-    the partner by code within the user's scope."""
-    from qudao.partners.scoping import visible_partners
+    the partner (picked, or `?partner=<code>`) within the user's scope; a partner the user does not
+    see empties the list."""
+    from qudao.partners.pickers import filter_partner_id
 
     from .forms_payments import PaymentFilterForm
 
-    form = PaymentFilterForm(params or None)
-    filters = dict(form.cleaned_data) if form.is_valid() else {}
-    code = (filters.pop("partner", "") or "").strip()
-    if code:
-        partner = visible_partners(user).filter(code=code).first()
-        filters["partner"] = partner.pk if partner else -1
+    form = PaymentFilterForm(params or None, user=user)
+    form.is_valid()  # an unknown partner must not drop the other filters
+    filters = {name: value for name, value in getattr(form, "cleaned_data", {}).items() if name != "partner"}
+    partner = filter_partner_id(user, params)
+    if partner is not None:
+        filters["partner"] = partner
     return filters
 
 
@@ -174,17 +177,21 @@ AGING = ListExport("finance.aging", _("Aging"), "aging", AGING_COLUMNS, _aging_r
 # --- statements -----------------------------------------------------------------------------------
 
 
-def statement_filters(params) -> dict:
-    """The HQ statement list's filters (finance.views_statements)."""
+def statement_filters(user, params) -> dict:
+    """The HQ statement list's filters (finance.views_statements); the partner (picked, or
+    `?partner=<code>`) as its id within the user's scope."""
+    from qudao.partners.pickers import filter_partner_id
+
+    partner = filter_partner_id(user, params)
     return {
         "month": (params.get("month") or "").strip(),
-        "partner": (params.get("partner") or "").strip(),
+        "partner": "" if partner is None else str(partner),
         "status": params.get("status") or "",
     }
 
 
 def _statement_rows(user, params):
-    filters = statement_filters(params)
+    filters = statement_filters(user, params)
     try:
         return statements.statement_list(user, **filters)
     except FieldErrors:  # a month that is not one: the list shows every month, so does the file

@@ -14,7 +14,7 @@ from .models import Payment
 
 class PaymentFilterForm(Form):
     q = forms.CharField(label=_("Number, bank reference or payer"), required=False, max_length=100)
-    partner = forms.CharField(label=_("Partner code"), required=False, max_length=30)
+    partner = PartnerField(label=_("Partner"), required=False, by_code=True)  # ?partner=P000001 stays a link
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All statuses")), *Payment.Status.choices]
     )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from qudao.core import exports as list_exports
 from qudao.core.errors import NotFound
 from qudao.core.pages import hq_page, paginate
-from qudao.partners.scoping import visible_partners
+from qudao.partners.pickers import partner_filter_form
 from qudao.partners.views_portal import partner_portal
 from qudao.pricing.selectors import currency_symbol
 
@@ -46,7 +46,7 @@ def _detail_context(invoice: Invoice) -> dict:
 def invoice_list_view(request):
     if (download := list_exports.respond(request, exports.INVOICES)) is not None:
         return download  # ?format=xlsx|csv: what the list shows
-    filters = exports.invoice_filters(request.GET)
+    filters = exports.invoice_filters(request.user, request.GET)
     page = paginate(request, selectors.invoices(request.user, filters))
     template = "finance/_invoice_table.html" if request.headers.get("HX-Request") else "finance/invoices.html"
     return render(
@@ -57,9 +57,7 @@ def invoice_list_view(request):
             "invoices": page.object_list,
             "filters": filters,
             "statuses": Invoice.Status.choices,
-            "partners": visible_partners(request.user)
-            .order_by("code")
-            .only("pk", "code", "short_name", "legal_name")[:500],
+            "partner_filter": partner_filter_form(request),
             "today": timezone.localdate(),
         },
     )

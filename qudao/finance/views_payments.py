@@ -82,7 +82,8 @@ def payment_list_view(request):
     partner code, status, source, dates, number / bank reference / payer."""
     if (download := list_exports.respond(request, exports.PAYMENTS)) is not None:
         return download  # ?format=xlsx|csv: what the list shows
-    form = PaymentFilterForm(request.GET or None)
+    form = PaymentFilterForm(request.GET or None, user=request.user)
+    form.is_valid()  # the partner picker shows the partner's name, or its error under the box
     filters = exports.payment_filters(request.user, request.GET)
     page = paginate(request, payments.payment_list(request.user, filters))
     context = {

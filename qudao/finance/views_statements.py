@@ -23,6 +23,7 @@ from qudao.core.errors import Conflict, FieldErrors, Forbidden, NotFound
 from qudao.core.numbers import parse_id
 from qudao.core.pages import hq_page, paginate
 from qudao.core.uploads import upload_response
+from qudao.partners.pickers import partner_filter_form
 from qudao.partners.views_portal import partner_portal
 
 from . import exports, statements
@@ -95,7 +96,7 @@ def _detail_context(statement: Statement, **extra) -> dict:
 
 
 def _list_filters(request) -> dict:
-    return exports.statement_filters(request.GET)
+    return exports.statement_filters(request.user, request.GET)
 
 
 def _list_context(request, **extra) -> dict:
@@ -114,6 +115,7 @@ def _list_context(request, **extra) -> dict:
         "rows": page.object_list,
         "filters": filters,
         "filter_errors": errors,
+        "partner_filter": partner_filter_form(request),
         "statuses": Statement.Status.choices,
         "default_month": statements.month_label(statements.last_full_month()),
         "generate_errors": [],

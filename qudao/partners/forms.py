@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.accounts.models import User
 from qudao.accounts.roles import HQRole
+from qudao.core import choices
 from qudao.core.forms import Form
 from qudao.core.models import Region
 from qudao.core.money import SUPPORTED_CURRENCIES
@@ -25,6 +26,15 @@ BLANK = [("", "—")]
 
 def province_choices():
     return [(region.code, region.display_name) for region in Region.objects.filter(level=Region.Level.PROVINCE)]
+
+
+def product_line_choices(kept=()) -> list[tuple[str, str]]:
+    """The catalogue's product lines (registered in core.choices: partners do not import the
+    catalogue), and any line the partner already names that is no longer offered (so that editing
+    it does not drop it unseen)."""
+    offered = choices.choices("product_lines")
+    known = {value for value, _label in offered}
+    return offered + [(str(name), str(name)) for name in (kept or []) if str(name) not in known]
 
 
 def tier_choices(active_only=True):
@@ -116,8 +126,11 @@ class PartnerForm(Form):
         widget=MultiSelect,
         help_text=_("Provinces the partner may sell into and recruit sub-dealers in; empty means its own province."),
     )
-    product_lines = forms.CharField(
-        label=_("Authorised product lines"), required=False, help_text=_("Separate with commas.")
+    product_lines = forms.MultipleChoiceField(
+        label=_("Authorised product lines"),
+        required=False,
+        widget=MultiSelect,
+        help_text=_("The product lines the partner may order; none: only what sales-scope rules allow."),
     )
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate with commas."))
     invoice_title = forms.CharField(label=_("Invoice title"), max_length=200, required=False)
@@ -150,6 +163,7 @@ class PartnerForm(Form):
         self.fields["channel_manager"].choices = owners
         self.fields["regional_owner"].choices = owners
         self.fields["territories"].choices = province_choices()
+        self.fields["product_lines"].choices = product_line_choices(self.initial.get("product_lines"))
         if editing:
             # Tier, status, parent and credit terms change through their own forms (they keep history).
             for name in ("tier", "parent_code", *self.CONTACT_FIELDS):
@@ -167,7 +181,7 @@ class PartnerForm(Form):
             "channel_manager": partner.channel_manager.username if partner.channel_manager else "",
             "regional_owner": partner.regional_owner.username if partner.regional_owner else "",
             "territories": [region.code for region in partner.territories.all()],
-            "product_lines": comma_list(partner.product_lines),
+            "product_lines": list(partner.product_lines or []),
             "tags": comma_list(tag.name for tag in partner.tags.all()),
             "invoice_title": partner.invoice_title,
             "invoice_address_phone": partner.invoice_address_phone,

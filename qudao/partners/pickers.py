@@ -10,8 +10,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from qudao.core.forms import Form
 from qudao.core.numbers import parse_id
-from qudao.core.pickers import MAX_QUERY, MAX_RESULTS, PickerField, picker_response
+from qudao.core.pickers import MAX_QUERY, MAX_RESULTS, SEARCH_SUFFIX, PickerField, picker_response
 
 from .models import Partner, PartnerStatus
 from .scoping import visible_partners
@@ -107,3 +108,34 @@ def partner_options_view(request):
     partners = partners_matching(request.user, request.GET.get("q") or "", active_only=request.GET.get("active") == "1")
     by_code = request.GET.get("value") == "code"
     return picker_response([partner_option(partner, by_code=by_code) for partner in partners])
+
+
+# --- the partner box of a list's filter bar --------------------------------------------------------
+
+
+def filter_partner_id(user, params) -> int | None:
+    """The partner a list's `?partner=` names for `user` (a code, as links and exports write it, an
+    id, a credit code or an exact name; or the picker's typed text, `partner__search`): its id;
+    -1 when it names no partner the user sees (the list then shows nothing, never everything);
+    None when the filter is empty. The list and its export call this with the same query string."""
+    text = str(params.get("partner") or params.get("partner" + SEARCH_SUFFIX) or "").strip()[:MAX_QUERY]
+    if not text:
+        return None
+    partner = find_partner(user, text)
+    return partner.pk if partner is not None else -1
+
+
+class PartnerFilterBarForm(Form):
+    """The partner picker of a list's filter bar (payments, receivables, statements): it submits
+    the partner's code, so `?partner=P000001` links keep working; an unknown partner is an error
+    under the box (and `filter_partner_id` empties the list)."""
+
+    partner = PartnerField(label=_("Partner"), required=False, by_code=True)
+
+
+def partner_filter_form(request) -> PartnerFilterBarForm:
+    """The filter bar's partner picker, bound to the query string (so it shows the chosen partner's
+    name, or the error), for `request.user`."""
+    form = PartnerFilterBarForm(request.GET or None, user=request.user)
+    form.is_valid()
+    return form

@@ -115,6 +115,45 @@ def sku_ids(codes) -> dict[str, int]:
     return dict(Sku.objects.filter(code__in=[code for code in codes if code]).values_list("code", "pk"))
 
 
+class TierRowsWidget(forms.Textarea):  # a Textarea: its value is lines (core.forms allows them)
+    """Rows of "spend from" and "amount off" (a grid editor: pickers.js adds and removes rows;
+    without script the rows shown, plus empty ones, are what is sent). The field still receives
+    the "spend,amount off" lines the service judges, so its errors stay the service's; a post of
+    the plain `tiers` text (older clients) is read as before."""
+
+    template_name = "pricing/widgets/tier_rows.html"
+    MAX_ROWS = 50
+    BLANK_ROWS = 2
+
+    def value_from_datadict(self, data, files, name):
+        if f"{name}_rows" not in data:
+            return data.get(name)
+        try:
+            count = min(max(int(data.get(f"{name}_rows") or 0), 0), self.MAX_ROWS)
+        except ValueError:
+            count = 0
+        lines = []
+        for index in range(count):
+            spend = (data.get(f"{name}_spend_{index}") or "").strip()
+            off = (data.get(f"{name}_off_{index}") or "").strip()
+            if spend or off:  # a half-filled row goes to the service, which says what is missing
+                lines.append(f"{spend},{off}")
+        return "\n".join(lines)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and f"{name}_rows" not in data
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        rows = []
+        for line in str(value or "").splitlines():
+            if line.strip():
+                spend, _sep, off = line.replace("，", ",").partition(",")
+                rows.append((spend.strip(), off.strip()))
+        context["widget"]["rows"] = rows + [("", "")] * (self.BLANK_ROWS if not rows else 1)
+        return context
+
+
 class BundleRowsWidget(forms.Textarea):  # a Textarea: its value is lines (the text rule allows them)
     """A bundle's SKUs as rows of a SKU picker (name, code or barcode) and a quantity (a grid
     editor, docs/pickers.md); what it gives the form is the text the field always read, one
@@ -200,8 +239,8 @@ class PromotionForm(Form):
     tiers = forms.CharField(
         label=_("Tiers"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
-        help_text=_("Tiered thresholds: one “spend,amount off” per line, e.g. 5000,200"),
+        widget=TierRowsWidget,
+        help_text=_("Tiered thresholds: from each spend, that amount off (e.g. from 5,000.00, 200.00 off)."),
     )
     buy_qty = forms.IntegerField(label=_("Buy quantity"), required=False, help_text=_("Buy X, get Y free: the X."))
     gift_qty = forms.IntegerField(label=_("Gift quantity"), required=False, help_text=_("Buy X, get Y free: the Y."))
@@ -344,5 +383,6 @@ def _plain(amount) -> str:
 
 
 class QuoteForm(Form):
+    # by name, short name, code or credit code, among the partners the user sees; cleaned: its id
     partner = PartnerField(label=_("Partner"))
     on = forms.DateField(label=_("Date"), required=False, widget=date_input())

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from qudao.catalog.models import Sku
 from qudao.core import exports as list_exports
 from qudao.core.errors import Conflict, FieldErrors, NotFound
-from qudao.core.numbers import parse_digits, parse_id
+from qudao.core.numbers import parse_digits
 from qudao.core.pages import apply_field_errors, hq_page, paginate
+from qudao.core.pickers import SEARCH_SUFFIX
 from qudao.core.views import readable_requests
 from qudao.partners.scoping import get_visible_partner, scope
 
@@ -554,40 +555,37 @@ def _quote_rows(request) -> list[dict]:
     return rows
 
 
-def _find_partner(user, text: str):
-    """A partner the user may see, by code or id. Anything else is 404 (never 403)."""
-    from qudao.partners.models import Partner
-
-    pk = parse_id(text) or Partner.objects.filter(code=text).values_list("pk", flat=True).first()
+def _quote_partner(form, data):
+    """The partner the quote form names, one the user may see. A partner sent as the form's value
+    (an id or a code: the picker's choice, or a link) that the user may not see, or that does not
+    exist, is 404 (never 403, never a hint that it exists); a name only typed into the picker that
+    matches none is the field's error."""
+    if "partner" in form.errors:
+        if (data.get("partner") or "").strip():
+            raise Http404()
+        return None
+    if not form.is_valid():
+        return None
     try:
-        return get_visible_partner(user, pk)
+        return get_visible_partner(form.user, form.cleaned_data["partner"])
     except NotFound:
         raise Http404() from None
 
 
-def _refuse_unseen_partner(user, data) -> None:
-    """A partner that exists but that `user` may not see is another's data: 404, never a hint
-    (an unknown text is the picker's field error)."""
-    from qudao.partners.models import Partner
-
-    text = str(data.get("partner") or data.get("partner__search") or "").strip()[:40]
-    if text and Partner.objects.filter(Q(code=text) | Q(pk=parse_id(text) or 0)).exists():
-        _find_partner(user, text)
-
-
 @hq_page("pricing.view")
 def quote_view(request):
-    data = request.POST if request.method == "POST" else (request.GET if request.GET.get("partner") else None)
+    asked = request.GET.get("partner") or request.GET.get("partner" + SEARCH_SUFFIX)
+    data = request.POST if request.method == "POST" else (request.GET if asked else None)
     form = QuoteForm(data, initial={"on": timezone.localdate()}, user=request.user)
     rows = _quote_rows(request)
     result, partner, status = None, None, 200
     if request.POST.get("more"):
         data = None  # only more rows: keep what was typed, price nothing yet
         form = QuoteForm(request.POST, user=request.user)
-    if data is not None and not form.is_valid() and "partner" in form.errors:
-        _refuse_unseen_partner(request.user, data)
-    if data is not None and form.is_valid():
-        partner = _find_partner(request.user, str(form.cleaned_data["partner"]))
+    if data is not None:
+        form.is_valid()
+        partner = _quote_partner(form, data)
+    if partner is not None:
         on = form.cleaned_data.get("on") or timezone.localdate()
         filled = [row for row in rows if row["sku"] or row["quantity"] or row["unit"]]
         ids = dict(Sku.objects.filter(code__in=[row["sku"] for row in filled]).values_list("code", "pk"))

@@ -41,8 +41,8 @@ from qudao.core.money import CENT, parse_amount
 from qudao.core.notifications import notify
 from qudao.core.numbering import next_number
 from qudao.partners import funds
-from qudao.partners.models import FundAccount
-from qudao.partners.services import partner_name
+from qudao.partners.models import FundAccount, PartnerType
+from qudao.partners.services import partner_name, tier_name
 
 from .models import RebateFundDeposit
 
@@ -130,7 +130,7 @@ def request_deposit(*, partner, data: dict, actor) -> RebateFundDeposit:
                 "amount": display.money_text(deposit.amount, deposit.currency),
                 "kind": deposit.get_kind_display(),
             },
-            context={"kind": deposit.kind, "amount": str(deposit.amount), "partner": partner.code},
+            context=deposit_approval_context(deposit, partner),
             region=partner.region,
             partner_id=partner.pk,
             submitted_by=actor,
@@ -254,6 +254,43 @@ def _tell_requester(deposit: RebateFundDeposit, *, approved: bool) -> None:
     )
 
 
+def deposit_approval_context(deposit: RebateFundDeposit, partner) -> dict:
+    """What a deposit's approval flows may test (DEPOSIT_CONDITION_FIELDS) and approvers read."""
+    from qudao.core.regions import province_code
+
+    return {
+        "kind": deposit.kind,
+        "amount": str(deposit.amount),
+        "partner": partner.code,
+        "partner_type": partner.partner_type,
+        "tier": partner.tier.code if partner.tier_id else "",
+        "province": (province_code(partner.region) or "") if partner.region_id else "",
+    }
+
+
+def _tier_choices() -> list[tuple[str, str]]:
+    from qudao.partners.models import Tier
+
+    return [(tier.code, tier.name) for tier in Tier.objects.order_by("rank")]
+
+
+DEPOSIT_FIELDS_FOR_PEOPLE = {
+    "kind": approvals.ContextField(_("Kind"), display.labels(RebateFundDeposit.Kind)),
+    "amount": approvals.ContextField(_("Amount"), display.money_text),
+    "partner": approvals.ContextField(_("Partner"), partner_name),
+    "partner_type": approvals.ContextField(_("Partner type"), display.labels(PartnerType)),
+    "tier": approvals.ContextField(_("Tier"), tier_name),
+    "province": approvals.ContextField(_("Province"), display.region_name),
+}
+DEPOSIT_CONDITION_FIELDS = (
+    approvals.ConditionField("amount", _("Amount"), "amount"),
+    approvals.ConditionField("kind", _("Kind"), "choice", RebateFundDeposit.Kind.choices),
+    approvals.ConditionField("partner_type", _("Partner type"), "choice", PartnerType.choices),
+    approvals.ConditionField("tier", _("Tier"), "choice", _tier_choices),
+    approvals.ConditionField("province", _("Province"), "region"),
+)
+
+
 def register_subjects() -> None:
     approvals.register_subject(
         approvals.SubjectHandler(
@@ -264,10 +301,7 @@ def register_subjects() -> None:
             # returned like rejected: finance enters a new deposit if it is still due
             on_returned=on_deposit_not_approved,
             subject_url=lambda request: f"/rebates/partners/{request.partner_id}/fund/",
-            fields={
-                "kind": approvals.ContextField(_("Kind"), display.labels(RebateFundDeposit.Kind)),
-                "amount": approvals.ContextField(_("Amount"), display.money_text),
-                "partner": approvals.ContextField(_("Partner"), partner_name),
-            },
+            fields=DEPOSIT_FIELDS_FOR_PEOPLE,
+            condition_fields=DEPOSIT_CONDITION_FIELDS,
         )
     )

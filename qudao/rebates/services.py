@@ -392,7 +392,7 @@ def submit_policy(*, policy: RebatePolicy, actor=None) -> RebatePolicy:
             kind=POLICY_SUBJECT,
             subject_id=policy.pk,
             title=f"{policy.code} v{policy.version} {policy.name}",
-            context={"code": policy.code, "basis": policy.basis, "version": policy.version},
+            context=policy_approval_context(policy),
             submitted_by=actor,
         )
         policy.submitted_at = timezone.now()
@@ -442,6 +442,66 @@ def on_policy_not_approved(request, actor) -> None:
         )
 
 
+def policy_approval_context(policy: RebatePolicy) -> dict:
+    """What a policy's approval flows may test (POLICY_CONDITION_FIELDS) and its approvers read
+    (POLICY_FIELDS_FOR_PEOPLE): scalars only, as conditions compare one value. `partner_type` and
+    `tier` are set when the policy targets exactly one (a policy for every type has none)."""
+    rates = [tier.value for tier in policy.tiers.all() if tier.reward == RebateTier.Reward.RATE]
+    types, tiers = list(policy.target_partner_types or []), list(policy.target_tiers or [])
+    return {
+        "code": policy.code,
+        "basis": policy.basis,
+        "version": policy.version,
+        "period_kind": policy.period_kind,
+        "tier_style": policy.tier_style,
+        "max_rate_percent": str(max(rates)) if rates else None,
+        "cap": str(policy.cap) if policy.cap is not None else None,
+        "growth": bool(policy.growth),
+        "for_every_partner": not any(getattr(policy, name) for name in TARGET_NAMES),
+        "partner_type": types[0] if len(types) == 1 else "",
+        "tier": tiers[0] if len(tiers) == 1 else "",
+    }
+
+
+TARGET_NAMES = ("target_tiers", "target_regions", "target_partner_types", "target_partners")
+
+
+def _tier_choices() -> list[tuple[str, str]]:
+    return [(tier.code, tier.name) for tier in Tier.objects.order_by("rank")]
+
+
+def _tier_name(code) -> str:
+    from qudao.partners.services import tier_name
+
+    return tier_name(code)
+
+
+POLICY_FIELDS_FOR_PEOPLE = {
+    "code": approvals.ContextField(_("Code")),
+    "basis": approvals.ContextField(_("Basis"), display.labels(BasisKind)),
+    "version": approvals.ContextField(_("Version")),
+    "period_kind": approvals.ContextField(_("Period"), display.labels(PeriodKind)),
+    "tier_style": approvals.ContextField(_("Tier style"), display.labels(TierStyle)),
+    "max_rate_percent": approvals.ContextField(_("Highest rate"), display.percent_of_hundred_text),
+    "cap": approvals.ContextField(_("Cap per partner and period"), display.money_text),
+    "growth": approvals.ContextField(_("Growth over the same period last year"), display.yes_no),
+    "for_every_partner": approvals.ContextField(_("For every partner"), display.yes_no),
+    "partner_type": approvals.ContextField(_("Partner type"), display.labels(PartnerType)),
+    "tier": approvals.ContextField(_("Tier"), _tier_name),
+}
+POLICY_CONDITION_FIELDS = (
+    approvals.ConditionField("basis", _("Basis"), "choice", BasisKind.choices),
+    approvals.ConditionField("max_rate_percent", _("Highest rate (%)"), "number"),
+    approvals.ConditionField("cap", _("Cap per partner and period"), "amount"),
+    approvals.ConditionField("period_kind", _("Period"), "choice", PeriodKind.choices),
+    approvals.ConditionField("tier_style", _("Tier style"), "choice", TierStyle.choices),
+    approvals.ConditionField("for_every_partner", _("For every partner"), "boolean"),
+    approvals.ConditionField("partner_type", _("Partner type (when it targets one)"), "choice", PartnerType.choices),
+    approvals.ConditionField("tier", _("Tier (when it targets one)"), "choice", _tier_choices),
+    approvals.ConditionField("growth", _("Growth over the same period last year"), "boolean"),
+)
+
+
 def register_subjects() -> None:
     approvals.register_subject(
         approvals.SubjectHandler(
@@ -451,10 +511,7 @@ def register_subjects() -> None:
             on_rejected=on_policy_not_approved,
             on_returned=on_policy_not_approved,
             subject_url=lambda request: f"/rebates/policies/{request.subject_id}/",
-            fields={
-                "code": approvals.ContextField(_("Code")),
-                "basis": approvals.ContextField(_("Basis"), display.labels(BasisKind)),
-                "version": approvals.ContextField(_("Version")),
-            },
+            fields=POLICY_FIELDS_FOR_PEOPLE,
+            condition_fields=POLICY_CONDITION_FIELDS,
         )
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from qudao.core.models import ApprovalRequest, BrandSettings, ObjectChange
 from qudao.core.panels import Panel, _panels, register_panel
@@ -484,6 +485,10 @@ def test_it_deletes_contacts_only_by_post(world, page_client):
 
 
 def test_it_creates_a_partner_with_its_first_contact(world, page_client, uscc):
+    from qudao.catalog.models import ProductLine
+
+    ProductLine.objects.create(code="ac", name="空调")
+    ProductLine.objects.create(code="fridge", name="冰箱")
     response = page_client(world.channel).post(
         "/partners/new/",
         {
@@ -495,7 +500,7 @@ def test_it_creates_a_partner_with_its_first_contact(world, page_client, uscc):
             "tier": "registered",
             "parent_code": world.dist_js.code,
             "channel_manager": "channel",
-            "product_lines": "空调, 冰箱",
+            "product_lines": ["空调", "冰箱"],  # the multi-select of the catalogue's lines
             "contact_name": "钱进",
             "contact_mobile": "13955556666",
         },
@@ -554,3 +559,42 @@ def test_it_links_approval_requests_only_for_users_who_may_open_them(world, page
         content = page_client(world.users[persona]).get(url(world.dist_js)).content.decode()
         assert content.count('data-testid="partner-approval"') == 1
         assert (link in content) is linked
+
+
+def test_the_partner_form_offers_the_catalogues_product_lines_as_a_multi_select(world, page_client):
+    from qudao.catalog.models import ProductLine
+    from qudao.core import choices
+
+    # given: the catalogue's lines (registered in core.choices by the catalogue, not imported here)
+    kitchen = ProductLine.objects.create(code="kitchen", name="厨房电器")
+    ProductLine.objects.create(code="hoods", name="油烟机", parent=kitchen)
+    ProductLine.objects.create(code="old", name="停售线", is_active=False)
+    assert choices.registered("product_lines")
+    partner = world.dist_js
+    Partner.objects.filter(pk=partner.pk).update(product_lines=["油烟机", "旧名称"])
+    client = page_client(world.channel)
+    # when: the edit form
+    html = client.get(url(partner, "edit/")).content.decode()
+    # then: a labelled multi-select of active lines, the partner's lines ticked, an old name kept
+    assert 'data-testid="multi-product_lines"' in html
+    assert 'value="厨房电器" id=' in html and "厨房电器 › 油烟机" in html and "停售线" not in html
+    assert 'value="油烟机" checked' in html and 'value="旧名称" checked' in html
+    assert "厨房电器 › 油烟机、旧名称</summary>" in html
+    # when: a line that is not offered is posted, the field says so and nothing changes
+    form = {
+        "partner_type": partner.partner_type,
+        "legal_name": partner.legal_name,
+        "region": partner.region.code,
+        "product_lines": ["厨房电器", "停售线"],
+    }
+    with translation.override("en"):
+        response = client.post(url(partner, "edit/"), form, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code in (200, 422)
+    assert "Select a valid choice." in response.content.decode()
+    partner.refresh_from_db()
+    assert partner.product_lines == ["油烟机", "旧名称"]
+    # when: lines are ticked, they are saved by name
+    response = client.post(url(partner, "edit/"), form | {"product_lines": ["厨房电器", "旧名称"]})
+    assert response.status_code == 302
+    partner.refresh_from_db()
+    assert partner.product_lines == ["厨房电器", "旧名称"]
