@@ -5,6 +5,8 @@ login, through the same services people use.
   it has ordered most in the year (`carts.save_template`, so only SKUs it may order now).
 - A distributor application from 佛山 (South China): its first step waits for the regional manager
   of South China (`regional_south`), who is notified (`submit_application`, the approval engine).
+- An order operations took (代客下单) beyond the credit of a partner `sales` owns, waiting for
+  operations' review under the brand's flow for such orders (`flows.create_flow`, `place_order`).
 - Credit terms for 美佳电器 (P000002, the sub-dealer of `sub_admin`): finance sets a first small
   limit, below the brand's approval threshold, so it applies at once (`request_credit_change`).
 
@@ -85,14 +87,31 @@ def seed_sub_dealer_credit() -> bool:
     return True
 
 
+OPERATIONS_FLOW = {
+    "subject_kind": "order",
+    "name": "代客下单审批（运营复核）",
+    "conditions": {"channel": "hq"},
+    "priority": 10,
+    "steps": [
+        {"name": "运营复核", "approver_role": "operations", "match_region": False},
+        {"name": "渠道经理审核", "approver_role": "channel_manager", "match_region": False},
+    ],
+}
+
+
 def seed_sales_order(rng: random.Random) -> str:
-    """Operations takes an order (代客下单) for the first active partner `sales` owns: placing it tells
-    its owner, so the sales login has news of its own partners. Returns the order number, or ""."""
-    from django.db.models import Q
+    """The brand's flow for orders HQ takes on a partner's behalf (代客下单) that need approval:
+    operations reviews them first (`flows.create_flow`, as an administrator would). Then operations
+    takes an order beyond its credit for a partner `sales` owns: it waits in operations' inbox, and
+    placing it tells its owner, so the sales login has news of its own partners.
+    Returns the order number, or ""."""
+    from django.db.models import F, Q, Sum
 
     from qudao.accounts.models import User
     from qudao.catalog.models import Lifecycle, Sku
     from qudao.catalog.scope import allowed_sku_q
+    from qudao.core import flows
+    from qudao.core.models import ApprovalFlow
     from qudao.demo_history import run_commit_hooks_now
     from qudao.inventory.models import StockLevel
     from qudao.orders import services
@@ -102,33 +121,41 @@ def seed_sales_order(rng: random.Random) -> str:
     operations = User.objects.filter(username="operations").first()
     if sales is None or operations is None:
         return ""
+    if not ApprovalFlow.objects.filter(name=OPERATIONS_FLOW["name"]).exists():
+        flows.create_flow(data=OPERATIONS_FLOW)
     owned = Partner.objects.filter(Q(channel_manager=sales) | Q(regional_owner=sales), status="active")
-    partner = owned.filter(credit_limit__gte=50000).order_by("code").first()
-    if partner is None:
-        return ""
-    stocked = StockLevel.objects.filter(on_hand__gt=20).values("sku_id")
-    skus = list(
-        Sku.objects.filter(
-            allowed_sku_q(partner),
-            lifecycle=Lifecycle.ON_SALE,
-            product__lifecycle=Lifecycle.ON_SALE,
-            pk__in=stocked,
-            cost_price__lt=2000,
+    for partner in owned.filter(credit_limit__gt=0).order_by("credit_limit", "code")[:10]:
+        available = services.credit_of(partner).available
+        dearest = (
+            StockLevel.objects.filter(
+                sku__in=Sku.objects.filter(
+                    allowed_sku_q(partner),
+                    lifecycle=Lifecycle.ON_SALE,
+                    product__lifecycle=Lifecycle.ON_SALE,
+                    min_order_qty=1,
+                    order_multiple=1,
+                )
+            )
+            .values("sku", "sku__cost_price")
+            .annotate(free=Sum(F("on_hand") - F("reserved")))
+            .order_by("-sku__cost_price", "sku")
+            .first()
         )
-        .order_by("code")
-        .values_list("pk", "min_order_qty", "order_multiple")[:10]
-    )
-    if not skus:
-        return ""
-    lines = []
-    for pk, minimum, multiple in rng.sample(skus, min(2, len(skus))):
-        quantity = max(minimum, 2)
-        lines.append({"sku": pk, "quantity": quantity + (-quantity % (multiple or 1))})
-    order, _created = services.place_order(
-        partner=partner, lines=lines, actor=operations, idempotency_key=f"demo-{partner.code}-sales"
-    )
-    run_commit_hooks_now()
-    return order.number
+        if dearest is None or not dearest["sku__cost_price"]:
+            continue
+        # the list price is above the cost: this many units are beyond the credit available
+        quantity = int(available // dearest["sku__cost_price"]) + 1
+        if quantity > dearest["free"] // 2:
+            continue
+        order, _created = services.place_order(
+            partner=partner,
+            lines=[{"sku": dearest["sku"], "quantity": quantity}],
+            actor=operations,
+            idempotency_key=f"demo-{partner.code}-sales",
+        )
+        run_commit_hooks_now()
+        return order.number
+    return ""
 
 
 SOUTH_APPLICATION = ("佛山顺德美创家电商贸有限公司", "美创家电", "440600", ["空调", "冰洗"], "梁国栋")

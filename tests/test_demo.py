@@ -175,9 +175,13 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     south = User.objects.get(username="regional_south")
     assert [request.subject_kind for request in approvals.inbox_for(south)] == ["partner_application"]
     assert Notification.objects.filter(user=south, kind="approval.requested").count() == 1
-    # sales: the order operations took for a partner it owns, with the news of it
+    # operations: the order it took beyond the credit of a partner sales owns waits for its review
     sales_order = Order.objects.get(number=extras["sales_order"])
-    assert sales_order.status in ("submitted", "pending_approval")
+    assert (sales_order.status, sales_order.channel) == ("pending_approval", "hq")
+    assert sales_order.approval.current_step.approver_role == "operations"
+    operations = User.objects.get(username="operations")
+    assert [request.subject_id for request in approvals.inbox_for(operations)] == [sales_order.pk]
+    # sales: the news of it
     assert Notification.objects.filter(user__username="sales", url__contains=sales_order.number).exists()
     # 美佳电器 (sub_admin's partner) has credit terms: 50,000.00 at 30 days, set by finance at once
     sub_dealer = Partner.objects.get(code="P000002")
