@@ -74,7 +74,7 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     # then: the whole demo, in one step
     assert "Seeded 30 partners and a year of their trade" in out.getvalue()
     assert report.partners == Partner.objects.count() == 30
-    assert set(report.steps) == {"catalog", "pricing", "inventory", "history", "rebates"}
+    assert set(report.steps) == {"catalog", "pricing", "inventory", "history", "rebates", "extras"}
     # and a second start seeds nothing
     assert command.seed_if_empty(demo_partners=30) is None
 
@@ -180,7 +180,7 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     assert (sales_order.status, sales_order.channel) == ("pending_approval", "hq")
     assert sales_order.approval.current_step.approver_role == "operations"
     operations = User.objects.get(username="operations")
-    assert [request.subject_id for request in approvals.inbox_for(operations)] == [sales_order.pk]
+    assert [request.subject_id for request in approvals.inbox_for(operations)] == [str(sales_order.pk)]
     # sales: the news of it
     assert Notification.objects.filter(user__username="sales", url__contains=sales_order.number).exists()
     # 美佳电器 (sub_admin's partner) has credit terms: 50,000.00 at 30 days, set by finance at once
