@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import transaction
+
 from qudao.partners import demo as partners_demo
 
 DEFAULT_PARTNERS = partners_demo.DEFAULT_PARTNERS
@@ -59,23 +61,29 @@ def seed_everything(
 
     :raises SeedRefused: the database has partners and `force` is False.
     :raises ValueError: fewer partners than the named demo partners."""
-    from qudao import demo_history
+    from qudao import demo_extras, demo_history
     from qudao.catalog import demo as catalog_demo
     from qudao.inventory import demo as inventory_demo
     from qudao.pricing import demo as pricing_demo
     from qudao.rebates import demo as rebates_demo
 
     started = time.monotonic()
-    network = partners_demo.seed_demo(partners=partners, seed=seed, force=force, log=log)
-    report = DemoReport(network=network)
-    steps = (
-        ("catalog", catalog_demo.seed_catalog),
-        ("pricing", pricing_demo.seed_pricing),
-        ("inventory", inventory_demo.seed_inventory),
-        ("history", demo_history.seed_history),
-        ("rebates", rebates_demo.seed_rebates),
-    )
-    for name, step in steps:
-        report.steps[name] = step(random.Random(seed), log=log) or {}
+    # One transaction: a seeding that fails halfway (a bug, Ctrl+C, a full disk) leaves the database
+    # as empty as it found it, so the next `serve` seeds again instead of showing half a demo (it
+    # seeds only when there are no partners). On SQLite it is also much faster: one commit, not one
+    # per service call.
+    with transaction.atomic():
+        network = partners_demo.seed_demo(partners=partners, seed=seed, force=force, log=log)
+        report = DemoReport(network=network)
+        steps = (
+            ("catalog", catalog_demo.seed_catalog),
+            ("pricing", pricing_demo.seed_pricing),
+            ("inventory", inventory_demo.seed_inventory),
+            ("history", demo_history.seed_history),
+            ("rebates", rebates_demo.seed_rebates),
+            ("extras", demo_extras.seed_extras),
+        )
+        for name, step in steps:
+            report.steps[name] = step(random.Random(seed), log=log) or {}
     report.seconds = time.monotonic() - started
     return report

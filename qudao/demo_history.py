@@ -42,6 +42,22 @@ CARRIERS = ("顺丰速运", "德邦物流", "京东物流")
 CITIES_ON_THE_WAY = ("杭州转运中心", "南京分拨中心", "广州白云转运中心", "苏州工业园区营业部", "佛山顺德分拨中心")
 
 
+def run_commit_hooks_now() -> None:
+    """Run the callbacks the services left for after their commit (order news, rebate progress) now.
+
+    The whole demo is seeded in one transaction (qudao.demo.seed_everything), so they would all run at
+    its very end, under the real clock: a year of notifications dated today, progress recomputed from
+    the final state hundreds of times. Run here, right after the event, they see the demo clock and
+    the data as it was then, just as they would after a real commit."""
+    from django.db import transaction
+
+    connection = transaction.get_connection()
+    while connection.in_atomic_block and connection.run_on_commit:
+        pending, connection.run_on_commit = connection.run_on_commit, []
+        for _savepoints, callback, _robust in pending:
+            callback()
+
+
 def _moment(day: date, rng: random.Random, start_hour: int = 9, end_hour: int = 18) -> datetime:
     clock = time(rng.randint(start_hour, end_hour - 1), rng.randint(0, 59), rng.randint(0, 59))
     return timezone.make_aware(datetime.combine(day, clock))
@@ -99,6 +115,8 @@ class _History:
                 action(moment, *args)
             except DomainError:
                 continue  # the services refused (no stock left where it was reserved, ...): it did not happen
+            finally:
+                run_commit_hooks_now()
 
     # --- orders --------------------------------------------------------------------------------
 

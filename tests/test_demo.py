@@ -74,7 +74,7 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     # then: the whole demo, in one step
     assert "Seeded 30 partners and a year of their trade" in out.getvalue()
     assert report.partners == Partner.objects.count() == 30
-    assert set(report.steps) == {"catalog", "pricing", "inventory", "history", "rebates"}
+    assert set(report.steps) == {"catalog", "pricing", "inventory", "history", "rebates", "extras"}
     # and a second start seeds nothing
     assert command.seed_if_empty(demo_partners=30) is None
 
@@ -159,6 +159,47 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert body[:8] == b"\x89PNG\r\n\x1a\n"
 
+    # order templates: two per demo partner, saved through the service, on every partner login's page
+    from qudao.orders.models import OrderTemplate
+
+    for code in ("P000001", "P000002", "P000006"):
+        assert sorted(OrderTemplate.objects.filter(partner__code=code).values_list("name", flat=True)) == [
+            "旺季备货",
+            "每周补货",
+        ], code
+    extras = report.steps["extras"]
+    assert (extras["templates"], extras["sub_dealer_credit"], extras["south_application"]) == (6, True, True)
+    # regional_south: the 佛山 distributor application waits at its first step, and it was told so
+    from qudao.core import approvals
+
+    south = User.objects.get(username="regional_south")
+    assert [request.subject_kind for request in approvals.inbox_for(south)] == ["partner_application"]
+    assert Notification.objects.filter(user=south, kind="approval.requested").count() == 1
+    # operations: the order it took beyond the credit of a partner sales owns waits for its review
+    sales_order = Order.objects.get(number=extras["sales_order"])
+    assert (sales_order.status, sales_order.channel) == ("pending_approval", "hq")
+    assert sales_order.approval.current_step.approver_role == "operations"
+    operations = User.objects.get(username="operations")
+    assert [request.subject_id for request in approvals.inbox_for(operations)] == [str(sales_order.pk)]
+    # sales: the news of it
+    assert Notification.objects.filter(user__username="sales", url__contains=sales_order.number).exists()
+    # 美佳电器 (sub_admin's partner) has credit terms: 50,000.00 at 30 days, set by finance at once
+    sub_dealer = Partner.objects.get(code="P000002")
+    assert (sub_dealer.credit_limit, sub_dealer.payment_terms_days) == (Decimal("50000.00"), 30)
+    for username in ("dist_admin", "sub_admin", "dealer_admin"):
+        client.force_login(User.objects.get(username=username))
+        page = client.get("/portal/orders/templates/").content.decode()
+        assert "每周补货" in page and "旺季备货" in page, username
+    client.force_login(User.objects.get(username="sub_admin"))
+    assert "50,000.00" in client.get("/portal/credit/").content.decode()
+
+    # a dealer has no sub-dealer applications: the page says why instead of a bare "No applications."
+    User.objects.filter(username="dealer_admin").update(language="en")
+    client.force_login(User.objects.get(username="dealer_admin"))
+    page = client.get("/portal/applications/").content.decode()
+    assert "applications of sub-dealers are made under a distributor" in page
+    User.objects.filter(username="dealer_admin").update(language="")
+
     # every demo login lands on a page with data, not on an empty state
     for demo_user in partners_demo.DEMO_USERS:
         user = User.objects.get(username=demo_user.username)
@@ -168,3 +209,20 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
         page = response.content.decode()
         assert 'data-testid="empty-state"' not in page, demo_user.username
         assert 'class="empty' not in page, demo_user.username
+
+
+def test_a_seeding_that_fails_halfway_leaves_the_database_empty(monkeypatch):
+    """seed_everything is one transaction: serve seeds again on the next start, no half demo."""
+    from qudao import demo
+    from qudao.catalog import demo as catalog_demo
+    from qudao.partners.models import Partner
+
+    ensure_reference_data()
+
+    def broken(rng, log):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(catalog_demo, "seed_catalog", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        demo.seed_everything(partners=30)
+    assert Partner.objects.count() == 0  # so the next `serve` (it seeds when there are no partners) seeds again

@@ -85,12 +85,18 @@ def test_it_creates_the_expected_numbers():
     for partner in Partner.objects.exclude(status=PartnerStatus.ACTIVE):
         change = partner.status_history.exclude(from_status="").get()
         assert (change.to_status, bool(change.reason)) == (partner.status, True)
-    # four pending applications, one of them already past its first step
-    assert PartnerApplication.objects.filter(status=PartnerApplication.Status.SUBMITTED).count() == 4
+    # five pending applications (the 佛山 one of qudao.demo_extras too), one already past its first step
+    assert PartnerApplication.objects.filter(status=PartnerApplication.Status.SUBMITTED).count() == 5
     requests = ApprovalRequest.objects.filter(subject_kind="partner_application", status="pending")
-    assert sorted(request.current_step.sequence for request in requests) == [1, 1, 1, 2]
-    # credit terms: one change approved through both steps, one applied at once, one waiting
-    assert sorted(CreditTermsChange.objects.values_list("status", flat=True)) == ["applied", "applied", "pending"]
+    assert sorted(request.current_step.sequence for request in requests) == [1, 1, 1, 1, 2]
+    # credit terms: one change approved through both steps, one applied at once, one waiting, and
+    # 美佳电器's first limit (qudao.demo_extras) applied at once
+    assert sorted(CreditTermsChange.objects.values_list("status", flat=True)) == [
+        "applied",
+        "applied",
+        "applied",
+        "pending",
+    ]
     assert Partner.objects.get(code="P000001").credit_limit == 3000000
     assert "Demo logins:" in output.getvalue()
     assert f"dist_admin      {settings.DEMO_PASSWORD}  partner_admin" in output.getvalue()
@@ -178,10 +184,16 @@ def test_the_approval_inbox_holds_the_pending_requests():
     # and finance's goodwill deposit into 恒通家电's rebate fund
     assert ApprovalRequest.objects.filter(subject_kind="rebate_fund_deposit", status="pending").count() == 1
     # and the demo orders over their credit limit (qudao.demo_history)
+    from qudao.demo_extras import OPERATIONS_FLOW
     from qudao.orders.models import Order
 
-    pending = sorted(str(order.pk) for order in Order.objects.filter(status="pending_approval"))
+    waiting = Order.objects.filter(status="pending_approval")
+    pending = sorted(str(order.pk) for order in waiting.exclude(approval__flow__name=OPERATIONS_FLOW["name"]))
     assert sorted(request.subject_id for request in inbox if request.subject_kind == "order") == pending
+    # but the order HQ took beyond a partner's credit under the 代客下单 flow waits for operations first
+    reviewed = waiting.get(approval__flow__name=OPERATIONS_FLOW["name"])
+    operations = User.objects.get(username="operations")
+    assert [request.subject_id for request in approvals.inbox_for(operations)] == [str(reviewed.pk)]
     assert [request.title for request in approvals.inbox_for(east)] == ["合肥庐州华联家电商贸有限公司 (Distributor)"]
     application = PartnerApplication.objects.get(legal_name="南通江海乐家电器经营部")
     assert (application.parent.code, application.licence.read(5)) == ("P000001", b"%PDF-")
