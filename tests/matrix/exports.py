@@ -3,8 +3,9 @@ import (pricing.importing).
 
 An export is the list's own URL with ?format=xlsx|csv: it answers exactly as the list (a file
 instead of the page). An export job's page (the one job page, /jobs/<id>/; /exports/<id>/ leads
-there), progress and file are its creator's (here dist_admin) and an administrator's; anyone else is told they do not exist. The import pages are those who
-manage prices'; a preview is its creator's (channel) and an administrator's."""
+there), progress and file are its creator's (here dist_admin) and an administrator's; anyone
+else is told they do not exist. The import pages are those who manage prices'; a
+preview is its creator's (channel) and an administrator's."""
 
 from __future__ import annotations
 
