@@ -95,7 +95,6 @@ def test_a_refused_rebate_amount_keeps_the_partner_on_the_cart_with_the_error_be
     assert f"Order {order.number} is placed (Submitted)." in client.get(placed["HX-Redirect"]).content.decode()
 
 
-
 @pytest.mark.parametrize(
     ("quantities", "refused", "error"),
     [
@@ -136,3 +135,22 @@ def test_a_refused_line_keeps_the_partner_on_the_cart_with_the_error_beside_the_
     page = client.post("/portal/orders/place/", form)
     assert page.status_code == 422
     assert error in page.content.decode() and 'data-testid="quick-form"' not in page.content.decode()
+
+
+def test_the_hq_order_page_gives_the_approval_reasons_as_sentences(world, shop, page_client, english):
+    # given an order waiting for approval because it is over the partner's credit
+    set_credit(world.dist_js, "1000")
+    client = page_client(world.dist_admin)
+    form = client.get("/portal/orders/quick/").content.decode()
+    client.post("/portal/orders/quick/", quick_rows(("HOOD-A", "2"), idempotency_key=key_of(form)))
+    order = Order.objects.get()
+    assert order.approval_reasons == ["over_credit_limit"]
+
+    # when HQ opens the order and its approval
+    page = page_client(world.channel).get(f"/orders/{order.number}/").content.decode()
+    approval = page_client(world.channel).get(f"/approvals/{order.approval_id}/").content.decode()
+
+    # then the reason reads as words, never as its key
+    assert '<span class="small muted">(Over the available credit)</span>' in page
+    assert "<dt>Why it needs approval</dt><dd>Over the available credit</dd>" in approval
+    assert "over_credit_limit" not in page and "over_credit_limit" not in approval
