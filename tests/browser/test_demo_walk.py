@@ -150,9 +150,6 @@ def test_every_menu_item_opens_a_page_with_data(findings):
     assert findings.no_data == []
 
 
-# today: the partner list's owner column shows login names (regional_east), the approval flows
-# show their conditions as typed keys (partner_type)
-@pytest.mark.xfail(strict=False, reason=f"{PENDING}: labels instead of raw keys")
 def test_no_page_shows_raw_keys(findings):
     assert findings.raw_keys == []
 
