@@ -148,17 +148,7 @@ def walk_navigation(client) -> tuple[set[str], dict[str, int]]:
     return reached, broken
 
 
-PORTAL_NAV_PENDING = pytest.mark.xfail(
-    strict=False,
-    reason="the portal's navigation (helper 'portal', issue 11) has no entry yet for /portal/returns/, "
-    "/portal/rebates/statement/ and /portal/rebates/progress/ (today buttons inside pages)",
-)
-
-
-@pytest.mark.parametrize(
-    "role",
-    [pytest.param(role, marks=PORTAL_NAV_PENDING) if role.startswith("partner_") else role for role in ROLES],
-)
+@pytest.mark.parametrize("role", ROLES)
 def test_every_list_page_a_role_may_open_is_reachable_from_its_navigation(role, world, page_client):
     client = page_client(world.users[ROLES[role]])
     reached, broken = walk_navigation(client)

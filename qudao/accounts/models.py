@@ -58,7 +58,12 @@ class User(AuditedModel, AbstractUser):
         ]
 
     def __str__(self):
-        return self.display_name or self.username
+        return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        """The name people read (王芳), not the login name (regional_east): the display name, else
+        first and last name."""
+        return self.display_name or super().get_full_name()
 
     # --- roles --------------------------------------------------------------------------
     @cached_property

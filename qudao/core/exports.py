@@ -232,7 +232,7 @@ def inline_limit() -> int:
     return int(getattr(settings, "EXPORT_INLINE_MAX_ROWS", 5000))
 
 
-def respond(request, export: ListExport, *, params=None, job_page: str = "core:export_job"):
+def respond(request, export: ListExport, *, params=None, job_page: str = "core:job"):
     """The answer to a list asked for a file (`?format=xlsx|csv`), or None when it is not (the
     view then renders the list). Small lists download at once; bigger ones start an export job
     and redirect to its page (`job_page`: the URL name of that page, HQ or portal)."""

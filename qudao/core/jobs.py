@@ -468,9 +468,14 @@ def retry(user, job_id) -> Job:
 
 
 class JobResult:
-    def __init__(self, url: str, label: str):
+    """`summary`: a sentence on what the job produced ("3 rows exported."); `download`: the link is
+    a file to download (an export), not a page to open."""
+
+    def __init__(self, url: str, label: str, *, summary: str = "", download: bool = False):
         self.url = url
         self.label = label
+        self.summary = summary
+        self.download = download
 
     def __repr__(self):
         return f"JobResult({self.url!r}, {self.label!r})"

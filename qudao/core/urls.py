@@ -9,7 +9,6 @@ urlpatterns = [
     path("approvals/", views.approvals_view, name="approvals"),
     path("approvals/<int:request_id>/", views.approval_detail_view, name="approval_detail"),
     path("exports/<int:job_id>/", views_exports.export_job_view, name="export_job"),
-    path("exports/<int:job_id>/status/", views_exports.export_job_status_view, name="export_job_status"),
     path("exports/<int:job_id>/download/", views_exports.export_download_view, name="export_download"),
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/<int:notification_id>/read/", views.notification_read_view, name="notification_read"),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import approvals, condition_builder, flows
+from . import approvals, condition_builder, display, flows
 from .errors import DomainError, FieldErrors, NotFound
 from .forms import BrandSettingsForm, DecisionForm, FlowForm, FlowStepFormSet, subject_kind_choices
 from .models import ApprovalFlow, ApprovalRequest, ApprovalStep, BrandSettings, Notification, Region
@@ -354,7 +354,9 @@ def _flow_form_page(request, flow: ApprovalFlow | None):
         overlap = sorted(set(other) & set(built))
         if overlap:
             form.add_error(
-                "conditions", _("Already in the condition rows: %(fields)s.") % {"fields": ", ".join(overlap)}
+                "conditions",
+                _("Already in the condition rows: %(fields)s.")
+                % {"fields": display.join(condition_builder.fields_of(kind)[name].label for name in overlap)},
             )
             return _render_flow_form(request, form, formset, flow, kind, rows)
         steps, forms_used = _steps_from_formset(formset)

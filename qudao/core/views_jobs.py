@@ -21,8 +21,8 @@ def _job(request, job_id):
         raise Http404() from None
 
 
-def job_context(job, *, reload_when_done: bool = False) -> dict:
-    """What partials/job_progress.html shows of `job`."""
+def job_context(job, *, reload_when_done: bool = False, portal: bool = False) -> dict:
+    """What partials/job_progress.html shows of `job` (`portal`: in the partner portal's layout)."""
     return {
         "job": job,
         "job_title": jobs.title_of(job),
@@ -31,13 +31,26 @@ def job_context(job, *, reload_when_done: bool = False) -> dict:
         "job_error": (job.error or {}).get("detail", "") if job.status == job.Status.FAILED else "",
         "can_retry": jobs.can_retry(job),
         "reload_when_done": reload_when_done,
+        "portal": portal,
     }
+
+
+def _portal_layout(request) -> dict | None:
+    """A partner user follows its jobs (e.g. a big export of its orders) in the portal's layout:
+    the context that layout needs, or None for HQ users."""
+    partner = getattr(request.user, "partner", None)
+    if partner is None:
+        return None
+    return {"partner": partner, "is_distributor": partner.is_distributor, "section": "none"}
 
 
 @login_required
 @require_GET
 def job_view(request, job_id: int):
-    return render(request, "core/job.html", job_context(_job(request, job_id)))
+    job = _job(request, job_id)
+    if (layout := _portal_layout(request)) is not None:
+        return render(request, "core/job_portal.html", job_context(job, portal=True) | layout)
+    return render(request, "core/job.html", job_context(job))
 
 
 @login_required
@@ -48,7 +61,9 @@ def job_status_view(request, job_id: int):
     reloads that whole page instead."""
     job = _job(request, job_id)
     reload_when_done = request.GET.get("reload") == "1"
-    response = render(request, "partials/job_progress.html", job_context(job, reload_when_done=reload_when_done))
+    portal = request.GET.get("portal") == "1"
+    context = job_context(job, reload_when_done=reload_when_done, portal=portal)
+    response = render(request, "partials/job_progress.html", context)
     if reload_when_done and job.is_finished:
         response["HX-Refresh"] = "true"
     return response

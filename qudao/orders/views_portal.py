@@ -359,7 +359,9 @@ def quick_price_view(request):
 @partner_portal
 def place_view(request):
     """POST /portal/orders/place/: the catalogue's priced cart (qty_<sku id>, unit_<sku id>) placed
-    as an order with the Idempotency-Key of the form; refused lines are shown on a quick order."""
+    as an order with the Idempotency-Key of the form. A refused cart from the catalogue
+    (source=catalog) comes back as the cart with each error beside its line or field; from
+    elsewhere, as a quick order with the rows to correct."""
     _require_place(request)
     from qudao.catalog.models import Sku
 
@@ -377,15 +379,21 @@ def place_view(request):
     key = (request.POST.get("idempotency_key") or "").strip()[:100]
     order, priced = _place(request, rows, request.partner, key or None)
     from_catalog = request.POST.get("source") == "catalog"
-    if order is None and from_catalog and not any(row.errors for row in priced.rows):
-        # the catalogue's cart: the user stays on it, each error beside its field
+    if order is None and from_catalog:
+        # the catalogue's cart: the user stays on it, each error beside its field, a line's
+        # (below the minimum, not a multiple, over the stock) beside that line's quantity
         from qudao.pricing.views_portal import cart_entries, render_quote
 
+        line_errors: dict[int, list[str]] = {}
+        for row in priced.rows:
+            if row.errors and row.index < len(entries):
+                sku_id = row.sku.pk if row.sku is not None else entries[row.index][0]
+                line_errors.setdefault(sku_id, []).extend(m for messages in row.errors.values() for m in messages)
         place = {
             "errors": {**priced.fields, "general": priced.general},
             "rebate_amount": (request.POST.get("rebate_amount") or "").strip()[:20],
         }
-        return render_quote(request, cart_entries(request.POST), place=place, status=422)
+        return render_quote(request, cart_entries(request.POST), place=place, line_errors=line_errors, status=422)
     if order is None:
         context = _quick_context(request, carts.pad(rows), priced=priced, key=None if priced.key_reused else key)
         return render(request, "orders/portal/quick.html", context, status=422)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -48,8 +50,12 @@ def hq_owner_choices():
     users = (
         User.objects.filter(is_active=True).filter(Q(role_assignments__role__in=roles)).distinct().order_by("username")
     )
+    users = list(users)
+    names = Counter(str(user) for user in users)
+    # people pick a person by name; the login name only tells two people of one name apart
     return BLANK + [
-        (user.username, f"{user} ({user.username})" if user.display_name else user.username) for user in users
+        (user.username, f"{user} ({user.username})" if names[str(user)] > 1 else str(user))
+        for user in sorted(users, key=lambda user: (str(user), user.username))
     ]
 
 

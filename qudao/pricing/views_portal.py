@@ -285,10 +285,19 @@ def cart_entries(data) -> list[Entry]:
     return _entries(data)
 
 
-def render_quote(request, entries: list[Entry], *, place: dict | None = None, status: int = 200):
+def render_quote(
+    request,
+    entries: list[Entry],
+    *,
+    place: dict | None = None,
+    line_errors: dict[int, list[str]] | None = None,
+    status: int = 200,
+):
     """The priced cart of `entries`: in place for htmx, else a full page. `place`: what the place
     form shows again when placing the order was refused (orders.views_portal.place_view): its
     errors beside their fields ("rebate_amount") or above the button ("__all__"), and the amount typed.
+    `line_errors` (SKU id -> messages): the lines that refused the order (a quantity over the stock),
+    shown beside each line's quantity like the cart's own errors.
     """
     partner = request.partner
     today = timezone.localdate()
@@ -309,6 +318,9 @@ def render_quote(request, entries: list[Entry], *, place: dict | None = None, st
                     sku_errors.setdefault(line_skus[int(match.group(1))], []).extend(str(m) for m in messages)
                 else:
                     general.extend(str(message) for message in messages)
+    for sku_id, messages in (line_errors or {}).items():
+        known_messages = sku_errors.setdefault(sku_id, [])
+        known_messages.extend(message for message in messages if message not in known_messages)
     if sku_errors:
         result = None
     known = {sku.pk: sku for sku in selectors.catalogue_skus(partner).filter(pk__in=[e.sku_id for e in entries])}

@@ -2,9 +2,10 @@
 import (pricing.importing).
 
 An export is the list's own URL with ?format=xlsx|csv: it answers exactly as the list (a file
-instead of the page). An export job's page, progress and file are its creator's (here dist_admin)
-and an administrator's; anyone else is told they do not exist. The import pages are those who
-manage prices'; a preview is its creator's (channel) and an administrator's."""
+instead of the page). An export job's page (the one job page, /jobs/<id>/; /exports/<id>/ leads
+there), progress and file are its creator's (here dist_admin) and an administrator's; anyone
+else is told they do not exist. The import pages are those who manage prices'; a
+preview is its creator's (channel) and an administrator's."""
 
 from __future__ import annotations
 
@@ -45,8 +46,10 @@ PREVIEW = "pricing/price-lists/{mx_import_list}/import/{mx_import_preview}/"
 OWN_PREVIEW = expect(403, anonymous=LOGIN, partners=404, admin=200, channel=200)
 
 PAGE_CASES = [
-    Case("GET", "exports/{mx_export_job}/", OWN_JOB, page=True),
-    Case("GET", "exports/{mx_export_job}/status/", OWN_JOB, page=True),
+    # the export's former page: its job page (/jobs/<id>/, below), for the same people
+    Case("GET", "exports/{mx_export_job}/", only({"dist_admin": "job", "admin": "job"}, 404, LOGIN), page=True),
+    Case("GET", "jobs/{mx_export_job}/", OWN_JOB, page=True),
+    Case("GET", "jobs/{mx_export_job}/status/", OWN_JOB, page=True),
     Case("GET", "exports/{mx_export_job}/download/", OWN_JOB, page=True),
     # lists asked for a file: the list's own answer
     Case("GET", "orders/", ORDERS_LIST, page=True, params={"format": "xlsx", "status": "submitted"}),

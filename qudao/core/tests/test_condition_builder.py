@@ -125,5 +125,6 @@ def test_the_flow_form_refuses_a_wrong_row_and_a_field_both_in_rows_and_json(wor
     )
     assert wrong.status_code == both.status_code == 200
     assert "Enter a number, e.g. 500000." in wrong.content.decode()
-    assert both.context["form"].errors["conditions"] == ["Already in the condition rows: increase."]
+    # the field is named by its label, never by its key
+    assert both.context["form"].errors["conditions"] == ["Already in the condition rows: Credit limit increase."]
     assert ApprovalFlow.objects.count() == count

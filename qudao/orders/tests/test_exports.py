@@ -180,14 +180,18 @@ def test_a_big_export_runs_as_a_job_whose_file_only_its_creator_downloads(
     response = client.get("/orders/", {"format": "xlsx", "status": "", "page": "3"})
     # then an export job ran (immediate mode), and the user is sent to its page
     job = Job.objects.get(kind="core.export")
-    assert response.status_code == 302 and response["Location"] == f"/exports/{job.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
     assert job.status == Job.Status.SUCCEEDED and job.created_by == world.operations
     assert job.result["rows"] == 3 and job.result["filters"] == {"status": ""}
     assert (job.progress_done, job.progress_total) == (3, 3)
-    page = client.get(f"/exports/{job.pk}/")
-    assert page.status_code == 200
-    assert f'href="/exports/{job.pk}/download/"' in page.content.decode()
+    page = client.get(f"/jobs/{job.pk}/")
+    assert page.status_code == 200 and page.templates[0].name == "core/job.html"
+    assert page.context["job_title"] == "Export a list"
+    assert f'href="/exports/{job.pk}/download/" data-testid="job-result" download>' in page.content.decode()
+    assert page.context["job_result"].label == f"Download {job.result['file_name']}"
     assert "3 rows exported." in page.content.decode()
+    # the export's former page leads to the job page
+    assert client.get(f"/exports/{job.pk}/")["Location"] == f"/jobs/{job.pk}/"
     download = client.get(f"/exports/{job.pk}/download/")
     assert download.status_code == 200
     assert column(rows_of(download), "Order number") == [
@@ -197,14 +201,23 @@ def test_a_big_export_runs_as_a_job_whose_file_only_its_creator_downloads(
     ]
     # and nobody else sees the job or its file
     for other in (world.regional_js, world.channel, world.dist_admin):
+        assert page_client(other).get(f"/jobs/{job.pk}/").status_code == 404
         assert page_client(other).get(f"/exports/{job.pk}/").status_code == 404
         assert page_client(other).get(f"/exports/{job.pk}/download/").status_code == 404
     # a partner's big export runs in its own scope
     settings.EXPORT_INLINE_MAX_ROWS = 1
-    response = page_client(world.dist_admin).get("/portal/orders/", {"format": "csv"})
+    partner_client = page_client(world.dist_admin)
+    response = partner_client.get("/portal/orders/", {"format": "csv"})
     job = Job.objects.filter(kind="core.export", created_by=world.dist_admin).get()
-    assert response["Location"] == f"/exports/{job.pk}/"
+    assert response["Location"] == f"/jobs/{job.pk}/"
     assert job.result["rows"] == 2
+    # and its user follows it in the portal's layout, to the same download
+    page = partner_client.get(f"/jobs/{job.pk}/")
+    assert page.status_code == 200 and page.templates[0].name == "core/job_portal.html"
+    html = page.content.decode()
+    assert 'data-testid="portal-tabbar"' in html and 'class="mainnav"' not in html
+    assert f'href="/exports/{job.pk}/download/"' in html and "2 rows exported." in html
+    assert partner_client.get(f"/exports/{job.pk}/download/").status_code == 200
 
 
 def test_an_export_job_writes_nothing_for_a_user_who_lost_the_list(world, orders, page_client):
@@ -223,4 +236,5 @@ def test_an_export_job_writes_nothing_for_a_user_who_lost_the_list(world, orders
     assert (job.status, job.message) == (Job.Status.FAILED, "You may no longer see this list.")
     client = page_client(world.operations)
     assert client.get(f"/exports/{job.pk}/download/").status_code == 404
-    assert "You may no longer see this list." in client.get(f"/exports/{job.pk}/").content.decode()
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "You may no longer see this list." in page and "/download/" not in page

@@ -238,3 +238,37 @@ def test_it_shows_the_buttons_the_users_roles_allow(world, page_client, persona,
     assert ('href="/partners/import/"' in content) is import_link
     assert ('href="/partners/new/"' in content) is create_link
     assert ('data-testid="export-link"' in content) is export_link
+
+
+def test_it_shows_owners_by_their_names_not_their_login_names(world, page_client):
+    # given the Jiangsu distributor owned by a regional manager named 王芳 (login regional_js)
+    regional = world.regional_js
+    regional.display_name = "王芳"
+    regional.save()
+    world.channel.display_name, world.channel.first_name = "", "Li"  # a name from first/last name
+    world.channel.last_name = "Lei"
+    world.channel.save()
+    Partner.objects.filter(pk=world.dist_js.pk).update(regional_owner=regional, channel_manager=world.channel)
+
+    # when the admin opens the list
+    content = page_client(world.admin).get("/partners/").content.decode()
+
+    # then the owner column and the owner filter show the names
+    row = content[content.index(f'data-code="{world.dist_js.code}"') :]
+    row = row[: row.index("</tr>")]
+    assert '<td class="hide-sm">Li Lei / 王芳</td>' in row
+    owner_filter = content[content.index('name="owner"') :]
+    owner_filter = owner_filter[: owner_filter.index("</select>")]
+    assert '<option value="regional_js">王芳</option>' in owner_filter
+    assert '<option value="channel">Li Lei</option>' in owner_filter
+    assert regional.username not in owner_filter.replace('value="regional_js"', "")
+
+
+def test_its_owner_filter_tells_two_people_of_one_name_apart_by_login_name(world):
+    from qudao.partners.forms import hq_owner_choices
+
+    for user in (world.regional_js, world.regional_zj):
+        user.display_name = "王芳"
+        user.save()
+    choices = dict(hq_owner_choices())
+    assert choices["regional_js"] == "王芳 (regional_js)" and choices["regional_zj"] == "王芳 (regional_zj)"
