@@ -1205,6 +1205,8 @@ CREDIT_FIELDS = {
     "partner_type": PARTNER_TYPE_FIELD,
     "tier": approvals.ContextField(_("Tier"), tier_name),
 }
+
+
 def _tier_choices() -> list[tuple[str, str]]:
     return [(tier.code, tier.name) for tier in Tier.objects.order_by("rank")]
 
