@@ -49,6 +49,31 @@ class DemoReport:
         return self.network.logins
 
 
+UNREAD_KEPT = 10
+
+
+def read_old_news(rng=None, log: Callable[[str], None] = lambda message: None) -> dict:
+    """A year of trade leaves every demo user hundreds of notifications; people read theirs, so
+    all but each user's newest UNREAD_KEPT are marked read (at the time they arrived). What the
+    later demo steps send (approvals waiting) stays unread."""
+    from django.db.models import F
+
+    from qudao.core.models import Notification
+
+    marked = 0
+    users = Notification.objects.filter(read_at__isnull=True).values_list("user_id", flat=True).distinct()
+    for user_id in list(users):
+        newest = Notification.objects.filter(user_id=user_id, read_at__isnull=True).order_by("-created_at", "-pk")
+        kept = list(newest.values_list("pk", flat=True)[:UNREAD_KEPT])
+        marked += (
+            Notification.objects.filter(user_id=user_id, read_at__isnull=True)
+            .exclude(pk__in=kept)
+            .update(read_at=F("created_at"))
+        )
+    log(f"Inbox: {marked} older notifications marked read ({UNREAD_KEPT} newest kept unread per user).")
+    return {"read": marked}
+
+
 def seed_everything(
     *,
     partners: int = DEFAULT_PARTNERS,
@@ -81,6 +106,7 @@ def seed_everything(
             ("inventory", inventory_demo.seed_inventory),
             ("history", demo_history.seed_history),
             ("rebates", rebates_demo.seed_rebates),
+            ("inbox", read_old_news),
             ("extras", demo_extras.seed_extras),
         )
         for name, step in steps:
