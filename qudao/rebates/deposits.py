@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core import approvals, display
@@ -279,14 +279,14 @@ DEPOSIT_FIELDS_FOR_PEOPLE = {
     "amount": approvals.ContextField(_("Amount"), display.money_text),
     "partner": approvals.ContextField(_("Partner"), partner_name),
     "partner_type": approvals.ContextField(_("Partner type"), display.labels(PartnerType)),
-    "tier": approvals.ContextField(_("Tier"), tier_name),
+    "tier": approvals.ContextField(pgettext_lazy("partner tier", "Tier"), tier_name),
     "province": approvals.ContextField(_("Province"), display.region_name),
 }
 DEPOSIT_CONDITION_FIELDS = (
     approvals.ConditionField("amount", _("Amount"), "amount"),
     approvals.ConditionField("kind", _("Kind"), "choice", RebateFundDeposit.Kind.choices),
     approvals.ConditionField("partner_type", _("Partner type"), "choice", PartnerType.choices),
-    approvals.ConditionField("tier", _("Tier"), "choice", _tier_choices),
+    approvals.ConditionField("tier", pgettext_lazy("partner tier", "Tier"), "choice", _tier_choices),
     approvals.ConditionField("province", _("Province"), "region"),
 )
 

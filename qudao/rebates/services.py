@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from qudao.catalog.models import ProductLine, Sku
@@ -487,7 +487,7 @@ POLICY_FIELDS_FOR_PEOPLE = {
     "growth": approvals.ContextField(_("Growth over the same period last year"), display.yes_no),
     "for_every_partner": approvals.ContextField(_("For every partner"), display.yes_no),
     "partner_type": approvals.ContextField(_("Partner type"), display.labels(PartnerType)),
-    "tier": approvals.ContextField(_("Tier"), _tier_name),
+    "tier": approvals.ContextField(pgettext_lazy("partner tier", "Tier"), _tier_name),
 }
 POLICY_CONDITION_FIELDS = (
     approvals.ConditionField("basis", _("Basis"), "choice", BasisKind.choices),
@@ -497,7 +497,9 @@ POLICY_CONDITION_FIELDS = (
     approvals.ConditionField("tier_style", _("Tier style"), "choice", TierStyle.choices),
     approvals.ConditionField("for_every_partner", _("For every partner"), "boolean"),
     approvals.ConditionField("partner_type", _("Partner type (when it targets one)"), "choice", PartnerType.choices),
-    approvals.ConditionField("tier", _("Tier (when it targets one)"), "choice", _tier_choices),
+    approvals.ConditionField(
+        "tier", pgettext_lazy("partner tier", "Tier (when it targets one)"), "choice", _tier_choices
+    ),
     approvals.ConditionField("growth", _("Growth over the same period last year"), "boolean"),
 )
 
