@@ -105,12 +105,14 @@ def seed_sales_order(rng: random.Random) -> str:
     takes an order beyond its credit for a partner `sales` owns: it waits in operations' inbox, and
     placing it tells its owner, so the sales login has news of its own partners.
     Returns the order number, or ""."""
+    from django.db import transaction
     from django.db.models import F, Q, Sum
 
     from qudao.accounts.models import User
     from qudao.catalog.models import Lifecycle, Sku
     from qudao.catalog.scope import allowed_sku_q
     from qudao.core import flows
+    from qudao.core.errors import Conflict, FieldErrors
     from qudao.core.models import ApprovalFlow
     from qudao.demo_history import run_commit_hooks_now
     from qudao.inventory.models import StockLevel
@@ -147,12 +149,18 @@ def seed_sales_order(rng: random.Random) -> str:
         quantity = int(available // dearest["sku__cost_price"]) + 1
         if quantity > dearest["free"] // 2:
             continue
-        order, _created = services.place_order(
-            partner=partner,
-            lines=[{"sku": dearest["sku"], "quantity": quantity}],
-            actor=operations,
-            idempotency_key=f"demo-{partner.code}-sales",
-        )
+        try:
+            # a savepoint: a partner this SKU cannot be priced for (a small demo network has no
+            # list for every partner) is skipped, and the seed's one transaction goes on
+            with transaction.atomic():
+                order, _created = services.place_order(
+                    partner=partner,
+                    lines=[{"sku": dearest["sku"], "quantity": quantity}],
+                    actor=operations,
+                    idempotency_key=f"demo-{partner.code}-sales",
+                )
+        except (FieldErrors, Conflict):
+            continue
         run_commit_hooks_now()
         return order.number
     return ""

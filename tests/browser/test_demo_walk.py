@@ -82,6 +82,9 @@ def walk_demo(live_server, browser) -> Findings:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
+    from conftest import ensure_reference_data
+
+    ensure_reference_data()  # a transactional test starts from flushed tables
     call_command("seed", stdout=StringIO())
     usernames = set(get_user_model().objects.values_list("username", flat=True))
     found = Findings()

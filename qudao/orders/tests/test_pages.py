@@ -528,6 +528,9 @@ def test_the_partner_follows_its_shipments_like_a_parcel(world, shop, page_clien
     # then it sees the shipment, its carrier and tracking number, and the tracking timeline
     assert texts(html, "order-status") == ["Shipped"]
     assert texts(html, "shipment-status") == ["In transit"]
-    assert texts(html, "shipment-tracking") == ["顺丰 SF1234567890"]
+    # (the carrier typed as 顺丰 is the known carrier SF, named in the page's language, and its
+    # tracking number links to the carrier's tracking page)
+    assert texts(html, "shipment-carrier") == ["SF Express"]
+    assert texts(html, "tracking-link") == ["SF1234567890"]
     assert texts(html, "tracking-event") == ["Shipped 2026-11-20 09:00 Left 总仓", "In transit 2026-11-20 14:00 · 南京"]
     assert texts(html, "timeline-status") == ["Submitted", "Confirmed", "Allocated", "Shipped"]

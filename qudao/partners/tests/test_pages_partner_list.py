@@ -108,7 +108,8 @@ def test_it_says_so_when_nothing_matches(world, page_client):
 
     content = response.content.decode()
     assert row_codes(response) == []
-    assert 'data-testid="no-partners">No partner matches these filters.<' in content
+    empty = content.split('data-testid="no-partners">', 1)[1].split("</div>", 1)[0]
+    assert "<strong>No partner matches these filters.</strong>" in empty
     assert 'data-testid="partner-count">0 partners<' in content
 
 
@@ -193,7 +194,8 @@ def test_its_query_count_does_not_grow_with_the_rows(world, page_client):
     # then rendering fifty rows costs the same queries as three (no query per row)
     assert len(row_codes(response)) == 50
     assert len(large.captured_queries) == len(small.captured_queries)
-    assert len(small.captured_queries) <= 12
+    # (13: the filter bar's provinces, by name, are one query of their own since issue 11)
+    assert len(small.captured_queries) <= 13
 
 
 def test_it_answers_an_htmx_request_with_the_table_only(world, page_client):
