@@ -74,7 +74,7 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     # then: the whole demo, in one step
     assert "Seeded 30 partners and a year of their trade" in out.getvalue()
     assert report.partners == Partner.objects.count() == 30
-    assert set(report.steps) == {"catalog", "pricing", "inventory", "history", "rebates", "extras"}
+    assert set(report.steps) == {"catalog", "pricing", "inventory", "history", "rebates", "inbox", "extras"}
     # and a second start seeds nothing
     assert command.seed_if_empty(demo_partners=30) is None
 
