@@ -28,7 +28,7 @@ from .forms_portal import (
     SubDealerSearchForm,
     add_service_errors,
 )
-from .models import PartnerContact, PartnerMember, PartnerStatus
+from .models import PartnerApplication, PartnerContact, PartnerMember, PartnerStatus
 from .scoping import get_visible_partner, is_own_partner_admin, scope
 
 PAGE_SIZE = 20
@@ -117,7 +117,10 @@ def me_view(request):
     """/portal/me/: the "me" tab of the phone portal: who is logged in, for which partner, and the
     pages that do not fit in the tab bar (profile, users, sub-dealers, applications, rebates,
     notifications, the account, the language, logging out)."""
-    return render(request, "portal/me.html", _context(request, "me"))
+    partner = request.partner
+    # applications are a distributor's (its sub-dealers'), or the partner's own when it applied online
+    shows_applications = partner.is_distributor or PartnerApplication.objects.filter(partner=partner).exists()
+    return render(request, "portal/me.html", _context(request, "me", shows_applications=shows_applications))
 
 
 @require_http_methods(["GET", "POST"])

@@ -46,6 +46,8 @@ def test_it_shows_the_me_page_with_the_pages_the_tab_bar_leaves_out(world, page_
     dealer = page_client(world.zj_admin).get("/portal/me/").content.decode()
     assert "me-sub-dealers" not in links(dealer)
     assert "nav-sub-dealers" not in dealer
+    # nor applications: it has none of its own (it did not apply online) and no sub-dealers to apply
+    assert "me-applications" not in links(dealer) and "nav-applications" not in dealer
 
 
 @pytest.mark.parametrize(
