@@ -7,8 +7,7 @@ menu, or the portal's). On each page the walk records what a person should never
 does not open, no data (no row or card, or an empty state), raw keys (snake_case values such as
 `net_sales_shipped`, True/False, None), ISO timestamps, and, on the phone, sideways scrolling.
 
-The walk runs once; each check is its own test, so the checks that other parts of issue 11 still
-have to make true are marked xfail (not strict) one by one, and turned on when they land.
+The walk runs once; each check is its own test, so a failure names what kind of thing went wrong.
 """
 
 from __future__ import annotations
