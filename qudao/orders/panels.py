@@ -5,7 +5,7 @@ a small bar chart drawn on the server (an inline SVG, the figures also in a tabl
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -55,7 +55,12 @@ def sales_trend(partner, today: datetime.date | None = None) -> dict:
     bars = []
     for index, month in enumerate(months):
         total, count = by_month.get(month, (Decimal("0"), 0))
-        height = int(round(float(total / largest) * (CHART_HEIGHT - 20))) if largest > 0 else 0
+        # pixels, worked out in Decimal like the money they draw (half up, as everywhere)
+        height = (
+            int((total / largest * (CHART_HEIGHT - 20)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+            if largest > 0
+            else 0
+        )
         bars.append(
             {
                 "month": month,
