@@ -270,7 +270,12 @@ class _History:
         from qudao.orders import shipping
 
         shipping.allocate_order(order=self._fresh(order), actor=self.operations)
-        self.at(moment + timedelta(hours=self.rng.randint(4, 30)), self.ship, order, self.rng.random() < 0.2)
+        stop = self.stops.get(order.pk)
+        if stop == "allocated":
+            return
+        # A recent order ships partly exactly when that is where it stops, whatever the hour of the seed.
+        partial = stop == "partially_shipped" if stop else self.rng.random() < 0.2
+        self.at(moment + self._delay(order, 4, 30), self.ship, order, partial)
 
     def ship(self, moment, order, partial: bool) -> None:
         from qudao.inventory.services import held_by
