@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "qudao.orders",
     "qudao.finance",
     "qudao.rebates",
+    "qudao.analytics",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("qudao.finance.urls_statements")),
     path("", include("qudao.finance.urls")),
     path("", include("qudao.rebates.urls")),
+    path("", include("qudao.analytics.urls")),
     # Uploaded files are never served from MEDIA_ROOT by name: each is served by a view that checks
     # who may see it and answers with the kind its bytes are (qudao.core.uploads.upload_response).
 ]

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalyticsConfig(AppConfig):
+    """Targets and attainment, the analytics store (a columnar copy fed from the contexts below,
+    never writing to them), the semantic layer of metrics and dimensions, workbenches, dashboards,
+    alerts and the report builder. The highest context so far: it may import every context below
+    it, and none of them imports it (they offer registries it fills)."""
+
+    name = "qudao.analytics"
+    label = "analytics"
+    verbose_name = _("Analytics")

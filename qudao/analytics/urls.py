@@ -1,0 +1,5 @@
+"""Pages of analytics: the workbench, targets, dashboards, alerts and reports."""
+
+app_name = "analytics"
+
+urlpatterns: list = []
