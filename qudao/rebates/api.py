@@ -22,6 +22,7 @@ GET   /rebates/lines/{id}/sources           what a line counted (kind=shipments,
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +97,14 @@ class PolicyFields(InputSchema):
     allow_interim: bool | None = None
     effective_from: str | None = None
     tier_style: str | None = Field(None, description="retrospective (全额累进) or marginal (超额累进).")
+    tier_measure: str | None = Field(
+        None,
+        description="What the tier bounds are measured on: basis (default: the basis itself), attainment (the "
+        "partner's basis / its own target for the period, percent; net_sales_shipped, net_sales_invoiced or payments "
+        "only) or growth_rate ((basis - the same period last year) / last year, percent). With a ratio the bounds are "
+        "percentages (0-1000, two decimals), the tiers are retrospective and the reward applies to the whole basis; "
+        "growth must be false.",
+    )
     cap: MoneyIn | None = Field(None, description="At most this per partner and period (>= 0).")
     focus_product_line: str | None = None
     focus_min_share: DecimalIn | None = Field(None, description="Percent of net sales in the focus line, at least.")
@@ -149,6 +158,7 @@ class PolicyOut(Schema):
     effective_from: dt.date
     effective_to: dt.date | None
     tier_style: str
+    tier_measure: str
     cap: str | None
     focus_product_line: str
     focus_min_share: str | None
@@ -226,6 +236,12 @@ class RebateLineOut(Schema):
     tier_reached: int | None
     reward: str
     rate_or_value: str | None
+    ratio: str | None = Field(
+        None,
+        description="Tiers on a ratio: the ratio in percent the tier was chosen on (none: no target, or nothing "
+        "last year - explanation.measure.reason).",
+    )
+    target: str | None = Field(None, description="Attainment: the partner's target for the period.")
     computed_amount: str
     capped_amount: str
     conditions_met: bool
@@ -303,6 +319,7 @@ def policy_out(policy: RebatePolicy, user) -> dict:
                 "effective_from",
                 "effective_to",
                 "tier_style",
+                "tier_measure",
                 "focus_product_line",
                 "max_overdue_days",
                 "created_at",
@@ -371,6 +388,8 @@ def line_out(line: RebateLine) -> dict:
         "tier_reached": line.tier_index,
         "reward": line.tier_reward,
         "rate_or_value": _dec(line.tier_value),
+        "ratio": None if line.ratio is None else str(line.ratio.quantize(Decimal("0.01"))),
+        "target": amount_out(line.target),
         "computed_amount": amount_out(line.computed_amount),
         "capped_amount": amount_out(line.capped_amount),
         "conditions_met": line.conditions_met,

@@ -40,6 +40,7 @@ class PolicyRef(Schema):
     basis: str
     period_kind: str
     tier_style: str
+    tier_measure: str = Field(description="What the tiers are measured on: basis, attainment or growth_rate.")
     growth: bool
     currency: str
 
@@ -65,7 +66,9 @@ class ProgressOut(Schema):
     tier_label: str
     earned: str = Field(description="What the tiers give the basis so far (conditions are checked at settlement).")
     next_tier: int | None
-    next_bound: str | None
+    next_bound: str | None = Field(
+        None, description="The next tier's lower bound: in the basis' unit, or in percent for tiers on a ratio."
+    )
     next_label: str
     missing: str | None = Field(None, description="What the next tier still needs.")
     next_total: str | None = Field(None, description="What the rebate would be on reaching the next tier.")
@@ -78,6 +81,15 @@ class ProgressOut(Schema):
     posted: str | None = Field(
         None, description="A closed period: what runs posted for it to the partner's rebate fund (net of true-ups)."
     )
+    ratio: str | None = Field(
+        None,
+        description="Tiers on a ratio: the ratio so far in percent (attainment of the target, or growth rate against "
+        "the same days last year); none when it cannot be measured (see reason).",
+    )
+    target: str | None = Field(None, description="Attainment: the partner's target for the period.")
+    last_year: str | None = Field(None, description="Growth rate: the basis of the same days last year.")
+    reason: str = Field("", description="No ratio: no_target or no_baseline.")
+    ratio_summary: str = ""
     cart: CartEffectOut | None = None
 
 
@@ -122,6 +134,7 @@ def progress_out(item: progress.Progress) -> dict:
             "basis": policy.basis,
             "period_kind": policy.period_kind,
             "tier_style": policy.tier_style,
+            "tier_measure": policy.tier_measure,
             "growth": policy.growth,
             "currency": policy.currency,
         },
@@ -135,7 +148,9 @@ def progress_out(item: progress.Progress) -> dict:
         "tier_label": item.tier_label,
         "earned": amount_out(item.earned),
         "next_tier": item.next_tier,
-        "next_bound": _dec(item.next_bound),
+        "next_bound": (None if item.next_bound is None else str(item.next_bound))
+        if item.on_ratio
+        else _dec(item.next_bound),
         "next_label": item.next_label,
         "missing": _dec(item.missing),
         "next_total": amount_out(item.next_total),
@@ -144,6 +159,11 @@ def progress_out(item: progress.Progress) -> dict:
         "percent": item.percent,
         "closed": item.closed,
         "posted": amount_out(item.posted),
+        "ratio": None if item.ratio is None else str(item.ratio),
+        "target": amount_out(item.target),
+        "last_year": _dec(item.last_year),
+        "reason": item.reason,
+        "ratio_summary": item.ratio_summary,
         "cart": None
         if item.cart is None
         else {

@@ -43,6 +43,7 @@ HUNDRED = Decimal("100")
 RATE, FIXED, PER_UNIT = "rate", "fixed", "per_unit"
 REWARDS = (RATE, FIXED, PER_UNIT)
 RETROSPECTIVE, MARGINAL = "retrospective", "marginal"
+MAX_RATIO_BOUND = Decimal("1000")  # percent: a ratio tier's highest bound
 
 
 @dataclass(frozen=True)
@@ -133,11 +134,45 @@ def compute(
     )
 
 
+def compute_on_ratio(
+    ratio: Decimal | None,
+    basis: Decimal,
+    tiers: list[Tier] | tuple[Tier, ...],
+    cap: Decimal | None = None,
+) -> Outcome:
+    """The rebate of a policy whose tiers are measured on a ratio (qudao.rebates.ratios): the tier
+    reached is the highest whose lower bound (percent) `ratio` reaches, and its reward applies to
+    the WHOLE `basis` (a rate: percent of the basis; fixed: the amount; per unit: per unit of a
+    quantity basis). Retrospective only. No ratio (None), or a basis of zero or less, reaches no
+    tier. `next_bound` is the next tier's bound (percent) above the ratio."""
+    tiers = sorted(tiers, key=lambda tier: tier.lower_bound)
+    reached = [
+        index for index, tier in enumerate(tiers) if ratio is not None and basis > 0 and ratio >= tier.lower_bound
+    ]
+    if not reached:
+        following = next((t.lower_bound for t in tiers if ratio is None or t.lower_bound > ratio), None)
+        return Outcome(None, "", None, ZERO, ZERO, ZERO, False, (), following)
+    top = reached[-1]
+    exact = _reward(tiers[top], basis)
+    capped = exact if cap is None else min(exact, cap)
+    return Outcome(
+        tier=top + 1,
+        reward=tiers[top].reward,
+        value=tiers[top].value,
+        exact=exact,
+        capped=capped,
+        amount=quantize(capped),
+        cap_applied=cap is not None and exact > cap,
+        slices=(Slice(top + 1, basis, exact),),
+        next_bound=_bound(tiers, top + 1),
+    )
+
+
 def _bound(tiers, index: int) -> Decimal | None:
     return tiers[index].lower_bound if index < len(tiers) else None
 
 
-def clean_tiers(rows, *, basis_counts_units: bool, field: str = "tiers") -> list[Tier]:
+def clean_tiers(rows, *, basis_counts_units: bool, field: str = "tiers", ratio: bool = False) -> list[Tier]:
     """Check tier rows (dicts with lower_bound, reward, value) and return them as Tiers, sorted.
 
     A row may give an `upper_bound`, checked against the next tier: for an amount it is the next
@@ -150,9 +185,15 @@ def clean_tiers(rows, *, basis_counts_units: bool, field: str = "tiers") -> list
     1, the first unit, for units); two tiers with the same lower bound (overlap); a gap or overlap
     with the next tier; an unknown reward; an amount per unit when the basis is not a quantity.
 
+    `ratio`: the bounds are percentages of a ratio (qudao.rebates.ratios): 0 to 1,000, at most two
+    decimals, and the first tier may start anywhere (below it no tier is reached).
+
     :raises FieldErrors:
     """
     errors = FieldErrors()
+    per_unit_allowed = basis_counts_units
+    if ratio:  # a percentage is continuous, whatever the basis counts
+        basis_counts_units = False
     if not rows:
         errors.add(field, _("Add at least one tier."))
         raise errors
@@ -168,14 +209,17 @@ def clean_tiers(rows, *, basis_counts_units: bool, field: str = "tiers") -> list
         reward = row.get("reward") or RATE
         if reward not in REWARDS:
             errors.add(f"{key}.reward", _("Choose rate, fixed or per_unit."))
-        elif reward == PER_UNIT and not basis_counts_units:
+        elif reward == PER_UNIT and not per_unit_allowed:
             errors.add(f"{key}.reward", _("An amount per unit needs a quantity basis."))
+        if ratio:
+            for key_cell, number in ((f"{key}.lower_bound", bound), (f"{key}.upper_bound", upper)):
+                _percentage(number, key_cell, errors)
         if bound is not None and value is not None and reward in REWARDS:
             entered.append((index, Tier(bound, reward, value), upper))
     if not errors.errors:
         entered.sort(key=lambda item: item[1].lower_bound)
         first_bounds = (0, 1) if basis_counts_units else (0,)
-        if entered[0][1].lower_bound not in first_bounds:
+        if not ratio and entered[0][1].lower_bound not in first_bounds:
             errors.add(
                 f"{field}.{entered[0][0]}.lower_bound",
                 _("The first tier must start at 0 or 1 (the first unit).")
@@ -208,6 +252,16 @@ def clean_tiers(rows, *, basis_counts_units: bool, field: str = "tiers") -> list
     if errors.errors:
         raise errors
     return [tier for _index, tier, _upper in entered]
+
+
+def _percentage(value: Decimal | None, key: str, errors: FieldErrors) -> None:
+    """A ratio's bound: a percentage from 0 to 1,000 with at most two decimals."""
+    if value is None:
+        return
+    if value > MAX_RATIO_BOUND:
+        errors.add(key, _("Enter a percentage from 0 to 1,000."))
+    elif value != value.quantize(Decimal("0.01")):  # 80.005; 80.0000 as stored is two decimals
+        errors.add(key, _("Use at most 2 decimal places for a percentage."))
 
 
 def _same_start(tier: Tier, before: Tier, counts_units: bool) -> bool:

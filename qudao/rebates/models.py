@@ -61,6 +61,16 @@ class ReturnsPeriod(models.TextChoices):
     CREDIT_NOTE_PERIOD = "credit_note_period", _("The period of the credit note")
 
 
+class TierMeasure(models.TextChoices):
+    """What the tiers' bounds are measured on (qudao.rebates.ratios): the basis itself, or a ratio
+    in percent - the attainment of the partner's own target, or the growth rate over the same
+    period last year. A ratio tier pays its reward on the whole basis."""
+
+    BASIS = "basis", _("The basis (amount or units)")
+    ATTAINMENT = "attainment", _("Attainment of the partner's target (%)")
+    GROWTH_RATE = "growth_rate", _("Growth rate over the same period last year (%)")
+
+
 class TierStyle(models.TextChoices):
     RETROSPECTIVE = "retrospective", _("Retrospective (whole basis at the rate reached)")
     MARGINAL = "marginal", _("Marginal (each slice at its own rate)")
@@ -114,6 +124,10 @@ class RebatePolicy(AuditedModel):
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
     # how much
     tier_style = models.CharField(_("tier style"), max_length=14, choices=TierStyle.choices)
+    # a ratio measure: tier bounds are percentages and the tier reached pays on the whole basis
+    tier_measure = models.CharField(
+        _("tiers measured on"), max_length=12, choices=TierMeasure.choices, default=TierMeasure.BASIS
+    )
     cap = models.DecimalField(_("cap per partner and period"), null=True, blank=True, **MONEY)
     # conditions
     focus_product_line = models.CharField(_("focus product line"), max_length=40, blank=True)
@@ -255,6 +269,10 @@ class RebateLine(models.Model):
     tier_index = models.PositiveSmallIntegerField(_("tier reached"), null=True, blank=True)  # 1-based
     tier_reward = models.CharField(_("reward"), max_length=10, blank=True)
     tier_value = models.DecimalField(_("rate or value"), null=True, blank=True, **MONEY)
+    # a ratio measure (attainment, growth rate): the ratio in percent the tier was chosen on (None:
+    # no ratio - no target, or nothing last year) and, for attainment, the partner's target
+    ratio = models.DecimalField(_("ratio (%)"), null=True, blank=True, **MONEY)
+    target = models.DecimalField(_("target"), null=True, blank=True, **MONEY)
     computed_amount = models.DecimalField(_("computed"), default=ZERO, **MONEY)
     capped_amount = models.DecimalField(_("after the cap"), default=ZERO, **MONEY)
     conditions_met = models.BooleanField(_("conditions met"), default=True)

@@ -42,6 +42,9 @@ class PreviewRow:
     value: Decimal | None
     conditions_met: bool
     amount: Decimal
+    ratio: Decimal | None = None  # a ratio measure: the ratio in percent (None: no ratio)
+    target: Decimal | None = None  # attainment: the partner's target
+    reason: str = ""  # no ratio: "no_target" or "no_baseline"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Preview:
     end: date
     complete: bool  # False: a custom period not over yet, counted up to `end` (yesterday)
     period_kind: str
+    tier_measure: str
     counts_units: bool
     currency: str
     rows: list[PreviewRow]  # at most SHOWN_PARTNERS, the largest basis first
@@ -99,6 +103,7 @@ def preview_policy(*, user, data: dict, today: date | None = None, shown: int = 
         end=end,
         complete=complete,
         period_kind=policy.period_kind,
+        tier_measure=policy.tier_measure,
         counts_units=policy.basis == BasisKind.QUANTITY,
         currency=policy.currency,
         rows=[
@@ -110,6 +115,9 @@ def preview_policy(*, user, data: dict, today: date | None = None, shown: int = 
                 value=line["tier_value"],
                 conditions_met=line["conditions_met"],
                 amount=line["amount"],
+                ratio=line["ratio"],
+                target=line["target"],
+                reason=(line["explanation"].get("measure") or {}).get("reason", ""),
             )
             for line in ranked
         ],

@@ -65,8 +65,8 @@ from qudao.core.money import quantize
 from qudao.partners.models import Partner, PartnerStatus
 
 from . import basis as B
-from . import engine
-from .models import BasisKind, PeriodKind, RebatePolicy, RebateProgress
+from . import engine, ratios
+from .models import BasisKind, PeriodKind, RebatePolicy, RebateProgress, TierMeasure
 
 logger = logging.getLogger(__name__)
 
@@ -481,6 +481,21 @@ class Progress:
     cart: dict | None = field(default=None)
     closed: bool = False  # the period is over: computed as the runs compute it
     posted: Decimal | None = None  # a closed period: what runs posted for it to the partner's rebate fund
+    # tiers on a ratio (qudao.rebates.ratios): the ratio so far (None: no ratio, `reason` says why),
+    # the partner's target for the period (attainment), last year's same window so far (growth rate)
+    ratio: Decimal | None = None
+    target: Decimal | None = None
+    last_year: Decimal | None = None
+    reason: str = ""
+    ratio_summary: str = ""
+
+    @property
+    def measure(self) -> str:
+        return self.policy.tier_measure
+
+    @property
+    def on_ratio(self) -> bool:
+        return ratios.is_ratio(self.policy)
 
     @property
     def counts_units(self) -> bool:
@@ -530,7 +545,86 @@ def _outcome(basis: Decimal, tiers, policy) -> engine.Outcome:
     return engine.compute(basis, tiers, policy.tier_style, policy.cap, counts_units=policy.basis == BasisKind.QUANTITY)
 
 
+def _measured(item: Progress, basis: Decimal, policy) -> ratios.Measured:
+    return ratios.measure(policy, basis, target=item.target, baseline=item.last_year)
+
+
+def _ratio_outcome(item: Progress, basis: Decimal, tiers, policy) -> tuple[ratios.Measured, engine.Outcome]:
+    measured = _measured(item, basis, policy)
+    return measured, engine.compute_on_ratio(measured.ratio, basis, tiers, policy.cap)
+
+
+def _describe_ratio(item: Progress, tiers, policy) -> None:
+    """Progress on tiers measured on a ratio: the ratio so far, the tier it reaches (paid on the
+    whole basis so far), and the basis the next tier's ratio needs ("再完成 ¥x 达到 100%")."""
+    measured, outcome = _ratio_outcome(item, item.basis, tiers, policy)
+    item.ratio, item.reason = measured.ratio, measured.reason
+    item.tier, item.earned = outcome.tier, outcome.amount
+    item.tier_label = tier_text(tiers[outcome.tier - 1], policy.currency) if outcome.tier else ""
+    attainment = policy.tier_measure == TierMeasure.ATTAINMENT
+    if measured.ratio is None:
+        item.percent = 0
+        item.sentence = (
+            _("No target for this period: attainment cannot be measured, no tier.")
+            if attainment
+            else _("Nothing in the same days last year: the growth rate cannot be measured, no tier.")
+        )
+        return
+    if attainment:
+        item.ratio_summary = _("Attainment so far: %(ratio)s of the target %(target)s") % {
+            "ratio": ratios.percent_text(measured.ratio),
+            "target": ratios._money_cents(item.target, policy.currency),
+        }
+    else:
+        item.ratio_summary = _("Growth so far: %(ratio)s against %(last)s in the same days last year") % {
+            "ratio": ratios.percent_text(measured.ratio),
+            "last": item.show(item.last_year),
+        }
+    bound = outcome.next_bound
+    if bound is None:
+        item.percent = 100
+        item.sentence = (
+            _("This period is over: you reached the top tier (%(tier)s).")
+            if item.closed
+            else _("You have reached the top tier (%(tier)s).")
+        ) % {"tier": item.tier_label}
+        return
+    index = next(i for i, tier in enumerate(tiers) if tier.lower_bound == bound)
+    needed = ratios.basis_needed(policy, bound, measured)
+    step = Decimal("1") if item.counts_units else Decimal("0.01")
+    missing = max(needed - item.basis, step)
+    _m, at_next = _ratio_outcome(item, item.basis + missing, tiers, policy)
+    item.next_tier, item.next_bound = index + 1, bound
+    item.next_label = tier_text(tiers[index], policy.currency)
+    item.missing = missing
+    item.next_total = at_next.amount
+    item.next_increase = at_next.amount - outcome.amount
+    item.percent = max(0, min(100, int(item.basis * 100 / needed))) if needed > 0 else 0
+    values = {
+        "missing": item.show(missing),
+        "period": _this_period(policy.period_kind),
+        "bound": ratios.percent_text(bound),
+        "tier": item.next_label,
+        "increase": money_text(item.next_increase, policy.currency),
+    }
+    if item.closed:
+        item.sentence = (
+            _("This period is over: %(missing)s more would have reached %(bound)s (%(tier)s, +%(increase)s).")
+            if attainment
+            else _("This period is over: %(missing)s more would have grown you %(bound)s (%(tier)s, +%(increase)s).")
+        ) % values
+        return
+    item.sentence = (
+        _("%(missing)s more %(period)s reaches %(bound)s of your target: %(tier)s on the whole basis, +%(increase)s")
+        if attainment
+        else _("%(missing)s more %(period)s reaches a growth of %(bound)s: %(tier)s on the whole basis, +%(increase)s")
+    ) % values
+
+
 def _describe(item: Progress, tiers, policy) -> None:
+    if ratios.is_ratio(policy):
+        _describe_ratio(item, tiers, policy)
+        return
     outcome = _outcome(item.basis, tiers, policy)
     item.tier, item.earned = outcome.tier, outcome.amount
     item.tier_label = tier_text(tiers[outcome.tier - 1], policy.currency) if outcome.tier else ""
@@ -589,7 +683,17 @@ def _cart_addition(item: Progress, tiers, policy, lines, skus: dict, line_paths:
             if promotions & set(policy.excluded_promotions):
                 continue
             added += Decimal(line.quantity) if item.counts_units else line.line_total
-    after = _outcome(item.basis + added, tiers, policy)
+    missing_after = None
+    if ratios.is_ratio(policy):
+        measured_after, after = _ratio_outcome(item, item.basis + added, tiers, policy)
+        lifted = after.tier is not None and (item.tier is None or after.tier > item.tier)
+        if after.next_bound is not None and measured_after.ratio is not None:
+            missing_after = ratios.basis_needed(policy, after.next_bound, measured_after) - item.basis - added
+    else:
+        after = _outcome(item.basis + added, tiers, policy)
+        lifted = item.next_bound is not None and item.basis + added >= item.next_bound
+        if after.next_bound is not None:
+            missing_after = after.next_bound - item.basis - added
     increase = after.amount - item.earned
     values = {
         "added": item.show(added),
@@ -602,11 +706,11 @@ def _cart_addition(item: Progress, tiers, policy, lines, skus: dict, line_paths:
             if policy.basis in PAYMENT_BASES
             else _("This order adds nothing to this policy.")
         )
-    elif item.next_bound is not None and item.basis + added >= item.next_bound:
+    elif lifted:
         values["tier"] = tier_text(tiers[after.tier - 1], policy.currency)
         sentence = _("This order adds %(added)s to your %(period)s and lifts you to %(tier)s: +%(increase)s") % values
-    elif after.next_bound is not None:
-        values["missing"] = item.show(after.next_bound - item.basis - added)
+    elif missing_after is not None and missing_after > 0:
+        values["missing"] = item.show(missing_after)
         index = next(i for i, tier in enumerate(tiers) if tier.lower_bound == after.next_bound)
         values["tier"] = tier_text(tiers[index], policy.currency)
         sentence = _("This order adds %(added)s to your %(period)s: %(missing)s more lifts you to %(tier)s") % values
@@ -752,6 +856,12 @@ def progress_for(partner: Partner, on: date | None = None, cart=None) -> list[Pr
             closed=is_closed,
             posted=posted.get((policy.pk, start), ZERO) if is_closed else None,
         )
+        if policy.tier_measure == TierMeasure.ATTAINMENT:  # the period's target, read once per policy
+            item.target = ratios.targets(policy.basis, [partner.pk], start, end).get(partner.pk)
+        elif policy.tier_measure == TierMeasure.GROWTH_RATE:
+            # the same days last year: the whole period once it is over, up to the same day while it runs
+            counted_to = end if is_closed else min(day, end)
+            item.last_year = B.basis_of(policy, one, *_last_year(start, counted_to)).get(partner.pk, empty)["amount"]
         _describe(item, tiers, policy)
         if cart is not None and not is_closed:
             item.cart = _cart_addition(item, tiers, policy, lines, skus, line_paths)

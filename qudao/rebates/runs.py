@@ -39,8 +39,8 @@ from qudao.partners import funds
 from qudao.partners.models import FundAccount, Partner
 
 from . import basis as B
-from . import engine
-from .models import BasisKind, RebateLine, RebatePolicy, RebateRun
+from . import engine, ratios
+from .models import BasisKind, RebateLine, RebatePolicy, RebateRun, TierMeasure
 from .services import parse_day
 
 ZERO = Decimal("0")
@@ -216,8 +216,14 @@ def compute_lines(
         tiers = [engine.Tier(t.lower_bound, t.reward, t.value) for t in policy.tiers.all()]
     now = B.basis_of(policy, partners, start, as_of)
     before = {}
-    if policy.growth:
+    on_ratio = ratios.is_ratio(policy)
+    if policy.growth or policy.tier_measure == TierMeasure.GROWTH_RATE:
         before = B.basis_of(policy, partners, B.same_day_last_year(start), B.same_day_last_year(as_of))
+    targets = {}
+    if policy.tier_measure == TierMeasure.ATTAINMENT:
+        # the target of the whole period (an interim run measures what is counted so far against it)
+        period_start, period_end = B.period_of(policy, start)
+        targets = ratios.targets(policy.basis, list(partners.values_list("pk", flat=True)), period_start, period_end)
     conditions = _conditions(policy, partners, start, as_of)
     posted = posted_before(policy, start) if policy.pk is not None else {}
     lines = []
@@ -252,9 +258,17 @@ def compute_lines(
                 # growth over a zero baseline: the whole basis is growth; its rate is undefined
                 "rate": None if last <= 0 else str((basis * HUNDRED / last).quantize(Decimal("0.01"))),
             }
-        outcome = engine.compute(
-            basis, tiers, policy.tier_style, policy.cap, counts_units=policy.basis == BasisKind.QUANTITY
-        )
+        measured = None
+        if on_ratio:
+            measured = ratios.measure(
+                policy, basis, target=targets.get(pid), baseline=before.get(pid, empty)["amount"] if before else None
+            )
+            explanation["measure"] = _measure_explained(policy, measured, start, as_of, show)
+            outcome = engine.compute_on_ratio(measured.ratio, basis, tiers, policy.cap)
+        else:
+            outcome = engine.compute(
+                basis, tiers, policy.tier_style, policy.cap, counts_units=policy.basis == BasisKind.QUANTITY
+            )
         checks = conditions.get(pid, [])
         met = all(check["met"] for check in checks)
         amount = outcome.amount if met else ZERO
@@ -266,7 +280,9 @@ def compute_lines(
                 "computed": _x(outcome.exact),
                 "cap": _s(policy.cap),
                 "cap_applied": outcome.cap_applied,
-                "next_tier_from": None if outcome.next_bound is None else show(outcome.next_bound),
+                "next_tier_from": None
+                if outcome.next_bound is None
+                else (str(outcome.next_bound.quantize(Decimal("0.01"))) if on_ratio else show(outcome.next_bound)),
                 "conditions": checks,
                 "conditions_met": met,
                 "amount": _s(amount),
@@ -282,6 +298,8 @@ def compute_lines(
                 "tier_index": outcome.tier,
                 "tier_reward": outcome.reward,
                 "tier_value": outcome.value,
+                "ratio": measured.ratio if measured else None,
+                "target": measured.target if measured else None,
                 "computed_amount": outcome.exact,
                 "capped_amount": outcome.capped,
                 "conditions_met": met,
@@ -292,6 +310,23 @@ def compute_lines(
             }
         )
     return lines
+
+
+def _measure_explained(policy, measured: ratios.Measured, start: date, as_of: date, show) -> dict:
+    """The ratio in a line's explanation: what it is, the figures it was made of, and why there is
+    none ("no_target", "no_baseline")."""
+    out = {
+        "kind": policy.tier_measure,
+        "ratio": None if measured.ratio is None else str(measured.ratio),
+        "reason": measured.reason,
+    }
+    if policy.tier_measure == TierMeasure.ATTAINMENT:
+        out["target"] = _s(measured.target)
+    else:
+        out["last_year"] = None if measured.baseline is None else show(measured.baseline)
+        out["last_year_from"] = str(B.same_day_last_year(start))
+        out["last_year_to"] = str(B.same_day_last_year(as_of))
+    return out
 
 
 def compute_run(*, policy: RebatePolicy, period, kind: str, as_of=None, actor=None, job=None) -> RebateRun:

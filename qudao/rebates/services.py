@@ -33,8 +33,8 @@ from qudao.core.validators import check_text
 from qudao.partners.models import Partner, PartnerType, Tier
 from qudao.pricing.models import Promotion
 
-from . import engine
-from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, ReturnsPeriod, TierStyle
+from . import engine, ratios
+from .models import BasisKind, PeriodKind, RebatePolicy, RebateRun, RebateTier, ReturnsPeriod, TierMeasure, TierStyle
 
 POLICY_SUBJECT = "rebate_policy"
 MAX_OVERDUE_DAYS = 3650
@@ -63,6 +63,7 @@ POLICY_FIELDS = (
     "allow_interim",
     "effective_from",
     "tier_style",
+    "tier_measure",
     "cap",
     "focus_product_line",
     "focus_min_share",
@@ -174,11 +175,14 @@ def clean_policy(
     values["currency"] = currency
     if not merged.get("returns_count_in"):
         merged["returns_count_in"] = ReturnsPeriod.SHIPMENT_PERIOD
+    if not merged.get("tier_measure"):
+        merged["tier_measure"] = TierMeasure.BASIS
     for field, choices in (
         ("basis", BasisKind),
         ("period_kind", PeriodKind),
         ("tier_style", TierStyle),
         ("returns_count_in", ReturnsPeriod),
+        ("tier_measure", TierMeasure),
     ):
         value = merged.get(field) or ""
         if value not in choices.values:
@@ -268,11 +272,17 @@ def clean_policy(
         errors.add("targets", _("Choose the partners: by tier, region, type or a list."))
     if values["basis"] in (BasisKind.QUANTITY, BasisKind.AMOUNT) and not (values["product_lines"] or values["skus"]):
         errors.add("product_lines", _("A quantity or amount basis needs product lines or SKUs."))
+    on_ratio = values["tier_measure"] in ratios.RATIO_MEASURES
+    _check_measure(values, errors)
     tiers: list[engine.Tier] = []
-    if "tiers" in data or instance is None:
+    tier_rows = (data.get("tiers") or []) if "tiers" in data or instance is None else None
+    if tier_rows is None and instance is not None and on_ratio:
+        # the measure changed to a ratio: the stored bounds must be percentages
+        tier_rows = [{"lower_bound": t.lower_bound, "reward": t.reward, "value": t.value} for t in instance.tiers.all()]
+    if tier_rows is not None:
         try:
             tiers = engine.clean_tiers(
-                data.get("tiers") or [], basis_counts_units=values["basis"] == BasisKind.QUANTITY
+                tier_rows or [], basis_counts_units=values["basis"] == BasisKind.QUANTITY, ratio=on_ratio
             )
         except FieldErrors as tier_errors:
             for key, messages in tier_errors.errors.items():
@@ -285,6 +295,33 @@ def clean_policy(
     if errors.errors:
         raise errors
     return values, tiers
+
+
+def _check_measure(values: dict, errors: FieldErrors) -> None:
+    """What a ratio measure needs (qudao.rebates.ratios): retrospective tiers (a marginal slice of a
+    ratio means nothing: the tier reached pays on the whole basis), no `growth` flag (the growth rate
+    already compares with last year; a target is set on the basis, not on its growth), and for
+    attainment a basis targets are set on."""
+    measure = values.get("tier_measure")
+    if measure not in ratios.RATIO_MEASURES:
+        return
+    if values.get("tier_style") == TierStyle.MARGINAL:
+        errors.add(
+            "tier_style",
+            _("Tiers on a ratio pay their reward on the whole basis: choose retrospective, not marginal."),
+        )
+    if values.get("growth"):
+        errors.add(
+            "growth",
+            _("Tiers on a growth rate already compare with last year: leave “growth” off.")
+            if measure == TierMeasure.GROWTH_RATE
+            else _("A target is set on the whole basis, not on its growth: leave “growth” off."),
+        )
+    if measure == TierMeasure.ATTAINMENT and values.get("basis") not in ratios.ATTAINMENT_BASES:
+        errors.add(
+            "tier_measure",
+            _("Attainment needs a basis targets are set on: net sales shipped, net sales invoiced or payments."),
+        )
 
 
 def _write_tiers(policy: RebatePolicy, tiers: list[engine.Tier]) -> None:
@@ -454,6 +491,7 @@ def policy_approval_context(policy: RebatePolicy) -> dict:
         "version": policy.version,
         "period_kind": policy.period_kind,
         "tier_style": policy.tier_style,
+        "tier_measure": policy.tier_measure,
         "max_rate_percent": str(max(rates)) if rates else None,
         "cap": str(policy.cap) if policy.cap is not None else None,
         "growth": bool(policy.growth),
@@ -482,6 +520,7 @@ POLICY_FIELDS_FOR_PEOPLE = {
     "version": approvals.ContextField(_("Version")),
     "period_kind": approvals.ContextField(_("Period"), display.labels(PeriodKind)),
     "tier_style": approvals.ContextField(_("Tier style"), display.labels(TierStyle)),
+    "tier_measure": approvals.ContextField(_("Tiers measured on"), display.labels(TierMeasure)),
     "max_rate_percent": approvals.ContextField(_("Highest rate"), display.percent_of_hundred_text),
     "cap": approvals.ContextField(_("Cap per partner and period"), display.money_text),
     "growth": approvals.ContextField(_("Growth over the same period last year"), display.yes_no),

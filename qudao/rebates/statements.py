@@ -108,7 +108,13 @@ def movement_label(kind: str) -> str:
 
 
 def line_description(line: RebateLine) -> str:
-    """How a posted line was earned, in one line: the tier and its reward."""
+    """How a posted line was earned, in one line: the tier and its reward (for tiers on a ratio,
+    the ratio first: "达成率 104.2%（目标 ¥1,200,000.00）→ 3%")."""
+    from .ratios import line_text
+
+    ratio = line_text(line)
+    if ratio:
+        return ratio + ("" if line.conditions_met else " · " + _("conditions not met"))
     if line.tier_index is None:
         return _("No tier reached")
     if line.tier_reward == "rate":

@@ -78,3 +78,27 @@ def basis_figure(value, kind) -> str:
     if value in (None, ""):
         return ""
     return units(value) if kind == BasisKind.QUANTITY else money_text(value)
+
+
+@register.simple_tag
+def line_ratio_text(line) -> str:
+    """A ratio line's ratio, its target (or last year) and the reward reached, in one sentence
+    (qudao.rebates.ratios.line_text); "" for a line whose tiers are on the basis."""
+    from qudao.rebates.ratios import line_text
+
+    return line_text(line)
+
+
+@register.filter
+def ratio_percent(value) -> str:
+    """A ratio or a ratio tier's bound stored in percent ("104.2000"), as people read it: "104.2%"."""
+    from decimal import InvalidOperation
+
+    from qudao.rebates.ratios import percent_text
+
+    if value in (None, ""):
+        return ""
+    try:
+        return percent_text(Decimal(str(value)))
+    except InvalidOperation:
+        return str(value)
