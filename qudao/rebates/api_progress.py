@@ -148,7 +148,7 @@ def progress_out(item: progress.Progress) -> dict:
         "tier_label": item.tier_label,
         "earned": amount_out(item.earned),
         "next_tier": item.next_tier,
-        "next_bound": (None if item.next_bound is None else str(item.next_bound))
+        "next_bound": (None if item.next_bound is None else str(item.next_bound.quantize(Decimal("0.01"))))
         if item.on_ratio
         else _dec(item.next_bound),
         "next_label": item.next_label,

@@ -175,6 +175,26 @@ class Books:
 
 
 @pytest.fixture
+def targets():
+    """A target table {(metric, partner id, start, end): amount} behind a registered source that
+    answers exactly the window asked for."""
+    table: dict = {}
+
+    def source(metric, partner_ids, start, end):
+        return {
+            pid: amount
+            for (kind, pid, first, last), amount in table.items()
+            if kind == metric and (first, last) == (start, end) and (partner_ids is None or pid in partner_ids)
+        }
+
+    from qudao.rebates import ratios
+
+    ratios.register_target_source(source)
+    yield table
+    ratios.unregister_target_source(source)
+
+
+@pytest.fixture
 def books(world, catalogue):  # noqa: F811
     return Books(world, catalogue)
 

@@ -27,24 +27,6 @@ ATTAINMENT_TIERS = [{"lower_bound": "80", "value": "1"}, {"lower_bound": "100", 
 GROWTH_TIERS = [{"lower_bound": "10", "value": "1"}, {"lower_bound": "20", "value": "2"}]
 
 
-@pytest.fixture
-def targets():
-    """A target table {(metric, partner id, start, end): amount} behind a registered source that
-    answers exactly the window asked for."""
-    table: dict = {}
-
-    def source(metric, partner_ids, start, end):
-        return {
-            pid: amount
-            for (kind, pid, first, last), amount in table.items()
-            if kind == metric and (first, last) == (start, end) and (partner_ids is None or pid in partner_ids)
-        }
-
-    ratios.register_target_source(source)
-    yield table
-    ratios.unregister_target_source(source)
-
-
 def line_of(run, partner) -> RebateLine:
     return RebateLine.objects.get(run=run, partner=partner)
 
