@@ -46,7 +46,7 @@ from qudao.core.schemas import (
 )
 from qudao.partners.api_imports import JobOut
 
-from . import engine, selectors, services
+from . import engine, ratios, selectors, services
 from . import runs as run_services
 from .models import BasisKind, RebateLine, RebatePolicy, RebateRun
 
@@ -295,7 +295,7 @@ def _dec(value) -> str | None:
 def policy_out(policy: RebatePolicy, user) -> dict:
     """The policy as `user` reads it: target partners outside its scope are only counted."""
     tiers = list(policy.tiers.all())
-    units = policy.basis == BasisKind.QUANTITY
+    units = policy.basis == BasisKind.QUANTITY and not ratios.is_ratio(policy)  # a ratio's bounds: percentages
     target_partners, hidden = selectors.visible_targets(user, policy.target_partners)
     return {
         **{

@@ -26,7 +26,8 @@ from qudao.partners.pickers import PartnerField
 from qudao.pricing.pickers import PromotionField
 
 from . import engine, services
-from .models import BasisKind, PeriodKind, RebatePolicy, RebateTier, ReturnsPeriod, TierStyle
+from .models import BasisKind, PeriodKind, RebatePolicy, RebateTier, ReturnsPeriod, TierMeasure, TierStyle
+from .ratios import RATIO_MEASURES
 
 BLANK_ROWS = 6  # blank rows without JS (qudao/static/qudao/rebates_policy.js adds and removes rows)
 MAX_TIER_ROWS = 50
@@ -55,6 +56,7 @@ FIELD_LABELS = {
     "target_partner_types": gettext_lazy("Partner types"),
     "target_partners": gettext_lazy("Partners"),
     "tier_style": gettext_lazy("Tier style"),
+    "tier_measure": gettext_lazy("Tiers measured on"),
     "tiers": gettext_lazy("Tier table"),
     "cap": gettext_lazy("Cap per partner and period"),
     "focus_product_line": gettext_lazy("Focus product line"),
@@ -272,6 +274,8 @@ def form_context(
         "bases": BasisKind.choices,
         "periods": PeriodKind.choices,
         "styles": TierStyle.choices,
+        "measures": TierMeasure.choices,
+        "on_ratio": shown.get("tier_measure") in RATIO_MEASURES,
         "returns_periods": ReturnsPeriod.choices,
         "rewards": RebateTier.Reward.choices,
         **_choices(shown),
@@ -286,7 +290,7 @@ def policy_data(policy: RebatePolicy) -> dict:
         data[key] = "" if data[key] is None else data[key]
     data["code"] = policy.code
     tiers = list(policy.tiers.all())
-    units = policy.basis == BasisKind.QUANTITY
+    units = policy.basis == BasisKind.QUANTITY and policy.tier_measure not in RATIO_MEASURES
     data["tiers"] = [
         {
             "lower_bound": tier.lower_bound,

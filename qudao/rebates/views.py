@@ -26,6 +26,7 @@ from qudao.partners.views_portal import partner_portal
 from . import engine, exports, selectors, services
 from . import runs as run_services
 from .models import BasisKind, RebatePolicy, RebateRun
+from .ratios import is_ratio
 
 
 def _run_result(job) -> jobs.JobResult:
@@ -141,7 +142,8 @@ def policy_preview_view(request):
 def policy_detail_view(request, policy_id):
     policy = _get(selectors.get_policy, request.user, policy_id)
     tiers = list(policy.tiers.all())
-    units = policy.basis == BasisKind.QUANTITY
+    on_ratio = is_ratio(policy)
+    units = policy.basis == BasisKind.QUANTITY and not on_ratio  # a ratio's bounds are percentages
     rows = [(tier, engine.upper_bound(tiers, index, counts_units=units)) for index, tier in enumerate(tiers)]
     target_partners, hidden_targets = selectors.visible_targets(request.user, policy.target_partners)
     return render(
@@ -160,6 +162,7 @@ def policy_detail_view(request, policy_id):
             **_named_products(request.user, policy),
             "tiers": rows,
             "counts_units": units,
+            "on_ratio": on_ratio,
             "versions": RebatePolicy.objects.filter(code=policy.code).order_by("-version"),
             "runs": RebateRun.objects.filter(policy=policy).order_by("-created_at")[:20],
             "can_manage": request.user.can("rebates.manage"),

@@ -382,3 +382,63 @@ def test_the_api_line_shows_the_ratio_and_the_target(api_client, books, world, t
     answer = api_client(world.finance).get(f"/api/v1/rebates/lines/{line.pk}").json()
     # 1,250,000 / 1,200,000 = 104.1666.. % floored to 104.16 %: 3 % of 1,250,000 = 37,500.00
     assert (answer["ratio"], answer["target"], answer["amount"]) == ("104.16", "1200000.00", "37500.00")
+
+
+# --- the policy form and pages -------------------------------------------------------------------
+
+RATIO_FORM = {
+    "code": "FORM-ATT",
+    "name": "季度达成率返利",
+    "basis": "net_sales_shipped",
+    "period_kind": "quarter",
+    "tier_style": "retrospective",
+    "tier_measure": "attainment",
+    "returns_count_in": "shipment_period",
+    "effective_from": "2025-01-01",
+    "target_partners": "",
+    "target_partner_types": ["distributor"],
+    "tier_lower_0": "80",
+    "tier_upper_0": "100",
+    "tier_reward_0": "rate",
+    "tier_value_0": "1",
+    "tier_lower_1": "100",
+    "tier_reward_1": "rate",
+    "tier_value_1": "3",
+}
+
+
+def test_the_form_previews_saves_and_shows_a_policy_on_a_ratio(books, world, targets, page_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qudao.rebates import basis as B
+
+    # given dist_js shipped 104 % of its target last quarter
+    probe = RebatePolicy(period_kind="quarter")
+    start, end = B.period_of(probe, B.period_of(probe, timezone.localdate())[0] - timedelta(days=1))
+    targets[("net_sales_shipped", world.dist_js.pk, start, end)] = D("1000000")
+    books.sale(world.dist_js, "hood_a", 1040, "1000", start + timedelta(days=3))
+    client = page_client(world.channel)
+    # when the form is previewed
+    html = client.post("/rebates/policies/preview/", RATIO_FORM, HTTP_HX_REQUEST="true").content.decode()
+    # then the row shows the attainment and pays 3 % of the whole basis
+    assert 'data-testid="preview-ratio">attainment 104% of 1,000,000.00<' in html
+    assert 'data-testid="preview-amount">31,200.00<' in html
+    # when a marginal style is saved: the error is at the style, nothing is written
+    refused = client.post("/rebates/policies/new/", {**RATIO_FORM, "tier_style": "marginal"}).content.decode()
+    assert "Tiers on a ratio pay their reward on the whole basis: choose retrospective, not marginal." in refused
+    assert RebatePolicy.objects.count() == 0
+    # when it is saved as typed
+    saved = client.post("/rebates/policies/new/", RATIO_FORM)
+    policy = RebatePolicy.objects.get(code="FORM-ATT")
+    assert (saved.status_code, policy.tier_measure, [t.lower_bound for t in policy.tiers.all()]) == (
+        302, "attainment", [D("80"), D("100")]
+    )  # fmt: skip
+    # then its page and its form show the bounds as percentages
+    detail = client.get(f"/rebates/policies/{policy.pk}/").content.decode()
+    assert 'data-testid="tier-measure-fact">Attainment of the partner&#x27;s target (%)<' in detail
+    assert '<td class="num">80%</td><td class="num">100%</td>' in detail
+    edit = client.get(f"/rebates/policies/{policy.pk}/edit/").content.decode()
+    assert '<option value="attainment" selected>' in edit
+    assert 'name="tier_upper_0" value="100"' in edit

@@ -3,8 +3,10 @@
    Without JS the table is a fixed number of rows (the server reads every row typed in, whatever
    its number). With it: "Add a tier" appends a row, "Remove" takes one away, the unit beside a
    value follows its reward (% for a rate), and a "to" typed in fills the next row's "from" (the
-   same amount, or the next unit for a quantity basis). Adding or removing a row fires
-   "tiers-changed" on the form, which refreshes the live preview (htmx). */
+   same amount, or the next unit for a quantity basis; a percentage for tiers measured on a
+   ratio). Choosing what the tiers are measured on shows "%" beside the bounds of a ratio and its
+   help. Adding or removing a row fires "tiers-changed" on the form, which refreshes the live
+   preview (htmx). */
 (function () {
   "use strict";
 
@@ -119,6 +121,23 @@
       changed();
     }
 
+    var measure = form.querySelector("[data-tier-measure]");
+
+    function onRatio() {
+      return Boolean(measure) && measure.value !== "basis";
+    }
+
+    function showMeasure() {
+      var ratio = onRatio();
+      form.querySelectorAll("[data-bound-unit], [data-ratio-only]").forEach(function (element) {
+        element.hidden = !ratio;
+      });
+    }
+
+    if (measure) {
+      measure.addEventListener("change", showMeasure);
+    }
+
     addButton.hidden = false;
     form.querySelectorAll("[data-remove-tier]").forEach(function (button) {
       button.hidden = false;
@@ -149,7 +168,7 @@
         var upper = Number(target.value.replace(/[,，\s]/g, ""));
         var basis = form.querySelector("[data-basis]");
         if (from && !from.value.trim() && isFinite(upper)) {
-          var units = basis && basis.value === "quantity";
+          var units = basis && basis.value === "quantity" && !onRatio();
           from.value = String(units ? upper + 1 : upper);
         }
       }
