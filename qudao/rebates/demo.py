@@ -1,13 +1,18 @@
 """Demo rebate policies and a posted run for `manage.py seed` (after the finance demo: its
 shipments, invoices and payments are what the run counts).
 
-Three active policies, each through the approval flow 返利政策审批 (channel manager, then finance):
+Five active policies, each through the approval flow 返利政策审批 (channel manager, then finance):
 - DEMO-Q-NET: quarterly net sales shipped, retrospective tiers 0 / 100,000 / 300,000 at 1 / 2 / 3 %,
   distributors and dealers, interim settlements allowed;
 - DEMO-PAY: monthly payments collected, marginal tiers 0 / 50,000 / 200,000 at 0.5 / 1 / 1.5 %,
   strategic and gold partners;
 - DEMO-UNITS: quarterly units of one product line (the one with most SKUs), 2.00 a unit, 3.00 from
-  50 units, capped at 5,000.00.
+  50 units, capped at 5,000.00;
+- DEMO-ATTAIN: quarterly attainment of each distributor's own net sales target (80 % pays 1 %,
+  100 % pays 3 % of the whole quarter's net sales): it pays once targets exist (qudao.rebates.ratios;
+  analytics registers the source), and says "no target" until then;
+- DEMO-GROWTH: quarterly growth rate of dealers' net sales over the same quarter last year (10 %
+  pays 1 %, 20 % pays 2 % of the whole quarter's net sales).
 The policies are in force since the quarter a year ago began; every full quarter of DEMO-Q-NET since
 then is computed, approved and posted to the partners' rebate funds (zeros when there were no
 shipments - fine)."""
@@ -154,6 +159,26 @@ def seed_rebates(rng: random.Random, log: Callable[[str], None] = lambda message
                 {"lower_bound": "0", "reward": "per_unit", "value": "2"},
                 {"lower_bound": "50", "reward": "per_unit", "value": "3"},
             ],
+        },
+        {
+            "code": "DEMO-ATTAIN",
+            "name": "季度目标达成率返利",
+            "basis": "net_sales_shipped",
+            "period_kind": "quarter",
+            "tier_style": "retrospective",
+            "tier_measure": "attainment",
+            "target_partner_types": ["distributor"],
+            "tiers": [{"lower_bound": "80", "value": "1"}, {"lower_bound": "100", "value": "3"}],
+        },
+        {
+            "code": "DEMO-GROWTH",
+            "name": "季度同比增长返利",
+            "basis": "net_sales_shipped",
+            "period_kind": "quarter",
+            "tier_style": "retrospective",
+            "tier_measure": "growth_rate",
+            "target_partner_types": ["dealer"],
+            "tiers": [{"lower_bound": "10", "value": "1"}, {"lower_bound": "20", "value": "2"}],
         },
     ]
     created = []

@@ -32,6 +32,9 @@ LINE_COLUMNS = (
     ExportColumn(_("Rebate tier reached"), lambda line: line.tier_index, "quantity"),
     ExportColumn(_("Reward"), lambda line: str(REWARDS.get(line.tier_reward, line.tier_reward or ""))),
     ExportColumn(_("Rate or value"), lambda line: line.tier_value, "price"),
+    # tiers on a ratio (attainment, growth rate): the ratio the tier was chosen on and the target
+    ExportColumn(_("Ratio (%)"), lambda line: line.ratio, "price"),
+    ExportColumn(_("Target"), lambda line: line.target, "money"),
     ExportColumn(_("Computed"), lambda line: line.computed_amount, "money"),
     ExportColumn(_("After the cap"), lambda line: line.capped_amount, "money"),
     ExportColumn(_("Conditions met"), lambda line: _yes_no(line.conditions_met)),

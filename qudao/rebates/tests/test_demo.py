@@ -1,4 +1,4 @@
-"""The demo: three policies through the approval flow and every full quarter of the last year posted."""
+"""The demo: five policies (two on a ratio) through the approval flow and every full quarter of the last year posted."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ def test_it_seeds_active_policies_and_posts_the_last_quarter_once(books, world):
     books.sale(world.dist_js, "hood_a", 100, "1000", last_quarter - timedelta(days=10))
     # when
     report = seed_rebates(random.Random(1))
-    # then three active policies, approved by the channel manager then finance
+    # then five active policies, approved by the channel manager then finance (two on a ratio)
     assert sorted(RebatePolicy.objects.values_list("code", "status")) == [
+        ("DEMO-ATTAIN", "active"),
+        ("DEMO-GROWTH", "active"),
         ("DEMO-LAUNCH", "pending_approval"),
         ("DEMO-PAY", "active"),
         ("DEMO-Q-NET", "active"),
@@ -31,6 +33,12 @@ def test_it_seeds_active_policies_and_posts_the_last_quarter_once(books, world):
     launch = RebatePolicy.objects.get(code="DEMO-LAUNCH").approval
     assert (launch.status, launch.current_step.approver_role) == ("pending", "finance")
     assert RebatePolicy.objects.get(code="DEMO-Q-NET").approval.status == "approved"
+    assert dict(
+        RebatePolicy.objects.filter(code__in=["DEMO-ATTAIN", "DEMO-GROWTH"]).values_list("code", "tier_measure")
+    ) == {
+        "DEMO-ATTAIN": "attainment",
+        "DEMO-GROWTH": "growth_rate",
+    }
     # every full quarter since the quarter a year ago began is posted, the last one last
     runs = list(RebateRun.objects.order_by("period_end"))
     assert [run.status for run in runs] == ["posted"] * 4 == ["posted"] * report["runs"]
