@@ -9,7 +9,9 @@ partner's rebate fund (返利池).
   conditions, for which partners. Versioned: a policy needs approval (the approval engine) before
   it takes effect; an active one is never edited, only superseded by its next version.
 - RebateTier: from `lower_bound` (inclusive) up to the next tier's lower bound: a rate (percent of
-  the basis), a fixed amount, or an amount per unit. For a quantity basis bounds count whole units
+  the basis), a fixed amount, or an amount per unit. A policy whose `tier_measure` is a ratio
+  (attainment of the partner's target, growth rate) has bounds in percent, and the tier its ratio
+  reaches pays on the whole basis (qudao.rebates.ratios). For a quantity basis bounds count whole units
   (from 201 = the 201st unit on), the same in both tier styles (qudao.rebates.engine).
 - RebateRun: a policy computed for one period for all its partners: a preview (simulation), then
   approved, then posted to each partner's rebate fund. `as_of` is the last day counted (before the

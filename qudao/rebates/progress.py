@@ -43,6 +43,11 @@ pass; `check(policy)` lists the partners whose row differs from a full recomputa
 units and, for a growth policy, the baseline (the nightly task `recompute_rebate_progress` and
 `manage.py check_rebate_progress`, whose `--repair` rebuilds exactly the rows that differ).
 
+Tiers on a ratio (qudao.rebates.ratios): the rows keep the basis so far as for any policy; the
+partner's target for the period (attainment, from the registered target source) and the basis of
+the same days last year (growth rate, up to the day shown) are read when the progress is shown, one
+call or one grouped query per such policy, and the ratio chooses the tier, paid on the whole basis.
+
 What the partner sees (`progress_for`) does not evaluate the policy's conditions (focus share,
 payment ratio, overdue receivables): "earned so far" is what the tiers give the basis so far; the
 run at the period's end applies the conditions.
@@ -700,7 +705,9 @@ def _cart_addition(item: Progress, tiers, policy, lines, skus: dict, line_paths:
         "period": _period_noun(policy.period_kind),
         "increase": money_text(increase, policy.currency),
     }
-    if added <= 0:
+    if ratios.is_ratio(policy) and item.ratio is None:
+        sentence = item.sentence  # no target, or nothing last year: no tier, whatever the cart adds
+    elif added <= 0:
         sentence = (
             _("Payments count when they are received, not when you order.")
             if policy.basis in PAYMENT_BASES

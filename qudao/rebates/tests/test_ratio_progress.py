@@ -82,13 +82,20 @@ def test_attainment_progress_in_the_api_and_with_a_cart(world, shop, attainment,
     }
 
 
-def test_attainment_without_a_target_says_so(world, books, targets):
+def test_attainment_without_a_target_says_so(world, shop, books, targets, api_client):
     policy = books.policy(tier_measure="attainment", tiers=ATTAINMENT_TIERS)
     books.sale(world.dist_js, "hood_a", 240, "1000.00", timezone.localdate())
     progress.recompute(policy)
     item = _item(world, policy)
     assert (item.ratio, item.reason, item.tier, item.earned) == (None, "no_target", None, D("0"))
     assert item.sentence == "No target for this period: attainment cannot be measured, no tier."
+    # and a cart changes nothing: still no target
+    body = {"lines": [{"sku": shop.skus["hood_b"].pk, "quantity": 10}]}
+    answer = api_client(world.dist_admin).post(f"{URL}/preview", json.dumps(body), content_type="application/json")
+    cart = next(p for p in answer.json()["policies"] if p["policy"]["code"] == policy.code)["cart"]
+    assert (cart["added"], cart["tier_after"], cart["rebate_added"], cart["sentence"]) == (
+        "20000.00", None, "0.00", "No target for this period: attainment cannot be measured, no tier."
+    )  # fmt: skip
 
 
 def test_growth_rate_progress_compares_the_same_days_last_year(world, books):
