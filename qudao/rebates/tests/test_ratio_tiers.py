@@ -442,3 +442,22 @@ def test_the_form_previews_saves_and_shows_a_policy_on_a_ratio(books, world, tar
     edit = client.get(f"/rebates/policies/{policy.pk}/edit/").content.decode()
     assert '<option value="attainment" selected>' in edit
     assert 'name="tier_upper_0" value="100"' in edit
+
+
+def test_the_run_page_the_line_page_and_the_statement_explain_the_ratio(books, world, targets, page_client):
+    # given dist_js's Q1 (1,040,000 against 1,000,000) settled and posted
+    policy = books.policy(tier_measure="attainment", tiers=ATTAINMENT_TIERS)
+    targets[("net_sales_shipped", world.dist_js.pk, Q1_START, Q1_END)] = D("1000000")
+    books.sale(world.dist_js, "hood_a", 1040, "1000", date(2025, 2, 10))
+    run = runs.compute_run(policy=policy, period=Q1, kind="final", actor=world.finance)
+    runs.approve_run(run=run, actor=world.finance)
+    runs.post_run(run=run, actor=world.finance)
+    line = line_of(run, world.dist_js)
+    sentence = "Attainment 104% (target ¥1,000,000.00) → 3%"
+    client = page_client(world.finance)
+    # then the run's page, the line's explanation and the partner's statement say it
+    assert f'data-testid="line-ratio">{sentence}<' in client.get(f"/rebates/runs/{run.number}/").content.decode()
+    explained = client.get(f"/rebates/runs/{run.number}/lines/{line.pk}/").content.decode()
+    assert f'data-testid="x-measure">{sentence}' in explained
+    statement = page_client(world.dist_admin).get("/portal/rebates/statement/?from=2025-01-01&to=2026-12-31")
+    assert sentence in statement.content.decode()
