@@ -53,6 +53,9 @@ def test_attainment_progress_shows_the_ratio_and_what_reaching_100_percent_needs
     html = page_client(world.dist_admin).get("/portal/rebates/progress/").content.decode()
     assert 'data-testid="progress-ratio">Attainment so far: 80% of the target ¥300,000.00<' in html
     assert "¥60,000 more this quarter reaches 100% of your target: 3% on the whole basis, +¥6,600" in html
+    # and HQ's page of the partner's progress too
+    hq = page_client(world.channel).get(f"/rebates/partners/{world.dist_js.pk}/progress/").content.decode()
+    assert 'data-testid="progress-ratio">Attainment so far: 80% of the target ¥300,000.00<' in hq
 
 
 def test_attainment_progress_in_the_api_and_with_a_cart(world, shop, attainment, api_client):
