@@ -534,6 +534,7 @@ POLICY_CONDITION_FIELDS = (
     approvals.ConditionField("cap", _("Cap per partner and period"), "amount"),
     approvals.ConditionField("period_kind", _("Period"), "choice", PeriodKind.choices),
     approvals.ConditionField("tier_style", _("Tier style"), "choice", TierStyle.choices),
+    approvals.ConditionField("tier_measure", _("Tiers measured on"), "choice", TierMeasure.choices),
     approvals.ConditionField("for_every_partner", _("For every partner"), "boolean"),
     approvals.ConditionField("partner_type", _("Partner type (when it targets one)"), "choice", PartnerType.choices),
     approvals.ConditionField(

@@ -461,3 +461,13 @@ def test_the_run_page_the_line_page_and_the_statement_explain_the_ratio(books, w
     assert f'data-testid="x-measure">{sentence}' in explained
     statement = page_client(world.dist_admin).get("/portal/rebates/statement/?from=2025-01-01&to=2026-12-31")
     assert sentence in statement.content.decode()
+
+
+def test_an_approval_flow_may_test_what_the_tiers_are_measured_on(books, world):
+    from qudao.core import approvals
+
+    policy = books.policy(tier_measure="growth_rate", tiers=GROWTH_TIERS)
+    context = services.policy_approval_context(policy)
+    assert context["tier_measure"] == "growth_rate"
+    assert approvals.conditions_match({"tier_measure": "growth_rate"}, context)
+    assert not approvals.conditions_match({"tier_measure": "attainment"}, context)
