@@ -10,8 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        from . import audit, checks  # noqa: F401  (connects audit signals, registers system checks)
-        from . import todos
+        from . import audit, checks, todos  # noqa: F401  (connects audit signals, registers system checks)
 
         todos.register()  # the workbench's approvals and failed-jobs to-dos
 

@@ -142,11 +142,7 @@ def approvals_view(request):
         "statuses": ApprovalRequest.Status.choices,
         "page": page,
         "requests": page.object_list,
-        "inbox_count": (
-            inbox_requests(request.user).count()
-            if tab == "all"
-            else page.paginator.count
-        ),
+        "inbox_count": (inbox_requests(request.user).count() if tab == "all" else page.paginator.count),
     }
     return render(request, "core/approvals.html", context)
 

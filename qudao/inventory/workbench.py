@@ -29,5 +29,11 @@ def low_stock_kpi(user, today) -> KpiValue:
 
 def register() -> None:
     register_kpi(
-        Kpi("inventory.low_stock", _("Low stock"), low_stock_kpi, visible=lambda user: user.can("inventory.view"), order=60)
+        Kpi(
+            "inventory.low_stock",
+            _("Low stock"),
+            low_stock_kpi,
+            visible=lambda user: user.can("inventory.view"),
+            order=60,
+        )
     )
