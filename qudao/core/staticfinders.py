@@ -42,13 +42,12 @@ class NpmFinder(BaseFinder):
         return []
 
     def find(self, path, find_all=False, **kwargs):
+        # like Django's own finders: the path (or [path] with find_all), or [] when not found
         find_all = find_all or kwargs.get("all", False)
         source = NPM_FILES.get(path)
-        if source is None:
-            return [] if find_all else None
-        full = node_modules() / source
-        if not full.is_file():
-            return [] if find_all else None
+        full = node_modules() / source if source is not None else None
+        if full is None or not full.is_file():
+            return []
         return [str(full)] if find_all else str(full)
 
     def list(self, ignore_patterns):
