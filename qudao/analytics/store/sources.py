@@ -1,0 +1,316 @@
+"""What the store copies from the transactional database: the fact ledgers (one per source, signed
+rows keyed by the source row's id) and the dimensions (replaced whole when they change).
+
+Each fact source reads set-based, in batches by primary key (keyset pagination, never OFFSET),
+with a `changed` condition for incremental refreshes: append-only sources (shipment lines, credit
+note lines, allocations) by id above the watermark or created within the look-back; sources whose
+rows change (order lines through their order, invoices, payments, posted rebate lines) by their
+modification time within the look-back. A candidate row that no longer qualifies (an invoice made
+void, a payment reversed, an order cancelled) becomes a reversing row in the store.
+
+Figures follow qudao.rebates.basis exactly: a shipped line is worth units × the order line's net
+unit price (after allocated discounts), a credit note line its own amount; gift lines are kept,
+flagged, and left out by every sales metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from .storage import Table
+
+BATCH = 20_000
+LOOK_BACK = timedelta(minutes=5)  # transactions that commit late (PostgreSQL ids are not commit order)
+MONEY_PLACES = Decimal("0.0001")
+
+
+def local_day(moment: datetime | None) -> date | None:
+    return timezone.localtime(moment).date() if moment is not None else None
+
+
+def money(value) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(MONEY_PLACES)
+
+
+def first_promotion(promotions, gift: str) -> str:
+    """The promotion a line is attributed to: the gift's promotion, else the first one of its
+    discount waterfall, else none."""
+    if gift:
+        return gift
+    for step in promotions or []:
+        if isinstance(step, dict) and step.get("promotion"):
+            return str(step["promotion"])
+    return ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A fact ledger fed from one model. `fields` are read with values_list (pk first); `fact`
+    turns one read row into the table's row without its sign (None: the row does not count)."""
+
+    table: Table
+    model: Callable  # returns the model class (imported late: apps load first)
+    fields: tuple[str, ...]
+    fact: Callable[[tuple], tuple | None]
+    changed: Callable[[dict, datetime], Q]  # (watermark, now) -> Q of candidate rows
+    base: Callable[[], Q] = lambda: Q()
+
+    def batches(self, condition: Q | None = None) -> Iterator[list[tuple]]:
+        """Read rows in primary-key order, BATCH at a time."""
+        last = 0
+        model = self.model()
+        while True:
+            queryset = model.objects.filter(self.base(), pk__gt=last)
+            if condition is not None:
+                queryset = queryset.filter(condition)
+            rows = list(queryset.order_by("pk").values_list(*self.fields)[:BATCH])
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+
+FACT = (("key", "id"), ("sign", "sign"), ("day", "date"), ("partner_id", "id"))
+
+
+def _table(name: str, *columns) -> Table:
+    return Table(name, FACT + tuple(columns))
+
+
+SHIPMENTS = _table(
+    "shipments",
+    ("order_id", "id"),
+    ("sku_id", "id"),
+    ("warehouse_id", "id"),
+    ("promotion", "text"),
+    ("gift", "bool"),
+    ("units", "int"),
+    ("net_amount", "money"),
+    ("gross_amount", "money"),
+    ("cost_amount", "money"),
+)
+ORDERS = _table(
+    "orders",
+    ("order_id", "id"),
+    ("sku_id", "id"),
+    ("promotion", "text"),
+    ("gift", "bool"),
+    ("units", "int"),
+    ("net_amount", "money"),
+    ("gross_amount", "money"),
+)
+RETURNS = _table(
+    "returns",
+    ("order_id", "id"),
+    ("sku_id", "id"),
+    ("promotion", "text"),
+    ("gift", "bool"),
+    ("units", "int"),
+    ("amount", "money"),
+    ("cost_amount", "money"),
+)
+INVOICES = _table("invoices", ("due_on", "date"), ("amount", "money"))
+PAYMENTS = _table("payments", ("amount", "money"))
+ALLOCATIONS = _table("allocations", ("invoice_id", "id"), ("amount", "money"))
+REBATES_POSTED = _table("rebates_posted", ("policy_id", "id"), ("amount", "money"))
+
+
+def _appended(created_field: str):
+    """Append-only rows: above the id watermark, or created within the look-back."""
+
+    def changed(watermark: dict, now: datetime) -> Q:
+        since = now - LOOK_BACK
+        if watermark.get("at"):
+            since = min(since, datetime.fromisoformat(watermark["at"]) - LOOK_BACK)
+        return Q(pk__gt=watermark.get("id", 0)) | Q(**{f"{created_field}__gte": since})
+
+    return changed
+
+
+def _modified(updated_field: str):
+    def changed(watermark: dict, now: datetime) -> Q:
+        since = datetime.fromisoformat(watermark["at"]) if watermark.get("at") else now
+        return Q(**{f"{updated_field}__gte": since - LOOK_BACK})
+
+    return changed
+
+
+def _model(label: str):
+    def get():
+        from django.apps import apps
+
+        return apps.get_model(label)
+
+    return get
+
+
+def _shipment_fact(row):
+    (_pk, shipped_at, partner, order, sku, warehouse, promotions, gift, units, net, listed, cost) = row
+    units = int(units)
+    return (
+        local_day(shipped_at),
+        partner,
+        order,
+        sku,
+        warehouse,
+        first_promotion(promotions, gift),
+        bool(gift),
+        units,
+        money(net * units),
+        money(listed * units),
+        None if cost is None else money(cost * units),
+    )
+
+
+def _order_fact(row):
+    (_pk, submitted_at, status, partner, order, sku, promotions, gift, units, listed, total) = row
+    if submitted_at is None or status in ("draft", "cancelled", "rejected"):
+        return None
+    return (
+        local_day(submitted_at),
+        partner,
+        order,
+        sku,
+        first_promotion(promotions, gift),
+        bool(gift),
+        int(units),
+        money(total),
+        money(listed * units),
+    )
+
+
+def _return_fact(row):
+    (_pk, issued_on, partner, order, sku, promotions, gift, units, amount, cost) = row
+    return (
+        issued_on,
+        partner,
+        order,
+        sku,
+        first_promotion(promotions, gift),
+        bool(gift),
+        int(units),
+        money(amount),
+        None if cost is None else money(cost * units),
+    )
+
+
+def _invoice_fact(row):
+    (_pk, issued_on, due_on, partner, amount, status) = row
+    return None if status == "void" else (issued_on, partner, due_on, money(amount))
+
+
+def _payment_fact(row):
+    (_pk, received_on, partner, amount, status) = row
+    return None if status != "confirmed" else (received_on, partner, money(amount))
+
+
+def _allocation_fact(row):
+    (_pk, allocated_on, partner, invoice, amount) = row
+    return (allocated_on, partner, invoice, money(amount))
+
+
+def _rebate_fact(row):
+    (_pk, posted_at, partner, policy, amount) = row
+    if posted_at is None or amount is None:
+        return None
+    return (local_day(posted_at), partner, policy, money(amount))
+
+
+SOURCES: dict[str, Source] = {
+    "shipments": Source(
+        SHIPMENTS,
+        _model("orders.ShipmentLine"),
+        (
+            "pk",
+            "shipment__shipped_at",
+            "shipment__order__partner_id",
+            "shipment__order_id",
+            "order_line__sku_id",
+            "shipment__warehouse_id",
+            "order_line__promotions",
+            "order_line__gift_promotion",
+            "quantity",
+            "order_line__net_unit_price",
+            "order_line__list_price",
+            "order_line__sku__cost_price",
+        ),
+        _shipment_fact,
+        _appended("shipment__created_at"),
+    ),
+    "orders": Source(
+        ORDERS,
+        _model("orders.OrderLine"),
+        (
+            "pk",
+            "order__submitted_at",
+            "order__status",
+            "order__partner_id",
+            "order_id",
+            "sku_id",
+            "promotions",
+            "gift_promotion",
+            "quantity",
+            "list_price",
+            "line_total",
+        ),
+        _order_fact,
+        _modified("order__updated_at"),
+    ),
+    "returns": Source(
+        RETURNS,
+        _model("orders.CreditNoteLine"),
+        (
+            "pk",
+            "credit_note__issued_on",
+            "credit_note__partner_id",
+            "order_line__order_id",
+            "order_line__sku_id",
+            "order_line__promotions",
+            "order_line__gift_promotion",
+            "quantity",
+            "amount",
+            "order_line__sku__cost_price",
+        ),
+        _return_fact,
+        _appended("credit_note__created_at"),
+    ),
+    "invoices": Source(
+        INVOICES,
+        _model("finance.Invoice"),
+        ("pk", "issued_on", "due_on", "partner_id", "amount", "status"),
+        _invoice_fact,
+        _modified("updated_at"),
+    ),
+    "payments": Source(
+        PAYMENTS,
+        _model("finance.Payment"),
+        ("pk", "received_on", "partner_id", "amount", "status"),
+        _payment_fact,
+        _modified("updated_at"),
+    ),
+    "allocations": Source(
+        ALLOCATIONS,
+        _model("finance.Allocation"),
+        ("pk", "allocated_on", "invoice__partner_id", "invoice_id", "amount"),
+        _allocation_fact,
+        _appended("created_at"),
+    ),
+    "rebates_posted": Source(
+        REBATES_POSTED,
+        _model("rebates.RebateLine"),
+        ("pk", "posted_at", "partner_id", "policy_id", "posted_amount"),
+        _rebate_fact,
+        _modified("posted_at"),
+        base=lambda: Q(posted_at__isnull=False),
+    ),
+    # "targets": the targets helper's models feed a ledger here (period, region/owner/partner,
+    # amount) once they exist; the semantic layer's `target` and `attainment` read it.
+}
+
+LEDGERS = [source.table for source in SOURCES.values()]
