@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.contrib.contenttypes.models import ContentType
-
 from qudao.core.regions import macro_region_of
 
 from .sources import local_day
@@ -91,6 +89,8 @@ def _owner(values: dict):
 def partner_history_rows() -> list[tuple]:
     """Every partner's attribute intervals: two set-based reads (partners, their changes), then
     a walk in memory."""
+    from django.contrib.contenttypes.models import ContentType
+
     from qudao.core.models import ObjectChange
     from qudao.partners.models import Partner, TierChange
 

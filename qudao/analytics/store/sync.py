@@ -171,7 +171,7 @@ def _compact(manifest: dict) -> None:
             continue
         con = storage.connect([source.table], manifest)
         try:
-            merged = con.execute(f"SELECT * FROM {name}").fetch_arrow_table()
+            merged = con.sql(f"SELECT * FROM {name}").to_arrow_table()
         finally:
             con.close()
         segment = storage.write_segment(source.table, merged)

@@ -16,7 +16,10 @@ from qudao.core.errors import FieldErrors, Forbidden
 from qudao.pricing.tests.conftest import catalogue  # noqa: F401
 from qudao.rebates.tests.conftest import at
 
-from .test_store_fixtures import END, START, date_back_changes, figures, store_dir, trade  # noqa: F401
+from . import test_store_fixtures as fixtures
+from .test_store_fixtures import END, START, date_back_changes, figures
+
+store_dir, trade = fixtures.store_dir, fixtures.trade  # the fixtures these tests use
 
 D = Decimal
 ALL = [
