@@ -231,7 +231,7 @@ METRICS_LIST = [
     Metric(
         "payments_collected",
         _("Payments collected"),
-        _("Confirmed payments by the day the money arrived (回款); reversed ones aside."),
+        _("Confirmed payments by the day the money arrived; reversed ones aside."),
         "money",
         f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * amount AS v FROM payments",
     ),
