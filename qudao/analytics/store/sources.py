@@ -60,13 +60,14 @@ class Source:
     fact: Callable[[tuple], tuple | None]
     changed: Callable[[dict, datetime], Q]  # (watermark, now) -> Q of candidate rows
     base: Callable[[], Q] = lambda: Q()
+    annotations: Callable[[], dict] = dict  # computed fields `fields` may name
 
     def batches(self, condition: Q | None = None) -> Iterator[list[tuple]]:
         """Read rows in primary-key order, BATCH at a time."""
         last = 0
         model = self.model()
         while True:
-            queryset = model.objects.filter(self.base(), pk__gt=last)
+            queryset = model.objects.annotate(**self.annotations()).filter(self.base(), pk__gt=last)
             if condition is not None:
                 queryset = queryset.filter(condition)
             rows = list(queryset.order_by("pk").values_list(*self.fields)[:BATCH])
@@ -119,6 +120,7 @@ INVOICES = _table("invoices", ("due_on", "date"), ("amount", "money"))
 PAYMENTS = _table("payments", ("amount", "money"))
 ALLOCATIONS = _table("allocations", ("invoice_id", "id"), ("amount", "money"))
 REBATES_POSTED = _table("rebates_posted", ("policy_id", "id"), ("amount", "money"))
+DELIVERIES = _table("deliveries", ("order_id", "id"), ("cycle_days", "money"))
 
 
 def _appended(created_field: str):
@@ -215,6 +217,23 @@ def _allocation_fact(row):
     return (allocated_on, partner, invoice, money(amount))
 
 
+def _delivery_fact(row):
+    """An order delivered: the day of its receipt (签收; else its last shipment's delivery) and the
+    days from submission to it."""
+    (pk, submitted_at, status, partner, confirmed_at, last_delivered_at) = row
+    delivered_at = confirmed_at or last_delivered_at
+    if status not in ("delivered", "completed") or submitted_at is None or delivered_at is None:
+        return None
+    days = Decimal((delivered_at - submitted_at).total_seconds()) / Decimal(86400)
+    return (local_day(delivered_at), partner, pk, money(max(days, Decimal(0))))
+
+
+def _last_delivery():
+    from django.db.models import Max
+
+    return {"last_delivered_at": Max("shipments__delivered_at")}
+
+
 def _rebate_fact(row):
     (_pk, posted_at, partner, policy, amount) = row
     if posted_at is None or amount is None:
@@ -308,6 +327,14 @@ SOURCES: dict[str, Source] = {
         _rebate_fact,
         _modified("posted_at"),
         base=lambda: Q(posted_at__isnull=False),
+    ),
+    "deliveries": Source(
+        DELIVERIES,
+        _model("orders.Order"),
+        ("pk", "submitted_at", "status", "partner_id", "delivery_confirmation__at", "last_delivered_at"),
+        _delivery_fact,
+        _modified("updated_at"),
+        annotations=_last_delivery,
     ),
     # "targets": the targets helper's models feed a ledger here (period, region/owner/partner,
     # amount) once they exist; the semantic layer's `target` and `attainment` read it.

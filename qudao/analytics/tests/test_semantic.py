@@ -42,13 +42,15 @@ ALL = [
     "active_partners",
     "new_partners",
     "dormant_partners",
+    "dso",
+    "order_cycle_time",
 ]
 
 
 def database_figures(start: date, end: date) -> dict:
     """The same figures straight from the transactional database (rebates.basis for sales)."""
     from qudao.finance.models import Allocation, Invoice, Payment
-    from qudao.orders.models import CreditNoteLine, OrderLine, ShipmentLine
+    from qudao.orders.models import CreditNoteLine, OrderLine, Shipment, ShipmentLine
     from qudao.partners.models import Partner
     from qudao.rebates import basis
 
@@ -85,7 +87,12 @@ def database_figures(start: date, end: date) -> dict:
     )
     overdue = sum(basis.overdue_at(partners, end, 0).values(), D(0))
     net = shipped - returns
+    delivered = Shipment.objects.filter(order__status="delivered", delivered_at__gte=low, delivered_at__lt=high)
+    cycles = [shipment.delivered_at - shipment.order.submitted_at for shipment in delivered.select_related("order")]
+    seconds = sum(cycle.days * 86400 + cycle.seconds for cycle in cycles)
     return {
+        "dso": (owed / net * ((end - start).days + 1)).quantize(D("0.1")),
+        "order_cycle_time": (D(seconds) / 86400 / len(cycles)).quantize(D("0.1")),
         "net_sales": net,
         "gross_sales": gross,
         "discounts": gross - shipped,
@@ -130,12 +137,17 @@ def test_it_answers_every_metric_exactly_on_the_store_and_the_database_agrees(tr
         "active_partners": 3,
         "new_partners": 0,  # the partners were created in 2026
         "dormant_partners": 3,  # nothing shipped since 20 June
+        "dso": D("156.4"),  # 3,000.00 / 6,999.99 × 365 days
+        "order_cycle_time": D("4.5"),  # 8 March 09:00 to 12 March 21:00
     }
     # and the transactional database says the same
     db = database_figures(START, END)
     for code, value in db.items():
         if code == "order_value":
             assert value == D("7999.99")
+            continue
+        if code in ("dso", "order_cycle_time"):
+            assert row[code] == value, code
             continue
         assert row[code] == (value if isinstance(value, int) else D(value).quantize(D("0.01"))), code
     # and the columns carry labels and formats

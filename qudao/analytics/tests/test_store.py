@@ -41,6 +41,7 @@ def test_it_refreshes_only_what_changed_as_signed_rows(trade, world):
         "payments": 1,
         "allocations": 1,
         "rebates_posted": 0,
+        "deliveries": 1,
     }
     before = figures(semantic.query(world.admin, MONEY, [], {}, START, END))[()]
     assert before == {"net_sales": D("6999.99"), "payments_collected": D("1000.00"), "receivables": D("3000.00")}
@@ -60,6 +61,7 @@ def test_it_refreshes_only_what_changed_as_signed_rows(trade, world):
         "payments": 1,
         "allocations": 0,
         "rebates_posted": 0,
+        "deliveries": 0,
     }
     after = figures(semantic.query(world.admin, MONEY, [], {}, START, END))[()]
     # 6,999.99 + 2,200.00; no payment; 3,000 invoiced less the 1,000 allocation of the bounced payment
