@@ -105,7 +105,9 @@ ORDERS = _table(
     ("units", "int"),
     ("net_amount", "money"),
     ("gross_amount", "money"),
+    ("units_on_time", "int"),
 )
+FILL_DAYS = 7  # a line is filled on time when shipped complete within this many days of submission
 RETURNS = _table(
     "returns",
     ("order_id", "id"),
@@ -171,9 +173,10 @@ def _shipment_fact(row):
 
 
 def _order_fact(row):
-    (_pk, submitted_at, status, partner, order, sku, promotions, gift, units, listed, total) = row
+    (_pk, submitted_at, status, partner, order, sku, promotions, gift, units, listed, total, on_time) = row
     if submitted_at is None or status in ("draft", "cancelled", "rejected"):
         return None
+    units = int(units)
     return (
         local_day(submitted_at),
         partner,
@@ -181,10 +184,29 @@ def _order_fact(row):
         sku,
         first_promotion(promotions, gift),
         bool(gift),
-        int(units),
+        units,
         money(total),
         money(listed * units),
+        min(int(on_time or 0), units),
     )
+
+
+def _shipped_on_time():
+    """Units of the order line shipped within FILL_DAYS of the order's submission."""
+    from django.db.models import DateTimeField, ExpressionWrapper, IntegerField, OuterRef, Subquery, Sum
+    from django.db.models.functions import Coalesce
+
+    from qudao.orders.models import ShipmentLine
+
+    deadline = ExpressionWrapper(OuterRef("order__submitted_at") + timedelta(days=FILL_DAYS), DateTimeField())
+    shipped = (
+        ShipmentLine.objects.filter(order_line=OuterRef("pk"), shipment__shipped_at__lte=deadline)
+        .order_by()
+        .values("order_line")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return {"units_on_time": Coalesce(Subquery(shipped, output_field=IntegerField()), 0)}
 
 
 def _return_fact(row):
@@ -277,9 +299,11 @@ SOURCES: dict[str, Source] = {
             "quantity",
             "list_price",
             "line_total",
+            "units_on_time",
         ),
         _order_fact,
         _modified("order__updated_at"),
+        annotations=_shipped_on_time,
     ),
     "returns": Source(
         RETURNS,

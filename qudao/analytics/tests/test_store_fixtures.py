@@ -10,7 +10,8 @@ WASH-A 2,000):
   returned 2 April (credit note 1,000.00); a gift
   HOOD-B (free) shipped 10 March; 1 HOOD-A at 1,000.00 shipped 20 June, ordered 18 June.
 - sub_js (silver; Suzhou): 2 HOOD-B at 500.00 shipped 11 March, ordered 9 March.
-- dealer_zj (registered; Hangzhou): 1 WASH-A at 2,999.99 shipped 5 May, ordered 1 May; an order
+- dealer_zj (registered; Hangzhou): 1 WASH-A at 2,999.99 shipped 5 May, ordered 20 April (more
+  than seven days before: not filled on time); an order
   of 7 May cancelled (never counts).
 - invoices: dist_js 3,000.00 (10 March, due 10 April), sub_js 1,000.00 (11 March, due 31 March).
 - payment: dist_js 1,000.00 received 20 March, allocated to its invoice the same day.
@@ -85,7 +86,7 @@ def build_trade(world, catalogue) -> Trade:
     books.sale(dist, "hood_b", 1, "0.00", date(2025, 3, 10), gift="GIFT1")
     books.credit(trade.first_line, 1, date(2025, 4, 2))
     submitted(books.sale(sub, "hood_b", 2, "500.00", date(2025, 3, 11)), date(2025, 3, 9))
-    submitted(books.sale(zj, "wash_a", 1, "2999.99", date(2025, 5, 5)), date(2025, 5, 1))
+    submitted(books.sale(zj, "wash_a", 1, "2999.99", date(2025, 5, 5)), date(2025, 4, 20))
     cancelled = books.sale(zj, "wash_a", 1, "2999.99", date(2025, 5, 8))
     from qudao.orders.models import ShipmentLine
 
