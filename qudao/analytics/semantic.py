@@ -290,6 +290,16 @@ METRICS_LIST = [
         f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * amount AS v FROM rebates_posted",
     ),
     Metric(
+        "rebates_accrued",
+        _("Rebates accrued"),
+        _(
+            "What partners' live progress earns so far under each policy's tiers, for the periods that "
+            "start in the range (conditions such as a focus share aside)."
+        ),
+        "money",
+        f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * amount AS v FROM rebates_accrued",
+    ),
+    Metric(
         "rebate_share",
         _("Rebate share of sales"),
         _("Rebates posted as a share of net sales."),

@@ -122,6 +122,7 @@ INVOICES = _table("invoices", ("due_on", "date"), ("amount", "money"))
 PAYMENTS = _table("payments", ("amount", "money"))
 ALLOCATIONS = _table("allocations", ("invoice_id", "id"), ("amount", "money"))
 REBATES_POSTED = _table("rebates_posted", ("policy_id", "id"), ("amount", "money"))
+REBATES_ACCRUED = _table("rebates_accrued", ("policy_id", "id"), ("amount", "money"))
 DELIVERIES = _table("deliveries", ("order_id", "id"), ("cycle_days", "money"))
 
 
@@ -256,6 +257,41 @@ def _last_delivery():
     return {"last_delivered_at": Max("shipments__delivered_at")}
 
 
+class _PolicyTiers:
+    """Each policy's tier table, read once per policy (a handful), for the accrued rebates."""
+
+    def __init__(self):
+        self.cache: dict[int, tuple] = {}
+
+    def outcome(self, policy_id: int, basis: Decimal, baseline) -> Decimal:
+        from qudao.rebates import engine
+        from qudao.rebates.models import BasisKind, RebatePolicy
+
+        if policy_id not in self.cache:
+            policy = RebatePolicy.objects.prefetch_related("tiers").get(pk=policy_id)
+            tiers = [engine.Tier(t.lower_bound, t.reward, t.value) for t in policy.tiers.all()]
+            self.cache[policy_id] = (policy, tiers)
+        policy, tiers = self.cache[policy_id]
+        if not tiers:
+            return Decimal(0)
+        counted = basis - (baseline or 0) if policy.growth else basis
+        outcome = engine.compute(
+            counted, tiers, policy.tier_style, policy.cap, counts_units=policy.basis == BasisKind.QUANTITY
+        )
+        return outcome.amount
+
+
+def _accrued_fact(row, tiers: _PolicyTiers | None = None):
+    """A partner's live progress on a policy and period: the rebate its basis so far earns under
+    the policy's tiers (conditions such as a focus share aside), dated by the period's first day."""
+    (_pk, period_start, partner, policy, basis, baseline) = row
+    amount = (tiers or _TIERS).outcome(policy, Decimal(basis), baseline)
+    return (period_start, partner, policy, money(amount))
+
+
+_TIERS = _PolicyTiers()  # reset at each refresh (sync.py): tier tables change with new versions
+
+
 def _rebate_fact(row):
     (_pk, posted_at, partner, policy, amount) = row
     if posted_at is None or amount is None:
@@ -351,6 +387,13 @@ SOURCES: dict[str, Source] = {
         _rebate_fact,
         _modified("posted_at"),
         base=lambda: Q(posted_at__isnull=False),
+    ),
+    "rebates_accrued": Source(
+        REBATES_ACCRUED,
+        _model("rebates.RebateProgress"),
+        ("pk", "period_start", "partner_id", "policy_id", "basis", "baseline"),
+        _accrued_fact,
+        _modified("updated_at"),
     ),
     "deliveries": Source(
         DELIVERIES,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 from django.utils import timezone
 
-from . import storage
+from . import sources, storage
 from .dims import DIMENSIONS, dimension_rows, dimension_signature
 from .sources import SOURCES, Source
 
@@ -61,6 +61,7 @@ def _watermark(source: Source, rows: list[tuple], old: dict, started) -> dict:
 
 def rebuild() -> RefreshResult:
     """Read every source whole into new segments and swap them in at once (the old ones retire)."""
+    sources._TIERS.cache.clear()
     began = time.monotonic()
     result = RefreshResult(rebuilt=True)
     with storage.writer_lock():
@@ -138,6 +139,7 @@ def refresh() -> RefreshResult:
     empty store is a rebuild."""
     if not storage.read_manifest().get("watermarks"):
         return rebuild()
+    sources._TIERS.cache.clear()
     began = time.monotonic()
     result = RefreshResult()
     with storage.writer_lock():

@@ -170,7 +170,8 @@ def test_it_answers_every_metric_exactly_on_the_store_and_the_database_agrees(tr
     assert result.columns[0] == {"code": "net_sales", "label": "Net sales", "kind": "metric", "format": "money"}
 
 
-def test_it_counts_new_partners_and_posted_rebates(trade, world):
+def test_it_counts_new_partners_and_posted_and_accrued_rebates(trade, world):
+    from qudao.rebates import progress
     from qudao.rebates.models import RebateLine, RebateRun
 
     # given a posted rebate of 70.00 for dist_js on 1 July 2025
@@ -193,12 +194,29 @@ def test_it_counts_new_partners_and_posted_rebates(trade, world):
         posted_amount=D("70.00"),
         posted_at=at(date(2025, 7, 1)),
     )
+    # and dist_js's live progress on the policy (1 % from the first yuan): Q1 2,000.00 (3,000 shipped
+    # less the return of 2 April, counted in the sale's quarter), Q2 1,000.00
+    progress.recompute(policy, date(2025, 1, 1))
+    progress.recompute(policy, date(2025, 4, 1))
     store.rebuild()
     # when
-    row = figures(semantic.query(world.admin, ["rebates_posted", "rebate_share", "new_partners"], [], {}, START, END))
+    metrics = ["rebates_posted", "rebate_share", "new_partners", "rebates_accrued"]
+    row = figures(semantic.query(world.admin, metrics, [], {}, START, END))
+    by_quarter = figures(semantic.query(world.admin, ["rebates_accrued"], [], {}, START, END, grain="quarter"))
     now = figures(semantic.query(world.admin, ["new_partners"], [], {}, date(2026, 1, 1), date(2026, 12, 31)))
     # then
-    assert row[()] == {"rebates_posted": D("70.00"), "rebate_share": D("0.0100"), "new_partners": 0}
+    assert row[()] == {
+        "rebates_posted": D("70.00"),
+        "rebate_share": D("0.0100"),
+        "new_partners": 0,
+        "rebates_accrued": D("30.00"),
+    }
+    assert by_quarter == {
+        ("2025-Q1",): {"rebates_accrued": D("20.00")},
+        ("2025-Q2",): {"rebates_accrued": D("10.00")},
+        ("2025-Q3",): {"rebates_accrued": D("0.00")},
+        ("2025-Q4",): {"rebates_accrued": D("0.00")},
+    }
     assert now[()] == {"new_partners": 3}
 
 

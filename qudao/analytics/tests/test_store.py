@@ -41,6 +41,7 @@ def test_it_refreshes_only_what_changed_as_signed_rows(trade, world):
         "payments": 1,
         "allocations": 1,
         "rebates_posted": 0,
+        "rebates_accrued": 0,
         "deliveries": 1,
     }
     before = figures(semantic.query(world.admin, MONEY, [], {}, START, END))[()]
@@ -61,6 +62,7 @@ def test_it_refreshes_only_what_changed_as_signed_rows(trade, world):
         "payments": 1,
         "allocations": 0,
         "rebates_posted": 0,
+        "rebates_accrued": 0,
         "deliveries": 0,
     }
     after = figures(semantic.query(world.admin, MONEY, [], {}, START, END))[()]
@@ -194,3 +196,16 @@ def test_a_refresh_picks_up_a_tier_change_for_the_facts_after_it(trade, world):
     assert "partner_history" in result.dimensions
     rows = figures(semantic.query(world.admin, ["net_sales"], ["tier"], {"partner": [world.sub_js.code]}, START, today))
     assert rows == {("silver",): {"net_sales": D("1000.00")}, ("gold",): {"net_sales": D("500.00")}}
+
+
+def test_the_periodic_task_refreshes_the_store(trade, world):
+    from qudao.analytics.tasks import refresh_analytics_store
+
+    # given a built store and a new shipment
+    store.rebuild()
+    trade.books.sale(world.dealer_zj, "wash_a", 1, "100.00", date(2025, 10, 1))
+    # when the worker's periodic task runs
+    result = refresh_analytics_store.call_local()
+    # then the shipment is in the store
+    assert result["rows"]["shipments"] == 1
+    assert store.reconcile() == []
