@@ -27,7 +27,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from qudao.core.errors import FieldErrors, Forbidden
+from qudao.core.errors import FieldErrors, Forbidden, NotFound
 
 MAX_ROWS = 5000  # groups a query may answer
 MAX_METRICS = 30
@@ -663,6 +663,7 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
 
     :raises FieldErrors: unknown metric or dimension, bad range, a dimension a metric lacks, too large.
     :raises Forbidden: a metric the user's roles may not see.
+    :raises NotFound: a partner (or parent) filter naming a partner outside the user's scope.
     """
     import pyarrow as pa
 
@@ -692,7 +693,11 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
         if restriction is not None:
             from qudao.partners.models import Partner
 
-            visible = list(Partner.objects.filter(restriction).values_list("pk", flat=True))
+            visible_codes = dict(Partner.objects.filter(restriction).values_list("code", "pk"))
+            for code in ("partner", "parent"):
+                if any(key not in visible_codes for key in filters.get(code, [])):
+                    raise NotFound()  # another partner's figures: as if it did not exist
+            visible = list(visible_codes.values())
             con.register("scope_partners", pa.table({"partner_id": pa.array(visible, type=pa.int64())}))
         grouped: dict[tuple, dict] = {}
         for metric in bases:

@@ -18,6 +18,8 @@ from .dims import DIMENSIONS, dimension_rows, dimension_signature
 from .sources import SOURCES, Source
 
 ALL_TABLES = [source.table for source in SOURCES.values()] + DIMENSIONS
+# the tables' shape: a store written by code with other tables or columns is rebuilt, not patched
+SCHEMA = hashlib.sha256(repr([(table.name, table.columns) for table in ALL_TABLES]).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -88,6 +90,7 @@ def rebuild() -> RefreshResult:
             storage.retire(manifest, manifest["tables"].get(name, []))
             manifest["tables"][name] = files
         manifest["watermarks"] = watermarks
+        manifest["schema"] = SCHEMA
         _write_dimensions(manifest, result, force=True)
         storage.purge_retired(manifest)
         storage.write_manifest(manifest)
@@ -136,8 +139,10 @@ def _changes(source: Source, con, batch: list[tuple]) -> list[tuple]:
 def refresh() -> RefreshResult:
     """Append what changed since the watermarks (a new segment per table that changed), refresh
     the dimensions that changed, compact a table with too many segments. A first refresh of an
-    empty store is a rebuild."""
-    if not storage.read_manifest().get("watermarks"):
+    empty store, or one written with other tables or columns (a new version of Qudao), is a
+    rebuild."""
+    current = storage.read_manifest()
+    if not current.get("watermarks") or current.get("schema") != SCHEMA:
         return rebuild()
     sources._TIERS.cache.clear()
     began = time.monotonic()

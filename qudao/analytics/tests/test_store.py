@@ -209,3 +209,16 @@ def test_the_periodic_task_refreshes_the_store(trade, world):
     # then the shipment is in the store
     assert result["rows"]["shipments"] == 1
     assert store.reconcile() == []
+
+
+def test_a_store_written_with_other_tables_is_rebuilt_by_the_next_refresh(trade):
+    # given a store whose manifest says it was written by code with other tables or columns
+    store.rebuild()
+    manifest = storage.read_manifest()
+    manifest["schema"] = "older"
+    storage.write_manifest(manifest)
+    # when it refreshes, then it is rebuilt whole
+    result = store.refresh()
+    assert result.rebuilt is True
+    assert result.rows["shipments"] == 5
+    assert storage.read_manifest()["schema"] != "older"
