@@ -31,6 +31,7 @@ from qudao.core.errors import FieldErrors, Forbidden, NotFound
 
 MAX_ROWS = 5000  # groups a query may answer
 MAX_METRICS = 30
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 MAX_CELLS = 50_000  # groups × metrics
 MAX_DAYS_AT_DAY_GRAIN = 366
 MAX_RANGE_DAYS = 3660  # ten years
@@ -538,6 +539,8 @@ def _clean(user, metrics, dimensions, filters, start, end, grain) -> tuple:
             errors.add(f"filters.{code}", _("Each value is a code of at most 64 characters."))
     if not isinstance(start, date) or not isinstance(end, date):
         errors.add("start", _("Give the first and the last day."))
+    elif start < EARLIEST or end > LATEST:
+        errors.add("start" if start < EARLIEST else "end", _("Choose days between 1900 and 2999."))
     elif end < start:
         errors.add("end", _("The last day is before the first."))
     elif (end - start).days + 1 > MAX_RANGE_DAYS:
