@@ -18,6 +18,7 @@ Money comes back as Decimal rounded half up to the cent; ratios as fractions to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -600,19 +601,42 @@ def bucket_key(grain: str, day: date) -> str:
     return f"{day.year:04d}"
 
 
-JOINS = """
-LEFT JOIN partner_history ph ON ph.partner_id = f.partner_id AND f.day >= ph.valid_from AND f.day < ph.valid_to
-LEFT JOIN partners p ON p.partner_id = f.partner_id
-LEFT JOIN regions r ON r.region_id = ph.region_id
-LEFT JOIN regions rp ON rp.region_id = r.province_id
-LEFT JOIN regions rc ON rc.region_id = r.city_id
-LEFT JOIN tiers t ON t.tier_id = ph.tier_id
-LEFT JOIN users u ON u.user_id = ph.owner_id
-LEFT JOIN partners pp ON pp.partner_id = ph.parent_id
-LEFT JOIN skus s ON s.sku_id = f.sku_id
-LEFT JOIN warehouses wh ON wh.warehouse_id = f.warehouse_id
-LEFT JOIN promotions pr ON pr.code = f.promotion
-"""
+# alias -> (join, the aliases it needs); a query joins only what its dimensions and filters name
+JOINS = {
+    "ph": (
+        "LEFT JOIN partner_history ph ON ph.partner_id = f.partner_id "
+        "AND f.day >= ph.valid_from AND f.day < ph.valid_to",
+        (),
+    ),
+    "p": ("LEFT JOIN partners p ON p.partner_id = f.partner_id", ()),
+    "r": ("LEFT JOIN regions r ON r.region_id = ph.region_id", ("ph",)),
+    "rp": ("LEFT JOIN regions rp ON rp.region_id = r.province_id", ("r",)),
+    "rc": ("LEFT JOIN regions rc ON rc.region_id = r.city_id", ("r",)),
+    "t": ("LEFT JOIN tiers t ON t.tier_id = ph.tier_id", ("ph",)),
+    "u": ("LEFT JOIN users u ON u.user_id = ph.owner_id", ("ph",)),
+    "pp": ("LEFT JOIN partners pp ON pp.partner_id = ph.parent_id", ("ph",)),
+    "s": ("LEFT JOIN skus s ON s.sku_id = f.sku_id", ()),
+    "wh": ("LEFT JOIN warehouses wh ON wh.warehouse_id = f.warehouse_id", ()),
+    "pr": ("LEFT JOIN promotions pr ON pr.code = f.promotion", ()),
+}
+
+
+def _joins(sql_parts: list[str]) -> str:
+    """The joins the given SQL fragments need (by the aliases they name), in dependency order."""
+    text = " ".join(sql_parts)
+    wanted: list[str] = []
+
+    def want(alias):
+        if alias in wanted:
+            return
+        for needed in JOINS[alias][1]:
+            want(needed)
+        wanted.append(alias)
+
+    for alias in JOINS:
+        if re.search(rf"\b{alias}\.", text):
+            want(alias)
+    return "\n".join(JOINS[alias][0] for alias in wanted)
 
 
 def _sql(metric: Metric, dims: list[Dimension], filters: dict, scoped: bool) -> tuple[str, list]:
@@ -629,7 +653,8 @@ def _sql(metric: Metric, dims: list[Dimension], filters: dict, scoped: bool) -> 
         params.extend(values)
     keys = ", ".join([f"k{i}, n{i}" for i in range(len(dims))])
     head = ", ".join(selects)
-    body = f"FROM ({metric.source}) f {JOINS} WHERE {' AND '.join(where)}"
+    joins = _joins([*selects, *where])
+    body = f"FROM ({metric.source}) f {joins} WHERE {' AND '.join(where)}"
     if metric.aggregate == "live":
         counted = f"{head + ', ' if head else ''}f.{metric.count} AS counted"
         inner = f"SELECT {counted} {body} GROUP BY ALL HAVING SUM(f.sign) > 0"
