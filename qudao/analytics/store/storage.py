@@ -68,7 +68,8 @@ class Table:
 
 
 def store_dir() -> Path:
-    path = Path(getattr(settings, "QUDAO_ANALYTICS_DIR", None) or Path(settings.VAR_DIR) / "analytics")
+    configured = getattr(settings, "QUDAO_ANALYTICS_DIR", None) or os.environ.get("QUDAO_ANALYTICS_DIR")
+    path = Path(configured or Path(settings.VAR_DIR) / "analytics")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
