@@ -93,6 +93,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "rebates.settle": frozenset({ADMIN, FINANCE}),
     # outgoing webhooks for ERP and other systems
     "webhooks.manage": frozenset({ADMIN}),
+    # analytics: figures of the semantic layer (qudao.analytics.semantic), each user's own scope
+    # (a regional manager its regions, a partner itself and its sub-dealers); figures built on
+    # cost prices (gross margin) only for the roles that see cost prices (catalog.selectors)
+    "analytics.view": HQ_ALL | {PARTNER_ADMIN, PARTNER_STAFF},
+    "analytics.view_cost": frozenset({ADMIN, CHANNEL, FINANCE}),
 }
 
 
