@@ -94,6 +94,8 @@ def _one_concurrency_test_at_a_time(request):
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The analytics store (Parquet segments) of a test is its own, never var/analytics.
+    settings.QUDAO_ANALYTICS_DIR = str(tmp_path / "analytics")
     settings.SITE_URL = "http://testserver"
 
 

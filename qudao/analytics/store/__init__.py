@@ -1,6 +1,6 @@
 """The analytics store: a columnar copy of the facts of orders, shipments, credit notes, invoices,
 payments, allocations and posted rebates, with the dimensions and each partner's history, fed
-incrementally from the transactional database and never writing to it (ADR 0017, docs/analytics.md).
+incrementally from the transactional database and never writing to it (ADR 0018, docs/analytics.md).
 
 Public API (other code calls exactly these):
 - `refresh()`: append what changed since the last refresh; answers a `RefreshResult`.
