@@ -31,7 +31,7 @@ def cell(plan, key, kind, start):
 def test_it_splits_to_the_cent_by_the_largest_remainder():
     # even thirds of 100.00: 33.33 each and the one cent left to the first
     assert svc.split(D("100.00"), [D(1)] * 3) == [D("33.34"), D("33.33"), D("33.33")]
-    # 10.00 by 1:1:1:... remainders decide, ties to the earlier child
+    # 0.05 in three: the two cents left go to the earlier children (equal remainders)
     assert svc.split(D("0.05"), [D(1)] * 3) == [D("0.02"), D("0.02"), D("0.01")]
     # by shares 2:1 of 0.10: 0.0666.. / 0.0333..: the larger remainder (0.666) gets the cent
     assert svc.split(D("0.10"), [D(2), D(1)]) == [D("0.07"), D("0.03")]
@@ -164,9 +164,9 @@ def test_it_links_periods_across_levels_and_checks_and_rolls_up(world):
     assert svc.check_plan(plan).errors == {}
 
 
-def test_it_breaks_down_by_last_years_share(world, books):
-    # given 2024 shipments: dist_js 300.00 in Q1 and 100.00 in Q3, sub_js 100.00 in Q2, minus a
-    # 50.00 return of dist_js's Q1 sale
+def test_it_breaks_down_by_last_years_share(world, books):  # noqa: F811
+    # given 2024 shipments: dist_js 300.00 in Q1 (100.00 of it returned in April) and 100.00 in Q3,
+    # sub_js 100.00 in Q2
     line = books.sale(world.dist_js, "hood_a", 3, "100.00", date(2024, 2, 10))
     books.credit(line, 1, date(2024, 4, 2))  # 100.00 back: counts in Q1 (the sale's period)
     books.sale(world.dist_js, "hood_a", 1, "100.00", date(2024, 8, 10))
@@ -177,7 +177,7 @@ def test_it_breaks_down_by_last_years_share(world, books):
     svc.break_down(target=brand, into="quarters", method="last_year")
     quarters = Target.objects.filter(plan=plan, period_kind="quarter").order_by("period_start")
     assert [q.amount for q in quarters] == [D("500.00"), D("250.00"), D("250.00"), D("0.00")]
-    # and the brand into the two partners' owner... into regions: Jiangsu has all, Zhejiang nothing
+    # and the brand into regions: Jiangsu had everything, Zhejiang nothing
     js, zj = world.regions["jiangsu"], world.regions["zhejiang"]
     svc.break_down(target=brand, into="regions", method="last_year", subjects=[js.pk, zj.pk])
     region = cell(plan, f"region:{js.pk}", "year", date(2025, 1, 1))
@@ -279,8 +279,8 @@ def test_time_elapsed_attainment_and_status():
     assert svc.status_of(None, D("0"), False) == "not_started"
 
 
-def test_it_reports_attainment_at_every_level(world, books):
-    # given a plan brand 10,000.00 -> Jiangsu 8,000 / Zhejiang 2,000 -> partners; December broken down
+def test_it_reports_attainment_at_every_level(world, books):  # noqa: F811
+    # given a plan: brand 12,000.00 into quarters and months; Jiangsu 9,000 / Zhejiang 3,000; Jiangsu's partners
     plan = plan_of(world, amount="12000.00")
     js, zj = world.regions["jiangsu"], world.regions["zhejiang"]
     brand = svc.brand_target(plan)
@@ -288,8 +288,7 @@ def test_it_reports_attainment_at_every_level(world, books):
     svc.break_down(target=brand, into="regions", method="by_hand", subjects=[js.pk, zj.pk],
                    amounts={str(js.pk): "9000.00", str(zj.pk): "3000.00"})  # fmt: skip
     svc.break_down(target=cell(plan, f"region:{js.pk}", "year", date(2025, 1, 1)), into="partners", method="even")
-    # and sales: dist_js 600.00 on 3 December, sub_js 200.00 on 8 December, dealer_zj 100.00 in November,
-    # and a sale on 10 December that the 9th cannot see in the month... (it is in the window: counted)
+    # and sales: dist_js 600.00 on 3 December, sub_js 200.00 on 8 December, dealer_zj 100.00 in November
     books.sale(world.dist_js, "hood_a", 6, "100.00", date(2025, 12, 3))
     books.sale(world.sub_js, "hood_a", 2, "100.00", date(2025, 12, 8))
     books.sale(world.dealer_zj, "hood_a", 1, "100.00", date(2025, 11, 20))
@@ -320,7 +319,7 @@ def test_it_reports_attainment_at_every_level(world, books):
     assert set(svc.visible_targets(world.sales, plan).values_list("subject_key", flat=True)) == set()
 
 
-def test_it_counts_new_and_active_partners_and_payments(world, books):
+def test_it_counts_new_and_active_partners_and_payments(world, books):  # noqa: F811
     from qudao.analytics import actuals
     from qudao.orders.models import Order
     from qudao.partners.models import Partner
@@ -361,7 +360,6 @@ def test_approved_partner_targets_for_the_rebate_ratio(world):
         svc.break_down(target=target, into="quarters", method="even")
     for key in ("brand", f"region:{world.regions['jiangsu'].pk}", f"partner:{world.dist_js.pk}"):
         svc.break_down(target=cell(plan, key, "quarter", date(2025, 1, 1)), into="months", method="even")
-    # a draft plan of payments for dealer_zj does not count (not approved)
     svc.submit_plan(plan=plan, actor=world.channel)
     get = svc.approved_partner_targets
     # exactly one target's period
