@@ -107,6 +107,10 @@ OWNER_ROLES = (HQRole.CHANNEL_MANAGER, HQRole.REGIONAL_MANAGER, HQRole.SALES)
 PARTNERS_COUNTED = (PartnerStatus.ACTIVE, PartnerStatus.SUSPENDED)
 
 
+KIND_ORDER = {TargetPeriod.YEAR: 0, TargetPeriod.QUARTER: 1, TargetPeriod.MONTH: 2}
+LEVEL_ORDER = {TargetLevel.BRAND: 0, TargetLevel.REGION: 1, TargetLevel.OWNER: 2, TargetLevel.PARTNER: 3}
+
+
 class Status:
     AHEAD = "ahead"
     ON_TRACK = "on_track"
@@ -1019,10 +1023,9 @@ def attainment_rows(plan: TargetPlan, targets, today: date | None = None) -> lis
     plan's): one set of grouped queries per period of the plan that has started (at most 17), never
     per subject."""
     today = today or timezone.localdate()
-    targets = list(
-        targets.select_related("region", "owner", "partner").order_by(
-            "period_start", "period_kind", "level", "subject_key"
-        )
+    targets = sorted(
+        targets.select_related("region", "owner", "partner"),
+        key=lambda t: (KIND_ORDER[t.period_kind], t.period_start, LEVEL_ORDER[t.level], t.subject_key),
     )
     windows = {(t.period_start, t.period_end) for t in targets if t.period_start <= today}
     facts = _partner_facts() if windows else []

@@ -121,6 +121,15 @@ HQ_NAV: tuple[NavGroup, ...] = (
         ),
     ),
     NavGroup(
+        "analytics",
+        pgettext_lazy("navigation", "Analytics"),
+        (
+            NavItem(
+                _("Targets"), "analytics:target_plans", ("targets.view",), ("/analytics/targets/",), (), "nav-targets"
+            ),
+        ),
+    ),
+    NavGroup(
         "approvals",
         pgettext_lazy("navigation", "Approvals"),
         (NavItem(_("Approvals"), "core:approvals", ("approvals.view",), ("/approvals/",), (), "nav-approvals"),),

@@ -1,0 +1,150 @@
+"""Targets through the API and the pages: create, break down (exact figures, refusals as problem
+details per field), roll up, submit, versions, the plan page, the .xlsx export and the portal."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+
+from qudao.analytics import targets as svc
+from qudao.analytics.models import Target, TargetPlan
+from qudao.core.models import ApprovalFlow
+
+
+def approved_plan(world):
+    """Brand 1,200.00 -> Jiangsu -> dist_js, every year into quarters, approved."""
+    ApprovalFlow.objects.filter(subject_kind="target_plan").update(is_active=False)
+    year = date.today().year
+    plan = svc.create_plan(
+        data={"code": "P", "name": "销售目标", "year": year, "metric": "net_sales_shipped", "amount": "1200.00"},
+        actor=world.channel,
+    )
+    brand = svc.brand_target(plan)
+    js = world.regions["jiangsu"].pk
+    svc.break_down(target=brand, into="regions", method="even", subjects=[js])
+    region = Target.objects.get(plan=plan, subject_key=f"region:{js}")
+    svc.break_down(target=region, into="partners", method="even", subjects=[world.dist_js.pk])
+    for target in Target.objects.filter(plan=plan, period_kind="year"):
+        svc.break_down(target=target, into="quarters", method="even")
+    return svc.submit_plan(plan=plan, actor=world.channel)
+
+
+def test_it_writes_and_breaks_down_a_plan_through_the_api(world, api_client):
+    client = api_client(world.channel)
+    # when a plan is created
+    response = client.post(
+        "/api/v1/analytics/targets",
+        {"code": "API", "name": "接口目标", "year": 2025, "metric": "payments", "amount": "90000.00"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["status"], body["amount"], len(body["targets"])) == ("draft", "90000.00", 1)
+    plan_id, brand_id = body["id"], body["targets"][0]["id"]
+    # a breakdown by hand that does not sum: 422 at "amounts", nothing changed
+    response = client.post(
+        f"/api/v1/analytics/targets/{plan_id}/breakdown",
+        {
+            "target": brand_id,
+            "into": "quarters",
+            "method": "by_hand",
+            "amounts": {"2025-01-01": "30000", "2025-04-01": "30000", "2025-07-01": "20000", "2025-10-01": "9999.99"},
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert {error["field"]: error["message"] for error in response.json()["errors"]} == {
+        "amounts": "The amounts sum to CNY 89,999.99; they must sum to the target, CNY 90,000.00."
+    }
+    assert Target.objects.filter(plan_id=plan_id).count() == 1
+    # evenly: 22,500.00 a quarter
+    response = client.post(
+        f"/api/v1/analytics/targets/{plan_id}/breakdown",
+        {"target": brand_id, "into": "quarters", "method": "even"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    quarters = [row for row in response.json()["targets"] if row["period_kind"] == "quarter"]
+    assert [(row["period"], row["target"]) for row in quarters] == [
+        ("Q1 2025", "22500.00"),
+        ("Q2 2025", "22500.00"),
+        ("Q3 2025", "22500.00"),
+        ("Q4 2025", "22500.00"),
+    ]
+    # bad input: a 1e30 target and an unknown field
+    response = client.post(
+        "/api/v1/analytics/targets",
+        {"code": "X", "name": "x", "year": 2025, "metric": "payments", "amount": "1e30", "extra": 1},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    # submitted: pending the administrator's approval
+    response = client.post(f"/api/v1/analytics/targets/{plan_id}/submit")
+    assert (response.status_code, response.json()["status"]) == (200, "pending_approval")
+    # finance reads but does not write; a partner user is refused
+    assert api_client(world.finance).get(f"/api/v1/analytics/targets/{plan_id}").status_code == 200
+    assert api_client(world.finance).post(f"/api/v1/analytics/targets/{plan_id}/versions").status_code == 403
+    assert api_client(world.dist_admin).get("/api/v1/analytics/targets").status_code == 403
+
+
+def test_the_plan_page_export_and_portal(world, page_client):
+    plan = approved_plan(world)
+    assert plan.status == TargetPlan.Status.APPROVED
+    # the HQ page shows the tree for the year with the status words
+    response = page_client(world.channel).get(f"/analytics/targets/{plan.pk}/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert text.count('data-testid="target-row"') == 3
+    assert "1,200.00" in text
+    # a quarter
+    response = page_client(world.regional_js).get(f"/analytics/targets/{plan.pk}/?period=quarter:{plan.year}-04-01")
+    assert response.content.decode().count('data-testid="target-row"') == 2  # Jiangsu and dist_js, no brand
+    # the export
+    response = page_client(world.channel).get(f"/analytics/targets/{plan.pk}/export.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = [row for row in sheet.iter_rows(min_row=5, values_only=True)]
+    assert len(values) == 15
+    assert values[0][:6] == ("Brand", "Whole brand", None, str(plan.year), 1200, 0)
+    assert values[1][:5] == ("Region", "Jiangsu", "320000", str(plan.year), 1200)
+    assert values[3][:5] == ("Brand", "Whole brand", None, f"Q1 {plan.year}", 300)
+    # the portal: dist_js's own year and quarters
+    response = page_client(world.dist_admin).get("/portal/targets/")
+    assert response.status_code == 200
+    assert response.content.decode().count('data-testid="portal-target-row"') == 5
+    response = page_client(world.zj_admin).get("/portal/targets/")
+    assert response.content.decode().count('data-testid="portal-target-row"') == 0
+    # the breakdown form of an approved plan is refused (read-only): the manager is sent back
+    brand = svc.brand_target(plan)
+    response = page_client(world.channel).post(
+        f"/analytics/targets/{plan.pk}/targets/{brand.pk}/breakdown/", {"into": "quarters", "method": "even"}
+    )
+    assert response.status_code == 302
+    assert Target.objects.filter(plan=plan).count() == 15
+
+
+def test_the_breakdown_form_by_hand(world, page_client):
+    plan = svc.create_plan(
+        data={"code": "F", "name": "表单", "year": 2025, "metric": "new_partners", "amount": "10"}, actor=world.channel
+    )
+    brand = svc.brand_target(plan)
+    client = page_client(world.channel)
+    url = f"/analytics/targets/{plan.pk}/targets/{brand.pk}/breakdown/"
+    assert client.get(url + "?into=quarters&method=by_hand").status_code == 200
+    data = {"into": "quarters", "method": "by_hand", "amount_2025-01-01": "4", "amount_2025-04-01": "3"}
+    data |= {"amount_2025-07-01": "2", "amount_2025-10-01": "2"}
+    response = client.post(url, data)
+    assert response.status_code == 422
+    assert "The amounts sum to 11; they must sum to the target, 10." in response.content.decode()
+    data["amount_2025-10-01"] = "1"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert [t.amount for t in Target.objects.filter(plan=plan, period_kind="quarter").order_by("period_start")] == [
+        Decimal("4"),
+        Decimal("3"),
+        Decimal("2"),
+        Decimal("1"),
+    ]
