@@ -958,6 +958,19 @@ class Row:
     attainment: Decimal | None
     elapsed: Decimal
     status: str
+    counts: bool = False  # whole numbers (units, partners), not money
+
+    @property
+    def target_text(self) -> str:
+        return self._text(self.target.amount)
+
+    @property
+    def actual_text(self) -> str:
+        return self._text(self.actual)
+
+    def _text(self, value: Decimal) -> str:
+        """As a page shows it: 1,234 for a count, 1,234.50 for money."""
+        return f"{int(value):,}" if self.counts else display.money_text(value)
 
     @property
     def status_label(self) -> str:
@@ -1041,7 +1054,9 @@ def attainment_rows(plan: TargetPlan, targets, today: date | None = None) -> lis
         actual = sums_by_window.get((t.period_start, t.period_end), {}).get(t.subject_key, ZERO) if started else ZERO
         attained = attainment_percent(actual, t.amount)
         elapsed = elapsed_percent(t.period_start, t.period_end, today)
-        rows.append(Row(t, actual, attained, elapsed, status_of(attained, elapsed, started)))
+        rows.append(
+            Row(t, actual, attained, elapsed, status_of(attained, elapsed, started), plan.metric in COUNT_METRICS)
+        )
     return rows
 
 

@@ -239,6 +239,7 @@ def breakdown_view(request, plan_id, target_id):
             "plan": plan,
             "target": target,
             "target_period": services.period_label(target.period_kind, target.period_start),
+            "target_text": services._amount_text(plan, target.amount),
             "into": into,
             "into_choices": choices,
             "method": method,
