@@ -563,6 +563,117 @@ def _break_down_subjects(plan, target, level, method, subjects, amounts, errors)
     ]
 
 
+def balanced_split(row_totals: list[Decimal], column_totals: list[Decimal], unit: Decimal = CENT) -> list[list]:
+    """A table whose rows sum exactly to `row_totals` and whose columns sum exactly to
+    `column_totals` (equal grand totals): each column split over the rows in proportion to the row
+    totals (`split`), then single units moved inside a column from a row over its total to a row
+    under it until every row sums (each move keeps the column's sum; a row over its total always
+    has a non-zero cell to give from)."""
+    columns = [split(total, row_totals, unit) for total in column_totals]
+    table = [[columns[j][i] for j in range(len(column_totals))] for i in range(len(row_totals))]
+    off = [sum(table[i], ZERO) - row_totals[i] for i in range(len(row_totals))]
+    while any(off):
+        over = next(i for i, value in enumerate(off) if value > 0)
+        under = next(i for i, value in enumerate(off) if value < 0)
+        j = max(range(len(column_totals)), key=lambda c: table[over][c])
+        table[over][j] -= unit
+        table[under][j] += unit
+        off[over] -= unit
+        off[under] += unit
+    return table
+
+
+def break_down_every_year(*, plan: TargetPlan, method: str, actor=None) -> int:
+    """Break every subject's year of a draft into quarters and months at once, replacing the
+    periods below the years, so that the whole plan sums both ways. The subjects at the top (the
+    brand) are spread evenly or by their own last year (one grouped query per period of last year);
+    every subject below takes its parent's seasonality: each of the parent's quarters and months is
+    shared among the children in proportion to their years, to the cent, and rows and columns both
+    sum exactly (`balanced_split`). Returns how many targets it wrote.
+
+    :raises FieldErrors: the years do not sum yet (per row), or another method."""
+    if method not in (Method.EVEN, Method.LAST_YEAR):
+        raise FieldErrors.single("method", _("Choose evenly or by last year's share."))
+    with transaction.atomic():
+        plan = _draft(plan)
+        years = list(
+            Target.objects.filter(plan=plan, period_kind=TargetPeriod.YEAR).select_related("region", "owner", "partner")
+        )
+        problems = check_plan(plan, years)
+        if problems.errors:
+            raise problems
+        Target.objects.filter(plan=plan).exclude(period_kind=TargetPeriod.YEAR).delete()
+        quarters = quarter_starts(plan.year)
+        months_of = {quarter: month_starts(quarter) for quarter in quarters}
+        last_year: dict = {}
+        roots = [t for t in years if t.parent_id is None]
+        if method == Method.LAST_YEAR:
+            facts = _partner_facts()
+            cells = [(TargetPeriod.QUARTER, q) for q in quarters]
+            cells += [(TargetPeriod.MONTH, m) for q in quarters for m in months_of[q]]
+            for kind, start in cells:
+                before = start.replace(year=start.year - 1)
+                per_partner = actuals.partner_actuals(
+                    plan.metric, None, before, period_end(kind, before), product_line_path=_line_path(plan)
+                )
+                last_year[(kind, start)] = _subject_sums(per_partner, facts)
+
+        def weights(kind, starts, key):
+            return [last_year.get((kind, start), {}).get(key, ZERO) for start in starts]
+
+        unit = unit_of(plan)
+        amounts: dict[tuple, Decimal] = {}
+        for root in roots:
+            key = root.subject_key
+            for quarter, amount in zip(
+                quarters, split(root.amount, weights(TargetPeriod.QUARTER, quarters, key), unit), strict=True
+            ):
+                amounts[(key, TargetPeriod.QUARTER, quarter)] = amount
+                months = months_of[quarter]
+                for month, month_amount in zip(
+                    months, split(amount, weights(TargetPeriod.MONTH, months, key), unit), strict=True
+                ):
+                    amounts[(key, TargetPeriod.MONTH, month)] = month_amount
+        children: dict[int, list[Target]] = {}
+        for t in years:
+            if t.parent_id:
+                children.setdefault(t.parent_id, []).append(t)
+        queue = list(roots)
+        while queue:
+            parent = queue.pop(0)
+            kids = sorted(children.get(parent.pk, []), key=lambda t: t.subject_key)
+            if not kids:
+                continue
+            queue.extend(kids)
+            table = balanced_split(
+                [kid.amount for kid in kids],
+                [amounts[(parent.subject_key, TargetPeriod.QUARTER, q)] for q in quarters],
+                unit,
+            )
+            for kid, row in zip(kids, table, strict=True):
+                for quarter, amount in zip(quarters, row, strict=True):
+                    amounts[(kid.subject_key, TargetPeriod.QUARTER, quarter)] = amount
+            for quarter in quarters:
+                months = months_of[quarter]
+                table = balanced_split(
+                    [amounts[(kid.subject_key, TargetPeriod.QUARTER, quarter)] for kid in kids],
+                    [amounts[(parent.subject_key, TargetPeriod.MONTH, m)] for m in months],
+                    unit,
+                )
+                for kid, row in zip(kids, table, strict=True):
+                    for month, amount in zip(months, row, strict=True):
+                        amounts[(kid.subject_key, TargetPeriod.MONTH, month)] = amount
+        by_key = {t.subject_key: t for t in years}
+        rows = [
+            Target(**_row(plan, by_key[key].level, subject_id_of(by_key[key]), kind, start, amount))
+            for (key, kind, start), amount in amounts.items()
+        ]
+        Target.objects.bulk_create(rows, batch_size=500)
+        relink(plan)
+        publish("target_plan.broken_down", "target_plan", plan.pk, {"into": "every_year", "method": method})
+    return len(rows)
+
+
 def relink(plan: TargetPlan) -> None:
     """Every target's parent is its parent subject's target at the same period: the subject tree
     is the one the breakdowns built at any period (a partner under the region it was broken down

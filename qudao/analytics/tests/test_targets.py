@@ -378,3 +378,44 @@ def test_approved_partner_targets_for_the_rebate_ratio(world):
     assert get("payments", None, date(2025, 1, 1), date(2025, 12, 31)) == {}
     assert get("net_sales_shipped", [world.sub_js.pk], date(2025, 1, 1), date(2025, 12, 31)) == {}
     assert TargetLevel.PARTNER == "partner" and TargetPeriod.YEAR == "year"
+
+
+def test_a_balanced_split_sums_both_ways():
+    # rows 600 / 400, columns 333.33 / 333.33 / 333.34: every row and every column exact
+    table = svc.balanced_split([D("600.00"), D("400.00")], [D("333.33"), D("333.33"), D("333.34")])
+    assert table == [[D("200.00"), D("200.00"), D("200.00")], [D("133.33"), D("133.33"), D("133.34")]]
+    assert [sum(row) for row in table] == [D("600.00"), D("400.00")]
+    table = svc.balanced_split([D("0.01")] * 3, [D("0.01"), D("0.02")])
+    assert [sum(row) for row in table] == [D("0.01")] * 3
+    assert [sum(column) for column in zip(*table, strict=True)] == [D("0.01"), D("0.02")]
+
+
+def test_it_breaks_every_year_into_quarters_and_months_at_once(world, books):  # noqa: F811
+    # given last year's shipments: dist_js 300.00 in January 2024 and 100.00 in May 2024
+    books.sale(world.dist_js, "hood_a", 3, "100.00", date(2024, 1, 10))
+    books.sale(world.dist_js, "hood_a", 1, "100.00", date(2024, 5, 10))
+    plan = plan_of(world, amount="1000.00")
+    js = world.regions["jiangsu"]
+    svc.break_down(target=svc.brand_target(plan), into="regions", method="even", subjects=[js.pk])
+    region = cell(plan, f"region:{js.pk}", "year", date(2025, 1, 1))
+    shares = {str(world.dist_js.pk): "600.00", str(world.sub_js.pk): "400.00"}
+    svc.break_down(target=region, into="partners", method="by_hand", amounts=shares)
+    # when every year goes into quarters and months by last year's share
+    written = svc.break_down_every_year(plan=plan, method="last_year")
+    # then 4 subjects (brand, Jiangsu, two partners) x 16 periods
+    assert written == 64
+    # the brand by its last year: Q1 750.00 (all in January), Q2 250.00 (all in May)
+    brand_quarters = Target.objects.filter(plan=plan, subject_key="brand", period_kind="quarter")
+    assert [t.amount for t in brand_quarters.order_by("period_start")] == [D("750.00"), D("250.00"), D("0"), D("0")]
+    assert cell(plan, "brand", "month", date(2025, 1, 1)).amount == D("750.00")
+    # the partners share each of Jiangsu's periods 600 : 400
+    dist, sub = f"partner:{world.dist_js.pk}", f"partner:{world.sub_js.pk}"
+    assert cell(plan, dist, "quarter", date(2025, 1, 1)).amount == D("450.00")
+    assert cell(plan, sub, "quarter", date(2025, 1, 1)).amount == D("300.00")
+    assert cell(plan, dist, "month", date(2025, 5, 1)).amount == D("150.00")
+    assert cell(plan, sub, "month", date(2025, 2, 1)).amount == D("0.00")
+    assert cell(plan, dist, "month", date(2025, 5, 1)).parent == cell(
+        plan, f"region:{js.pk}", "month", date(2025, 5, 1)
+    )
+    # and the whole plan sums, both ways
+    assert svc.check_plan(plan).errors == {}
