@@ -5,6 +5,7 @@ GET   /analytics/targets                           target plans (every version)
 POST  /analytics/targets                           a new plan with the brand's year target, as a draft (targets.manage)
 GET   /analytics/targets/{id}                      a plan with its targets, actuals and attainment (?as_of=)
 POST  /analytics/targets/{id}/breakdown            break one of its targets down (targets.manage)
+POST  /analytics/targets/{id}/spread              every year into quarters and months at once (targets.manage)
 POST  /analytics/targets/{id}/roll-up              every parent becomes the sum of its children (targets.manage)
 POST  /analytics/targets/{id}/submit               send a draft for approval (targets.manage)
 POST  /analytics/targets/{id}/versions             the next version of an approved plan, as a draft (targets.manage)
@@ -89,6 +90,10 @@ class TargetBreakdownIn(InputSchema):
         description="By hand: {child key: amount}; a child's key is its period start (2026-04-01) or its "
         "subject's id. They must sum to the target exactly.",
     )
+
+
+class TargetSpreadIn(InputSchema):
+    method: str = Field(description="even or last_year (the top subjects' last year; the others follow their parent).")
 
 
 class TargetPlanOut(Schema):
@@ -247,6 +252,16 @@ def target_plan_breakdown(request, plan_id: IdParam, body: TargetBreakdownIn):
         amounts=body.amounts,
         actor=request.auth,
     )
+    return detail_out(plan, request.auth, _today(None))
+
+
+@router.post("/analytics/targets/{plan_id}/spread", response=TargetPlanDetailOut)
+def target_plan_spread(request, plan_id: IdParam, body: TargetSpreadIn):
+    """Break every subject's year into quarters and months at once; the plan then sums both ways.
+    422 per row (`targets.<id>`) when the years do not sum yet."""
+    plan = _plan(request.auth, plan_id)
+    _require(request.auth, "targets.manage")
+    services.break_down_every_year(plan=plan, method=body.method, actor=request.auth)
     return detail_out(plan, request.auth, _today(None))
 
 

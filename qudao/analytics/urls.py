@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("analytics/targets/new/", views_targets.plan_new_view, name="target_plan_new"),
     path("analytics/targets/<int:plan_id>/", views_targets.plan_detail_view, name="target_plan"),
     path("analytics/targets/<int:plan_id>/submit/", views_targets.submit_view, name="target_plan_submit"),
+    path("analytics/targets/<int:plan_id>/spread/", views_targets.spread_view, name="target_plan_spread"),
     path("analytics/targets/<int:plan_id>/roll-up/", views_targets.roll_up_view, name="target_plan_roll_up"),
     path("analytics/targets/<int:plan_id>/version/", views_targets.version_view, name="target_plan_version"),
     path("analytics/targets/<int:plan_id>/export.xlsx", views_targets.export_view, name="target_plan_export"),

@@ -276,6 +276,18 @@ def submit_view(request, plan_id):
 
 @require_POST
 @hq_page("targets.manage", partner_users="404")
+def spread_view(request, plan_id):
+    method = request.POST.get("method") or services.Method.LAST_YEAR
+    return _action(
+        request,
+        plan_id,
+        lambda plan: (services.break_down_every_year(plan=plan, method=method, actor=request.user), plan)[1],
+        _("Every year is broken down into quarters and months."),
+    )
+
+
+@require_POST
+@hq_page("targets.manage", partner_users="404")
 def roll_up_view(request, plan_id):
     return _action(request, plan_id, lambda plan: services.roll_up(plan=plan, actor=request.user), _("Rolled up."))
 

@@ -78,6 +78,9 @@ API_CASES = [
         _hq_api(MANAGE, 200),
         body=lambda t: {"target": t["tg_brand"], "into": "quarters", "method": "even"},
     ),
+    Case(
+        "POST", "/api/v1/analytics/targets/{tg_draft}/spread", _hq_api(MANAGE, 200), body=lambda t: {"method": "even"}
+    ),
     Case("POST", "/api/v1/analytics/targets/{tg_draft}/roll-up", _hq_api(MANAGE, 200)),
     Case("POST", "/api/v1/analytics/targets/{tg_draft}/submit", _hq_api(MANAGE, 200)),
     Case("POST", "/api/v1/analytics/targets/{tg_approved}/versions", _hq_api(MANAGE, 201)),
@@ -94,6 +97,7 @@ PAGE_CASES = [
     Case("GET", "analytics/targets/{tg_draft}/export.xlsx", HQ_RECORD, page=True),
     Case("POST", "analytics/targets/{tg_draft}/submit/", _hq_page(MANAGE, BACK_TO_DRAFT), page=True),
     Case("POST", "analytics/targets/{tg_draft}/roll-up/", _hq_page(MANAGE, BACK_TO_DRAFT), page=True),
+    Case("POST", "analytics/targets/{tg_draft}/spread/", _hq_page(MANAGE, BACK_TO_DRAFT), page=True),
     # a draft has no next version to write: back to its page with the reason
     Case("POST", "analytics/targets/{tg_draft}/version/", _hq_page(MANAGE, BACK_TO_DRAFT), page=True),
     Case("GET", "analytics/targets/{tg_draft}/targets/{tg_brand}/breakdown/", _hq_page(MANAGE, 200), page=True),
