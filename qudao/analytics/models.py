@@ -2,7 +2,7 @@
 rules, saved reports). The analytics store itself is not here: it is a DuckDB database beside it
 (qudao.analytics.store).
 
-Targets (目标, docs/targets.md, ADR 0030):
+Targets (目标, docs/targets.md, ADR 0017):
 
 - TargetPlan: one version of a named plan of targets for one year and one metric (net sales
   shipped or invoiced, payments collected, a product line's units or amount, new or active
