@@ -13,8 +13,8 @@ package above every context, runs them in order, so no context imports a higher 
    each month's statements issued on the 1st (confirmed by the partners; last month's one disputed);
 6. rebates.demo: policies through their approval flow, posted runs of the past quarters, live
    progress, a manual deposit waiting for approval;
-7. analytics.demo: the year's target plan (brand > provinces > partners, year > quarters > months,
-   by last year's share), approved, so attainment shows everywhere.
+7. analytics.demo: the year's target plan (brand > provinces > partners by their last twelve months,
+   year > quarters > months), approved, so attainment shows everywhere.
 
 Deterministic for a given seed (every step draws from its own `random.Random(seed)`)."""
 

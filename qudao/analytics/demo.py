@@ -3,10 +3,14 @@ shipments are what the plan is broken down by, and this year's are its actuals).
 
 DEMO-TARGETS: net sales shipped for the current year, approved through its flow (目标计划审批):
 - the brand's year: the last twelve months' net sales shipped plus 20%, rounded up to 10,000;
-- the brand into the provinces of the partners, and each province into its partners, by last
-  year's share (evenly where a province or partner had nothing);
-- every year into quarters and months: the brand by its own last year, every subject below by its
-  parent's seasonality (so the plan sums both ways).
+- the brand into the provinces of the partners, and each province into its partners, by hand, in
+  proportion to the last twelve months (split to the cent by the service's own largest remainder
+  method): the demo's history is those twelve months, so "the same period last year" would see only
+  its first month;
+- every year into quarters and months evenly, every subject below the brand following its parent
+  (so the plan sums both ways). Evenly, not by last year: the demo's history is the last twelve
+  months, so most months of last year are empty and their share would pile the year into the few
+  that are not.
 So the demo shows attainment and ahead / on track / behind at every level and period."""
 
 from __future__ import annotations
@@ -54,10 +58,23 @@ def seed_targets(rng: random.Random, log: Callable[[str], None] = lambda message
         },
         actor=channel,
     )
-    targets.break_down(target=targets.brand_target(plan), into="regions", method="last_year", actor=channel)
+    # the last twelve months of every subject (one grouped query set), as by-hand shares
+    twelve_months = targets._subject_sums(
+        actuals.partner_actuals("net_sales_shipped", None, today - timedelta(days=365), today),
+        targets._partner_facts(),
+    )
+
+    def by_twelve_months(target, level, into):
+        ids = targets._default_children(target, level)
+        weights = [twelve_months.get(targets.subject_key(level, i), Decimal(0)) for i in ids]
+        shares = targets.split(target.amount, weights)
+        amounts = {str(i): str(share) for i, share in zip(ids, shares, strict=True)}
+        targets.break_down(target=target, into=into, method="by_hand", subjects=ids, amounts=amounts, actor=channel)
+
+    by_twelve_months(targets.brand_target(plan), TargetLevel.REGION, "regions")
     for region in Target.objects.filter(plan=plan, level=TargetLevel.REGION).select_related("region"):
-        targets.break_down(target=region, into="partners", method="last_year", actor=channel)
-    targets.break_down_every_year(plan=plan, method="last_year", actor=channel)
+        by_twelve_months(region, TargetLevel.PARTNER, "partners")
+    targets.break_down_every_year(plan=plan, method="even", actor=channel)
     plan = targets.submit_plan(plan=plan, actor=channel)
     if plan.status == TargetPlan.Status.PENDING_APPROVAL and plan.approval_id and admin is not None:
         approvals.decide(request_id=plan.approval_id, actor=admin, decision="approve")

@@ -34,5 +34,13 @@ def test_it_seeds_an_approved_plan_for_the_year_once(books, world):  # noqa: F81
     assert report == {"target_plans": 1, "targets": 6 * 17}
     assert Target.objects.filter(plan=plan, approved=True).count() == 6 * 17
     assert svc.check_plan(plan).errors == {}
+    # shared by the last twelve months: Jiangsu 3/4 (all of it dist_js's), Zhejiang 1/4
+    years = {t.subject_key: t.amount for t in Target.objects.filter(plan=plan, period_kind="year")}
+    assert years[f"region:{world.regions['jiangsu'].pk}"] == D("37500.00")
+    assert years[f"partner:{world.dist_js.pk}"] == D("37500.00")
+    assert years[f"partner:{world.sub_js.pk}"] == D("0.00")
+    assert years[f"partner:{world.dealer_zj.pk}"] == D("12500.00")
+    december = Target.objects.get(plan=plan, subject_key="brand", period_kind="month", period_start__month=12)
+    assert december.amount == D("4166.66")  # 50,000.00 / 4 = 12,500.00 a quarter, 4,166.67 + 4,166.67 + 4,166.66
     # and seeding again does nothing
     assert seed_targets(random.Random(1)) == {}
