@@ -419,3 +419,28 @@ def test_it_breaks_every_year_into_quarters_and_months_at_once(world, books):  #
     )
     # and the whole plan sums, both ways
     assert svc.check_plan(plan).errors == {}
+
+
+def test_owner_targets_and_their_attainment(world, books):  # noqa: F811
+    # given dealer_zj owned by the sales user (regional owner), who sells 700.00 in March 2025
+    books.sale(world.dealer_zj, "hood_a", 7, "100.00", date(2025, 3, 5))
+    plan = plan_of(world, amount="2000.00")
+    # when the brand breaks down into owners (default: the owners of the partners: sales)
+    svc.break_down(target=svc.brand_target(plan), into="owners", method="even")
+    owner = cell(plan, f"owner:{world.sales.pk}", "year", date(2025, 1, 1))
+    assert owner.amount == D("2000.00")
+    # and the owner into its partners (default: dealer_zj)
+    svc.break_down(target=owner, into="partners", method="even")
+    assert cell(plan, f"partner:{world.dealer_zj.pk}", "year", date(2025, 1, 1)).parent == owner
+    # then the owner's attainment is its partners' sales: 700 / 2,000 = 35.0%
+    rows = svc.attainment_rows(plan, Target.objects.filter(plan=plan, level="owner"), today=date(2025, 12, 31))
+    assert [(r.actual, r.attainment, r.elapsed, r.status) for r in rows] == [
+        (D("700.00"), D("35.0"), D("100.0"), "behind")
+    ]
+    # the sales user sees its own owner target and its partner's, not the brand's
+    seen = set(svc.visible_targets(world.sales, plan).values_list("subject_key", flat=True))
+    assert seen == {f"owner:{world.sales.pk}", f"partner:{world.dealer_zj.pk}"}
+    # a user who owns nothing is refused under the brand
+    with pytest.raises(FieldErrors) as error:
+        svc.break_down(target=svc.brand_target(plan), into="owners", method="even", subjects=[world.finance.pk])
+    assert list(error.value.errors) == ["subjects"]

@@ -81,6 +81,15 @@ def test_it_writes_and_breaks_down_a_plan_through_the_api(world, api_client):
         content_type="application/json",
     )
     assert response.status_code == 422
+    # a plan that does not sum cannot be submitted: 422 at the row, per row
+    Target.objects.filter(plan_id=plan_id, period_start="2025-10-01").update(amount=Decimal("1.00"))
+    response = client.post(f"/api/v1/analytics/targets/{plan_id}/submit")
+    assert response.status_code == 422
+    assert {error["field"]: error["message"] for error in response.json()["errors"]} == {
+        f"targets.{brand_id}": "Whole brand 2025: its periods sum to CNY 67,501.00, not CNY 90,000.00."
+    }
+    response = client.post(f"/api/v1/analytics/targets/{plan_id}/roll-up")
+    assert [row["target"] for row in response.json()["targets"] if row["level"] == "brand"][0] == "67501.00"
     # submitted: pending the administrator's approval
     response = client.post(f"/api/v1/analytics/targets/{plan_id}/submit")
     assert (response.status_code, response.json()["status"]) == (200, "pending_approval")
