@@ -87,6 +87,7 @@ class TargetBreakdownIn(InputSchema):
     )
     amounts: dict[str, str] | None = Field(
         None,
+        max_length=MAX_CHILDREN_IN,
         description="By hand: {child key: amount}; a child's key is its period start (2026-04-01) or its "
         "subject's id. They must sum to the target exactly.",
     )
@@ -228,7 +229,10 @@ def _today(value):
 
     if not value:
         return timezone.localdate()
-    day = parse_date(value) if isinstance(value, str) and len(value) == 10 else None
+    try:
+        day = parse_date(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:  # well formed but not a day (2025-13-01)
+        day = None
     if day is None:
         raise FieldErrors.single("as_of", _("Enter a date (YYYY-MM-DD)."))
     return day

@@ -157,3 +157,25 @@ def test_the_breakdown_form_by_hand(world, page_client):
         Decimal("2"),
         Decimal("1"),
     ]
+
+
+def test_the_api_bounds_its_inputs(world, api_client):
+    client = api_client(world.channel)
+    plan = svc.create_plan(
+        data={"code": "B", "name": "边界", "year": 2025, "metric": "payments", "amount": "100.00"}, actor=world.channel
+    )
+    brand = svc.brand_target(plan)
+    url = f"/api/v1/analytics/targets/{plan.pk}/breakdown"
+    too_many = {str(i): "0" for i in range(svc.MAX_CHILDREN + 1)}
+    for body, field in (
+        ({"target": brand.pk, "into": "quarters", "method": "by_hand", "amounts": too_many}, "amounts"),
+        ({"target": brand.pk, "into": "quarters", "method": "sideways"}, "method"),
+        ({"target": brand.pk, "into": "weeks", "method": "even"}, "into"),
+        ({"target": 10**15, "into": "quarters", "method": "even"}, "target"),
+    ):
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code == 422, body
+        assert field in {error["field"] for error in response.json()["errors"]}
+    assert client.get(f"/api/v1/analytics/targets/{plan.pk}?as_of=2025-13-01").status_code == 422
+    assert client.get("/api/v1/analytics/targets/99999999").status_code == 404
+    assert Target.objects.filter(plan=plan).count() == 1
