@@ -74,7 +74,16 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     # then: the whole demo, in one step
     assert "Seeded 30 partners and a year of their trade" in out.getvalue()
     assert report.partners == Partner.objects.count() == 30
-    assert set(report.steps) == {"catalog", "pricing", "inventory", "history", "rebates", "inbox", "extras"}
+    assert set(report.steps) == {
+        "catalog",
+        "pricing",
+        "inventory",
+        "history",
+        "rebates",
+        "targets",
+        "inbox",
+        "extras",
+    }
     # and a second start seeds nothing
     assert command.seed_if_empty(demo_partners=30) is None
 
@@ -118,6 +127,16 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     # rebates: every full quarter of the year posted, live progress for this period
     assert RebateRun.objects.filter(status="posted").count() == 4
     assert RebateProgress.objects.exists()
+
+    # targets: the year's plan approved through its flow, summing both ways, with actuals
+    from qudao.analytics import targets as target_services
+    from qudao.analytics.models import Target, TargetPlan
+
+    plan = TargetPlan.objects.get(code="DEMO-TARGETS")
+    assert (plan.status, plan.year, plan.approval.status) == ("approved", timezone.localdate().year, "approved")
+    assert target_services.check_plan(plan).errors == {}
+    year_rows = target_services.attainment_rows(plan, Target.objects.filter(plan=plan, period_kind="year"))
+    assert sum(row.actual for row in year_rows if row.target.level == "brand") > 0
 
     # the ledgers reconcile, and rebate progress does not drift
     ledger_out = StringIO()

@@ -1225,20 +1225,6 @@ def partner_rows(partner: Partner, today: date | None = None) -> list[tuple[Targ
     return out
 
 
-def plan_choices_metric() -> list[tuple[str, str]]:
-    return list(TargetMetric.choices)
-
-
-def years_around(today: date | None = None) -> list[int]:
-    year = (today or timezone.localdate()).year
-    return [year - 1, year, year + 1]
-
-
 def brand_target(plan: TargetPlan) -> Target | None:
+    """The plan's top: the brand's target for the year."""
     return plan.targets.filter(level=TargetLevel.BRAND, period_kind=TargetPeriod.YEAR).first()
-
-
-def owners_choices():
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(role_assignments__role__in=OWNER_ROLES, is_active=True).distinct()
