@@ -312,23 +312,23 @@ def export_view(request, plan_id):
 
 
 def export_xlsx(plan: TargetPlan, user, today: date) -> bytes:
+    """The header on the first row (the file goes back in through targets_import: level, code,
+    period and target are its columns), the plan's facts on a second sheet."""
     from qudao.core.spreadsheets import Spreadsheet
+
+    from .targets_import import COLUMNS, period_code, subject_code
 
     rows = services.attainment_rows(plan, services.visible_targets(user, plan), today)
     workbook = Spreadsheet()
     sheet = workbook.sheet(_("Targets"))
-    sheet.append([f"{plan.code} v{plan.version} {plan.name}"], bold=True, size=13)
-    sheet.append(
-        [_("Metric"), str(plan.get_metric_display()), _("Currency"), plan.currency, _("As of"), today.isoformat()]
-    )
-    sheet.append([])
+    labels = {column.key: column.label() for column in COLUMNS}
     sheet.append(
         [
-            _("Level"),
+            labels["level"],
+            labels["code"],
             _("Subject"),
-            _("Code"),
-            _("Period"),
-            _("Target"),
+            labels["period"],
+            labels["target"],
             _("Actual"),
             _("Attainment (%)"),
             _("Time elapsed (%)"),
@@ -339,13 +339,12 @@ def export_xlsx(plan: TargetPlan, user, today: date) -> bytes:
     number = "#,##0" if plan.metric in COUNT_METRICS else "#,##0.00"
     for row in rows:
         t = row.target
-        code = t.partner.code if t.partner_id else (t.region.code if t.region_id else "")
         sheet.append(
             [
                 str(t.get_level_display()),
+                subject_code(t),
                 t.subject_name,
-                code,
-                row.period_label,
+                period_code(t.period_kind, t.period_start),
                 t.amount,
                 row.actual,
                 row.attainment if row.attainment is not None else "",
@@ -354,7 +353,17 @@ def export_xlsx(plan: TargetPlan, user, today: date) -> bytes:
             ],
             formats={4: number, 5: number, 6: "0.0", 7: "0.0"},
         )
-    sheet.widths((10, 28, 14, 12, 16, 16, 14, 14, 10))
+    sheet.widths((10, 14, 28, 10, 16, 16, 14, 14, 10))
+    facts = workbook.sheet(_("Plan"))
+    for label, value in (
+        (_("Code"), plan.code),
+        (_("Version"), plan.version),
+        (_("Name"), plan.name),
+        (_("Metric"), str(plan.get_metric_display())),
+        (_("Currency"), plan.currency),
+        (_("As of"), today.isoformat()),
+    ):
+        facts.append([label, value])
     return workbook.to_bytes()
 
 
