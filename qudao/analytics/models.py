@@ -200,7 +200,9 @@ class Target(AuditedModel):
         return f"{self.subject_key} {self.period_kind} {self.period_start}"
 
     def audit_partner_id(self) -> int | None:
-        return self.partner_id
+        # HQ planning data: a partner's users see its approved targets in the portal, never the
+        # drafts' history through the audit trail
+        return None
 
     @property
     def subject_name(self) -> str:

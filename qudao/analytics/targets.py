@@ -534,10 +534,9 @@ def _break_down_subjects(plan, target, level, method, subjects, amounts, errors)
             raise errors
     keys = [str(i) for i in ids]
 
-    def weights():
-        start, end = target.period_start.replace(year=target.period_start.year - 1), None
-        end = period_end(target.period_kind, start)
-        return _children_actuals(plan, level, ids, start, end)
+    def weights():  # each child's actual in the same period last year
+        start = target.period_start.replace(year=target.period_start.year - 1)
+        return _children_actuals(plan, level, ids, start, period_end(target.period_kind, start))
 
     values = _child_amounts(
         plan=plan, target=target, method=method, children=ids, child_keys=keys, amounts=amounts,
