@@ -141,7 +141,11 @@ def plan_detail_view(request, plan_id):
             "band": services.STATUS_BAND,
             "can_manage": request.user.can("targets.manage"),
             "versions": TargetPlan.objects.filter(code=plan.code).order_by("-version"),
-            "problems": _messages_of(services.check_plan(plan)) if plan.editable else [],
+            # the rows that do not sum name every subject: shown to those who write plans (who
+            # see every target), never to a regional manager reading a draft
+            "problems": _messages_of(services.check_plan(plan))
+            if plan.editable and request.user.can("targets.manage")
+            else [],
         },
     )
 

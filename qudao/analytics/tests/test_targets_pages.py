@@ -179,3 +179,16 @@ def test_the_api_bounds_its_inputs(world, api_client):
     assert client.get(f"/api/v1/analytics/targets/{plan.pk}?as_of=2025-13-01").status_code == 422
     assert client.get("/api/v1/analytics/targets/99999999").status_code == 404
     assert Target.objects.filter(plan=plan).count() == 1
+
+
+def test_a_draft_that_does_not_sum_names_its_rows_to_its_writers_only(world, page_client):
+    plan = svc.create_plan(
+        data={"code": "S", "name": "未平", "year": 2025, "metric": "payments", "amount": "100.00"}, actor=world.channel
+    )
+    zj = world.regions["zhejiang"].pk
+    svc.break_down(target=svc.brand_target(plan), into="regions", method="even", subjects=[zj])
+    Target.objects.filter(plan=plan, level="region").update(amount=Decimal("90.00"))
+    message = "Whole brand 2025: the targets below it sum to CNY 90.00, not CNY 100.00."
+    assert message in page_client(world.channel).get(f"/analytics/targets/{plan.pk}/").content.decode()
+    page = page_client(world.regional_js).get(f"/analytics/targets/{plan.pk}/").content.decode()
+    assert "target-plan-problems" not in page and "Zhejiang" not in page
