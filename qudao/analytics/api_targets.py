@@ -31,6 +31,7 @@ from qudao.core.schemas import (
     paginate,
     whole_number,
 )
+from qudao.partners.scoping import partner_q
 
 from . import targets as services
 from .models import COUNT_METRICS, Target, TargetPlan
@@ -110,7 +111,9 @@ class TargetPlanOut(Schema):
     status_label: str
     version: int
     supersedes: int | None
-    amount: str | None = Field(description="The brand's target for the year.")
+    amount: str | None = Field(
+        description="The brand's target for the year (none for readers who do not see every partner)."
+    )
 
 
 class TargetRowOut(Schema):
@@ -142,8 +145,9 @@ class TargetPlanFilters(TextSchema):
     code: str | None = None
 
 
-def plan_out(plan: TargetPlan) -> dict:
-    brand = services.brand_target(plan)
+def plan_out(plan: TargetPlan, user) -> dict:
+    # the brand's target is read by those who see every partner (not a regional manager)
+    brand = services.brand_target(plan) if partner_q(user) is None else None
     return {
         "id": plan.pk,
         "code": plan.code,
@@ -164,7 +168,7 @@ def plan_out(plan: TargetPlan) -> dict:
 def detail_out(plan: TargetPlan, user, as_of) -> dict:
     rows = services.attainment_rows(plan, services.visible_targets(user, plan), as_of)
     return {
-        **plan_out(plan),
+        **plan_out(plan, user),
         "as_of": as_of.isoformat(),
         "targets": [
             {
@@ -203,7 +207,7 @@ def target_plan_list(request, filters: Query[TargetPlanFilters], page: Query[Pag
         rows = rows.filter(year=filters.year)
     if filters.code:
         rows = rows.filter(code=filters.code)
-    return paginate(rows.order_by("-year", "code", "-version"), page, plan_out)
+    return paginate(rows.order_by("-year", "code", "-version"), page, lambda plan: plan_out(plan, request.auth))
 
 
 @router.post("/analytics/targets", response={201: TargetPlanDetailOut})
@@ -284,7 +288,7 @@ def target_plan_submit(request, plan_id: IdParam):
     does not sum."""
     plan = _plan(request.auth, plan_id)
     _require(request.auth, "targets.manage")
-    return plan_out(services.submit_plan(plan=plan, actor=request.auth))
+    return plan_out(services.submit_plan(plan=plan, actor=request.auth), request.auth)
 
 
 @router.post("/analytics/targets/{plan_id}/versions", response={201: TargetPlanOut})
@@ -292,4 +296,4 @@ def target_plan_new_version(request, plan_id: IdParam):
     """The next version of an approved plan, as a draft copy; approved, it supersedes this one."""
     plan = _plan(request.auth, plan_id)
     _require(request.auth, "targets.manage")
-    return Status(201, plan_out(services.new_version(plan=plan, actor=request.auth)))
+    return Status(201, plan_out(services.new_version(plan=plan, actor=request.auth), request.auth))

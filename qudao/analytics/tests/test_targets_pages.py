@@ -96,6 +96,9 @@ def test_it_writes_and_breaks_down_a_plan_through_the_api(world, api_client):
     # finance reads but does not write; a partner user is refused
     assert api_client(world.finance).get(f"/api/v1/analytics/targets/{plan_id}").status_code == 200
     assert api_client(world.finance).post(f"/api/v1/analytics/targets/{plan_id}/versions").status_code == 403
+    # a regional manager reads the plan, not the brand's target
+    assert api_client(world.regional_js).get(f"/api/v1/analytics/targets/{plan_id}").json()["amount"] is None
+    assert api_client(world.finance).get("/api/v1/analytics/targets").json()["items"][0]["amount"] == "67501.00"
     assert api_client(world.dist_admin).get("/api/v1/analytics/targets").status_code == 403
 
 
