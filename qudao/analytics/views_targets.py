@@ -213,6 +213,10 @@ def breakdown_view(request, plan_id, target_id):
     children = _children(target, into)
     errors: dict = {}
     values = {key: source.get(f"amount_{key}", "") for key, _name in children}
+    if request.method == "GET" and method == services.Method.BY_HAND and children:
+        # start the grid from the even split, which sums: the user moves amounts between rows
+        even = services.split(target.amount, [services.WHOLE] * len(children), services.unit_of(plan))
+        values = {key: str(amount) for (key, _name), amount in zip(children, even, strict=True)}
     if request.method == "POST":
         chosen = [key for key, _name in children if source.get(f"use_{key}")] if into in services.INTO_LEVELS else None
         amounts = (

@@ -145,7 +145,9 @@ def test_the_breakdown_form_by_hand(world, page_client):
     brand = svc.brand_target(plan)
     client = page_client(world.channel)
     url = f"/analytics/targets/{plan.pk}/targets/{brand.pk}/breakdown/"
-    assert client.get(url + "?into=quarters&method=by_hand").status_code == 200
+    grid = client.get(url + "?into=quarters&method=by_hand")
+    assert grid.status_code == 200
+    assert 'name="amount_2025-01-01" inputmode="decimal" value="3"' in grid.content.decode()  # 3 + 3 + 2 + 2
     data = {"into": "quarters", "method": "by_hand", "amount_2025-01-01": "4", "amount_2025-04-01": "3"}
     data |= {"amount_2025-07-01": "2", "amount_2025-10-01": "2"}
     response = client.post(url, data)
