@@ -12,7 +12,9 @@ package above every context, runs them in order, so no context imports a higher 
    returned and disputed, through the real services under the demo clock (qudao.core.demo_clock);
    each month's statements issued on the 1st (confirmed by the partners; last month's one disputed);
 6. rebates.demo: policies through their approval flow, posted runs of the past quarters, live
-   progress, a manual deposit waiting for approval.
+   progress, a manual deposit waiting for approval;
+7. analytics.demo: the year's target plan (brand > provinces > partners by their last twelve months,
+   year > quarters > months), approved, so attainment shows everywhere.
 
 Deterministic for a given seed (every step draws from its own `random.Random(seed)`)."""
 
@@ -87,6 +89,7 @@ def seed_everything(
     :raises SeedRefused: the database has partners and `force` is False.
     :raises ValueError: fewer partners than the named demo partners."""
     from qudao import demo_extras, demo_history
+    from qudao.analytics import demo as analytics_demo
     from qudao.catalog import demo as catalog_demo
     from qudao.inventory import demo as inventory_demo
     from qudao.pricing import demo as pricing_demo
@@ -106,6 +109,7 @@ def seed_everything(
             ("inventory", inventory_demo.seed_inventory),
             ("history", demo_history.seed_history),
             ("rebates", rebates_demo.seed_rebates),
+            ("targets", analytics_demo.seed_targets),
             ("inbox", read_old_news),
             ("extras", demo_extras.seed_extras),
         )

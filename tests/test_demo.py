@@ -81,6 +81,7 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client, settings, tmp_
         "inventory",
         "history",
         "rebates",
+        "targets",
         "inbox",
         "extras",
         "analytics",
@@ -134,6 +135,16 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client, settings, tmp_
     # rebates: every full quarter of the year posted, live progress for this period
     assert RebateRun.objects.filter(status="posted").count() == 4
     assert RebateProgress.objects.exists()
+
+    # targets: the year's plan approved through its flow, summing both ways, with actuals
+    from qudao.analytics import targets as target_services
+    from qudao.analytics.models import Target, TargetPlan
+
+    plan = TargetPlan.objects.get(code="DEMO-TARGETS")
+    assert (plan.status, plan.year, plan.approval.status) == ("approved", timezone.localdate().year, "approved")
+    assert target_services.check_plan(plan).errors == {}
+    year_rows = target_services.attainment_rows(plan, Target.objects.filter(plan=plan, period_kind="year"))
+    assert sum(row.actual for row in year_rows if row.target.level == "brand") > 0
 
     # the ledgers reconcile, and rebate progress does not drift
     ledger_out = StringIO()

@@ -69,6 +69,7 @@ NOT_LIST_PAGES = {
     "finance_statements:generate",
     "finance:home",  # the same list as finance:invoices
     "rebates:policy_new",
+    "analytics:target_plan_new",
     "rebates:run_new",
 }
 

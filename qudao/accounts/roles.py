@@ -91,6 +91,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "rebates.view": HQ_ALL | {PARTNER_ADMIN, PARTNER_STAFF},
     "rebates.manage": frozenset({ADMIN, CHANNEL}),
     "rebates.settle": frozenset({ADMIN, FINANCE}),
+    # targets (目标): every HQ role reads plans (regional managers and sales their regions' and
+    # partners' targets only); channel managers and admins write and break them down (approved
+    # through the approval engine); partner users see their own targets in the portal
+    "targets.view": HQ_ALL,
+    "targets.manage": frozenset({ADMIN, CHANNEL}),
+    "targets.view_own": frozenset({PARTNER_ADMIN, PARTNER_STAFF}),
     # outgoing webhooks for ERP and other systems
     "webhooks.manage": frozenset({ADMIN}),
     # analytics: figures of the semantic layer (qudao.analytics.semantic), each user's own scope

@@ -11,3 +11,14 @@ class AnalyticsConfig(AppConfig):
     name = "qudao.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self):
+        from . import targets
+
+        targets.register_subjects()  # target plans go through the approval engine
+        try:  # a rebate tier on a ratio to target reads the approved partner targets
+            from qudao.rebates import ratios
+        except ImportError:  # the registry comes with the rebate-ratio work; wired on merge
+            ratios = None
+        if ratios is not None and hasattr(ratios, "register_target_source"):
+            ratios.register_target_source(targets.approved_partner_targets)

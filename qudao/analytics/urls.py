@@ -2,10 +2,24 @@
 
 from django.urls import path
 
-from . import views_workbench
+from . import views_targets, views_workbench
 
 app_name = "analytics"
 
 urlpatterns: list = [
     path("workbench/", views_workbench.workbench_view, name="workbench"),
+    path("analytics/targets/", views_targets.plan_list_view, name="target_plans"),
+    path("analytics/targets/new/", views_targets.plan_new_view, name="target_plan_new"),
+    path("analytics/targets/<int:plan_id>/", views_targets.plan_detail_view, name="target_plan"),
+    path("analytics/targets/<int:plan_id>/submit/", views_targets.submit_view, name="target_plan_submit"),
+    path("analytics/targets/<int:plan_id>/spread/", views_targets.spread_view, name="target_plan_spread"),
+    path("analytics/targets/<int:plan_id>/roll-up/", views_targets.roll_up_view, name="target_plan_roll_up"),
+    path("analytics/targets/<int:plan_id>/version/", views_targets.version_view, name="target_plan_version"),
+    path("analytics/targets/<int:plan_id>/export.xlsx", views_targets.export_view, name="target_plan_export"),
+    path(
+        "analytics/targets/<int:plan_id>/targets/<int:target_id>/breakdown/",
+        views_targets.breakdown_view,
+        name="target_breakdown",
+    ),
+    path("portal/targets/", views_targets.portal_targets_view, name="portal_targets"),
 ]

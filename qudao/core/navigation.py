@@ -52,9 +52,9 @@ class NavGroup:
 ORDER_SUBPAGES = ("/orders/returns/", "/orders/cases/")
 
 HQ_NAV: tuple[NavGroup, ...] = (
-    # the workbench (工作台), where HQ users land; the analytics group may grow (targets, dashboards)
+    # the workbench (工作台), where HQ users land: a plain link; the figures are in "analytics" below
     NavGroup(
-        "analytics",
+        "workbench",
         pgettext_lazy("navigation", "Workbench"),
         (NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),),
     ),
@@ -124,6 +124,15 @@ HQ_NAV: tuple[NavGroup, ...] = (
                 _("Rebate policies"), "rebates:policies", ("rebates.view",), ("/rebates/policies/",), (), "nav-rebates"
             ),
             NavItem(_("Rebate runs"), "rebates:runs", ("rebates.view",), ("/rebates/runs/",)),
+        ),
+    ),
+    NavGroup(
+        "analytics",
+        pgettext_lazy("navigation", "Analytics"),
+        (
+            NavItem(
+                _("Targets"), "analytics:target_plans", ("targets.view",), ("/analytics/targets/",), (), "nav-targets"
+            ),
         ),
     ),
     NavGroup(
