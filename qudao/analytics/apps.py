@@ -11,3 +11,8 @@ class AnalyticsConfig(AppConfig):
     name = "qudao.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self):
+        from .workbench_kpis import register as register_dashboards
+
+        register_dashboards()  # the dashboards' KPI cards, workbench chart and exports

@@ -56,7 +56,19 @@ HQ_NAV: tuple[NavGroup, ...] = (
     NavGroup(
         "analytics",
         pgettext_lazy("navigation", "Workbench"),
-        (NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),),
+        (
+            NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),
+            NavItem(
+                _("Dashboards"),
+                "analytics:dashboard",
+                ("analytics.dashboards",),
+                ("/analytics/dashboard/",),
+                (),
+                "nav-dashboards",
+            ),
+            NavItem(_("Pivot"), "analytics:pivot", ("analytics.dashboards",), ("/analytics/pivot/",), (), "nav-pivot"),
+            NavItem(_("Return on Qudao"), "analytics:roi", ("analytics.roi",), ("/analytics/roi/",), (), "nav-roi"),
+        ),
     ),
     NavGroup(
         "channel",
