@@ -14,7 +14,7 @@ import pyarrow as pa
 from django.utils import timezone
 
 from . import storage
-from .dims import DIMENSIONS, dimension_rows
+from .dims import DIMENSIONS, dimension_rows, dimension_signature
 from .sources import SOURCES, Source
 
 ALL_TABLES = [source.table for source in SOURCES.values()] + DIMENSIONS
@@ -38,6 +38,10 @@ def _digest(rows: list[tuple]) -> str:
 
 
 def _write_dimensions(manifest: dict, result: RefreshResult, force: bool) -> None:
+    signature = dimension_signature()
+    if not force and manifest.get("dims_signature") == signature:
+        return  # nothing the dimensions read has changed
+    manifest["dims_signature"] = signature
     tables = {table.name: table for table in DIMENSIONS}
     for name, rows in dimension_rows().items():
         digest = _digest(rows)

@@ -176,3 +176,19 @@ def test_a_reader_in_another_process_queries_while_the_store_refreshes(trade, wo
     assert report["queries"] > 0
     allowed = {f"{D('7999.99') + 100 * n:.4f}" for n in range(0, 9)}
     assert set(report["seen"]) <= allowed
+
+
+def test_a_refresh_picks_up_a_tier_change_for_the_facts_after_it(trade, world):
+    from qudao.partners import services
+
+    # given a built store; then sub_js is promoted to gold today and ships today
+    store.rebuild()
+    services.change_tier(partner=world.sub_js, tier="gold", reason="升级")
+    today = timezone.localdate()
+    trade.books.sale(world.sub_js, "hood_b", 1, "500.00", today)
+    # when the store refreshes
+    result = store.refresh()
+    # then the partner history was rewritten, and today's sale counts as gold, March's as silver
+    assert "partner_history" in result.dimensions
+    rows = figures(semantic.query(world.admin, ["net_sales"], ["tier"], {"partner": [world.sub_js.code]}, START, today))
+    assert rows == {("silver",): {"net_sales": D("1000.00")}, ("gold",): {"net_sales": D("500.00")}}
