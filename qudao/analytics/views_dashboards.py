@@ -105,7 +105,7 @@ def dashboard_view(request):
         regions=dashboards.regions(user, filters),
         map_option=json.dumps(dashboards.regions(user, filters).option, ensure_ascii=False),
         line_mix=dashboards.line_mix(user, filters),
-        tiers=dashboards.tier_contribution(user, filters),
+        tier_mix=dashboards.tier_contribution(user, filters),
         top=top,
         bottom=bottom,
         dormant=dashboards.dormant(user, filters, today),

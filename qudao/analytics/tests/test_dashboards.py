@@ -126,7 +126,7 @@ def test_line_mix_tiers_ranking_and_dormant_partners(trade, world, catalogue):  
         "silver": D("1000.00"),
         "strategic": D("1000.00"),
     }
-    assert sum(row["share"] for row in tiers.rows) == D("1.0000")
+    assert [row["share"] for row in tiers.rows] == [D("0.4286"), D("0.2857"), D("0.1429"), D("0.1429")]
     # a tier filter narrows every figure; a line filter too
     gold = dashboards.DashboardFilters(date(2025, 1, 1), date(2025, 12, 31), tier="gold")
     assert [row["net_sales"] for row in dashboards.regions(world.channel, gold).rows] == [D("2000.00")]
@@ -149,9 +149,10 @@ def test_line_mix_tiers_ranking_and_dormant_partners(trade, world, catalogue):  
     assert [row["code"] for row in dormant.rows] == sorted(
         [world.dist_js.code, world.sub_js.code, world.dealer_zj.code]
     )
-    # at the end of July, dist_js shipped on 20 June: not dormant; sub_js (March) and zj (May) not yet 90 days
+    # at the end of July (90 days back: 2 May): sub_js last shipped 11 March, dormant; dealer_zj
+    # (5 May) and dist_js (20 June) are not
     july = dashboards.DashboardFilters(date(2025, 7, 1), date(2025, 7, 31))
-    assert dashboards.dormant(world.channel, july, TODAY).rows == []
+    assert [row["code"] for row in dashboards.dormant(world.channel, july, TODAY).rows] == [world.sub_js.code]
     assert dashboards.attainment(world.channel, YEAR_2025) is None  # targets: not available yet
 
 
@@ -203,9 +204,14 @@ def test_a_regional_manager_sees_only_its_regions(trade, world, catalogue):  # n
         reverse("analytics:dashboard"), {"from": "2025-01", "to": "2025-12", "export": "regions", "format": "xlsx"}
     )
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    assert [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)] == [
-        ["330000", "浙江省", D("2999.99"), D("1.0000")]
-    ]
+    _js, ZJ = _province_names()
+    assert [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)] == [["330000", ZJ, 2999.99, 1]]
+
+
+def _province_names():
+    from qudao.core.models import Region
+
+    return Region.objects.get(code="320000").display_name, Region.objects.get(code="330000").display_name
 
 
 def _sheet(response):
@@ -218,13 +224,14 @@ def _sheet(response):
 def test_every_table_exports_to_xlsx(trade, world, catalogue):  # noqa: F811
     store.rebuild()
     client = page(world.channel)
+    JS, ZJ = _province_names()
     period = {"from": "2025-01", "to": "2025-12"}
     url = reverse("analytics:dashboard")
     months = _sheet(client.get(url, period | {"export": "sales_by_month", "format": "xlsx"}))
     assert months[0] == ["月份", "净销售额", "去年同期", "变化"] or len(months[0]) == 4
     assert months[3] == ["2025-03", 4000, 0, None]
     regions = _sheet(client.get(url, period | {"export": "regions", "format": "xlsx"}))
-    assert regions[1:] == [["320000", "江苏省", 4000, 0.5714], ["330000", "浙江省", 2999.99, 0.4286]]
+    assert regions[1:] == [["320000", JS, 4000, 0.5714], ["330000", ZJ, 2999.99, 0.4286]]
     lines = _sheet(client.get(url, period | {"export": "line_mix", "format": "xlsx"}))
     assert lines[1:] == [["油烟机", 4000, 0.5714], ["洗衣机", 2999.99, 0.4286]]
     tiers = _sheet(client.get(url, period | {"export": "tiers", "format": "xlsx"}))
@@ -236,10 +243,10 @@ def test_every_table_exports_to_xlsx(trade, world, catalogue):  # noqa: F811
     assert len(dormant) == 4
     pivot = _sheet(client.get(reverse("analytics:pivot"), period | {"export": "pivot", "format": "xlsx"}))
     assert pivot[1:] == [
-        ["江苏省", "油烟机", "2025-03", 4000],
-        ["江苏省", "油烟机", "2025-04", -1000],
-        ["江苏省", "油烟机", "2025-06", 1000],
-        ["浙江省", "洗衣机", "2025-05", 2999.99],
+        [JS, "油烟机", "2025-03", 4000],
+        [JS, "油烟机", "2025-04", -1000],
+        [JS, "油烟机", "2025-06", 1000],
+        [ZJ, "洗衣机", "2025-05", 2999.99],
     ]
     drill = _sheet(
         client.get(
@@ -261,7 +268,7 @@ def test_every_table_exports_to_xlsx(trade, world, catalogue):  # noqa: F811
             },
         )
     )
-    assert cell[1:] == [[world.dist_js.code, world.dist_js.short_name or world.dist_js.legal_name, 3000]]
+    assert cell[1:] == [[world.dist_js.code, str(world.dist_js), 3000], [world.sub_js.code, str(world.sub_js), 1000]]
 
 
 def test_pages_render_and_bad_filters_change_nothing(trade, world):
