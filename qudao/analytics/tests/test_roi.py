@@ -4,8 +4,7 @@ month by month since go-live, in the caller's scope."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from datetime import timezone as tz
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.test import Client
@@ -22,7 +21,7 @@ D = Decimal
 
 
 def utc(*parts) -> datetime:
-    return datetime(*parts, tzinfo=tz.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def shape(trade, world):
