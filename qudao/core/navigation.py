@@ -56,8 +56,13 @@ HQ_NAV: tuple[NavGroup, ...] = (
     NavGroup(
         "analytics",
         pgettext_lazy("navigation", "Workbench"),
+        (NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),),
+    ),
+    # the channel dashboards, pivot and return on Qudao (qudao/analytics/views_dashboards.py)
+    NavGroup(
+        "dashboards",
+        pgettext_lazy("navigation", "Analytics"),
         (
-            NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),
             NavItem(
                 _("Dashboards"),
                 "analytics:dashboard",
