@@ -426,7 +426,7 @@ def dormant(user, filters: DashboardFilters, today: date) -> Table:
         row["url"] = reverse("partners:detail", args=[ids[row["code"]]]) if row["code"] in ids else ""
     return Table(
         "dormant",
-        _("Dormant partners"),
+        _("Dormant partner list"),
         [Column("name", _("Partner")), Column("code", _("Code")), Column("province", _("Province"))],
         rows,
     )
