@@ -236,7 +236,7 @@ def sales_by_month(user, filters: DashboardFilters) -> Table:
     labels = [month_label(row["month"]) for row in rows]
     table.option = {
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": [str(_("Net sales")), str(_("Last year"))]},
+        "legend": {"top": 0, "data": [str(_("Net sales")), str(_("Last year"))]},
         "grid": {"left": 64, "right": 16, "top": 40, "bottom": 32},
         "xAxis": {"type": "category", "data": labels},
         "yAxis": {"type": "value"},

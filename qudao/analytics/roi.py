@@ -170,7 +170,8 @@ def roi(user, today: date) -> Table:
     table.option = {
         "tooltip": {"trigger": "axis"},
         "legend": {
-            "data": [str(_("Order cycle time (days)")), str(_("Days to confirm a statement")), str(_("DSO (days)"))]
+            "top": 0,
+            "data": [str(_("Order cycle time (days)")), str(_("Days to confirm a statement")), str(_("DSO (days)"))],
         },
         "grid": {"left": 48, "right": 16, "top": 48, "bottom": 32},
         "xAxis": {"type": "category", "data": labels},

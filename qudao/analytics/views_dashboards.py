@@ -8,7 +8,6 @@ qudao.analytics.dashboards and .roi; every table exports to .xlsx with ?export=<
 from __future__ import annotations
 
 import functools
-import json
 import re
 from urllib.parse import urlencode
 
@@ -103,7 +102,6 @@ def dashboard_view(request):
         errors,
         sales=dashboards.sales_by_month(user, filters),
         regions=dashboards.regions(user, filters),
-        map_option=json.dumps(dashboards.regions(user, filters).option, ensure_ascii=False),
         line_mix=dashboards.line_mix(user, filters),
         tier_mix=dashboards.tier_contribution(user, filters),
         top=top,
@@ -140,7 +138,7 @@ def regions_view(request):
         filters,
         errors,
         table=table,
-        map_option=json.dumps(table.option, ensure_ascii=False) if not city else "",
+        map_option=table.option if not city else None,
         province=province,
         province_name=names.get(province, province),
         city=city,
