@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.errors import FieldErrors
 from qudao.core.exports import ExportColumn, ListExport
 
 from . import dashboards, roi
@@ -25,7 +26,7 @@ def _today():
 def _filters(params) -> dashboards.DashboardFilters:
     try:
         return dashboards.parse_filters(params, _today())
-    except Exception:  # a bad filter in a saved link: the default period, as the page shows it
+    except FieldErrors:  # a bad filter in a saved link: the default period, as the page shows it
         return dashboards.default_filters(_today())
 
 

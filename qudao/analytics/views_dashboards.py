@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -75,8 +76,12 @@ def _options(user) -> dict:
         "lines": ProductLine.objects.order_by("path" if hasattr(ProductLine, "path") else "name"),
         "tiers": Tier.objects.filter(is_active=True).order_by("rank", "pk"),
         "types": PartnerType.choices,
+        # the owner dimension: a partner's regional owner, else its channel manager (analytics.store)
         "owners": get_user_model()
-        .objects.filter(pk__in=Partner.objects.exclude(regional_owner=None).values("regional_owner"))
+        .objects.filter(
+            Q(pk__in=Partner.objects.exclude(regional_owner=None).values("regional_owner"))
+            | Q(pk__in=Partner.objects.exclude(channel_manager=None).values("channel_manager"))
+        )
         .order_by("username"),
     }
 
@@ -153,7 +158,10 @@ def pivot_view(request):
     if (download := _export(request, "pivot")) is not None:
         return download
     filters, errors = _filters(request)
-    grid = dashboards.pivot(request.user, filters)
+    try:
+        grid = dashboards.pivot(request.user, filters)
+    except FieldErrors as refused:  # too many cells: the user narrows the period or the filters
+        return _page(request, "analytics/dashboards/pivot.html", filters, errors, grid=None, refused=refused.errors)
     months = [dashboards.month_label(key) for key in grid.months]
     return _page(request, "analytics/dashboards/pivot.html", filters, errors, grid=grid, month_labels=months)
 

@@ -130,6 +130,11 @@ def test_line_mix_tiers_ranking_and_dormant_partners(trade, world, catalogue):  
     # a tier filter narrows every figure; a line filter too
     gold = dashboards.DashboardFilters(date(2025, 1, 1), date(2025, 12, 31), tier="gold")
     assert [row["net_sales"] for row in dashboards.regions(world.channel, gold).rows] == [D("2000.00")]
+    # the owner: sales owns dealer_zj
+    owned = dashboards.DashboardFilters(date(2025, 1, 1), date(2025, 12, 31), owner=str(world.users["sales"].pk))
+    assert [(r["code"], r["net_sales"]) for r in dashboards.regions(world.channel, owned).rows] == [
+        ("330000", D("2999.99"))
+    ]
     washers = dashboards.DashboardFilters(date(2025, 1, 1), date(2025, 12, 31), line=str(catalogue.lines["washers"].pk))
     assert [r["code"] for r in dashboards.regions(world.channel, washers).rows] == ["330000"]
 
@@ -271,7 +276,7 @@ def test_every_table_exports_to_xlsx(trade, world, catalogue):  # noqa: F811
     assert cell[1:] == [[world.dist_js.code, str(world.dist_js), 3000], [world.sub_js.code, str(world.sub_js), 1000]]
 
 
-def test_pages_render_and_bad_filters_change_nothing(trade, world):
+def test_pages_render_and_bad_filters_change_nothing(trade, world, monkeypatch):
     store.rebuild()
     client = page(world.channel)
     for name in ("analytics:dashboard", "analytics:pivot", "analytics:roi"):
@@ -282,6 +287,10 @@ def test_pages_render_and_bad_filters_change_nothing(trade, world):
     assert client.get(reverse("analytics:dashboard_regions")).status_code == 404  # no province
     assert client.get(reverse("analytics:dashboard_regions"), {"province": "x"}).status_code == 404
     assert client.get(reverse("analytics:pivot_cell"), {"month": "nope"}).status_code == 404
+    # a pivot larger than the semantic layer answers: a message, not an error
+    monkeypatch.setattr("qudao.analytics.semantic.MAX_ROWS", 2)
+    refused = client.get(reverse("analytics:pivot"), {"from": "2025-01", "to": "2025-12"})
+    assert refused.status_code == 200 and 'data-testid="pivot-refused"' in refused.content.decode()
 
 
 def test_the_map_data_is_served_and_keyed_by_our_province_codes(world):
