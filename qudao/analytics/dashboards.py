@@ -181,6 +181,7 @@ class Table:
     rows: list[dict] = field(default_factory=list)
     option: dict | None = None  # the ECharts option of its chart, if it has one
     currency: str = "CNY"
+    refused: str = ""  # why there are no rows: the semantic layer refused (too large for the filters)
 
     def lines(self) -> list[dict]:
         """The rows as the page shows them: {cells: one per column, the row's link on the first
@@ -195,6 +196,16 @@ class Table:
                 cells.append({"value": value, "kind": column.kind, "url": row.get("url") if index == 0 else ""})
             out.append({"cells": cells, "orders_url": row.get("orders_url", "")})
         return out
+
+
+def safely(compute: Callable, key: str, title, *args) -> Table:
+    """`compute(*args)`, or an empty table saying why when the semantic layer refuses the query
+    (too many partners or cells for the filters): one section says so, the page still opens."""
+    try:
+        return compute(*args)
+    except FieldErrors as refused:
+        message = " ".join(str(text) for texts in refused.errors.values() for text in texts)
+        return Table(key, title, [], refused=message)
 
 
 def _money_number(value) -> float:

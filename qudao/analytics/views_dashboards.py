@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from qudao.core import exports as list_exports
@@ -99,19 +100,21 @@ def dashboard_view(request):
         return download
     filters, errors = _filters(request)
     user, today = request.user, timezone.localdate()
-    top, bottom = dashboards.top_and_bottom(dashboards.partner_ranking(user, filters))
+    safely = dashboards.safely
+    ranking = safely(dashboards.partner_ranking, "partners", _("Partners by net sales"), user, filters)
+    top, bottom = dashboards.top_and_bottom(ranking)
     return _page(
         request,
         "analytics/dashboards/index.html",
         filters,
         errors,
-        sales=dashboards.sales_by_month(user, filters),
-        regions=dashboards.regions(user, filters),
-        line_mix=dashboards.line_mix(user, filters),
-        tier_mix=dashboards.tier_contribution(user, filters),
+        sales=safely(dashboards.sales_by_month, "sales_by_month", _("Sales by month against last year"), user, filters),
+        regions=safely(dashboards.regions, "regions", _("Sales by region"), user, filters),
+        line_mix=safely(dashboards.line_mix, "line_mix", _("Product-line mix"), user, filters),
+        tier_mix=safely(dashboards.tier_contribution, "tiers", _("Contribution by tier"), user, filters),
         top=top,
         bottom=bottom,
-        dormant=dashboards.dormant(user, filters, today),
+        dormant=safely(dashboards.dormant, "dormant", _("Dormant partner list"), user, filters, today),
         attainment=dashboards.attainment(user, filters),
     )
 
@@ -136,7 +139,9 @@ def regions_view(request):
     from qudao.core.models import Region
 
     names = {region.code: region.display_name for region in Region.objects.filter(code__in=[province, city])}
-    table = dashboards.regions(request.user, filters, province, city)
+    table = dashboards.safely(
+        dashboards.regions, "regions", _("Sales by region"), request.user, filters, province, city
+    )
     return _page(
         request,
         "analytics/dashboards/regions.html",

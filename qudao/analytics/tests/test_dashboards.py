@@ -291,6 +291,12 @@ def test_pages_render_and_bad_filters_change_nothing(trade, world, monkeypatch):
     monkeypatch.setattr("qudao.analytics.semantic.MAX_ROWS", 2)
     refused = client.get(reverse("analytics:pivot"), {"from": "2025-01", "to": "2025-12"})
     assert refused.status_code == 200 and 'data-testid="pivot-refused"' in refused.content.decode()
+    # the dashboard: the per-partner sections say so, the others still show
+    monkeypatch.setattr("qudao.analytics.semantic.MAX_ROWS", 2)
+    dashboard = client.get(reverse("analytics:dashboard"), {"from": "2025-01", "to": "2025-12"}).content.decode()
+    for section in ("sales_by_month", "tiers", "top_partners", "bottom_partners", "dormant"):  # 3 or more rows
+        assert f'data-testid="refused-{section}"' in dashboard, section
+    assert dashboard.count('data-testid="row-regions"') == 2
 
 
 def test_the_map_data_is_served_and_keyed_by_our_province_codes(world):

@@ -67,7 +67,7 @@
     var source = element.querySelector('script[type="application/json"]');
     var config;
     try {
-      config = JSON.parse(source ? source.textContent : "{}");
+      config = JSON.parse(source ? source.textContent : "{}") || {};
     } catch (error) {
       return;
     }
