@@ -53,6 +53,7 @@ def test_the_channel_manager_drills_from_the_map_to_an_order(live_server, browse
     expect(page.locator("[data-testid=drill-title]")).to_contain_text(fixtures_name("320000"))
     expect(page.locator("[data-testid=map] svg")).to_have_count(1)
     expect(page.locator("[data-testid=row-regions]")).to_have_count(2)  # Nanjing, Suzhou
+    page.screenshot(path=str(tmp_path / "province-1440.png"), full_page=True)
     page.locator("[data-testid=drill-regions]", has_text=fixtures_name("320100")).click()
 
     # Nanjing's partners: dist_js, then its orders and one order
