@@ -18,6 +18,7 @@ Money comes back as Decimal rounded half up to the cent; ratios as fractions to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,9 +28,11 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from qudao.core.errors import FieldErrors, Forbidden
+from qudao.core.errors import FieldErrors, Forbidden, NotFound
 
 MAX_ROWS = 5000  # groups a query may answer
+MAX_METRICS = 30
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 MAX_CELLS = 50_000  # groups × metrics
 MAX_DAYS_AT_DAY_GRAIN = 366
 MAX_RANGE_DAYS = 3660  # ten years
@@ -289,12 +292,84 @@ METRICS_LIST = [
         f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * amount AS v FROM rebates_posted",
     ),
     Metric(
+        "rebates_accrued",
+        _("Rebates accrued"),
+        _(
+            "What partners' live progress earns so far under each policy's tiers, for the periods that "
+            "start in the range (conditions such as a focus share aside)."
+        ),
+        "money",
+        f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * amount AS v FROM rebates_accrued",
+    ),
+    Metric(
         "rebate_share",
         _("Rebate share of sales"),
         _("Rebates posted as a share of net sales."),
         "ratio",
         derive=_ratio("rebates_posted", "net_sales"),
         inputs=("rebates_posted", "net_sales"),
+    ),
+    Metric(
+        "ordered_units",
+        _("Ordered units"),
+        _("Units ordered, gifts aside."),
+        "count",
+        ORDERED.format(v="sign * units", w="NOT gift"),
+        needs=PRODUCT,
+        public=False,
+    ),
+    Metric(
+        "units_on_time",
+        _("Units shipped on time"),
+        _("Ordered units shipped within seven days of the order's submission, gifts aside."),
+        "count",
+        ORDERED.format(v="sign * units_on_time", w="NOT gift"),
+        needs=PRODUCT,
+        public=False,
+    ),
+    Metric(
+        "fill_rate",
+        _("Fill rate"),
+        _("The share of the units ordered in the period that shipped within seven days of the order."),
+        "ratio",
+        derive=_ratio("units_on_time", "ordered_units"),
+        inputs=("units_on_time", "ordered_units"),
+    ),
+    Metric(
+        "dso",
+        _("Days sales outstanding"),
+        _("Receivables at the end of the period ÷ net sales of the period × its days."),
+        "days",
+        derive=lambda values: (
+            Decimal(values["receivables"]) / Decimal(values["net_sales"]) * values["_days"]
+            if values.get("net_sales") and values["net_sales"] > 0
+            else None
+        ),
+        inputs=("receivables", "net_sales"),
+    ),
+    Metric(
+        "delivered_orders",
+        _("Delivered orders"),
+        _("Orders received by the partner in the period."),
+        "count",
+        f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign AS v FROM deliveries",
+        public=False,
+    ),
+    Metric(
+        "cycle_days_total",
+        _("Order cycle days"),
+        _("Days from submission to receipt, summed over the orders received."),
+        "days",
+        f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * cycle_days AS v FROM deliveries",
+        public=False,
+    ),
+    Metric(
+        "order_cycle_time",
+        _("Order cycle time"),
+        _("Average days from an order's submission to its receipt, for the orders received in the period."),
+        "days",
+        derive=_ratio("cycle_days_total", "delivered_orders"),
+        inputs=("cycle_days_total", "delivered_orders"),
     ),
     Metric(
         "active_partners",
@@ -437,11 +512,12 @@ def _clean(user, metrics, dimensions, filters, start, end, grain) -> tuple:
     filters = dict(filters or {})
     if not metrics:
         errors.add("metrics", _("Choose at least one metric."))
-    if len(metrics) > 20 or len(set(metrics)) != len(metrics):
-        errors.add("metrics", _("Choose at most 20 metrics, each once."))
+    if len(metrics) > MAX_METRICS or len(set(metrics)) != len(metrics):
+        errors.add("metrics", _("Choose at most %(n)s metrics, each once.") % {"n": MAX_METRICS})
     unknown = [code for code in metrics if code not in METRICS or not METRICS[code].public]
     if unknown:
-        errors.add("metrics", _("Unknown metric: %(codes)s.") % {"codes": ", ".join(map(str, unknown[:5]))})
+        shown = ", ".join(str(code)[:40] for code in unknown[:5])
+        errors.add("metrics", _("Unknown metric: %(codes)s.") % {"codes": shown})
     if grain is not None:
         if grain not in GRAINS:
             errors.add("grain", _("Choose one of day, week, month, quarter, year."))
@@ -451,7 +527,8 @@ def _clean(user, metrics, dimensions, filters, start, end, grain) -> tuple:
         errors.add("dimensions", _("Choose at most 4 dimensions, each once."))
     bad = [code for code in dimensions if code not in DIMENSIONS]
     if bad:
-        errors.add("dimensions", _("Unknown dimension: %(codes)s.") % {"codes": ", ".join(map(str, bad[:5]))})
+        shown = ", ".join(str(code)[:40] for code in bad[:5])
+        errors.add("dimensions", _("Unknown dimension: %(codes)s.") % {"codes": shown})
     if sum(1 for code in dimensions if code in DIMENSIONS and DIMENSIONS[code].grain) > 1:
         errors.add("dimensions", _("Choose one time grain."))
     for code, values in filters.items():
@@ -463,6 +540,8 @@ def _clean(user, metrics, dimensions, filters, start, end, grain) -> tuple:
             errors.add(f"filters.{code}", _("Each value is a code of at most 64 characters."))
     if not isinstance(start, date) or not isinstance(end, date):
         errors.add("start", _("Give the first and the last day."))
+    elif start < EARLIEST or end > LATEST:
+        errors.add("start" if start < EARLIEST else "end", _("Choose days between 1900 and 2999."))
     elif end < start:
         errors.add("end", _("The last day is before the first."))
     elif (end - start).days + 1 > MAX_RANGE_DAYS:
@@ -499,6 +578,15 @@ def _bucket_ends(start: date, end: date, grain: str | None) -> list[date]:
     return ends
 
 
+def _bucket_days(start: date, ends: list[date], grain: str | None) -> dict:
+    """Days of each bucket inside the range, by bucket key (None: the whole range)."""
+    out, first = {}, start
+    for last in ends:
+        out[bucket_key(grain, last) if grain else None] = (last - first).days + 1
+        first = last + timedelta(days=1)
+    return out
+
+
 def bucket_key(grain: str, day: date) -> str:
     """The key the time dimension's SQL gives the bucket holding `day`."""
     if grain == "day":
@@ -513,19 +601,42 @@ def bucket_key(grain: str, day: date) -> str:
     return f"{day.year:04d}"
 
 
-JOINS = """
-LEFT JOIN partner_history ph ON ph.partner_id = f.partner_id AND f.day >= ph.valid_from AND f.day < ph.valid_to
-LEFT JOIN partners p ON p.partner_id = f.partner_id
-LEFT JOIN regions r ON r.region_id = ph.region_id
-LEFT JOIN regions rp ON rp.region_id = r.province_id
-LEFT JOIN regions rc ON rc.region_id = r.city_id
-LEFT JOIN tiers t ON t.tier_id = ph.tier_id
-LEFT JOIN users u ON u.user_id = ph.owner_id
-LEFT JOIN partners pp ON pp.partner_id = ph.parent_id
-LEFT JOIN skus s ON s.sku_id = f.sku_id
-LEFT JOIN warehouses wh ON wh.warehouse_id = f.warehouse_id
-LEFT JOIN promotions pr ON pr.code = f.promotion
-"""
+# alias -> (join, the aliases it needs); a query joins only what its dimensions and filters name
+JOINS = {
+    "ph": (
+        "LEFT JOIN partner_history ph ON ph.partner_id = f.partner_id "
+        "AND f.day >= ph.valid_from AND f.day < ph.valid_to",
+        (),
+    ),
+    "p": ("LEFT JOIN partners p ON p.partner_id = f.partner_id", ()),
+    "r": ("LEFT JOIN regions r ON r.region_id = ph.region_id", ("ph",)),
+    "rp": ("LEFT JOIN regions rp ON rp.region_id = r.province_id", ("r",)),
+    "rc": ("LEFT JOIN regions rc ON rc.region_id = r.city_id", ("r",)),
+    "t": ("LEFT JOIN tiers t ON t.tier_id = ph.tier_id", ("ph",)),
+    "u": ("LEFT JOIN users u ON u.user_id = ph.owner_id", ("ph",)),
+    "pp": ("LEFT JOIN partners pp ON pp.partner_id = ph.parent_id", ("ph",)),
+    "s": ("LEFT JOIN skus s ON s.sku_id = f.sku_id", ()),
+    "wh": ("LEFT JOIN warehouses wh ON wh.warehouse_id = f.warehouse_id", ()),
+    "pr": ("LEFT JOIN promotions pr ON pr.code = f.promotion", ()),
+}
+
+
+def _joins(sql_parts: list[str]) -> str:
+    """The joins the given SQL fragments need (by the aliases they name), in dependency order."""
+    text = " ".join(sql_parts)
+    wanted: list[str] = []
+
+    def want(alias):
+        if alias in wanted:
+            return
+        for needed in JOINS[alias][1]:
+            want(needed)
+        wanted.append(alias)
+
+    for alias in JOINS:
+        if re.search(rf"\b{alias}\.", text):
+            want(alias)
+    return "\n".join(JOINS[alias][0] for alias in wanted)
 
 
 def _sql(metric: Metric, dims: list[Dimension], filters: dict, scoped: bool) -> tuple[str, list]:
@@ -542,7 +653,8 @@ def _sql(metric: Metric, dims: list[Dimension], filters: dict, scoped: bool) -> 
         params.extend(values)
     keys = ", ".join([f"k{i}, n{i}" for i in range(len(dims))])
     head = ", ".join(selects)
-    body = f"FROM ({metric.source}) f {JOINS} WHERE {' AND '.join(where)}"
+    joins = _joins([*selects, *where])
+    body = f"FROM ({metric.source}) f {joins} WHERE {' AND '.join(where)}"
     if metric.aggregate == "live":
         counted = f"{head + ', ' if head else ''}f.{metric.count} AS counted"
         inner = f"SELECT {counted} {body} GROUP BY ALL HAVING SUM(f.sign) > 0"
@@ -579,6 +691,7 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
 
     :raises FieldErrors: unknown metric or dimension, bad range, a dimension a metric lacks, too large.
     :raises Forbidden: a metric the user's roles may not see.
+    :raises NotFound: a partner (or parent) filter naming a partner outside the user's scope.
     """
     import pyarrow as pa
 
@@ -608,7 +721,11 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
         if restriction is not None:
             from qudao.partners.models import Partner
 
-            visible = list(Partner.objects.filter(restriction).values_list("pk", flat=True))
+            visible_codes = dict(Partner.objects.filter(restriction).values_list("code", "pk"))
+            for code in ("partner", "parent"):
+                if any(key not in visible_codes for key in filters.get(code, [])):
+                    raise NotFound()  # another partner's figures: as if it did not exist
+            visible = list(visible_codes.values())
             con.register("scope_partners", pa.table({"partner_id": pa.array(visible, type=pa.int64())}))
         grouped: dict[tuple, dict] = {}
         for metric in bases:
@@ -635,11 +752,14 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
         metric = METRICS[code]
         result.columns.append({"code": code, "label": str(metric.label), "kind": "metric", "format": metric.format})
     derived = _derived_order(metrics)
+    days_in = _bucket_days(start, ends, time_grain)
+    time_index = next((index for index, dim in enumerate(dims) if dim.grain), None)
     for key in sorted(grouped, key=lambda k: tuple("" if v is None else str(v) for v in k)):
         values = {code: grouped[key].get(code) for code in (m.code for m in bases)}
         for metric in bases:
             if values[metric.code] is None:
                 values[metric.code] = 0
+        values["_days"] = days_in.get(key[2 * time_index]) if time_index is not None else days_in[None]
         for metric in derived:
             values[metric.code] = metric.derive(values)
         row = {}

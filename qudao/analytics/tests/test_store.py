@@ -41,6 +41,8 @@ def test_it_refreshes_only_what_changed_as_signed_rows(trade, world):
         "payments": 1,
         "allocations": 1,
         "rebates_posted": 0,
+        "rebates_accrued": 0,
+        "deliveries": 1,
     }
     before = figures(semantic.query(world.admin, MONEY, [], {}, START, END))[()]
     assert before == {"net_sales": D("6999.99"), "payments_collected": D("1000.00"), "receivables": D("3000.00")}
@@ -60,6 +62,8 @@ def test_it_refreshes_only_what_changed_as_signed_rows(trade, world):
         "payments": 1,
         "allocations": 0,
         "rebates_posted": 0,
+        "rebates_accrued": 0,
+        "deliveries": 0,
     }
     after = figures(semantic.query(world.admin, MONEY, [], {}, START, END))[()]
     # 6,999.99 + 2,200.00; no payment; 3,000 invoiced less the 1,000 allocation of the bounced payment
@@ -192,3 +196,55 @@ def test_a_refresh_picks_up_a_tier_change_for_the_facts_after_it(trade, world):
     assert "partner_history" in result.dimensions
     rows = figures(semantic.query(world.admin, ["net_sales"], ["tier"], {"partner": [world.sub_js.code]}, START, today))
     assert rows == {("silver",): {"net_sales": D("1000.00")}, ("gold",): {"net_sales": D("500.00")}}
+
+
+def test_the_periodic_task_refreshes_the_store(trade, world):
+    from qudao.analytics.tasks import refresh_analytics_store
+
+    # given a built store and a new shipment
+    store.rebuild()
+    trade.books.sale(world.dealer_zj, "wash_a", 1, "100.00", date(2025, 10, 1))
+    # when the worker's periodic task runs
+    result = refresh_analytics_store.call_local()
+    # then the shipment is in the store
+    assert result["rows"]["shipments"] == 1
+    assert store.reconcile() == []
+
+
+def test_a_store_written_with_other_tables_is_rebuilt_by_the_next_refresh(trade):
+    # given a store whose manifest says it was written by code with other tables or columns
+    store.rebuild()
+    manifest = storage.read_manifest()
+    manifest["schema"] = "older"
+    storage.write_manifest(manifest)
+    # when it refreshes, then it is rebuilt whole
+    result = store.refresh()
+    assert result.rebuilt is True
+    assert result.rows["shipments"] == 5
+    assert storage.read_manifest()["schema"] != "older"
+
+
+def test_a_payment_booked_and_bounced_through_finance_reaches_the_store(trade, world):
+    from qudao.finance import payments
+
+    # given a store, then finance books 400.00 from sub_js against its receivable
+    store.rebuild()
+    payment, _created = payments.record_payment(
+        partner=world.sub_js,
+        data={"amount": "400.00", "received_on": "2025-03-25", "method": "bank_transfer"},
+        actor=world.finance,
+        allocations=[(trade.sub_invoice, "400.00")],
+    )
+    booked = store.refresh()
+    today = timezone.localdate()  # finance allocates today (the allocation's business date)
+    assert (booked.rows["payments"], booked.rows["allocations"]) == (1, 1)
+    row = figures(semantic.query(world.finance, ["payments_collected", "receivables"], [], {}, START, today))[()]
+    assert row == {"payments_collected": D("1400.00"), "receivables": D("2600.00")}
+    # when the payment bounces
+    payments.reverse_payment(payment=payment, actor=world.finance, reason="退票")
+    bounced = store.refresh()
+    # then a reversing payment row and the undoing allocation are appended, and the figures go back
+    assert (bounced.rows["payments"], bounced.rows["allocations"]) == (1, 1)
+    row = figures(semantic.query(world.finance, ["payments_collected", "receivables"], [], {}, START, today))[()]
+    assert row == {"payments_collected": D("1000.00"), "receivables": D("3000.00")}
+    assert store.reconcile() == []
