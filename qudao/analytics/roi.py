@@ -2,22 +2,20 @@
 order takes from submission to delivery, how many orders partners place themselves, how long a
 statement waits for the partner's confirmation, and DSO.
 
-The semantic layer has no metric for the first three (the store keeps days, not timestamps, and
-neither the order's channel nor statements), so they are computed here, set-based, from the
-transactional database: one grouped query per figure, scoped to the caller's partners. DSO is
-computed from the semantic layer's `receivables` (at each month's end) and `net_sales`.
+Order cycle time and DSO are the semantic layer's metrics (`order_cycle_time`, `dso`). It has none
+for the share of orders partners place themselves (the store does not keep the order's channel)
+nor for statements, so those are computed here, set-based, from the transactional database: one
+grouped query per figure, scoped to the caller's partners.
 docs/dashboards.md says which is which.
 """
 
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,20 +59,10 @@ def go_live(user) -> date | None:
     return timezone.localtime(first[0]["submitted_at"]).date().replace(day=1) if first else None
 
 
-@dataclass(frozen=True)
-class RoiMonth:
-    month: str
-    orders: int
-    self_service_share: Decimal | None
-    cycle_days: Decimal | None
-    statement_days: Decimal | None
-    dso: Decimal | None
-
-
 def roi(user, today: date) -> Table:
     """One row per month from go-live (at most MAX_MONTHS back) to this month."""
     from qudao.finance.models import Statement
-    from qudao.orders.models import ON_BEHALF_CHANNELS, Order, Shipment
+    from qudao.orders.models import ON_BEHALF_CHANNELS, Order
     from qudao.partners.scoping import scope
 
     last = month_end(today)
@@ -95,19 +83,6 @@ def roi(user, today: date) -> Table:
             total=Count("pk"), own=Count("pk", filter=~Q(channel__in=ON_BEHALF_CHANNELS))
         )
     }
-    # order cycle time: submission to the last delivery, for orders delivered in full
-    delivered = Shipment.objects.filter(order=OuterRef("pk")).values("order").annotate(last=Max("delivered_at"))
-    undelivered = Shipment.objects.filter(order=OuterRef("pk"), delivered_at=None).values("order")
-    cycle = (
-        orders.filter(status__in=["delivered", "completed"])
-        .annotate(delivered=Subquery(delivered.values("last")))
-        .exclude(delivered=None)
-        .exclude(pk__in=Subquery(undelivered.values("order")))
-        .annotate(took=ExpressionWrapper(F("delivered") - F("submitted_at"), output_field=DurationField()))
-        .values("month")
-        .annotate(average=Avg("took"))
-    )
-    cycle_days = {_key(row["month"]): _days(row["average"]) for row in cycle}
     statements = (
         scope(Statement.objects.filter(issued_at__gte=low, issued_at__lt=high).exclude(confirmed_at=None), user)
         .annotate(month=TruncMonth("issued_at", tzinfo=zone))
@@ -116,18 +91,11 @@ def roi(user, today: date) -> Table:
         .annotate(average=Avg("took"))
     )
     statement_days = {_key(row["month"]): _days(row["average"]) for row in statements}
-    # DSO = receivables at the month's end / net sales of the month × days in the month
-    figures = semantic.query(user, ["receivables", "net_sales"], [], {}, first, last, "month")
-    dso = {}
-    for row in figures.rows:
-        key = row["month"]["key"]
-        days = calendar.monthrange(int(key[:4]), int(key[5:]))[1]
-        sales = row["net_sales"]
-        dso[key] = (
-            (Decimal(row["receivables"] or 0) / Decimal(sales) * days).quantize(TENTH, rounding=ROUND_HALF_UP)
-            if sales and sales > 0
-            else None
-        )
+    # order cycle time and DSO: the semantic layer's (order cycle time by the month of receipt;
+    # DSO = receivables at the month's end ÷ the month's net sales × its days)
+    figures = semantic.query(user, ["order_cycle_time", "dso"], [], {}, first, last, "month")
+    cycle_days = {row["month"]["key"]: row["order_cycle_time"] for row in figures.rows}
+    dso = {row["month"]["key"]: row["dso"] for row in figures.rows}
     rows = []
     day = first
     while day <= last:

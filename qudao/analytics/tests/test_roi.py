@@ -25,14 +25,12 @@ def utc(*parts) -> datetime:
 
 
 def shape(trade, world):
-    """dist_js's March order delivered 4 days after submission; sub_js's March order taken by HQ
-    on its behalf; a statement of dist_js issued 31 March, confirmed two and a half days later."""
+    """(dist_js's March order is delivered 4.5 days after submission, in the trade.) sub_js's March
+    order taken by HQ on its behalf; a statement of dist_js issued 31 March, confirmed two and a
+    half days later."""
     from qudao.finance.models import Statement
-    from qudao.orders.models import Order, Shipment
+    from qudao.orders.models import Order
 
-    first = Order.objects.get(pk=trade.first_line.order_id)
-    Order.objects.filter(pk=first.pk).update(status="delivered")
-    Shipment.objects.filter(order=first).update(delivered_at=utc(2025, 3, 12, 1))
     Order.objects.filter(partner=world.sub_js).update(channel="hq")
     Statement.objects.create(
         number="ST-ROI-1",
@@ -56,9 +54,9 @@ def test_return_on_qudao_month_by_month_since_go_live(trade, world):
     assert rows == [
         # go-live: the first order, March; the gift order was never submitted (not counted)
         # DSO: receivables at 31 March 3,000.00 (dist 3,000 - 1,000 paid, sub 1,000) / 4,000.00 × 31
-        ("2025-03", 2, D("0.5000"), D("4.0"), D("2.5"), D("23.3")),
-        ("2025-04", 0, None, None, None, None),  # net sales below zero (a return): no DSO
-        ("2025-05", 1, D("1.0000"), None, None, D("31.0")),  # the cancelled order of 7 May aside
+        ("2025-03", 2, D("0.5000"), D("4.5"), D("2.5"), D("23.3")),
+        ("2025-04", 1, D("1.0000"), None, None, None),  # zj's order; net sales below zero: no DSO
+        ("2025-05", 0, None, None, None, D("31.0")),  # the cancelled order of 7 May aside
         ("2025-06", 1, D("1.0000"), None, None, D("90.0")),  # 3,000.00 / 1,000.00 × 30
         ("2025-07", 0, None, None, None, None),
     ]
@@ -67,10 +65,11 @@ def test_return_on_qudao_month_by_month_since_go_live(trade, world):
 def test_return_on_qudao_is_scoped_and_limited_to_its_roles(trade, world):
     shape(trade, world)
     store.rebuild()
-    # the regional manager of Zhejiang: dealer_zj's May order only, no receivables
+    # the regional manager of Zhejiang: dealer_zj's April order only, no receivables
     rows = roi.roi(world.regional_zj, date(2025, 7, 10)).rows
     assert [(r["month"], r["orders"], r["dso"]) for r in rows] == [
-        ("2025-05", 1, D("0.0")),
+        ("2025-04", 1, None),
+        ("2025-05", 0, D("0.0")),
         ("2025-06", 0, None),
         ("2025-07", 0, None),
     ]
