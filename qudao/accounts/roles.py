@@ -104,6 +104,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # cost prices (gross margin) only for the roles that see cost prices (catalog.selectors)
     "analytics.view": HQ_ALL | {PARTNER_ADMIN, PARTNER_STAFF},
     "analytics.view_cost": frozenset({ADMIN, CHANNEL, FINANCE}),
+    # the channel dashboards and pivot (qudao.analytics.dashboards), figures in each user's scope;
+    # the brand's return on Qudao (order cycle, self-service share, statement confirmation, DSO)
+    "analytics.dashboards": HQ_ALL,
+    "analytics.roi": frozenset({ADMIN, CHANNEL, FINANCE}),
 }
 
 

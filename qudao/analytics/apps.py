@@ -13,12 +13,13 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self):
+        from qudao.rebates import ratios
+
         from . import targets
+        from .workbench_kpis import register as register_dashboards
 
         targets.register_subjects()  # target plans go through the approval engine
-        try:  # a rebate tier on a ratio to target reads the approved partner targets
-            from qudao.rebates import ratios
-        except ImportError:  # the registry comes with the rebate-ratio work; wired on merge
-            ratios = None
-        if ratios is not None and hasattr(ratios, "register_target_source"):
-            ratios.register_target_source(targets.approved_partner_targets)
+        # a rebate tier on the ratio to target reads the approved partner targets (rebates cannot
+        # import analytics: it offers the registry)
+        ratios.register_target_source(targets.approved_partner_targets)
+        register_dashboards()  # the dashboards' KPI cards, workbench chart and exports

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_targets, views_workbench
+from . import views_dashboards, views_targets, views_workbench
 
 app_name = "analytics"
 
@@ -22,4 +22,10 @@ urlpatterns: list = [
         name="target_breakdown",
     ),
     path("portal/targets/", views_targets.portal_targets_view, name="portal_targets"),
+    path("analytics/dashboard/", views_dashboards.dashboard_view, name="dashboard"),
+    path("analytics/dashboard/regions/", views_dashboards.regions_view, name="dashboard_regions"),
+    path("analytics/pivot/", views_dashboards.pivot_view, name="pivot"),
+    path("analytics/pivot/cell/", views_dashboards.pivot_cell_view, name="pivot_cell"),
+    path("analytics/roi/", views_dashboards.roi_view, name="roi"),
+    path("analytics/maps/<str:name>.json", views_dashboards.map_view, name="map"),
 ]

@@ -58,6 +58,26 @@ HQ_NAV: tuple[NavGroup, ...] = (
         pgettext_lazy("navigation", "Workbench"),
         (NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),),
     ),
+    # the channel's figures: dashboards, pivot, targets, return on Qudao, reports (qudao/analytics)
+    NavGroup(
+        "analytics",
+        pgettext_lazy("navigation", "Analytics"),
+        (
+            NavItem(
+                _("Dashboards"),
+                "analytics:dashboard",
+                ("analytics.dashboards",),
+                ("/analytics/dashboard/",),
+                (),
+                "nav-dashboards",
+            ),
+            NavItem(_("Pivot"), "analytics:pivot", ("analytics.dashboards",), ("/analytics/pivot/",), (), "nav-pivot"),
+            NavItem(
+                _("Targets"), "analytics:target_plans", ("targets.view",), ("/analytics/targets/",), (), "nav-targets"
+            ),
+            NavItem(_("Return on Qudao"), "analytics:roi", ("analytics.roi",), ("/analytics/roi/",), (), "nav-roi"),
+        ),
+    ),
     NavGroup(
         "channel",
         pgettext_lazy("navigation", "Channel"),
@@ -124,15 +144,6 @@ HQ_NAV: tuple[NavGroup, ...] = (
                 _("Rebate policies"), "rebates:policies", ("rebates.view",), ("/rebates/policies/",), (), "nav-rebates"
             ),
             NavItem(_("Rebate runs"), "rebates:runs", ("rebates.view",), ("/rebates/runs/",)),
-        ),
-    ),
-    NavGroup(
-        "analytics",
-        pgettext_lazy("navigation", "Analytics"),
-        (
-            NavItem(
-                _("Targets"), "analytics:target_plans", ("targets.view",), ("/analytics/targets/",), (), "nav-targets"
-            ),
         ),
     ),
     NavGroup(
