@@ -137,7 +137,7 @@ METRICS_LIST = [
     ),
     Metric(
         "returns",
-        _("Returns"),
+        pgettext_lazy("metric", "Returns"),
         _("Credit notes for returned goods, by the credit note's date."),
         "money",
         RETURNED.format(v="sign * amount", w="NOT gift"),
@@ -179,7 +179,7 @@ METRICS_LIST = [
     ),
     Metric(
         "units",
-        _("Units"),
+        pgettext_lazy("metric", "Units"),
         _("Units shipped less units returned, gifts aside."),
         "count",
         derive=_difference("shipped_units", "returned_units"),
@@ -187,7 +187,7 @@ METRICS_LIST = [
     ),
     Metric(
         "orders",
-        _("Orders"),
+        pgettext_lazy("metric", "Orders"),
         _("Orders submitted in the period, cancelled and rejected ones aside."),
         "count",
         ORDERED.format(v="sign", w="true"),
@@ -237,7 +237,7 @@ METRICS_LIST = [
     ),
     Metric(
         "receivables",
-        _("Receivables"),
+        pgettext_lazy("metric", "Receivables"),
         _("What partners owe at the end of each period: receivables issued, void ones aside, less what settled them."),
         "money",
         OUTSTANDING.format(overdue=""),
@@ -245,7 +245,7 @@ METRICS_LIST = [
     ),
     Metric(
         "overdue",
-        _("Overdue"),
+        pgettext_lazy("metric", "Overdue"),
         _("The part of the receivables past their due date at the end of each period."),
         "money",
         OUTSTANDING.format(overdue="AND i.due_on < b.end_day"),
@@ -626,7 +626,8 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
             con.close()
     if time_grain and len(dims) == 1:  # a time series: every bucket, empty ones too
         for last in ends:
-            grouped.setdefault((bucket_key(time_grain, last), None), {})
+            key = bucket_key(time_grain, last)
+            grouped.setdefault((key, key), {})  # a time dimension's name is its key
     result = Result()
     for dim in dims:
         result.columns.append({"code": dim.code, "label": str(dim.label), "kind": "dimension", "format": "text"})
