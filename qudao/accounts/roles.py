@@ -98,6 +98,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # cost prices (gross margin) only for the roles that see cost prices (catalog.selectors)
     "analytics.view": HQ_ALL | {PARTNER_ADMIN, PARTNER_STAFF},
     "analytics.view_cost": frozenset({ADMIN, CHANNEL, FINANCE}),
+    # the report builder (拖拽报表): HQ users build, save, share (with HQ roles), pin and schedule
+    # reports; a report always runs as its viewer (that viewer's scope and metric permissions)
+    "analytics.reports": HQ_ALL,
 }
 
 
