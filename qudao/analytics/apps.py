@@ -11,3 +11,6 @@ class AnalyticsConfig(AppConfig):
     name = "qudao.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self):
+        from . import tasks_reports, workbench_reports  # noqa: F401  (the report builder's task and workbench charts)

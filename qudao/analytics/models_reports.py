@@ -51,6 +51,13 @@ class SavedReport(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def shared_role_labels(self) -> list[str]:
+        from qudao.accounts.roles import HQRole
+
+        labels = dict(HQRole.choices)
+        return [str(labels[code]) for code in self.shared_roles if code in labels]
+
 
 class ReportPin(models.Model):
     """A saved report a user pinned to its workbench."""

@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from . import views_workbench
+from . import urls_reports, views_workbench
 
 app_name = "analytics"
 
 urlpatterns: list = [
     path("workbench/", views_workbench.workbench_view, name="workbench"),
 ]
+urlpatterns += urls_reports.urlpatterns  # the report builder

@@ -56,7 +56,12 @@ HQ_NAV: tuple[NavGroup, ...] = (
     NavGroup(
         "analytics",
         pgettext_lazy("navigation", "Workbench"),
-        (NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),),
+        (
+            NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),
+            NavItem(
+                _("Reports"), "analytics:reports", ("analytics.reports",), ("/analytics/reports/",), (), "nav-reports"
+            ),
+        ),
     ),
     NavGroup(
         "channel",
