@@ -244,9 +244,14 @@ def report_values(request):
     if dimension is None or dimension.grain:
         return JsonResponse({"detail": _("Unknown dimension: %(codes)s.") % {"codes": code[:40]}}, status=422)
     today = timezone.localdate()
-    period = {"relative": request.GET.get("relative") or "last_12_months"}
-    if period["relative"] not in reports.RELATIVE_PERIODS:
-        period = {"relative": "last_12_months"}
+    if request.GET.get("start") or request.GET.get("end"):
+        period = {"start": request.GET.get("start", "")[:10], "end": request.GET.get("end", "")[:10]}
+    else:
+        period = {"relative": request.GET.get("relative") or "last_12_months"}
+    try:  # the builder's own period rules (bounded range, real dates)
+        period = reports.clean_definition(request.user, {"metrics": ["orders"], "period": period})["period"]
+    except FieldErrors as error:
+        return JsonResponse({"detail": " ".join(_errors(error))}, status=422)
     start, end = reports.resolve_period(period, today)
     metric = "orders" if dimension.needs in ("", "sku", "promotion") else "gross_sales"
     try:

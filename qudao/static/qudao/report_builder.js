@@ -160,21 +160,25 @@
         select.appendChild(option);
       });
     };
-    if (valuesCache[code]) {
-      fill(valuesCache[code]);
+    var period = state.period.relative
+      ? "&relative=" + encodeURIComponent(state.period.relative)
+      : "&start=" + encodeURIComponent(state.period.start || "") + "&end=" + encodeURIComponent(state.period.end || "");
+    var cacheKey = code + period;
+    if (valuesCache[cacheKey]) {
+      fill(valuesCache[cacheKey]);
     } else {
       var loading = document.createElement("option");
       loading.disabled = true;
       loading.textContent = text("loading");
       select.appendChild(loading);
-      fetch(root.getAttribute("data-values-url") + "?dimension=" + encodeURIComponent(code), {
+      fetch(root.getAttribute("data-values-url") + "?dimension=" + encodeURIComponent(code) + period, {
         credentials: "same-origin",
         headers: { Accept: "application/json" }
       }).then(function (response) {
         return response.ok ? response.json() : { values: [] };
       }).then(function (body) {
-        valuesCache[code] = body.values || [];
-        fill(valuesCache[code]);
+        valuesCache[cacheKey] = body.values || [];
+        fill(valuesCache[cacheKey]);
       }).catch(function () { fill([]); });
     }
     return select;
@@ -311,7 +315,7 @@
   [period, start, end].forEach(function (input) {
     input.addEventListener("change", function () {
       readPeriod();
-      schedulePreview();
+      changed(); // the filters' value lists follow the period
     });
   });
 
