@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Router, Schema
 
@@ -23,7 +23,7 @@ from . import semantic
 
 router = Router(tags=["analytics"])
 
-Code = Field(max_length=40)
+Code = Annotated[str, Field(max_length=40)]
 
 
 class AnalyticsMetricOut(Schema):
@@ -45,9 +45,11 @@ class AnalyticsCatalogOut(Schema):
 
 
 class AnalyticsQueryIn(InputSchema):
-    metrics: list[str] = Field(min_length=1, max_length=20, description="Metric codes (GET /analytics/metrics).")
-    dimensions: list[str] = Field(default_factory=list, max_length=4, description="Dimension codes.")
-    filters: dict[str, list[str]] = Field(
+    metrics: list[Code] = Field(
+        min_length=1, max_length=semantic.MAX_METRICS, description="Metric codes (GET /analytics/metrics)."
+    )
+    dimensions: list[Code] = Field(default_factory=list, max_length=4, description="Dimension codes.")
+    filters: dict[Code, list[Annotated[str, Field(max_length=64)]]] = Field(
         default_factory=dict,
         max_length=10,
         description='{dimension: [keys]}, e.g. {"tier": ["gold"], "province": ["320000"]}.',

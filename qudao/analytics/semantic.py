@@ -30,6 +30,7 @@ from django.utils.translation import pgettext_lazy
 from qudao.core.errors import FieldErrors, Forbidden
 
 MAX_ROWS = 5000  # groups a query may answer
+MAX_METRICS = 30
 MAX_CELLS = 50_000  # groups × metrics
 MAX_DAYS_AT_DAY_GRAIN = 366
 MAX_RANGE_DAYS = 3660  # ten years
@@ -231,7 +232,7 @@ METRICS_LIST = [
     Metric(
         "payments_collected",
         _("Payments collected"),
-        _("Confirmed payments by the day the money arrived (回款); reversed ones aside."),
+        _("Confirmed payments by the day the money arrived; reversed ones aside."),
         "money",
         f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * amount AS v FROM payments",
     ),
@@ -289,12 +290,84 @@ METRICS_LIST = [
         f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * amount AS v FROM rebates_posted",
     ),
     Metric(
+        "rebates_accrued",
+        _("Rebates accrued"),
+        _(
+            "What partners' live progress earns so far under each policy's tiers, for the periods that "
+            "start in the range (conditions such as a focus share aside)."
+        ),
+        "money",
+        f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * amount AS v FROM rebates_accrued",
+    ),
+    Metric(
         "rebate_share",
         _("Rebate share of sales"),
         _("Rebates posted as a share of net sales."),
         "ratio",
         derive=_ratio("rebates_posted", "net_sales"),
         inputs=("rebates_posted", "net_sales"),
+    ),
+    Metric(
+        "ordered_units",
+        _("Ordered units"),
+        _("Units ordered, gifts aside."),
+        "count",
+        ORDERED.format(v="sign * units", w="NOT gift"),
+        needs=PRODUCT,
+        public=False,
+    ),
+    Metric(
+        "units_on_time",
+        _("Units shipped on time"),
+        _("Ordered units shipped within seven days of the order's submission, gifts aside."),
+        "count",
+        ORDERED.format(v="sign * units_on_time", w="NOT gift"),
+        needs=PRODUCT,
+        public=False,
+    ),
+    Metric(
+        "fill_rate",
+        _("Fill rate"),
+        _("The share of the units ordered in the period that shipped within seven days of the order."),
+        "ratio",
+        derive=_ratio("units_on_time", "ordered_units"),
+        inputs=("units_on_time", "ordered_units"),
+    ),
+    Metric(
+        "dso",
+        _("Days sales outstanding"),
+        _("Receivables at the end of the period ÷ net sales of the period × its days."),
+        "days",
+        derive=lambda values: (
+            Decimal(values["receivables"]) / Decimal(values["net_sales"]) * values["_days"]
+            if values.get("net_sales") and values["net_sales"] > 0
+            else None
+        ),
+        inputs=("receivables", "net_sales"),
+    ),
+    Metric(
+        "delivered_orders",
+        _("Delivered orders"),
+        _("Orders received by the partner in the period."),
+        "count",
+        f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign AS v FROM deliveries",
+        public=False,
+    ),
+    Metric(
+        "cycle_days_total",
+        _("Order cycle days"),
+        _("Days from submission to receipt, summed over the orders received."),
+        "days",
+        f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * cycle_days AS v FROM deliveries",
+        public=False,
+    ),
+    Metric(
+        "order_cycle_time",
+        _("Order cycle time"),
+        _("Average days from an order's submission to its receipt, for the orders received in the period."),
+        "days",
+        derive=_ratio("cycle_days_total", "delivered_orders"),
+        inputs=("cycle_days_total", "delivered_orders"),
     ),
     Metric(
         "active_partners",
@@ -437,11 +510,12 @@ def _clean(user, metrics, dimensions, filters, start, end, grain) -> tuple:
     filters = dict(filters or {})
     if not metrics:
         errors.add("metrics", _("Choose at least one metric."))
-    if len(metrics) > 20 or len(set(metrics)) != len(metrics):
-        errors.add("metrics", _("Choose at most 20 metrics, each once."))
+    if len(metrics) > MAX_METRICS or len(set(metrics)) != len(metrics):
+        errors.add("metrics", _("Choose at most %(n)s metrics, each once.") % {"n": MAX_METRICS})
     unknown = [code for code in metrics if code not in METRICS or not METRICS[code].public]
     if unknown:
-        errors.add("metrics", _("Unknown metric: %(codes)s.") % {"codes": ", ".join(map(str, unknown[:5]))})
+        shown = ", ".join(str(code)[:40] for code in unknown[:5])
+        errors.add("metrics", _("Unknown metric: %(codes)s.") % {"codes": shown})
     if grain is not None:
         if grain not in GRAINS:
             errors.add("grain", _("Choose one of day, week, month, quarter, year."))
@@ -451,7 +525,8 @@ def _clean(user, metrics, dimensions, filters, start, end, grain) -> tuple:
         errors.add("dimensions", _("Choose at most 4 dimensions, each once."))
     bad = [code for code in dimensions if code not in DIMENSIONS]
     if bad:
-        errors.add("dimensions", _("Unknown dimension: %(codes)s.") % {"codes": ", ".join(map(str, bad[:5]))})
+        shown = ", ".join(str(code)[:40] for code in bad[:5])
+        errors.add("dimensions", _("Unknown dimension: %(codes)s.") % {"codes": shown})
     if sum(1 for code in dimensions if code in DIMENSIONS and DIMENSIONS[code].grain) > 1:
         errors.add("dimensions", _("Choose one time grain."))
     for code, values in filters.items():
@@ -497,6 +572,15 @@ def _bucket_ends(start: date, end: date, grain: str | None) -> list[date]:
         ends.append(min(last, end))
         day = last + timedelta(days=1)
     return ends
+
+
+def _bucket_days(start: date, ends: list[date], grain: str | None) -> dict:
+    """Days of each bucket inside the range, by bucket key (None: the whole range)."""
+    out, first = {}, start
+    for last in ends:
+        out[bucket_key(grain, last) if grain else None] = (last - first).days + 1
+        first = last + timedelta(days=1)
+    return out
 
 
 def bucket_key(grain: str, day: date) -> str:
@@ -635,11 +719,14 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
         metric = METRICS[code]
         result.columns.append({"code": code, "label": str(metric.label), "kind": "metric", "format": metric.format})
     derived = _derived_order(metrics)
+    days_in = _bucket_days(start, ends, time_grain)
+    time_index = next((index for index, dim in enumerate(dims) if dim.grain), None)
     for key in sorted(grouped, key=lambda k: tuple("" if v is None else str(v) for v in k)):
         values = {code: grouped[key].get(code) for code in (m.code for m in bases)}
         for metric in bases:
             if values[metric.code] is None:
                 values[metric.code] = 0
+        values["_days"] = days_in.get(key[2 * time_index]) if time_index is not None else days_in[None]
         for metric in derived:
             values[metric.code] = metric.derive(values)
         row = {}

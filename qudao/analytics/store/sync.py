@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 from django.utils import timezone
 
-from . import storage
-from .dims import DIMENSIONS, dimension_rows
+from . import sources, storage
+from .dims import DIMENSIONS, dimension_rows, dimension_signature
 from .sources import SOURCES, Source
 
 ALL_TABLES = [source.table for source in SOURCES.values()] + DIMENSIONS
@@ -38,6 +38,10 @@ def _digest(rows: list[tuple]) -> str:
 
 
 def _write_dimensions(manifest: dict, result: RefreshResult, force: bool) -> None:
+    signature = dimension_signature()
+    if not force and manifest.get("dims_signature") == signature:
+        return  # nothing the dimensions read has changed
+    manifest["dims_signature"] = signature
     tables = {table.name: table for table in DIMENSIONS}
     for name, rows in dimension_rows().items():
         digest = _digest(rows)
@@ -57,6 +61,7 @@ def _watermark(source: Source, rows: list[tuple], old: dict, started) -> dict:
 
 def rebuild() -> RefreshResult:
     """Read every source whole into new segments and swap them in at once (the old ones retire)."""
+    sources._TIERS.cache.clear()
     began = time.monotonic()
     result = RefreshResult(rebuilt=True)
     with storage.writer_lock():
@@ -134,6 +139,7 @@ def refresh() -> RefreshResult:
     empty store is a rebuild."""
     if not storage.read_manifest().get("watermarks"):
         return rebuild()
+    sources._TIERS.cache.clear()
     began = time.monotonic()
     result = RefreshResult()
     with storage.writer_lock():
