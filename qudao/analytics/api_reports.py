@@ -22,7 +22,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from qudao.core.errors import Forbidden
-from qudao.core.schemas import IdParam, InputSchema
+from qudao.core.schemas import Id, IdParam, InputSchema
 
 from . import reports
 
@@ -53,7 +53,7 @@ class ReportIn(InputSchema):
     schedule: Literal["none", "weekly", "monthly"] = "none"
     schedule_weekday: int | None = Field(default=None, ge=0, le=6, description="0 = Monday (weekly).")
     schedule_day: int | None = Field(default=None, ge=1, le=28, description="Day of the month (monthly).")
-    recipients: list[int] = Field(default_factory=list, max_length=50, description="User ids.")
+    recipients: list[Id] = Field(default_factory=list, max_length=50, description="User ids.")
 
 
 class ReportOut(Schema):
