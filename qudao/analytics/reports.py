@@ -61,6 +61,7 @@ MAX_DIMENSIONS = 4  # rows + columns (the semantic layer's limit)
 MAX_PIVOT_COLUMNS = 60  # distinct column keys a pivot may spread out
 MAX_RECIPIENTS = 50
 MAX_PINS = 6  # pinned reports shown on a workbench
+MAX_REPORTS = 200  # saved reports per owner
 
 
 # --- periods -----------------------------------------------------------------------------------------
@@ -332,6 +333,10 @@ def save_report(user, data: dict, report: SavedReport | None = None) -> SavedRep
             for message in messages:
                 errors.add(key, message)
         definition = None
+    if report is None and SavedReport.objects.filter(owner=user).count() >= MAX_REPORTS:
+        errors.add(
+            "name", _("You have %(n)s saved reports, the most one may keep. Delete one first.") % {"n": MAX_REPORTS}
+        )
     if errors.errors:
         raise errors
     recipients = settings_.pop("recipients")

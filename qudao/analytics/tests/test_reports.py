@@ -243,6 +243,32 @@ def test_the_workbook(built, world):
     assert rows[5][:3] == ("Zhejiang", D("2999.99"), D("999.99"))
 
 
+def test_the_workbook_of_a_pivot(built, world):
+    pivot = definition(
+        metrics=["net_sales", "units"],
+        rows=["quarter"],
+        columns=["province"],
+        chart="pivot",
+        period={"start": "2025-01-01", "end": "2025-06-30"},
+    )
+    result = reports.run(world.regional_js, reports.clean_definition(world.admin, pivot), TODAY)
+    rows = _sheet_rows(reports.workbook(result, "季度透视"))
+    assert rows[3:] == [
+        ("Quarter", "Jiangsu · Net sales", "Jiangsu · Units"),
+        ("2025-Q1", 4000, 5),
+        ("2025-Q2", 0, 0),
+    ]
+
+
+def test_an_owner_keeps_at_most_so_many_reports(built, world, monkeypatch):
+    monkeypatch.setattr(reports, "MAX_REPORTS", 1)
+    save(world.admin)
+    with pytest.raises(FieldErrors) as error:
+        save(world.admin)
+    assert error.value.errors["name"] == ["You have 1 saved reports, the most one may keep. Delete one first."]
+    assert SavedReport.objects.count() == 1
+
+
 def test_scheduled_reports_are_mailed_per_recipient_as_that_recipient(built, world, settings):
     settings.LANGUAGE_CODE = "en"
     report = save(
