@@ -95,6 +95,11 @@ def test_build_save_share_and_export_a_report(live_server, browser, open_page, w
         ("Zhejiang", 2999.99),
     ]
 
+    desk.goto(f"{base}/analytics/reports/")
+    expect(desk.locator("[data-testid=report-row]")).to_have_count(1)
+    expect(desk.locator("[data-testid=report-row]")).to_contain_text("Regional manager")
+    desk.screenshot(path=str(folder / "report-list-1440.png"))
+
     # a regional manager on its phone: the shared report in its own scope
     phone = open_page("phone")
     login(phone, base, "regional_js", PASSWORD)
