@@ -56,6 +56,12 @@ FIELD_LABELS = {
     "dimensions": gettext_lazy("Rows"),
     "definition": gettext_lazy("Report"),
     "pin": gettext_lazy("Workbench"),
+    "name": gettext_lazy("Name"),
+    "shared_roles": gettext_lazy("Share with roles"),
+    "schedule": gettext_lazy("Schedule"),
+    "schedule_weekday": gettext_lazy("On (weekly)"),
+    "schedule_day": gettext_lazy("On day (monthly)"),
+    "recipients": gettext_lazy("Recipients"),
 }
 
 

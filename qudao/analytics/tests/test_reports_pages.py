@@ -213,3 +213,37 @@ def test_the_api(built, world):
     assert sales.get(f"/api/v1/analytics/reports/{report_id}").status_code == 404
     assert admin.delete(f"/api/v1/analytics/reports/{report_id}").status_code == 204
     assert SavedReport.objects.count() == 0
+
+
+def test_a_schedule_saved_from_the_page(world):
+    response = page(world.admin).post(
+        "/analytics/reports/new/",
+        {
+            "name": "月报",
+            "definition": json.dumps(BY_PROVINCE | {"period": {"relative": "last_month"}}),
+            "shared_roles": ["regional_manager"],
+            "schedule": "monthly",
+            "schedule_day": "1",
+            "recipients": [str(world.regional_js.pk), str(world.admin.pk)],
+        },
+    )
+    assert response.status_code == 302
+    report = SavedReport.objects.get()
+    assert (report.schedule, report.schedule_day, report.schedule_weekday) == ("monthly", 1, None)
+    assert set(report.recipients.all()) == {world.regional_js, world.admin}
+    assert report.definition["period"] == {"relative": "last_month"}
+    # a recipient the report is not shared with is refused at its field
+    response = page(world.admin).post(
+        f"/analytics/reports/{report.pk}/",
+        {
+            "name": "月报",
+            "definition": json.dumps(BY_PROVINCE),
+            "schedule": "monthly",
+            "schedule_day": "1",
+            "recipients": [str(world.finance.pk)],
+        },
+    )
+    assert response.status_code == 422
+    assert "Recipients: Recipients must be users the report is shared with." in response.content.decode()
+    report.refresh_from_db()
+    assert set(report.recipients.all()) == {world.regional_js, world.admin}
