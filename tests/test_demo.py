@@ -46,7 +46,7 @@ def list_price(partner_code: str, sku_code: str) -> Decimal:
     return engine.list_price(inputs, inputs.skus[sku.pk], 1, today)[0]
 
 
-def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
+def test_serve_seeds_the_whole_demo_and_it_holds_together(client, settings, tmp_path):
     from qudao.accounts.models import User
     from qudao.catalog.models import Product, ProductImage, Sku
     from qudao.core.models import ApprovalRequest, Notification
@@ -67,6 +67,7 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     from qudao.rebates.models import RebateProgress, RebateRun
 
     ensure_reference_data()
+    settings.QUDAO_ANALYTICS_DIR = str(tmp_path / "analytics")
     # when: serve's seeding step on an empty database
     out = StringIO()
     command = ServeCommand(stdout=out)
@@ -74,7 +75,22 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     # then: the whole demo, in one step
     assert "Seeded 30 partners and a year of their trade" in out.getvalue()
     assert report.partners == Partner.objects.count() == 30
-    assert set(report.steps) == {"catalog", "pricing", "inventory", "history", "rebates", "inbox", "extras"}
+    assert set(report.steps) == {
+        "catalog",
+        "pricing",
+        "inventory",
+        "history",
+        "rebates",
+        "inbox",
+        "extras",
+        "analytics",
+    }
+    # and the analytics store is built and agrees with the database
+    from qudao.analytics import store
+    from qudao.orders.models import ShipmentLine
+
+    assert report.steps["analytics"]["rows"]["shipments"] == ShipmentLine.objects.count() > 0
+    assert store.reconcile() == []
     # and a second start seeds nothing
     assert command.seed_if_empty(demo_partners=30) is None
 

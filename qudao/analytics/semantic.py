@@ -18,6 +18,7 @@ Money comes back as Decimal rounded half up to the cent; ratios as fractions to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,10 +28,11 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from qudao.core.errors import FieldErrors, Forbidden
+from qudao.core.errors import FieldErrors, Forbidden, NotFound
 
 MAX_ROWS = 5000  # groups a query may answer
 MAX_METRICS = 30
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 MAX_CELLS = 50_000  # groups × metrics
 MAX_DAYS_AT_DAY_GRAIN = 366
 MAX_RANGE_DAYS = 3660  # ten years
@@ -538,6 +540,8 @@ def _clean(user, metrics, dimensions, filters, start, end, grain) -> tuple:
             errors.add(f"filters.{code}", _("Each value is a code of at most 64 characters."))
     if not isinstance(start, date) or not isinstance(end, date):
         errors.add("start", _("Give the first and the last day."))
+    elif start < EARLIEST or end > LATEST:
+        errors.add("start" if start < EARLIEST else "end", _("Choose days between 1900 and 2999."))
     elif end < start:
         errors.add("end", _("The last day is before the first."))
     elif (end - start).days + 1 > MAX_RANGE_DAYS:
@@ -597,19 +601,42 @@ def bucket_key(grain: str, day: date) -> str:
     return f"{day.year:04d}"
 
 
-JOINS = """
-LEFT JOIN partner_history ph ON ph.partner_id = f.partner_id AND f.day >= ph.valid_from AND f.day < ph.valid_to
-LEFT JOIN partners p ON p.partner_id = f.partner_id
-LEFT JOIN regions r ON r.region_id = ph.region_id
-LEFT JOIN regions rp ON rp.region_id = r.province_id
-LEFT JOIN regions rc ON rc.region_id = r.city_id
-LEFT JOIN tiers t ON t.tier_id = ph.tier_id
-LEFT JOIN users u ON u.user_id = ph.owner_id
-LEFT JOIN partners pp ON pp.partner_id = ph.parent_id
-LEFT JOIN skus s ON s.sku_id = f.sku_id
-LEFT JOIN warehouses wh ON wh.warehouse_id = f.warehouse_id
-LEFT JOIN promotions pr ON pr.code = f.promotion
-"""
+# alias -> (join, the aliases it needs); a query joins only what its dimensions and filters name
+JOINS = {
+    "ph": (
+        "LEFT JOIN partner_history ph ON ph.partner_id = f.partner_id "
+        "AND f.day >= ph.valid_from AND f.day < ph.valid_to",
+        (),
+    ),
+    "p": ("LEFT JOIN partners p ON p.partner_id = f.partner_id", ()),
+    "r": ("LEFT JOIN regions r ON r.region_id = ph.region_id", ("ph",)),
+    "rp": ("LEFT JOIN regions rp ON rp.region_id = r.province_id", ("r",)),
+    "rc": ("LEFT JOIN regions rc ON rc.region_id = r.city_id", ("r",)),
+    "t": ("LEFT JOIN tiers t ON t.tier_id = ph.tier_id", ("ph",)),
+    "u": ("LEFT JOIN users u ON u.user_id = ph.owner_id", ("ph",)),
+    "pp": ("LEFT JOIN partners pp ON pp.partner_id = ph.parent_id", ("ph",)),
+    "s": ("LEFT JOIN skus s ON s.sku_id = f.sku_id", ()),
+    "wh": ("LEFT JOIN warehouses wh ON wh.warehouse_id = f.warehouse_id", ()),
+    "pr": ("LEFT JOIN promotions pr ON pr.code = f.promotion", ()),
+}
+
+
+def _joins(sql_parts: list[str]) -> str:
+    """The joins the given SQL fragments need (by the aliases they name), in dependency order."""
+    text = " ".join(sql_parts)
+    wanted: list[str] = []
+
+    def want(alias):
+        if alias in wanted:
+            return
+        for needed in JOINS[alias][1]:
+            want(needed)
+        wanted.append(alias)
+
+    for alias in JOINS:
+        if re.search(rf"\b{alias}\.", text):
+            want(alias)
+    return "\n".join(JOINS[alias][0] for alias in wanted)
 
 
 def _sql(metric: Metric, dims: list[Dimension], filters: dict, scoped: bool) -> tuple[str, list]:
@@ -626,7 +653,8 @@ def _sql(metric: Metric, dims: list[Dimension], filters: dict, scoped: bool) -> 
         params.extend(values)
     keys = ", ".join([f"k{i}, n{i}" for i in range(len(dims))])
     head = ", ".join(selects)
-    body = f"FROM ({metric.source}) f {JOINS} WHERE {' AND '.join(where)}"
+    joins = _joins([*selects, *where])
+    body = f"FROM ({metric.source}) f {joins} WHERE {' AND '.join(where)}"
     if metric.aggregate == "live":
         counted = f"{head + ', ' if head else ''}f.{metric.count} AS counted"
         inner = f"SELECT {counted} {body} GROUP BY ALL HAVING SUM(f.sign) > 0"
@@ -663,6 +691,7 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
 
     :raises FieldErrors: unknown metric or dimension, bad range, a dimension a metric lacks, too large.
     :raises Forbidden: a metric the user's roles may not see.
+    :raises NotFound: a partner (or parent) filter naming a partner outside the user's scope.
     """
     import pyarrow as pa
 
@@ -692,7 +721,11 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
         if restriction is not None:
             from qudao.partners.models import Partner
 
-            visible = list(Partner.objects.filter(restriction).values_list("pk", flat=True))
+            visible_codes = dict(Partner.objects.filter(restriction).values_list("code", "pk"))
+            for code in ("partner", "parent"):
+                if any(key not in visible_codes for key in filters.get(code, [])):
+                    raise NotFound()  # another partner's figures: as if it did not exist
+            visible = list(visible_codes.values())
             con.register("scope_partners", pa.table({"partner_id": pa.array(visible, type=pa.int64())}))
         grouped: dict[tuple, dict] = {}
         for metric in bases:

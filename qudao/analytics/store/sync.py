@@ -17,7 +17,10 @@ from . import sources, storage
 from .dims import DIMENSIONS, dimension_rows, dimension_signature
 from .sources import SOURCES, Source
 
+SEGMENT_ROWS = 200_000  # rows per segment a rebuild writes
 ALL_TABLES = [source.table for source in SOURCES.values()] + DIMENSIONS
+# the tables' shape: a store written by code with other tables or columns is rebuilt, not patched
+SCHEMA = hashlib.sha256(repr([(table.name, table.columns) for table in ALL_TABLES]).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -70,17 +73,19 @@ def rebuild() -> RefreshResult:
         started = timezone.now()
         new_tables, watermarks = {}, {}
         for name, source in SOURCES.items():
-            files, count, top = [], 0, 0
+            files, count, top, rows = [], 0, 0, []
             for batch in source.batches():
-                rows = []
                 for raw in batch:
                     fact = source.fact(raw)
                     if fact is not None:
                         rows.append((raw[0], 1, *fact))
                 top = batch[-1][0]
-                if rows:
+                if len(rows) >= SEGMENT_ROWS:  # few large segments read faster than many small ones
                     files.append(storage.write_segment(source.table, storage.arrow_rows(source.table, rows)))
-                    count += len(rows)
+                    count, rows = count + len(rows), []
+            if rows:
+                files.append(storage.write_segment(source.table, storage.arrow_rows(source.table, rows)))
+                count += len(rows)
             new_tables[name] = files
             watermarks[name] = {"id": int(top), "at": started.isoformat()}
             result.rows[name] = count
@@ -88,6 +93,7 @@ def rebuild() -> RefreshResult:
             storage.retire(manifest, manifest["tables"].get(name, []))
             manifest["tables"][name] = files
         manifest["watermarks"] = watermarks
+        manifest["schema"] = SCHEMA
         _write_dimensions(manifest, result, force=True)
         storage.purge_retired(manifest)
         storage.write_manifest(manifest)
@@ -136,8 +142,10 @@ def _changes(source: Source, con, batch: list[tuple]) -> list[tuple]:
 def refresh() -> RefreshResult:
     """Append what changed since the watermarks (a new segment per table that changed), refresh
     the dimensions that changed, compact a table with too many segments. A first refresh of an
-    empty store is a rebuild."""
-    if not storage.read_manifest().get("watermarks"):
+    empty store, or one written with other tables or columns (a new version of Qudao), is a
+    rebuild."""
+    current = storage.read_manifest()
+    if not current.get("watermarks") or current.get("schema") != SCHEMA:
         return rebuild()
     sources._TIERS.cache.clear()
     began = time.monotonic()

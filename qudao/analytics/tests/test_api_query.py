@@ -85,6 +85,10 @@ def test_it_refuses_bad_queries_with_problem_details(trade, world, api_client):
     )
     assert schema.status_code == 422
     assert {error["field"] for error in schema.json()["errors"]} == {"metrics", "grain", "x"}
+    # days out of bounds
+    far = post(client, {"metrics": ["receivables"], "grain": "month", "start": "9999-12-01", "end": "9999-12-31"})
+    assert far.status_code == 422
+    assert far.json()["errors"] == [{"field": "end", "message": "Choose days between 1900 and 2999."}]
     # a year by day is too long
     daily = post(client, {"metrics": ["net_sales"], "grain": "day", "start": "2024-01-01", "end": "2025-12-31"})
     assert daily.status_code == 422

@@ -12,7 +12,7 @@ import pytest
 from django.db.models import F, Sum
 
 from qudao.analytics import semantic, store
-from qudao.core.errors import FieldErrors, Forbidden
+from qudao.core.errors import FieldErrors, Forbidden, NotFound
 from qudao.pricing.tests.conftest import catalogue  # noqa: F401
 from qudao.rebates.tests.conftest import at
 
@@ -292,9 +292,16 @@ def test_it_scopes_every_figure_to_the_caller(trade, world):
     # a regional manager of Jiangsu: dist_js and sub_js only
     js = figures(semantic.query(world.regional_js, ["net_sales"], ["partner"], {}, START, END))
     assert js == {(world.dist_js.code,): {"net_sales": D("3000.00")}, (world.sub_js.code,): {"net_sales": D("1000.00")}}
-    # Zhejiang's manager: dealer_zj only, even when it filters on another partner
-    zj = figures(semantic.query(world.regional_zj, ["net_sales"], [], {"partner": [world.dist_js.code]}, START, END))
-    assert zj == {(): {"net_sales": D("0.00")}}
+    # Zhejiang's manager: dealer_zj only; a filter on another partner answers "not found"
+    zj = figures(semantic.query(world.regional_zj, ["net_sales"], [], {}, START, END))
+    assert zj == {(): {"net_sales": D("2999.99")}}
+    with pytest.raises(NotFound):
+        semantic.query(world.regional_zj, ["net_sales"], [], {"partner": [world.dist_js.code]}, START, END)
+    with pytest.raises(NotFound):
+        semantic.query(world.sub_admin, ["net_sales"], [], {"parent": [world.dist_js.code]}, START, END)
+    assert figures(
+        semantic.query(world.dist_admin, ["net_sales"], [], {"parent": [world.dist_js.code]}, START, END)
+    ) == {(): {"net_sales": D("1000.00")}}
     # a distributor sees itself and its sub-dealer; the sub-dealer itself only
     assert figures(semantic.query(world.dist_admin, ["net_sales"], [], {}, START, END)) == {
         (): {"net_sales": D("4000.00")}

@@ -209,3 +209,42 @@ def test_the_periodic_task_refreshes_the_store(trade, world):
     # then the shipment is in the store
     assert result["rows"]["shipments"] == 1
     assert store.reconcile() == []
+
+
+def test_a_store_written_with_other_tables_is_rebuilt_by_the_next_refresh(trade):
+    # given a store whose manifest says it was written by code with other tables or columns
+    store.rebuild()
+    manifest = storage.read_manifest()
+    manifest["schema"] = "older"
+    storage.write_manifest(manifest)
+    # when it refreshes, then it is rebuilt whole
+    result = store.refresh()
+    assert result.rebuilt is True
+    assert result.rows["shipments"] == 5
+    assert storage.read_manifest()["schema"] != "older"
+
+
+def test_a_payment_booked_and_bounced_through_finance_reaches_the_store(trade, world):
+    from qudao.finance import payments
+
+    # given a store, then finance books 400.00 from sub_js against its receivable
+    store.rebuild()
+    payment, _created = payments.record_payment(
+        partner=world.sub_js,
+        data={"amount": "400.00", "received_on": "2025-03-25", "method": "bank_transfer"},
+        actor=world.finance,
+        allocations=[(trade.sub_invoice, "400.00")],
+    )
+    booked = store.refresh()
+    today = timezone.localdate()  # finance allocates today (the allocation's business date)
+    assert (booked.rows["payments"], booked.rows["allocations"]) == (1, 1)
+    row = figures(semantic.query(world.finance, ["payments_collected", "receivables"], [], {}, START, today))[()]
+    assert row == {"payments_collected": D("1400.00"), "receivables": D("2600.00")}
+    # when the payment bounces
+    payments.reverse_payment(payment=payment, actor=world.finance, reason="退票")
+    bounced = store.refresh()
+    # then a reversing payment row and the undoing allocation are appended, and the figures go back
+    assert (bounced.rows["payments"], bounced.rows["allocations"]) == (1, 1)
+    row = figures(semantic.query(world.finance, ["payments_collected", "receivables"], [], {}, START, today))[()]
+    assert row == {"payments_collected": D("1000.00"), "receivables": D("3000.00")}
+    assert store.reconcile() == []
