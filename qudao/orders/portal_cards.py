@@ -46,7 +46,9 @@ def month_figures(request, today) -> dict:
 
 
 def month_card(request) -> dict:
-    return month_figures(request, timezone.localdate()) | {"month": timezone.localdate()}
+    today = timezone.localdate()
+    currency = request.partner.credit_currency or "CNY"  # what an empty month is counted in
+    return month_figures(request, today) | {"month": today, "currency": currency}
 
 
 def on_the_way_card(request) -> dict | None:

@@ -235,3 +235,20 @@ def test_orders_per_day_counts_each_local_day_of_the_last_30_in_scope(world, pag
     html = page_client(world.admin).get("/workbench/").content.decode()
     drawn = re.search(r'data-testid="chart-orders.per_day"[^>]*><script type="application/json">(.*?)</script>', html)
     assert json.loads(drawn.group(1))["series"][0]["data"] == data
+
+
+def test_the_page_reads_set_based_whatever_the_number_of_orders(world, page_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = page_client(world.admin)
+    client.get("/workbench/")  # warm the session and the caches
+    counts = []
+    for partner in (world.dist_js, world.sub_js, world.dealer_zj):
+        for status in (OrderStatus.SUBMITTED, OrderStatus.SHIPPED):
+            order(partner, status, timezone.localdate())
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/workbench/").status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1] == counts[2], counts
