@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qudao.accounts.roles import HQRole
-from qudao.core.errors import FieldErrors, Forbidden, NotFound
+from qudao.core.errors import DomainError, FieldErrors, Forbidden, NotFound
 
 from . import semantic
 from .models_reports import ReportPin, ReportSchedule, SavedReport
@@ -609,10 +609,11 @@ def send_scheduled_reports(today: date) -> int:
                 try:
                     result = run(recipient, report.definition, today)
                     attachment = workbook(result, report.name)
-                except FieldErrors as error:  # too large, or the definition no longer fits the layer
+                except DomainError as error:  # too large, no longer fits the layer, a filter out of scope
+                    messages = getattr(error, "errors", {}).values()
                     body = _("The report “%(name)s” could not be run: %(error)s") % {
                         "name": report.name,
-                        "error": "; ".join(str(m) for messages in error.errors.values() for m in messages),
+                        "error": "; ".join(str(m) for group in messages for m in group) or str(error.detail),
                     }
                     attachment = None
                 else:

@@ -136,6 +136,8 @@ def _run_context(user, definition: dict, today, *, saved: bool = False) -> dict:
         return {"errors": _errors(error)}
     except Forbidden as error:
         return {"errors": [str(error.detail)]}
+    except NotFound:  # a partner filter outside the user's scope (the semantic layer's 404)
+        return {"errors": [_("A filter names a partner outside your scope.")]}
     return {"result": result, "option": option, "chart": clean["chart"]}
 
 
@@ -280,6 +282,9 @@ def report_export(request, pk):
         result = reports.run(request.user, report.definition, timezone.localdate())
     except FieldErrors as error:
         messages.error(request, " ".join(_errors(error)))
+        return redirect("analytics:report", pk=report.pk)
+    except NotFound:
+        messages.error(request, _("A filter names a partner outside your scope."))
         return redirect("analytics:report", pk=report.pk)
     response = HttpResponse(reports.workbook(result, report.name), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="report-{report.pk}.xlsx"'

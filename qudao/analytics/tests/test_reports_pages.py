@@ -247,3 +247,17 @@ def test_a_schedule_saved_from_the_page(world):
     assert "Recipients: Recipients must be users the report is shared with." in response.content.decode()
     report.refresh_from_db()
     assert set(report.recipients.all()) == {world.regional_js, world.admin}
+
+
+def test_a_filter_on_a_partner_outside_the_viewers_scope(built, world):
+    definition = BY_PROVINCE | {"metrics": ["net_sales"], "filters": {"partner": [world.dealer_zj.code]}}
+    report = reports.save_report(
+        world.admin, {"name": "西湖家电", "definition": definition, "shared_roles": ["regional_manager"]}
+    )
+    html = page(world.regional_zj).get(f"/analytics/reports/{report.pk}/").content.decode()
+    assert "2,999.99" in html
+    response = page(world.regional_js).get(f"/analytics/reports/{report.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A filter names a partner outside your scope." in html and "2,999.99" not in html
+    assert page(world.regional_js).get(f"/analytics/reports/{report.pk}/export.xlsx").status_code == 302
