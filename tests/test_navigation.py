@@ -41,6 +41,9 @@ NOT_LIST_PAGES = {
     "core:jobs",  # the user's jobs, reached from the workbench's failed-jobs to-do
     "core:flow_create",
     "partners:create",
+    "analytics:report_new",  # the report builder, reached from the reports list's "New report"
+    "analytics:report_preview",  # the builder's result fragment (POST)
+    "analytics:report_values",  # the builder's filter values (JSON)
     "partners:tier_create",
     "apply:form",
     "apply:cities",

@@ -108,6 +108,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # the brand's return on Qudao (order cycle, self-service share, statement confirmation, DSO)
     "analytics.dashboards": HQ_ALL,
     "analytics.roi": frozenset({ADMIN, CHANNEL, FINANCE}),
+    # the report builder (拖拽报表): HQ users build, save, share (with HQ roles), pin and schedule
+    # reports; a report always runs as its viewer (that viewer's scope and metric permissions)
+    "analytics.reports": HQ_ALL,
 }
 
 

@@ -15,7 +15,7 @@ class AnalyticsConfig(AppConfig):
     def ready(self):
         from qudao.rebates import ratios
 
-        from . import targets
+        from . import targets, tasks_reports, workbench_reports  # noqa: F401  (the report builder's task and pinned charts)
         from .workbench_kpis import register as register_dashboards
 
         targets.register_subjects()  # target plans go through the approval engine

@@ -2,7 +2,7 @@
 rules, saved reports). The analytics store itself is not here: it is a DuckDB database beside it
 (qudao.analytics.store).
 
-Targets (目标, docs/targets.md, ADR 0017):
+Targets (目标, docs/targets.md, ADR 0019):
 
 - TargetPlan: one version of a named plan of targets for one year and one metric (net sales
   shipped or invoiced, payments collected, a product line's units or amount, new or active
@@ -213,3 +213,6 @@ class Target(AuditedModel):
         if self.level == TargetLevel.OWNER:
             return (self.owner.get_full_name() or self.owner.username) if self.owner else ""
         return (self.partner.short_name or self.partner.legal_name) if self.partner else ""
+
+
+from .models_reports import *  # noqa: E402,F403  (saved reports: qudao/analytics/models_reports.py)

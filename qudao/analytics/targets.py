@@ -1,5 +1,5 @@
 """Targets (目标) and attainment (达成率): every rule of writing, breaking down, approving and
-reading a target plan (docs/targets.md; the model and the rounding: ADR 0017).
+reading a target plan (docs/targets.md; the model and the rounding: ADR 0019).
 
 Writing. A plan starts as a draft with the brand's target for the year. It is broken down
 (分解) one step at a time, in either dimension:

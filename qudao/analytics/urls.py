@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_dashboards, views_targets, views_workbench
+from . import urls_reports, views_dashboards, views_targets, views_workbench
 
 app_name = "analytics"
 
@@ -29,3 +29,4 @@ urlpatterns: list = [
     path("analytics/roi/", views_dashboards.roi_view, name="roi"),
     path("analytics/maps/<str:name>.json", views_dashboards.map_view, name="map"),
 ]
+urlpatterns += urls_reports.urlpatterns  # the report builder

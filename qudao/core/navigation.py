@@ -76,6 +76,9 @@ HQ_NAV: tuple[NavGroup, ...] = (
                 _("Targets"), "analytics:target_plans", ("targets.view",), ("/analytics/targets/",), (), "nav-targets"
             ),
             NavItem(_("Return on Qudao"), "analytics:roi", ("analytics.roi",), ("/analytics/roi/",), (), "nav-roi"),
+            NavItem(
+                _("Reports"), "analytics:reports", ("analytics.reports",), ("/analytics/reports/",), (), "nav-reports"
+            ),
         ),
     ),
     NavGroup(
