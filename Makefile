@@ -1,4 +1,5 @@
-# Qudao: two commands for a fresh clone (nothing needed but Python >= 3.11, git and the package registries).
+# Qudao: two commands for a fresh clone (nothing needed but Python >= 3.11, Node.js with npm, git and the
+# package registries).
 #
 #   make run     install into .venv and start Qudao on http://127.0.0.1:8000 (SQLite, demo data, job worker)
 #   make test    install (dev tools included, Debian's chromium if missing), then ruff and the whole test
@@ -29,7 +30,7 @@ BENCH_ARGS ?=
 .PHONY: help run test test-postgres lint bench bench-quick install chromium messages
 
 help:
-	@sed -n '1,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,17p' Makefile | sed 's/^# \{0,1\}//'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +42,14 @@ $(STAMP): requirements.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -e .
 	@touch $@
 
-install: $(STAMP)
+# The browser packages pinned in package-lock.json (Apache ECharts), served by the app from
+# node_modules/ (qudao/core/staticfinders.py); reinstalled when the lock changes or node_modules/ is gone.
+NPM_STAMP := node_modules/.qudao-installed
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(STAMP) $(NPM_STAMP)
 
 run: install
 	$(BIN)/qudao serve $(ARGS)

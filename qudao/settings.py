@@ -175,6 +175,14 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 STATICFILES_DIRS = [BASE_DIR / "qudao" / "static"]  # project-wide assets (qudao/static/qudao/)
+# ... and the browser packages pinned in package.json, installed by `make install` (npm ci) into
+# node_modules/: qudao.core.staticfinders serves the few files pages load under static/vendor/.
+NODE_MODULES_DIR = BASE_DIR / "node_modules"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "qudao.core.staticfinders.NpmFinder",
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("QUDAO_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {

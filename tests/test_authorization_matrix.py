@@ -318,7 +318,11 @@ def dist_page(allowed: set[str], ok=200) -> dict[str, object]:
 
 
 PAGE_CASES = [
-    Case("GET", "", expect(PORTAL, anonymous=LOGIN, hq="partners/"), page=True),
+    Case("GET", "", expect(PORTAL, anonymous=LOGIN, hq="workbench/"), page=True),
+    # the HQ workbench (工作台), where HQ users land; partner users are sent to their portal
+    Case("GET", "workbench/", HQ_PAGE, page=True),
+    # the jobs list (the workbench's failed-jobs to-do): each HQ user sees its own jobs
+    Case("GET", "jobs/", HQ_PAGE, page=True),
     Case("GET", "login/", expect(HOME, anonymous=200), page=True),
     Case("POST", "logout/", expect(LOGIN), page=True),
     Case("GET", "set-password/{uidb64}/{bad_token}/", expect(400), page=True),
@@ -399,6 +403,7 @@ PAGE_CASES = [
     Case("GET", "apply/status/{application_token}/", PUBLIC, page=True),
     Case("GET", "portal/", PORTAL_PAGE, page=True),
     Case("GET", "portal/me/", PORTAL_PAGE, page=True),
+    Case("GET", "portal/profile/", PORTAL_PAGE, page=True),
     Case("GET", "portal/profile/edit/", PORTAL_PAGE | {"dist_staff": 403}, page=True),
     Case("GET", "portal/profile/contacts/add/", PORTAL_PAGE | {"dist_staff": 403}, page=True),
     Case(
@@ -424,7 +429,12 @@ PAGE_CASES = [
     ),
     Case("GET", "portal/sub-dealers/", PORTAL_PAGE, page=True),
     # sub_admin opening its own partner here is sent to its portal home
-    Case("GET", "portal/sub-dealers/{sub_js}/", PORTAL_PAGE | {"sub_admin": PORTAL, "zj_admin": 404}, page=True),
+    Case(
+        "GET",
+        "portal/sub-dealers/{sub_js}/",
+        PORTAL_PAGE | {"sub_admin": "portal/profile/", "zj_admin": 404},
+        page=True,
+    ),
     Case("GET", "portal/applications/", PORTAL_PAGE, page=True),
     Case("GET", "partners/import/", IMPORT_PAGE, page=True),
     Case("GET", "partners/import/template.xlsx", IMPORT_PAGE, page=True),

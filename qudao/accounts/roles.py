@@ -52,6 +52,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tiers.manage": frozenset({ADMIN, CHANNEL}),
     "applications.review": frozenset({ADMIN, CHANNEL, REGIONAL}),
     "approvals.view": HQ_ALL,
+    # the workbench (工作台): every HQ role lands on it; what it shows is filtered by each entry's
+    # own permission (qudao.core.workbench)
+    "workbench.view": HQ_ALL,
     "approvals.configure": frozenset({ADMIN}),
     "audit.view": HQ_ALL | {PARTNER_ADMIN},
     "settings.manage": frozenset({ADMIN}),

@@ -32,12 +32,12 @@ NEW_TOKEN_SESSION_KEY = "qudao_new_api_token"
 
 
 def home(request):
-    """The start page: the log-in for visitors, the partner list for HQ, the portal for partners."""
+    """The start page: the log-in for visitors, the workbench for HQ, the portal for partners."""
     user = request.user
     if not user.is_authenticated:
         return redirect("accounts:login")
     if user.is_hq:
-        return redirect("partners:list")
+        return redirect("analytics:workbench")  # by name: accounts never imports analytics
     if user.is_partner_user:
         return redirect(PORTAL_URL)
     return render(request, "accounts/no_access.html", status=403)

@@ -1,5 +1,11 @@
 """Pages of analytics: the workbench, targets, dashboards, alerts and reports."""
 
+from django.urls import path
+
+from . import views_workbench
+
 app_name = "analytics"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("workbench/", views_workbench.workbench_view, name="workbench"),
+]

@@ -10,7 +10,9 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        from . import audit, checks  # noqa: F401  (connects audit signals, registers system checks)
+        from . import audit, checks, todos  # noqa: F401  (connects audit signals, registers system checks)
+
+        todos.register()  # the workbench's approvals and failed-jobs to-dos
 
         # Every process knows every task (web, shell, worker): a job is queued by one process,
         # run by another, and retried by a third, each looking its task up by name or kind.

@@ -511,6 +511,19 @@ def result_of(job: Job) -> JobResult | None:
 # --- reads -----------------------------------------------------------------------------------
 
 
+def visible_jobs(user, status: str = ""):
+    """The jobs `user` may see (its own; every job for an administrator), newest first, of one
+    status when `status` is a Job.Status value (the jobs page and the workbench's failed-jobs to-do)."""
+    if not getattr(user, "is_authenticated", False):
+        return Job.objects.none()
+    jobs = Job.objects.select_related("created_by")
+    if not user.has_role("admin"):
+        jobs = jobs.filter(created_by=user)
+    if status in Job.Status.values:
+        jobs = jobs.filter(status=status)
+    return jobs.order_by("-created_at", "-pk")
+
+
 def visible_job(user, job_id) -> Job:
     """The job if `user` started it or is an administrator.
 

@@ -52,6 +52,12 @@ class NavGroup:
 ORDER_SUBPAGES = ("/orders/returns/", "/orders/cases/")
 
 HQ_NAV: tuple[NavGroup, ...] = (
+    # the workbench (工作台), where HQ users land; the analytics group may grow (targets, dashboards)
+    NavGroup(
+        "analytics",
+        pgettext_lazy("navigation", "Workbench"),
+        (NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),),
+    ),
     NavGroup(
         "channel",
         pgettext_lazy("navigation", "Channel"),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/<int:notification_id>/read/", views.notification_read_view, name="notification_read"),
     path("notifications/read-all/", views.notifications_read_all_view, name="notifications_read_all"),
+    path("jobs/", views_jobs.job_list_view, name="jobs"),
     path("jobs/<int:job_id>/", views_jobs.job_view, name="job"),
     path("jobs/<int:job_id>/status/", views_jobs.job_status_view, name="job_status"),
     path("jobs/<int:job_id>/retry/", views_jobs.job_retry_view, name="job_retry"),

@@ -49,6 +49,12 @@ def readable_requests(user):
     return requests
 
 
+def inbox_requests(user):
+    """The requests waiting for `user`'s decision that the approval pages show in its inbox (the
+    inbox tab, its badge and the workbench's to-do count the same rows)."""
+    return readable_requests(user).filter(pk__in=approvals.inbox_for(user).values("pk"))
+
+
 def approval_context(user, approval: ApprovalRequest, form: DecisionForm | None = None) -> dict:
     """Everything the approval panel shows: the flow's steps with the current one marked, the
     decision history, and the decision form for those who may decide the current step."""
@@ -121,9 +127,7 @@ def approvals_view(request):
     tab = request.GET.get("tab") if request.GET.get("tab") in ("inbox", "all") else "inbox"
     status = request.GET.get("status") or ""
     if tab == "inbox":
-        requests = _requests_base(
-            readable_requests(request.user).filter(pk__in=approvals.inbox_for(request.user).values("pk"))
-        )
+        requests = _requests_base(inbox_requests(request.user))
     else:
         requests = _requests_base(readable_requests(request.user))
         if status in ApprovalRequest.Status.values:
@@ -138,11 +142,7 @@ def approvals_view(request):
         "statuses": ApprovalRequest.Status.choices,
         "page": page,
         "requests": page.object_list,
-        "inbox_count": (
-            readable_requests(request.user).filter(pk__in=approvals.inbox_for(request.user).values("pk")).count()
-            if tab == "all"
-            else page.paginator.count
-        ),
+        "inbox_count": (inbox_requests(request.user).count() if tab == "all" else page.paginator.count),
     }
     return render(request, "core/approvals.html", context)
 

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import jobs
 from .errors import Conflict, NotFound
+from .models import Job
+from .pages import hq_page, paginate
 
 
 def _job(request, job_id):
@@ -42,6 +44,20 @@ def _portal_layout(request) -> dict | None:
     if partner is None:
         return None
     return {"partner": partner, "is_distributor": partner.is_distributor, "section": "none"}
+
+
+@require_GET
+@hq_page()
+def job_list_view(request):
+    """/jobs/: the user's jobs (every job for an administrator), by status (?status=failed: the
+    workbench's to-do links here)."""
+    status = request.GET.get("status") or ""
+    status = status if status in Job.Status.values else ""
+    page = paginate(request, jobs.visible_jobs(request.user, status))
+    for job in page.object_list:
+        job.title = jobs.title_of(job)
+    context = {"page": page, "jobs": page.object_list, "status": status, "statuses": Job.Status.choices}
+    return render(request, "core/jobs.html", context)
 
 
 @login_required

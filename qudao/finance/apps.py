@@ -24,6 +24,9 @@ class FinanceConfig(AppConfig):
         from . import panels
 
         panels.register()  # the partner 360 page's account panel
+        from . import workbench
+
+        workbench.register()  # the workbench's payments to confirm, statement disputes, overdue
         from . import audit_sentences
 
         audit_sentences.register()  # "何丽 确认了 2026年11月对账单" in the audit trail

@@ -14,3 +14,6 @@ class InventoryConfig(AppConfig):
 
         # the portal's catalogue shows a stock badge per SKU (in stock / low / out, or the count)
         register_availability(partner_availability)
+        from . import workbench
+
+        workbench.register()  # the workbench's low-stock KPI

@@ -16,5 +16,11 @@ class OrdersConfig(AppConfig):
         from . import panels
 
         panels.register()  # the partner 360 page's orders, returns, cases and sales trend
+        from . import workbench
+
+        workbench.register()  # the workbench's orders to confirm, active partners, orders per day
+        from . import portal_cards
+
+        portal_cards.register()  # the portal home's month, reorder, on-the-way and credit cards
         # the stock ledger hides the numbers of orders and returns outside a reader's scope
         register_reference_owner(selectors.stock_reference_owners)

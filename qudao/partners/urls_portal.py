@@ -14,6 +14,7 @@ apply_patterns = [
 portal_patterns = [
     path("", views_portal.home_view, name="home"),
     path("me/", views_portal.me_view, name="me"),
+    path("profile/", views_portal.profile_view, name="profile"),
     path("profile/edit/", views_portal.profile_edit_view, name="profile_edit"),
     path("profile/contacts/add/", views_portal.contact_add_view, name="contact_add"),
     path("profile/contacts/<int:contact_id>/edit/", views_portal.contact_edit_view, name="contact_edit"),

@@ -94,15 +94,26 @@ def _recruit_url(partner) -> str:
 @require_GET
 @partner_portal
 def home_view(request):
-    """/portal/: the partner's own profile."""
+    """/portal/: the partner's home page (首页), the cards the contexts registered
+    (qudao.partners.portal_home): this month's orders, attainment, rebate progress, credit, orders
+    on their way, open promotions, reordering."""
+    from .portal_home import cards_for
+
+    return render(request, "portal/home.html", _context(request, "home", cards=cards_for(request)))
+
+
+@require_GET
+@partner_portal
+def profile_view(request):
+    """/portal/profile/: the partner's own profile (reached from "me")."""
     partner = request.partner
     sub_dealers = selectors.partner_list(request.user, {}).exclude(pk=partner.pk)
     return render(
         request,
-        "portal/home.html",
+        "portal/profile.html",
         _context(
             request,
-            "home",
+            "profile",
             contacts=partner.contacts.all(),
             territories=partner.territories.all(),
             sub_dealer_count=sub_dealers.count() if partner.is_distributor else 0,
@@ -317,7 +328,7 @@ def sub_dealers_view(request):
 def sub_dealer_view(request, partner_id: int):
     """/portal/sub-dealers/<id>/: read-only profile of one sub-dealer (404 outside the scope)."""
     if partner_id == request.partner.pk:
-        return redirect("portal:home")
+        return redirect("portal:profile")
     try:
         sub_dealer = get_visible_partner(request.user, partner_id)
     except NotFound:

@@ -11,3 +11,6 @@ class PricingConfig(AppConfig):
         from . import services
 
         services.register_subjects()
+        from . import portal_cards
+
+        portal_cards.register()  # the portal home's open promotions card

@@ -16,3 +16,6 @@ class RebatesConfig(AppConfig):
         from . import panels
 
         panels.register()  # the partner 360 page's rebates panel
+        from . import portal_cards
+
+        portal_cards.register()  # the portal home's rebate progress card

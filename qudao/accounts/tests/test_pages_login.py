@@ -30,8 +30,8 @@ def logged_in_as(client) -> int | None:
     ("persona", "location"),
     [
         (None, "/login/"),
-        ("admin", "/partners/"),
-        ("finance", "/partners/"),
+        ("admin", "/workbench/"),
+        ("finance", "/workbench/"),
         ("dist_staff", "/portal/"),
         ("zj_admin", "/portal/"),
     ],

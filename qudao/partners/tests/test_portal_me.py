@@ -24,6 +24,7 @@ def test_it_shows_the_me_page_with_the_pages_the_tab_bar_leaves_out(world, page_
 
     # then it names the user and its partner, and links every other page, sub-dealers included
     assert 'data-testid="me-name">' in html and world.dist_js.legal_name in html
+    assert '<a href="/portal/profile/" data-testid="me-profile">' in html
     assert links(html) == [
         "me-name",
         "me-partner",

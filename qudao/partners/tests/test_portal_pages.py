@@ -9,7 +9,7 @@ from qudao.core import approvals
 from qudao.partners import services
 from qudao.partners.models import Partner, PartnerApplication, PartnerContact
 
-PORTAL_PAGES = ["/portal/", "/portal/users/", "/portal/sub-dealers/", "/portal/applications/"]
+PORTAL_PAGES = ["/portal/", "/portal/profile/", "/portal/users/", "/portal/sub-dealers/", "/portal/applications/"]
 
 
 @pytest.fixture(autouse=True)
@@ -54,8 +54,8 @@ def test_it_shows_each_partner_user_its_own_profile(world, page_client, persona,
     # given a partner user
     partner = world.partners[partner_key]
 
-    # when it opens the portal
-    response = page_client(world.users[persona]).get("/portal/")
+    # when it opens its profile (from "me")
+    response = page_client(world.users[persona]).get("/portal/profile/")
 
     # then it sees its own partner, with its credit terms read-only
     assert response.status_code == 200
@@ -72,7 +72,7 @@ def test_it_shows_each_partner_user_its_own_profile(world, page_client, persona,
 
 def test_it_shows_a_dealer_its_parent_distributor(world, page_client):
     # when sub_admin opens its profile
-    content = page_client(world.sub_admin).get("/portal/").content.decode()
+    content = page_client(world.sub_admin).get("/portal/profile/").content.decode()
 
     # then its distributor is named (not linked: the dealer cannot open it)
     assert 'data-testid="profile-parent">金陵商贸<' in content
@@ -81,9 +81,9 @@ def test_it_shows_a_dealer_its_parent_distributor(world, page_client):
 
 def test_it_shows_the_edit_button_and_the_recruiting_link_by_role(world, page_client):
     # when the distributor's admin, its staff, and a dealer's admin open their profiles
-    admin = page_client(world.dist_admin).get("/portal/").content.decode()
-    staff = page_client(world.dist_staff).get("/portal/").content.decode()
-    dealer = page_client(world.zj_admin).get("/portal/").content.decode()
+    admin = page_client(world.dist_admin).get("/portal/profile/").content.decode()
+    staff = page_client(world.dist_staff).get("/portal/profile/").content.decode()
+    dealer = page_client(world.zj_admin).get("/portal/profile/").content.decode()
 
     # then only admins may edit; only the distributor recruits, with a link naming itself
     assert 'data-testid="edit-profile"' in admin
@@ -209,7 +209,7 @@ def test_it_answers_404_for_a_partner_that_does_not_exist(world, page_client):
 def test_it_sends_a_partner_opening_itself_as_a_sub_dealer_to_its_profile(world, page_client):
     response = page_client(world.dist_admin).get(f"/portal/sub-dealers/{world.dist_js.pk}/")
     assert response.status_code == 302
-    assert response.url == "/portal/"
+    assert response.url == "/portal/profile/"
 
 
 # --- applications ---------------------------------------------------------------------------------
