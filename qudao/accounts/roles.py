@@ -98,6 +98,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # cost prices (gross margin) only for the roles that see cost prices (catalog.selectors)
     "analytics.view": HQ_ALL | {PARTNER_ADMIN, PARTNER_STAFF},
     "analytics.view_cost": frozenset({ADMIN, CHANNEL, FINANCE}),
+    # alerts (预警, qudao.analytics.alerts): every HQ user sees the alerts of its own rules and those
+    # it was sent; administrators and channel managers manage rules over everything, regional
+    # managers over their regions (a rule is evaluated in its owner's scope)
+    "alerts.view": HQ_ALL,
+    "alerts.manage": frozenset({ADMIN, CHANNEL, REGIONAL}),
 }
 
 

@@ -11,3 +11,8 @@ class AnalyticsConfig(AppConfig):
     name = "qudao.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self):
+        # The alerts' periodic task lives in its own module (tasks.py is the store's): imported
+        # here so every process, the job worker included, knows it.
+        from . import tasks_alerts  # noqa: F401
