@@ -56,7 +56,10 @@ HQ_NAV: tuple[NavGroup, ...] = (
     NavGroup(
         "analytics",
         pgettext_lazy("navigation", "Workbench"),
-        (NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),),
+        (
+            NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),
+            NavItem(_("Alerts"), "analytics:alerts", ("alerts.view",), ("/analytics/alerts/",), (), "nav-alerts"),
+        ),
     ),
     NavGroup(
         "channel",

@@ -74,9 +74,10 @@ def test_it_opens_each_kind_of_figure_rule_once_closes_and_reopens_and_tells_the
         )
     }
     assert open_alerts(overdue) == {}  # nothing is overdue on 31 March
-    assert open_alerts(zj_only) == {"西湖家电": (D("2999.9900"), {"value": "2999.99"})}  # its region only
+    # a regional manager's rule covers its regions only: Jiangsu's partners, nothing in Zhejiang yet
     assert set(open_alerts(js_only)) == {"金陵商贸", "姑苏电器"}
-    assert (outcome.rules, outcome.opened, outcome.closed, outcome.failed) == (8, 9, 0, 0)
+    assert open_alerts(zj_only) == {}
+    assert (outcome.rules, outcome.opened, outcome.closed, outcome.failed) == (8, 8, 0, 0)
     big_dist = Alert.objects.get(rule=big, subject_label="金陵商贸")
     assert big_dist.partner_id == world.dist_js.pk and big_dist.subject_key == world.dist_js.code
     assert alerts.drilldown_url(big_dist) == f"/partners/{world.dist_js.pk}/"
@@ -93,17 +94,18 @@ def test_it_opens_each_kind_of_figure_rule_once_closes_and_reopens_and_tells_the
     told = Notification.objects.get(user=world.regional_js, title="Alert “Big sales”: 1 new")
     assert told.body == ("The rule “Big sales” holds for: 金陵商贸 (3,000.00). Open the alerts to acknowledge them.")
     assert told.url == f"/analytics/alerts/?rule={big.pk}"
-    assert Notification.objects.filter(kind="analytics.alert").count() == 9  # + channel, regional_zj, 2 regional_js
+    # and channel (its macro rule), regional_js twice (its own rule, dist_js of "Big sales")
+    assert Notification.objects.filter(kind="analytics.alert").count() == 7
     assert sorted((m.to[0], m.subject) for m in mailoutbox if "Big sales" in m.subject) == [
         ("admin@hq.example.cn", "Alert “Big sales”: 2 new"),
         ("regional_js@hq.example.cn", "Alert “Big sales”: 1 new"),
     ]
-    assert len(mailoutbox) == 9
+    assert len(mailoutbox) == 7
 
     # when the same day is evaluated again: nothing new, nobody told twice
     outcome = alerts.evaluate_alerts(date(2025, 3, 31))
     assert (outcome.opened, outcome.closed) == (0, 0)
-    assert Notification.objects.filter(kind="analytics.alert").count() == 9 and len(mailoutbox) == 9
+    assert Notification.objects.filter(kind="analytics.alert").count() == 7 and len(mailoutbox) == 7
 
     # when a user acknowledges one: the first acknowledgement stays
     alerts.acknowledge(alert=big_dist, actor=world.regional_js)
@@ -111,21 +113,32 @@ def test_it_opens_each_kind_of_figure_rule_once_closes_and_reopens_and_tells_the
     big_dist.refresh_from_db()
     assert big_dist.acknowledged_by == world.regional_js and big_dist.acknowledged_at is not None
 
-    # when 20 April is evaluated: the 30 days hold dist_js's return (-1,000.00) and nothing of sub_js
-    alerts.evaluate_alerts(date(2025, 4, 20))
-    assert open_alerts(big) == {}
-    assert Alert.objects.filter(rule=big, closed_at__isnull=False).count() == 2
-    # and on 5 April sub_js's receivable (due 31 March) is overdue: 1,000.00 of 1,000.00
+    # when 5 April is evaluated: sub_js's receivable (due 31 March) is overdue: 1,000.00 of 1,000.00
     alerts.evaluate_alerts(date(2025, 4, 5))
     assert open_alerts(overdue) == {
         "姑苏电器": (D("100.0000"), {"value": "1000.00", "denominator": "1000.00", "percent": "100.00"})
     }
+    assert set(open_alerts(big)) == {"金陵商贸", "姑苏电器"}  # still holding: not opened again
+    # when 20 April is evaluated: the 30 days hold dist_js's return (-1,000.00) and nothing of sub_js
+    alerts.evaluate_alerts(date(2025, 4, 20))
+    assert open_alerts(big) == {}
+    assert Alert.objects.filter(rule=big, closed_at__isnull=False).count() == 2
+    # and dist_js's receivable (due 10 April) is overdue too: 2,000.00 of 2,000.00
+    assert set(open_alerts(overdue)) == {"金陵商贸", "姑苏电器"}
 
     # when 30 June is evaluated: dist_js sold 1,000.00 in June, so its alert comes back as a new one
     alerts.evaluate_alerts(date(2025, 6, 30))
     assert open_alerts(big) == {"金陵商贸": (D("1000.0000"), {"value": "1000.00"})}
     assert Alert.objects.filter(rule=big, subject_key=world.dist_js.code).count() == 2
     assert Notification.objects.filter(user=world.admin, title="Alert “Big sales”: 1 new").count() == 1
+    # and over the year to 30 June regional_zj's rule sees dealer_zj (2,999.99), regional_js's its two
+    assert open_alerts(zj_only) == {"西湖家电": (D("2999.9900"), {"value": "2999.99"})}
+    assert {label: value for label, (value, _f) in open_alerts(js_only).items()} == {
+        "金陵商贸": D("3000.0000"),
+        "姑苏电器": D("1000.0000"),
+    }
+    zj_alert = Alert.objects.get(rule=zj_only)
+    assert set(zj_alert.recipients.values_list("username", flat=True)) == {"regional_zj", "sales"}
 
     # when a rule is disabled, its open alerts close and it is not evaluated any more
     alerts.set_rule_active(rule=big, active=False, actor=world.admin)
@@ -142,7 +155,7 @@ def test_it_alerts_on_days_since_the_last_order_and_on_stock_cover(trade, world,
     StockLevel.objects.create(warehouse=warehouse, sku=trade.books.sku("hood_b"), on_hand=2)
     store.rebuild()
     silent = rule(world.admin, name="Silent", kind="silence", threshold="90")
-    cover = rule(world.admin, name="Cover", kind="stock_cover", threshold="14")
+    cover = rule(world.admin, name="Cover", kind="stock_cover", subject="sku_warehouse", threshold="14")
 
     # when evaluated on 31 July 2025: last orders dist_js 18 June (43 days), sub_js 9 March (144),
     # dealer_zj 1 May (91; its cancelled order of 7 May does not count)
