@@ -87,6 +87,7 @@ def seed_everything(
     :raises SeedRefused: the database has partners and `force` is False.
     :raises ValueError: fewer partners than the named demo partners."""
     from qudao import demo_extras, demo_history
+    from qudao.analytics.demo_alerts import seed_alerts
     from qudao.catalog import demo as catalog_demo
     from qudao.inventory import demo as inventory_demo
     from qudao.pricing import demo as pricing_demo
@@ -108,6 +109,7 @@ def seed_everything(
             ("rebates", rebates_demo.seed_rebates),
             ("inbox", read_old_news),
             ("extras", demo_extras.seed_extras),
+            ("alerts", seed_alerts),
         )
         for name, step in steps:
             report.steps[name] = step(random.Random(seed), log=log) or {}

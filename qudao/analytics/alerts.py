@@ -539,7 +539,8 @@ def holding(rule: AlertRule, as_of: date, connection=None) -> list[Holding]:
     """The subjects for which `rule` holds on the day `as_of`, as its owner sees them."""
     from . import store
 
-    own = connection is None
+    # silence and attainment read the database only: no store connection for them
+    own = connection is None and rule.kind in (Kind.THRESHOLD, Kind.CHANGE, Kind.RATIO, Kind.STOCK_COVER)
     con = store.reader() if own else connection
     try:
         if rule.kind in (Kind.THRESHOLD, Kind.CHANGE, Kind.RATIO):

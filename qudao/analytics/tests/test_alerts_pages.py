@@ -5,6 +5,7 @@ the caller may not see, problem details for bad filters."""
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
@@ -128,3 +129,19 @@ def test_the_api_lists_shows_and_acknowledges_alerts_in_scope(world, api_client,
     # and finance, who was not sent it, gets 404; a partner user 403
     assert api_client(world.finance).get(f"/api/v1/analytics/alerts/{dist_alert.pk}").status_code == 404
     assert api_client(world.dist_admin).get("/api/v1/analytics/alerts").status_code == 403
+
+
+def test_the_demo_creates_its_rules_once(world):
+    from qudao.analytics.demo_alerts import seed_alerts
+
+    # when the demo seeds alerts twice
+    first, second = seed_alerts(random.Random(1)), seed_alerts(random.Random(1))
+    # then five rules exist (four of the channel manager's, one of a regional manager's), once
+    assert first == {"rules": 5, "alerts": 0} and second == {}
+    assert sorted(AlertRule.objects.values_list("kind", flat=True)) == [
+        "change",
+        "ratio",
+        "silence",
+        "silence",
+        "stock_cover",
+    ]
