@@ -57,6 +57,7 @@ DIMENSION_OF = {
     Subject.MACRO_REGION: "macro_region",
     Subject.SKU: "sku",
 }
+STORE_KINDS = (Kind.THRESHOLD, Kind.CHANGE, Kind.RATIO, Kind.STOCK_COVER)  # the kinds that read the store
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
@@ -540,7 +541,7 @@ def holding(rule: AlertRule, as_of: date, connection=None) -> list[Holding]:
     from . import store
 
     # silence and attainment read the database only: no store connection for them
-    own = connection is None and rule.kind in (Kind.THRESHOLD, Kind.CHANGE, Kind.RATIO, Kind.STOCK_COVER)
+    own = connection is None and rule.kind in STORE_KINDS
     con = store.reader() if own else connection
     try:
         if rule.kind in (Kind.THRESHOLD, Kind.CHANGE, Kind.RATIO):
@@ -622,11 +623,45 @@ def _figure_text(alert: Alert) -> str:
     for key, suffix in (("change_percent", "%"), ("percent", "%"), ("days", ""), ("cover_days", "")):
         if key in figures:
             return f"{figures[key]}{suffix}"
-    value = figures.get("value")
+    return value_text(alert)
+
+
+def _number_text(value, number_format: str) -> str:
+    """A figure as people read it: money with thousands separators and cents, counts whole,
+    ratios as percentages."""
     try:
-        return f"{Decimal(value):,.2f}" if value is not None else ""
-    except InvalidOperation:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
         return str(value)
+    if number_format == "count":
+        return f"{number.to_integral_value(rounding=ROUND_HALF_UP):,}"
+    if number_format == "ratio":
+        return f"{_percent(number)}%"
+    if number_format == "days":
+        return f"{number.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}"
+    return f"{number.quantize(CENT, rounding=ROUND_HALF_UP):,}"
+
+
+def value_text(alert: Alert) -> str:
+    """The value of a threshold alert in its metric's format."""
+    value = (alert.figures or {}).get("value")
+    if value is None:
+        return ""
+    metric = semantic.METRICS.get(alert.rule.metric)
+    return _number_text(value, metric.format if metric else "money")
+
+
+def threshold_text(rule: AlertRule) -> str:
+    """The rule's threshold in its unit: a percentage, days, money or a count."""
+    threshold = rule.threshold
+    if rule.kind in (Kind.SILENCE, Kind.STOCK_COVER):
+        return _("%(days)s days") % {"days": int(threshold)}
+    metric = semantic.METRICS.get(rule.metric)
+    if rule.kind in (Kind.CHANGE, Kind.RATIO, Kind.ATTAINMENT) or (metric and metric.format == "ratio"):
+        return f"{threshold.normalize():f}%"
+    if metric and metric.format == "count":
+        return f"{int(threshold):,}"
+    return f"{threshold:,.2f}"
 
 
 def evaluate_rule(rule: AlertRule, as_of: date, now=None, connection=None) -> tuple[int, int]:
@@ -673,10 +708,12 @@ def evaluate_alerts(as_of: date | None = None, *, now=None) -> Outcome:
 
     as_of = as_of or timezone.localdate()
     outcome = Outcome()
-    con = store.reader()
+    con = None  # one store connection for every rule that reads the store, opened when first needed
     try:
         for rule in AlertRule.objects.filter(active=True, owner__is_active=True).select_related("owner", "region"):
             outcome.rules += 1
+            if con is None and rule.kind in STORE_KINDS:
+                con = store.reader()
             try:
                 opened, closed = evaluate_rule(rule, as_of, now, con)
             except (FieldErrors, Forbidden) as error:
@@ -689,7 +726,8 @@ def evaluate_alerts(as_of: date | None = None, *, now=None) -> Outcome:
             outcome.opened += opened
             outcome.closed += closed
     finally:
-        con.close()
+        if con is not None:
+            con.close()
     return outcome
 
 

@@ -30,6 +30,7 @@ def alert_list_view(request):
     page = paginate(request, rows)
     for alert in page.object_list:
         alert.link = alerts.drilldown_url(alert)
+        alert.value_text = alerts.value_text(alert)
     context = {
         "page": page,
         "rows": page.object_list,
@@ -55,6 +56,8 @@ def alert_acknowledge_view(request, alert_id: int):
 @hq_page("alerts.manage")
 def rule_list_view(request):
     page = paginate(request, alerts.visible_rules(request.user))
+    for rule in page.object_list:
+        rule.threshold_text = alerts.threshold_text(rule)
     context = {"page": page, "rows": page.object_list, "create_url": reverse("analytics:alert_rule_create")}
     return render(request, "analytics/alert_rule_list.html", context)
 

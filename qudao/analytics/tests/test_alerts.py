@@ -282,3 +282,24 @@ def test_it_accepts_a_regional_managers_rule_inside_its_regions_and_refuses_thos
     # and each sees its own rules: regional_zj none, the administrator all
     assert list(alerts.visible_rules(world.regional_zj)) == []
     assert alerts.visible_rules(world.admin).count() == 2
+
+
+def test_the_attainment_slot_opens_alerts_when_targets_register_their_source(world, store_dir):
+    # given targets registered as the targets module will: dist_js at 35% with 50% of the month gone,
+    # sub_js at 45%
+    def attainment(owner, filters, as_of):
+        assert (owner, filters, as_of) == (world.admin, {}, date(2025, 3, 15))
+        return {world.dist_js.code: (D("0.35"), D("0.5")), world.sub_js.code: (D("0.45"), D("0.5"))}
+
+    alerts.register_attainment(attainment)
+    try:
+        behind = rule(world.admin, name="Behind", kind="attainment", threshold="15")
+        # when evaluated at mid-month
+        alerts.evaluate_alerts(date(2025, 3, 15))
+    finally:
+        alerts._ATTAINMENT.clear()
+    # then dist_js, 15 points behind, has an alert; sub_js (5 points) none
+    assert {a.subject_key: (a.value, a.figures["behind_points"]) for a in Alert.objects.filter(rule=behind)} == {
+        world.dist_js.code: (D("15.0000"), "15.00")
+    }
+    assert Alert.objects.get(rule=behind).partner_id == world.dist_js.pk
