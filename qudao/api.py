@@ -325,6 +325,7 @@ def handle_http_error(request, exc: HttpError):
 def _register_routers() -> None:
     from qudao.accounts.api import router as accounts_router
     from qudao.analytics.api_alerts import router as alerts_router
+    from qudao.analytics.api_query import router as analytics_query_router
     from qudao.catalog.api import router as catalog_router
     from qudao.core.api import router as core_router
     from qudao.core.api_webhooks import router as webhooks_router
@@ -361,6 +362,7 @@ def _register_routers() -> None:
     api.add_router("/", rebates_router)
     api.add_router("/", rebate_statements_router)
     api.add_router("/", webhooks_router)
+    api.add_router("/", analytics_query_router)
     api.add_router("/", alerts_router)
 
 

@@ -113,5 +113,11 @@ def seed_everything(
         )
         for name, step in steps:
             report.steps[name] = step(random.Random(seed), log=log) or {}
+    # The analytics store, built once the trade is committed, so the first run has figures (the
+    # worker's refresh keeps it up to date from then on).
+    from qudao.analytics import store
+
+    report.steps["analytics"] = store.rebuild().as_dict()
+    log(f"analytics store built in {report.steps['analytics']['seconds']:.1f} s")
     report.seconds = time.monotonic() - started
     return report

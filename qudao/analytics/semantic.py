@@ -27,9 +27,11 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from qudao.core.errors import FieldErrors, Forbidden
+from qudao.core.errors import FieldErrors, Forbidden, NotFound
 
 MAX_ROWS = 5000  # groups a query may answer
+MAX_METRICS = 30
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 MAX_CELLS = 50_000  # groups × metrics
 MAX_DAYS_AT_DAY_GRAIN = 366
 MAX_RANGE_DAYS = 3660  # ten years
@@ -137,7 +139,7 @@ METRICS_LIST = [
     ),
     Metric(
         "returns",
-        _("Returns"),
+        pgettext_lazy("metric", "Returns"),
         _("Credit notes for returned goods, by the credit note's date."),
         "money",
         RETURNED.format(v="sign * amount", w="NOT gift"),
@@ -179,7 +181,7 @@ METRICS_LIST = [
     ),
     Metric(
         "units",
-        _("Units"),
+        pgettext_lazy("metric", "Units"),
         _("Units shipped less units returned, gifts aside."),
         "count",
         derive=_difference("shipped_units", "returned_units"),
@@ -187,7 +189,7 @@ METRICS_LIST = [
     ),
     Metric(
         "orders",
-        _("Orders"),
+        pgettext_lazy("metric", "Orders"),
         _("Orders submitted in the period, cancelled and rejected ones aside."),
         "count",
         ORDERED.format(v="sign", w="true"),
@@ -231,13 +233,13 @@ METRICS_LIST = [
     Metric(
         "payments_collected",
         _("Payments collected"),
-        _("Confirmed payments by the day the money arrived (回款); reversed ones aside."),
+        _("Confirmed payments by the day the money arrived; reversed ones aside."),
         "money",
         f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * amount AS v FROM payments",
     ),
     Metric(
         "receivables",
-        _("Receivables"),
+        pgettext_lazy("metric", "Receivables"),
         _("What partners owe at the end of each period: receivables issued, void ones aside, less what settled them."),
         "money",
         OUTSTANDING.format(overdue=""),
@@ -245,7 +247,7 @@ METRICS_LIST = [
     ),
     Metric(
         "overdue",
-        _("Overdue"),
+        pgettext_lazy("metric", "Overdue"),
         _("The part of the receivables past their due date at the end of each period."),
         "money",
         OUTSTANDING.format(overdue="AND i.due_on < b.end_day"),
@@ -289,12 +291,84 @@ METRICS_LIST = [
         f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * amount AS v FROM rebates_posted",
     ),
     Metric(
+        "rebates_accrued",
+        _("Rebates accrued"),
+        _(
+            "What partners' live progress earns so far under each policy's tiers, for the periods that "
+            "start in the range (conditions such as a focus share aside)."
+        ),
+        "money",
+        f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * amount AS v FROM rebates_accrued",
+    ),
+    Metric(
         "rebate_share",
         _("Rebate share of sales"),
         _("Rebates posted as a share of net sales."),
         "ratio",
         derive=_ratio("rebates_posted", "net_sales"),
         inputs=("rebates_posted", "net_sales"),
+    ),
+    Metric(
+        "ordered_units",
+        _("Ordered units"),
+        _("Units ordered, gifts aside."),
+        "count",
+        ORDERED.format(v="sign * units", w="NOT gift"),
+        needs=PRODUCT,
+        public=False,
+    ),
+    Metric(
+        "units_on_time",
+        _("Units shipped on time"),
+        _("Ordered units shipped within seven days of the order's submission, gifts aside."),
+        "count",
+        ORDERED.format(v="sign * units_on_time", w="NOT gift"),
+        needs=PRODUCT,
+        public=False,
+    ),
+    Metric(
+        "fill_rate",
+        _("Fill rate"),
+        _("The share of the units ordered in the period that shipped within seven days of the order."),
+        "ratio",
+        derive=_ratio("units_on_time", "ordered_units"),
+        inputs=("units_on_time", "ordered_units"),
+    ),
+    Metric(
+        "dso",
+        _("Days sales outstanding"),
+        _("Receivables at the end of the period ÷ net sales of the period × its days."),
+        "days",
+        derive=lambda values: (
+            Decimal(values["receivables"]) / Decimal(values["net_sales"]) * values["_days"]
+            if values.get("net_sales") and values["net_sales"] > 0
+            else None
+        ),
+        inputs=("receivables", "net_sales"),
+    ),
+    Metric(
+        "delivered_orders",
+        _("Delivered orders"),
+        _("Orders received by the partner in the period."),
+        "count",
+        f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign AS v FROM deliveries",
+        public=False,
+    ),
+    Metric(
+        "cycle_days_total",
+        _("Order cycle days"),
+        _("Days from submission to receipt, summed over the orders received."),
+        "days",
+        f"SELECT day, partner_id, sign, {_NO_PRODUCT}, sign * cycle_days AS v FROM deliveries",
+        public=False,
+    ),
+    Metric(
+        "order_cycle_time",
+        _("Order cycle time"),
+        _("Average days from an order's submission to its receipt, for the orders received in the period."),
+        "days",
+        derive=_ratio("cycle_days_total", "delivered_orders"),
+        inputs=("cycle_days_total", "delivered_orders"),
     ),
     Metric(
         "active_partners",
@@ -437,11 +511,12 @@ def _clean(user, metrics, dimensions, filters, start, end, grain) -> tuple:
     filters = dict(filters or {})
     if not metrics:
         errors.add("metrics", _("Choose at least one metric."))
-    if len(metrics) > 20 or len(set(metrics)) != len(metrics):
-        errors.add("metrics", _("Choose at most 20 metrics, each once."))
+    if len(metrics) > MAX_METRICS or len(set(metrics)) != len(metrics):
+        errors.add("metrics", _("Choose at most %(n)s metrics, each once.") % {"n": MAX_METRICS})
     unknown = [code for code in metrics if code not in METRICS or not METRICS[code].public]
     if unknown:
-        errors.add("metrics", _("Unknown metric: %(codes)s.") % {"codes": ", ".join(map(str, unknown[:5]))})
+        shown = ", ".join(str(code)[:40] for code in unknown[:5])
+        errors.add("metrics", _("Unknown metric: %(codes)s.") % {"codes": shown})
     if grain is not None:
         if grain not in GRAINS:
             errors.add("grain", _("Choose one of day, week, month, quarter, year."))
@@ -451,7 +526,8 @@ def _clean(user, metrics, dimensions, filters, start, end, grain) -> tuple:
         errors.add("dimensions", _("Choose at most 4 dimensions, each once."))
     bad = [code for code in dimensions if code not in DIMENSIONS]
     if bad:
-        errors.add("dimensions", _("Unknown dimension: %(codes)s.") % {"codes": ", ".join(map(str, bad[:5]))})
+        shown = ", ".join(str(code)[:40] for code in bad[:5])
+        errors.add("dimensions", _("Unknown dimension: %(codes)s.") % {"codes": shown})
     if sum(1 for code in dimensions if code in DIMENSIONS and DIMENSIONS[code].grain) > 1:
         errors.add("dimensions", _("Choose one time grain."))
     for code, values in filters.items():
@@ -463,6 +539,8 @@ def _clean(user, metrics, dimensions, filters, start, end, grain) -> tuple:
             errors.add(f"filters.{code}", _("Each value is a code of at most 64 characters."))
     if not isinstance(start, date) or not isinstance(end, date):
         errors.add("start", _("Give the first and the last day."))
+    elif start < EARLIEST or end > LATEST:
+        errors.add("start" if start < EARLIEST else "end", _("Choose days between 1900 and 2999."))
     elif end < start:
         errors.add("end", _("The last day is before the first."))
     elif (end - start).days + 1 > MAX_RANGE_DAYS:
@@ -497,6 +575,15 @@ def _bucket_ends(start: date, end: date, grain: str | None) -> list[date]:
         ends.append(min(last, end))
         day = last + timedelta(days=1)
     return ends
+
+
+def _bucket_days(start: date, ends: list[date], grain: str | None) -> dict:
+    """Days of each bucket inside the range, by bucket key (None: the whole range)."""
+    out, first = {}, start
+    for last in ends:
+        out[bucket_key(grain, last) if grain else None] = (last - first).days + 1
+        first = last + timedelta(days=1)
+    return out
 
 
 def bucket_key(grain: str, day: date) -> str:
@@ -579,6 +666,7 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
 
     :raises FieldErrors: unknown metric or dimension, bad range, a dimension a metric lacks, too large.
     :raises Forbidden: a metric the user's roles may not see.
+    :raises NotFound: a partner (or parent) filter naming a partner outside the user's scope.
     """
     import pyarrow as pa
 
@@ -608,7 +696,11 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
         if restriction is not None:
             from qudao.partners.models import Partner
 
-            visible = list(Partner.objects.filter(restriction).values_list("pk", flat=True))
+            visible_codes = dict(Partner.objects.filter(restriction).values_list("code", "pk"))
+            for code in ("partner", "parent"):
+                if any(key not in visible_codes for key in filters.get(code, [])):
+                    raise NotFound()  # another partner's figures: as if it did not exist
+            visible = list(visible_codes.values())
             con.register("scope_partners", pa.table({"partner_id": pa.array(visible, type=pa.int64())}))
         grouped: dict[tuple, dict] = {}
         for metric in bases:
@@ -626,7 +718,8 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
             con.close()
     if time_grain and len(dims) == 1:  # a time series: every bucket, empty ones too
         for last in ends:
-            grouped.setdefault((bucket_key(time_grain, last), None), {})
+            key = bucket_key(time_grain, last)
+            grouped.setdefault((key, key), {})  # a time dimension's name is its key
     result = Result()
     for dim in dims:
         result.columns.append({"code": dim.code, "label": str(dim.label), "kind": "dimension", "format": "text"})
@@ -634,11 +727,14 @@ def query(user, metrics, dimensions=(), filters=None, start=None, end=None, grai
         metric = METRICS[code]
         result.columns.append({"code": code, "label": str(metric.label), "kind": "metric", "format": metric.format})
     derived = _derived_order(metrics)
+    days_in = _bucket_days(start, ends, time_grain)
+    time_index = next((index for index, dim in enumerate(dims) if dim.grain), None)
     for key in sorted(grouped, key=lambda k: tuple("" if v is None else str(v) for v in k)):
         values = {code: grouped[key].get(code) for code in (m.code for m in bases)}
         for metric in bases:
             if values[metric.code] is None:
                 values[metric.code] = 0
+        values["_days"] = days_in.get(key[2 * time_index]) if time_index is not None else days_in[None]
         for metric in derived:
             values[metric.code] = metric.derive(values)
         row = {}

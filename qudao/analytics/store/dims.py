@@ -147,6 +147,44 @@ def _interval(partner_id, valid_from, valid_to, state) -> tuple:
     )
 
 
+DIMENSION_MODELS = (
+    "partners.Partner",
+    "partners.Tier",
+    "core.Region",
+    "catalog.Sku",
+    "catalog.Product",
+    "catalog.ProductLine",
+    "inventory.Warehouse",
+    "accounts.User",
+    "pricing.Promotion",
+)
+RECHECK_SECONDS = 600
+
+
+def dimension_signature() -> str:
+    """Cheap: has anything the dimensions read changed? The newest audit-trail row of those models
+    (every save of theirs writes one), the newest tier change, their row counts, and the current
+    ten minutes (so a change that bypassed the audit trail is picked up within ten minutes)."""
+    import time
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Max
+
+    from qudao.core.models import ObjectChange
+    from qudao.partners.models import TierChange
+
+    models = [apps.get_model(label) for label in DIMENSION_MODELS]
+    kinds = ContentType.objects.get_for_models(*models).values()
+    parts = [
+        ObjectChange.objects.filter(content_type__in=list(kinds)).aggregate(m=Max("pk"))["m"],
+        TierChange.objects.aggregate(m=Max("pk"))["m"],
+        *(model.objects.count() for model in models),
+        int(time.time() // RECHECK_SECONDS),
+    ]
+    return ",".join(str(part) for part in parts)
+
+
 def dimension_rows() -> dict[str, list[tuple]]:
     from qudao.accounts.models import User
     from qudao.catalog.models import Sku

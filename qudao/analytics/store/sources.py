@@ -60,13 +60,14 @@ class Source:
     fact: Callable[[tuple], tuple | None]
     changed: Callable[[dict, datetime], Q]  # (watermark, now) -> Q of candidate rows
     base: Callable[[], Q] = lambda: Q()
+    annotations: Callable[[], dict] = dict  # computed fields `fields` may name
 
     def batches(self, condition: Q | None = None) -> Iterator[list[tuple]]:
         """Read rows in primary-key order, BATCH at a time."""
         last = 0
         model = self.model()
         while True:
-            queryset = model.objects.filter(self.base(), pk__gt=last)
+            queryset = model.objects.annotate(**self.annotations()).filter(self.base(), pk__gt=last)
             if condition is not None:
                 queryset = queryset.filter(condition)
             rows = list(queryset.order_by("pk").values_list(*self.fields)[:BATCH])
@@ -104,7 +105,9 @@ ORDERS = _table(
     ("units", "int"),
     ("net_amount", "money"),
     ("gross_amount", "money"),
+    ("units_on_time", "int"),
 )
+FILL_DAYS = 7  # a line is filled on time when shipped complete within this many days of submission
 RETURNS = _table(
     "returns",
     ("order_id", "id"),
@@ -119,6 +122,8 @@ INVOICES = _table("invoices", ("due_on", "date"), ("amount", "money"))
 PAYMENTS = _table("payments", ("amount", "money"))
 ALLOCATIONS = _table("allocations", ("invoice_id", "id"), ("amount", "money"))
 REBATES_POSTED = _table("rebates_posted", ("policy_id", "id"), ("amount", "money"))
+REBATES_ACCRUED = _table("rebates_accrued", ("policy_id", "id"), ("amount", "money"))
+DELIVERIES = _table("deliveries", ("order_id", "id"), ("cycle_days", "money"))
 
 
 def _appended(created_field: str):
@@ -169,9 +174,10 @@ def _shipment_fact(row):
 
 
 def _order_fact(row):
-    (_pk, submitted_at, status, partner, order, sku, promotions, gift, units, listed, total) = row
+    (_pk, submitted_at, status, partner, order, sku, promotions, gift, units, listed, total, on_time) = row
     if submitted_at is None or status in ("draft", "cancelled", "rejected"):
         return None
+    units = int(units)
     return (
         local_day(submitted_at),
         partner,
@@ -179,10 +185,29 @@ def _order_fact(row):
         sku,
         first_promotion(promotions, gift),
         bool(gift),
-        int(units),
+        units,
         money(total),
         money(listed * units),
+        min(int(on_time or 0), units),
     )
+
+
+def _shipped_on_time():
+    """Units of the order line shipped within FILL_DAYS of the order's submission."""
+    from django.db.models import DateTimeField, ExpressionWrapper, IntegerField, OuterRef, Subquery, Sum
+    from django.db.models.functions import Coalesce
+
+    from qudao.orders.models import ShipmentLine
+
+    deadline = ExpressionWrapper(OuterRef("order__submitted_at") + timedelta(days=FILL_DAYS), DateTimeField())
+    shipped = (
+        ShipmentLine.objects.filter(order_line=OuterRef("pk"), shipment__shipped_at__lte=deadline)
+        .order_by()
+        .values("order_line")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return {"units_on_time": Coalesce(Subquery(shipped, output_field=IntegerField()), 0)}
 
 
 def _return_fact(row):
@@ -213,6 +238,58 @@ def _payment_fact(row):
 def _allocation_fact(row):
     (_pk, allocated_on, partner, invoice, amount) = row
     return (allocated_on, partner, invoice, money(amount))
+
+
+def _delivery_fact(row):
+    """An order delivered: the day of its receipt (签收; else its last shipment's delivery) and the
+    days from submission to it."""
+    (pk, submitted_at, status, partner, confirmed_at, last_delivered_at) = row
+    delivered_at = confirmed_at or last_delivered_at
+    if status not in ("delivered", "completed") or submitted_at is None or delivered_at is None:
+        return None
+    days = Decimal((delivered_at - submitted_at).total_seconds()) / Decimal(86400)
+    return (local_day(delivered_at), partner, pk, money(max(days, Decimal(0))))
+
+
+def _last_delivery():
+    from django.db.models import Max
+
+    return {"last_delivered_at": Max("shipments__delivered_at")}
+
+
+class _PolicyTiers:
+    """Each policy's tier table, read once per policy (a handful), for the accrued rebates."""
+
+    def __init__(self):
+        self.cache: dict[int, tuple] = {}
+
+    def outcome(self, policy_id: int, basis: Decimal, baseline) -> Decimal:
+        from qudao.rebates import engine
+        from qudao.rebates.models import BasisKind, RebatePolicy
+
+        if policy_id not in self.cache:
+            policy = RebatePolicy.objects.prefetch_related("tiers").get(pk=policy_id)
+            tiers = [engine.Tier(t.lower_bound, t.reward, t.value) for t in policy.tiers.all()]
+            self.cache[policy_id] = (policy, tiers)
+        policy, tiers = self.cache[policy_id]
+        if not tiers:
+            return Decimal(0)
+        counted = basis - (baseline or 0) if policy.growth else basis
+        outcome = engine.compute(
+            counted, tiers, policy.tier_style, policy.cap, counts_units=policy.basis == BasisKind.QUANTITY
+        )
+        return outcome.amount
+
+
+def _accrued_fact(row, tiers: _PolicyTiers | None = None):
+    """A partner's live progress on a policy and period: the rebate its basis so far earns under
+    the policy's tiers (conditions such as a focus share aside), dated by the period's first day."""
+    (_pk, period_start, partner, policy, basis, baseline) = row
+    amount = (tiers or _TIERS).outcome(policy, Decimal(basis), baseline)
+    return (period_start, partner, policy, money(amount))
+
+
+_TIERS = _PolicyTiers()  # reset at each refresh (sync.py): tier tables change with new versions
 
 
 def _rebate_fact(row):
@@ -258,9 +335,11 @@ SOURCES: dict[str, Source] = {
             "quantity",
             "list_price",
             "line_total",
+            "units_on_time",
         ),
         _order_fact,
         _modified("order__updated_at"),
+        annotations=_shipped_on_time,
     ),
     "returns": Source(
         RETURNS,
@@ -308,6 +387,21 @@ SOURCES: dict[str, Source] = {
         _rebate_fact,
         _modified("posted_at"),
         base=lambda: Q(posted_at__isnull=False),
+    ),
+    "rebates_accrued": Source(
+        REBATES_ACCRUED,
+        _model("rebates.RebateProgress"),
+        ("pk", "period_start", "partner_id", "policy_id", "basis", "baseline"),
+        _accrued_fact,
+        _modified("updated_at"),
+    ),
+    "deliveries": Source(
+        DELIVERIES,
+        _model("orders.Order"),
+        ("pk", "submitted_at", "status", "partner_id", "delivery_confirmation__at", "last_delivered_at"),
+        _delivery_fact,
+        _modified("updated_at"),
+        annotations=_last_delivery,
     ),
     # "targets": the targets helper's models feed a ledger here (period, region/owner/partner,
     # amount) once they exist; the semantic layer's `target` and `attainment` read it.

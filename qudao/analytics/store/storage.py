@@ -154,7 +154,10 @@ def connect(tables, manifest: dict | None = None, directory: Path | None = None)
         if files:
             listed = ", ".join("'" + str(directory / name).replace("'", "''") + "'" for name in files)
             cols = ", ".join(table.names)
-            con.execute(f"CREATE VIEW {table.name} AS SELECT {cols} FROM read_parquet([{listed}])")
+            # union_by_name: a segment written before a column was added reads it as NULL
+            con.execute(
+                f"CREATE VIEW {table.name} AS SELECT {cols} FROM read_parquet([{listed}], union_by_name = true)"
+            )
         else:
             con.execute(f"CREATE VIEW {table.name} AS {table.empty_sql()}")
     return con

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 from django.utils import timezone
 
-from . import storage
-from .dims import DIMENSIONS, dimension_rows
+from . import sources, storage
+from .dims import DIMENSIONS, dimension_rows, dimension_signature
 from .sources import SOURCES, Source
 
 ALL_TABLES = [source.table for source in SOURCES.values()] + DIMENSIONS
+# the tables' shape: a store written by code with other tables or columns is rebuilt, not patched
+SCHEMA = hashlib.sha256(repr([(table.name, table.columns) for table in ALL_TABLES]).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -38,6 +40,10 @@ def _digest(rows: list[tuple]) -> str:
 
 
 def _write_dimensions(manifest: dict, result: RefreshResult, force: bool) -> None:
+    signature = dimension_signature()
+    if not force and manifest.get("dims_signature") == signature:
+        return  # nothing the dimensions read has changed
+    manifest["dims_signature"] = signature
     tables = {table.name: table for table in DIMENSIONS}
     for name, rows in dimension_rows().items():
         digest = _digest(rows)
@@ -57,6 +63,7 @@ def _watermark(source: Source, rows: list[tuple], old: dict, started) -> dict:
 
 def rebuild() -> RefreshResult:
     """Read every source whole into new segments and swap them in at once (the old ones retire)."""
+    sources._TIERS.cache.clear()
     began = time.monotonic()
     result = RefreshResult(rebuilt=True)
     with storage.writer_lock():
@@ -83,6 +90,7 @@ def rebuild() -> RefreshResult:
             storage.retire(manifest, manifest["tables"].get(name, []))
             manifest["tables"][name] = files
         manifest["watermarks"] = watermarks
+        manifest["schema"] = SCHEMA
         _write_dimensions(manifest, result, force=True)
         storage.purge_retired(manifest)
         storage.write_manifest(manifest)
@@ -131,9 +139,12 @@ def _changes(source: Source, con, batch: list[tuple]) -> list[tuple]:
 def refresh() -> RefreshResult:
     """Append what changed since the watermarks (a new segment per table that changed), refresh
     the dimensions that changed, compact a table with too many segments. A first refresh of an
-    empty store is a rebuild."""
-    if not storage.read_manifest().get("watermarks"):
+    empty store, or one written with other tables or columns (a new version of Qudao), is a
+    rebuild."""
+    current = storage.read_manifest()
+    if not current.get("watermarks") or current.get("schema") != SCHEMA:
         return rebuild()
+    sources._TIERS.cache.clear()
     began = time.monotonic()
     result = RefreshResult()
     with storage.writer_lock():

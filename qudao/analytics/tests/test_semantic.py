@@ -4,7 +4,7 @@ correct attribution, scoping, refusals."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -12,7 +12,7 @@ import pytest
 from django.db.models import F, Sum
 
 from qudao.analytics import semantic, store
-from qudao.core.errors import FieldErrors, Forbidden
+from qudao.core.errors import FieldErrors, Forbidden, NotFound
 from qudao.pricing.tests.conftest import catalogue  # noqa: F401
 from qudao.rebates.tests.conftest import at
 
@@ -42,13 +42,16 @@ ALL = [
     "active_partners",
     "new_partners",
     "dormant_partners",
+    "dso",
+    "order_cycle_time",
+    "fill_rate",
 ]
 
 
 def database_figures(start: date, end: date) -> dict:
     """The same figures straight from the transactional database (rebates.basis for sales)."""
     from qudao.finance.models import Allocation, Invoice, Payment
-    from qudao.orders.models import CreditNoteLine, OrderLine, ShipmentLine
+    from qudao.orders.models import CreditNoteLine, OrderLine, Shipment, ShipmentLine
     from qudao.partners.models import Partner
     from qudao.rebates import basis
 
@@ -85,7 +88,26 @@ def database_figures(start: date, end: date) -> dict:
     )
     overdue = sum(basis.overdue_at(partners, end, 0).values(), D(0))
     net = shipped - returns
+    delivered = Shipment.objects.filter(order__status="delivered", delivered_at__gte=low, delivered_at__lt=high)
+    cycles = [shipment.delivered_at - shipment.order.submitted_at for shipment in delivered.select_related("order")]
+    seconds = sum(cycle.days * 86400 + cycle.seconds for cycle in cycles)
+    on_time = sum(
+        min(
+            line.quantity,
+            sum(
+                shipped.quantity
+                for shipped in line.shipment_lines.all()
+                if shipped.shipment.shipped_at <= line.order.submitted_at + timedelta(days=7)
+            ),
+        )
+        for line in ordered.filter(gift_promotion="").select_related("order")
+    )
     return {
+        "fill_rate": (D(on_time) / ordered.filter(gift_promotion="").aggregate(v=Sum("quantity"))["v"]).quantize(
+            D("0.0001")
+        ),
+        "dso": (owed / net * ((end - start).days + 1)).quantize(D("0.1")),
+        "order_cycle_time": (D(seconds) / 86400 / len(cycles)).quantize(D("0.1")),
         "net_sales": net,
         "gross_sales": gross,
         "discounts": gross - shipped,
@@ -130,6 +152,9 @@ def test_it_answers_every_metric_exactly_on_the_store_and_the_database_agrees(tr
         "active_partners": 3,
         "new_partners": 0,  # the partners were created in 2026
         "dormant_partners": 3,  # nothing shipped since 20 June
+        "dso": D("156.4"),  # 3,000.00 / 6,999.99 × 365 days
+        "order_cycle_time": D("4.5"),  # 8 March 09:00 to 12 March 21:00
+        "fill_rate": D("0.8571"),  # 6 of 7 units within seven days (dealer_zj's WASH-A took 15)
     }
     # and the transactional database says the same
     db = database_figures(START, END)
@@ -137,12 +162,16 @@ def test_it_answers_every_metric_exactly_on_the_store_and_the_database_agrees(tr
         if code == "order_value":
             assert value == D("7999.99")
             continue
+        if code in ("dso", "order_cycle_time", "fill_rate"):
+            assert row[code] == value, code
+            continue
         assert row[code] == (value if isinstance(value, int) else D(value).quantize(D("0.01"))), code
     # and the columns carry labels and formats
     assert result.columns[0] == {"code": "net_sales", "label": "Net sales", "kind": "metric", "format": "money"}
 
 
-def test_it_counts_new_partners_and_posted_rebates(trade, world):
+def test_it_counts_new_partners_and_posted_and_accrued_rebates(trade, world):
+    from qudao.rebates import progress
     from qudao.rebates.models import RebateLine, RebateRun
 
     # given a posted rebate of 70.00 for dist_js on 1 July 2025
@@ -165,12 +194,29 @@ def test_it_counts_new_partners_and_posted_rebates(trade, world):
         posted_amount=D("70.00"),
         posted_at=at(date(2025, 7, 1)),
     )
+    # and dist_js's live progress on the policy (1 % from the first yuan): Q1 2,000.00 (3,000 shipped
+    # less the return of 2 April, counted in the sale's quarter), Q2 1,000.00
+    progress.recompute(policy, date(2025, 1, 1))
+    progress.recompute(policy, date(2025, 4, 1))
     store.rebuild()
     # when
-    row = figures(semantic.query(world.admin, ["rebates_posted", "rebate_share", "new_partners"], [], {}, START, END))
+    metrics = ["rebates_posted", "rebate_share", "new_partners", "rebates_accrued"]
+    row = figures(semantic.query(world.admin, metrics, [], {}, START, END))
+    by_quarter = figures(semantic.query(world.admin, ["rebates_accrued"], [], {}, START, END, grain="quarter"))
     now = figures(semantic.query(world.admin, ["new_partners"], [], {}, date(2026, 1, 1), date(2026, 12, 31)))
     # then
-    assert row[()] == {"rebates_posted": D("70.00"), "rebate_share": D("0.0100"), "new_partners": 0}
+    assert row[()] == {
+        "rebates_posted": D("70.00"),
+        "rebate_share": D("0.0100"),
+        "new_partners": 0,
+        "rebates_accrued": D("30.00"),
+    }
+    assert by_quarter == {
+        ("2025-Q1",): {"rebates_accrued": D("20.00")},
+        ("2025-Q2",): {"rebates_accrued": D("10.00")},
+        ("2025-Q3",): {"rebates_accrued": D("0.00")},
+        ("2025-Q4",): {"rebates_accrued": D("0.00")},
+    }
     assert now[()] == {"new_partners": 3}
 
 
@@ -246,9 +292,16 @@ def test_it_scopes_every_figure_to_the_caller(trade, world):
     # a regional manager of Jiangsu: dist_js and sub_js only
     js = figures(semantic.query(world.regional_js, ["net_sales"], ["partner"], {}, START, END))
     assert js == {(world.dist_js.code,): {"net_sales": D("3000.00")}, (world.sub_js.code,): {"net_sales": D("1000.00")}}
-    # Zhejiang's manager: dealer_zj only, even when it filters on another partner
-    zj = figures(semantic.query(world.regional_zj, ["net_sales"], [], {"partner": [world.dist_js.code]}, START, END))
-    assert zj == {(): {"net_sales": D("0.00")}}
+    # Zhejiang's manager: dealer_zj only; a filter on another partner answers "not found"
+    zj = figures(semantic.query(world.regional_zj, ["net_sales"], [], {}, START, END))
+    assert zj == {(): {"net_sales": D("2999.99")}}
+    with pytest.raises(NotFound):
+        semantic.query(world.regional_zj, ["net_sales"], [], {"partner": [world.dist_js.code]}, START, END)
+    with pytest.raises(NotFound):
+        semantic.query(world.sub_admin, ["net_sales"], [], {"parent": [world.dist_js.code]}, START, END)
+    assert figures(
+        semantic.query(world.dist_admin, ["net_sales"], [], {"parent": [world.dist_js.code]}, START, END)
+    ) == {(): {"net_sales": D("1000.00")}}
     # a distributor sees itself and its sub-dealer; the sub-dealer itself only
     assert figures(semantic.query(world.dist_admin, ["net_sales"], [], {}, START, END)) == {
         (): {"net_sales": D("4000.00")}

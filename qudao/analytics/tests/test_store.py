@@ -41,6 +41,8 @@ def test_it_refreshes_only_what_changed_as_signed_rows(trade, world):
         "payments": 1,
         "allocations": 1,
         "rebates_posted": 0,
+        "rebates_accrued": 0,
+        "deliveries": 1,
     }
     before = figures(semantic.query(world.admin, MONEY, [], {}, START, END))[()]
     assert before == {"net_sales": D("6999.99"), "payments_collected": D("1000.00"), "receivables": D("3000.00")}
@@ -60,6 +62,8 @@ def test_it_refreshes_only_what_changed_as_signed_rows(trade, world):
         "payments": 1,
         "allocations": 0,
         "rebates_posted": 0,
+        "rebates_accrued": 0,
+        "deliveries": 0,
     }
     after = figures(semantic.query(world.admin, MONEY, [], {}, START, END))[()]
     # 6,999.99 + 2,200.00; no payment; 3,000 invoiced less the 1,000 allocation of the bounced payment
@@ -176,3 +180,45 @@ def test_a_reader_in_another_process_queries_while_the_store_refreshes(trade, wo
     assert report["queries"] > 0
     allowed = {f"{D('7999.99') + 100 * n:.4f}" for n in range(0, 9)}
     assert set(report["seen"]) <= allowed
+
+
+def test_a_refresh_picks_up_a_tier_change_for_the_facts_after_it(trade, world):
+    from qudao.partners import services
+
+    # given a built store; then sub_js is promoted to gold today and ships today
+    store.rebuild()
+    services.change_tier(partner=world.sub_js, tier="gold", reason="升级")
+    today = timezone.localdate()
+    trade.books.sale(world.sub_js, "hood_b", 1, "500.00", today)
+    # when the store refreshes
+    result = store.refresh()
+    # then the partner history was rewritten, and today's sale counts as gold, March's as silver
+    assert "partner_history" in result.dimensions
+    rows = figures(semantic.query(world.admin, ["net_sales"], ["tier"], {"partner": [world.sub_js.code]}, START, today))
+    assert rows == {("silver",): {"net_sales": D("1000.00")}, ("gold",): {"net_sales": D("500.00")}}
+
+
+def test_the_periodic_task_refreshes_the_store(trade, world):
+    from qudao.analytics.tasks import refresh_analytics_store
+
+    # given a built store and a new shipment
+    store.rebuild()
+    trade.books.sale(world.dealer_zj, "wash_a", 1, "100.00", date(2025, 10, 1))
+    # when the worker's periodic task runs
+    result = refresh_analytics_store.call_local()
+    # then the shipment is in the store
+    assert result["rows"]["shipments"] == 1
+    assert store.reconcile() == []
+
+
+def test_a_store_written_with_other_tables_is_rebuilt_by_the_next_refresh(trade):
+    # given a store whose manifest says it was written by code with other tables or columns
+    store.rebuild()
+    manifest = storage.read_manifest()
+    manifest["schema"] = "older"
+    storage.write_manifest(manifest)
+    # when it refreshes, then it is rebuilt whole
+    result = store.refresh()
+    assert result.rebuilt is True
+    assert result.rows["shipments"] == 5
+    assert storage.read_manifest()["schema"] != "older"

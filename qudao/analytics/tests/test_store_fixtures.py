@@ -6,10 +6,12 @@ partner services and are then dated back to the day they stand for.
 The trade, local days of 2025 (list price = net price unless said; cost: HOOD-A 600, HOOD-B 300,
 WASH-A 2,000):
 - dist_js (gold until 15 June, then strategic; Nanjing): 3 HOOD-A at 1,000.00 (list 1,200.00),
-  shipped 10 March, ordered 8 March; one of them returned 2 April (credit note 1,000.00); a gift
+  ordered 8 March (09:00), shipped 10 March, delivered 12 March (21:00: 4.5 days); one of them
+  returned 2 April (credit note 1,000.00); a gift
   HOOD-B (free) shipped 10 March; 1 HOOD-A at 1,000.00 shipped 20 June, ordered 18 June.
 - sub_js (silver; Suzhou): 2 HOOD-B at 500.00 shipped 11 March, ordered 9 March.
-- dealer_zj (registered; Hangzhou): 1 WASH-A at 2,999.99 shipped 5 May, ordered 1 May; an order
+- dealer_zj (registered; Hangzhou): 1 WASH-A at 2,999.99 shipped 5 May, ordered 20 April (more
+  than seven days before: not filled on time); an order
   of 7 May cancelled (never counts).
 - invoices: dist_js 3,000.00 (10 March, due 10 April), sub_js 1,000.00 (11 March, due 31 March).
 - payment: dist_js 1,000.00 received 20 March, allocated to its invoice the same day.
@@ -68,7 +70,7 @@ def submitted(line, day: date, status: str | None = None) -> None:
 
 def build_trade(world, catalogue) -> Trade:
     from qudao.catalog.models import Sku
-    from qudao.orders.models import OrderLine
+    from qudao.orders.models import OrderLine, Shipment
     from qudao.partners import services
 
     books = Books(world, catalogue)
@@ -79,11 +81,12 @@ def build_trade(world, catalogue) -> Trade:
 
     trade.first_line = books.sale(dist, "hood_a", 3, "1000.00", date(2025, 3, 10))
     OrderLine.objects.filter(pk=trade.first_line.pk).update(list_price=Decimal("1200.00"))
-    submitted(trade.first_line, date(2025, 3, 8))
+    submitted(trade.first_line, date(2025, 3, 8), status="delivered")
+    Shipment.objects.filter(order_id=trade.first_line.order_id).update(delivered_at=at(date(2025, 3, 12), 21))
     books.sale(dist, "hood_b", 1, "0.00", date(2025, 3, 10), gift="GIFT1")
     books.credit(trade.first_line, 1, date(2025, 4, 2))
     submitted(books.sale(sub, "hood_b", 2, "500.00", date(2025, 3, 11)), date(2025, 3, 9))
-    submitted(books.sale(zj, "wash_a", 1, "2999.99", date(2025, 5, 5)), date(2025, 5, 1))
+    submitted(books.sale(zj, "wash_a", 1, "2999.99", date(2025, 5, 5)), date(2025, 4, 20))
     cancelled = books.sale(zj, "wash_a", 1, "2999.99", date(2025, 5, 8))
     from qudao.orders.models import ShipmentLine
 
