@@ -57,6 +57,7 @@ def main() -> None:
         hq = browser.new_context(viewport=DESKTOP, locale="zh-CN")
         page = hq.new_page()
         log_in(page, base, "channel")
+        shoot(page, base, "/workbench/", "hq-workbench")  # where HQ lands: to-dos, KPI cards, charts
         shoot(page, base, "/partners/", "hq-partners")
         page.goto(base + "/partners/")
         partner = first_link(page, r"/partners/\d+/")

@@ -38,6 +38,7 @@ NOT_LIST_PAGES = {
     "accounts:language",
     "accounts:user_create",
     "core:notifications_read_all",
+    "core:jobs",  # the user's jobs, reached from the workbench's failed-jobs to-do
     "core:flow_create",
     "partners:create",
     "partners:tier_create",

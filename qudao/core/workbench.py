@@ -20,12 +20,14 @@ scoping rule, set-based: one or a few queries whatever the number of partners.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.urls import reverse
+from django.utils import timezone
 
 
 def _everyone(user) -> bool:
@@ -169,8 +171,6 @@ def month_start(day: date) -> date:
 def same_day_months_back(day: date, months: int) -> date:
     """`day` moved back `months` calendar months, on the last day of that month when it is shorter
     (31 March, one month back: 28 or 29 February)."""
-    import calendar
-
     month_index = day.year * 12 + day.month - 1 - months
     year, month = divmod(month_index, 12)
     month += 1
@@ -192,10 +192,6 @@ def month_to_date_periods(today: date) -> dict[str, tuple[date, date]]:
 def day_bounds(first: date, last: date):
     """[start, end) aware datetimes of the local days `first` to `last` inclusive, to filter a
     timestamp column by range (an index serves it; `__date` would not)."""
-    from datetime import datetime, time, timedelta
-
-    from django.utils import timezone
-
     zone = timezone.get_current_timezone()
     start = timezone.make_aware(datetime.combine(first, time.min), zone)
     end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min), zone)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.display import money_text
@@ -48,9 +48,9 @@ def overdue_kpi(user, today) -> KpiValue:
     totals = overdue_by_currency(user, today)
     currency = DEFAULT_CURRENCY if DEFAULT_CURRENCY in totals or not totals else sorted(totals)[0]
     others = "; ".join(money_text(amount, code) for code, amount in sorted(totals.items()) if code != currency)
-    hint = _g("Open invoices past their due date.")
+    hint = gettext("Open invoices past their due date.")
     if others:
-        hint += " " + _g("Also %(amounts)s.") % {"amounts": others}
+        hint += " " + gettext("Also %(amounts)s.") % {"amounts": others}
     return KpiValue(
         totals.get(currency, Decimal("0.00")),
         KpiFormat.MONEY,

@@ -5,7 +5,7 @@ the brand, not to partners: no scoping rule applies."""
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.workbench import Kpi, KpiFormat, KpiValue, register_kpi
@@ -22,7 +22,7 @@ def low_stock_kpi(user, today) -> KpiValue:
     return KpiValue(
         low_stock_count(),
         KpiFormat.COUNT,
-        hint=_g("Stock levels at or below their safety stock, now."),
+        hint=gettext("Stock levels at or below their safety stock, now."),
         url=reverse("inventory:stock") + "?low=on",
     )
 

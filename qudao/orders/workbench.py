@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.workbench import (
@@ -56,7 +56,9 @@ def active_partners_kpi(user, today) -> KpiValue:
         KpiFormat.COUNT,
         change(current, last_month),
         change(current, last_year),
-        hint=_g("Partners that placed an order this month (last month: %(month)d, a year ago: %(year)d, same days).")
+        hint=gettext(
+            "Partners that placed an order this month (last month: %(month)d, a year ago: %(year)d, same days)."
+        )
         % {"month": last_month, "year": last_year},
     )
 
@@ -84,7 +86,7 @@ def orders_per_day_option(user, today) -> dict:
         "tooltip": {"trigger": "axis"},
         "xAxis": {"type": "category", "data": [day.strftime("%m-%d") for day, _count in days]},
         "yAxis": {"type": "value", "minInterval": 1},
-        "series": [{"name": _g("Orders"), "type": "bar", "data": [count for _day, count in days]}],
+        "series": [{"name": gettext("Orders"), "type": "bar", "data": [count for _day, count in days]}],
     }
 
 

@@ -44,7 +44,7 @@ PAGE_FACTS = """() => {
   const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
   const rows = main.querySelectorAll(
     "tbody tr, .pt-list-item, [data-testid$='-row'], [data-testid$='-card'], .pt-card dl, dl.facts, .timeline li, " +
-    "[data-testid=flow], [data-testid=me]"
+    "[data-testid=flow], [data-testid=me], .wb-todo, .wb-kpi, .wb-chart, [data-testid=portal-home] > .pt-card"
   ).length;
   const empty = [...main.querySelectorAll(".empty, .pt-empty, [data-testid=empty-state]")].filter(visible).length;
   return {

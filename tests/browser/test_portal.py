@@ -24,9 +24,15 @@ def test_it_shows_a_distributor_admin_its_sub_dealer_and_never_another_partner_o
     # when the distributor's admin logs in on its phone
     login(phone, base, "dist_admin", PASSWORD)
 
-    # then it sees its own partner, with one sub-dealer
+    # then it lands on its home page, under its own partner's name
     assert phone.url == f"{base}/portal/"
     expect(phone.locator("[data-testid=partner-name]")).to_have_text("南京金陵商贸有限公司")
+    expect(phone.locator("[data-testid=portal-home]")).to_be_visible()
+
+    # and its profile ("me", then "our profile") shows its own partner, with one sub-dealer
+    phone.click("[data-testid=nav-me]")
+    phone.click("[data-testid=me-profile]")
+    assert phone.url == f"{base}/portal/profile/"
     expect(phone.locator("[data-testid=partner-code]")).to_have_text(dist.code)
     expect(phone.locator("[data-testid=profile-region]")).to_have_text("Jiangsu Nanjing")
     expect(phone.locator("[data-testid=stat-sub-dealers] strong")).to_have_text("1")
@@ -117,6 +123,7 @@ def test_it_switches_the_page_language_and_keeps_the_users_choice(live_server, o
     # then its portal is in Simplified Chinese too
     expect(phone.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(phone.locator("[data-testid=partner-name]")).to_have_text("苏州姑苏电器经营部")
+    phone.goto(f"{base}/portal/profile/")  # the profile, from "me"
     expect(phone.locator("[data-testid=profile-region]")).to_have_text("江苏省 苏州市")
 
     # when it switches to Traditional Chinese (on its "me" tab)
@@ -127,7 +134,8 @@ def test_it_switches_the_page_language_and_keeps_the_users_choice(live_server, o
     # then the page comes back in Traditional Chinese, and the choice is saved on the user
     assert phone.url == f"{base}/portal/me/"
     expect(phone.locator("html")).to_have_attribute("lang", "zh-hant")
-    phone.click("[data-testid=nav-home]")
+    phone.click("[data-testid=nav-me]")
+    phone.click("[data-testid=me-profile]")
     expect(phone.locator("[data-testid=profile-region]")).to_have_text("江蘇省 蘇州市")
     assert_fits_phone(phone)
     assert User.objects.get(username="sub_admin").language == "zh-hant"
@@ -138,6 +146,7 @@ def test_it_switches_the_page_language_and_keeps_the_users_choice(live_server, o
 
     # then its own choice wins over the browser's
     expect(other_device.locator("html")).to_have_attribute("lang", "zh-hant")
+    other_device.goto(f"{base}/portal/profile/")  # the profile, from "me"
     expect(other_device.locator("[data-testid=profile-region]")).to_have_text("江蘇省 蘇州市")
 
     # when it switches to English there
@@ -148,6 +157,7 @@ def test_it_switches_the_page_language_and_keeps_the_users_choice(live_server, o
     # then the page is in English
     expect(other_device.locator("html")).to_have_attribute("lang", "en")
     expect(other_device.locator("[data-testid=nav-home]")).to_have_text("Home")
-    other_device.click("[data-testid=nav-home]")
+    other_device.click("[data-testid=nav-me]")
+    other_device.click("[data-testid=me-profile]")
     expect(other_device.locator("[data-testid=profile-region]")).to_have_text("Jiangsu Suzhou")
     assert User.objects.get(username="sub_admin").language == "en"

@@ -46,6 +46,7 @@ def portal_pages(partner: Partner) -> list[str]:
     pages = [
         "/portal/",
         "/portal/me/",
+        "/portal/profile/",
         "/portal/profile/edit/",
         "/portal/profile/contacts/add/",
         "/portal/users/",

@@ -38,6 +38,14 @@
       renderer: element.getAttribute("data-renderer") === "canvas" ? "canvas" : "svg",
       locale: locale()
     });
+    if (!option.color) {
+      // the brand's colour first (qudao.css --brand, or the brand settings' --brand-colour)
+      var style = getComputedStyle(document.documentElement);
+      var brand = (style.getPropertyValue("--brand-colour") || style.getPropertyValue("--brand")).trim();
+      if (brand) {
+        option.color = [brand, "#5b8ff9", "#5ad8a6", "#f6bd16", "#e8684a", "#6dc8ec"];
+      }
+    }
     chart.setOption(option);
     element.setAttribute("data-chart-drawn", "1");
   }
