@@ -154,16 +154,16 @@ def test_it_alerts_on_days_since_the_last_order_and_on_stock_cover(trade, world,
     StockLevel.objects.create(warehouse=warehouse, sku=trade.books.sku("hood_a"), on_hand=1)
     StockLevel.objects.create(warehouse=warehouse, sku=trade.books.sku("hood_b"), on_hand=2)
     store.rebuild()
-    silent = rule(world.admin, name="Silent", kind="silence", threshold="90")
+    silent = rule(world.admin, name="Silent", kind="silence", threshold="101")
     cover = rule(world.admin, name="Cover", kind="stock_cover", subject="sku_warehouse", threshold="14")
 
     # when evaluated on 31 July 2025: last orders dist_js 18 June (43 days), sub_js 9 March (144),
-    # dealer_zj 1 May (91; its cancelled order of 7 May does not count)
+    # dealer_zj 20 April (102 > 101; its cancelled order of 7 May does not count)
     alerts.evaluate_alerts(date(2025, 7, 31))
     # then
     assert open_alerts(silent) == {
         "姑苏电器": (D("144.0000"), {"days": "144", "last_order_on": "2025-03-09"}),
-        "西湖家电": (D("91.0000"), {"days": "91", "last_order_on": "2025-05-01"}),
+        "西湖家电": (D("102.0000"), {"days": "102", "last_order_on": "2025-04-20"}),
     }
     zj_alert = Alert.objects.get(rule=silent, subject_label="西湖家电")
     assert set(zj_alert.recipients.values_list("username", flat=True)) == {"admin", "sales"}
