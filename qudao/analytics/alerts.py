@@ -317,6 +317,8 @@ def visible_alerts(user, *, state: str = "open", rule_id: int | None = None):
         alerts = alerts.filter(Q(partner__isnull=True) | restriction)
     if state == "open":
         alerts = alerts.filter(closed_at__isnull=True)
+    elif state == "pending":  # open and not acknowledged yet (the workbench's to-do)
+        alerts = alerts.filter(closed_at__isnull=True, acknowledged_at__isnull=True)
     elif state == "closed":
         alerts = alerts.filter(closed_at__isnull=False)
     if rule_id:

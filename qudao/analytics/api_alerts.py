@@ -2,7 +2,7 @@
 see answers 404; docs/alerts.md).
 
 GET  /analytics/alerts                     alerts of the caller's rules and those it was sent
-                                           (?state=open|closed|all, ?rule=<id>), newest first
+                                           (?state=open|pending|closed|all, ?rule=<id>), newest first
 GET  /analytics/alerts/{id}                one alert
 POST /analytics/alerts/{id}/acknowledge    acknowledge it (the first acknowledgement stays)
 """
@@ -46,7 +46,9 @@ class AlertOut(Schema):
 
 
 class AlertFilters(TextSchema):
-    state: Literal["open", "closed", "all"] = Field("open", description="open (default), closed or all.")
+    state: Literal["open", "pending", "closed", "all"] = Field(
+        "open", description="open (default), pending (open, not acknowledged), closed or all."
+    )
     rule: IdParam | None = None
 
 

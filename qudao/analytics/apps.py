@@ -15,4 +15,6 @@ class AnalyticsConfig(AppConfig):
     def ready(self):
         # The alerts' periodic task lives in its own module (tasks.py is the store's): imported
         # here so every process, the job worker included, knows it.
-        from . import tasks_alerts  # noqa: F401
+        from . import tasks_alerts, workbench_alerts  # noqa: F401
+
+        workbench_alerts.register()  # the workbench's "alerts to acknowledge"

@@ -16,7 +16,7 @@ from qudao.core.pages import apply_field_errors, hq_page, paginate, safe_next
 from . import alerts
 from .forms_alerts import AlertRuleForm, initial_of
 
-STATES = ("open", "closed", "all")
+STATES = ("open", "pending", "closed", "all")
 
 
 @hq_page("alerts.view")
@@ -35,7 +35,7 @@ def alert_list_view(request):
         "page": page,
         "rows": page.object_list,
         "state": state,
-        "states": [("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))],
+        "states": [("open", _("Open")), ("pending", _("To acknowledge")), ("closed", _("Closed")), ("all", _("All"))],
         "can_manage": request.user.can("alerts.manage"),
     }
     return render(request, "analytics/alert_list.html", context)

@@ -68,6 +68,12 @@ def test_it_lists_an_alert_with_its_figures_and_drilldown_and_acknowledges_it(wo
     assert "12,345.60" in client.get("/analytics/alerts/").content.decode()
     rules = page_client(world.admin).get("/analytics/alerts/rules/").content.decode()
     assert "above 10,000.00" in rules and "above 45 days" in rules
+    # and its workbench counts the two to acknowledge, linking to exactly those
+    from qudao.core import workbench
+
+    todo = {row["key"]: row for row in workbench.todos_for(world.regional_js)}["analytics.alerts_to_acknowledge"]
+    assert (todo["count"], todo["url"]) == (2, "/analytics/alerts/?state=pending")
+    assert client.get(todo["url"]).content.decode().count('data-testid="alert-row"') == 2
     # when it acknowledges it
     response = client.post(f"/analytics/alerts/{dist_alert.pk}/acknowledge/")
     # then the alert is acknowledged by it and the button is gone
@@ -75,6 +81,9 @@ def test_it_lists_an_alert_with_its_figures_and_drilldown_and_acknowledges_it(wo
     dist_alert.refresh_from_db()
     assert dist_alert.acknowledged_by == world.regional_js
     assert client.get("/analytics/alerts/").content.decode().count('data-testid="acknowledge"') == 1  # the other
+    assert {row["key"]: row for row in workbench.todos_for(world.regional_js)}["analytics.alerts_to_acknowledge"][
+        "count"
+    ] == 1
     # and regional_zj, who was not sent it and does not see dist_js, sees an empty list and gets 404
     other = page_client(world.regional_zj)
     assert 'data-testid="no-alerts"' in other.get("/analytics/alerts/").content.decode()
