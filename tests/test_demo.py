@@ -74,7 +74,18 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client):
     # then: the whole demo, in one step
     assert "Seeded 30 partners and a year of their trade" in out.getvalue()
     assert report.partners == Partner.objects.count() == 30
-    assert set(report.steps) == {"catalog", "pricing", "inventory", "history", "rebates", "inbox", "extras"}
+    assert set(report.steps) == {
+        "catalog",
+        "pricing",
+        "inventory",
+        "history",
+        "rebates",
+        "inbox",
+        "extras",
+        "alerts",
+        "analytics",
+    }
+    assert report.steps["alerts"]["rules"] == 5  # the demo's alert rules (qudao/analytics/demo_alerts.py)
     # and a second start seeds nothing
     assert command.seed_if_empty(demo_partners=30) is None
 
