@@ -56,10 +56,14 @@ HQ_NAV: tuple[NavGroup, ...] = (
     NavGroup(
         "analytics",
         pgettext_lazy("navigation", "Workbench"),
-        (
-            NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),
-            NavItem(_("Alerts"), "analytics:alerts", ("alerts.view",), ("/analytics/alerts/",), (), "nav-alerts"),
-        ),
+        (NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),),
+    ),
+    # alerts (预警): a link of its own beside the workbench (a second item would fold the workbench
+    # into a dropdown); the integrator may group it with dashboards and reports later
+    NavGroup(
+        "alerts",
+        _("Alerts"),
+        (NavItem(_("Alerts"), "analytics:alerts", ("alerts.view",), ("/analytics/alerts/",), (), "nav-alerts"),),
     ),
     NavGroup(
         "channel",
