@@ -266,10 +266,11 @@ def set_rule_active(*, rule: AlertRule, active: bool, actor) -> AlertRule:
     """Disable (its open alerts close now) or enable a rule."""
     _require_manager(actor)
     with transaction.atomic():
-        AlertRule.objects.filter(pk=rule.pk).update(active=active, updated_at=timezone.now())
+        rule = AlertRule.objects.select_for_update().get(pk=rule.pk)
+        rule.active = active
+        rule.save(update_fields=["active", "updated_at"])  # through save(): the audit trail records it
         if not active:
             rule.alerts.filter(closed_at__isnull=True).update(closed_at=timezone.now())
-    rule.refresh_from_db()
     return rule
 
 

@@ -15,11 +15,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.audit import AuditedModel
+
 __all__ = ["AlertEvaluation", "AlertRule", "Alert"]
 
 
-class AlertRule(models.Model):
-    """A rule: a condition on figures, per subject, over a window, owned by a user."""
+class AlertRule(AuditedModel):
+    """A rule: a condition on figures, per subject, over a window, owned by a user. Its changes are
+    in the audit trail (who changed a threshold, who disabled it)."""
+
+    audit_exclude = ("last_error", "updated_at")
 
     class Kind(models.TextChoices):
         THRESHOLD = "threshold", _("A metric above or below a value")

@@ -129,6 +129,18 @@ def test_the_rule_form_refuses_impossible_rules_at_their_fields_and_saves_good_o
     client.post(f"/analytics/alerts/rules/{rule.pk}/active/", {"active": "0"})
     rule.refresh_from_db()
     assert rule.active is False
+    # and the audit trail holds the rule's creation and its disabling
+    from django.contrib.contenttypes.models import ContentType
+
+    from qudao.core.models import ObjectChange
+
+    kind = ContentType.objects.get_for_model(AlertRule)
+    changes = ObjectChange.objects.filter(content_type=kind, object_id=str(rule.pk)).order_by("pk")
+    assert [(change.action, (change.after or {}).get("active")) for change in changes] == [
+        ("create", True),
+        ("update", False),
+    ]
+    assert changes.last().before["active"] is True and changes.last().actor == world.regional_js
     # and another regional manager cannot open it
     assert page_client(world.regional_zj).get(f"/analytics/alerts/rules/{rule.pk}/").status_code == 404
 
