@@ -186,11 +186,16 @@ def test_it_evaluates_after_a_refresh_only(trade, world):
     store.rebuild()
     rule(world.admin, name="Any", metric="net_sales", threshold="0", window="days", window_days=366)
     # when the periodic task runs twice without a refresh between
-    first = alerts.evaluate_after_refresh()
-    second = alerts.evaluate_after_refresh()
+    from qudao.analytics.tasks_alerts import evaluate_analytics_alerts
+
+    first = evaluate_analytics_alerts.call_local()
+    second = evaluate_analytics_alerts.call_local()
     # then it evaluated once (today is far after the trade: nothing holds) and recorded it
-    assert first is not None and first.rules == 1 and second is None
+    assert first == {"rules": 1, "opened": 0, "closed": 0, "failed": 0} and second is None
     assert AlertEvaluation.objects.count() == 1
+    # and after the next refresh it evaluates again
+    store.refresh()
+    assert alerts.evaluate_after_refresh() is not None and AlertEvaluation.objects.count() == 2
 
 
 @pytest.mark.parametrize(
