@@ -324,6 +324,7 @@ def handle_http_error(request, exc: HttpError):
 
 def _register_routers() -> None:
     from qudao.accounts.api import router as accounts_router
+    from qudao.analytics.api_alerts import router as alerts_router
     from qudao.analytics.api_query import router as analytics_query_router
     from qudao.analytics.api_reports import router as analytics_reports_router
     from qudao.analytics.api_targets import router as targets_router
@@ -366,6 +367,7 @@ def _register_routers() -> None:
     api.add_router("/", webhooks_router)
     api.add_router("/", analytics_query_router)
     api.add_router("/", analytics_reports_router)
+    api.add_router("/", alerts_router)
 
 
 _register_routers()

@@ -90,6 +90,7 @@ def seed_everything(
     :raises ValueError: fewer partners than the named demo partners."""
     from qudao import demo_extras, demo_history
     from qudao.analytics import demo as analytics_demo
+    from qudao.analytics.demo_alerts import seed_alerts
     from qudao.catalog import demo as catalog_demo
     from qudao.inventory import demo as inventory_demo
     from qudao.pricing import demo as pricing_demo
@@ -112,6 +113,7 @@ def seed_everything(
             ("targets", analytics_demo.seed_targets),
             ("inbox", read_old_news),
             ("extras", demo_extras.seed_extras),
+            ("alerts", seed_alerts),
         )
         for name, step in steps:
             report.steps[name] = step(random.Random(seed), log=log) or {}

@@ -84,8 +84,10 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client, settings, tmp_
         "targets",
         "inbox",
         "extras",
+        "alerts",
         "analytics",
     }
+    assert report.steps["alerts"]["rules"] == 5  # the demo's alert rules (qudao/analytics/demo_alerts.py)
     # and the analytics store is built and agrees with the database
     from qudao.analytics import store
     from qudao.orders.models import ShipmentLine

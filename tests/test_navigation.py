@@ -54,6 +54,7 @@ NOT_LIST_PAGES = {
     "partner_imports:template",
     "partner_imports:export",
     "catalog:product_create",
+    "analytics:alert_rule_create",
     "catalog:line_create",
     "catalog:export",
     "pricing:price_list_create",

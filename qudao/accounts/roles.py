@@ -111,6 +111,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # the report builder (拖拽报表): HQ users build, save, share (with HQ roles), pin and schedule
     # reports; a report always runs as its viewer (that viewer's scope and metric permissions)
     "analytics.reports": HQ_ALL,
+    # alerts (预警, qudao.analytics.alerts): every HQ user sees the alerts of its own rules and those
+    # it was sent; administrators and channel managers manage rules over everything, regional
+    # managers over their regions (a rule is evaluated in its owner's scope)
+    "alerts.view": HQ_ALL,
+    "alerts.manage": frozenset({ADMIN, CHANNEL, REGIONAL}),
 }
 
 

@@ -23,3 +23,9 @@ class AnalyticsConfig(AppConfig):
         # import analytics: it offers the registry)
         ratios.register_target_source(targets.approved_partner_targets)
         register_dashboards()  # the dashboards' KPI cards, workbench chart and exports
+
+        # The alerts' periodic task lives in its own module (tasks.py is the store's): imported
+        # here so every process, the job worker included, knows it.
+        from . import tasks_alerts, workbench_alerts  # noqa: F401
+
+        workbench_alerts.register()  # the workbench's "alerts to acknowledge"

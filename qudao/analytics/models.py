@@ -215,4 +215,5 @@ class Target(AuditedModel):
         return (self.partner.short_name or self.partner.legal_name) if self.partner else ""
 
 
+from .models_alerts import *  # noqa: E402,F403  (alerts: qudao/analytics/models_alerts.py)
 from .models_reports import *  # noqa: E402,F403  (saved reports: qudao/analytics/models_reports.py)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import urls_reports, views_dashboards, views_targets, views_workbench
+from . import urls_reports, views_alerts, views_dashboards, views_targets, views_workbench
 
 app_name = "analytics"
 
@@ -28,5 +28,11 @@ urlpatterns: list = [
     path("analytics/pivot/cell/", views_dashboards.pivot_cell_view, name="pivot_cell"),
     path("analytics/roi/", views_dashboards.roi_view, name="roi"),
     path("analytics/maps/<str:name>.json", views_dashboards.map_view, name="map"),
+    path("analytics/alerts/", views_alerts.alert_list_view, name="alerts"),
+    path("analytics/alerts/<int:alert_id>/acknowledge/", views_alerts.alert_acknowledge_view, name="alert_acknowledge"),
+    path("analytics/alerts/rules/", views_alerts.rule_list_view, name="alert_rules"),
+    path("analytics/alerts/rules/new/", views_alerts.rule_create_view, name="alert_rule_create"),
+    path("analytics/alerts/rules/<int:rule_id>/", views_alerts.rule_edit_view, name="alert_rule_edit"),
+    path("analytics/alerts/rules/<int:rule_id>/active/", views_alerts.rule_active_view, name="alert_rule_active"),
 ]
 urlpatterns += urls_reports.urlpatterns  # the report builder

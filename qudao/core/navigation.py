@@ -58,7 +58,7 @@ HQ_NAV: tuple[NavGroup, ...] = (
         pgettext_lazy("navigation", "Workbench"),
         (NavItem(_("Workbench"), "analytics:workbench", ("workbench.view",), ("/workbench/",), (), "nav-workbench"),),
     ),
-    # the channel's figures: dashboards, pivot, targets, return on Qudao, reports (qudao/analytics)
+    # the channel's figures: dashboards, pivot, targets, return on Qudao, reports, alerts (qudao/analytics)
     NavGroup(
         "analytics",
         pgettext_lazy("navigation", "Analytics"),
@@ -79,6 +79,7 @@ HQ_NAV: tuple[NavGroup, ...] = (
             NavItem(
                 _("Reports"), "analytics:reports", ("analytics.reports",), ("/analytics/reports/",), (), "nav-reports"
             ),
+            NavItem(_("Alerts"), "analytics:alerts", ("alerts.view",), ("/analytics/alerts/",), (), "nav-alerts"),
         ),
     ),
     NavGroup(
