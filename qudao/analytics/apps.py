@@ -29,3 +29,9 @@ class AnalyticsConfig(AppConfig):
         from . import tasks_alerts, workbench_alerts  # noqa: F401
 
         workbench_alerts.register()  # the workbench's "alerts to acknowledge"
+
+        # attainment where the portal home, the dashboard and the alerts left a slot for it
+        from . import attainment_feeds, portal_cards
+
+        portal_cards.register()  # the portal home's attainment card
+        attainment_feeds.register()  # the dashboard's attainment ranking, the attainment alerts

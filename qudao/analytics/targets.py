@@ -1019,7 +1019,11 @@ def visible_targets(user, plan: TargetPlan):
     """The plan's targets `user` may see: every one for the roles that see every partner; for a
     regional manager or a sales rep the regions inside theirs, the partners they see and their own
     owner targets (never the brand's)."""
-    targets = Target.objects.filter(plan=plan)
+    return scoped_targets(user, Target.objects.filter(plan=plan))
+
+
+def scoped_targets(user, targets):
+    """`targets` (a queryset) narrowed to those `user` may see (the rule of `visible_targets`)."""
     condition = partner_q(user, "partner__")
     if condition is None:
         return targets
@@ -1201,17 +1205,24 @@ def approved_partner_targets(metric: str, partner_ids, start: date, end: date) -
         cells.setdefault(pid, {}).setdefault(first, []).append((last, kind, amount))
     out: dict[int, Decimal] = {}
     for pid, by_start in cells.items():
-        day, total = start, ZERO
-        while day <= end:
-            candidates = sorted(by_start.get(day, []), reverse=True)  # the longest period first
-            if not candidates:
-                break
-            last, _kind, amount = candidates[0]
-            total += amount
-            day = date.fromordinal(last.toordinal() + 1)
-        else:  # the periods reached the window's last day exactly
+        total = tiled_total(by_start, start, end)
+        if total is not None:
             out[pid] = total
     return out
+
+
+def tiled_total(by_start: dict[date, list], start: date, end: date) -> Decimal | None:
+    """The sum of one subject's targets that tile [start, end] exactly, the longest period first at
+    each step (`by_start`: {period start: [(period end, kind, amount)]}); None when they do not."""
+    day, total = start, ZERO
+    while day <= end:
+        candidates = sorted(by_start.get(day, []), reverse=True)  # the longest period first
+        if not candidates:
+            return None
+        last, _kind, amount = candidates[0]
+        total += amount
+        day = date.fromordinal(last.toordinal() + 1)
+    return total  # the periods reached the window's last day exactly
 
 
 def partner_rows(partner: Partner, today: date | None = None) -> list[tuple[TargetPlan, list[Row]]]:

@@ -34,7 +34,7 @@ def test_the_channel_manager_drills_from_the_map_to_an_order(live_server, browse
     expect(page.locator("[data-testid=map] [data-testid=map-canvas] svg")).to_have_count(1)
     assert page.locator("[data-testid=map] svg path").count() > 30
     expect(page.locator("[data-testid=row-regions]")).to_have_count(2)
-    expect(page.locator("[data-testid=attainment-not-available]")).to_be_visible()
+    expect(page.locator("[data-testid=empty-attainment]")).to_be_visible()  # no targets approved
     page.screenshot(path=str(tmp_path / "dashboard-1440.png"), full_page=True)
 
     # the map holds the two provinces' figures, matched to their shapes by code

@@ -252,8 +252,8 @@ def test_it_evaluates_after_a_refresh_only(trade, world):
             {"macro_region": ["Choose a macro region with one of your regions."]},
         ),
         (
-            {"kind": "attainment", "threshold": "15"},
-            {"kind": ["Attainment alerts need targets, which are not set up yet."]},
+            {"kind": "attainment", "subject": "province", "threshold": "15"},
+            {"subject": ["Attainment is compared per partner."]},
         ),
         ({"kind": "bogus", "threshold": "15"}, {"kind": ["Choose a kind of rule."]}),
         ({"name": "", "kind": "silence", "threshold": "5"}, {"name": ["Give the rule a name."]}),
@@ -296,13 +296,14 @@ def test_the_attainment_slot_opens_alerts_when_targets_register_their_source(wor
         assert (owner, filters, as_of) == (world.admin, {}, date(2025, 3, 15))
         return {world.dist_js.code: (D("0.35"), D("0.5")), world.sub_js.code: (D("0.45"), D("0.5"))}
 
+    real = list(alerts._ATTAINMENT)  # the targets' source AnalyticsConfig.ready() registered
     alerts.register_attainment(attainment)
     try:
         behind = rule(world.admin, name="Behind", kind="attainment", threshold="15")
         # when evaluated at mid-month
         alerts.evaluate_alerts(date(2025, 3, 15))
     finally:
-        alerts._ATTAINMENT.clear()
+        alerts._ATTAINMENT[:] = real
     # then dist_js, 15 points behind, has an alert; sub_js (5 points) none
     assert {a.subject_key: (a.value, a.figures["behind_points"]) for a in Alert.objects.filter(rule=behind)} == {
         world.dist_js.code: (D("15.0000"), "15.00")
