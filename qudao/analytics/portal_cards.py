@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from qudao.partners.portal_home import PortalCard, register_card
 
+from . import actuals
 from . import targets as svc
 from .models import COUNT_METRICS, Target, TargetLevel, TargetPlan
 
@@ -35,10 +36,25 @@ def attainment_card(request, today=None) -> dict | None:
         return None
     plans = TargetPlan.objects.filter(pk__in=plan_ids).select_related("product_line").order_by("-year", "code")
     items = []
-    for plan in plans[:SHOWN_PLANS]:  # at most three plans: a few grouped queries each
-        rows = svc.attainment_rows(plan, current.filter(plan=plan), today)
+    for plan in plans[:SHOWN_PLANS]:  # at most three plans
+        rows = [_row(plan, target, request.partner.pk, today) for target in current.filter(plan=plan)]
+        rows.sort(key=lambda row: (svc.KIND_ORDER[row.target.period_kind], row.target.period_start))
         items.append({"plan": plan, "rows": rows, "counts": plan.metric in COUNT_METRICS})
     return {"items": items, "more": max(len(plan_ids) - SHOWN_PLANS, 0), "today": today}
+
+
+def _row(plan: TargetPlan, target: Target, partner_id: int, today) -> svc.Row:
+    """The figures of targets.attainment_rows for one partner target, reading this partner's actual
+    only (the home page is the portal's most opened page: not every partner's, as the plan's page
+    does): one grouped query per period (year, quarter, month)."""
+    line = plan.product_line.path if plan.product_line_id else None
+    actual = actuals.partner_actuals(
+        plan.metric, [partner_id], target.period_start, target.period_end, product_line_path=line
+    ).get(partner_id, svc.ZERO)
+    attained = svc.attainment_percent(actual, target.amount)
+    elapsed = svc.elapsed_percent(target.period_start, target.period_end, today)
+    status = svc.status_of(attained, elapsed, started=True)  # the period holds today: it has started
+    return svc.Row(target, actual, attained, elapsed, status, plan.metric in COUNT_METRICS)
 
 
 def register() -> None:
