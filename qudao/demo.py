@@ -91,6 +91,7 @@ def seed_everything(
     from qudao import demo_extras, demo_history
     from qudao.analytics import demo as analytics_demo
     from qudao.analytics.demo_alerts import seed_alerts
+    from qudao.analytics.demo_reports import seed_reports
     from qudao.catalog import demo as catalog_demo
     from qudao.inventory import demo as inventory_demo
     from qudao.pricing import demo as pricing_demo
@@ -114,6 +115,7 @@ def seed_everything(
             ("inbox", read_old_news),
             ("extras", demo_extras.seed_extras),
             ("alerts", seed_alerts),
+            ("reports", seed_reports),
         )
         for name, step in steps:
             report.steps[name] = step(random.Random(seed), log=log) or {}
@@ -123,5 +125,11 @@ def seed_everything(
 
     report.steps["analytics"] = store.rebuild().as_dict()
     log(f"analytics store built in {report.steps['analytics']['seconds']:.1f} s")
+    # and the alert rules read it at once, as the worker does after each refresh, so the first run
+    # shows the alerts open today (not only the "no order for N days" ones the seeding evaluated)
+    from qudao.analytics import alerts
+
+    outcome = alerts.evaluate_after_refresh()
+    report.steps["alerts"]["open"] = outcome.opened if outcome else 0
     report.seconds = time.monotonic() - started
     return report

@@ -85,6 +85,7 @@ def test_serve_seeds_the_whole_demo_and_it_holds_together(client, settings, tmp_
         "inbox",
         "extras",
         "alerts",
+        "reports",
         "analytics",
     }
     assert report.steps["alerts"]["rules"] == 5  # the demo's alert rules (qudao/analytics/demo_alerts.py)

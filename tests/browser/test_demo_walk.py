@@ -77,6 +77,7 @@ DEFAULT_FLOW_MIGRATIONS = (
     ("qudao.pricing.migrations.0002_price_list_flow", "load"),
     ("qudao.rebates.migrations.0002_policy_flow", "load"),
     ("qudao.rebates.migrations.0006_fund_deposits", "load_flow"),
+    ("qudao.analytics.migrations.0002_target_plan_flow", "load"),
 )
 
 _WALK: list[Findings] = []  # the walk of this test run, shared by the checks below

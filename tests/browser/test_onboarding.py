@@ -163,8 +163,13 @@ def test_it_takes_a_distributor_from_its_application_to_its_first_login_through_
 
     login(applicant, base, MOBILE, NEW_PASSWORD)  # the contact's mobile number works as a log-in
 
-    # then it is in its own portal, and sees its own partner only, on a 375 px wide screen
+    # then it lands on its own portal's home page, and its profile (from "me") shows its own partner
+    # only, on a 375 px wide screen
     assert applicant.url == f"{base}/portal/"
+    assert_fits_phone(applicant)
+    applicant.click("[data-testid=nav-me]")
+    applicant.click("[data-testid=me-profile]")
+    assert applicant.url == f"{base}/portal/profile/"
     expect(applicant.locator("[data-testid=partner-name]")).to_have_text(LEGAL_NAME)
     expect(applicant.locator("[data-testid=partner-code]")).to_have_text(partner.code)
     expect(applicant.locator("[data-testid=partner-status]")).to_have_text("Active")

@@ -149,7 +149,7 @@ def test_a_new_flow_is_chosen_for_the_subjects_it_matches(world, api_client, usc
             {
                 "subject_kind": [
                     "Choose one of: credit_change, order, partner_application, price_list, rebate_fund_deposit, "
-                    "rebate_policy."
+                    "rebate_policy, target_plan."
                 ]
             },
         ),
@@ -199,6 +199,7 @@ def test_the_registered_subjects_are_the_ones_offered(world):
         "price_list",
         "rebate_fund_deposit",
         "rebate_policy",
+        "target_plan",
     ]
 
 

@@ -70,9 +70,10 @@ def test_it_lists_the_active_flows_with_their_steps(world, page_client):
     content = response.content.decode()
     assert response.status_code == 200
     # the default flows: two for applications, one each for credit changes, price lists, orders,
-    # rebate policies (channel manager, then finance) and manual rebate fund deposits (administrator)
-    assert content.count('data-testid="flow"') == 7
-    assert content.count('data-testid="flow-step"') == 11
+    # rebate policies (channel manager, then finance), manual rebate fund deposits (administrator)
+    # and target plans (administrator)
+    assert content.count('data-testid="flow"') == 8
+    assert content.count('data-testid="flow-step"') == 12
     assert "经销商准入（两级审批）" in content and "Partner type is Distributor" in content
     assert "New flow" not in content  # only administrators configure flows
 

@@ -30,6 +30,7 @@ def test_it_shows_the_me_page_with_the_pages_the_tab_bar_leaves_out(world, page_
         "me-partner",
         "me-profile",
         "me-rebates",
+        "me-targets",
         "me-credit",
         "me-users",
         "me-sub-dealers",

@@ -204,3 +204,15 @@ def rebate_balance(partner) -> Decimal:
 
     account = FundAccount.objects.filter(partner=partner, kind="rebate").first()
     return account.balance if account else Decimal("0")
+
+
+@pytest.fixture(autouse=True)
+def _target_source_restored():
+    """Tests here register their own target source or none; the app's (analytics' approved
+    targets, registered when the apps load) is put back after each, so no later test depends on
+    the order tests ran in."""
+    from qudao.rebates import ratios
+
+    registered = ratios._source
+    yield
+    ratios._source = registered
