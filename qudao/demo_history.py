@@ -36,6 +36,9 @@ OTHER_PARTNERS = 10  # bulk partners trading in the history besides the named on
 ORDERS_PER_MONTH = {"P000001": 2.5, "P000006": 1.5, "P000002": 1.0, "P000004": 0.6, "P000005": 0.5}
 OTHERS_PER_MONTH = 0.5
 RECENT_DAYS = 6  # every trading partner orders once more in these last days: the live part of the demo
+# one bulk partner in East China went quiet: nothing since this many days ago (a dormant partner for
+# the dashboards and the "no order for 45 days" alert)
+QUIET_DAYS = 120
 # where those last orders stop, in turn: so the demo shows orders in every status of the lifecycle
 RECENT_STAGES = ("submitted", "confirmed", "allocated", "partially_shipped", "shipped", "delivered")
 CARRIERS = ("顺丰速运", "德邦物流", "京东物流")
@@ -128,15 +131,19 @@ class _History:
         stocked = set(StockLevel.objects.filter(on_hand__gt=20).values_list("sku_id", flat=True))
         on_sale = Sku.objects.filter(lifecycle=Lifecycle.ON_SALE, product__lifecycle=Lifecycle.ON_SALE, pk__in=stocked)
         first = self.today - timedelta(days=HISTORY_DAYS)
+        quiet = _quiet_partner(partners)
         for partner in partners:
             skus = list(on_sale.filter(allowed_sku_q(partner)).values_list("pk", "min_order_qty", "order_multiple"))
             if len(skus) < 3:
                 continue
             rate = ORDERS_PER_MONTH.get(partner.code, OTHERS_PER_MONTH)
             count = max(1, round(rate * 12 * self.rng.uniform(0.8, 1.2)))
+            last_day = HISTORY_DAYS - (QUIET_DAYS if partner is quiet else RECENT_DAYS)
             for number in range(count + 1):
                 if number < count:
-                    day = first + timedelta(days=self.rng.randint(1, HISTORY_DAYS - RECENT_DAYS))
+                    day = first + timedelta(days=self.rng.randint(1, last_day))
+                elif partner is quiet:
+                    continue  # no order in the last days either
                 else:
                     day, number = self.today, f"recent-{number}"
                 lines = []
@@ -526,6 +533,14 @@ class _History:
                     )
                 self.counts["disputed"] = statement.number
                 return
+
+
+def _quiet_partner(partners):
+    """The bulk trading partner (not a named one) in East China with the highest code, or None."""
+    from qudao.core.regions import macro_region_of
+
+    east = [p for p in partners if p.code not in ORDERS_PER_MONTH and macro_region_of(p.region) == "east"]
+    return max(east, key=lambda partner: partner.code, default=None)
 
 
 def _trading_partners():

@@ -113,9 +113,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "analytics.reports": HQ_ALL,
     # alerts (预警, qudao.analytics.alerts): every HQ user sees the alerts of its own rules and those
     # it was sent; administrators and channel managers manage rules over everything, regional
-    # managers over their regions (a rule is evaluated in its owner's scope)
+    # managers over their regions, finance (overdue, 回款) and operations (stock cover) over the
+    # partners they see (a rule is evaluated in its owner's scope)
     "alerts.view": HQ_ALL,
-    "alerts.manage": frozenset({ADMIN, CHANNEL, REGIONAL}),
+    "alerts.manage": frozenset({ADMIN, CHANNEL, REGIONAL, FINANCE, OPERATIONS}),
 }
 
 

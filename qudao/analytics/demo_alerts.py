@@ -1,7 +1,7 @@
-"""Demo alert rules (预警): a channel manager's rules of each kind over the whole network, and a
-regional manager's over its regions. Rules on days since the last order are evaluated at once
-(they read orders); the others open their alerts after the first refresh of the analytics store
-(the periodic task, or `qudao analytics refresh`)."""
+"""Demo alert rules (预警): the channel manager's, finance's (overdue) and operations' (stock
+cover) rules over the whole network, and a regional manager's over its regions. Rules on days
+since the last order are evaluated at once (they read orders); the others once the analytics store
+is built (qudao.demo evaluates them after its rebuild; the worker after each refresh)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ def seed_alerts(rng: random.Random, log: Callable[[str], None] = lambda message:
         return {}
     channel = User.objects.filter(role_assignments__role=HQRole.CHANNEL_MANAGER, is_active=True).first()
     regional = User.objects.filter(role_assignments__role=HQRole.REGIONAL_MANAGER, is_active=True).first()
+    # finance watches overdue, operations stock cover: each finds its alerts on its own alerts page
+    finance = User.objects.filter(role_assignments__role=HQRole.FINANCE, is_active=True).first() or channel
+    operations = User.objects.filter(role_assignments__role=HQRole.OPERATIONS, is_active=True).first() or channel
     if channel is None:
         return {}
     rules = [
@@ -39,7 +42,7 @@ def seed_alerts(rng: random.Random, log: Callable[[str], None] = lambda message:
             },
         ),
         (
-            channel,
+            finance,
             {
                 "name": "逾期超过应收 10%",
                 "kind": "ratio",
@@ -50,7 +53,10 @@ def seed_alerts(rng: random.Random, log: Callable[[str], None] = lambda message:
                 "threshold": "10",
             },
         ),
-        (channel, {"name": "库存可售不足 7 天", "kind": "stock_cover", "subject": "sku_warehouse", "threshold": "7"}),
+        (
+            operations,
+            {"name": "库存可售不足 7 天", "kind": "stock_cover", "subject": "sku_warehouse", "threshold": "7"},
+        ),
     ]
     if regional is not None:
         rules.append(

@@ -1,21 +1,42 @@
 """Authorization matrix rows of alerts (预警): an administrator's rule with one open alert about
 dist_js, sent to the administrator and to regional_js (dist_js's regional owner). The alert is seen
-by whoever may manage every rule (admin, channel) and by its recipients within their scope
+by whoever may manage every rule (admin, channel, finance, operations) and by its recipients within their scope
 (regional_js); other HQ users get 404 for it and an empty list; partner users 403 (API) or their
-portal (pages). Rules: alerts.manage (admin, channel, regional managers); another's rule 404."""
+portal (pages). Rules: alerts.manage (admin,
+channel, regional managers, finance, operations); another's rule 404 to a regional manager."""
 
 from __future__ import annotations
 
 from tests.test_authorization_matrix import LOGIN, PORTAL, Case, expect, only
 
-SEE_ALERT = {"admin": 200, "channel": 200, "regional_js": 200}
+SEE_ALERT = {"admin": 200, "channel": 200, "regional_js": 200, "finance": 200, "operations": 200}
 ALERT = only(SEE_ALERT, 404, 401) | {p: 403 for p in ("dist_admin", "dist_staff", "sub_admin", "zj_admin")}
 ACK_PAGE = only({p: "analytics/alerts/" for p in SEE_ALERT}, 404, LOGIN)
-RULES_PAGE = expect(403, anonymous=LOGIN, partners=PORTAL, admin=200, channel=200, regional_js=200, regional_zj=200)
-RULE_PAGE = expect(403, anonymous=LOGIN, partners=404, admin=200, channel=200, regional_js=404, regional_zj=404)
-RULE_ACTIVE = RULE_PAGE | {"admin": "analytics/alerts/rules/", "channel": "analytics/alerts/rules/"}
+RULES_PAGE = expect(
+    403,
+    anonymous=LOGIN,
+    partners=PORTAL,
+    admin=200,
+    channel=200,
+    regional_js=200,
+    regional_zj=200,
+    finance=200,
+    operations=200,
+)
+RULE_PAGE = expect(
+    403,
+    anonymous=LOGIN,
+    partners=404,
+    admin=200,
+    channel=200,
+    regional_js=404,
+    regional_zj=404,
+    finance=200,
+    operations=200,
+)
+RULE_ACTIVE = RULE_PAGE | {p: "analytics/alerts/rules/" for p in ("admin", "channel", "finance", "operations")}
 # the list's count proves the scope inside a 200: the alert is there for those who see it only
-LISTED = expect(0, anonymous=401, partners=403, admin=1, channel=1, regional_js=1)
+LISTED = expect(0, anonymous=401, partners=403, admin=1, channel=1, regional_js=1, finance=1, operations=1)
 
 
 def targets(world) -> dict:

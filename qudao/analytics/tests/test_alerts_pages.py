@@ -170,8 +170,8 @@ def test_the_api_lists_shows_and_acknowledges_alerts_in_scope(world, api_client,
     assert api_client(world.admin).get("/api/v1/analytics/alerts?state=closed").json()["count"] == 0
     bad = api_client(world.admin).get("/api/v1/analytics/alerts?state=sometimes")
     assert bad.status_code == 422 and bad["Content-Type"] == "application/problem+json"
-    # and finance, who was not sent it, gets 404; a partner user 403
-    assert api_client(world.finance).get(f"/api/v1/analytics/alerts/{dist_alert.pk}").status_code == 404
+    # and sales, who was not sent it and manages no rule, gets 404; a partner user 403
+    assert api_client(world.sales).get(f"/api/v1/analytics/alerts/{dist_alert.pk}").status_code == 404
     assert api_client(world.dist_admin).get("/api/v1/analytics/alerts").status_code == 403
 
 
@@ -180,12 +180,12 @@ def test_the_demo_creates_its_rules_once(world):
 
     # when the demo seeds alerts twice
     first, second = seed_alerts(random.Random(1)), seed_alerts(random.Random(1))
-    # then five rules exist (four of the channel manager's, one of a regional manager's), once
+    # then five rules exist (the channel manager's, finance's, operations' and a regional manager's), once
     assert first == {"rules": 5, "alerts": 0} and second == {}
-    assert sorted(AlertRule.objects.values_list("kind", flat=True)) == [
-        "change",
-        "ratio",
-        "silence",
-        "silence",
-        "stock_cover",
+    assert sorted(AlertRule.objects.values_list("kind", "owner__username")) == [
+        ("change", "channel"),
+        ("ratio", "finance"),
+        ("silence", "channel"),
+        ("silence", "regional_js"),
+        ("stock_cover", "operations"),
     ]
