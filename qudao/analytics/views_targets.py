@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qudao.catalog.models import ProductLine
@@ -334,7 +335,7 @@ def export_xlsx(plan: TargetPlan, user, today: date) -> bytes:
         [
             labels["level"],
             labels["code"],
-            _("Subject"),
+            pgettext("analytics", "Subject"),
             labels["period"],
             labels["target"],
             _("Actual"),
