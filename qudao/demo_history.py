@@ -40,7 +40,17 @@ RECENT_DAYS = 6  # every trading partner orders once more in these last days: th
 # the dashboards and the "no order for 45 days" alert)
 QUIET_DAYS = 120
 # where those last orders stop, in turn: so the demo shows orders in every status of the lifecycle
-RECENT_STAGES = ("submitted", "confirmed", "allocated", "partially_shipped", "shipped", "delivered")
+# (rejected and cancelled too: the older history has them only by chance)
+RECENT_STAGES = (
+    "submitted",
+    "confirmed",
+    "allocated",
+    "partially_shipped",
+    "shipped",
+    "delivered",
+    "rejected",
+    "cancelled",
+)
 CARRIERS = ("顺丰速运", "德邦物流", "京东物流")
 CITIES_ON_THE_WAY = ("杭州转运中心", "南京分拨中心", "广州白云转运中心", "苏州工业园区营业部", "佛山顺德分拨中心")
 
@@ -207,7 +217,11 @@ class _History:
         if str(number).startswith("recent") and order.status == "submitted":
             stage = RECENT_STAGES[len(self.stops) % len(RECENT_STAGES)]
             self.stops[order.pk] = stage
-            if stage != "submitted":
+            if stage == "rejected":
+                self.at(moment + timedelta(hours=1), self.reject, order)
+            elif stage == "cancelled":
+                self.at(moment + timedelta(hours=1), self.cancel, order)
+            elif stage != "submitted":
                 self.at(moment + timedelta(hours=1), self.confirm, order)
             return
         if roll < 0.04:
