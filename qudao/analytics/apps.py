@@ -15,7 +15,7 @@ class AnalyticsConfig(AppConfig):
     def ready(self):
         from qudao.rebates import ratios
 
-        from . import targets, tasks_reports, workbench_reports  # noqa: F401  (the report builder's task and pinned charts)
+        from . import targets, workbench_reports  # noqa: F401  (workbench_reports registers the pinned reports on import)
         from .workbench_kpis import register as register_dashboards
 
         targets.register_subjects()  # target plans go through the approval engine
@@ -24,9 +24,7 @@ class AnalyticsConfig(AppConfig):
         ratios.register_target_source(targets.approved_partner_targets)
         register_dashboards()  # the dashboards' KPI cards, workbench chart and exports
 
-        # The alerts' periodic task lives in its own module (tasks.py is the store's): imported
-        # here so every process, the job worker included, knows it.
-        from . import tasks_alerts, workbench_alerts  # noqa: F401
+        from . import workbench_alerts
 
         workbench_alerts.register()  # the workbench's "alerts to acknowledge"
 

@@ -14,7 +14,7 @@ left out with a note; a definition built or sent through the API with such a met
 - `run(viewer, definition, today)`: a `ReportResult` (the semantic result, its pivot, its chart
   option, omitted metrics); `workbook(...)`: its .xlsx;
 - `send_scheduled_reports(today)`: the weekly/monthly e-mails, one run per recipient, as that
-  recipient (the Huey task in tasks_reports.py calls it every morning).
+  recipient (the Huey task in tasks.py calls it every morning).
 """
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ def test_it_evaluates_after_a_refresh_only(trade, world):
     store.rebuild()
     rule(world.admin, name="Any", metric="net_sales", threshold="0", window="days", window_days=366)
     # when the periodic task runs twice without a refresh between
-    from qudao.analytics.tasks_alerts import evaluate_analytics_alerts
+    from qudao.analytics.tasks import evaluate_analytics_alerts
 
     first = evaluate_analytics_alerts.call_local()
     second = evaluate_analytics_alerts.call_local()
