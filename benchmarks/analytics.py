@@ -59,20 +59,9 @@ def parse_args(argv=None):
 
 
 def prepare_environment(args, workdir: Path) -> str:
-    import psycopg
+    from environment import prepare_postgres  # benchmarks/environment.py (sys.path has benchmarks/)
 
-    os.environ["DJANGO_SETTINGS_MODULE"] = "qudao.settings"
-    os.environ["QUDAO_VAR_DIR"] = str(workdir)
-    os.environ["QUDAO_LOG_LEVEL"] = "WARNING"
-    os.environ["QUDAO_JOBS_IMMEDIATE"] = "1"
-    os.environ["QUDAO_EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
-    os.environ.pop("DATABASE_URL", None)
-    with psycopg.connect(args.postgres_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-    url = args.postgres_url.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
-    os.environ["QUDAO_DATABASE_URL"] = url
-    return url
+    return prepare_postgres(args.postgres_url, BENCH_DATABASE, workdir)
 
 
 def peak_rss_mb() -> float:
